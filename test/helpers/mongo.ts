@@ -1,0 +1,24 @@
+/**
+ * The store every integration test talks to, always through the official driver:
+ * `MONGODB_URI` set -> that server (a real MongoDB); unset -> a fresh in-memory embedded store.
+ * Each call gets its own database name so suites never see each other's data on a shared server.
+ */
+import { randomBytes } from 'node:crypto';
+import { startEmbeddedMongo } from '../../src/embedded-mongo';
+
+export interface TestMongo {
+  uri: string;
+  /** A database name unique to this call. */
+  dbName: string;
+  /** True when the tests run against the embedded store rather than an external MongoDB. */
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startTestMongo(options: { ttlSweepMs?: number } = {}): Promise<TestMongo> {
+  const dbName = `tg_test_${randomBytes(4).toString('hex')}`;
+  const external = process.env.MONGODB_URI;
+  if (external) return { uri: external, dbName, embedded: false, stop: async () => {} };
+  const store = await startEmbeddedMongo({ port: 0, ...options });
+  return { uri: store.uri, dbName, embedded: true, stop: () => store.stop() };
+}
