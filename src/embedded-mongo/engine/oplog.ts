@@ -1,0 +1,28 @@
+/**
+ * The engine's change log: every state change of the embedded store is described as one `OplogOp`.
+ * Commit listeners (the journal, change streams) see each command's ops in commit order, after they are applied
+ * in memory and before the command's reply is sent.
+ */
+import type { Document, Timestamp } from 'bson';
+
+export type OplogOp =
+  | { kind: 'insert'; db: string; coll: string; doc: Document }
+  | { kind: 'update'; db: string; coll: string; before: Document; after: Document; replace: boolean }
+  | { kind: 'delete'; db: string; coll: string; doc: Document }
+  | { kind: 'createCollection'; db: string; coll: string; options: Document }
+  | { kind: 'dropCollection'; db: string; coll: string }
+  /** `spec` is one element of createIndexes' `indexes` array (key, name, unique, expireAfterSeconds, ...). */
+  | { kind: 'createIndex'; db: string; coll: string; spec: Document }
+  | { kind: 'dropIndex'; db: string; coll: string; name: string }
+  | { kind: 'dropDatabase'; db: string };
+
+export interface OplogEntry {
+  readonly seq: number;
+  readonly ts: Timestamp;
+  readonly wallTime: Date;
+  readonly op: OplogOp;
+}
+
+/** Sees each command's committed ops, in commit order, after they are applied in memory and before the reply is
+ *  sent; the reply waits for the returned promise (that is how the journal makes acknowledged writes durable). */
+export type CommitListener = (entries: readonly OplogEntry[]) => void | Promise<void>;
