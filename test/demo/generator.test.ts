@@ -68,7 +68,7 @@ describe('TrafficGenerator chain shape', () => {
       const roots = t.spans.filter((s) => s.parentSpanId === undefined).map((r) => r.service);
       if (roots.join() !== 'edge-gateway') problems.push(`${t.traceId} roots ${roots.join()}`);
       for (const s of t.spans) {
-        if (s.parentSpanId === undefined) continue;
+        if (s.parentSpanId == null) continue;
         const parent = ids.get(s.parentSpanId);
         if (!parent) problems.push(`${t.traceId}/${s.spanId} dangling parent ${s.parentSpanId}`);
         else if (us(s.startTime) < us(parent.startTime) || us(s.endTime) > us(parent.endTime)) {
