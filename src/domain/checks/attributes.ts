@@ -1,0 +1,83 @@
+import { clip, describe } from '../ids';
+import { canonicalJson } from '../json';
+import type { IngestLimits } from '../limits';
+import { RejectionCode, type Attribute, type AttributeInputShape } from '../span';
+import { fail, type CheckFailure, type SpanCheck } from './check';
+
+/** Nesting deeper than this in one attribute value is refused (INVALID_ATTRIBUTE). */
+export const MAX_ATTRIBUTE_VALUE_DEPTH = 8;
+
+/** The span's own attributes; events' attributes go through the same rules (see events check). */
+export const attributesCheck: SpanCheck = {
+  name: 'attributes',
+  run(input, draft, ctx) {
+    const attrs = checkAttributes('attributes', input.attributes, ctx.limits);
+    if (!Array.isArray(attrs)) return attrs;
+    draft.attributes = attrs;
+    return null;
+  },
+};
+
+/**
+ * Keys: non-empty strings, unique within the list, any characters (`.` and `$` are data). Values: string,
+ * finite number, boolean, or arrays / objects of those; null is refused because it cannot be matched.
+ */
+export function checkAttributes(field: string, list: readonly AttributeInputShape[] | null | undefined, limits: IngestLimits): Attribute[] | CheckFailure {
+  if (list == null) return [];
+  if (list.length > limits.maxAttributesPerSpan) {
+    return fail(RejectionCode.TOO_MANY_ATTRIBUTES, `${field}: expected at most ${limits.maxAttributesPerSpan} attributes, received ${list.length}`);
+  }
+  const seen = new Set<string>();
+  const out: Attribute[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const attr = list[i];
+    const where = `${field}[${i}]`;
+    if (attr === null || typeof attr !== 'object') return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected {key, value}, received ${describe(attr)}`);
+    const { key, value } = attr;
+    if (typeof key !== 'string' || key.length === 0) {
+      return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}.key: expected a non-empty string, received ${describe(key)}`);
+    }
+    if (key.length > limits.maxAttributeKeyLength) {
+      return fail(RejectionCode.STRING_TOO_LONG, `${where}.key: expected at most ${limits.maxAttributeKeyLength} characters, received ${key.length} (${JSON.stringify(clip(key))})`);
+    }
+    if (seen.has(key)) return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}.key: expected unique keys, received ${JSON.stringify(clip(key))} twice`);
+    seen.add(key);
+    const problem = checkValue(`${where}.value`, value, limits, 0);
+    if (problem) return problem;
+    if (typeof value === 'object') {
+      const size = Buffer.byteLength(canonicalJson(value));
+      if (size > limits.maxAttributeValueBytes) {
+        return fail(RejectionCode.TOO_LARGE, `${where}.value: expected at most ${limits.maxAttributeValueBytes} bytes of JSON, received ${size}`);
+      }
+    }
+    out.push({ key, value });
+  }
+  return out;
+}
+
+// Private: walks one value; the first problem found is reported with its path.
+function checkValue(where: string, value: unknown, limits: IngestLimits, depth: number): CheckFailure | null {
+  if (depth > MAX_ATTRIBUTE_VALUE_DEPTH) return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected at most ${MAX_ATTRIBUTE_VALUE_DEPTH} levels of nesting`);
+  switch (typeof value) {
+    case 'string':
+      if (value.length > limits.maxStringLength) {
+        return fail(RejectionCode.STRING_TOO_LONG, `${where}: expected at most ${limits.maxStringLength} characters, received ${value.length}`);
+      }
+      return null;
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isFinite(value) ? null : fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected a finite number, received ${value}`);
+    case 'object': {
+      if (value === null) return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected a string, number, boolean, array or object, received null`);
+      const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+      for (const [k, v] of entries) {
+        const problem = checkValue(`${where}.${k}`, v, limits, depth + 1);
+        if (problem) return problem;
+      }
+      return null;
+    }
+    default:
+      return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected a string, number, boolean, array or object, received ${describe(value)}`);
+  }
+}

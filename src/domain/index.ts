@@ -1,0 +1,23 @@
+/** The domain: span validation and normalisation, ids, times, trace assembly. No I/O here. */
+export { parseTraceId, parseSpanId, TRACE_ID_HEX_LENGTH, SPAN_ID_HEX_LENGTH } from './ids';
+export { parseDateTime, formatMicros, microsFromDate, DATE_TIME_EXPECTED, type Micros } from './time';
+export { canonicalJson } from './json';
+export { DEFAULT_INGEST_LIMITS, type IngestLimits } from './limits';
+export {
+  SPAN_KINDS,
+  STATUS_CODES,
+  RejectionCode,
+  type SpanKind,
+  type StatusCode,
+  type SpanInputShape,
+  type AttributeInputShape,
+  type SpanRecord,
+  type Attribute,
+  type CallResult,
+  type Metric,
+  type SpanEvent,
+  type Rejection,
+} from './span';
+export { validateSpans, validateSpan, assertBatchWithinLimits, type ValidSpan, type ValidationResult } from './validate';
+export { SPAN_CHECKS, type SpanCheck, type CheckContext, type CheckFailure } from './checks';
+export { assembleTrace, compareSpans, type TraceTree } from './tree';

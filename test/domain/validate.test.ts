@@ -1,0 +1,94 @@
+import { DEFAULT_INGEST_LIMITS, RejectionCode, validateSpans, assertBatchWithinLimits, type SpanInputShape } from '../../src/domain';
+import { TracegateError } from '../../src/errors';
+
+const NOW_US = Date.UTC(2026, 10, 26, 12) * 1000;
+const TRACE = '4BF92F3577B34DA6A3CE929D0E0E4736';
+const SPAN = '00F067AA0BA902B7';
+
+function span(overrides: Partial<SpanInputShape> = {}): SpanInputShape {
+  return {
+    traceId: TRACE,
+    spanId: SPAN,
+    service: 'checkout',
+    operation: 'POST /orders',
+    startTime: '2026-11-26T10:00:00.000001Z',
+    endTime: '2026-11-26T10:00:00.000038Z',
+    ...overrides,
+  };
+}
+
+function rejectionOf(input: Partial<SpanInputShape>, limits = DEFAULT_INGEST_LIMITS) {
+  const result = validateSpans([span(input)], limits, NOW_US);
+  expect(result.valid).toHaveLength(0);
+  expect(result.rejected).toHaveLength(1);
+  return result.rejected[0]!;
+}
+
+describe('validateSpans', () => {
+  it('normalises a valid span: lowercase ids, µs times, defaults', () => {
+    const { valid, rejected } = validateSpans([span({ parentSpanId: 'AAAAAAAAAAAAAAAA' })], DEFAULT_INGEST_LIMITS, NOW_US);
+    expect(rejected).toEqual([]);
+    expect(valid[0]!.record).toEqual({
+      traceId: TRACE.toLowerCase(),
+      spanId: SPAN.toLowerCase(),
+      parentSpanId: 'aaaaaaaaaaaaaaaa',
+      service: 'checkout',
+      operation: 'POST /orders',
+      kind: 'INTERNAL',
+      status: 'UNSET',
+      startUs: Date.UTC(2026, 10, 26, 10) * 1000 + 1,
+      endUs: Date.UTC(2026, 10, 26, 10) * 1000 + 38,
+      durationUs: 37,
+      result: null,
+      attributes: [],
+      metrics: [],
+      events: [],
+    });
+  });
+
+  it('keeps valid spans and rejects invalid ones by index', () => {
+    const { valid, rejected } = validateSpans([span(), span({ traceId: 'xyz' }), span({ spanId: '1111111111111111' })], DEFAULT_INGEST_LIMITS, NOW_US);
+    expect(valid.map((v) => v.index)).toEqual([0, 2]);
+    expect(rejected.map((r) => [r.index, r.code])).toEqual([[1, 'INVALID_TRACE_ID']]);
+  });
+
+  const limits = { ...DEFAULT_INGEST_LIMITS, maxAttributesPerSpan: 2, maxEventsPerSpan: 1, maxResultDataBytes: 10, maxStringLength: 5, maxNameLength: 12 };
+  it.each<[string, Partial<SpanInputShape>, RejectionCode, string]>([
+    ['short trace id', { traceId: 'abc' }, 'INVALID_TRACE_ID', 'expected 32 hex digits'],
+    ['all-zero trace id', { traceId: '0'.repeat(32) }, 'INVALID_TRACE_ID', 'all-zero'],
+    ['non-hex span id', { spanId: 'zzzzzzzzzzzzzzzz' }, 'INVALID_SPAN_ID', 'expected 16 hex digits'],
+    ['all-zero parent', { parentSpanId: '0'.repeat(16) }, 'INVALID_PARENT_SPAN_ID', 'all-zero'],
+    ['own parent', { parentSpanId: SPAN }, 'INVALID_PARENT_SPAN_ID', "other than the span's own"],
+    ['bad start', { startTime: 'yesterday' }, 'INVALID_TIME', 'received "yesterday"'],
+    ['end before start', { endTime: '2026-11-26T09:00:00Z' }, 'END_BEFORE_START', 'expected at or after startTime'],
+    ['far future', { endTime: '2099-01-01T00:00:00Z' }, 'TOO_FAR_IN_FUTURE', 'beyond the server clock'],
+    ['empty service', { service: '  ' }, 'INVALID_NAME', 'non-empty'],
+    ['long operation', { operation: 'x'.repeat(13) }, 'STRING_TOO_LONG', 'at most 12 characters, received 13'],
+    ['too many attributes', { attributes: [1, 2, 3].map((n) => ({ key: `k${n}`, value: n })) }, 'TOO_MANY_ATTRIBUTES', 'at most 2 attributes, received 3'],
+    ['long attribute string', { attributes: [{ key: 'k', value: 'abcdef' }] }, 'STRING_TOO_LONG', 'at most 5 characters, received 6'],
+    ['null attribute value', { attributes: [{ key: 'k', value: null }] }, 'INVALID_ATTRIBUTE', 'received null'],
+    ['duplicate key', { attributes: [{ key: 'k', value: 1 }, { key: 'k', value: 2 }] }, 'INVALID_ATTRIBUTE', 'unique keys'],
+    ['too many events', { events: [{ time: '2026-11-26T10:00:00Z', name: 'a' }, { time: '2026-11-26T10:00:00Z', name: 'b' }] }, 'TOO_MANY_EVENTS', 'at most 1 events, received 2'],
+    ['bad event time', { events: [{ time: 'noon', name: 'a' }] }, 'INVALID_TIME', 'events[0].time'],
+    ['big result data', { result: { status: 'ERROR', data: { long: 'abcdefghij' } } }, 'TOO_LARGE', 'at most 10 bytes'],
+    ['bad kind', { kind: 'SIDEWAYS' as never }, 'INVALID_FIELD', 'kind: expected one of'],
+  ])('%s -> %s', (_name, input, code, message) => {
+    const rejection = rejectionOf(input, limits);
+    expect(rejection.code).toBe(code);
+    expect(rejection.message).toContain(message);
+  });
+
+  it('keeps `$` and `.` in attribute keys and values as data', () => {
+    const attributes = [{ key: 'http.$method', value: { $gt: '' } }, { key: '$where', value: ['a.b', 1, true] }];
+    const { valid } = validateSpans([span({ attributes })], DEFAULT_INGEST_LIMITS, NOW_US);
+    expect(valid[0]!.record.attributes).toEqual(attributes);
+  });
+
+  it('fails the whole request above the spans-per-request cap', () => {
+    const tooMany = Array.from({ length: 3 }, () => span());
+    expect(() => assertBatchWithinLimits(tooMany, { ...DEFAULT_INGEST_LIMITS, maxSpansPerRequest: 2 })).toThrow(
+      expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('at most 2 spans per request, received 3') }),
+    );
+    expect(() => assertBatchWithinLimits(tooMany, DEFAULT_INGEST_LIMITS)).not.toThrow(TracegateError);
+  });
+});
