@@ -1,5 +1,6 @@
 import type { SpanInput } from '../../src/generated/graphql';
 import { DEMO_SERVICES, INVENTORY_TIMEOUT_MS, TrafficGenerator, fromIsoMicros, toIsoMicros, type DemoTrace } from '../../src/demo';
+import { DEFAULT_INGEST_LIMITS, validateSpans } from '../../src/domain';
 
 const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
@@ -199,5 +200,16 @@ describe('microsecond times', () => {
     const start = Date.UTC(2027, 0, 1);
     const root = g.nextTrace(start).spans.find((s) => !s.parentSpanId)!;
     expect(root.startTime).toBe('2027-01-01T00:00:00.000000Z');
+  });
+});
+
+describe('the gateway\'s own validation', () => {
+  it('accepts every generated span', () => {
+    const g = new TrafficGenerator({ seed: 'valid' });
+    const spans = g.spans(500);
+    const now = fromIsoMicros(spans[spans.length - 1].endTime) + 60_000_000;
+    const { valid, rejected } = validateSpans(spans, DEFAULT_INGEST_LIMITS, now);
+    expect(rejected).toEqual([]);
+    expect(valid).toHaveLength(spans.length);
   });
 });
