@@ -1,0 +1,15 @@
+// The live layer's public surface: sources, the hub, and the pieces the GraphQL wiring composes. Knows no
+// socket library; `src/server/ws.ts` is the graphql-ws wiring.
+export type { LiveSpan, LiveStatus, LiveSink } from './types';
+export type { LiveSource, LiveSourceKind, LiveSourceMode } from './source';
+export { ChangeStreamSource, ChangeStreamUnavailableError, type ChangeStreamSourceOptions } from './change-stream-source';
+export { LocalSource, type StoredSpansFeed } from './local-source';
+export { openLiveSource, type LiveSourceCandidates } from './open-source';
+export { LiveHub, DEFAULT_QUEUE_LIMIT, type LiveBatch, type LiveStream, type LiveHubOptions, type LiveHubStats, type LiveSourceOpener } from './hub';
+export { DEFAULT_COALESCE_MS } from './coalescer';
+export { LiveSpanFilter, type SpanFilterInput } from './span-filter';
+export { SlowConsumerSignal } from './bounded-stream';
+export { withExisting } from './with-existing';
+export { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-subscriptions';
+export { executionState } from './execution-state';
+export { slowConsumerError } from './errors';

@@ -1,0 +1,133 @@
+import { LiveHub, LiveSpanFilter, LocalSource, SlowConsumerSignal, type LiveBatch, type LiveSpan, type LiveStream } from '../../../src/live';
+import { span, turns } from './spans';
+
+/** A feed like IngestService.onStored: the test calls `emit` as the store would after acknowledging. */
+function feed() {
+  const listeners = new Set<(spans: readonly LiveSpan[]) => void>();
+  return {
+    subscribe: (l: (spans: readonly LiveSpan[]) => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    emit: (spans: LiveSpan[]) => listeners.forEach((l) => l(spans)),
+    get listeners() {
+      return listeners.size;
+    },
+  };
+}
+
+async function startedHub(options: { queueLimit?: number; coalesceMs?: number } = {}) {
+  const f = feed();
+  const hub = new LiveHub<LiveSpan>({ coalesceMs: 0, ...options });
+  await hub.start(async (sink) => {
+    const source = new LocalSource<LiveSpan>(f.subscribe);
+    await source.open(sink);
+    return source;
+  });
+  return { hub, feed: f };
+}
+
+async function take(stream: LiveStream<LiveSpan>): Promise<LiveBatch<LiveSpan>> {
+  const r = await stream.next();
+  if (r.done || r.value instanceof SlowConsumerSignal) throw new Error(`expected a batch, received ${JSON.stringify(r)}`);
+  return r.value;
+}
+
+const ids = (b: LiveBatch<LiveSpan>) => b.spans.map((s) => s.spanId);
+
+describe('LiveHub', () => {
+  it('delivers a trace\'s spans only to that trace\'s subscribers, in store order', async () => {
+    const { hub, feed } = await startedHub();
+    const t1 = hub.subscribeTrace('t1');
+    const t2 = hub.subscribeTrace('t2');
+    feed.emit([span({ traceId: 't1', spanId: 'a' }), span({ traceId: 't2', spanId: 'x' }), span({ traceId: 't1', spanId: 'b' })]);
+    feed.emit([span({ traceId: 't1', spanId: 'c' })]);
+    expect(ids(await take(t1))).toEqual(['a', 'b', 'c']);
+    expect(ids(await take(t2))).toEqual(['x']);
+    await hub.stop();
+  });
+
+  it('filters spansReceived per subscriber filter and shares one batch object among equal filters', async () => {
+    const { hub, feed } = await startedHub();
+    const pay1 = hub.subscribeSpans(new LiveSpanFilter({ service: 'payment' }));
+    const pay2 = hub.subscribeSpans(new LiveSpanFilter({ service: 'payment', status: null }));
+    const slow = hub.subscribeSpans(new LiveSpanFilter({ minDurationUs: 5000 }));
+    expect(hub.stats().filterTopics).toBe(2);
+    feed.emit([span({ service: 'payment', spanId: 'p', durationUs: 10 }), span({ service: 'shipping', spanId: 's', durationUs: 9000 })]);
+    const b1 = await take(pay1);
+    const b2 = await take(pay2);
+    expect(ids(b1)).toEqual(['p']);
+    expect(b2).toBe(b1);
+    expect(ids(await take(slow))).toEqual(['s']);
+    await hub.stop();
+  });
+
+  it('coalesces a burst into few batches', async () => {
+    const { hub, feed } = await startedHub({ coalesceMs: 50 });
+    const all = hub.subscribeSpans(new LiveSpanFilter(null));
+    for (let i = 0; i < 1000; i += 1) feed.emit([span({ spanId: `b${i}` })]);
+    const got: string[] = [];
+    let batches = 0;
+    while (got.length < 1000) {
+      got.push(...ids(await take(all)));
+      batches += 1;
+    }
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => `b${i}`));
+    expect(batches).toBe(1);
+    await hub.stop();
+  });
+
+  it('cuts off only the slow subscriber with SlowConsumerSignal and frees its queue', async () => {
+    const { hub, feed } = await startedHub({ queueLimit: 10 });
+    const slow = hub.subscribeSpans(new LiveSpanFilter(null));
+    const fast = hub.subscribeSpans(new LiveSpanFilter(null));
+    const fastGot: string[] = [];
+    const draining = (async () => {
+      while (fastGot.length < 30) fastGot.push(...ids(await take(fast)));
+    })();
+    for (let i = 0; i < 30; i += 1) {
+      feed.emit([span({ spanId: `q${i}` })]);
+      await turns(1);
+    }
+    await draining;
+    expect(fastGot).toHaveLength(30);
+    expect(hub.stats().subscriptions).toBe(1);
+    // The slow one never pulled: its queue was dropped at the overflow; it gets the signal, then the end.
+    const r = await slow.next();
+    expect(r.value).toBeInstanceOf(SlowConsumerSignal);
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+    await hub.stop();
+  });
+
+  it('returns every count to baseline after 1,000 subscribe/return cycles with traffic', async () => {
+    const { hub, feed } = await startedHub({ coalesceMs: 5 });
+    const baseline = hub.stats();
+    for (let i = 0; i < 1000; i += 1) {
+      const s = i % 2 === 0 ? hub.subscribeTrace(`t${i % 7}`) : hub.subscribeSpans(new LiveSpanFilter({ service: `svc${i % 5}` }));
+      feed.emit([span({ traceId: `t${i % 7}`, service: `svc${i % 5}` })]);
+      await s.return();
+    }
+    await turns(2);
+    expect(hub.stats()).toEqual(baseline);
+    expect(baseline).toMatchObject({ subscriptions: 0, traceTopics: 0, filterTopics: 0, scheduledFlushes: 0, queuedSpans: 0 });
+    await hub.stop();
+  });
+
+  it('stop() ends every subscription and closes the source', async () => {
+    const { hub, feed } = await startedHub();
+    const s = hub.subscribeTrace('t1');
+    const pending = s.next();
+    expect(feed.listeners).toBe(1);
+    await hub.stop();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(feed.listeners).toBe(0);
+    const late = hub.subscribeTrace('t1');
+    expect(await late.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('reports the source kind', async () => {
+    const { hub } = await startedHub();
+    expect(hub.stats()).toMatchObject({ phase: 'running', source: 'local' });
+    await hub.stop();
+  });
+});
