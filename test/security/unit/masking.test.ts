@@ -1,0 +1,103 @@
+import { GraphQLError, buildSchema, graphql } from 'graphql';
+import { MongoClient } from 'mongodb';
+import { ErrorCode, TracegateError } from '../../../src/errors';
+import { createLogger } from '../../../src/log';
+import { INTERNAL_MESSAGE, STORE_UNAVAILABLE_MESSAGE, createErrorMasker, runWithRequestId } from '../../../src/server/masking';
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, log: createLogger('debug', 'test', (line) => lines.push(line)) };
+}
+
+// A real graphql-js execution, so errors arrive wrapped exactly as in the gateway.
+const schema = buildSchema(`type Query { driver: String, ours: String, limited: String, store: String }`);
+const root = {
+  driver: () => {
+    throw new Error('E11000 duplicate key error collection: tracegate.spans index: traceId_1_spanId_1');
+  },
+  ours: () => {
+    throw new TracegateError(ErrorCode.BAD_USER_INPUT, 'first: expected at most 100, received 500');
+  },
+  limited: () => {
+    throw new TracegateError(ErrorCode.RATE_LIMITED, 'busy', { retryAfterSeconds: 3 });
+  },
+  store: () => {
+    throw storeDownError;
+  },
+};
+
+// A real driver error: server selection against a closed loopback port.
+let storeDownError: Error;
+beforeAll(async () => {
+  const client = new MongoClient('mongodb://127.0.0.1:1/?directConnection=true', { serverSelectionTimeoutMS: 300 });
+  storeDownError = await client.connect().then(
+    () => new Error('unexpectedly connected'),
+    (error: Error) => error,
+  );
+  await client.close();
+  expect(storeDownError.name).toBe('MongoServerSelectionError');
+});
+
+async function errorsFor(field: string, requestId?: string) {
+  const { lines, log } = capture();
+  const masker = createErrorMasker({ log, production: true });
+  const result = await graphql({ schema, source: `{ ${field} }`, rootValue: root });
+  return { shown: masker.maskErrors(result.errors ?? [], requestId), lines };
+}
+
+describe('error masking', () => {
+  it('hides an unexpected error behind a generic message and logs it in full under the same request id', async () => {
+    const { shown, lines } = await errorsFor('driver', 'req-1');
+    expect(shown).toEqual([{ message: INTERNAL_MESSAGE, locations: [{ line: 1, column: 3 }], path: ['driver'], extensions: { code: ErrorCode.INTERNAL, requestId: 'req-1' } }]);
+    expect(JSON.stringify(shown)).not.toMatch(/E11000|tracegate\.spans|stack/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('requestId=req-1');
+    expect(lines[0]).toContain('E11000 duplicate key error collection: tracegate.spans');
+  });
+
+  it('says STORE_UNAVAILABLE when the driver cannot reach the store, still without the driver text', async () => {
+    const { shown } = await errorsFor('store', 'req-2');
+    expect(shown[0]).toMatchObject({ message: STORE_UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.STORE_UNAVAILABLE, requestId: 'req-2' } });
+    expect(JSON.stringify(shown)).not.toContain('ECONNREFUSED');
+  });
+
+  it('shows TracegateErrors as they are, with safe details', async () => {
+    expect((await errorsFor('ours')).shown[0]).toMatchObject({
+      message: 'first: expected at most 100, received 500',
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    });
+    const limited = (await errorsFor('limited')).shown[0]!;
+    expect(limited.extensions).toEqual({ code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 3 });
+  });
+
+  it('takes the request id from the transport scope, or makes one', async () => {
+    const { log } = capture();
+    const masker = createErrorMasker({ log, production: false });
+    const error = new GraphQLError('boom', { path: ['x'], originalError: new Error('boom') });
+    const scoped = runWithRequestId('from-scope', () => masker.maskErrors([error]));
+    expect(scoped[0]!.extensions?.requestId).toBe('from-scope');
+    const fresh = masker.maskErrors([error])[0]!.extensions?.requestId;
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("shows a client's own syntax and validation mistakes as BAD_USER_INPUT, without suggestions in production", async () => {
+    const { log } = capture();
+    const masker = createErrorMasker({ log, production: true });
+    const syntax = (await graphql({ schema, source: '{ driver ' })).errors!;
+    expect(masker.maskErrors(syntax)[0]).toMatchObject({ message: 'Syntax Error: Expected Name, found <EOF>.', extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    const typo = new GraphQLError('Value "ERRO" does not exist in "StatusCode" enum. Did you mean the enum value "ERROR"?');
+    expect(masker.maskErrors([typo])[0]!.message).toBe('Value "ERRO" does not exist in "StatusCode" enum.');
+    // Apollo's formatError path: a validation failure code from Apollo
+    const apollo = masker.formatError({ message: 'Unknown argument', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['at x'] } }, new GraphQLError('Unknown argument'));
+    expect(apollo).toEqual({ message: 'Unknown argument', extensions: { code: ErrorCode.BAD_USER_INPUT } });
+  });
+
+  it('masks an error Apollo raised outside execution (e.g. context creation) that is not ours', () => {
+    const { log } = capture();
+    const masker = createErrorMasker({ log, production: false });
+    const wrapped = new GraphQLError('Context creation failed: connect ECONNREFUSED', { originalError: new Error('connect ECONNREFUSED') });
+    const shown = masker.formatError({ message: wrapped.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, wrapped);
+    expect(shown.extensions?.code).toBe(ErrorCode.INTERNAL);
+    expect(shown.message).toBe(INTERNAL_MESSAGE);
+  });
+});

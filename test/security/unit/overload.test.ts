@@ -1,0 +1,45 @@
+import { ErrorCode, TracegateError } from '../../../src/errors';
+import { IngestLimiter, maxInflightFromEnv, retryAfterOf } from '../../../src/server/overload';
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('IngestLimiter', () => {
+  it('refuses at once above the cap without running the work, and admits again once work finishes', async () => {
+    const limiter = new IngestLimiter(10, 2);
+    const gate = deferred();
+    const first = limiter.run(6, () => gate.promise.then(() => 'first'));
+    let ran = false;
+    const refused = await limiter.run(5, async () => {
+      ran = true;
+    }).catch((e: unknown) => e);
+    expect(ran).toBe(false);
+    expect(refused).toBeInstanceOf(TracegateError);
+    expect((refused as TracegateError).code).toBe(ErrorCode.RATE_LIMITED);
+    expect(retryAfterOf(refused)).toBe(2);
+    expect(await limiter.run(4, async () => 'fits')).toBe('fits');
+    expect(limiter.stats()).toEqual({ inFlightSpans: 6, inFlightRequests: 1, refused: 1 });
+    gate.resolve();
+    expect(await first).toBe('first');
+    expect(limiter.stats()).toEqual({ inFlightSpans: 0, inFlightRequests: 0, refused: 1 });
+  });
+
+  it('admits one request larger than the cap when idle, and releases capacity when work fails', async () => {
+    const limiter = new IngestLimiter(10);
+    await expect(limiter.run(50, async () => 'big')).resolves.toBe('big');
+    await expect(limiter.run(3, async () => Promise.reject(new Error('store said no')))).rejects.toThrow('store said no');
+    expect(limiter.stats().inFlightSpans).toBe(0);
+  });
+
+  it('reads TRACEGATE_MAX_INFLIGHT_INGEST and names it when invalid', () => {
+    expect(maxInflightFromEnv({})).toBe(20000);
+    expect(maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '300' })).toBe(300);
+    expect(() => maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '1.5' })).toThrow(
+      'TRACEGATE_MAX_INFLIGHT_INGEST: expected a positive whole number of spans, received "1.5"',
+    );
+    expect(() => maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '0' })).toThrow(/received "0"/);
+  });
+});
