@@ -5,3 +5,5 @@ export { toIsoMicros, fromIsoMicros, nowMicros, type EpochMicros } from './time'
 export { SpanSubmitter, SUBMIT_SPANS_MUTATION, RETRYABLE_ERROR_CODES, RETRYABLE_HTTP_STATUSES, type SubmitOutcome, type SubmitterOptions } from './client';
 export { TrafficFeeder, type FeedOptions, type FeedStats } from './feeder';
 export { keepAliveAgent, postJson, type HttpReply } from './http';
+export { parseDemoArgs, DEMO_DEFAULTS, DEMO_USAGE, type DemoArgs } from './args';
+export { progressLine } from './progress';
