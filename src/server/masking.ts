@@ -78,8 +78,16 @@ export interface ErrorMasker {
   maskErrors(errors: readonly GraphQLError[], requestId?: string): GraphQLFormattedError[];
 }
 
-export function createErrorMasker(options: { log: Logger; production: boolean }): ErrorMasker {
+export interface MaskerOptions {
+  log: Logger;
+  production: boolean;
+  /** The transport's request-id scope; defaults to `runWithRequestId`'s. */
+  currentRequestId?: () => string | undefined;
+}
+
+export function createErrorMasker(options: MaskerOptions): ErrorMasker {
   const { log, production } = options;
+  const scopedId = options.currentRequestId ?? currentRequestId;
   const formatError = (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
     const verdict = classify(formatted, error);
     if (verdict.kind === 'shown') {
@@ -87,7 +95,7 @@ export function createErrorMasker(options: { log: Logger; production: boolean })
       const extensions = { ...safeExtensions(formatted, error), ...pickSafe(verdict.details), code: verdict.code };
       return withLocation(formatted, { message, extensions });
     }
-    const id = requestId ?? currentRequestId() ?? newRequestId();
+    const id = requestId ?? scopedId() ?? newRequestId();
     const code = verdict.storeDown ? ErrorCode.STORE_UNAVAILABLE : ErrorCode.INTERNAL;
     log.error('masked error', { requestId: id, code, path: formatted.path?.join('.'), error: verdict.cause });
     return withLocation(formatted, {
