@@ -13,3 +13,5 @@ export { withExisting } from './with-existing';
 export { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-subscriptions';
 export { executionState } from './execution-state';
 export { slowConsumerError } from './errors';
+export { liveResolvers, type LiveResolverDeps, type TraceUpdateModel, type SpanBatchModel } from './resolvers';
+export { summarizeSpans } from './trace-snapshot';

@@ -1,0 +1,200 @@
+/**
+ * graphql-ws (the `graphql-transport-ws` protocol, graphql-ws's PROTOCOL.md) on the HTTP server's own port and
+ * path: a `ws` server without its own listener takes the HTTP server's `upgrade` requests for that path.
+ * Wiring only: subscription logic lives in src/live, which knows no socket library.
+ *
+ * Served over WebSocket: subscriptions only (queries and mutations go over HTTP, where ingest overload
+ * protection and HTTP status codes apply). Each subscribe is parsed and validated exactly like HTTP
+ * (`checkOperation`: graphql-js rules + the shared limit rules), and its errors are masked like HTTP's.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { ErrorCode, TracegateError } from '../errors';
+import { log as rootLog, type Logger } from '../log';
+import type { SharedSubscriptions } from '../live';
+import { requireScope, Scope, type AuthOutcome } from './auth';
+import { checkOperation, type QueryLimits } from './limits';
+import { newRequestId, type ErrorMasker } from './masking';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface WebSocketLimits {
+  /** Close a connection that has not sent `connection_init` within this time (close code 4408). */
+  connectionInitTimeoutMs: number;
+  /** Subscriptions one connection may hold at once; one more is refused with RATE_LIMITED. */
+  maxSubscriptionsPerConnection: number;
+  /** Largest incoming WebSocket message; larger closes the connection with 1009 (ws's default is 100 MiB). */
+  maxMessageBytes: number;
+  /** Server ping interval; a peer that does not pong within it is dropped. 0 disables. */
+  keepAliveMs: number;
+}
+
+export const DEFAULT_WS_LIMITS: WebSocketLimits = {
+  connectionInitTimeoutMs: 3_000,
+  maxSubscriptionsPerConnection: 100,
+  maxMessageBytes: 1024 * 1024,
+  keepAliveMs: 12_000,
+};
+
+/** What the endpoint needs from the gateway. */
+export interface WebSocketDeps<TContext extends { requestId: string }> {
+  httpServer: HttpServer;
+  schema: GraphQLSchema;
+  queryLimits: QueryLimits;
+  production: boolean;
+  masker: ErrorMasker;
+  shared: SharedSubscriptions;
+  /** A fresh GraphQL context for one subscription of a connection that authenticated as `auth`. */
+  createContext(requestId: string, auth: AuthOutcome): TContext;
+  /**
+   * Looks at the `connection_init` payload (e.g. `{ authorization: 'Bearer <token>' }`). Absent: every
+   * connection is `open`. A connection without the `read` scope is closed (4401 / 4403) before any subscribe.
+   */
+  authenticate?(payload: Readonly<Record<string, unknown>> | undefined): AuthOutcome;
+  limits?: Partial<WebSocketLimits>;
+  path?: string;
+  log?: Logger;
+}
+
+export interface WebSocketEndpoint {
+  readonly limits: WebSocketLimits;
+  stats(): { connections: number; subscriptions: number };
+  /** Closes every connection (1001 Going Away) and stops taking upgrades. */
+  close(): Promise<void>;
+}
+
+/** How long `close` waits for peers to finish the close handshake before dropping them. */
+const CLOSE_GRACE_MS = 1_000;
+
+export function attachWebSocket<TContext extends { requestId: string }>(deps: WebSocketDeps<TContext>): WebSocketEndpoint {
+  const limits: WebSocketLimits = { ...DEFAULT_WS_LIMITS, ...deps.limits };
+  const path = deps.path ?? GRAPHQL_PATH;
+  const log = deps.log ?? rootLog.child('ws');
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const auths = new WeakMap<object, AuthOutcome>();
+  const shareKeys = new WeakMap<object, string>();
+  const connections = new Set<WsContext>();
+
+  const disposable = useServer<Record<string, unknown>>(
+    {
+      schema: deps.schema,
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+      onConnect(ctx) {
+        const auth = deps.authenticate?.(ctx.connectionParams) ?? { kind: 'open' };
+        try {
+          requireScope(auth, Scope.READ);
+        } catch (err) {
+          if (!(err instanceof TracegateError)) throw err;
+          const code = err.code === ErrorCode.FORBIDDEN ? CloseCode.Forbidden : CloseCode.Unauthorized;
+          ctx.extra.socket.close(code, closeReason(err.message));
+          return false;
+        }
+        auths.set(ctx, auth);
+        connections.add(ctx);
+        return true;
+      },
+      onClose(ctx) {
+        connections.delete(ctx);
+      },
+      onSubscribe(ctx, _id, payload) {
+        const held = Object.keys(ctx.subscriptions).length; // includes this one: graphql-ws reserves its id first
+        if (held > limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `Too many subscriptions on this connection: expected at most ${limits.maxSubscriptionsPerConnection} at once, received a subscribe for number ${held}. Complete one first or open another connection.`,
+              { extensions: { code: ErrorCode.RATE_LIMITED, limit: limits.maxSubscriptionsPerConnection } },
+            ),
+          ];
+        }
+        const check = checkOperation(deps.schema, payload.query, payload.variables, deps.queryLimits, { production: deps.production });
+        if (check.kind === 'invalid') return [...check.errors];
+        const operation = getOperationAST(check.document, payload.operationName);
+        if (!operation) {
+          return [badInput(`Could not pick the operation: expected one operation or an operationName naming one, received ${payload.operationName ? `"${payload.operationName}"` : 'none'}.`)];
+        }
+        if (operation.operation !== 'subscription') {
+          return [badInput(`Only subscriptions are served over WebSocket, received a ${operation.operation}: send queries and mutations as HTTP POST ${path}.`)];
+        }
+        const auth = auths.get(ctx) ?? { kind: 'missing' };
+        const args: ExecutionArgs = {
+          schema: deps.schema,
+          document: check.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: deps.createContext(newRequestId(), auth),
+        };
+        shareKeys.set(args, shareKeyOf(auth, payload.operationName, payload.variables, payload.query));
+        return args;
+      },
+      subscribe(args) {
+        return deps.shared.subscribe(args, shareKeys.get(args) ?? newRequestId());
+      },
+      onNext(_ctx, _id, _payload, args, result) {
+        if (!result.errors) return undefined;
+        const requestId = (args.contextValue as TContext | undefined)?.requestId;
+        return { ...result, errors: deps.masker.maskErrors(result.errors, requestId) };
+      },
+      onError(_ctx, _id, _payload, errors) {
+        return deps.masker.maskErrors(errors);
+      },
+    },
+    wss,
+    limits.keepAliveMs,
+  );
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (pathOf(request.url) !== path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  deps.httpServer.on('upgrade', onUpgrade);
+  log.debug('graphql-ws attached', { path, ...limits });
+
+  return {
+    limits,
+    stats() {
+      let subscriptions = 0;
+      for (const ctx of connections) subscriptions += Object.keys(ctx.subscriptions).length;
+      return { connections: wss.clients.size, subscriptions };
+    },
+    async close() {
+      deps.httpServer.off('upgrade', onUpgrade);
+      const stragglers = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      try {
+        await disposable.dispose();
+      } finally {
+        clearTimeout(stragglers);
+      }
+    },
+  };
+}
+
+// Private: identical operations from callers with the same identity share one execution.
+function shareKeyOf(auth: AuthOutcome, operationName: string | null | undefined, variables: unknown, query: string): string {
+  const who = auth.kind === 'authenticated' ? `principal:${auth.principal.name}` : auth.kind;
+  return JSON.stringify([who, operationName ?? null, variables ?? null, query]);
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+// Private: a WebSocket close reason is at most 123 bytes (RFC 6455 §5.5: 125-byte control payload, 2 for the code).
+function closeReason(message: string): string {
+  const bytes = Buffer.from(message, 'utf8');
+  return bytes.length <= 123 ? message : `${bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
+}
