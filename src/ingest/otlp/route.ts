@@ -1,0 +1,83 @@
+/**
+ * `POST /v1/traces`, OTLP/HTTP (OTLP specification, "OTLP/HTTP"): binary protobuf or JSON by Content-Type,
+ * optionally gzip. The spans go through the same ingest path as `submitSpans`. Answers:
+ * 200 + ExportTraceServiceResponse (with partialSuccess when spans were rejected; duplicates count as success,
+ * being already stored); 400 undecodable; 401/403 token; 413 over the body cap after inflating;
+ * 415 other content type or coding; 429/503 + Retry-After. Error bodies are a google.rpc.Status in the request's
+ * encoding (JSON when the encoding is unknown), its message prefixed with the public Tracegate code.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../../errors';
+import { log } from '../../log';
+import type { Route, RouteContext } from '../../server/router';
+import { readBody } from '../http-body';
+import { authorizeIngest, failureOf, mediaTypeOf, submitSpans, type StandardIngestOptions } from '../http-edge';
+import { mergeRejections, summarizeRejections } from '../rejections';
+import { decodeJsonTraceRequest } from './json-decode';
+import { mapTraceRequest } from './map';
+import { OtlpDecodeError } from './model';
+import { decodeProtobufTraceRequest } from './proto-decode';
+import { encodeExportResponse, encodeRpcStatus, OTLP_CONTENT_TYPE, RpcCode, type OtlpEncoding } from './response';
+
+export const OTLP_TRACES_PATH = '/v1/traces';
+
+const ENCODING_BY_MEDIA_TYPE: Record<string, OtlpEncoding> = {
+  'application/x-protobuf': 'protobuf',
+  'application/json': 'json',
+};
+
+/** google.rpc.Code for the Status body of each HTTP failure status. */
+const RPC_CODE_BY_STATUS: Record<number, RpcCode> = {
+  400: RpcCode.INVALID_ARGUMENT,
+  401: RpcCode.UNAUTHENTICATED,
+  403: RpcCode.PERMISSION_DENIED,
+  413: RpcCode.INVALID_ARGUMENT,
+  415: RpcCode.INVALID_ARGUMENT,
+  429: RpcCode.UNAVAILABLE,
+  503: RpcCode.UNAVAILABLE,
+};
+
+const logger = log.child('otlp');
+
+export function otlpTracesRoute(options: StandardIngestOptions = {}): Route {
+  return {
+    method: 'POST',
+    path: OTLP_TRACES_PATH,
+    handle: (req, res, ctx) => handleExport(req, res, ctx, options),
+  };
+}
+
+// Private: one export request, answered in the encoding it came in.
+async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
+  const mediaType = mediaTypeOf(req.headers['content-type']);
+  const encoding = ENCODING_BY_MEDIA_TYPE[mediaType];
+  try {
+    authorizeIngest(req, options);
+    if (!encoding) {
+      req.resume();
+      return sendStatus(res, 'json', 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`, {});
+    }
+    const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
+    const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
+    const mapped = mapTraceRequest(request);
+    const result = mapped.inputs.length > 0 ? await submitSpans(ctx.services.ingest, options, mapped.inputs) : undefined;
+    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+    if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
+    const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });
+    res.writeHead(200, { 'content-type': OTLP_CONTENT_TYPE[encoding], 'content-length': out.length });
+    res.end(out);
+  } catch (error) {
+    const f = failureOf(error, { requestId: ctx.requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
+    sendStatus(res, encoding ?? 'json', f.status, f.code, f.message, f.headers);
+  }
+}
+
+function sendStatus(res: ServerResponse, encoding: OtlpEncoding, status: number, code: ErrorCode, message: string, headers: Record<string, string>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = encodeRpcStatus(encoding, RPC_CODE_BY_STATUS[status] ?? RpcCode.INTERNAL, `${code}: ${message}`);
+  res.writeHead(status, { ...headers, 'content-type': OTLP_CONTENT_TYPE[encoding], 'content-length': body.length });
+  res.end(body);
+}

@@ -1,0 +1,76 @@
+/**
+ * `POST /api/v2/spans`, the Zipkin v2 collector endpoint (zipkin2-api.yaml): a JSON list of spans, optionally
+ * gzip. The spans go through the same ingest path as `submitSpans`. Answers: 202 with no body when every span
+ * was stored (or already stored); 400 when the body is not a span list, or when some spans were rejected, in
+ * which case the body says how many were stored and why each other one was not (Zipkin has no partial-success
+ * response, and a silent 202 would hide the loss); 401/403, 413, 415, 429/503 + Retry-After as elsewhere.
+ * Error bodies have the gateway's JSON error shape: `{ errors: [{ message, extensions: { code, requestId, ... } }] }`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../../errors';
+import { log } from '../../log';
+import type { Route, RouteContext } from '../../server/router';
+import { readBody } from '../http-body';
+import { authorizeIngest, failureOf, mediaTypeOf, submitSpans, type StandardIngestOptions } from '../http-edge';
+import { mergeRejections, summarizeRejections } from '../rejections';
+import { decodeZipkinSpans, ZipkinDecodeError } from './map';
+
+export const ZIPKIN_SPANS_PATH = '/api/v2/spans';
+export const ZIPKIN_MEDIA_TYPE = 'application/json';
+
+const logger = log.child('zipkin');
+
+export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
+  return {
+    method: 'POST',
+    path: ZIPKIN_SPANS_PATH,
+    handle: (req, res, ctx) => handleSpans(req, res, ctx, options),
+  };
+}
+
+// Private: one posted span list.
+async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
+  try {
+    authorizeIngest(req, options);
+    if (mediaTypeOf(req.headers['content-type']) !== ZIPKIN_MEDIA_TYPE) {
+      req.resume();
+      const got = JSON.stringify(req.headers['content-type'] ?? '');
+      return sendError(res, 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`, ctx.requestId, {});
+    }
+    const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
+    const mapped = decodeZipkinSpans(body);
+    const result = mapped.inputs.length > 0 ? await submitSpans(ctx.services.ingest, options, mapped.inputs) : undefined;
+    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+    if (rejected.length === 0) {
+      res.writeHead(202, { 'content-length': 0 });
+      res.end();
+      return;
+    }
+    const accepted = result?.accepted ?? 0;
+    const duplicates = result?.duplicates ?? 0;
+    const stored = accepted + duplicates;
+    const message = `${summarizeRejections(rejected, mapped.total)}. The other ${stored} span(s) are stored (${accepted} new, ${duplicates} already stored).`;
+    sendError(res, 400, ErrorCode.BAD_USER_INPUT, message, ctx.requestId, {}, { accepted, duplicates, rejected });
+  } catch (error) {
+    const f = failureOf(error, { requestId: ctx.requestId, logger, decodeErrors: [ZipkinDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
+    sendError(res, f.status, f.code, f.message, ctx.requestId, f.headers);
+  }
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  headers: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code, requestId, ...extra } }] }));
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}
