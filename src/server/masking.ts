@@ -24,6 +24,7 @@ import {
 } from 'mongodb';
 import { ErrorCode, TracegateError } from '../errors';
 import type { Logger } from '../log';
+import { tokenLimitError } from './limits';
 
 /** Extensions a client may see besides `code` and `requestId` (limit details, rejection details). */
 const SAFE_EXTENSIONS = ['limit', 'allowed', 'found', 'details', 'retryAfterSeconds'] as const;
@@ -83,13 +84,18 @@ export interface MaskerOptions {
   production: boolean;
   /** The transport's request-id scope; defaults to `runWithRequestId`'s. */
   currentRequestId?: () => string | undefined;
+  /**
+   * The parser's token limit (Apollo `parseOptions.maxTokens`): a syntax error on a document over it is shown
+   * as QUERY_TOO_COMPLEX. Recognised by counting the document's tokens again, not by the parser's wording.
+   */
+  maxTokens?: number;
 }
 
 export function createErrorMasker(options: MaskerOptions): ErrorMasker {
   const { log, production } = options;
   const scopedId = options.currentRequestId ?? currentRequestId;
   const formatError = (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
-    const verdict = classify(formatted, error);
+    const verdict = classify(formatted, error, options.maxTokens);
     if (verdict.kind === 'shown') {
       const message = production ? withoutSuggestions(verdict.message) : verdict.message;
       const extensions = { ...safeExtensions(formatted, error), ...pickSafe(verdict.details), code: verdict.code };
@@ -114,8 +120,13 @@ type Verdict =
   | { readonly kind: 'shown'; readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> }
   | { readonly kind: 'masked'; readonly storeDown: boolean; readonly cause: Error };
 
-function classify(formatted: GraphQLFormattedError, error: unknown): Verdict {
+function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: number | undefined): Verdict {
   const chain = causes(error);
+  if (maxTokens !== undefined && formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
+    const body = chain.find((e): e is GraphQLError => e instanceof GraphQLError && e.source !== undefined)?.source?.body;
+    const overLimit = body === undefined ? undefined : tokenLimitError(body, maxTokens);
+    if (overLimit) return { kind: 'shown', code: ErrorCode.QUERY_TOO_COMPLEX, message: overLimit.message, details: overLimit.extensions };
+  }
   for (const cause of chain) {
     if (cause instanceof TracegateError) return { kind: 'shown', code: cause.code, message: cause.message, details: cause.details };
     if (cause instanceof GraphQLError && PUBLIC_CODES.has(cause.extensions?.code)) {

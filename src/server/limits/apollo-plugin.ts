@@ -2,24 +2,20 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, validate } from 'graphql';
 import type { QueryLimits } from './options';
 import { requestRules } from './rules';
-import { tokenLimitError } from './tokens';
 
 const HTTP_BAD_REQUEST = 400;
 
 /**
- * Applies the limits Apollo's `validationRules` cannot: the token count before parsing, and the
- * variable-aware cost once the operation is resolved. Errors carry QUERY_TOO_COMPLEX and HTTP 400, and are
- * raised before any resolver runs, so a rejected operation never reaches the store.
+ * Applies the limit Apollo's `validationRules` cannot: the variable-aware cost, once the operation is
+ * resolved. The error carries QUERY_TOO_COMPLEX and HTTP 400, and is raised before any resolver runs, so a
+ * rejected operation never reaches the store. (The token limit is Apollo's `parseOptions.maxTokens`; the
+ * masker recognises its syntax error, see masking.ts. Errors thrown from `didResolveSource` would become
+ * Apollo's generic 500, so the count is not done there.)
  */
 export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        // Thrown here Apollo answers through its error response path (formatError applied, status from `http`).
-        async didResolveSource({ source }) {
-          const error = tokenLimitError(source, limits.maxTokens);
-          if (error) throw withHttpStatus(error);
-        },
         async didResolveOperation({ schema, document, request }) {
           const errors = validate(schema, document, requestRules(limits, request.variables ?? undefined));
           if (errors.length > 0) throw withHttpStatus(errors[0]!);

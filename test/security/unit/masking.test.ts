@@ -1,4 +1,4 @@
-import { GraphQLError, buildSchema, graphql } from 'graphql';
+import { GraphQLError, buildSchema, graphql, parse } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { ErrorCode, TracegateError } from '../../../src/errors';
 import { createLogger } from '../../../src/log';
@@ -99,5 +99,23 @@ describe('error masking', () => {
     const shown = masker.formatError({ message: wrapped.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, wrapped);
     expect(shown.extensions?.code).toBe(ErrorCode.INTERNAL);
     expect(shown.message).toBe(INTERNAL_MESSAGE);
+  });
+
+  it("shows the parser's token-limit error (Apollo parseOptions.maxTokens) as QUERY_TOO_COMPLEX", () => {
+    const { log } = capture();
+    const masker = createErrorMasker({ log, production: true, maxTokens: 10 });
+    const long = `{ ${'a '.repeat(20)}}`;
+    let syntax: GraphQLError | undefined;
+    try {
+      parse(long, { maxTokens: 10 });
+    } catch (error) {
+      syntax = error as GraphQLError;
+    }
+    const apolloWrapped = new GraphQLError(syntax!.message, { source: syntax!.source, positions: syntax!.positions, originalError: syntax, extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    const shown = masker.formatError({ message: apolloWrapped.message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, apolloWrapped);
+    expect(shown.extensions).toEqual({ code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'tokens', allowed: 10, found: 11 });
+    // an ordinary syntax error stays BAD_USER_INPUT
+    const short = new GraphQLError('Syntax Error: Expected Name, found <EOF>.', { source: undefined, extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    expect(masker.formatError({ message: short.message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, short).extensions?.code).toBe(ErrorCode.BAD_USER_INPUT);
   });
 });
