@@ -1,0 +1,162 @@
+/**
+ * Configuration from environment variables, or the same names as `--flags` (`--port 4000`, `--mongodb-uri=...`;
+ * a flag wins over the variable). Validated once at start: a bad value raises ConfigError naming the variable,
+ * the value and what is expected, and main.ts exits with that message.
+ */
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** null: start the embedded store (persistent in `dataDir`). */
+  mongoUri: string | null;
+  mongoDb: string;
+  dataDir: string;
+  /** How long spans and summaries live after the server received them. */
+  retentionMs: number;
+  /** Bound on waiting for the store before answering STORE_UNAVAILABLE. */
+  storeTimeoutMs: number;
+  /** How long shutdown waits for in-flight requests before closing their connections. */
+  shutdownGraceMs: number;
+  nodeEnv: NodeEnv;
+  limits: IngestLimits;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Setting<T> {
+  name: string;
+  default: T;
+  parse: Parser<T>;
+  doc: string;
+}
+
+const s = <T>(name: string, def: T, parse: Parser<T>, doc: string): Setting<T> => ({ name, default: def, parse, doc });
+
+/** The settings table (docs/gateway.md lists the same). */
+export const SETTINGS = {
+  port: s('PORT', 4000, integer(0, 65535), 'HTTP port; 0 picks a free one'),
+  host: s('HOST', '127.0.0.1', nonEmpty, 'interface to listen on'),
+  mongoUri: s<string | null>('MONGODB_URI', null, mongoUri, 'MongoDB to use; unset: the embedded store'),
+  mongoDb: s('MONGODB_DB', 'tracegate', dbName, 'database name'),
+  dataDir: s('TRACEGATE_DATA_DIR', './data', nonEmpty, 'embedded store data directory (when MONGODB_URI is unset)'),
+  retentionMs: s('TRACEGATE_RETENTION', 7 * 86_400_000, duration(60_000), 'how long spans are kept after receipt, e.g. 7d, 12h'),
+  storeTimeoutMs: s('TRACEGATE_STORE_TIMEOUT', 2_500, duration(100), 'wait for the store before STORE_UNAVAILABLE, e.g. 2500ms'),
+  shutdownGraceMs: s('TRACEGATE_SHUTDOWN_GRACE', 10_000, duration(0), 'wait for in-flight requests on shutdown'),
+  nodeEnv: s<NodeEnv>('NODE_ENV', 'development', oneOf(['development', 'production', 'test'] as const), 'production hides introspection'),
+} as const;
+
+export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
+  maxSpansPerRequest: s('TRACEGATE_MAX_SPANS_PER_REQUEST', DEFAULT_INGEST_LIMITS.maxSpansPerRequest, integer(1), 'spans per request'),
+  maxBodyBytes: s('TRACEGATE_MAX_BODY_BYTES', DEFAULT_INGEST_LIMITS.maxBodyBytes, integer(1024), 'HTTP request body bytes'),
+  maxAttributesPerSpan: s('TRACEGATE_MAX_ATTRIBUTES', DEFAULT_INGEST_LIMITS.maxAttributesPerSpan, integer(0), 'attributes per span'),
+  maxAttributeKeyLength: s('TRACEGATE_MAX_ATTRIBUTE_KEY_LENGTH', DEFAULT_INGEST_LIMITS.maxAttributeKeyLength, integer(1), 'attribute key characters'),
+  maxStringLength: s('TRACEGATE_MAX_STRING_LENGTH', DEFAULT_INGEST_LIMITS.maxStringLength, integer(1), 'characters of a string value'),
+  maxAttributeValueBytes: s('TRACEGATE_MAX_ATTRIBUTE_VALUE_BYTES', DEFAULT_INGEST_LIMITS.maxAttributeValueBytes, integer(1), 'JSON bytes of an array/object attribute value'),
+  maxEventsPerSpan: s('TRACEGATE_MAX_EVENTS', DEFAULT_INGEST_LIMITS.maxEventsPerSpan, integer(0), 'events per span'),
+  maxMetricsPerSpan: s('TRACEGATE_MAX_METRICS', DEFAULT_INGEST_LIMITS.maxMetricsPerSpan, integer(0), 'metrics per span'),
+  maxResultDataBytes: s('TRACEGATE_MAX_RESULT_DATA_BYTES', DEFAULT_INGEST_LIMITS.maxResultDataBytes, integer(0), 'JSON bytes of result.data'),
+  maxNameLength: s('TRACEGATE_MAX_NAME_LENGTH', DEFAULT_INGEST_LIMITS.maxNameLength, integer(1), 'service/operation/event/metric name characters'),
+  maxFutureSkewMs: s('TRACEGATE_MAX_FUTURE_SKEW', DEFAULT_INGEST_LIMITS.maxFutureSkewMs, duration(0), 'how far a span may end beyond the server clock'),
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): Config {
+  const values = { ...env, ...parseFlags(argv) };
+  const read = <T>(setting: Setting<T>): T => {
+    const raw = values[setting.name];
+    if (raw === undefined || raw === '') return setting.default;
+    return setting.parse(raw, setting.name);
+  };
+  const limits = Object.fromEntries(Object.entries(LIMIT_SETTINGS).map(([key, setting]) => [key, read(setting)])) as unknown as IngestLimits;
+  return {
+    port: read(SETTINGS.port),
+    host: read(SETTINGS.host),
+    mongoUri: read(SETTINGS.mongoUri),
+    mongoDb: read(SETTINGS.mongoDb),
+    dataDir: read(SETTINGS.dataDir),
+    retentionMs: read(SETTINGS.retentionMs),
+    storeTimeoutMs: read(SETTINGS.storeTimeoutMs),
+    shutdownGraceMs: read(SETTINGS.shutdownGraceMs),
+    nodeEnv: read(SETTINGS.nodeEnv),
+    limits,
+  };
+}
+
+/** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
+export function parseFlags(argv: readonly string[]): Record<string, string> {
+  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS)].map((setting) => setting.name));
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`argument ${JSON.stringify(arg)}: expected --name=value or --name value`);
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const name = flag.toUpperCase().replace(/-/g, '_');
+    if (!known.has(name)) throw new ConfigError(`flag --${flag}: expected one of ${[...known].map((n) => `--${n.toLowerCase().replace(/_/g, '-')}`).join(', ')}`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else value = argv[++i];
+    if (value === undefined) throw new ConfigError(`flag --${flag}: expected a value after it`);
+    out[name] = value;
+  }
+  return out;
+}
+
+// Private: parsers; each message names the variable, the value and what is expected.
+function invalid(name: string, raw: string, expected: string): ConfigError {
+  return new ConfigError(`${name}=${JSON.stringify(raw)}: expected ${expected}`);
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  return (raw, name) => {
+    if (!/^\d+$/.test(raw.trim())) throw invalid(name, raw, `an integer from ${min} to ${max}`);
+    const n = Number(raw.trim());
+    if (n < min || n > max) throw invalid(name, raw, `an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: a number with a unit ms, s, m, h or d (a bare number is milliseconds). */
+export function duration(minMs: number): Parser<number> {
+  return (raw, name) => {
+    const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(raw.trim());
+    const expected = `a duration such as 500ms, 30s, 10m, 12h or 7d, at least ${minMs} ms`;
+    if (!m) throw invalid(name, raw, expected);
+    const ms = Math.round(Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!);
+    if (ms < minMs) throw invalid(name, raw, expected);
+    return ms;
+  };
+}
+
+function nonEmpty(raw: string, name: string): string {
+  if (raw.trim() === '') throw invalid(name, raw, 'a non-empty value');
+  return raw.trim();
+}
+
+function mongoUri(raw: string, name: string): string {
+  if (!/^mongodb(\+srv)?:\/\/.+/.test(raw.trim())) throw invalid(name, raw.replace(/\/\/[^@/]*@/, '//***@'), 'a mongodb:// or mongodb+srv:// connection string');
+  return raw.trim();
+}
+
+function dbName(raw: string, name: string): string {
+  if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(raw)) throw invalid(name, raw, 'a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)');
+  return raw;
+}
+
+function oneOf<T extends string>(options: readonly T[]): Parser<T> {
+  return (raw, name) => {
+    if (!(options as readonly string[]).includes(raw)) throw invalid(name, raw, `one of ${options.join(', ')}`);
+    return raw as T;
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The per-request GraphQL context. Built for each HTTP request (and each subscription operation) by
+ * `createContext`; colleagues' features (auth principal, limits) add fields here.
+ */
+import type { IngestLimits } from '../domain';
+import type { IngestService } from '../ingest/service';
+import type { TraceStore } from '../store';
+import { createLoaders, type Loaders } from './loaders';
+
+export interface GraphQLContext {
+  /** Correlates the client-visible error with the server log line. */
+  requestId: string;
+  store: TraceStore;
+  ingest: IngestService;
+  loaders: Loaders;
+  limits: IngestLimits;
+}
+
+/** What lives as long as the gateway: shared by every request's context. */
+export interface ContextDeps {
+  store: TraceStore;
+  ingest: IngestService;
+  limits: IngestLimits;
+}
+
+export function createContext(deps: ContextDeps, requestId: string): GraphQLContext {
+  return { requestId, store: deps.store, ingest: deps.ingest, limits: deps.limits, loaders: createLoaders(deps.store) };
+}

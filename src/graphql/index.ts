@@ -1,0 +1,7 @@
+/** The GraphQL layer: executable schema, per-request context and loaders. */
+export { createSchema, loadSdl, type SchemaOptions } from './schema';
+export { createContext, type GraphQLContext, type ContextDeps } from './context';
+export { createLoaders, type Loaders } from './loaders';
+export { MAX_PAGE_SIZE } from './arguments';
+export { DateTimeScalar, JSONScalar } from './scalars';
+export { coreResolvers } from './resolvers';

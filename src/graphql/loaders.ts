@@ -1,0 +1,53 @@
+/**
+ * Per-request DataLoaders: every resolver reads through these, so a nested query costs one store command
+ * per (depth level x kind of read), whatever the number of traces and spans. Created per request so one
+ * request's cache never serves another's.
+ */
+import DataLoader from 'dataloader';
+import { assembleTrace, type TraceTree } from '../domain';
+import { spanKeyString, type ServiceRecord, type SpanKey, type StoredSpan, type TraceStore, type TraceSummary } from '../store';
+
+export interface Loaders {
+  traceById: DataLoader<string, TraceSummary | null>;
+  /** All spans of a trace, ordered by start time; empty when none. */
+  spansByTrace: DataLoader<string, StoredSpan[]>;
+  spanByKey: DataLoader<SpanKey, StoredSpan | null, string>;
+  serviceByName: DataLoader<string, ServiceRecord | null>;
+  /** The assembled tree of a trace, from `spansByTrace` (no extra store command). */
+  treeOf(traceId: string): Promise<TraceTree>;
+}
+
+export function createLoaders(store: TraceStore): Loaders {
+  const trees = new WeakMap<StoredSpan[], TraceTree>();
+  const spansByTrace = new DataLoader<string, StoredSpan[]>(async (ids) => {
+    const found = await store.spansByTraceIds(ids);
+    return ids.map((id) => found.get(id) ?? []);
+  });
+  return {
+    traceById: new DataLoader(async (ids) => {
+      const found = await store.tracesByIds(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+    spansByTrace,
+    spanByKey: new DataLoader(
+      async (keys) => {
+        const found = await store.spansByKeys(keys);
+        return keys.map((k) => found.get(spanKeyString(k)) ?? null);
+      },
+      { cacheKeyFn: spanKeyString },
+    ),
+    serviceByName: new DataLoader(async (names) => {
+      const found = await store.servicesByNames(names);
+      return names.map((n) => found.get(n) ?? null);
+    }),
+    async treeOf(traceId) {
+      const spans = await spansByTrace.load(traceId);
+      let tree = trees.get(spans);
+      if (!tree) {
+        tree = assembleTrace(spans);
+        trees.set(spans, tree);
+      }
+      return tree;
+    },
+  };
+}

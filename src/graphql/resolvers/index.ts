@@ -1,0 +1,19 @@
+/** The gateway core's resolvers (Subscription resolvers live in src/live and are merged by createSchema). */
+import type { Resolvers } from '../../generated/graphql';
+import { DateTimeScalar, JSONScalar } from '../scalars';
+import { Mutation } from './mutation';
+import { Query } from './query';
+import { Service } from './service';
+import { Span, SpanEvent } from './span';
+import { Trace } from './trace';
+
+export const coreResolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
+  Query,
+  Mutation,
+  Trace,
+  Span,
+  SpanEvent,
+  Service,
+};

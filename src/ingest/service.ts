@@ -1,0 +1,74 @@
+/**
+ * The one ingest path: every route (GraphQL `submitSpans`, OTLP, Zipkin) calls `submit`.
+ * validate (whole-request caps, then each span) -> store (unordered bulk insert, summaries for the newly
+ * inserted) -> after the store acknowledged, notify `onStored` listeners with exactly the newly stored spans.
+ * Nothing is acknowledged that was not stored; a duplicate or a rejected span never reaches a listener.
+ */
+import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanInputShape } from '../domain';
+import { log } from '../log';
+import type { StoredSpan, TraceStore } from '../store';
+
+/** Same shape as the GraphQL `SubmitSpansResult`. */
+export interface SubmitSpansResult {
+  /** Spans newly stored by this call. */
+  accepted: number;
+  /** Spans already stored under the same (traceId, spanId); nothing new stored for them. */
+  duplicates: number;
+  /** Each refused span by its index in the submitted list, ordered by index. */
+  rejected: Rejection[];
+}
+
+export type StoredListener = (spans: readonly StoredSpan[]) => void;
+
+const logger = log.child('ingest');
+
+export class IngestService {
+  private readonly listeners = new Set<StoredListener>();
+
+  constructor(
+    private readonly store: TraceStore,
+    private readonly limits: IngestLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Throws TracegateError PAYLOAD_TOO_LARGE (over the spans-per-request cap; nothing stored) or
+   * STORE_UNAVAILABLE (the store did not confirm; some spans may be stored, re-submitting is safe).
+   */
+  async submit(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
+    assertBatchWithinLimits(inputs, this.limits);
+    const { valid, rejected } = validateSpans(inputs, this.limits, this.now() * 1000);
+    const outcome = await this.store.insertSpans(valid.map((v) => v.record));
+    for (const failure of outcome.failed) {
+      rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    if (outcome.inserted.length > 0) this.notify(outcome.inserted);
+    return { accepted: outcome.inserted.length, duplicates: outcome.duplicates, rejected };
+  }
+
+  /** Called after each acknowledged store write with the newly stored spans. Returns an unsubscribe. */
+  onStored(listener: StoredListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** For leak checks in tests. */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  // Private: a failing listener must not fail the submit (the spans are stored) nor starve other listeners.
+  private notify(spans: readonly StoredSpan[]): void {
+    const frozen = Object.freeze([...spans]);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(frozen);
+      } catch (error) {
+        logger.error('onStored listener failed', { error: error as Error });
+      }
+    }
+  }
+}

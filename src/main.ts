@@ -1,0 +1,65 @@
+/**
+ * Command-line entry: validated config, the embedded store when MONGODB_URI is unset (persistent in
+ * TRACEGATE_DATA_DIR), the gateway, one start-up line, graceful shutdown on SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config';
+import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
+import { log } from './log';
+import { startGateway } from './server';
+import { gatewayExtensions } from './server/extension-list';
+
+const logger = log.child('main');
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tracegate: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  let embedded: EmbeddedMongo | null = null;
+  let storeDescription: string;
+  if (config.mongoUri) {
+    storeDescription = `MongoDB at ${config.mongoUri.replace(/\/\/[^@/]*@/, '//***@')} (database ${config.mongoDb})`;
+  } else {
+    const dataDir = resolve(config.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    embedded = await startEmbeddedMongo({ port: 0, host: '127.0.0.1', dataDir });
+    config = { ...config, mongoUri: embedded.uri };
+    storeDescription = `embedded store in ${dataDir} on ${embedded.uri} (database ${config.mongoDb})`;
+  }
+
+  const gateway = await startGateway(config, { extensions: gatewayExtensions(config) });
+  logger.info(`Tracegate listening on ${gateway.url} using the ${storeDescription}`);
+
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    void (async () => {
+      try {
+        await gateway.stop();
+        await embedded?.stop();
+        process.exit(0);
+      } catch (error) {
+        logger.error('shutdown failed', { error: error as Error });
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  logger.error('failed to start', { error: error as Error });
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+/**
+ * Apollo Server construction. `plugins` and `validationRules` are lists on purpose: the security and
+ * live-update features add their entries through GatewayExtension (extensions.ts).
+ */
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { GraphQLContext } from '../graphql';
+import { formatError as defaultFormatError } from './errors';
+
+export interface ApolloOptions {
+  schema: GraphQLSchema;
+  production: boolean;
+  plugins?: readonly ApolloServerPlugin<GraphQLContext>[];
+  validationRules?: readonly ValidationRule[];
+  formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
+  return new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    plugins: [...(options.plugins ?? [])],
+    validationRules: [...(options.validationRules ?? [])],
+    formatError: options.formatError ?? defaultFormatError,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+  });
+}

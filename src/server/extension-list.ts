@@ -1,0 +1,10 @@
+/**
+ * The features wired into the production gateway (main.ts). Each feature contributes one GatewayExtension;
+ * add yours to this list. Tests may start a gateway with any subset.
+ */
+import type { Config } from '../config';
+import type { GatewayExtension } from './extensions';
+
+export function gatewayExtensions(_config: Config): GatewayExtension[] {
+  return [];
+}

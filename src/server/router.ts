@@ -1,0 +1,53 @@
+/**
+ * The route table: exact (method, path) matches. Colleagues add routes through a GatewayExtension
+ * (see extensions.ts), e.g. POST /v1/traces and POST /api/v2/spans.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config';
+import type { IngestService } from '../ingest/service';
+import type { TraceStore } from '../store';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
+
+export interface RouteContext {
+  requestId: string;
+  url: URL;
+  services: GatewayServices;
+}
+
+/** What lives as long as the gateway, for routes and extensions. */
+export interface GatewayServices {
+  config: Config;
+  store: TraceStore;
+  ingest: IngestService;
+}
+
+export interface Route {
+  method: HttpMethod;
+  path: string;
+  /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
+}
+
+export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method'; allowed: HttpMethod[] } | { kind: 'not-found' };
+
+export class Router {
+  private readonly byPath = new Map<string, Map<HttpMethod, Route>>();
+
+  add(route: Route): void {
+    let methods = this.byPath.get(route.path);
+    if (!methods) {
+      methods = new Map();
+      this.byPath.set(route.path, methods);
+    }
+    if (methods.has(route.method)) throw new Error(`route ${route.method} ${route.path} is registered twice`);
+    methods.set(route.method, route);
+  }
+
+  match(method: string, path: string): RouteMatch {
+    const methods = this.byPath.get(path);
+    if (!methods) return { kind: 'not-found' };
+    const route = methods.get(method as HttpMethod);
+    return route ? { kind: 'found', route } : { kind: 'wrong-method', allowed: [...methods.keys()] };
+  }
+}

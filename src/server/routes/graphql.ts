@@ -1,0 +1,50 @@
+/** POST and GET /graphql through Apollo's transport-neutral `executeHTTPGraphQLRequest`. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { ErrorCode } from '../../errors';
+import { createContext, type GraphQLContext } from '../../graphql';
+import { readBody, sendError } from '../http';
+import type { Route, RouteContext } from '../router';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: (ctx: RouteContext, req: IncomingMessage) => GraphQLContext = defaultContext): Route[] {
+  const handle = async (req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> => {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const raw = (await readBody(req, ctx.services.config.limits.maxBodyBytes)).toString('utf8');
+      if (/^application\/(graphql-response\+)?json\b/i.test(headers.get('content-type') ?? '') || /json/i.test(headers.get('content-type') ?? '')) {
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          sendError(res, 400, ErrorCode.BAD_USER_INPUT, 'request body: expected JSON, received text that does not parse as JSON', ctx.requestId);
+          return;
+        }
+      } else body = raw;
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: ctx.url.search, body },
+      context: async () => contextFor(ctx, req),
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+  return [
+    { method: 'POST', path: GRAPHQL_PATH, handle },
+    { method: 'GET', path: GRAPHQL_PATH, handle },
+  ];
+}
+
+function defaultContext(ctx: RouteContext): GraphQLContext {
+  return createContext({ store: ctx.services.store, ingest: ctx.services.ingest, limits: ctx.services.config.limits }, ctx.requestId);
+}

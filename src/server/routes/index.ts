@@ -1,0 +1,3 @@
+export { graphqlRoutes, GRAPHQL_PATH } from './graphql';
+export { healthRoutes } from './health';
+export { landingRoute } from './landing';

@@ -1,0 +1,152 @@
+/**
+ * The MongoDB document shapes and their mapping to and from store records.
+ *
+ * Attribute values and `result.data` are stored as canonical JSON text (`v`, `dataJson`): a client value
+ * is then never a field name or an operator to the store, whatever `$` or `.` it contains, and one
+ * multikey index on `attrs.k` + `attrs.v` serves an equality filter on any attribute.
+ */
+import { canonicalJson, type Attribute, type SpanRecord } from '../../domain';
+import type { ServiceRecord, TraceSummary } from '../types';
+
+export const Collections = { spans: 'spans', traces: 'traces', services: 'services' } as const;
+
+export interface AttrDoc {
+  k: string;
+  /** canonicalJson(value) */
+  v: string;
+}
+
+export interface SpanDoc {
+  /** traceId + spanId: the natural key, so a duplicate is a duplicate-key write error. */
+  _id: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  operation: string;
+  kind: SpanRecord['kind'];
+  startUs: number;
+  endUs: number;
+  durationUs: number;
+  status: SpanRecord['status'];
+  result: { status: SpanRecord['status']; code: string | null; message: string | null; dataJson: string | null } | null;
+  attrs: AttrDoc[];
+  metrics: { name: string; value: number; unit: string | null }[];
+  events: { timeUs: number; name: string; attrs: AttrDoc[] }[];
+  /** Server clock at receipt; retention counts from here, never from client timestamps. */
+  receivedAt: Date;
+  expireAt: Date;
+}
+
+export interface TraceDoc {
+  _id: string;
+  startUs: number;
+  endUs: number;
+  durationUs: number;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+  /** (service, operation) pairs seen in the trace, for the operation filter. */
+  svcOps: { s: string; o: string }[];
+  /** Every span attribute seen in the trace, for attribute filters. */
+  attrs: AttrDoc[];
+  receivedAt: Date;
+  expireAt: Date;
+}
+
+export interface ServiceDoc {
+  _id: string;
+  operations: string[];
+  spanCount: number;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  expireAt: Date;
+}
+
+export function spanDocId(traceId: string, spanId: string): string {
+  return traceId + spanId;
+}
+
+export function toAttrDocs(attributes: readonly Attribute[]): AttrDoc[] {
+  return attributes.map((a) => ({ k: a.key, v: canonicalJson(a.value) }));
+}
+
+export function fromAttrDocs(attrs: readonly AttrDoc[] | undefined): Attribute[] {
+  return (attrs ?? []).map((a) => ({ key: a.k, value: JSON.parse(a.v) as unknown }));
+}
+
+export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): SpanDoc {
+  return {
+    _id: spanDocId(span.traceId, span.spanId),
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    service: span.service,
+    operation: span.operation,
+    kind: span.kind,
+    startUs: span.startUs,
+    endUs: span.endUs,
+    durationUs: span.durationUs,
+    status: span.status,
+    result: span.result && {
+      status: span.result.status,
+      code: span.result.code,
+      message: span.result.message,
+      dataJson: span.result.data === null || span.result.data === undefined ? null : canonicalJson(span.result.data),
+    },
+    attrs: toAttrDocs(span.attributes),
+    metrics: span.metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit })),
+    events: span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attrs: toAttrDocs(e.attributes) })),
+    receivedAt,
+    expireAt,
+  };
+}
+
+export function fromSpanDoc(doc: SpanDoc): SpanRecord {
+  return {
+    traceId: doc.traceId,
+    spanId: doc.spanId,
+    parentSpanId: doc.parentSpanId ?? null,
+    service: doc.service,
+    operation: doc.operation,
+    kind: doc.kind,
+    startUs: doc.startUs,
+    endUs: doc.endUs,
+    durationUs: doc.durationUs,
+    status: doc.status,
+    result: doc.result
+      ? {
+          status: doc.result.status,
+          code: doc.result.code ?? null,
+          message: doc.result.message ?? null,
+          data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
+        }
+      : null,
+    attributes: fromAttrDocs(doc.attrs),
+    metrics: (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })),
+    events: (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })),
+  };
+}
+
+export function fromTraceDoc(doc: TraceDoc): TraceSummary {
+  return {
+    traceId: doc._id,
+    startUs: doc.startUs,
+    endUs: doc.endUs,
+    // The stored duration can lag its start/end for a moment after a concurrent update; start/end are exact.
+    durationUs: doc.endUs - doc.startUs,
+    spanCount: doc.spanCount,
+    errorCount: doc.errorCount,
+    services: [...(doc.services ?? [])].sort(),
+  };
+}
+
+export function fromServiceDoc(doc: ServiceDoc): ServiceRecord {
+  return {
+    name: doc._id,
+    operations: [...(doc.operations ?? [])].sort(),
+    spanCount: doc.spanCount,
+    firstSeenUs: doc.firstSeenUs,
+    lastSeenUs: doc.lastSeenUs,
+  };
+}

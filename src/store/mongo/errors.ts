@@ -1,0 +1,34 @@
+/**
+ * Driver errors that mean "the store cannot be reached or stopped answering" become STORE_UNAVAILABLE;
+ * the driver's own message (hosts, collection names) stays in the server log, never in the client error.
+ */
+import {
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoOperationTimeoutError,
+} from 'mongodb';
+import { ErrorCode, TracegateError } from '../../errors';
+import { log } from '../../log';
+
+const logger = log.child('store');
+
+export function isUnavailableError(error: unknown): boolean {
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoOperationTimeoutError
+  );
+}
+
+export function toStoreError(error: unknown, operation: string): unknown {
+  if (error instanceof TracegateError) return error;
+  if (isUnavailableError(error)) {
+    logger.warn('store unavailable', { operation, error: error as Error });
+    return new TracegateError(ErrorCode.STORE_UNAVAILABLE, `The trace store is unavailable (${operation}); retry later`);
+  }
+  return error;
+}

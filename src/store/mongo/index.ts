@@ -1,0 +1,3 @@
+export { MongoTraceStore, DUPLICATE_KEY, type MongoStoreOptions } from './store';
+export { INDEXES } from './indexes';
+export { Collections } from './documents';

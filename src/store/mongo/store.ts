@@ -1,0 +1,235 @@
+/**
+ * TraceStore on MongoDB through the official driver: a real server when MONGODB_URI is set, otherwise the
+ * embedded wire-compatible store. See ../types.ts for the contract.
+ */
+import { MongoBulkWriteError, MongoClient, type Collection, type Db, type MongoClientOptions } from 'mongodb';
+import type { SpanRecord } from '../../domain';
+import { compareSpans } from '../../domain/tree';
+import { log } from '../../log';
+import { decodeCursor, encodeCursor } from '../cursor';
+import {
+  MAX_SERVICES_LISTED,
+  spanKeyString,
+  type InsertOutcome,
+  type ServiceRecord,
+  type SpanKey,
+  type StoredSpan,
+  type TracePage,
+  type TraceSearch,
+  type TraceStore,
+  type TraceSummary,
+} from '../types';
+import {
+  Collections,
+  fromServiceDoc,
+  fromSpanDoc,
+  fromTraceDoc,
+  spanDocId,
+  toSpanDoc,
+  type ServiceDoc,
+  type SpanDoc,
+  type TraceDoc,
+} from './documents';
+import { toStoreError } from './errors';
+import { ensureIndexes } from './indexes';
+import { afterFilter, sortField, traceFilter, traceSort } from './query';
+import { updateSummaries } from './summaries';
+
+/** MongoDB's duplicate-key error code. */
+export const DUPLICATE_KEY = 11000;
+
+export interface MongoStoreOptions {
+  uri: string;
+  dbName: string;
+  /** How long stored spans and summaries live after receipt. */
+  retentionMs: number;
+  /** Bound on waiting for a reachable server before STORE_UNAVAILABLE (driver serverSelectionTimeoutMS). */
+  serverSelectionTimeoutMs?: number;
+  /** Extra driver options (tests pass `monitorCommands: true`, which is on by default here). */
+  clientOptions?: MongoClientOptions;
+  /** The server clock, in ms (tests pin it). */
+  now?: () => number;
+}
+
+const logger = log.child('store');
+
+export class MongoTraceStore implements TraceStore {
+  /** The driver connection; listen to `commandStarted` to count store round trips. */
+  readonly client: MongoClient;
+  readonly db: Db;
+  private readonly retentionMs: number;
+  private readonly now: () => number;
+  private indexesReady: Promise<void> | null = null;
+
+  constructor(options: MongoStoreOptions) {
+    const selection = options.serverSelectionTimeoutMs ?? 2500;
+    this.client = new MongoClient(options.uri, {
+      appName: 'tracegate',
+      monitorCommands: true,
+      serverSelectionTimeoutMS: selection,
+      connectTimeoutMS: selection,
+      ignoreUndefined: true,
+      ...options.clientOptions,
+    });
+    this.db = this.client.db(options.dbName);
+    this.retentionMs = options.retentionMs;
+    this.now = options.now ?? Date.now;
+  }
+
+  async insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome> {
+    if (spans.length === 0) return { inserted: [], duplicates: 0, failed: [] };
+    return this.run('insertSpans', async () => {
+      const receivedAt = new Date(this.now());
+      const expireAt = new Date(receivedAt.getTime() + this.retentionMs);
+      const docs = spans.map((s) => toSpanDoc(s, receivedAt, expireAt));
+      const refused = new Map<number, { code: number | undefined; message: string }>();
+      try {
+        await this.spans().insertMany(docs, { ordered: false });
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        // Without per-write errors the outcome of each insert is unknown: let the caller retry the batch.
+        if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined)) throw error;
+        for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
+      }
+      const inserted: SpanRecord[] = [];
+      const failed: InsertOutcome['failed'] = [];
+      let duplicates = 0;
+      spans.forEach((span, position) => {
+        const refusal = refused.get(position);
+        if (!refusal) inserted.push(span);
+        else if (refusal.code === DUPLICATE_KEY) duplicates += 1;
+        else {
+          logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
+          failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
+        }
+      });
+      await updateSummaries(this.db, inserted, receivedAt, expireAt);
+      return { inserted: inserted.map(copySpan), duplicates, failed };
+    });
+  }
+
+  async tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>> {
+    const out = new Map<string, TraceSummary>();
+    if (traceIds.length === 0) return out;
+    return this.run('tracesByIds', async () => {
+      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }).toArray();
+      for (const doc of docs) out.set(doc._id, fromTraceDoc(doc));
+      return out;
+    });
+  }
+
+  async spansByTraceIds(traceIds: readonly string[]): Promise<Map<string, StoredSpan[]>> {
+    const out = new Map<string, StoredSpan[]>();
+    if (traceIds.length === 0) return out;
+    return this.run('spansByTraceIds', async () => {
+      const docs = await this.spans().find({ traceId: { $in: [...new Set(traceIds)] } }).toArray();
+      for (const doc of docs) {
+        const span = fromSpanDoc(doc);
+        const list = out.get(span.traceId);
+        if (list) list.push(span);
+        else out.set(span.traceId, [span]);
+      }
+      for (const list of out.values()) list.sort(compareSpans);
+      return out;
+    });
+  }
+
+  async spansByKeys(keys: readonly SpanKey[]): Promise<Map<string, StoredSpan>> {
+    const out = new Map<string, StoredSpan>();
+    if (keys.length === 0) return out;
+    return this.run('spansByKeys', async () => {
+      const ids = [...new Set(keys.map((k) => spanDocId(k.traceId, k.spanId)))];
+      const docs = await this.spans().find({ _id: { $in: ids } }).toArray();
+      for (const doc of docs) out.set(spanKeyString(doc), fromSpanDoc(doc));
+      return out;
+    });
+  }
+
+  async servicesByNames(names: readonly string[]): Promise<Map<string, ServiceRecord>> {
+    const out = new Map<string, ServiceRecord>();
+    if (names.length === 0) return out;
+    return this.run('servicesByNames', async () => {
+      const docs = await this.services().find({ _id: { $in: [...new Set(names)] } }).toArray();
+      for (const doc of docs) out.set(doc._id, fromServiceDoc(doc));
+      return out;
+    });
+  }
+
+  async listServices(): Promise<ServiceRecord[]> {
+    return this.run('listServices', async () => {
+      const docs = await this.services().find({}).sort({ _id: 1 }).limit(MAX_SERVICES_LISTED).toArray();
+      return docs.map(fromServiceDoc);
+    });
+  }
+
+  async searchTraces(search: TraceSearch): Promise<TracePage> {
+    const position = search.after === null ? null : decodeCursor(search.after, search.order);
+    return this.run('searchTraces', async () => {
+      const base = traceFilter(search.query);
+      const filter = position ? { $and: [base, afterFilter(position)] } : base;
+      const docs = await this.traces()
+        .find(filter)
+        .sort(traceSort(search.order))
+        .limit(search.first + 1)
+        .toArray();
+      const field = sortField(search.order);
+      const page = docs.slice(0, search.first);
+      return {
+        items: page.map((doc) => ({
+          cursor: encodeCursor({ order: search.order, key: doc[field], traceId: doc._id }),
+          trace: fromTraceDoc(doc),
+        })),
+        hasNextPage: docs.length > search.first,
+      };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.run('ping', async () => {
+      await this.db.command({ ping: 1 });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  // Private: every operation waits for the indexes (created once, retried after a failure) and maps
+  // unavailability to STORE_UNAVAILABLE.
+  private async run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    try {
+      await this.ensureIndexes();
+      return await body();
+    } catch (error) {
+      throw toStoreError(error, operation);
+    }
+  }
+
+  private ensureIndexes(): Promise<void> {
+    if (!this.indexesReady) {
+      this.indexesReady = ensureIndexes(this.db).catch((error: unknown) => {
+        this.indexesReady = null;
+        throw error;
+      });
+    }
+    return this.indexesReady;
+  }
+
+  private spans(): Collection<SpanDoc> {
+    return this.db.collection<SpanDoc>(Collections.spans);
+  }
+
+  private traces(): Collection<TraceDoc> {
+    return this.db.collection<TraceDoc>(Collections.traces);
+  }
+
+  private services(): Collection<ServiceDoc> {
+    return this.db.collection<ServiceDoc>(Collections.services);
+  }
+}
+
+// Private: the caller owns what it gets back (see the TraceStore contract).
+function copySpan(span: SpanRecord): SpanRecord {
+  return structuredClone(span);
+}

@@ -1,0 +1,118 @@
+/**
+ * The storage interface, owned by its consumer (the GraphQL resolvers and the ingest service).
+ *
+ * Contract, for every implementation:
+ * - Returned objects are fresh copies owned by the caller; the store never mutates them afterwards and
+ *   callers may not expect later writes to show up in them.
+ * - Lookups by key answer with a Map holding only the keys that exist; a missing key is simply absent
+ *   (never an error, never a placeholder). Empty input answers an empty Map without touching the store.
+ * - Spans of a trace come ordered by start time, then spanId. Trace searches come in the requested order,
+ *   ties broken by trace id, and page with opaque cursors (never offsets).
+ * - Errors: a store that cannot be reached (or stops answering within the configured selection timeout)
+ *   raises `TracegateError(STORE_UNAVAILABLE)`; invalid caller input (a malformed cursor) raises
+ *   `TracegateError(BAD_USER_INPUT)`; anything else is unexpected and raised as is (the edge masks it).
+ */
+import type { Attribute, SpanRecord, StatusCode } from '../domain';
+import type { Micros } from '../domain/time';
+
+/** A span as the store returns it: the normalised record (see src/domain/span.ts). */
+export type StoredSpan = SpanRecord;
+
+/** The trace summary kept current on ingest. */
+export interface TraceSummary {
+  traceId: string;
+  startUs: Micros;
+  endUs: Micros;
+  durationUs: number;
+  spanCount: number;
+  errorCount: number;
+  /** Distinct service names, sorted. */
+  services: string[];
+}
+
+export interface ServiceRecord {
+  name: string;
+  /** Distinct operations, sorted. */
+  operations: string[];
+  spanCount: number;
+  /** Earliest span start seen for the service. */
+  firstSeenUs: Micros;
+  /** Latest span end seen for the service. */
+  lastSeenUs: Micros;
+}
+
+export const TRACE_ORDERS = ['START_TIME_DESC', 'START_TIME_ASC', 'DURATION_DESC'] as const;
+export type TraceOrder = (typeof TRACE_ORDERS)[number];
+
+/** A validated trace filter; every field optional, all given fields must hold (AND). */
+export interface TraceQuery {
+  /** Some span of the trace belongs to this service. */
+  service?: string;
+  /** Some span of the trace has this operation (with `service` too: the same span has both). */
+  operation?: string;
+  /** Trace status: ERROR when any span is ERROR, else OK. */
+  status?: Exclude<StatusCode, 'UNSET'>;
+  minDurationUs?: number;
+  maxDurationUs?: number;
+  /** Inclusive bounds on the trace start. */
+  startFromUs?: Micros;
+  startToUs?: Micros;
+  /** Each pair equals (key and JSON value) an attribute of some span of the trace. */
+  attributes?: Attribute[];
+}
+
+export interface TraceSearch {
+  query: TraceQuery;
+  order: TraceOrder;
+  /** Page size, already validated by the caller (1..max). */
+  first: number;
+  /** An `endCursor` from an earlier page of the same order, or null for the first page. */
+  after: string | null;
+}
+
+export interface TracePage {
+  items: { cursor: string; trace: TraceSummary }[];
+  hasNextPage: boolean;
+}
+
+export interface InsertOutcome {
+  /** The spans this call stored (not duplicates, not failures), in submission order. */
+  inserted: StoredSpan[];
+  /** Spans already stored under the same (traceId, spanId); the first copy stands. */
+  duplicates: number;
+  /** Spans the store refused for another reason, by position in the given list; nothing of them is stored. */
+  failed: { position: number; message: string }[];
+}
+
+export interface SpanKey {
+  traceId: string;
+  spanId: string;
+}
+
+export interface TraceStore {
+  /**
+   * Stores new spans (unordered bulk insert) and, for the newly inserted ones only, updates trace and
+   * service summaries with commutative operators, so arrival order does not matter. Resolves after the
+   * store acknowledged everything. If it raises STORE_UNAVAILABLE some spans may already be stored;
+   * re-submitting is safe (duplicates are counted, not stored twice).
+   */
+  insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome>;
+  tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>>;
+  /** Every span of each trace, ordered by start time then spanId; traces without spans are absent. */
+  spansByTraceIds(traceIds: readonly string[]): Promise<Map<string, StoredSpan[]>>;
+  /** Keyed by `spanKeyString(key)`. */
+  spansByKeys(keys: readonly SpanKey[]): Promise<Map<string, StoredSpan>>;
+  servicesByNames(names: readonly string[]): Promise<Map<string, ServiceRecord>>;
+  /** Every known service, ordered by name (at most `MAX_SERVICES_LISTED`). */
+  listServices(): Promise<ServiceRecord[]>;
+  searchTraces(search: TraceSearch): Promise<TracePage>;
+  /** Resolves when the store answers and its indexes exist; raises STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MAX_SERVICES_LISTED = 1000;
+
+export function spanKeyString(key: SpanKey): string {
+  return `${key.traceId}:${key.spanId}`;
+}
