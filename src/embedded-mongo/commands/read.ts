@@ -1,0 +1,136 @@
+/** find, getMore, killCursors, count, distinct, and explain of find / count. */
+import { Long, type Document } from 'bson';
+import { keyOf, valuesAtPath } from '../engine';
+import { MongoCommandError } from '../errors';
+import { project, select, sortDocs, type Selection } from '../query';
+import { collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
+import type { CommandContext, CommandHandler } from './context';
+import { firstBatchReply } from './cursor-reply';
+
+/** find options that change results and are not implemented here (answered with NotImplemented). */
+const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'collation', 'let'] as const;
+
+interface FindPlan {
+  selection: Selection;
+  docs: Document[];
+}
+
+function runFind(command: Document, context: CommandContext): FindPlan {
+  const coll = collectionName(command, 'find');
+  rejectUnsupported(command, 'find', UNSUPPORTED_FIND_OPTIONS);
+  const filter = optionalDocument(command, 'find', 'filter') ?? {};
+  const sort = optionalDocument(command, 'find', 'sort');
+  const projection = optionalDocument(command, 'find', 'projection');
+  const skip = nonNegative(command, 'find', 'skip') ?? 0;
+  const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
+  const limit = Math.abs(rawLimit);
+  const hasSort = !!sort && Object.keys(sort).length > 0;
+  // Without a sort, stop reading as soon as skip + limit documents matched.
+  const selection = select(context.engine.collection(context.db, coll), filter, !hasSort && limit > 0 ? skip + limit : Infinity);
+  let docs = sortDocs(selection.docs, sort);
+  if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
+  return { selection, docs: project(docs, projection) };
+}
+
+const find: CommandHandler = (command, context) => {
+  const coll = collectionName(command, 'find');
+  const batchSize = nonNegative(command, 'find', 'batchSize');
+  const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
+  const singleBatch = (optionalBoolean(command, 'find', 'singleBatch') ?? false) || rawLimit < 0;
+  const { docs } = runFind(command, context);
+  return firstBatchReply(context, `${context.db}.${coll}`, docs, batchSize, singleBatch);
+};
+
+const getMore: CommandHandler = async (command, context) => {
+  const id = cursorId(command, 'getMore', 'getMore');
+  const coll = collectionName({ collection: command.collection }, 'collection');
+  const batchSize = nonNegative(command, 'getMore', 'batchSize');
+  const maxTimeMS = nonNegative(command, 'getMore', 'maxTimeMS');
+  const cursor = context.cursors.get(id);
+  if (!cursor) throw new MongoCommandError('CursorNotFound', `cursor id ${id} not found`);
+  const ns = `${context.db}.${coll}`;
+  if (cursor.ns !== ns && !cursor.ns.startsWith(`${context.db}.$cmd`)) {
+    throw new MongoCommandError('Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+  }
+  const result = await context.cursors.getMore(cursor, batchSize, maxTimeMS);
+  return { cursor: { nextBatch: result.batch, id: Long.fromBigInt(result.exhausted ? 0n : id), ns: cursor.ns, ...result.extra } };
+};
+
+const killCursors: CommandHandler = (command, context) => {
+  collectionName(command, 'killCursors');
+  const ids = command.cursors;
+  if (!Array.isArray(ids)) throw new MongoCommandError('TypeMismatch', `BSON field 'killCursors.cursors' must be an array of cursor ids`);
+  const cursorsKilled: Long[] = [];
+  const cursorsNotFound: Long[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = cursorId(ids, 'killCursors', String(i));
+    (context.cursors.kill(id) ? cursorsKilled : cursorsNotFound).push(Long.fromBigInt(id));
+  }
+  return { cursorsKilled, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
+};
+
+const count: CommandHandler = (command, context) => {
+  const coll = collectionName(command, 'count');
+  rejectUnsupported(command, 'count', ['collation']);
+  const query = optionalDocument(command, 'count', 'query') ?? {};
+  const skip = nonNegative(command, 'count', 'skip') ?? 0;
+  const limit = Math.abs(optionalNumber(command, 'count', 'limit') ?? 0);
+  const collection = context.engine.collection(context.db, coll);
+  let n: number;
+  if (Object.keys(query).length === 0) n = collection?.docs.size ?? 0;
+  else n = select(collection, query).docs.length;
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { n };
+};
+
+const distinct: CommandHandler = (command, context) => {
+  const coll = collectionName(command, 'distinct');
+  rejectUnsupported(command, 'distinct', ['collation']);
+  const key = command.key;
+  if (typeof key !== 'string') throw new MongoCommandError('TypeMismatch', `BSON field 'distinct.key' is the wrong type, expected type 'string'`);
+  const query = optionalDocument(command, 'distinct', 'query') ?? {};
+  const seen = new Map<string, unknown>();
+  for (const doc of select(context.engine.collection(context.db, coll), query).docs) {
+    for (const v of valuesAtPath(doc, key)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
+  }
+  return { values: [...seen.values()] };
+};
+
+/**
+ * explain for find and count, in MongoDB's executionStats shape (queryPlanner.winningPlan, executionStats with
+ * nReturned / totalDocsExamined / totalKeysExamined): how a client can see that an indexed lookup did not scan.
+ */
+const explain: CommandHandler = (command, context) => {
+  const inner = command.explain;
+  if (inner === null || typeof inner !== 'object') throw new MongoCommandError('TypeMismatch', "BSON field 'explain.explain' must be an object");
+  const name = Object.keys(inner)[0];
+  if (name !== 'find' && name !== 'count') {
+    throw new MongoCommandError('NotImplemented', `explain of '${name}' is not supported by the embedded store (find and count are)`);
+  }
+  const innerCommand = inner as Document;
+  const coll = collectionName(innerCommand, name);
+  const { selection, docs } =
+    name === 'find'
+      ? runFind(innerCommand, context)
+      : (() => {
+          const s = select(context.engine.collection(context.db, coll), optionalDocument(innerCommand, 'count', 'query') ?? {});
+          return { selection: s, docs: s.docs };
+        })();
+  const { stage, indexName, keysExamined } = selection.plan;
+  const inputStage = stage === 'COLLSCAN' ? { stage } : { stage, indexName, keyPattern: indexName === '_id_' ? { _id: 1 } : undefined };
+  const winningPlan = stage === 'COLLSCAN' ? inputStage : { stage: 'FETCH', inputStage };
+  return {
+    queryPlanner: { namespace: `${context.db}.${coll}`, parsedQuery: innerCommand.filter ?? innerCommand.query ?? {}, winningPlan, rejectedPlans: [] },
+    executionStats: {
+      executionSuccess: true,
+      nReturned: docs.length,
+      totalKeysExamined: keysExamined,
+      totalDocsExamined: selection.docsExamined,
+      executionStages: winningPlan,
+    },
+    serverInfo: { host: context.server.address, version: '7.0.0' },
+  };
+};
+
+export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, explain };

@@ -1,0 +1,182 @@
+/**
+ * insert / update / delete: per-statement results with MongoDB's `writeErrors` (index, code, errmsg, plus
+ * keyPattern / keyValue for duplicate keys). `ordered` (default true) stops at the first error; `ordered: false`
+ * carries on. All applied statements of a command commit together before the reply.
+ */
+import { calculateObjectSize, type Document } from 'bson';
+import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
+import { MongoCommandError } from '../errors';
+import { applyUpdate, prepareInsert, select, updateKind, upsertSeed } from '../query';
+import { MAX_BSON_OBJECT_SIZE } from '../wire';
+import { collectionName, optionalBoolean, requiredArray } from './args';
+import type { CommandContext, CommandHandler } from './context';
+
+interface WriteError {
+  index: number;
+  code: number;
+  errmsg: string;
+  [field: string]: unknown;
+}
+
+/** Runs each statement; a MongoCommandError becomes a writeError, anything else aborts the command. */
+async function runStatements<T>(
+  context: CommandContext,
+  statements: readonly T[],
+  ordered: boolean,
+  run: (unit: WriteUnit, statement: T, index: number) => void,
+): Promise<WriteError[]> {
+  const unit = context.engine.begin();
+  const writeErrors: WriteError[] = [];
+  for (let i = 0; i < statements.length; i++) {
+    try {
+      run(unit, statements[i]!, i);
+    } catch (err) {
+      // An unexpected failure still ends in a commit below: statements already applied must reach the listeners.
+      const known = err instanceof MongoCommandError ? err : new MongoCommandError('InternalError', (err as Error).message ?? String(err));
+      writeErrors.push({ index: i, code: known.code, errmsg: known.message, ...known.extra });
+      if (ordered || known !== err) break;
+    }
+  }
+  await unit.commit();
+  return writeErrors;
+}
+
+function withErrors(reply: Document, writeErrors: WriteError[]): Document {
+  return writeErrors.length > 0 ? { ...reply, writeErrors } : reply;
+}
+
+const insert: CommandHandler = async (command, context) => {
+  const coll = collectionName(command, 'insert');
+  const documents = requiredArray(command, 'insert', 'documents');
+  const ordered = optionalBoolean(command, 'insert', 'ordered') ?? true;
+  let n = 0;
+  const writeErrors = await runStatements(context, documents, ordered, (unit, raw, index) => {
+    const doc = prepareInsert(raw, index);
+    const size = calculateObjectSize(doc);
+    if (size > MAX_BSON_OBJECT_SIZE) {
+      throw new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+    }
+    unit.ensureCollection(context.db, coll);
+    unit.apply({ kind: 'insert', db: context.db, coll, doc });
+    n += 1;
+  });
+  return withErrors({ n }, writeErrors);
+};
+
+interface UpdateStatement {
+  q: Document;
+  u: Document | Document[];
+  multi: boolean;
+  upsert: boolean;
+  arrayFilters: Document[] | undefined;
+}
+
+function parseUpdateStatement(raw: unknown): UpdateStatement {
+  if (!isPlainDocument(raw)) throw new MongoCommandError('TypeMismatch', `each update statement must be an object, got ${typeof raw}`);
+  if (!isPlainDocument(raw.q)) throw new MongoCommandError('TypeMismatch', `BSON field 'update.updates.q' is the wrong type, expected type 'object'`);
+  if (raw.u === undefined) throw new MongoCommandError('FailedToParse', `BSON field 'update.updates.u' is missing but a required field`);
+  if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
+  return {
+    q: raw.q,
+    u: raw.u as Document | Document[],
+    multi: raw.multi === true,
+    upsert: raw.upsert === true,
+    arrayFilters: Array.isArray(raw.arrayFilters) ? (raw.arrayFilters as Document[]) : undefined,
+  };
+}
+
+export interface UpdateOutcome {
+  matched: number;
+  modified: number;
+  upsertedId?: unknown;
+  /** The last document touched, before and after (for findAndModify). */
+  before?: Document;
+  after?: Document;
+}
+
+/** Applies one update statement to the matching documents (or upserts); shared by update and findAndModify. */
+export function applyUpdateStatement(
+  context: CommandContext,
+  unit: WriteUnit,
+  collName: string,
+  statement: UpdateStatement,
+  candidates?: Document[],
+): UpdateOutcome {
+  const { db } = context;
+  const kind = updateKind(statement.u);
+  if (kind === 'replacement' && statement.multi) {
+    throw new MongoCommandError('InvalidOptions', 'multi update is not supported for replacement-style update');
+  }
+  const coll: Collection | undefined = context.engine.collection(db, collName);
+  const matches = candidates ?? select(coll, statement.q, statement.multi ? Infinity : 1).docs;
+  if (matches.length === 0) {
+    if (!statement.upsert) return { matched: 0, modified: 0 };
+    const seed = kind === 'replacement' ? pickId(upsertSeed(statement.q)) : upsertSeed(statement.q);
+    const doc = prepareInsert(applyUpdate(seed, statement.u, kind, true, statement.arrayFilters), 0);
+    unit.ensureCollection(db, collName);
+    unit.apply({ kind: 'insert', db, coll: collName, doc });
+    return { matched: 0, modified: 0, upsertedId: doc._id, after: doc };
+  }
+  let modified = 0;
+  let last: { before: Document; after: Document } | undefined;
+  for (const before of matches) {
+    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters);
+    last = { before, after };
+    if (keyOf(after) === keyOf(before)) continue;
+    unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' });
+    modified += 1;
+  }
+  return { matched: matches.length, modified, ...last };
+}
+
+// Private: a replacement upsert keeps only the filter's _id (MongoDB does not merge other query fields into it).
+function pickId(seed: Document): Document {
+  return seed._id === undefined ? {} : { _id: seed._id };
+}
+
+const update: CommandHandler = async (command, context) => {
+  const coll = collectionName(command, 'update');
+  const statements = requiredArray(command, 'update', 'updates');
+  const ordered = optionalBoolean(command, 'update', 'ordered') ?? true;
+  let n = 0;
+  let nModified = 0;
+  const upserted: Document[] = [];
+  const writeErrors = await runStatements(context, statements, ordered, (unit, raw, index) => {
+    const outcome = applyUpdateStatement(context, unit, coll, parseUpdateStatement(raw));
+    if (outcome.upsertedId !== undefined) {
+      upserted.push({ index, _id: outcome.upsertedId });
+      n += 1;
+    } else {
+      n += outcome.matched;
+      nModified += outcome.modified;
+    }
+  });
+  const reply: Document = { n, nModified };
+  if (upserted.length > 0) reply.upserted = upserted;
+  return withErrors(reply, writeErrors);
+};
+
+const del: CommandHandler = async (command, context) => {
+  const coll = collectionName(command, 'delete');
+  const statements = requiredArray(command, 'delete', 'deletes');
+  const ordered = optionalBoolean(command, 'delete', 'ordered') ?? true;
+  let n = 0;
+  const writeErrors = await runStatements(context, statements, ordered, (unit, raw) => {
+    if (!isPlainDocument(raw) || !isPlainDocument(raw.q)) {
+      throw new MongoCommandError('TypeMismatch', "each delete statement must be an object with an object 'q'");
+    }
+    if (raw.limit !== 0 && raw.limit !== 1) {
+      throw new MongoCommandError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(raw.limit)}`);
+    }
+    if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
+    const { docs } = select(context.engine.collection(context.db, coll), raw.q, raw.limit === 1 ? 1 : Infinity);
+    for (const doc of docs) {
+      unit.apply({ kind: 'delete', db: context.db, coll, doc });
+      n += 1;
+    }
+  });
+  return withErrors({ n }, writeErrors);
+};
+
+export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: del };
+export { parseUpdateStatement, type UpdateStatement };

@@ -1,0 +1,151 @@
+/**
+ * A secondary index: its spec, plus a Map from the canonical key of its leading field's value to the ids of the
+ * documents holding it (multikey: every array element is a key). Unique indexes also map the full compound key to
+ * its one document id. Equality and `$in` on the leading field are answered from the map, without a scan.
+ */
+import type { Document } from 'bson';
+import { MongoCommandError } from '../errors';
+import { keyOf, valuesAtPath } from './values';
+
+/** Ids are canonical `_id` keys (see `keyOf`). One id is stored bare, more as a Set (most keys are unique). */
+type Postings = string | Set<string>;
+
+export class Index {
+  readonly name: string;
+  readonly fields: readonly string[];
+  readonly unique: boolean;
+  readonly sparse: boolean;
+  /** Seconds after the date in the (single) indexed field when a document expires; undefined for non-TTL. */
+  readonly expireAfterSeconds: number | undefined;
+  private readonly byLeading = new Map<string, Postings>();
+  private readonly byFull: Map<string, string> | undefined;
+
+  constructor(readonly spec: Readonly<Document>) {
+    this.name = spec.name as string;
+    this.fields = Object.keys(spec.key as Document);
+    this.unique = spec.unique === true;
+    this.sparse = spec.sparse === true;
+    this.expireAfterSeconds = typeof spec.expireAfterSeconds === 'number' ? spec.expireAfterSeconds : undefined;
+    this.byFull = this.unique ? new Map() : undefined;
+  }
+
+  get leadingField(): string {
+    return this.fields[0]!;
+  }
+
+  /** Distinct keys in the leading-field map (like the number of index entries' distinct prefixes). */
+  get keyCount(): number {
+    return this.byLeading.size;
+  }
+
+  /** Throws DuplicateKey if `doc` (whose own id is `id`) would collide with another document. */
+  checkUnique(ns: string, id: string, doc: Document): void {
+    if (!this.byFull || this.skips(doc)) return;
+    for (const full of this.fullKeys(doc)) {
+      const owner = this.byFull.get(full);
+      if (owner !== undefined && owner !== id) throw this.duplicateKeyError(ns, doc);
+    }
+  }
+
+  add(id: string, doc: Document): void {
+    if (this.skips(doc)) return;
+    for (const k of this.leadingKeys(doc)) {
+      const p = this.byLeading.get(k);
+      if (p === undefined) this.byLeading.set(k, id);
+      else if (typeof p === 'string') {
+        if (p !== id) this.byLeading.set(k, new Set([p, id]));
+      } else p.add(id);
+    }
+    if (this.byFull) for (const full of this.fullKeys(doc)) this.byFull.set(full, id);
+  }
+
+  remove(id: string, doc: Document): void {
+    if (this.skips(doc)) return;
+    for (const k of this.leadingKeys(doc)) {
+      const p = this.byLeading.get(k);
+      if (p === undefined) continue;
+      if (typeof p === 'string') {
+        if (p === id) this.byLeading.delete(k);
+      } else {
+        p.delete(id);
+        if (p.size === 1) this.byLeading.set(k, p.values().next().value as string);
+      }
+    }
+    if (this.byFull) for (const full of this.fullKeys(doc)) if (this.byFull.get(full) === id) this.byFull.delete(full);
+  }
+
+  /** Ids of documents whose leading field equals one of `valueKeys` (canonical keys). */
+  lookup(valueKeys: Iterable<string>, into: Set<string>): void {
+    for (const k of valueKeys) {
+      const p = this.byLeading.get(k);
+      if (p === undefined) continue;
+      if (typeof p === 'string') into.add(p);
+      else for (const id of p) into.add(id);
+    }
+  }
+
+  /** How many ids `lookup` would return for these keys (cheap, for choosing the narrowest index). */
+  estimate(valueKeys: Iterable<string>): number {
+    let n = 0;
+    for (const k of valueKeys) {
+      const p = this.byLeading.get(k);
+      if (p !== undefined) n += typeof p === 'string' ? 1 : p.size;
+    }
+    return n;
+  }
+
+  clear(): void {
+    this.byLeading.clear();
+    this.byFull?.clear();
+  }
+
+  // Private: sparse indexes leave out documents that have none of the indexed fields.
+  private skips(doc: Document): boolean {
+    return this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined));
+  }
+
+  private leadingKeys(doc: Document): Set<string> {
+    return new Set(valuesAtPath(doc, this.leadingField).map(keyOf));
+  }
+
+  // Private: one key per combination of the fields' values (multikey fields contribute each element).
+  private fullKeys(doc: Document): string[] {
+    let combos: string[][] = [[]];
+    for (const f of this.fields) {
+      const keys = [...new Set(valuesAtPath(doc, f).map(keyOf))];
+      combos = combos.flatMap((c) => keys.map((k) => [...c, k]));
+    }
+    return combos.map((c) => (c.length === 1 ? c[0]! : JSON.stringify(c)));
+  }
+
+  private duplicateKeyError(ns: string, doc: Document): MongoCommandError {
+    const keyPattern = this.spec.key as Document;
+    const keyValue: Document = {};
+    for (const f of this.fields) {
+      const values = valuesAtPath(doc, f);
+      keyValue[f] = values.length === 1 ? (values[0] ?? null) : values;
+    }
+    return duplicateKey(ns, this.name, keyPattern, keyValue);
+  }
+}
+
+/** MongoDB's E11000 error, with `keyPattern` and `keyValue` as drivers expose them. */
+export function duplicateKey(ns: string, indexName: string, keyPattern: Document, keyValue: Document): MongoCommandError {
+  const shown = Object.entries(keyValue)
+    .map(([k, v]) => `${k}: ${formatValue(v)}`)
+    .join(', ');
+  return new MongoCommandError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${indexName} dup key: { ${shown} }`, {
+    keyPattern,
+    keyValue,
+  });
+}
+
+// Private: the mongo shell's rendering of a key value in E11000 messages.
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  const bsonType = (v as { _bsontype?: string } | null)?._bsontype;
+  if (bsonType === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+  if (v === undefined) return 'null';
+  return JSON.stringify(v) ?? String(v);
+}

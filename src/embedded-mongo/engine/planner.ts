@@ -1,0 +1,56 @@
+/**
+ * Derives index-usable equality constraints from a query filter. The result only narrows: every document matching
+ * the filter has, for each constrained path, one of the listed values; the full filter is still applied afterwards.
+ */
+import type { Document } from 'bson';
+import { isPlainDocument, keyOf } from './values';
+
+/** Path -> canonical keys of the values the path must equal (any of). */
+export type EqualityConstraints = Map<string, string[]>;
+
+export function equalityConstraints(filter: Document): EqualityConstraints {
+  const out: EqualityConstraints = new Map();
+  collect(filter, '', out);
+  return out;
+}
+
+function collect(filter: Document, prefix: string, out: EqualityConstraints): void {
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field === '$and' && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainDocument(sub)) collect(sub, prefix, out);
+      continue;
+    }
+    if (field.startsWith('$')) continue;
+    const path = prefix + field;
+    if (isOperatorDocument(cond)) {
+      if ('$eq' in cond && indexable(cond.$eq)) add(out, path, [cond.$eq]);
+      if (Array.isArray(cond.$in) && cond.$in.every(indexable)) add(out, path, cond.$in);
+      // {arr: {$elemMatch: {k: 'a', v: 1}}}: a matching element has k 'a', so the multikey path arr.k holds 'a'.
+      if (isPlainDocument(cond.$elemMatch) && !isOperatorDocument(cond.$elemMatch)) collect(cond.$elemMatch, path + '.', out);
+    } else if (indexable(cond)) {
+      add(out, path, [cond]);
+    }
+  }
+}
+
+// Private: a constraint seen twice (e.g. in $and) keeps the narrower list; either is a valid superset.
+function add(out: EqualityConstraints, path: string, values: unknown[]): void {
+  const keys = [...new Set(values.map(keyOf))];
+  const existing = out.get(path);
+  if (!existing || keys.length < existing.length) out.set(path, keys);
+}
+
+/** Values whose equality match is exactly "an indexed value has this key": no null (matches missing), arrays,
+ *  regexes or operator documents. */
+function indexable(v: unknown): boolean {
+  if (v === null || v === undefined || Array.isArray(v) || v instanceof RegExp) return false;
+  if (isPlainDocument(v)) return !isOperatorDocument(v);
+  const bsonType = (v as { _bsontype?: string })._bsontype;
+  return bsonType !== 'BSONRegExp' && bsonType !== 'MinKey' && bsonType !== 'MaxKey';
+}
+
+function isOperatorDocument(v: unknown): v is Document {
+  if (!isPlainDocument(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys[0]!.startsWith('$');
+}

@@ -1,0 +1,110 @@
+/**
+ * Value helpers with MongoDB semantics: canonical equality keys (1, 1.0 and Long(1) are one key; documents compare
+ * field by field in order) and dotted-path traversal through arrays (how multikey indexes see a document).
+ */
+import type { Document } from 'bson';
+
+/** A string equal for exactly the BSON values MongoDB treats as equal in an equality match. */
+export function keyOf(v: unknown): string {
+  switch (typeof v) {
+    case 'undefined':
+      return 'n';
+    case 'number':
+      return numberKey(v);
+    case 'bigint':
+      return numberKey(Number(v));
+    case 'string':
+      return 's' + v;
+    case 'boolean':
+      return v ? 'b1' : 'b0';
+    default:
+      break;
+  }
+  if (v === null) return 'n';
+  if (v instanceof Date) return 't' + v.getTime();
+  if (Array.isArray(v)) return 'a' + JSON.stringify(v.map(keyOf));
+  if (v instanceof RegExp) return 'r' + String(v);
+  const bsonType = (v as { _bsontype?: string })._bsontype;
+  if (bsonType) return bsonKey(bsonType, v);
+  const obj = v as Document;
+  return 'O' + JSON.stringify(Object.keys(obj).map((k) => [k, keyOf(obj[k])]));
+}
+
+/** True for a plain embedded document (not an array, Date, RegExp or BSON value class). */
+export function isPlainDocument(v: unknown): v is Document {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Every value a dotted path reaches, descending into arrays like MongoDB does (each element of an array on the way
+ * is visited; an array at the end contributes its elements). A path that reaches nothing yields `[undefined]`.
+ */
+export function valuesAtPath(doc: Document, path: string): unknown[] {
+  const out: unknown[] = [];
+  walk(doc, path.split('.'), 0, out);
+  return out.length > 0 ? out : [undefined];
+}
+
+/** The value at a dotted path without array traversal (undefined when absent). */
+export function getPath(doc: Document, path: string): unknown {
+  let v: unknown = doc;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Document)[part];
+  }
+  return v;
+}
+
+/** A deep copy of plain documents and arrays; BSON value objects are immutable here and shared. */
+export function cloneDocument<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(cloneDocument) as T;
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  if (!isPlainDocument(v)) return v;
+  const out: Document = {};
+  for (const k of Object.keys(v)) out[k] = cloneDocument(v[k]);
+  return out as T;
+}
+
+// Private: -0 and 0 are one key; every numeric BSON type compares by value.
+function numberKey(n: number): string {
+  return 'd' + (n === 0 ? '0' : String(n));
+}
+
+// Private: keys for the bson package's value classes.
+function bsonKey(bsonType: string, v: unknown): string {
+  const value = v as { toHexString?: () => string; toString(): string; toNumber?: () => number };
+  switch (bsonType) {
+    case 'ObjectId':
+      return 'o' + value.toHexString!();
+    case 'Long':
+      return numberKey(value.toNumber!());
+    case 'Int32':
+    case 'Double':
+    case 'Decimal128':
+      return numberKey(Number(value.toString()));
+    case 'Binary': {
+      const bin = v as { sub_type: number; buffer: Uint8Array };
+      return 'x' + bin.sub_type + ':' + Buffer.from(bin.buffer).toString('base64');
+    }
+    default:
+      return bsonType + ':' + value.toString();
+  }
+}
+
+// Private: path traversal with MongoDB's implicit array descent (positional parts index arrays too).
+function walk(v: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (i === parts.length) {
+    if (Array.isArray(v)) for (const e of v) out.push(e);
+    else if (v !== undefined) out.push(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    const part = parts[i]!;
+    if (/^\d+$/.test(part)) walk(v[Number(part)], parts, i + 1, out);
+    for (const e of v) if (isPlainDocument(e)) walk(e, parts, i, out);
+    return;
+  }
+  if (isPlainDocument(v)) walk(v[parts[i]!], parts, i + 1, out);
+}

@@ -1,0 +1,61 @@
+/**
+ * MongoDB server error codes this store answers with (names and numbers from mongod's
+ * `src/mongo/base/error_codes.yml`), and the error class commands throw to produce an `ok: 0` reply.
+ */
+import type { Document } from 'bson';
+
+export const ErrorCodes = {
+  InternalError: 1,
+  BadValue: 2,
+  FailedToParse: 9,
+  Unauthorized: 13,
+  TypeMismatch: 14,
+  IllegalOperation: 20,
+  NamespaceNotFound: 26,
+  IndexNotFound: 27,
+  ConflictingUpdateOperators: 40,
+  CursorNotFound: 43,
+  NamespaceExists: 48,
+  CommandNotFound: 59,
+  ImmutableField: 66,
+  CannotCreateIndex: 67,
+  InvalidOptions: 72,
+  InvalidNamespace: 73,
+  IndexOptionsConflict: 85,
+  IndexKeySpecsConflict: 86,
+  InvalidPipelineOperator: 168,
+  NotImplemented: 238,
+  InvalidResumeToken: 260,
+  ChangeStreamFatalError: 280,
+  ChangeStreamHistoryLost: 286,
+  DuplicateKey: 11000,
+  BSONObjectTooLarge: 10334,
+  /** `$group` with an unknown accumulator. */
+  Location15952: 15952,
+  /** Unknown aggregation stage. */
+  Location40324: 40324,
+  /** Unknown field in a `$changeStream` stage's options. */
+  Location40415: 40415,
+  /** `$changeStream` where change streams are unavailable. */
+  Location40573: 40573,
+} as const;
+export type ErrorCodeName = keyof typeof ErrorCodes;
+
+/** A command failure: becomes `{ ok: 0, errmsg, code, codeName, ...extra }` (or a `writeErrors` entry). */
+export class MongoCommandError extends Error {
+  readonly code: number;
+  constructor(
+    readonly codeName: ErrorCodeName,
+    message: string,
+    readonly extra: Document = {},
+  ) {
+    super(message);
+    this.name = 'MongoCommandError';
+    this.code = ErrorCodes[codeName];
+  }
+
+  /** The reply fields (without `ok`). */
+  toReplyFields(): Document {
+    return { errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
+  }
+}

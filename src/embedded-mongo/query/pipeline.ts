@@ -1,0 +1,63 @@
+/**
+ * Aggregation pipelines through mingo. Stages are checked against an explicit list first: an unknown stage answers
+ * 40324 like mongod, and a stage MongoDB has but this store cannot run answers NotImplemented (never a wrong result).
+ */
+import type { Document } from 'bson';
+import { Aggregator } from 'mingo';
+import { cloneDocument, isPlainDocument } from '../engine';
+import { MongoCommandError } from '../errors';
+import { MINGO_OPTIONS } from './filter';
+import { withMingo } from './mingo-errors';
+
+/** Stages run by mingo with MongoDB semantics. */
+export const SUPPORTED_STAGES: ReadonlySet<string> = new Set([
+  '$match', '$project', '$addFields', '$set', '$unset', '$group', '$sort', '$limit', '$skip', '$unwind', '$count',
+  '$facet', '$lookup', '$bucket', '$bucketAuto', '$sortByCount', '$replaceRoot', '$replaceWith', '$sample',
+  '$unionWith', '$redact', '$graphLookup', '$setWindowFields', '$densify', '$fill',
+]);
+
+/** Stages MongoDB has that this store does not run (writes to collections, server introspection, search). */
+export const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set([
+  '$out', '$merge', '$geoNear', '$search', '$searchMeta', '$vectorSearch', '$collStats', '$indexStats', '$currentOp',
+  '$listSessions', '$listLocalSessions', '$planCacheStats', '$changeStream', '$changeStreamSplitLargeEvent',
+  '$documents', '$listSearchIndexes', '$shardedDataDistribution',
+]);
+
+/** Reads another collection of the same database (for $lookup, $unionWith, $graphLookup). */
+export type CollectionReader = (name: string) => Document[];
+
+/** Throws for a malformed or unsupported stage, recursing into $facet / $lookup / $unionWith sub-pipelines. */
+export function validatePipeline(pipeline: unknown): Document[] {
+  if (!Array.isArray(pipeline)) {
+    throw new MongoCommandError('TypeMismatch', `'pipeline' option must be specified as an array, got ${typeof pipeline}`);
+  }
+  for (const stage of pipeline) {
+    if (!isPlainDocument(stage) || Object.keys(stage).length !== 1) {
+      throw new MongoCommandError('Location40324', 'A pipeline stage specification object must contain exactly one field.');
+    }
+    const name = Object.keys(stage)[0]!;
+    if (UNSUPPORTED_STAGES.has(name)) {
+      throw new MongoCommandError('NotImplemented', `pipeline stage '${name}' is not supported by the embedded store`);
+    }
+    if (!SUPPORTED_STAGES.has(name)) throw new MongoCommandError('Location40324', `Unrecognized pipeline stage name: '${name}'`);
+    const spec = stage[name];
+    if (name === '$facet' && isPlainDocument(spec)) for (const sub of Object.values(spec)) validatePipeline(sub);
+    if ((name === '$lookup' || name === '$unionWith') && isPlainDocument(spec) && spec.pipeline !== undefined) validatePipeline(spec.pipeline);
+  }
+  return pipeline as Document[];
+}
+
+/** Runs a validated pipeline over `input` (stored documents: copied first, never mutated). */
+export function runPipeline(input: Iterable<Document>, pipeline: Document[], readCollection: CollectionReader): Document[] {
+  const cache = new Map<string, Document[]>();
+  const collectionResolver = (name: string): Document[] => {
+    let docs = cache.get(name);
+    if (!docs) cache.set(name, (docs = readCollection(name).map(cloneDocument)));
+    return docs;
+  };
+  const docs = [...input].map(cloneDocument);
+  return withMingo(() => {
+    const aggregator = new Aggregator(pipeline, { ...MINGO_OPTIONS, scriptEnabled: false, collectionResolver });
+    return aggregator.run(docs) as Document[];
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * Update documents (operator style, replacement, or pipeline) applied to a copy of a stored document, with
+ * MongoDB's checks that mingo does not make itself (immutable `_id`, numeric `$inc`, array `$push`, ...).
+ */
+import { ObjectId, type Document } from 'bson';
+import { update as mingoUpdate, aggregate as mingoAggregate } from 'mingo';
+import { cloneDocument, getPath, isPlainDocument, keyOf } from '../engine';
+import { MongoCommandError } from '../errors';
+import { MINGO_OPTIONS } from './filter';
+import { unknownModifier, withMingo } from './mingo-errors';
+
+/** Update operators this store applies (MongoDB's field update and array update operators). */
+const SUPPORTED_MODIFIERS = new Set([
+  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$currentDate', '$setOnInsert',
+  '$push', '$addToSet', '$pull', '$pullAll', '$pop', '$bit',
+]);
+const NUMERIC_MODIFIERS = new Set(['$inc', '$mul']);
+const ARRAY_MODIFIERS = new Set(['$push', '$addToSet', '$pull', '$pullAll', '$pop']);
+/** Stages allowed in a pipeline-style update (MongoDB's list). */
+const UPDATE_PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+export type UpdateKind = 'operators' | 'replacement' | 'pipeline';
+
+/** Classifies and validates an update document once, before any document is touched. */
+export function updateKind(update: unknown): UpdateKind {
+  if (Array.isArray(update)) {
+    for (const stage of update) {
+      const name = isPlainDocument(stage) ? Object.keys(stage)[0] : undefined;
+      if (!name || !UPDATE_PIPELINE_STAGES.has(name)) {
+        throw new MongoCommandError('InvalidOptions', `${name ?? 'a non-object'} is not allowed to be used within an update`);
+      }
+    }
+    return 'pipeline';
+  }
+  if (!isPlainDocument(update)) {
+    throw new MongoCommandError('FailedToParse', `Update argument must be either an object or an array, got ${typeof update}`);
+  }
+  const keys = Object.keys(update);
+  if (keys.length === 0 || !keys[0]!.startsWith('$')) {
+    const bad = keys.find((k) => k.startsWith('$'));
+    if (bad) throw unknownModifier(bad);
+    return 'replacement';
+  }
+  for (const k of keys) {
+    if (!SUPPORTED_MODIFIERS.has(k)) throw unknownModifier(k);
+    if (!isPlainDocument(update[k])) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        `Modifiers operate on fields but we found type ${Array.isArray(update[k]) ? 'array' : typeof update[k]} instead. For example: {$mod: {<field>: ...}} not {${k}: ${JSON.stringify(update[k])}}`,
+      );
+    }
+  }
+  return 'operators';
+}
+
+/**
+ * The document after applying `update` to `before` (never mutated). `inserting` is true for an upsert's new
+ * document, where `$setOnInsert` applies.
+ */
+export function applyUpdate(before: Document, update: Document | Document[], kind: UpdateKind, inserting: boolean, arrayFilters?: Document[]): Document {
+  let after: Document;
+  switch (kind) {
+    case 'replacement': {
+      const replacement = update as Document;
+      after = { _id: before._id, ...cloneDocument(replacement) };
+      if (replacement._id !== undefined) after._id = replacement._id;
+      break;
+    }
+    case 'pipeline': {
+      const out = withMingo(() => mingoAggregate([cloneDocument(before)], update as Document[], MINGO_OPTIONS));
+      after = out[0] as Document;
+      break;
+    }
+    case 'operators': {
+      after = cloneDocument(before);
+      const modifier: Document = { ...(update as Document) };
+      const onInsert = modifier.$setOnInsert as Document | undefined;
+      delete modifier.$setOnInsert;
+      checkOperands(after, modifier);
+      if (Object.keys(modifier).length > 0) {
+        withMingo(() => mingoUpdate(after, modifier, arrayFilters, undefined, { cloneMode: 'deep', queryOptions: MINGO_OPTIONS }));
+      }
+      if (inserting && onInsert && Object.keys(onInsert).length > 0) {
+        withMingo(() => mingoUpdate(after, { $set: onInsert }, undefined, undefined, { cloneMode: 'deep', queryOptions: MINGO_OPTIONS }));
+      }
+      break;
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown update kind ${String(never)}`);
+    }
+  }
+  if (before._id !== undefined && keyOf(after._id) !== keyOf(before._id)) {
+    throw new MongoCommandError(
+      'ImmutableField',
+      kind === 'replacement'
+        ? `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(after._id)}`
+        : "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+  }
+  return idFirst(after);
+}
+
+/** The document an upsert starts from: the filter's equality fields (MongoDB: "query fields become the doc"). */
+export function upsertSeed(filter: Document): Document {
+  const seed: Document = {};
+  const sets: Document = {};
+  collectEqualities(filter, sets);
+  // mingo refuses `$set` on _id (immutable), but an upsert seed must take the filter's _id: set it directly.
+  if (sets._id !== undefined) {
+    seed._id = sets._id;
+    delete sets._id;
+  }
+  if (Object.keys(sets).length > 0) withMingo(() => mingoUpdate(seed, { $set: sets }, undefined, undefined, { cloneMode: 'deep' }));
+  return seed;
+}
+
+/** A new document as stored: `_id` generated if missing and always the first field. */
+export function prepareInsert(doc: unknown, index: number): Document {
+  if (!isPlainDocument(doc)) throw new MongoCommandError('TypeMismatch', `document ${index} to insert must be an object, got ${typeof doc}`);
+  if (Array.isArray(doc._id)) throw new MongoCommandError('BadValue', "can't use an array for _id");
+  if (doc._id instanceof RegExp) throw new MongoCommandError('BadValue', "can't use a regex for _id");
+  if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
+  return idFirst(doc);
+}
+
+function idFirst(doc: Document): Document {
+  const keys = Object.keys(doc);
+  if (keys[0] === '_id' || !('_id' in doc)) return doc;
+  const { _id, ...rest } = doc;
+  return { _id, ...rest };
+}
+
+// Private: equality fields (plain values and $eq, through $and) of an upsert filter.
+function collectEqualities(filter: Document, out: Document): void {
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and' && Array.isArray(v)) {
+      for (const sub of v) if (isPlainDocument(sub)) collectEqualities(sub, out);
+      continue;
+    }
+    if (k.startsWith('$')) continue;
+    if (isPlainDocument(v) && Object.keys(v)[0]?.startsWith('$')) {
+      if ('$eq' in v) out[k] = cloneDocument(v.$eq);
+      continue;
+    }
+    out[k] = cloneDocument(v);
+  }
+}
+
+// Private: MongoDB's operand checks for arithmetic and array modifiers, which mingo would otherwise coerce.
+function checkOperands(doc: Document, modifier: Document): void {
+  for (const [op, fields] of Object.entries(modifier)) {
+    for (const [path, operand] of Object.entries(fields as Document)) {
+      if (path.includes('$')) continue; // positional paths: mingo resolves them
+      const current = getPath(doc, path);
+      if (NUMERIC_MODIFIERS.has(op)) {
+        if (!isNumeric(operand)) {
+          throw new MongoCommandError('TypeMismatch', `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${path}: ${JSON.stringify(operand)}}`);
+        }
+        if (current !== undefined && !isNumeric(current)) {
+          throw new MongoCommandError(
+            'TypeMismatch',
+            `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${path}' of non-numeric type ${typeof current}`,
+          );
+        }
+      }
+      if (ARRAY_MODIFIERS.has(op) && current !== undefined && current !== null && !Array.isArray(current)) {
+        throw new MongoCommandError('BadValue', `The field '${path}' must be an array but is of type ${typeof current} in document {_id: ${JSON.stringify(doc._id)}}`);
+      }
+    }
+  }
+}
+
+function isNumeric(v: unknown): boolean {
+  if (typeof v === 'number' || typeof v === 'bigint') return true;
+  const t = (v as { _bsontype?: string } | null)?._bsontype;
+  return t === 'Long' || t === 'Int32' || t === 'Double' || t === 'Decimal128';
+}

@@ -1,0 +1,126 @@
+/**
+ * `startEmbeddedMongo`: engine + cursors + commands + TCP listener (+ plugins) in this process.
+ * Lifecycle: 'starting' -> 'running' -> 'stopping' -> 'stopped'.
+ */
+import { ObjectId } from 'bson';
+import { log as rootLog, type Logger } from '../log';
+import { CommandDispatcher, type CommandContext, type StoreExtensions } from './commands';
+import { CursorRegistry, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
+import { Engine } from './engine';
+import { defaultPlugins, type StoreInternals, type StorePlugin } from './plugins';
+import { DEFAULT_TTL_SWEEP_MS, TtlMonitor } from './ttl';
+import { WireServer } from './wire';
+
+/** hello's `setName`: the store presents itself as the primary of this one-member replica set. */
+export const DEFAULT_SET_NAME = 'tracegate';
+
+export interface EmbeddedMongoOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** Data directory for durability (needs a durability plugin); absent: memory only. */
+  dataDir?: string;
+  /** TTL sweep period; default 60 000 ms like MongoDB. */
+  ttlSweepMs?: number;
+  /** Idle cursor timeout; default 10 minutes like MongoDB. */
+  cursorTimeoutMs?: number;
+  /** Replica set name reported by hello; default 'tracegate'. */
+  setName?: string;
+  /** Plugins to run; default `defaultPlugins()`. */
+  plugins?: StorePlugin[];
+  log?: Logger;
+}
+
+export type StorePhase = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface EmbeddedMongo {
+  /** `mongodb://host:port/?directConnection=true`: what the driver should connect to. */
+  readonly uri: string;
+  readonly host: string;
+  readonly port: number;
+  readonly engine: Engine;
+  readonly cursors: CursorRegistry;
+  readonly extensions: StoreExtensions;
+  readonly ttl: TtlMonitor;
+  readonly phase: StorePhase;
+  /** Stops listening, closes connections and cursors, runs plugin stops; idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const ttlSweepMs = options.ttlSweepMs ?? DEFAULT_TTL_SWEEP_MS;
+  const cursorTimeoutMs = options.cursorTimeoutMs ?? DEFAULT_CURSOR_TIMEOUT_MS;
+  validatePositive('ttlSweepMs', ttlSweepMs);
+  validatePositive('cursorTimeoutMs', cursorTimeoutMs);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0-65535, got ${port}`);
+  const log = (options.log ?? rootLog).child('embedded-mongo');
+  const plugins = options.plugins ?? defaultPlugins();
+  if (options.dataDir !== undefined && !plugins.some((p) => p.providesDurability)) {
+    throw new Error(`dataDir '${options.dataDir}' was given but no durability plugin is installed; refusing to run memory-only`);
+  }
+
+  const engine = new Engine();
+  const cursors = new CursorRegistry(cursorTimeoutMs);
+  const extensions: StoreExtensions = { firstStages: new Map() };
+  const internals: StoreInternals = { engine, cursors, extensions, dataDir: options.dataDir, log };
+  const stops: Array<() => Promise<void>> = [];
+  const ttl = new TtlMonitor(engine, ttlSweepMs, log);
+  let wire: WireServer | undefined;
+  let phase: StorePhase = 'starting';
+
+  const shutdown = async (): Promise<void> => {
+    await ttl.stop();
+    if (wire) await wire.close();
+    cursors.closeAll();
+    for (const stop of stops.reverse()) await stop();
+  };
+
+  try {
+    for (const plugin of plugins) {
+      const stop = await plugin.start(internals);
+      if (stop) stops.push(stop);
+    }
+    const server = { address: '', setName: options.setName ?? DEFAULT_SET_NAME, electionId: new ObjectId('7fffffff0000000000000001'), startedAt: new Date() };
+    const makeContext = (db: string, connection: CommandContext['connection']): CommandContext => ({ engine, cursors, extensions, server, connection, db });
+    wire = new WireServer(new CommandDispatcher(makeContext, log), log, { host, port });
+    const boundPort = await wire.listen();
+    const uriHost = host.includes(':') ? `[${host}]` : host;
+    server.address = `${uriHost}:${boundPort}`;
+    ttl.start();
+    phase = 'running';
+    const uri = `mongodb://${server.address}/?directConnection=true`;
+    log.info('embedded MongoDB-compatible store listening', { uri, dataDir: options.dataDir ?? '(memory only)' });
+    let stopping: Promise<void> | undefined;
+    return {
+      uri,
+      host,
+      port: boundPort,
+      engine,
+      cursors,
+      extensions,
+      ttl,
+      get phase() {
+        return phase;
+      },
+      stop() {
+        if (!stopping) {
+          phase = 'stopping';
+          stopping = shutdown().finally(() => {
+            phase = 'stopped';
+          });
+        }
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await shutdown().catch(() => undefined);
+    throw err;
+  }
+}
+
+function validatePositive(name: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
+}

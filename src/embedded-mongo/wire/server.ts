@@ -1,0 +1,58 @@
+/** The TCP listener: accepts sockets and gives each its WireConnection. */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from '../../log';
+import { WireConnection, type CommandRunner } from './connection';
+
+export interface WireServerOptions {
+  host: string;
+  port: number;
+  maxMessageSize?: number;
+}
+
+export class WireServer {
+  private readonly server: Server;
+  private readonly connections = new Set<WireConnection>();
+  private nextConnectionId = 1;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly log: Logger,
+    private readonly options: WireServerOptions,
+  ) {
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves to the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        const address = this.server.address();
+        if (!address || typeof address === 'string') return reject(new Error(`unexpected listen address ${String(address)}`));
+        resolve(address.port);
+      });
+    });
+  }
+
+  /** Stops accepting and ends every open connection. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      for (const c of this.connections) c.destroy();
+      this.connections.clear();
+      this.server.close(() => resolve());
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private accept(socket: Socket): void {
+    const context = { id: this.nextConnectionId++, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}` };
+    const connection = new WireConnection(socket, context, this.runner, this.log, this.options.maxMessageSize);
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+  }
+}
