@@ -9,8 +9,9 @@ import { msSince } from '../harness/stats';
 
 export interface LoadOptions {
   url: string;
-  /** Request bodies (JSON text), taken round-robin per client. */
+  /** Request bodies (JSON text): taken round-robin when `reuse`, else each sent once (the run ends when all are sent). */
   bodies: readonly string[];
+  reuse: boolean;
   concurrency: number;
   durationMs: number;
   warmupMs: number;
@@ -31,10 +32,13 @@ export interface LoadResult {
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   if (o.bodies.length === 0) throw new RangeError('runLoad needs at least one request body, but got none');
+  if (!o.reuse && o.warmupMs > 0) {
+    throw new RangeError(`runLoad with single-use bodies cannot warm up (it would resend them), but got warmupMs=${o.warmupMs}`);
+  }
   const agent = keepAliveAgent(o.concurrency);
   const url = new URL(o.url);
   try {
-    await phase(o, url, agent, o.warmupMs, undefined);
+    if (o.warmupMs > 0) await phase(o, url, agent, o.warmupMs, undefined);
     const result: LoadResult = { requests: 0, errors: 0, elapsedMs: 0, requestsPerSec: 0, latenciesMs: [] };
     const t0 = process.hrtime.bigint();
     await phase(o, url, agent, o.durationMs, result);
@@ -48,10 +52,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
 async function phase(o: LoadOptions, url: URL, agent: http.Agent, durationMs: number, into: LoadResult | undefined): Promise<void> {
   const end = Date.now() + durationMs;
+  let next = 0;
   const client = async (index: number): Promise<void> => {
     let i = index;
     while (Date.now() < end) {
-      const body = o.bodies[i++ % o.bodies.length];
+      let body: string;
+      if (o.reuse) body = o.bodies[i++ % o.bodies.length];
+      else if (next < o.bodies.length) body = o.bodies[next++];
+      else return;
       const t0 = process.hrtime.bigint();
       let problem: string | undefined;
       try {

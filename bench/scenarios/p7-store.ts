@@ -1,0 +1,200 @@
+/**
+ * P7 (store issue): the embedded store holds a million span-sized documents and still finds a trace's spans by
+ * its indexed `traceId` as fast as at ten thousand. Side by side in one run: lookup latency at the small and the
+ * large size, bulk insert rate next to its floor (JSON.stringify + BSON serialize of the same documents), and
+ * memory per stored document.
+ *
+ * Layout: the store runs alone in a worker process; the driver (loader and lookups) runs in the parent.
+ */
+import { serialize } from 'bson';
+import { MongoClient, type Collection } from 'mongodb';
+import { Prng, TrafficGenerator } from '../../src/demo';
+import { forkWorker } from '../harness/child';
+import { median, msSince, percentile } from '../harness/stats';
+import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { SpanDocStream, type SpanDoc } from '../load/span-docs';
+import type { ProcessFigures } from '../workers/protocol';
+import type { StoreReady } from '../workers/store';
+
+const BATCH = 1000;
+const GOAL_RATIO = 1.5;
+
+interface Sizes {
+  small: number;
+  large: number;
+  runs: number;
+  lookupsPerRun: number;
+  warmup: number;
+  loadBudgetMs: number;
+}
+
+const FULL: Sizes = { small: 10_000, large: 1_000_000, runs: 7, lookupsPerRun: 200, warmup: 100, loadBudgetMs: 360_000 };
+const QUICK: Sizes = { small: 10_000, large: 100_000, runs: 5, lookupsPerRun: 50, warmup: 20, loadBudgetMs: 90_000 };
+
+export const p7Store: Scenario = {
+  id: 'P7',
+  title: 'embedded store: lookup by traceId at large ÷ small size',
+  goal: `≤ ${GOAL_RATIO}`,
+  run: runP7,
+};
+
+async function runP7(options: RunOptions): Promise<ScenarioResult> {
+  const sz = options.quick ? QUICK : FULL;
+  const conditions =
+    `two collections in one store, ${fmt(sz.small)} and ${fmt(sz.large)} demo span docs (avg BSON size in details), insertMany batches of ${BATCH}, index {traceId:1}; ` +
+    `lookup find({traceId}).toArray() sequential, ${sz.warmup} warm-up each, ${sz.runs} alternating runs x ${sz.lookupsPerRun} lookups per size, median of per-run p50; ` +
+    `store in its own process, driver in the parent`;
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 12_288, cpuProfDir: options.cpuProfDir });
+  const client = new MongoClient(store.ready.uri);
+  try {
+    await client.connect();
+    const db = client.db('bench_p7');
+    const smallColl = db.collection<SpanDoc>('spans_small');
+    const largeColl = db.collection<SpanDoc>('spans_large');
+    await smallColl.createIndex({ traceId: 1 });
+    await largeColl.createIndex({ traceId: 1 });
+    const before = await store.call<ProcessFigures>('figures', { gc: true });
+    const smallStream = new SpanDocStream(new TrafficGenerator({ seed: 'p7-small' }));
+    const largeStream = new SpanDocStream(new TrafficGenerator({ seed: 'p7-large' }));
+    await new Loader(smallColl, smallStream, options, sz.loadBudgetMs).loadTo(sz.small);
+    const loader = new Loader(largeColl, largeStream, options, sz.loadBudgetMs);
+    await loader.loadTo(sz.large);
+    const after = await store.call<ProcessFigures>('figures', { gc: true });
+
+    // Both sizes live side by side in one store; their lookup runs alternate, so neither gets a warmer JIT.
+    const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'small');
+    const lookupLarge = lookupRunner(largeColl, largeStream.traceIds, 'large');
+    for (let i = 0; i < sz.warmup; i++) {
+      await lookupSmall();
+      await lookupLarge();
+    }
+    const smallRuns: Run[] = [];
+    const largeRuns: Run[] = [];
+    for (let r = 0; r < sz.runs; r++) {
+      smallRuns.push(await lookupRun(lookupSmall, sz.lookupsPerRun));
+      largeRuns.push(await lookupRun(lookupLarge, sz.lookupsPerRun));
+    }
+    const small = summarize(smallRuns);
+    const large = summarize(largeRuns);
+    options.progress(`P7 lookup p50: ${small.p50.toFixed(0)} µs at ${fmt(sz.small)}, ${large.p50.toFixed(0)} µs at ${fmt(loader.loaded)}`);
+
+    const loaded = loader.loaded;
+    const ratio = large.p50 / small.p50;
+    const complete = loaded >= sz.large;
+    const insertRate = median(loader.chunkRates);
+    const floorRate = loader.floorDocs / (loader.floorMs / 1000);
+    return {
+      id: p7Store.id,
+      title: p7Store.title,
+      goal: p7Store.goal,
+      value: ratio,
+      pass: complete && ratio <= GOAL_RATIO,
+      conditions,
+      details: {
+        docsLoaded: loaded,
+        ...(complete ? {} : { incomplete: `load stopped at ${loaded} of ${sz.large} docs: time budget ${sz.loadBudgetMs / 1000} s spent` }),
+        lookupP50UsSmall: small.p50,
+        lookupP50UsLarge: large.p50,
+        lookupP99UsSmall: small.p99,
+        lookupP99UsLarge: large.p99,
+        insertDocsPerSec: insertRate,
+        floorDocsPerSec: floorRate,
+        insertVsFloor: insertRate / floorRate,
+        avgBsonBytesPerDoc: loader.bsonBytes / loader.floorDocs,
+        heapBytesPerDoc: (after.heapUsedBytes - before.heapUsedBytes) / (loaded + sz.small),
+        rssBytesPerDoc: (after.rssBytes - before.rssBytes) / (loaded + sz.small),
+        insertChunkRates: loader.chunkRates.map(Math.round),
+        lookupRunP50sSmall: small.runP50s,
+        lookupRunP50sLarge: large.runP50s,
+      },
+    };
+  } finally {
+    await client.close();
+    await store.stop();
+  }
+}
+
+// Private: loads in batches of 1,000, timing insertMany per chunk and the floor per batch.
+class Loader {
+  loaded = 0;
+  floorMs = 0;
+  floorDocs = 0;
+  bsonBytes = 0;
+  readonly chunkRates: number[] = [];
+  private readonly started = process.hrtime.bigint();
+
+  constructor(
+    private readonly coll: Collection<SpanDoc>,
+    private readonly stream: SpanDocStream,
+    private readonly options: RunOptions,
+    private readonly budgetMs: number,
+  ) {}
+
+  async loadTo(target: number): Promise<void> {
+    // At least 5 timed chunks per phase, so the reported rate is a median of 5 or more.
+    const chunkDocs = Math.max(BATCH, Math.floor((target - this.loaded) / 10 / BATCH) * BATCH);
+    while (this.loaded < target) {
+      if (msSince(this.started) > this.budgetMs) return;
+      const chunkTarget = Math.min(target, this.loaded + chunkDocs);
+      let insertMs = 0;
+      let inserted = 0;
+      while (this.loaded < chunkTarget) {
+        const docs = this.stream.take(Math.min(BATCH, chunkTarget - this.loaded));
+        this.floor(docs);
+        const t0 = process.hrtime.bigint();
+        await this.coll.insertMany(docs, { ordered: true });
+        insertMs += msSince(t0);
+        inserted += docs.length;
+        this.loaded += docs.length;
+      }
+      this.chunkRates.push(inserted / (insertMs / 1000));
+      this.options.progress(`P7 loaded ${fmt(this.loaded)} docs (${Math.round(inserted / (insertMs / 1000))} docs/s)`);
+    }
+  }
+
+  private floor(docs: readonly SpanDoc[]): void {
+    const t0 = process.hrtime.bigint();
+    let bytes = 0;
+    for (const d of docs) {
+      JSON.stringify(d);
+      bytes += serialize(d).length;
+    }
+    this.floorMs += msSince(t0);
+    this.floorDocs += docs.length;
+    this.bsonBytes += bytes;
+  }
+}
+
+interface Run {
+  p50: number;
+  p99: number;
+}
+
+// Private: one lookup of a random loaded trace, in microseconds; it must find at least one span.
+function lookupRunner(coll: Collection<SpanDoc>, traceIds: readonly string[], label: string): () => Promise<number> {
+  const rng = new Prng(`p7-${label}`);
+  // The last id may straddle the unloaded remainder; every earlier trace has at least its first span stored.
+  const known = traceIds.slice(0, Math.max(1, traceIds.length - 1));
+  return async () => {
+    const id = rng.pick(known);
+    const t0 = process.hrtime.bigint();
+    const found = await coll.find({ traceId: id }).toArray();
+    const us = msSince(t0) * 1000;
+    if (found.length === 0) throw new Error(`P7 lookup of loaded trace ${id} (${label}) found no spans: the store lost data or the index is wrong`);
+    return us;
+  };
+}
+
+async function lookupRun(once: () => Promise<number>, n: number): Promise<Run> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) samples.push(await once());
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+function summarize(runs: readonly Run[]): { p50: number; p99: number; runP50s: number[] } {
+  return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), runP50s: runs.map((r) => Math.round(r.p50)) };
+}
+
+function fmt(n: number): string {
+  return n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n);
+}
