@@ -11,7 +11,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { OperationTypeNode } from 'graphql';
 import { ErrorCode, TracegateError } from '../errors';
 
@@ -212,21 +212,19 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** What the auth plugin needs from a request's context: the outcome the transport found for its credentials. */
-export interface AuthContext {
-  readonly auth: AuthOutcome;
-}
-
 /**
- * Apollo plugin: once the operation is known, requires the scope its type needs (HTTP status set by the
- * error-status plugin in masking.ts). Runs before any resolver, so a refused operation never reaches the store.
+ * Apollo plugin: once the operation is known, requires the scope its type needs, judged from the request's
+ * `Authorization` header (HTTP statuses are set by the error-status plugin in masking.ts). Runs before any
+ * resolver, so a refused operation never reaches the store. The HTTP gate has already turned away requests
+ * without a known token; this plugin refuses them too when Apollo is used without the gate.
  */
-export function authPlugin<TContext extends AuthContext>(): ApolloServerPlugin<TContext> {
+export function authPlugin<TContext extends BaseContext>(authenticator: Authenticator): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, operation }) {
-          if (operation) requireScope(contextValue.auth, scopeForOperation(operation.operation));
+        async didResolveOperation({ request, operation }) {
+          if (!operation) return;
+          requireScope(authenticator.authenticate(request.http?.headers.get('authorization')), scopeForOperation(operation.operation));
         },
       };
     },

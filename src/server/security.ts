@@ -1,0 +1,68 @@
+/**
+ * The gateway's security pieces as one bundle, built once per gateway from its configuration: the token
+ * authenticator, the query limits (HTTP rules and plugins; the same limits for graphql-ws through
+ * `checkOperation`), the error masker and the ingest in-flight limiter. Transports take what they need from it,
+ * so HTTP, WebSocket and the OTLP/Zipkin routes refuse the same things the same way.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { ValidationRule } from 'graphql';
+import type { Logger } from '../log';
+import { Authenticator, authPlugin, type AuthOutcome, type TokenEntry } from './auth';
+import { DEFAULT_QUERY_LIMITS, documentRules, queryLimitsPlugin, type QueryLimits } from './limits';
+import { createErrorMasker, errorStatusPlugin, type ErrorMasker } from './masking';
+import { IngestLimiter } from './overload';
+
+export interface SecurityOptions {
+  tokens: readonly TokenEntry[];
+  production: boolean;
+  log: Logger;
+  /** The HTTP layer's request-id scope, so masked errors carry the id of the request that failed. */
+  currentRequestId?: () => string | undefined;
+  queryLimits?: QueryLimits;
+  /** Spans in flight across all ingest routes; see overload.ts. */
+  maxInflightIngestSpans?: number;
+}
+
+export interface Security {
+  readonly authenticator: Authenticator;
+  readonly queryLimits: QueryLimits;
+  readonly masker: ErrorMasker;
+  readonly ingestLimiter: IngestLimiter;
+  readonly production: boolean;
+  /** Apollo `validationRules`: limits on the document alone (and no introspection in production). */
+  validationRules(): ValidationRule[];
+  /** Apollo plugins: operation scope, variable-aware cost, HTTP statuses of refused requests. */
+  apolloPlugins<TContext extends BaseContext>(): ApolloServerPlugin<TContext>[];
+  /** Apollo `parseOptions`: the token limit, enforced while parsing. */
+  parseOptions(): { maxTokens: number };
+  /** The credentials of an HTTP request. */
+  authenticateHttp(req: IncomingMessage): AuthOutcome;
+}
+
+export function createSecurity(options: SecurityOptions): Security {
+  const authenticator = new Authenticator(options.tokens);
+  const queryLimits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
+  const masker = createErrorMasker({
+    log: options.log,
+    production: options.production,
+    currentRequestId: options.currentRequestId,
+    maxTokens: queryLimits.maxTokens,
+  });
+  const ingestLimiter = new IngestLimiter(options.maxInflightIngestSpans);
+  return {
+    authenticator,
+    queryLimits,
+    masker,
+    ingestLimiter,
+    production: options.production,
+    validationRules: () => documentRules(queryLimits, { production: options.production }),
+    apolloPlugins: <TContext extends BaseContext>() => [
+      authPlugin<TContext>(authenticator),
+      queryLimitsPlugin<TContext>(queryLimits),
+      errorStatusPlugin<TContext>(),
+    ],
+    parseOptions: () => ({ maxTokens: queryLimits.maxTokens }),
+    authenticateHttp: (req) => authenticator.authenticate(req.headers.authorization),
+  };
+}
