@@ -8,6 +8,8 @@ const RULES: Array<[RegExp, (m: RegExpMatchArray) => MongoCommandError]> = [
   [/Unknown update operator: '(\$\w+)'/i, (m) => unknownModifier(m[1]!)],
   [/updating the path '([^']*)' would create a conflict at '([^']*)'/i, (m) =>
     new MongoCommandError('ConflictingUpdateOperators', `Updating the path '${m[1]}' would create a conflict at '${m[2]}'`)],
+  [/Performing an update on the path '([^']*)' would modify the immutable field '([^']*)'/, (m) =>
+    new MongoCommandError('ImmutableField', `Performing an update on the path '${m[1]}' would modify the immutable field '${m[2]}'`)],
 ];
 
 export function unknownModifier(name: string): MongoCommandError {

@@ -1,0 +1,228 @@
+import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
+import { openConformance, type Conformance } from './fixture';
+
+let t: Conformance;
+beforeAll(async () => {
+  t = await openConformance();
+});
+afterAll(() => t.close());
+
+describe('insert', () => {
+  test('insertOne and insertMany store documents with generated _id first', async () => {
+    const c = t.db.collection('ins');
+    const one = await c.insertOne({ name: 'a' });
+    expect(one.insertedId).toBeInstanceOf(ObjectId);
+    const many = await c.insertMany([{ _id: 'x' as unknown as ObjectId, name: 'b' }, { name: 'c', _id: 'y' as unknown as ObjectId }]);
+    expect(many.insertedCount).toBe(2);
+    const y = await c.findOne({ _id: 'y' as unknown as ObjectId });
+    expect(Object.keys(y!)).toEqual(['_id', 'name']);
+    expect(await c.countDocuments()).toBe(3);
+  });
+
+  test('duplicate _id: E11000 with keyPattern and keyValue', async () => {
+    const c = t.db.collection('dupid');
+    await c.insertOne({ _id: 1 as unknown as ObjectId });
+    const err = await c.insertOne({ _id: 1 as unknown as ObjectId }).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(11000);
+    expect(err.keyPattern).toEqual({ _id: 1 });
+    expect(err.keyValue).toEqual({ _id: 1 });
+    expect(err.message).toMatch(/E11000 duplicate key error/);
+  });
+
+  test('ordered insertMany stops at the first error; unordered carries on', async () => {
+    const c = t.db.collection('ordered');
+    const docs = [{ _id: 1 }, { _id: 1 }, { _id: 2 }] as unknown as { _id: ObjectId }[];
+    const ordered = await c.insertMany(docs).catch((e) => e);
+    expect(ordered).toBeInstanceOf(MongoBulkWriteError);
+    expect(ordered.result.insertedCount).toBe(1);
+    expect(ordered.writeErrors[0].index).toBe(1);
+    expect(await c.countDocuments()).toBe(1);
+    await c.deleteMany({});
+    const unordered = await c.insertMany(docs, { ordered: false }).catch((e) => e);
+    expect(unordered).toBeInstanceOf(MongoBulkWriteError);
+    expect(unordered.result.insertedCount).toBe(2);
+    expect(unordered.writeErrors).toHaveLength(1);
+    expect(unordered.writeErrors[0].code).toBe(11000);
+    expect(await c.countDocuments()).toBe(2);
+  });
+
+  test('an array _id is refused', async () => {
+    const err = await t.db.collection('badid').insertOne({ _id: [1, 2] as unknown as ObjectId }).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(2);
+  });
+});
+
+describe('find', () => {
+  const docs = Array.from({ length: 250 }, (_, i) => ({ _id: i, n: i, mod: i % 3, tags: [`t${i % 5}`], sub: { x: i % 7 } }));
+  beforeAll(async () => {
+    await t.db.collection('f').insertMany(docs as never[]);
+  });
+
+  test('filter, projection, sort, skip, limit', async () => {
+    const c = t.db.collection('f');
+    const got = await c.find({ mod: 1, n: { $gte: 100 } }, { projection: { n: 1, _id: 0 } }).sort({ n: -1 }).skip(2).limit(3).toArray();
+    expect(got).toEqual([{ n: 241 }, { n: 238 }, { n: 235 }]);
+  });
+
+  test('query operators: $in, $or, $exists, $regex, array element match, dotted paths', async () => {
+    const c = t.db.collection('f');
+    expect(await c.countDocuments({ n: { $in: [1, 2, 300] } })).toBe(2);
+    expect(await c.countDocuments({ $or: [{ n: 0 }, { n: 249 }] })).toBe(2);
+    expect(await c.countDocuments({ missing: { $exists: true } })).toBe(0);
+    expect(await c.countDocuments({ tags: 't4' })).toBe(50);
+    expect(await c.countDocuments({ tags: { $regex: '^t[01]$' } })).toBe(100);
+    expect(await c.countDocuments({ 'sub.x': 6 })).toBe(35);
+  });
+
+  test('exclusion projection', async () => {
+    const got = await t.db.collection('f').findOne({ _id: 3 as never }, { projection: { tags: 0, sub: 0 } });
+    expect(got).toEqual({ _id: 3, n: 3, mod: 0 });
+  });
+
+  test('unknown query operator: BadValue (2)', async () => {
+    const err = await t.db.collection('f').find({ n: { $foo: 1 } }).toArray().catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(2);
+    expect(err.message).toMatch(/unknown operator: \$foo/);
+  });
+
+  test('a missing collection finds nothing', async () => {
+    expect(await t.db.collection('nope').find({}).toArray()).toEqual([]);
+  });
+
+  test('distinct and estimatedDocumentCount', async () => {
+    const c = t.db.collection('f');
+    expect((await c.distinct('mod')).sort()).toEqual([0, 1, 2]);
+    expect((await c.distinct('tags', { n: { $lt: 5 } })).sort()).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    expect(await c.estimatedDocumentCount()).toBe(250);
+  });
+});
+
+describe('update', () => {
+  test('operators: $set $unset $inc $min $max $push $addToSet with $each', async () => {
+    const c = t.db.collection('upd');
+    await c.insertOne({ _id: 1 as never, a: 5, b: 'x', lo: 10, hi: 10, list: [1], set: ['a'] });
+    const r = await c.updateOne(
+      { _id: 1 as never },
+      {
+        $set: { 'nested.deep': true },
+        $unset: { b: '' },
+        $inc: { a: 2 },
+        $min: { lo: 3 },
+        $max: { hi: 30 },
+        $push: { list: { $each: [2, 3] } },
+        $addToSet: { set: { $each: ['a', 'b'] } },
+      },
+    );
+    expect(r.matchedCount).toBe(1);
+    expect(r.modifiedCount).toBe(1);
+    expect(await c.findOne({ _id: 1 as never })).toEqual({ _id: 1, a: 7, lo: 3, hi: 30, list: [1, 2, 3], set: ['a', 'b'], nested: { deep: true } });
+  });
+
+  test('updateMany counts matched and modified; a no-op is not modified', async () => {
+    const c = t.db.collection('updmany');
+    await c.insertMany([{ k: 1, v: 0 }, { k: 1, v: 1 }, { k: 2, v: 0 }]);
+    const r = await c.updateMany({ k: 1 }, { $set: { v: 1 } });
+    expect(r.matchedCount).toBe(2);
+    expect(r.modifiedCount).toBe(1);
+  });
+
+  test('upsert inserts from the filter plus $set and $setOnInsert; a second run updates', async () => {
+    const c = t.db.collection('ups');
+    const first = await c.updateOne({ key: 'k' }, { $set: { seen: 1 }, $setOnInsert: { created: true } }, { upsert: true });
+    expect(first.upsertedCount).toBe(1);
+    const second = await c.updateOne({ key: 'k' }, { $set: { seen: 2 }, $setOnInsert: { created: false } }, { upsert: true });
+    expect(second.upsertedCount).toBe(0);
+    expect(second.modifiedCount).toBe(1);
+    const doc = await c.findOne({ key: 'k' }, { projection: { _id: 0 } });
+    expect(doc).toEqual({ key: 'k', seen: 2, created: true });
+  });
+
+  test('replaceOne keeps _id; changing _id is ImmutableField (66)', async () => {
+    const c = t.db.collection('repl');
+    await c.insertOne({ _id: 1 as never, a: 1 });
+    await c.replaceOne({ _id: 1 as never }, { b: 2 });
+    expect(await c.findOne({})).toEqual({ _id: 1, b: 2 });
+    const err = await c.updateOne({ _id: 1 as never }, { $set: { _id: 2 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(66);
+  });
+
+  test('unknown update operator: FailedToParse (9)', async () => {
+    const c = t.db.collection('upd');
+    const err = await c.updateOne({}, { $foo: { a: 1 } } as never).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(9);
+  });
+
+  test('$inc of a string: TypeMismatch (14); conflicting paths: 40', async () => {
+    const c = t.db.collection('incbad');
+    await c.insertOne({ _id: 1 as never, s: 'x', a: [1] });
+    const inc = await c.updateOne({ _id: 1 as never }, { $inc: { s: 1 } }).catch((e) => e);
+    expect(inc.code).toBe(14);
+    const conflict = await c.updateOne({ _id: 1 as never }, { $set: { a: [] }, $push: { a: 2 } } as never).catch((e) => e);
+    expect(conflict.code).toBe(40);
+    expect(await c.findOne({})).toEqual({ _id: 1, s: 'x', a: [1] });
+  });
+
+  test('pipeline-style update', async () => {
+    const c = t.db.collection('pipeupd');
+    await c.insertOne({ _id: 1 as never, a: 2, b: 3 });
+    await c.updateOne({ _id: 1 as never }, [{ $set: { sum: { $add: ['$a', '$b'] } } }]);
+    expect(await c.findOne({})).toEqual({ _id: 1, a: 2, b: 3, sum: 5 });
+  });
+});
+
+describe('delete, findAndModify, bulkWrite', () => {
+  test('deleteOne and deleteMany', async () => {
+    const c = t.db.collection('del');
+    await c.insertMany([{ k: 1 }, { k: 1 }, { k: 2 }]);
+    expect((await c.deleteOne({ k: 1 })).deletedCount).toBe(1);
+    expect((await c.deleteMany({})).deletedCount).toBe(2);
+  });
+
+  test('findOneAndUpdate: before/after, sort, projection, upsert', async () => {
+    const c = t.db.collection('fam');
+    await c.insertMany([{ k: 1, n: 1 }, { k: 1, n: 2 }]);
+    const before = await c.findOneAndUpdate({ k: 1 }, { $inc: { n: 10 } }, { sort: { n: -1 }, projection: { _id: 0 } });
+    expect(before).toEqual({ k: 1, n: 2 });
+    const after = await c.findOneAndUpdate({ k: 1 }, { $inc: { n: 10 } }, { sort: { n: -1 }, returnDocument: 'after', projection: { _id: 0 } });
+    expect(after).toEqual({ k: 1, n: 22 });
+    const upserted = await c.findOneAndUpdate({ k: 9 }, { $set: { n: 0 } }, { upsert: true, returnDocument: 'after', includeResultMetadata: true });
+    expect(upserted.lastErrorObject?.updatedExisting).toBe(false);
+    expect(upserted.value).toMatchObject({ k: 9, n: 0 });
+    expect(await c.findOneAndUpdate({ k: 'none' }, { $set: { n: 0 } })).toBeNull();
+  });
+
+  test('findOneAndReplace and findOneAndDelete', async () => {
+    const c = t.db.collection('fam2');
+    await c.insertOne({ _id: 1 as never, a: 1 });
+    expect(await c.findOneAndReplace({ _id: 1 as never }, { b: 1 }, { returnDocument: 'after' })).toEqual({ _id: 1, b: 1 });
+    expect(await c.findOneAndDelete({ _id: 1 as never })).toEqual({ _id: 1, b: 1 });
+    expect(await c.countDocuments()).toBe(0);
+  });
+
+  test('bulkWrite mixes inserts, updates, deletes; ordered stops at a duplicate', async () => {
+    const c = t.db.collection('bulk');
+    const r = await c.bulkWrite([
+      { insertOne: { document: { _id: 1 as never, v: 1 } } },
+      { insertOne: { document: { _id: 2 as never, v: 2 } } },
+      { updateOne: { filter: { _id: 1 }, update: { $set: { v: 10 } } } },
+      { updateMany: { filter: {}, update: { $inc: { v: 1 } } } },
+      { replaceOne: { filter: { _id: 3 }, replacement: { v: 3 }, upsert: true } },
+      { deleteOne: { filter: { _id: 2 } } },
+    ]);
+    expect(r.insertedCount).toBe(2);
+    expect(r.matchedCount).toBe(3);
+    expect(r.modifiedCount).toBe(3);
+    expect(r.upsertedCount).toBe(1);
+    expect(r.deletedCount).toBe(1);
+    expect(await c.find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: 1, v: 11 }, { _id: 3, v: 3 }]);
+    const err = await c.bulkWrite([{ insertOne: { document: { _id: 5 as never } } }, { insertOne: { document: { _id: 1 as never } } }, { insertOne: { document: { _id: 6 as never } } }]).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoBulkWriteError);
+    expect(err.writeErrors[0].index).toBe(1);
+    expect(await c.countDocuments({ _id: { $in: [5, 6] } as never })).toBe(1);
+  });
+});
