@@ -3,7 +3,10 @@
  * a flag wins over the variable). Validated once at start: a bad value raises ConfigError naming the variable,
  * the value and what is expected, and main.ts exits with that message.
  */
+import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
+import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
+import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -22,6 +25,10 @@ export interface Config {
   shutdownGraceMs: number;
   nodeEnv: NodeEnv;
   limits: IngestLimits;
+  /** Bearer tokens (TRACEGATE_TOKENS / TRACEGATE_TOKENS_FILE); empty: authentication off. See docs/security.md. */
+  tokens: readonly TokenEntry[];
+  /** Spans being ingested at once across all routes; a request above it gets 429 RATE_LIMITED. */
+  maxInflightIngestSpans: number;
 }
 
 export class ConfigError extends Error {
@@ -52,6 +59,7 @@ export const SETTINGS = {
   retentionMs: s('TRACEGATE_RETENTION', 7 * 86_400_000, duration(60_000), 'how long spans are kept after receipt, e.g. 7d, 12h'),
   storeTimeoutMs: s('TRACEGATE_STORE_TIMEOUT', 2_500, duration(100), 'wait for the store before STORE_UNAVAILABLE, e.g. 2500ms'),
   shutdownGraceMs: s('TRACEGATE_SHUTDOWN_GRACE', 10_000, duration(0), 'wait for in-flight requests on shutdown'),
+  maxInflightIngestSpans: s('TRACEGATE_MAX_INFLIGHT_INGEST', DEFAULT_MAX_INFLIGHT_SPANS, integer(1), 'spans being ingested at once; above it 429 RATE_LIMITED'),
   nodeEnv: s<NodeEnv>('NODE_ENV', 'development', oneOf(['development', 'production', 'test'] as const), 'production hides introspection'),
 } as const;
 
@@ -88,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     shutdownGraceMs: read(SETTINGS.shutdownGraceMs),
     nodeEnv: read(SETTINGS.nodeEnv),
     limits,
+    tokens: readTokens(values),
+    maxInflightIngestSpans: read(SETTINGS.maxInflightIngestSpans),
   };
 }
 
@@ -109,6 +119,16 @@ export function parseFlags(argv: readonly string[]): Record<string, string> {
     out[name] = value;
   }
   return out;
+}
+
+// Private: token entries never appear in messages (TokenConfigError names the entry's position instead).
+function readTokens(values: Record<string, string | undefined>): readonly TokenEntry[] {
+  try {
+    return loadTokens(values, (path) => readFileSync(path, 'utf8'));
+  } catch (error) {
+    if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 // Private: parsers; each message names the variable, the value and what is expected.

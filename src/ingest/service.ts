@@ -6,6 +6,7 @@
  */
 import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanInputShape } from '../domain';
 import { log } from '../log';
+import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
 /** Same shape as the GraphQL `SubmitSpansResult`. */
@@ -29,14 +30,22 @@ export class IngestService {
     private readonly store: TraceStore,
     private readonly limits: IngestLimits,
     private readonly now: () => number = Date.now,
+    /** The gateway's in-flight cap (src/server/overload.ts); absent: no cap. */
+    private readonly admission?: IngestLimiter,
   ) {}
 
   /**
-   * Throws TracegateError PAYLOAD_TOO_LARGE (over the spans-per-request cap; nothing stored) or
+   * Throws TracegateError PAYLOAD_TOO_LARGE (over the spans-per-request cap; nothing stored),
+   * RATE_LIMITED (over the in-flight cap; refused before any work, nothing stored) or
    * STORE_UNAVAILABLE (the store did not confirm; some spans may be stored, re-submitting is safe).
    */
   async submit(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
     assertBatchWithinLimits(inputs, this.limits);
+    return this.admission ? this.admission.run(inputs.length, () => this.write(inputs)) : this.write(inputs);
+  }
+
+  // Private: validate, store, notify; runs under the in-flight cap when there is one.
+  private async write(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
     const { valid, rejected } = validateSpans(inputs, this.limits, this.now() * 1000);
     const outcome = await this.store.insertSpans(valid.map((v) => v.record));
     for (const failure of outcome.failed) {

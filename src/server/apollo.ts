@@ -13,6 +13,8 @@ export interface ApolloOptions {
   plugins?: readonly ApolloServerPlugin<GraphQLContext>[];
   validationRules?: readonly ValidationRule[];
   formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** graphql-js parse options; `maxTokens` is the query token limit (src/server/limits). */
+  parseOptions?: { maxTokens?: number };
 }
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
@@ -24,6 +26,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    parseOptions: options.parseOptions ?? {},
     includeStacktraceInErrorResponses: false,
   });
 }

@@ -148,6 +148,11 @@ export function requireScope(outcome: AuthOutcome, scope: Scope): Principal | un
   }
 }
 
+/** Throws UNAUTHENTICATED for missing or unknown credentials (the HTTP gate, before any scope is known). */
+export function requireAuthenticated(outcome: AuthOutcome): void {
+  if (outcome.kind === 'missing' || outcome.kind === 'unknown') requireScope(outcome, Scope.READ);
+}
+
 /** All configured tokens: the variable's entries, then the file's. Duplicate names or tokens are refused. */
 export function loadTokens(env: NodeJS.ProcessEnv, readFile: (path: string) => string): TokenEntry[] {
   const entries: Array<TokenEntry & { where: string }> = [];

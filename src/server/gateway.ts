@@ -16,7 +16,11 @@ import { log } from '../log';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
-import { requestIdOf, runInRequestScope, sendError, STATUS_BY_CODE } from './http';
+import { currentRequestId, requestIdOf, runInRequestScope, sendError, STATUS_BY_CODE } from './http';
+import { requireAuthenticated } from './auth';
+import { retryAfterOf } from './overload';
+import { createSecurity } from './security';
+import type { GraphQLContext } from '../graphql';
 import { INTERNAL_MESSAGE } from './errors';
 import { Router, type GatewayServices } from './router';
 import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
@@ -44,17 +48,26 @@ const logger = log.child('gateway');
 export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
   const ownsStore = !deps.store;
   const store = deps.store ?? openStore(config);
-  const ingest = new IngestService(store, config.limits);
-  const services: GatewayServices = { config, store, ingest };
-  const extensions = deps.extensions ?? [];
   const production = config.nodeEnv === 'production';
+  const security = createSecurity({
+    tokens: config.tokens,
+    production,
+    log: log.child('security'),
+    currentRequestId,
+    maxInflightIngestSpans: config.maxInflightIngestSpans,
+  });
+  const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter);
+  const services: GatewayServices = { config, store, ingest, security };
+  const extensions = deps.extensions ?? [];
 
   const schema = createSchema({ extraResolvers: extensions.flatMap((e) => e.resolvers?.(services) ?? []) });
   const apollo = createApollo({
     schema,
     production,
-    plugins: extensions.flatMap((e) => e.plugins?.(services) ?? []),
-    validationRules: extensions.flatMap((e) => e.validationRules?.(services) ?? []),
+    plugins: [...security.apolloPlugins<GraphQLContext>(), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
+    validationRules: [...security.validationRules(), ...extensions.flatMap((e) => e.validationRules?.(services) ?? [])],
+    formatError: security.masker.formatError,
+    parseOptions: security.parseOptions(),
   });
   await apollo.start();
 
@@ -114,6 +127,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     return stopping;
   };
   logger.debug('listening', { url, phase });
+  logger.info(security.authenticator.describe());
   return { url, port, httpServer, store, ingest, stop };
 }
 
@@ -137,6 +151,8 @@ async function handle(router: Router, services: GatewayServices, req: IncomingMe
       const match = router.match(req.method ?? 'GET', url.pathname);
       switch (match.kind) {
         case 'found':
+          // Before the body is read: without a known token a client costs no more than this check.
+          if (!match.route.public) requireAuthenticated(services.security.authenticateHttp(req));
           await match.route.handle(req, res, { requestId, url, services });
           return;
         case 'wrong-method':
@@ -150,6 +166,9 @@ async function handle(router: Router, services: GatewayServices, req: IncomingMe
       if (error instanceof TracegateError) {
         // After a refused body the rest of it is not read: close the connection instead of draining it.
         const headers: Record<string, string> = error.code === ErrorCode.PAYLOAD_TOO_LARGE ? { connection: 'close' } : {};
+        if (error.code === ErrorCode.UNAUTHENTICATED) headers['www-authenticate'] = 'Bearer';
+        const retryAfter = retryAfterOf(error);
+        if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
         sendError(res, STATUS_BY_CODE[error.code], error.code, error.message, requestId, headers);
         return;
       }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import type { IngestService } from '../ingest/service';
 import type { TraceStore } from '../store';
+import type { Security } from './security';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
 
@@ -20,11 +21,15 @@ export interface GatewayServices {
   config: Config;
   store: TraceStore;
   ingest: IngestService;
+  /** Tokens, query limits, error masking, ingest in-flight cap: shared by every transport. */
+  security: Security;
 }
 
 export interface Route {
   method: HttpMethod;
   path: string;
+  /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
+  public?: boolean;
   /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
 }

@@ -10,6 +10,7 @@ export const healthRoutes: Route[] = [
   {
     method: 'GET',
     path: '/healthz',
+    public: true,
     async handle(_req, res) {
       sendJson(res, 200, { status: 'ok' });
     },
@@ -17,6 +18,7 @@ export const healthRoutes: Route[] = [
   {
     method: 'GET',
     path: '/readyz',
+    public: true,
     async handle(_req, res, ctx) {
       try {
         await ctx.services.store.ping();

@@ -5,6 +5,7 @@ export function landingRoute(production: boolean): Route {
   return {
     method: 'GET',
     path: '/',
+    public: true,
     async handle(_req, res, ctx) {
       const endpoint = `http://${ctx.url.host}/graphql`;
       const sandbox = `https://studio.apollographql.com/sandbox/explorer?endpoint=${encodeURIComponent(endpoint)}`;
