@@ -1,6 +1,10 @@
 import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { openConformance, type Conformance } from './fixture';
 
+/** Tests use literal _id values of several types, so documents are loosely typed here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+interface AnyDoc { _id?: any; [field: string]: any }
+
 let t: Conformance;
 beforeAll(async () => {
   t = await openConformance();
@@ -9,7 +13,7 @@ afterAll(() => t.close());
 
 describe('insert', () => {
   test('insertOne and insertMany store documents with generated _id first', async () => {
-    const c = t.db.collection('ins');
+    const c = t.db.collection<AnyDoc>('ins');
     const one = await c.insertOne({ name: 'a' });
     expect(one.insertedId).toBeInstanceOf(ObjectId);
     const many = await c.insertMany([{ _id: 'x' as unknown as ObjectId, name: 'b' }, { name: 'c', _id: 'y' as unknown as ObjectId }]);
@@ -20,7 +24,7 @@ describe('insert', () => {
   });
 
   test('duplicate _id: E11000 with keyPattern and keyValue', async () => {
-    const c = t.db.collection('dupid');
+    const c = t.db.collection<AnyDoc>('dupid');
     await c.insertOne({ _id: 1 as unknown as ObjectId });
     const err = await c.insertOne({ _id: 1 as unknown as ObjectId }).catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);
@@ -31,7 +35,7 @@ describe('insert', () => {
   });
 
   test('ordered insertMany stops at the first error; unordered carries on', async () => {
-    const c = t.db.collection('ordered');
+    const c = t.db.collection<AnyDoc>('ordered');
     const docs = [{ _id: 1 }, { _id: 1 }, { _id: 2 }] as unknown as { _id: ObjectId }[];
     const ordered = await c.insertMany(docs).catch((e) => e);
     expect(ordered).toBeInstanceOf(MongoBulkWriteError);
@@ -48,7 +52,7 @@ describe('insert', () => {
   });
 
   test('an array _id is refused', async () => {
-    const err = await t.db.collection('badid').insertOne({ _id: [1, 2] as unknown as ObjectId }).catch((e) => e);
+    const err = await t.db.collection<AnyDoc>('badid').insertOne({ _id: [1, 2] as unknown as ObjectId }).catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);
     expect(err.code).toBe(2);
   });
@@ -57,17 +61,17 @@ describe('insert', () => {
 describe('find', () => {
   const docs = Array.from({ length: 250 }, (_, i) => ({ _id: i, n: i, mod: i % 3, tags: [`t${i % 5}`], sub: { x: i % 7 } }));
   beforeAll(async () => {
-    await t.db.collection('f').insertMany(docs as never[]);
+    await t.db.collection<AnyDoc>('f').insertMany(docs as never[]);
   });
 
   test('filter, projection, sort, skip, limit', async () => {
-    const c = t.db.collection('f');
+    const c = t.db.collection<AnyDoc>('f');
     const got = await c.find({ mod: 1, n: { $gte: 100 } }, { projection: { n: 1, _id: 0 } }).sort({ n: -1 }).skip(2).limit(3).toArray();
     expect(got).toEqual([{ n: 241 }, { n: 238 }, { n: 235 }]);
   });
 
   test('query operators: $in, $or, $exists, $regex, array element match, dotted paths', async () => {
-    const c = t.db.collection('f');
+    const c = t.db.collection<AnyDoc>('f');
     expect(await c.countDocuments({ n: { $in: [1, 2, 300] } })).toBe(2);
     expect(await c.countDocuments({ $or: [{ n: 0 }, { n: 249 }] })).toBe(2);
     expect(await c.countDocuments({ missing: { $exists: true } })).toBe(0);
@@ -77,23 +81,23 @@ describe('find', () => {
   });
 
   test('exclusion projection', async () => {
-    const got = await t.db.collection('f').findOne({ _id: 3 as never }, { projection: { tags: 0, sub: 0 } });
+    const got = await t.db.collection<AnyDoc>('f').findOne({ _id: 3 as never }, { projection: { tags: 0, sub: 0 } });
     expect(got).toEqual({ _id: 3, n: 3, mod: 0 });
   });
 
   test('unknown query operator: BadValue (2)', async () => {
-    const err = await t.db.collection('f').find({ n: { $foo: 1 } }).toArray().catch((e) => e);
+    const err = await t.db.collection<AnyDoc>('f').find({ n: { $foo: 1 } }).toArray().catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);
     expect(err.code).toBe(2);
     expect(err.message).toMatch(/unknown operator: \$foo/);
   });
 
   test('a missing collection finds nothing', async () => {
-    expect(await t.db.collection('nope').find({}).toArray()).toEqual([]);
+    expect(await t.db.collection<AnyDoc>('nope').find({}).toArray()).toEqual([]);
   });
 
   test('distinct and estimatedDocumentCount', async () => {
-    const c = t.db.collection('f');
+    const c = t.db.collection<AnyDoc>('f');
     expect((await c.distinct('mod')).sort()).toEqual([0, 1, 2]);
     expect((await c.distinct('tags', { n: { $lt: 5 } })).sort()).toEqual(['t0', 't1', 't2', 't3', 't4']);
     expect(await c.estimatedDocumentCount()).toBe(250);
@@ -102,7 +106,7 @@ describe('find', () => {
 
 describe('update', () => {
   test('operators: $set $unset $inc $min $max $push $addToSet with $each', async () => {
-    const c = t.db.collection('upd');
+    const c = t.db.collection<AnyDoc>('upd');
     await c.insertOne({ _id: 1 as never, a: 5, b: 'x', lo: 10, hi: 10, list: [1], set: ['a'] });
     const r = await c.updateOne(
       { _id: 1 as never },
@@ -114,7 +118,7 @@ describe('update', () => {
         $max: { hi: 30 },
         $push: { list: { $each: [2, 3] } },
         $addToSet: { set: { $each: ['a', 'b'] } },
-      },
+      } as never,
     );
     expect(r.matchedCount).toBe(1);
     expect(r.modifiedCount).toBe(1);
@@ -122,7 +126,7 @@ describe('update', () => {
   });
 
   test('updateMany counts matched and modified; a no-op is not modified', async () => {
-    const c = t.db.collection('updmany');
+    const c = t.db.collection<AnyDoc>('updmany');
     await c.insertMany([{ k: 1, v: 0 }, { k: 1, v: 1 }, { k: 2, v: 0 }]);
     const r = await c.updateMany({ k: 1 }, { $set: { v: 1 } });
     expect(r.matchedCount).toBe(2);
@@ -130,7 +134,7 @@ describe('update', () => {
   });
 
   test('upsert inserts from the filter plus $set and $setOnInsert; a second run updates', async () => {
-    const c = t.db.collection('ups');
+    const c = t.db.collection<AnyDoc>('ups');
     const first = await c.updateOne({ key: 'k' }, { $set: { seen: 1 }, $setOnInsert: { created: true } }, { upsert: true });
     expect(first.upsertedCount).toBe(1);
     const second = await c.updateOne({ key: 'k' }, { $set: { seen: 2 }, $setOnInsert: { created: false } }, { upsert: true });
@@ -141,7 +145,7 @@ describe('update', () => {
   });
 
   test('replaceOne keeps _id; changing _id is ImmutableField (66)', async () => {
-    const c = t.db.collection('repl');
+    const c = t.db.collection<AnyDoc>('repl');
     await c.insertOne({ _id: 1 as never, a: 1 });
     await c.replaceOne({ _id: 1 as never }, { b: 2 });
     expect(await c.findOne({})).toEqual({ _id: 1, b: 2 });
@@ -151,14 +155,14 @@ describe('update', () => {
   });
 
   test('unknown update operator: FailedToParse (9)', async () => {
-    const c = t.db.collection('upd');
+    const c = t.db.collection<AnyDoc>('upd');
     const err = await c.updateOne({}, { $foo: { a: 1 } } as never).catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);
     expect(err.code).toBe(9);
   });
 
   test('$inc of a string: TypeMismatch (14); conflicting paths: 40', async () => {
-    const c = t.db.collection('incbad');
+    const c = t.db.collection<AnyDoc>('incbad');
     await c.insertOne({ _id: 1 as never, s: 'x', a: [1] });
     const inc = await c.updateOne({ _id: 1 as never }, { $inc: { s: 1 } }).catch((e) => e);
     expect(inc.code).toBe(14);
@@ -168,7 +172,7 @@ describe('update', () => {
   });
 
   test('pipeline-style update', async () => {
-    const c = t.db.collection('pipeupd');
+    const c = t.db.collection<AnyDoc>('pipeupd');
     await c.insertOne({ _id: 1 as never, a: 2, b: 3 });
     await c.updateOne({ _id: 1 as never }, [{ $set: { sum: { $add: ['$a', '$b'] } } }]);
     expect(await c.findOne({})).toEqual({ _id: 1, a: 2, b: 3, sum: 5 });
@@ -177,14 +181,14 @@ describe('update', () => {
 
 describe('delete, findAndModify, bulkWrite', () => {
   test('deleteOne and deleteMany', async () => {
-    const c = t.db.collection('del');
+    const c = t.db.collection<AnyDoc>('del');
     await c.insertMany([{ k: 1 }, { k: 1 }, { k: 2 }]);
     expect((await c.deleteOne({ k: 1 })).deletedCount).toBe(1);
     expect((await c.deleteMany({})).deletedCount).toBe(2);
   });
 
   test('findOneAndUpdate: before/after, sort, projection, upsert', async () => {
-    const c = t.db.collection('fam');
+    const c = t.db.collection<AnyDoc>('fam');
     await c.insertMany([{ k: 1, n: 1 }, { k: 1, n: 2 }]);
     const before = await c.findOneAndUpdate({ k: 1 }, { $inc: { n: 10 } }, { sort: { n: -1 }, projection: { _id: 0 } });
     expect(before).toEqual({ k: 1, n: 2 });
@@ -197,7 +201,7 @@ describe('delete, findAndModify, bulkWrite', () => {
   });
 
   test('findOneAndReplace and findOneAndDelete', async () => {
-    const c = t.db.collection('fam2');
+    const c = t.db.collection<AnyDoc>('fam2');
     await c.insertOne({ _id: 1 as never, a: 1 });
     expect(await c.findOneAndReplace({ _id: 1 as never }, { b: 1 }, { returnDocument: 'after' })).toEqual({ _id: 1, b: 1 });
     expect(await c.findOneAndDelete({ _id: 1 as never })).toEqual({ _id: 1, b: 1 });
@@ -205,7 +209,7 @@ describe('delete, findAndModify, bulkWrite', () => {
   });
 
   test('bulkWrite mixes inserts, updates, deletes; ordered stops at a duplicate', async () => {
-    const c = t.db.collection('bulk');
+    const c = t.db.collection<AnyDoc>('bulk');
     const r = await c.bulkWrite([
       { insertOne: { document: { _id: 1 as never, v: 1 } } },
       { insertOne: { document: { _id: 2 as never, v: 2 } } },
