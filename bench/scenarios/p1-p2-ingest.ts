@@ -1,0 +1,203 @@
+/**
+ * P1: spans/s stored through `submitSpans` (batches of 500, concurrent clients) ÷ spans/s of raw driver
+ * `insertMany` of the same spans, as documents, into the same store (a collection with the gateway's span indexes).
+ * P2: the gateway's own CPU per span during P1 ÷ (JSON.parse + BSON serialize) of the same span.
+ *
+ * Layout: store worker, gateway worker, load generator and raw driver in the parent. Gateway and raw runs
+ * alternate, each on fresh spans; the ratio is taken per run pair and its median reported.
+ */
+import { serialize } from 'bson';
+import { MongoClient, type Collection, type Document } from 'mongodb';
+import { keepAliveAgent, SpanSubmitter, TrafficGenerator } from '../../src/demo';
+import { DEFAULT_INGEST_LIMITS, validateSpans } from '../../src/domain';
+import { INDEXES } from '../../src/store';
+// The gateway's own document mapping, so the raw baseline writes exactly the documents the gateway writes.
+import { toSpanDoc } from '../../src/store/mongo/documents';
+import { forkWorker, type WorkerHandle } from '../harness/child';
+import { median, msSince } from '../harness/stats';
+import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { ingestBatches, type IngestBatch } from '../load/span-bodies';
+import type { GatewayArgs, GatewayReady } from '../workers/gateway';
+import type { ProcessFigures } from '../workers/protocol';
+import type { StoreReady } from '../workers/store';
+
+const BATCH = 500;
+const CONCURRENCY = 8;
+const P1_GOAL = 0.65;
+const P2_GOAL = 3;
+const GATEWAY_DB = 'bench_ingest';
+
+interface Sizes {
+  batchesPerRun: number;
+  runs: number;
+  warmupBatches: number;
+}
+const FULL: Sizes = { batchesPerRun: 60, runs: 5, warmupBatches: 16 };
+const QUICK: Sizes = { batchesPerRun: 12, runs: 3, warmupBatches: 8 };
+
+export const p1Ingest: Scenario = {
+  id: 'P1',
+  title: 'ingest spans/s via submitSpans ÷ raw driver insertMany',
+  goal: `≥ ${P1_GOAL}`,
+  run: (o) => measureIngest(o).then((m) => m.p1),
+};
+
+export const p2IngestCpu: Scenario = {
+  id: 'P2',
+  title: 'gateway CPU µs/span during P1 ÷ (JSON.parse + BSON serialize) µs/span',
+  goal: `≤ ${P2_GOAL}`,
+  run: (o) => measureIngest(o).then((m) => m.p2),
+};
+
+// P1 and P2 come from the same runs; the first of the two to run measures, the other reuses it.
+let shared: Promise<{ p1: ScenarioResult; p2: ScenarioResult }> | undefined;
+function measureIngest(o: RunOptions): Promise<{ p1: ScenarioResult; p2: ScenarioResult }> {
+  shared ??= runIngest(o);
+  return shared;
+}
+
+interface RunFigures {
+  gatewaySpansPerSec: number;
+  rawSpansPerSec: number;
+  gatewayCpuUsPerSpan: number;
+  floorUsPerSpan: number;
+}
+
+async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2: ScenarioResult }> {
+  const sz = options.quick ? QUICK : FULL;
+  const conditions =
+    `${sz.runs} alternating run pairs of ${sz.batchesPerRun} x ${BATCH} fresh demo spans, ${CONCURRENCY} concurrent clients, ` +
+    `warm-up ${sz.warmupBatches} batches each; gateway: HTTP keep-alive submitSpans (retrying RATE_LIMITED like a service); ` +
+    `raw: insertMany(ordered:false) of the gateway's own span documents for the same spans into a collection with the gateway's span indexes ` +
+    `(the gateway also keeps trace and service summaries: that is the work the ratio prices); ` +
+    `store, gateway and load generator in 3 processes`;
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+  let gateway: WorkerHandle<GatewayReady> | undefined;
+  const client = new MongoClient(store.ready.uri);
+  const agent = keepAliveAgent(CONCURRENCY);
+  try {
+    const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB };
+    gateway = await forkWorker<GatewayReady>('gateway', { args: gatewayArgs, cpuProfDir: options.cpuProfDir });
+    await client.connect();
+    const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
+    const gen = new TrafficGenerator({ seed: 'p1' });
+    const startMs = Date.now() - 3_600_000;
+
+    const raw = client.db('bench_ingest_raw').collection('spans');
+    await raw.createIndexes(INDEXES.spans);
+
+    await sendAll(submitter, ingestBatches(gen, sz.warmupBatches, BATCH, startMs));
+    await insertAll(raw, ingestBatches(gen, sz.warmupBatches, BATCH, startMs));
+    options.progress('P1/P2 warm-up done');
+
+    const runs: RunFigures[] = [];
+    for (let r = 0; r < sz.runs; r++) {
+      const gwBatches = ingestBatches(gen, sz.batchesPerRun, BATCH, startMs);
+      const rawBatches = ingestBatches(gen, sz.batchesPerRun, BATCH, startMs);
+      const spans = sz.batchesPerRun * BATCH;
+
+      const cpu0 = await gateway.call<ProcessFigures>('figures');
+      const gwMs = await sendAll(submitter, gwBatches);
+      const cpu1 = await gateway.call<ProcessFigures>('figures');
+      const rawMs = await insertAll(raw, rawBatches);
+      const fig: RunFigures = {
+        gatewaySpansPerSec: spans / (gwMs / 1000),
+        rawSpansPerSec: spans / (rawMs / 1000),
+        gatewayCpuUsPerSpan: (cpu1.cpuUs - cpu0.cpuUs) / spans,
+        floorUsPerSpan: floorUsPerSpan(gwBatches),
+      };
+      runs.push(fig);
+      options.progress(
+        `P1/P2 run ${r + 1}/${sz.runs}: gateway ${fig.gatewaySpansPerSec.toFixed(0)} spans/s, raw ${fig.rawSpansPerSec.toFixed(0)} spans/s; ` +
+          `gateway CPU ${fig.gatewayCpuUsPerSpan.toFixed(1)} µs/span, floor ${fig.floorUsPerSpan.toFixed(2)} µs/span`,
+      );
+    }
+    const p1Value = median(runs.map((f) => f.gatewaySpansPerSec / f.rawSpansPerSec));
+    const p2Value = median(runs.map((f) => f.gatewayCpuUsPerSpan / f.floorUsPerSpan));
+    const p1: ScenarioResult = {
+      id: p1Ingest.id, title: p1Ingest.title, goal: p1Ingest.goal, value: p1Value, pass: p1Value >= P1_GOAL, conditions,
+      details: {
+        gatewaySpansPerSec: median(runs.map((f) => f.gatewaySpansPerSec)),
+        rawSpansPerSec: median(runs.map((f) => f.rawSpansPerSec)),
+        runRatios: runs.map((f) => round2(f.gatewaySpansPerSec / f.rawSpansPerSec)),
+      },
+    };
+    const p2: ScenarioResult = {
+      id: p2IngestCpu.id, title: p2IngestCpu.title, goal: p2IngestCpu.goal, value: p2Value, pass: p2Value <= P2_GOAL,
+      conditions: `the gateway runs of P1; gateway process.cpuUsage (user+system) delta ÷ spans stored; floor: JSON.parse of each span's JSON text + BSON serialize of the parsed object, in the parent`,
+      details: {
+        gatewayCpuUsPerSpan: median(runs.map((f) => f.gatewayCpuUsPerSpan)),
+        floorUsPerSpan: median(runs.map((f) => f.floorUsPerSpan)),
+        runRatios: runs.map((f) => round2(f.gatewayCpuUsPerSpan / f.floorUsPerSpan)),
+      },
+    };
+    return { p1, p2 };
+  } finally {
+    agent.destroy();
+    await client.close();
+    await gateway?.stop();
+    await store.stop();
+  }
+}
+
+/** Sends every batch once through `CONCURRENCY` clients; wall time in ms. Throws unless all spans were stored. */
+async function sendAll(submitter: SpanSubmitter, batches: readonly IngestBatch[]): Promise<number> {
+  let next = 0;
+  let accepted = 0;
+  const problems: string[] = [];
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) {
+        const b = batches[next++];
+        const outcome = await submitter.submitBody(b.body);
+        if (outcome.kind === 'stored') {
+          accepted += outcome.accepted;
+          if (outcome.rejected.length) problems.push(`rejected ${outcome.rejected.length}: ${outcome.rejected[0].message}`);
+        } else problems.push(`${outcome.code}: ${outcome.message}`);
+      }
+    }),
+  );
+  const ms = msSince(t0);
+  const expected = batches.reduce((n, b) => n + b.spans.length, 0);
+  if (accepted !== expected) throw new Error(`P1 gateway stored ${accepted} of ${expected} spans: ${problems[0] ?? 'duplicates?'}`);
+  return ms;
+}
+
+/** The same concurrency of raw insertMany calls of the documents the gateway would write; wall time in ms. */
+async function insertAll(coll: Collection, batches: readonly IngestBatch[]): Promise<number> {
+  const receivedAt = new Date();
+  const expireAt = new Date(receivedAt.getTime() + 86_400_000);
+  const docs = batches.map((b) => {
+    const { valid, rejected } = validateSpans(b.spans, DEFAULT_INGEST_LIMITS);
+    if (rejected.length) throw new Error(`P1 raw baseline: ${rejected.length} demo spans failed validation: ${rejected[0].message}`);
+    return valid.map((v) => toSpanDoc(v.record, receivedAt, expireAt) as unknown as Document);
+  });
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < docs.length) {
+        const batch = docs[next++];
+        const res = await coll.insertMany(batch, { ordered: false });
+        if (res.insertedCount !== batch.length) throw new Error(`P1 raw insertMany stored ${res.insertedCount} of ${batch.length}`);
+      }
+    }),
+  );
+  return msSince(t0);
+}
+
+// Private: the floor of handling one span: parse its JSON text, serialize it as BSON.
+function floorUsPerSpan(batches: readonly IngestBatch[]): number {
+  const texts = batches.flatMap((b) => b.spans.map((s) => JSON.stringify(s)));
+  const t0 = process.hrtime.bigint();
+  let bytes = 0;
+  for (const text of texts) bytes += serialize(JSON.parse(text) as Record<string, unknown>).length;
+  const us = (msSince(t0) * 1000) / texts.length;
+  if (bytes === 0) throw new Error('floor serialized nothing');
+  return us;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
