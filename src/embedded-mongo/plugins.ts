@@ -8,6 +8,8 @@ import type { Logger } from '../log';
 import type { StoreExtensions } from './commands';
 import type { CursorRegistry } from './cursors';
 import type { Engine } from './engine';
+import { changeStreamPlugin } from './changestream/plugin';
+import { durabilityPlugin } from './journal/plugin';
 
 export interface StoreInternals {
   readonly engine: Engine;
@@ -25,7 +27,9 @@ export interface StorePlugin {
   start(store: StoreInternals): Promise<(() => Promise<void>) | void>;
 }
 
-/** The plugins every store gets unless the caller passes its own list. Empty until durability / change streams land. */
+/** The plugins every store gets unless the caller passes its own list: durability (active with a dataDir) feeding
+ *  change streams, so streams show only durable changes. */
 export function defaultPlugins(): StorePlugin[] {
-  return [];
+  const changeStreams = changeStreamPlugin();
+  return [durabilityPlugin({ feed: changeStreams.feed }), changeStreams];
 }

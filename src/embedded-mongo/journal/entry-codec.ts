@@ -7,8 +7,9 @@ import { deserialize, serialize, Timestamp, type Document } from 'bson';
 import type { OplogEntry, OplogOp } from '../engine/oplog';
 import { frameRecord } from './record-format';
 
-/** Decoded values must look exactly like what the wire layer hands the engine, so replayed state equals live state. */
-export const BSON_DECODE_OPTIONS = {} as const;
+/** Decoded values must look exactly like what the wire layer hands the engine (the same options as
+ *  wire/messages.ts), so replayed state equals live state. */
+export const BSON_DECODE_OPTIONS = { promoteLongs: true, promoteValues: true, bsonRegExp: false } as const;
 
 const OP_KINDS: ReadonlySet<OplogOp['kind']> = new Set<OplogOp['kind']>([
   'insert',

@@ -30,6 +30,8 @@ export interface OplogPosition {
 
 /** What recovery drives: the engine, seen through the three things recovery needs from it. */
 export interface RecoveryTarget {
+  /** Called once when a snapshot was found, before its ops (entries up to its seq are in it). */
+  snapshotLoaded?(position: OplogPosition): void;
   /** Applies one op of the snapshot (no commit listeners). */
   applySnapshotOp(op: OplogOp): void;
   /** Applies one journal entry newer than the snapshot (no commit listeners). */
@@ -105,6 +107,7 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
     log.info('removed an unfinished snapshot left by an interrupted compaction', { dir });
   }
   const snapshot = await readSnapshot(fs, dir);
+  if (snapshot) target.snapshotLoaded?.({ seq: snapshot.seq, ts: snapshot.ts });
   if (snapshot) for (const op of snapshot.ops) target.applySnapshotOp(op);
   let position: OplogPosition | null = snapshot ? { seq: snapshot.seq, ts: snapshot.ts } : null;
   const generations = journalGenerations(names);

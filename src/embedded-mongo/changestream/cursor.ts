@@ -1,0 +1,151 @@
+/**
+ * A change stream's server cursor. It holds only a position in the shared history and produces events on demand,
+ * so a slow or idle stream costs no buffer; a batch is capped by `batchSize` and by 16 MiB of BSON. getMore waits
+ * (awaitData) up to `maxTimeMS` for a new entry, woken by the commit rather than polling, and an empty batch still
+ * carries a `postBatchResumeToken` so the driver can resume from the newest position it was shown.
+ */
+import { calculateObjectSize, Long, type Document } from 'bson';
+import { Aggregator } from 'mingo';
+import type { CursorBatch, ServerCursor } from '../cursors';
+import { MongoCommandError } from '../errors';
+import { MINGO_OPTIONS } from '../query/filter';
+import { withMingo } from '../query/mingo-errors';
+import { eventsOf, type ChangeEvent, type DocumentLookup } from './events';
+import type { ChangeHistory } from './history';
+import type { ChangeStreamOptions } from './options';
+import { comparePositions, Step, type Position } from './position';
+import { encodeToken, type ResumeToken } from './resume-token';
+import type { StreamScope } from './scope';
+
+/** MongoDB's awaitData default when getMore names no maxTimeMS. */
+export const DEFAULT_AWAIT_MS = 1000;
+/** A reply batch holds at most this much BSON (MongoDB's 16 MiB document limit applies to the whole reply). */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
+/** Entries examined per history read; bounds the work of one step for a stream far behind. */
+const SCAN_CHUNK = 1024;
+
+export type CursorPhase = { readonly kind: 'open' } | { readonly kind: 'invalidated' } | { readonly kind: 'closed' };
+
+export interface ChangeStreamCursorInit {
+  readonly id: bigint;
+  readonly ns: string;
+  readonly scope: StreamScope;
+  readonly options: ChangeStreamOptions;
+  /** Stages after `$changeStream` (validated: document-by-document stages only). */
+  readonly pipeline: Document[];
+  readonly history: ChangeHistory;
+  readonly lookup: DocumentLookup;
+  /** The stream delivers events strictly after this position. */
+  readonly start: Position;
+}
+
+export class ChangeStreamCursor implements ServerCursor {
+  readonly id: bigint;
+  readonly ns: string;
+  private phase: CursorPhase = { kind: 'open' };
+  private position: Position;
+  private readonly aggregator: Aggregator | null;
+  private readonly abortWaits = new Set<() => void>();
+
+  constructor(private readonly init: ChangeStreamCursorInit) {
+    this.id = init.id;
+    this.ns = init.ns;
+    this.position = init.start;
+    this.aggregator = init.pipeline.length > 0 ? withMingo(() => new Aggregator(init.pipeline, { ...MINGO_OPTIONS, scriptEnabled: false })) : null;
+  }
+
+  get state(): CursorPhase {
+    return this.phase;
+  }
+
+  /** The events available now, without waiting (the aggregate's first batch). */
+  takeAvailable(batchSize: number | undefined): CursorBatch {
+    return this.collect(batchSize);
+  }
+
+  async getMore(batchSize: number | undefined, maxTimeMS: number | undefined): Promise<CursorBatch> {
+    const deadline = Date.now() + (maxTimeMS ?? DEFAULT_AWAIT_MS);
+    for (;;) {
+      const result = this.collect(batchSize);
+      if (result.batch.length > 0 || result.exhausted || this.phase.kind !== 'open') return result;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return result;
+      let abort: (() => void) | undefined;
+      await this.init.history.waitForEntryAfter(this.init.history.headSeq, remaining, {
+        onAbort: (fn) => this.abortWaits.add((abort = fn)),
+      });
+      if (abort) this.abortWaits.delete(abort);
+    }
+  }
+
+  close(): void {
+    this.phase = { kind: 'closed' };
+    for (const abort of [...this.abortWaits]) abort();
+    this.abortWaits.clear();
+  }
+
+  // Private: one batch from the history, advancing the position past everything examined.
+  private collect(batchSize: number | undefined): CursorBatch {
+    const { history } = this.init;
+    if (this.position.seq < history.floorSeq) {
+      throw new MongoCommandError(
+        'ChangeStreamHistoryLost',
+        `the change stream's position (seq ${this.position.seq}) is older than the oldest change the store keeps (after seq ${history.floorSeq}); restart the stream`,
+      );
+    }
+    const batch: Document[] = [];
+    const limit = batchSize === undefined || batchSize <= 0 ? Infinity : batchSize;
+    let bytes = 0;
+    let exhausted = false;
+    scan: while (batch.length < limit && this.phase.kind === 'open') {
+      // The entry at the position itself may still owe events (an invalidate after its drop) unless it is done.
+      const entries = history.entriesAfter(this.position.seq - (this.position.step === Step.END ? 0 : 1), SCAN_CHUNK);
+      if (entries.length === 0) break;
+      for (const entry of entries) {
+        for (const event of eventsOf(entry, this.init.scope, this.init.options, this.init.lookup)) {
+          if (comparePositions(event.position, this.position) <= 0) continue;
+          const out = this.transform(event);
+          if (out) {
+            const size = calculateObjectSize(out);
+            if (batch.length >= limit || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) break scan;
+            batch.push(out);
+            bytes += size;
+          }
+          this.position = event.position;
+          if (event.invalidates) {
+            this.phase = { kind: 'invalidated' };
+            exhausted = true;
+            break scan;
+          }
+        }
+        this.position = { seq: entry.seq, ts: entry.ts, step: Step.END };
+      }
+    }
+    return { batch, exhausted, extra: { postBatchResumeToken: this.resumeToken() } };
+  }
+
+  /** The token of the current position (the stream resumes strictly after it). */
+  resumeToken(): ResumeToken {
+    return encodeToken(this.position);
+  }
+
+  // Private: runs the user's stages on one event; the resume token must survive them (MongoDB: code 280).
+  private transform(event: ChangeEvent): Document | null {
+    if (!this.aggregator) return event.doc;
+    const [out] = withMingo(() => this.aggregator!.run([event.doc]));
+    if (!out) return null;
+    const id = (out as Document)._id as Document | undefined;
+    if (!id || id._data !== (event.doc._id as ResumeToken)._data) {
+      throw new MongoCommandError(
+        'ChangeStreamFatalError',
+        'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point.',
+      );
+    }
+    return out as Document;
+  }
+}
+
+/** Cursor ids are sent as int64. */
+export function cursorIdLong(id: bigint): Long {
+  return Long.fromBigInt(id);
+}

@@ -1,0 +1,103 @@
+/**
+ * Oplog entry -> change events in MongoDB's shape (https://www.mongodb.com/docs/manual/reference/change-events/):
+ * `_id` (the resume token), `operationType`, `clusterTime`, `wallTime`, `ns`, `documentKey`, `fullDocument`,
+ * `updateDescription`, `fullDocumentBeforeChange`. A drop seen by a collection stream (and a dropped database seen
+ * by a collection or database stream) is followed by an `invalidate` event, after which the stream ends.
+ * DDL events other than drops (`create`, `createIndexes`, `dropIndexes`) appear only with showExpandedEvents.
+ */
+import type { Document } from 'bson';
+import { cloneDocument, type OplogEntry } from '../engine';
+import type { ChangeStreamOptions } from './options';
+import { Step, type Position } from './position';
+import { encodeToken } from './resume-token';
+import { inScope, type StreamScope } from './scope';
+import { describeUpdate } from './update-description';
+
+export interface ChangeEvent {
+  readonly position: Position;
+  readonly doc: Document;
+  /** An invalidate event ends the stream. */
+  readonly invalidates: boolean;
+}
+
+/** Reads the current version of a document (for fullDocument: 'updateLookup'); null when it no longer exists. */
+export type DocumentLookup = (db: string, coll: string, id: unknown) => Document | null;
+
+export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: DocumentLookup): ChangeEvent[] {
+  const op = entry.op;
+  const base = (step: Step, operationType: string, ns: Document | undefined): Document => {
+    const doc: Document = { _id: encodeToken({ seq: entry.seq, ts: entry.ts, step }), operationType, clusterTime: entry.ts, wallTime: entry.wallTime };
+    if (ns) doc.ns = ns;
+    return doc;
+  };
+  const event = (doc: Document, step: Step = Step.EVENT): ChangeEvent => ({
+    position: { seq: entry.seq, ts: entry.ts, step },
+    doc,
+    invalidates: step === Step.INVALIDATE,
+  });
+  const invalidate = (): ChangeEvent => event(base(Step.INVALIDATE, 'invalidate', undefined), Step.INVALIDATE);
+
+  switch (op.kind) {
+    case 'insert': {
+      if (!inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'insert', { db: op.db, coll: op.coll });
+      doc.documentKey = { _id: op.doc._id };
+      doc.fullDocument = cloneDocument(op.doc);
+      return [event(doc)];
+    }
+    case 'update': {
+      if (!inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, op.replace ? 'replace' : 'update', { db: op.db, coll: op.coll });
+      doc.documentKey = { _id: op.after._id };
+      if (!op.replace) doc.updateDescription = describeUpdate(op.before, op.after);
+      if (op.replace || options.fullDocument === 'whenAvailable' || options.fullDocument === 'required') {
+        doc.fullDocument = cloneDocument(op.after);
+      } else if (options.fullDocument === 'updateLookup') {
+        const current = lookup(op.db, op.coll, op.after._id);
+        doc.fullDocument = current ? cloneDocument(current) : null;
+      }
+      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = cloneDocument(op.before);
+      return [event(doc)];
+    }
+    case 'delete': {
+      if (!inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'delete', { db: op.db, coll: op.coll });
+      doc.documentKey = { _id: op.doc._id };
+      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = cloneDocument(op.doc);
+      return [event(doc)];
+    }
+    case 'dropCollection': {
+      if (!inScope(scope, op.db, op.coll)) return [];
+      const drop = event(base(Step.EVENT, 'drop', { db: op.db, coll: op.coll }));
+      return scope.kind === 'collection' ? [drop, invalidate()] : [drop];
+    }
+    case 'dropDatabase': {
+      if (!inScope(scope, op.db, undefined)) return [];
+      if (scope.kind === 'collection') return [event(base(Step.EVENT, 'drop', { db: op.db, coll: scope.coll })), invalidate()];
+      const dropped = event(base(Step.EVENT, 'dropDatabase', { db: op.db }));
+      return scope.kind === 'database' ? [dropped, invalidate()] : [dropped];
+    }
+    case 'createCollection': {
+      if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'create', { db: op.db, coll: op.coll });
+      doc.operationDescription = cloneDocument(op.options);
+      return [event(doc)];
+    }
+    case 'createIndex': {
+      if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'createIndexes', { db: op.db, coll: op.coll });
+      doc.operationDescription = { indexes: [cloneDocument(op.spec)] };
+      return [event(doc)];
+    }
+    case 'dropIndex': {
+      if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'dropIndexes', { db: op.db, coll: op.coll });
+      doc.operationDescription = { indexes: [{ name: op.name }] };
+      return [event(doc)];
+    }
+    default: {
+      const never: never = op;
+      throw new Error(`unknown oplog op ${JSON.stringify(never)}`);
+    }
+  }
+}

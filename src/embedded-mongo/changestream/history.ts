@@ -1,0 +1,149 @@
+/**
+ * The bounded in-memory history change streams read from: the most recent committed oplog entries (at most
+ * `maxEntries`, none older than `maxAgeMs`), shared by every cursor (cursors hold a position, never a copy), and
+ * the wake-up of cursors waiting for the next entry (no polling).
+ *
+ * `floorSeq` is the newest seq that is NOT retained: a position at or after it can be resumed, one before it has
+ * lost events (ChangeStreamHistoryLost). At start it is the seq the store started from (nothing before is known).
+ */
+import type { Timestamp } from 'bson';
+import type { OplogEntry } from '../engine';
+
+export const DEFAULT_HISTORY_MAX_ENTRIES = 100_000;
+export const DEFAULT_HISTORY_MAX_AGE_MS = 60 * 60 * 1000;
+
+export interface HistoryOptions {
+  maxEntries?: number;
+  maxAgeMs?: number;
+}
+
+export class ChangeHistory {
+  readonly maxEntries: number;
+  readonly maxAgeMs: number;
+  private entries: OplogEntry[] = [];
+  /** Index of the oldest retained entry in `entries` (trimming advances it; the array is compacted lazily). */
+  private start = 0;
+  private floor: number;
+  private floorTimestamp: Timestamp;
+  private waiters = new Set<() => void>();
+
+  /** `start`: the position the store starts from (its seq and ts; nothing before it is retained). */
+  constructor(start: { seq: number; ts: Timestamp }, options: HistoryOptions = {}) {
+    this.maxEntries = positiveInteger(options.maxEntries ?? DEFAULT_HISTORY_MAX_ENTRIES, 'maxEntries');
+    this.maxAgeMs = positiveInteger(options.maxAgeMs ?? DEFAULT_HISTORY_MAX_AGE_MS, 'maxAgeMs');
+    this.floor = start.seq;
+    this.floorTimestamp = start.ts;
+  }
+
+  /** Seq of the newest entry not retained (see the class comment). */
+  get floorSeq(): number {
+    return this.floor;
+  }
+
+  /** Timestamp of the entry at `floorSeq`. */
+  get floorTs(): Timestamp {
+    return this.floorTimestamp;
+  }
+
+  /** Seq of the newest entry recorded (the floor when none is retained). */
+  get headSeq(): number {
+    return this.size > 0 ? this.entries[this.entries.length - 1]!.seq : this.floor;
+  }
+
+  get head(): OplogEntry | undefined {
+    return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
+  }
+
+  get size(): number {
+    return this.entries.length - this.start;
+  }
+
+  /** Appends committed entries (in seq order), trims to the bounds and wakes waiting cursors. */
+  record(entries: readonly OplogEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      if (entry.seq <= this.headSeq) {
+        throw new Error(`change history must grow in seq order: got seq ${entry.seq} after ${this.headSeq}`);
+      }
+      this.entries.push(entry);
+    }
+    this.trim(Date.now());
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of woken) wake();
+  }
+
+  /** Up to `limit` retained entries with seq > `seq`, oldest first. */
+  entriesAfter(seq: number, limit = Infinity): OplogEntry[] {
+    const from = this.indexAfter(seq);
+    return this.entries.slice(from, Math.min(this.entries.length, from + limit));
+  }
+
+  /** The seq just before the first retained entry at or after `ts` (where startAtOperationTime begins); null
+   *  when entries at or after `ts` may have been dropped already. */
+  seqBefore(ts: Timestamp): number | null {
+    if (this.floor > 0 && this.floorTimestamp.greaterThanOrEqual(ts)) return null;
+    for (let i = this.start; i < this.entries.length; i++) {
+      if (this.entries[i]!.ts.greaterThanOrEqual(ts)) return this.entries[i]!.seq - 1;
+    }
+    return this.headSeq;
+  }
+
+  /** Oldest retained entry (undefined when none). */
+  get oldest(): OplogEntry | undefined {
+    return this.size > 0 ? this.entries[this.start] : undefined;
+  }
+
+  /**
+   * Resolves when an entry newer than `seq` is recorded, or after `ms`, or when `signal` fires; never polls.
+   * Resolves at once if one is already there.
+   */
+  waitForEntryAfter(seq: number, ms: number, signal: { onAbort(fn: () => void): void }): Promise<void> {
+    if (this.headSeq > seq) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.waiters.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.max(0, ms));
+      this.waiters.add(finish);
+      signal.onAbort(finish);
+    });
+  }
+
+  // Private: binary search over the retained, seq-ordered entries.
+  private indexAfter(seq: number): number {
+    let lo = this.start;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.seq <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // Private: drops from the front by count, then by age; compacts the array once half of it is dropped.
+  private trim(now: number): void {
+    const cutoff = now - this.maxAgeMs;
+    while (this.size > this.maxEntries || (this.size > 0 && this.entries[this.start]!.wallTime.getTime() < cutoff)) {
+      this.floor = this.entries[this.start]!.seq;
+      this.floorTimestamp = this.entries[this.start]!.ts;
+      this.start++;
+    }
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+  }
+}
+
+// Private: option validation with the expected and received value.
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`change history ${name} must be a positive integer, got ${value}`);
+  return value;
+}
