@@ -53,8 +53,8 @@ export interface ReadTrace {
   spans: ReadSpan[];
 }
 
-export async function readTrace(gw: TestGateway, id: string): Promise<ReadTrace | null> {
-  const res = await gw.gql<{ trace: ReadTrace | null }>(TRACE_QUERY, { id });
+export async function readTrace(gw: TestGateway, id: string, headers: Record<string, string> = {}): Promise<ReadTrace | null> {
+  const res = await gw.gql<{ trace: ReadTrace | null }>(TRACE_QUERY, { id }, headers);
   if (res.errors) throw new Error(`trace query failed: ${JSON.stringify(res.errors)}`);
   return res.data?.trace ?? null;
 }
