@@ -1,4 +1,4 @@
-import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
 import { at, newTraceId, span, SUBMIT } from './fixtures';
 
 const SERVICES = ['checkout', 'payment', 'shipping'];
@@ -109,8 +109,8 @@ describe('trace search', () => {
     const walked: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 10; guard++) {
-      const res = await gw.gql(SEARCH, { orderBy, first: 3, after });
-      const conn = res.data!.traces;
+      const res: GqlResponse = await gw.gql(SEARCH, { orderBy, first: 3, after });
+      const conn: { nodes: { id: string }[]; edges: { cursor: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = res.data!.traces;
       walked.push(...conn.nodes.map((n: { id: string }) => n.id));
       expect(conn.pageInfo.endCursor).toBe(conn.edges.at(-1)?.cursor ?? null);
       if (!conn.pageInfo.hasNextPage) break;
@@ -172,9 +172,9 @@ describe('pagination while traces arrive', () => {
     const arrivedBehind: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
-      const res = await gw.gql(SEARCH, { first: 4, after });
+      const res: GqlResponse = await gw.gql(SEARCH, { first: 4, after });
       expect(res.errors).toBeUndefined();
-      const conn = res.data!.traces;
+      const conn: { nodes: { id: string; startTime: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = res.data!.traces;
       walked.push(...conn.nodes);
       // Between pages: one trace newer than everything (ahead of the cursor, not expected in this walk)
       // and one older than everything (behind the cursor, must show up exactly once later).

@@ -14,7 +14,12 @@ import { log } from '../../log';
 
 const logger = log.child('store');
 
+/** Socket error codes that can surface from a write to a connection the server just closed. */
+const NETWORK_CODES: ReadonlySet<unknown> = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 export function isUnavailableError(error: unknown): boolean {
+  // Seen with driver 7.9: a write to a socket the server just closed rejects with a bare { code: 'EPIPE' }.
+  if (typeof error === 'object' && error !== null && NETWORK_CODES.has((error as { code?: unknown }).code)) return true;
   return (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||
@@ -27,7 +32,7 @@ export function isUnavailableError(error: unknown): boolean {
 export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof TracegateError) return error;
   if (isUnavailableError(error)) {
-    logger.warn('store unavailable', { operation, error: error as Error });
+    logger.warn('store unavailable', { operation, error: error instanceof Error ? error : JSON.stringify(error) });
     return new TracegateError(ErrorCode.STORE_UNAVAILABLE, `The trace store is unavailable (${operation}); retry later`);
   }
   return error;

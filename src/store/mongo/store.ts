@@ -35,6 +35,13 @@ import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
 
+/**
+ * Documents per reply for key lookups: one reply carries a whole DataLoader batch (up to 16 MiB), so a
+ * nested query's command count does not grow with the number of spans it returns (the driver's default
+ * first batch of 101 documents would add a getMore per 101).
+ */
+export const LOOKUP_BATCH_SIZE = 10_000;
+
 /** MongoDB's duplicate-key error code. */
 export const DUPLICATE_KEY = 11000;
 
@@ -60,6 +67,7 @@ export class MongoTraceStore implements TraceStore {
   private readonly retentionMs: number;
   private readonly now: () => number;
   private indexesReady: Promise<void> | null = null;
+  private connected: Promise<void> | null = null;
 
   constructor(options: MongoStoreOptions) {
     const selection = options.serverSelectionTimeoutMs ?? 2500;
@@ -113,7 +121,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, TraceSummary>();
     if (traceIds.length === 0) return out;
     return this.run('tracesByIds', async () => {
-      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }).toArray();
+      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
       for (const doc of docs) out.set(doc._id, fromTraceDoc(doc));
       return out;
     });
@@ -123,7 +131,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, StoredSpan[]>();
     if (traceIds.length === 0) return out;
     return this.run('spansByTraceIds', async () => {
-      const docs = await this.spans().find({ traceId: { $in: [...new Set(traceIds)] } }).toArray();
+      const docs = await this.spans().find({ traceId: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
       for (const doc of docs) {
         const span = fromSpanDoc(doc);
         const list = out.get(span.traceId);
@@ -140,7 +148,7 @@ export class MongoTraceStore implements TraceStore {
     if (keys.length === 0) return out;
     return this.run('spansByKeys', async () => {
       const ids = [...new Set(keys.map((k) => spanDocId(k.traceId, k.spanId)))];
-      const docs = await this.spans().find({ _id: { $in: ids } }).toArray();
+      const docs = await this.spans().find({ _id: { $in: ids } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
       for (const doc of docs) out.set(spanKeyString(doc), fromSpanDoc(doc));
       return out;
     });
@@ -150,7 +158,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, ServiceRecord>();
     if (names.length === 0) return out;
     return this.run('servicesByNames', async () => {
-      const docs = await this.services().find({ _id: { $in: [...new Set(names)] } }).toArray();
+      const docs = await this.services().find({ _id: { $in: [...new Set(names)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
       for (const doc of docs) out.set(doc._id, fromServiceDoc(doc));
       return out;
     });
@@ -158,7 +166,7 @@ export class MongoTraceStore implements TraceStore {
 
   async listServices(): Promise<ServiceRecord[]> {
     return this.run('listServices', async () => {
-      const docs = await this.services().find({}).sort({ _id: 1 }).limit(MAX_SERVICES_LISTED).toArray();
+      const docs = await this.services().find({}, { batchSize: LOOKUP_BATCH_SIZE }).sort({ _id: 1 }).limit(MAX_SERVICES_LISTED).toArray();
       return docs.map(fromServiceDoc);
     });
   }
@@ -195,15 +203,32 @@ export class MongoTraceStore implements TraceStore {
     await this.client.close();
   }
 
-  // Private: every operation waits for the indexes (created once, retried after a failure) and maps
-  // unavailability to STORE_UNAVAILABLE.
+  // Private: every operation waits for a connection and the indexes (each made once, retried after a
+  // failure) and maps unavailability to STORE_UNAVAILABLE.
   private async run<T>(operation: string, body: () => Promise<T>): Promise<T> {
     try {
+      await this.ensureConnected();
       await this.ensureIndexes();
       return await body();
     } catch (error) {
       throw toStoreError(error, operation);
     }
+  }
+
+  // Private: the driver's implicit connect closes its topology for good when the first attempt fails (the
+  // store was down at start); an explicit connect, retried on the next operation, builds a new one. Once
+  // connected, the driver's server monitoring reconnects by itself.
+  private ensureConnected(): Promise<void> {
+    if (!this.connected) {
+      this.connected = this.client.connect().then(
+        () => undefined,
+        (error: unknown) => {
+          this.connected = null;
+          throw error;
+        },
+      );
+    }
+    return this.connected;
   }
 
   private ensureIndexes(): Promise<void> {

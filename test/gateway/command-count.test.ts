@@ -1,0 +1,65 @@
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { newTraceId, span, SUBMIT } from './fixtures';
+
+/**
+ * A nested query touching every loader: the search, each trace's spans (rootSpan, parent), trace by id and
+ * service by name. Kept within the default query cost limit at first: 100 (no per-span lists).
+ */
+const NESTED = `query($group: JSON!, $first: Int) {
+  traces(filter: { attributes: [{ key: "group", value: $group }] }, first: $first) {
+    nodes {
+      id status spanCount
+      services { name spanCount }
+      rootSpan {
+        spanId operation
+        service { name operations }
+        parent { spanId }
+        trace { id errorCount }
+      }
+    }
+  }
+}`;
+
+describe('store commands per nested query', () => {
+  let gw: TestGateway;
+  const groups = { one: 1, ten: 10, hundred: 100 };
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    const spans: unknown[] = [];
+    let t = 0;
+    for (const [group, count] of Object.entries(groups)) {
+      for (let i = 0; i < count; i++, t++) {
+        const traceId = newTraceId();
+        const attributes = [{ key: 'group', value: group }];
+        spans.push(
+          span({ traceId, n: 0, service: 'checkout', startUs: t * 1000, durationUs: 500, attributes }),
+          span({ traceId, n: 1, parent: 0, service: 'payment', startUs: t * 1000 + 10, durationUs: 100, status: i % 2 ? 'ERROR' : 'OK' }),
+          span({ traceId, n: 2, parent: 1, service: `bank-${i % 7}`, startUs: t * 1000 + 20, durationUs: 50 }),
+        );
+      }
+    }
+    const res = await gw.gql(SUBMIT, { spans });
+    expect(res.data?.submitSpans).toMatchObject({ accepted: 333, rejected: [] });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it('is the same for 1, 10 and 100 traces (depends on depth, not on size)', async () => {
+    const counts: Record<string, { count: number; commands: string[] }> = {};
+    for (const [group, size] of Object.entries(groups)) {
+      counts[group] = await gw.countCommands(async () => {
+        const res = await gw.gql(NESTED, { group, first: size });
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.traces.nodes).toHaveLength(size);
+        expect(res.data!.traces.nodes.every((n: { spanCount: number; rootSpan: { spanId: string } }) => n.spanCount === 3 && n.rootSpan.spanId === '0000000000000001')).toBe(true);
+      });
+    }
+    expect(counts.one!.count).toBeGreaterThan(0);
+    expect(counts.ten).toEqual(counts.one);
+    expect(counts.hundred).toEqual(counts.one);
+    // the search, the traces' spans, the services: one command each (traces come primed from the search)
+    expect(counts.one!.commands.sort()).toEqual(['find', 'find', 'find']);
+  });
+});
