@@ -19,7 +19,7 @@ import type { GatewayExtension } from './extensions';
 import { currentRequestId, requestIdOf, runInRequestScope, sendError, STATUS_BY_CODE } from './http';
 import { requireAuthenticated } from './auth';
 import { retryAfterOf } from './overload';
-import { createSecurity } from './security';
+import { createSecurity, type Security } from './security';
 import type { GraphQLContext } from '../graphql';
 import { INTERNAL_MESSAGE } from './errors';
 import { Router, type GatewayServices } from './router';
@@ -29,6 +29,8 @@ export interface GatewayDeps {
   /** Use this store instead of opening one from config.mongoUri; the caller then closes it. */
   store?: TraceStore;
   extensions?: readonly GatewayExtension[];
+  /** Query limits other than the defaults (src/server/limits), e.g. for a test that needs a costly query. */
+  queryLimits?: QueryLimits;
 }
 
 export interface Gateway {
@@ -38,6 +40,8 @@ export interface Gateway {
   httpServer: Server;
   store: TraceStore;
   ingest: IngestService;
+  /** Tokens, limits, masking and the ingest in-flight cap of this gateway (tests read the cap's stats). */
+  security: Security;
   stop(): Promise<void>;
 }
 
@@ -50,6 +54,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const store = deps.store ?? openStore(config);
   const production = config.nodeEnv === 'production';
   const security = createSecurity({
+    ...(deps.queryLimits ? { queryLimits: deps.queryLimits } : {}),
     tokens: config.tokens,
     production,
     log: log.child('security'),
@@ -128,7 +133,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   logger.debug('listening', { url, phase });
   logger.info(security.authenticator.describe());
-  return { url, port, httpServer, store, ingest, stop };
+  return { url, port, httpServer, store, ingest, security, stop };
 }
 
 function openStore(config: Config): MongoTraceStore {

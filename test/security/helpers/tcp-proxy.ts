@@ -80,6 +80,11 @@ interface Link {
   held: Array<[Socket, Buffer]>;
 }
 
+/** The same MongoDB URI pointed at `hostPort` (the proxy) instead of its own host and port. */
+export function viaProxy(uri: string, hostPort: string): string {
+  return uri.replace(/^mongodb:\/\/[^/?]+/, `mongodb://${hostPort}`);
+}
+
 /** host and port of a `mongodb://host:port/...` URI. */
 export function hostPortOf(uri: string): { host: string; port: number } {
   const match = /^mongodb:\/\/([^/:?]+):(\d+)/.exec(uri);
