@@ -1,0 +1,180 @@
+/**
+ * Behaviour specific to the embedded store (not part of the conformance suite): the engine's commit contract for the
+ * journal and change streams, TTL sweeps and idle-cursor timeouts with short periods, plugins and extension points.
+ */
+import { MongoClient, MongoServerError } from 'mongodb';
+import { Timestamp } from 'bson';
+import { Engine, startEmbeddedMongo, type EmbeddedMongo, type OplogEntry, type StorePlugin } from '../../src/embedded-mongo';
+import { parseArgs } from '../../src/embedded-mongo/cli';
+
+/** Polls `check` until it holds (bounded: fails after 5 s). */
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function withStore(options: Parameters<typeof startEmbeddedMongo>[0], fn: (store: EmbeddedMongo, client: MongoClient) => Promise<void>): Promise<void> {
+  const store = await startEmbeddedMongo(options);
+  const client = await MongoClient.connect(store.uri);
+  try {
+    await fn(store, client);
+  } finally {
+    await client.close();
+    await store.stop();
+  }
+}
+
+test('commit listeners see every op kind, in order, with increasing seq and ts', async () => {
+  await withStore({}, async (store, client) => {
+    const seen: OplogEntry[] = [];
+    store.engine.onCommit((entries) => {
+      seen.push(...entries);
+    });
+    const c = client.db('d').collection('c');
+    await c.insertOne({ _id: 1 as never, a: 1 });
+    await c.createIndex({ a: 1 });
+    await c.updateOne({ _id: 1 as never }, { $set: { a: 2 } });
+    await c.replaceOne({ _id: 1 as never }, { b: 1 });
+    await c.deleteOne({ _id: 1 as never });
+    await c.dropIndex('a_1');
+    await c.drop();
+    await client.db('d').collection('x').insertOne({});
+    await client.db('d').dropDatabase();
+    expect(seen.map((e) => e.op.kind)).toEqual([
+      'createCollection', 'insert', 'createIndex', 'update', 'update', 'delete', 'dropIndex', 'dropCollection',
+      'createCollection', 'insert', 'dropDatabase',
+    ]);
+    const updates = seen.filter((e) => e.op.kind === 'update').map((e) => e.op as Extract<OplogEntry['op'], { kind: 'update' }>);
+    expect(updates.map((u) => [u.before, u.after, u.replace])).toEqual([
+      [{ _id: 1, a: 1 }, { _id: 1, a: 2 }, false],
+      [{ _id: 1, a: 2 }, { _id: 1, b: 1 }, true],
+    ]);
+    for (let i = 1; i < seen.length; i++) {
+      expect(seen[i]!.seq).toBe(seen[i - 1]!.seq + 1);
+      expect(seen[i]!.ts.compare(seen[i - 1]!.ts)).toBe(1);
+    }
+    expect(store.engine.currentSeq).toBe(seen[seen.length - 1]!.seq);
+  });
+});
+
+test('the reply waits for a listener; a rejecting listener turns the write into an error', async () => {
+  await withStore({}, async (store, client) => {
+    let release!: () => void;
+    let fail = false;
+    store.engine.onCommit(() => (fail ? Promise.reject(new Error('disk full')) : new Promise<void>((r) => (release = r))));
+    const c = client.db('d').collection('c');
+    let acknowledged = false;
+    const pending = c.insertOne({ _id: 1 as never }).then(() => {
+      acknowledged = true;
+    });
+    await eventually(() => release !== undefined, 'the listener to be called');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(acknowledged).toBe(false);
+    release();
+    await pending;
+    expect(acknowledged).toBe(true);
+    fail = true;
+    const err = await c.insertOne({ _id: 2 as never }).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.message).toMatch(/not committed.*disk full/);
+  });
+});
+
+test('dump() replayed into a fresh engine reproduces documents and indexes', async () => {
+  await withStore({}, async (store, client) => {
+    const c = client.db('d').collection('c');
+    await c.createIndex({ email: 1 }, { unique: true });
+    await c.insertMany([{ email: 'a', n: 1 }, { email: 'b', n: 2 }]);
+    const copy = new Engine();
+    for (const op of store.engine.dump()) copy.replay(op);
+    copy.advanceClock(store.engine.currentSeq, store.engine.latestTimestamp);
+    const coll = copy.collection('d', 'c')!;
+    expect([...coll.docs.values()].map((d) => d.email)).toEqual(['a', 'b']);
+    expect(coll.indexSpecs().map((s) => s.name)).toEqual(['_id_', 'email_1']);
+    expect(() => coll.insert({ _id: 'x', email: 'a' })).toThrow(/E11000/);
+    expect(copy.currentSeq).toBe(store.engine.currentSeq);
+    const unit = copy.begin();
+    unit.apply({ kind: 'insert', db: 'd', coll: 'c', doc: { _id: 'y', email: 'y' } });
+    expect(copy.currentSeq).toBe(store.engine.currentSeq + 1);
+  });
+});
+
+test('advanceClock never moves the clock backwards', () => {
+  const engine = new Engine();
+  engine.advanceClock(10, new Timestamp({ t: 2_000_000_000, i: 5 }));
+  engine.advanceClock(3, new Timestamp({ t: 1, i: 1 }));
+  expect(engine.currentSeq).toBe(10);
+  expect(engine.latestTimestamp.equals(new Timestamp({ t: 2_000_000_000, i: 5 }))).toBe(true);
+});
+
+test('TTL: expired documents are deleted by the sweep, through the commit path', async () => {
+  await withStore({ ttlSweepMs: 30 }, async (store, client) => {
+    const deletes: unknown[] = [];
+    store.engine.onCommit((entries) => {
+      for (const e of entries) if (e.op.kind === 'delete') deletes.push(e.op.doc._id);
+    });
+    const c = client.db('d').collection('ttl');
+    await c.createIndex({ expireAt: 1 }, { expireAfterSeconds: 0 });
+    await c.insertMany([
+      { _id: 'old' as never, expireAt: new Date(Date.now() - 1000) },
+      { _id: 'future' as never, expireAt: new Date(Date.now() + 3_600_000) },
+      { _id: 'nodate' as never, expireAt: 'not a date' },
+    ]);
+    await eventually(async () => (await c.countDocuments()) === 2, 'the TTL sweep');
+    expect((await c.find({}).toArray()).map((d) => d._id).sort()).toEqual(['future', 'nodate']);
+    expect(deletes).toEqual(['old']);
+  });
+});
+
+test('idle cursors time out; getMore then answers CursorNotFound (43)', async () => {
+  await withStore({ cursorTimeoutMs: 50 }, async (store, client) => {
+    const db = client.db('d');
+    await db.collection('c').insertMany([{}, {}, {}]);
+    const first = await db.command({ find: 'c', batchSize: 1 });
+    expect(store.cursors.size).toBe(1);
+    await eventually(() => store.cursors.size === 0, 'the idle cursor to be reaped');
+    const err = await db.command({ getMore: first.cursor.id, collection: 'c' }).catch((e) => e);
+    expect(err.code).toBe(43);
+  });
+});
+
+test('$changeStream without a handler answers 40573; a registered first-stage handler gets the command', async () => {
+  // No plugins: the change-stream plugin would otherwise have registered its handler.
+  await withStore({ plugins: [] }, async (store, client) => {
+    const db = client.db('d');
+    const err = await db.command({ aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }).catch((e) => e);
+    expect(err.code).toBe(40573);
+    store.extensions.firstStages.set('$changeStream', async ({ collection, pipeline }) => ({ seen: { collection, stages: pipeline.length } }));
+    const reply = await db.command({ aggregate: 'c', pipeline: [{ $changeStream: {} }, { $match: {} }], cursor: {} });
+    expect(reply.seen).toEqual({ collection: 'c', stages: 2 });
+  });
+});
+
+test('plugins start before listening and stop in reverse order; dataDir needs a durability plugin', async () => {
+  const calls: string[] = [];
+  const plugin = (name: string): StorePlugin => ({
+    name,
+    async start(internals) {
+      calls.push(`start ${name} seq=${internals.engine.currentSeq}`);
+      return async () => {
+        calls.push(`stop ${name}`);
+      };
+    },
+  });
+  const store = await startEmbeddedMongo({ plugins: [plugin('a'), plugin('b')] });
+  await store.stop();
+  await store.stop();
+  expect(calls).toEqual(['start a seq=0', 'start b seq=0', 'stop b', 'stop a']);
+  expect(store.phase).toBe('stopped');
+  await expect(startEmbeddedMongo({ dataDir: '/tmp/never-used', plugins: [] })).rejects.toThrow(/no durability plugin/);
+});
+
+test('cli arguments', () => {
+  expect(parseArgs(['--port', '0', '--data-dir', './data', '--ttl-sweep-ms', '500'])).toEqual({ port: 0, dataDir: './data', ttlSweepMs: 500 });
+  expect(parseArgs([])).toEqual({ port: 27017 });
+  expect(() => parseArgs(['--port', 'x'])).toThrow(/non-negative integer, got 'x'/);
+  expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown option '--bogus'/);
+});
