@@ -4,6 +4,7 @@
  * - A `TracegateError`, or a GraphQL error carrying one of the public codes (src/errors.ts), is shown as is.
  * - A client's own mistake found by graphql-js or Apollo (syntax, validation, variable coercion, bad request)
  *   is shown with code BAD_USER_INPUT.
+ * - Every error carries the request's id (`extensions.requestId`) when the transport set one.
  * - Anything else is unexpected: the client gets a generic message, code INTERNAL (or STORE_UNAVAILABLE when
  *   the store cannot be reached) and a `requestId`; the full error goes to the log with the same id. Driver
  *   messages, collection names and stack traces never reach a client.
@@ -98,7 +99,8 @@ export function createErrorMasker(options: MaskerOptions): ErrorMasker {
     const verdict = classify(formatted, error, options.maxTokens);
     if (verdict.kind === 'shown') {
       const message = production ? withoutSuggestions(verdict.message) : verdict.message;
-      const extensions = { ...safeExtensions(formatted, error), ...pickSafe(verdict.details), code: verdict.code };
+      const id = requestId ?? scopedId();
+      const extensions = { ...safeExtensions(formatted, error), ...pickSafe(verdict.details), code: verdict.code, ...(id ? { requestId: id } : {}) };
       return withLocation(formatted, { message, extensions });
     }
     const id = requestId ?? scopedId() ?? newRequestId();

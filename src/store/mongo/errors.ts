@@ -33,7 +33,8 @@ export function toStoreError(error: unknown, operation: string): unknown {
   if (error instanceof TracegateError) return error;
   if (isUnavailableError(error)) {
     logger.warn('store unavailable', { operation, error: error instanceof Error ? error : JSON.stringify(error) });
-    return new TracegateError(ErrorCode.STORE_UNAVAILABLE, `The trace store is unavailable (${operation}); retry later`);
+    // The operation names internals; it goes to the log line above, not to the client.
+    return new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
   }
   return error;
 }
