@@ -20,6 +20,7 @@ import { currentRequestId, requestIdOf, runInRequestScope, sendError, STATUS_BY_
 import { requireAuthenticated } from './auth';
 import { retryAfterOf } from './overload';
 import { createSecurity, type Security } from './security';
+import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
 import { INTERNAL_MESSAGE } from './errors';
 import { Router, type GatewayServices } from './router';

@@ -1,3 +1,4 @@
+import { DEFAULT_QUERY_LIMITS } from '../../src/server/limits';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from './fixtures';
 
@@ -20,12 +21,31 @@ const NESTED = `query($group: JSON!, $first: Int) {
   }
 }`;
 
+/** Every span with its tree links, services and trace: over the default cost limit at 100 traces. */
+const DEEP = `query($group: JSON!, $first: Int) {
+  traces(filter: { attributes: [{ key: "group", value: $group }] }, first: $first) {
+    nodes {
+      id
+      rootSpan { children { spanId children { spanId } } }
+      spans {
+        spanId
+        service { name }
+        parent { spanId service { name } }
+        children { spanId trace { id errorCount } }
+        trace { id services { name } }
+        events { name }
+      }
+    }
+  }
+}`;
+
 describe('store commands per nested query', () => {
   let gw: TestGateway;
   const groups = { one: 1, ten: 10, hundred: 100 };
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    // The cost limit is raised so the deep query can run over 100 traces; depth stays the default.
+    gw = await startTestGateway({ queryLimits: { ...DEFAULT_QUERY_LIMITS, maxCost: 10_000_000 } });
     const spans: unknown[] = [];
     let t = 0;
     for (const [group, count] of Object.entries(groups)) {
@@ -61,5 +81,23 @@ describe('store commands per nested query', () => {
     expect(counts.hundred).toEqual(counts.one);
     // the search, the traces' spans, the services: one command each (traces come primed from the search)
     expect(counts.one!.commands.sort()).toEqual(['find', 'find', 'find']);
+  });
+
+  it('is the same for 1, 10 and 100 traces for a deep query over every span', async () => {
+    const counts: { count: number; commands: string[] }[] = [];
+    for (const [group, size] of Object.entries(groups)) {
+      counts.push(
+        await gw.countCommands(async () => {
+          const res = await gw.gql(DEEP, { group, first: size });
+          expect(res.errors).toBeUndefined();
+          const nodes: { spans: { parent: unknown; children: unknown[] }[] }[] = res.data!.traces.nodes;
+          expect(nodes).toHaveLength(size);
+          expect(nodes.every((n) => n.spans.length === 3 && n.spans.filter((s) => s.parent !== null).length === 2)).toBe(true);
+        }),
+      );
+    }
+    expect(counts[1]).toEqual(counts[0]);
+    expect(counts[2]).toEqual(counts[0]);
+    expect(counts[0]!.commands.sort()).toEqual(['find', 'find', 'find']);
   });
 });

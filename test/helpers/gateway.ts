@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { MongoTraceStore } from '../../src/store';
 import { startGateway, type Gateway, type GatewayExtension } from '../../src/server';
 import { startTestMongo, type TestMongo } from './mongo';
+import type { QueryLimits } from '../../src/server/limits';
 
 export interface GqlResponse<T = Record<string, any>> {
   status: number;
@@ -37,6 +38,8 @@ export interface TestGatewayOptions {
   /** Env-style overrides, e.g. { TRACEGATE_MAX_SPANS_PER_REQUEST: '10' }. */
   env?: Record<string, string>;
   extensions?: GatewayExtension[];
+  /** Query limits other than the defaults (see src/server/limits). */
+  queryLimits?: QueryLimits;
   /** Reuse a store (e.g. two gateways on one store); otherwise a fresh one, stopped with the gateway. */
   mongo?: TestMongo;
 }
@@ -48,7 +51,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const mongo = options.mongo ?? (await startTestMongo());
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', MONGODB_URI: mongo.uri, MONGODB_DB: mongo.dbName, ...options.env }, []);
   const store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: config.retentionMs, serverSelectionTimeoutMs: config.storeTimeoutMs });
-  const gateway = await startGateway(config, { store, extensions: options.extensions ?? [] });
+  const gateway = await startGateway(config, { store, extensions: options.extensions ?? [], ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}) });
   const origin = new URL(gateway.url).origin;
 
   const gql = async <T,>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResponse<T>> => {
