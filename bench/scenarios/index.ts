@@ -1,6 +1,7 @@
 /** Every scenario of `npm run bench`, in the order they run. */
 import type { Scenario } from '../harness/types';
 import { p1Ingest, p2IngestCpu } from './p1-p2-ingest';
+import { p3Commands } from './p3-commands';
 import { p7Store } from './p7-store';
 
-export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p7Store];
+export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p3Commands, p7Store];
