@@ -1,7 +1,8 @@
 /**
- * What the OTLP and Zipkin routes share at the HTTP edge: the `ingest` scope check, the in-flight limiter around
- * the one ingest path, and the translation of any failure into an HTTP status, a public code and a message that
- * is safe to show. Each route renders that failure in its own protocol's body.
+ * What the OTLP and Zipkin routes share at the HTTP edge: the `ingest` scope check and the translation of any
+ * failure into an HTTP status, a public code and a message that is safe to show. Each route renders that failure
+ * in its own protocol's body. The in-flight cap is not here: `IngestService.submit` applies the gateway's one
+ * limiter to every route, the mutation included.
  */
 import type { IncomingMessage } from 'node:http';
 import {
@@ -12,26 +13,15 @@ import {
   MongoTopologyClosedError,
 } from 'mongodb';
 import { ErrorCode, TracegateError } from '../errors';
-import type { SpanInputShape } from '../domain';
 import type { Logger } from '../log';
 import { requireScope, Scope, type Authenticator } from '../server/auth';
 import { STATUS_BY_CODE } from '../server/http';
-import { retryAfterOf, type IngestLimiter } from '../server/overload';
+import { retryAfterOf } from '../server/overload';
 import { HttpBodyError } from './http-body';
-import type { SubmitSpansResult } from './service';
 
-/** The gateway's shared security pieces, so these routes refuse exactly what `submitSpans` refuses. */
 export interface StandardIngestOptions {
-  /** Absent or with no tokens configured: authentication is off, as for /graphql. */
-  authenticator?: Authenticator;
-  /** Absent: no in-flight cap on these routes. Pass the instance the mutation uses, so both share one cap. */
-  limiter?: IngestLimiter;
-  /** Seconds a client is told to wait when the store is unavailable. */
+  /** Seconds a client is told to wait when the store is unavailable (default 1). */
   storeRetryAfterSeconds?: number;
-}
-
-export interface IngestSubmitter {
-  submit(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult>;
 }
 
 /** A failure ready to render: status, headers (Retry-After, WWW-Authenticate, Connection) and a safe message. */
@@ -58,15 +48,12 @@ const STORE_DOWN: readonly (abstract new (...args: never[]) => Error)[] = [
   MongoServerClosedError,
 ];
 
-/** Throws UNAUTHENTICATED / FORBIDDEN unless the request may ingest. */
-export function authorizeIngest(req: IncomingMessage, options: StandardIngestOptions): void {
-  if (!options.authenticator) return;
-  requireScope(options.authenticator.authenticate(req.headers.authorization), Scope.INGEST);
-}
-
-/** The one ingest path, under the shared in-flight cap when there is one. */
-export function submitSpans(ingest: IngestSubmitter, options: StandardIngestOptions, inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
-  return options.limiter ? options.limiter.run(inputs.length, () => ingest.submit(inputs)) : ingest.submit(inputs);
+/**
+ * Throws UNAUTHENTICATED / FORBIDDEN unless the request may ingest. The gateway's own gate already refused
+ * missing and unknown tokens before the route ran; the scope is this route's to check.
+ */
+export function authorizeIngest(req: IncomingMessage, authenticator: Authenticator): void {
+  requireScope(authenticator.authenticate(req.headers.authorization), Scope.INGEST);
 }
 
 /**

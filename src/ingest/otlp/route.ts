@@ -11,7 +11,7 @@ import { ErrorCode } from '../../errors';
 import { log } from '../../log';
 import type { Route, RouteContext } from '../../server/router';
 import { readBody } from '../http-body';
-import { authorizeIngest, failureOf, mediaTypeOf, submitSpans, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, failureOf, mediaTypeOf, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeJsonTraceRequest } from './json-decode';
 import { mapTraceRequest } from './map';
@@ -52,7 +52,7 @@ async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: Rout
   const mediaType = mediaTypeOf(req.headers['content-type']);
   const encoding = ENCODING_BY_MEDIA_TYPE[mediaType];
   try {
-    authorizeIngest(req, options);
+    authorizeIngest(req, ctx.services.security.authenticator);
     if (!encoding) {
       req.resume();
       return sendStatus(res, 'json', 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`, {});
@@ -60,7 +60,7 @@ async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: Rout
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
     const mapped = mapTraceRequest(request);
-    const result = mapped.inputs.length > 0 ? await submitSpans(ctx.services.ingest, options, mapped.inputs) : undefined;
+    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs) : undefined;
     const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
     if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
     const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });

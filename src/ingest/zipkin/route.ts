@@ -11,7 +11,7 @@ import { ErrorCode } from '../../errors';
 import { log } from '../../log';
 import type { Route, RouteContext } from '../../server/router';
 import { readBody } from '../http-body';
-import { authorizeIngest, failureOf, mediaTypeOf, submitSpans, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, failureOf, mediaTypeOf, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeZipkinSpans, ZipkinDecodeError } from './map';
 
@@ -31,7 +31,7 @@ export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
 // Private: one posted span list.
 async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
   try {
-    authorizeIngest(req, options);
+    authorizeIngest(req, ctx.services.security.authenticator);
     if (mediaTypeOf(req.headers['content-type']) !== ZIPKIN_MEDIA_TYPE) {
       req.resume();
       const got = JSON.stringify(req.headers['content-type'] ?? '');
@@ -39,7 +39,7 @@ async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: Route
     }
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const mapped = decodeZipkinSpans(body);
-    const result = mapped.inputs.length > 0 ? await submitSpans(ctx.services.ingest, options, mapped.inputs) : undefined;
+    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs) : undefined;
     const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
     if (rejected.length === 0) {
       res.writeHead(202, { 'content-length': 0 });

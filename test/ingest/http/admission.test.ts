@@ -4,7 +4,7 @@
  * Nothing refused is stored.
  */
 import { randomBytes } from 'node:crypto';
-import { IngestLimiter } from '../../../src/server/overload';
+import type { IngestLimiter } from '../../../src/server/overload';
 import type { TestGateway } from '../../helpers/gateway';
 import { startTestMongo, type TestMongo } from '../../helpers/mongo';
 import { hostPortOf, startTcpProxy, type TcpProxy } from '../../security/helpers/tcp-proxy';
@@ -81,16 +81,19 @@ describe('standard ingest routes with tokens configured', () => {
 });
 
 describe('standard ingest routes under overload', () => {
-  const limiter = new IngestLimiter(1, 3);
   let gw: TestGateway;
+  let limiter: IngestLimiter;
   beforeAll(async () => {
-    gw = await startIngestGateway({ limiter });
+    gw = await startIngestGateway({}, { env: { TRACEGATE_MAX_INFLIGHT_INGEST: '1' } });
+    // The gateway's one cap, the same instance submitSpans goes through.
+    limiter = gw.gateway.security.ingestLimiter;
   });
   afterAll(async () => {
     await gw.stop();
   });
 
   it('answer 429 with Retry-After while the shared cap is taken, and store once it is free', async () => {
+    const retryAfter = String(limiter.retryAfterSeconds);
     let release!: () => void;
     const held = limiter.run(1, () => new Promise<void>((resolve) => (release = resolve)));
     try {
@@ -101,7 +104,7 @@ describe('standard ingest routes under overload', () => {
         const traceId = hex(16);
         const res = await post(gw, path, bodyOf(traceId));
         expect(res.status).toBe(429);
-        expect(res.headers.get('retry-after')).toBe('3');
+        expect(res.headers.get('retry-after')).toBe(retryAfter);
         expect(res.text).toContain('RATE_LIMITED');
         expect(await readTrace(gw, traceId)).toBeNull();
       }
