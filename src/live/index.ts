@@ -15,3 +15,4 @@ export { executionState } from './execution-state';
 export { slowConsumerError } from './errors';
 export { liveResolvers, type LiveResolverDeps, type TraceUpdateModel, type SpanBatchModel } from './resolvers';
 export { summarizeSpans } from './trace-snapshot';
+export { liveExtension, type LiveOptions, type LiveExtension, type LiveStats } from './gateway-extension';

@@ -26,12 +26,13 @@ export async function openLiveSource<S extends LiveSpan>(
       return source;
     }
     case 'auto': {
-      const changeStream = candidates.changestream();
+      let changeStream: LiveSource<S> | null = null;
       try {
+        changeStream = candidates.changestream();
         await changeStream.open(sink);
         return changeStream;
       } catch (err) {
-        await changeStream.close().catch(() => undefined);
+        await changeStream?.close().catch(() => undefined);
         log.warn('the store has no change streams; live updates are local to this instance', { err });
       }
       const local = candidates.local();
