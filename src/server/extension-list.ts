@@ -3,8 +3,9 @@
  * add yours to this list. Tests may start a gateway with any subset.
  */
 import type { Config } from '../config';
+import { standardIngestExtension } from '../ingest/standard';
 import type { GatewayExtension } from './extensions';
 
 export function gatewayExtensions(_config: Config): GatewayExtension[] {
-  return [];
+  return [standardIngestExtension()];
 }
