@@ -1,0 +1,199 @@
+/**
+ * The crash test: the store runs as a child process (the CLI with --data-dir), takes acknowledged writes through
+ * the driver (inserts, updates, deletes, a unique, a TTL and a compound index, a dropped index and a dropped
+ * collection), is killed with SIGKILL right after the last acknowledgement, and a new process on the same
+ * directory must hold every acknowledged write. The first run compacts (a small threshold), so recovery reads a
+ * snapshot and the journal after it; the newest journal also gets a torn record appended, which must be dropped.
+ *
+ * The child runs plain JavaScript: beforeAll transpiles the store's sources (src/embedded-mongo, src/log.ts) with
+ * the `typescript` devDependency's transpileModule into a temp dir (no type check; `npm run typecheck` does that),
+ * and the child resolves packages from the repository's node_modules through NODE_PATH. Nothing is built in the
+ * repository, and a clean `npm ci` clone works.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Decimal128, Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
+import * as ts from 'typescript';
+
+const REPO = resolve(__dirname, '../..');
+const SOURCES = [join(REPO, 'src/embedded-mongo'), join(REPO, 'src/log.ts')];
+const START_TIMEOUT_MS = 60_000;
+
+type AnyDoc = { _id: number | string | ObjectId; [key: string]: unknown };
+
+interface StoreChild {
+  proc: ChildProcess;
+  uri: string;
+  stderr: () => string;
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tg-durability-'));
+const build = join(work, 'build');
+const cli = join(build, 'src/embedded-mongo/cli.js');
+const children: ChildProcess[] = [];
+const clients: MongoClient[] = [];
+
+beforeAll(() => {
+  for (const source of SOURCES) transpileTree(source);
+});
+
+// Private: every .ts file under `path` -> the same relative path under `build`, as CommonJS.
+function transpileTree(path: string): void {
+  if (statSync(path).isDirectory()) {
+    for (const name of readdirSync(path)) transpileTree(join(path, name));
+    return;
+  }
+  if (!path.endsWith('.ts')) return;
+  const out = ts.transpileModule(readFileSync(path, 'utf8'), {
+    fileName: path,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  const target = join(build, relative(REPO, path)).replace(/\.ts$/, '.js');
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, out.outputText);
+}
+
+afterAll(async () => {
+  for (const c of clients) await c.close().catch(() => {});
+  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function startStore(dataDir: string, env: Record<string, string> = {}): Promise<StoreChild> {
+  const proc = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, NODE_PATH: join(REPO, 'node_modules'), TRACEGATE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(proc);
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<NodeJS.Signals | number | null>((res) => proc.on('exit', (code, signal) => res(signal ?? code)));
+  return new Promise<StoreChild>((resolveStart, reject) => {
+    const timer = setTimeout(() => reject(new Error(`store did not print its URI within ${START_TIMEOUT_MS} ms; stderr:\n${err}`)), START_TIMEOUT_MS);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /mongodb:\/\/\S+/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveStart({ proc, uri: m[0], stderr: () => err, exited });
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`store exited (${String(how)}) before printing its URI; stderr:\n${err}`));
+    });
+  });
+}
+
+async function connect(uri: string): Promise<MongoClient> {
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+  clients.push(client);
+  return client;
+}
+
+async function stateOf(client: MongoClient): Promise<Record<string, { docs: Document[]; indexes: Document[] }>> {
+  const db = client.db('shop');
+  const out: Record<string, { docs: Document[]; indexes: Document[] }> = {};
+  const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
+  for (const name of names) {
+    const docs = await db.collection(name).find().sort({ _id: 1 }).toArray();
+    const indexes = (await db.collection(name).listIndexes().toArray()).map(({ v: _v, ...rest }) => rest).sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    out[name] = { docs, indexes };
+  }
+  return out;
+}
+
+it('keeps every acknowledged write across SIGKILL, through snapshot + journal replay and a torn tail', async () => {
+  const dataDir = join(work, 'data');
+  // A small compaction threshold so the first run writes snapshots while it takes writes.
+  const first = await startStore(dataDir, { TRACEGATE_STORE_COMPACT_AFTER_BYTES: String(64 * 1024) });
+  const a = await connect(first.uri);
+  const orders = a.db('shop').collection<AnyDoc>('orders');
+
+  // Phase 1: varied writes, then read back what the store acknowledged.
+  await orders.createIndex({ sku: 1 }, { unique: true, name: 'sku_unique' });
+  await orders.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 3600, name: 'ttl_expires' });
+  await orders.createIndex({ customer: 1, placedAt: -1 }, { name: 'customer_recent' });
+  await orders.createIndex({ status: 1 }, { name: 'status_tmp' });
+  const placed = new Date('2026-01-02T03:04:05.678Z');
+  const docs = Array.from({ length: 300 }, (_, i) => ({
+    _id: i,
+    sku: `SKU-${String(i).padStart(4, '0')}`,
+    customer: `cust-${i % 17}`,
+    placedAt: new Date(placed.getTime() + i * 1000),
+    expiresAt: new Date(Date.now() + 24 * 3600 * 1000),
+    qty: i % 5,
+    price: Decimal128.fromString(`${i}.99`),
+    big: Long.fromString('9007199254740993'),
+    ref: new ObjectId(),
+    lines: [{ item: 'a', n: 1 }],
+    status: 'new',
+  }));
+  for (let i = 0; i < docs.length; i += 100) await orders.insertMany(docs.slice(i, i + 100));
+  await orders.updateMany({ qty: 0 }, { $set: { status: 'empty' }, $inc: { revision: 1 } } as Document);
+  await orders.updateOne({ _id: 7 }, { $push: { lines: { item: 'b', n: 2 } }, $unset: { big: '' } } as Document);
+  await orders.replaceOne({ _id: 8 }, { sku: 'SKU-REPLACED', customer: 'cust-x', status: 'replaced' });
+  await orders.deleteMany({ qty: 4 });
+  await orders.findOneAndUpdate({ _id: 'upserted' }, { $setOnInsert: { sku: 'SKU-UPSERT' }, $set: { status: 'up' } } as Document, { upsert: true });
+  await orders.dropIndex('status_tmp');
+  const scratch = a.db('shop').collection<AnyDoc>('scratch');
+  await scratch.insertOne({ _id: 1 });
+  await scratch.drop();
+  await a.db('shop').collection<AnyDoc>('kept').insertOne({ _id: 'k', note: 'collection created by insert' });
+  const acknowledged = await stateOf(a);
+  expect(Object.keys(acknowledged)).toEqual(['kept', 'orders']);
+  expect(acknowledged.orders!.docs).toHaveLength(300 - 60 + 1);
+
+  // Phase 2: concurrent writes (group commit), then SIGKILL the moment the last one is acknowledged.
+  const burst = Array.from({ length: 40 }, (_, i) => ({ _id: `burst-${i}`, sku: `BURST-${i}`, n: i }));
+  await Promise.all([
+    ...burst.map((d) => orders.insertOne(d)),
+    orders.updateOne({ _id: 1 }, { $set: { status: 'final' } } as Document),
+    orders.deleteOne({ _id: 2 }),
+  ]);
+  first.proc.kill('SIGKILL');
+  expect(await first.exited).toBe('SIGKILL');
+
+  const files = readdirSync(dataDir);
+  expect(files).toContain('snapshot.bson');
+  expect(files).toContain('store.lock'); // left behind by the killed process
+  // A write cut short by a crash: half of a record at the end of the newest journal.
+  const newest = files.filter((f) => f.startsWith('journal-')).sort().pop()!;
+  const tail = readFileSync(join(dataDir, newest));
+  appendFileSync(join(dataDir, newest), tail.length > 64 ? tail.subarray(0, 40) : Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+
+  const second = await startStore(dataDir);
+  const b = await connect(second.uri);
+  const recovered = await stateOf(b);
+  const expected = structuredClone(acknowledged);
+  const expectedOrders = expected.orders!.docs.filter((d) => d._id !== 2).map((d) => (d._id === 1 ? { ...d, status: 'final' } : d));
+  expectedOrders.push(...burst);
+  expectedOrders.sort((x, y) => (typeof x._id === typeof y._id ? (x._id < y._id ? -1 : 1) : typeof x._id === 'number' ? -1 : 1));
+  expect(recovered.kept).toEqual(expected.kept);
+  expect(recovered.orders!.indexes).toEqual(expected.orders!.indexes);
+  expect(recovered.orders!.docs).toHaveLength(expectedOrders.length);
+  expect(recovered.orders!.docs).toEqual(expectedOrders);
+  expect(recovered.orders!.indexes.find((i) => i.name === 'ttl_expires')).toMatchObject({ expireAfterSeconds: 3600 });
+  expect(second.stderr()).toMatch(/torn record/);
+
+  // The unique index is enforced after recovery, and new writes continue the history.
+  const dup = await b
+    .db('shop')
+    .collection<AnyDoc>('orders')
+    .insertOne({ _id: 'dup', sku: 'SKU-0003' })
+    .catch((e: unknown) => e);
+  expect(dup).toBeInstanceOf(MongoServerError);
+  expect((dup as MongoServerError).code).toBe(11000);
+  await b.db('shop').collection<AnyDoc>('orders').insertOne({ _id: 'after-restart', sku: 'NEW' });
+  expect(await b.db('shop').collection<AnyDoc>('orders').countDocuments()).toBe(expectedOrders.length + 1);
+
+  // A third process is refused while the second holds the directory.
+  await expect(startStore(dataDir)).rejects.toThrow(/in use by process/);
+
+  second.proc.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+}, 180_000);
