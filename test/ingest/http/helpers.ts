@@ -77,9 +77,13 @@ interface ClientRun {
   exports: { code: number; error: string | null }[];
 }
 
-/** Runs the instrumented client (see otel-client.js) against `url`; bounded by a timeout. */
-export async function runOtelClient(url: string, encoding: 'json' | 'proto', sec: number, token?: string): Promise<ClientRun> {
-  const { stdout } = await run(process.execPath, [CLIENT, url, encoding, String(sec), ...(token ? [token] : [])], { timeout: 20_000 });
+/**
+ * Runs the instrumented client (see otel-client.js) against `url`; bounded by a timeout. `gzip` sets the
+ * exporter's own OTEL_EXPORTER_OTLP_TRACES_COMPRESSION setting.
+ */
+export async function runOtelClient(url: string, encoding: 'json' | 'proto', sec: number, token?: string, gzip = false): Promise<ClientRun> {
+  const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: gzip ? 'gzip' : 'none' };
+  const { stdout } = await run(process.execPath, [CLIENT, url, encoding, String(sec), ...(token ? [token] : [])], { timeout: 20_000, env });
   return JSON.parse(stdout) as ClientRun;
 }
 

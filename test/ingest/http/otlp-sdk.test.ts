@@ -6,9 +6,10 @@
 import type { TestGateway } from '../../helpers/gateway';
 import { attributeMap, readTrace, runOtelClient, startIngestGateway, type ReadSpan } from './helpers';
 
-const EXPORTERS: [string, 'json' | 'proto'][] = [
-  ['OTLP/HTTP JSON', 'json'],
-  ['OTLP/HTTP protobuf', 'proto'],
+const EXPORTERS: [string, 'json' | 'proto', boolean][] = [
+  ['OTLP/HTTP JSON', 'json', false],
+  ['OTLP/HTTP protobuf', 'proto', false],
+  ['OTLP/HTTP protobuf, gzip', 'proto', true],
 ];
 
 /** Whole seconds a minute ago, so nanoseconds are under the test's control and no clock skew rule applies. */
@@ -20,7 +21,7 @@ function micros(seconds: number, nanos: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 19)}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`;
 }
 
-describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding) => {
+describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding, gzip) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startIngestGateway();
@@ -31,7 +32,7 @@ describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding)
 
   it('stores the cross-service chain so GraphQL returns it field by field', async () => {
     const sec = baseSeconds();
-    const client = await runOtelClient(`${gw.origin}/v1/traces`, encoding, sec);
+    const client = await runOtelClient(`${gw.origin}/v1/traces`, encoding, sec, undefined, gzip);
     expect(client.exports.length).toBeGreaterThan(0);
     expect(client.exports).toEqual(client.exports.map(() => ({ code: 0, error: null })));
     const sdkCheckout = client.spans.find((s) => s.name === 'POST /checkout')!;
