@@ -63,9 +63,13 @@ export class Collection {
   }
 
   insert(doc: Document): void {
-    this.checkInsert(doc);
     const id = keyOf(doc._id);
-    for (const index of this.indexes.values()) index.add(id, doc);
+    if (this.docs.has(id)) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
+    // Keys are computed once per index and used for both the unique check and the insertion.
+    const indexes = [...this.indexes.values()];
+    const keys = indexes.map((index) => index.keysOf(doc));
+    indexes.forEach((index, i) => index.checkUnique(this.ns, id, doc, keys[i]));
+    indexes.forEach((index, i) => index.add(id, doc, keys[i]));
     this.docs.set(id, doc);
   }
 

@@ -10,6 +10,12 @@ import { keyOf, valuesAtPath } from './values';
 /** Ids are canonical `_id` keys (see `keyOf`). One id is stored bare, more as a Set (most keys are unique). */
 type Postings = string | Set<string>;
 
+/** A document's keys in one index: leading-field keys (multikey: several) and, for unique indexes, full keys. */
+export interface IndexKeys {
+  readonly leading: Iterable<string>;
+  readonly full: readonly string[] | undefined;
+}
+
 export class Index {
   readonly name: string;
   readonly fields: readonly string[];
@@ -38,25 +44,31 @@ export class Index {
     return this.byLeading.size;
   }
 
+  /** The keys `doc` contributes to this index, or undefined if the index leaves it out (sparse). */
+  keysOf(doc: Document): IndexKeys | undefined {
+    if (this.skips(doc)) return undefined;
+    return { leading: this.leadingKeys(doc), full: this.byFull ? this.fullKeys(doc) : undefined };
+  }
+
   /** Throws DuplicateKey if `doc` (whose own id is `id`) would collide with another document. */
-  checkUnique(ns: string, id: string, doc: Document): void {
-    if (!this.byFull || this.skips(doc)) return;
-    for (const full of this.fullKeys(doc)) {
+  checkUnique(ns: string, id: string, doc: Document, keys: IndexKeys | undefined = this.keysOf(doc)): void {
+    if (!this.byFull || !keys?.full) return;
+    for (const full of keys.full) {
       const owner = this.byFull.get(full);
       if (owner !== undefined && owner !== id) throw this.duplicateKeyError(ns, doc);
     }
   }
 
-  add(id: string, doc: Document): void {
-    if (this.skips(doc)) return;
-    for (const k of this.leadingKeys(doc)) {
+  add(id: string, doc: Document, keys: IndexKeys | undefined = this.keysOf(doc)): void {
+    if (!keys) return;
+    for (const k of keys.leading) {
       const p = this.byLeading.get(k);
       if (p === undefined) this.byLeading.set(k, id);
       else if (typeof p === 'string') {
         if (p !== id) this.byLeading.set(k, new Set([p, id]));
       } else p.add(id);
     }
-    if (this.byFull) for (const full of this.fullKeys(doc)) this.byFull.set(full, id);
+    if (this.byFull && keys.full) for (const full of keys.full) this.byFull.set(full, id);
   }
 
   remove(id: string, doc: Document): void {
@@ -104,12 +116,17 @@ export class Index {
     return this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined));
   }
 
-  private leadingKeys(doc: Document): Set<string> {
-    return new Set(valuesAtPath(doc, this.leadingField).map(keyOf));
+  private leadingKeys(doc: Document): Iterable<string> {
+    const values = valuesAtPath(doc, this.leadingField);
+    return values.length === 1 ? [keyOf(values[0])] : new Set(values.map(keyOf));
   }
 
   // Private: one key per combination of the fields' values (multikey fields contribute each element).
   private fullKeys(doc: Document): string[] {
+    if (this.fields.length === 1) {
+      const values = valuesAtPath(doc, this.fields[0]!);
+      return values.length === 1 ? [keyOf(values[0])] : [...new Set(values.map(keyOf))];
+    }
     let combos: string[][] = [[]];
     for (const f of this.fields) {
       const keys = [...new Set(valuesAtPath(doc, f).map(keyOf))];

@@ -42,6 +42,12 @@ export function isPlainDocument(v: unknown): v is Document {
  * is visited; an array at the end contributes its elements). A path that reaches nothing yields `[undefined]`.
  */
 export function valuesAtPath(doc: Document, path: string): unknown[] {
+  // Fast path for a top-level field holding a scalar (the common case for index keys).
+  if (!path.includes('.')) {
+    const v = doc[path];
+    if (!Array.isArray(v)) return [v];
+    return v.length > 0 ? v : [undefined];
+  }
   const out: unknown[] = [];
   walk(doc, path.split('.'), 0, out);
   return out.length > 0 ? out : [undefined];
