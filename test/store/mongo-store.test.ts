@@ -1,0 +1,171 @@
+/**
+ * The TraceStore contract on MongoTraceStore, through the official driver against the test store
+ * (embedded, or a real MongoDB when MONGODB_URI is set).
+ */
+import type { CommandStartedEvent } from 'mongodb';
+import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRecord } from '../../src/domain';
+import { Collections, INDEXES, MongoTraceStore } from '../../src/store';
+import { startTestMongo, type TestMongo } from '../helpers/mongo';
+
+const DAY_MS = 86_400_000;
+const TRACE = 'ab'.repeat(16);
+
+function records(inputs: Partial<SpanInputShape>[]): SpanRecord[] {
+  const full = inputs.map((o, i) => ({
+    traceId: TRACE,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    service: 'svc',
+    operation: 'op',
+    startTime: '2026-11-20T10:00:00Z',
+    endTime: '2026-11-20T10:00:01Z',
+    ...o,
+  }));
+  const { valid, rejected } = validateSpans(full, DEFAULT_INGEST_LIMITS);
+  expect(rejected).toEqual([]);
+  return valid.map((v) => v.record);
+}
+
+describe('MongoTraceStore', () => {
+  let mongo: TestMongo;
+  let store: MongoTraceStore;
+  const now = Date.UTC(2026, 10, 26, 0, 0, 0);
+
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+    store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 7 * DAY_MS, now: () => now });
+  });
+  afterAll(async () => {
+    await store.close();
+    await mongo.stop();
+  });
+
+  it('creates its indexes idempotently (a second store on the same database changes nothing)', async () => {
+    await store.ping();
+    const second = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: DAY_MS });
+    await second.ping();
+    await second.close();
+    for (const [collection, specs] of Object.entries(INDEXES)) {
+      const names = (await store.db.collection(collection).listIndexes().toArray()).map((i) => i.name as string);
+      expect(names.sort()).toEqual(['_id_', ...specs.map((s) => s.name!)].sort());
+    }
+    const ttl = (await store.db.collection(Collections.spans).listIndexes().toArray()).find((i) => i.name === 'retention_ttl');
+    expect(ttl).toMatchObject({ key: { expireAt: 1 }, expireAfterSeconds: 0 });
+    const unique = (await store.db.collection(Collections.spans).listIndexes().toArray()).find((i) => i.name === 'trace_span_unique');
+    expect(unique).toMatchObject({ key: { traceId: 1, spanId: 1 }, unique: true });
+  });
+
+  it('expires on the server receive time, never on client timestamps', async () => {
+    const [old, recent] = records([
+      { spanId: 'a1a1a1a1a1a1a1a1', startTime: '1970-01-01T00:00:01Z', endTime: '1970-01-01T00:00:02Z' },
+      { spanId: 'a2a2a2a2a2a2a2a2' },
+    ]);
+    const outcome = await store.insertSpans([old!, recent!]);
+    expect(outcome.inserted).toHaveLength(2);
+    const docs = await store.db.collection(Collections.spans).find({ traceId: TRACE, spanId: { $in: ['a1a1a1a1a1a1a1a1', 'a2a2a2a2a2a2a2a2'] } }).toArray();
+    for (const doc of docs) {
+      expect(doc.receivedAt).toEqual(new Date(now));
+      expect(doc.expireAt).toEqual(new Date(now + 7 * DAY_MS));
+    }
+    const trace = await store.db.collection(Collections.traces).findOne({ _id: TRACE as never });
+    expect(trace?.expireAt).toEqual(new Date(now + 7 * DAY_MS));
+  });
+
+  it('counts duplicates (also within one batch), keeps the first copy, and updates summaries only for new spans', async () => {
+    const traceId = 'cd'.repeat(16);
+    const [a, b] = records([{ traceId, operation: 'first' }, { traceId, status: 'ERROR' }]);
+    const first = await store.insertSpans([a!, a!]);
+    expect(first.inserted.map((s) => s.spanId)).toEqual([a!.spanId]);
+    expect(first.duplicates).toBe(1);
+    const second = await store.insertSpans([{ ...a!, operation: 'second' }, b!]);
+    expect(second).toEqual({ inserted: [b], duplicates: 1, failed: [] });
+    const summary = (await store.tracesByIds([traceId])).get(traceId);
+    expect(summary).toMatchObject({ spanCount: 2, errorCount: 1, services: ['svc'] });
+    const spans = (await store.spansByTraceIds([traceId])).get(traceId)!;
+    expect(spans.map((s) => s.operation)).toEqual(['first', 'op']);
+  });
+
+  it('answers lookups with only the keys that exist, and empty input without a command', async () => {
+    const missing = 'ef'.repeat(16);
+    expect((await store.tracesByIds([missing])).size).toBe(0);
+    expect((await store.spansByTraceIds([missing])).size).toBe(0);
+    expect((await store.spansByKeys([{ traceId: missing, spanId: '1'.repeat(16) }])).size).toBe(0);
+    expect((await store.servicesByNames(['nope'])).size).toBe(0);
+
+    const started: string[] = [];
+    const listener = (e: CommandStartedEvent) => started.push(e.commandName);
+    store.client.on('commandStarted', listener);
+    await store.tracesByIds([]);
+    await store.spansByTraceIds([]);
+    await store.spansByKeys([]);
+    await store.servicesByNames([]);
+    await store.insertSpans([]);
+    store.client.off('commandStarted', listener);
+    expect(started).toEqual([]);
+  });
+
+  it('returns spans of a trace ordered by start time then spanId, as caller-owned copies', async () => {
+    const traceId = '12'.repeat(16);
+    const spans = records([
+      { traceId, spanId: '0000000000000003', startTime: '2026-11-20T10:00:00.000002Z' },
+      { traceId, spanId: '0000000000000002', startTime: '2026-11-20T10:00:00.000001Z' },
+      { traceId, spanId: '0000000000000001', startTime: '2026-11-20T10:00:00.000002Z' },
+    ]);
+    await store.insertSpans(spans);
+    const first = (await store.spansByTraceIds([traceId])).get(traceId)!;
+    expect(first.map((s) => s.spanId)).toEqual(['0000000000000002', '0000000000000001', '0000000000000003']);
+    first[0]!.operation = 'mutated by the caller';
+    const again = (await store.spansByTraceIds([traceId])).get(traceId)!;
+    expect(again[0]!.operation).toBe('op');
+  });
+
+  it('stores `$` and `.` in attribute keys and values, and in result data, as data', async () => {
+    const traceId = '34'.repeat(16);
+    const attributes = [
+      { key: '$where', value: 'sleep(1000)' },
+      { key: 'a.b', value: { $gt: '' } },
+      { key: 'c', value: ['$ne', { 'x.y': 1 }] },
+    ];
+    const [span] = records([{ traceId, attributes, result: { status: 'OK', data: { $set: { 'p.q': true } } } }]);
+    expect((await store.insertSpans([span!])).inserted).toHaveLength(1);
+    const stored = (await store.spansByTraceIds([traceId])).get(traceId)![0]!;
+    expect(stored.attributes).toEqual(attributes);
+    expect(stored.result?.data).toEqual({ $set: { 'p.q': true } });
+    for (const attribute of attributes) {
+      const page = await store.searchTraces({ query: { attributes: [attribute] }, order: 'START_TIME_DESC', first: 10, after: null });
+      expect(page.items.map((i) => i.trace.traceId)).toEqual([traceId]);
+    }
+    const operatorLike = await store.searchTraces({ query: { attributes: [{ key: 'a.b', value: { $exists: true } }] }, order: 'START_TIME_DESC', first: 10, after: null });
+    expect(operatorLike.items).toEqual([]);
+  });
+});
+
+describe('MongoTraceStore retention', () => {
+  let mongo: TestMongo;
+  let store: MongoTraceStore;
+  beforeAll(async () => {
+    mongo = await startTestMongo({ ttlSweepMs: 100 });
+    store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 1 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await mongo.stop();
+  });
+
+  it('marks spans due at receive time + retention; the embedded store removes spans, traces and services then', async () => {
+    const traceId = '56'.repeat(16);
+    const before = Date.now();
+    await store.insertSpans(records([{ traceId }]));
+    const span = await store.db.collection(Collections.spans).findOne({ traceId });
+    if (span) expect(span.expireAt.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+    if (span) expect(span.expireAt.getTime()).toBeGreaterThanOrEqual(before);
+    // A real MongoDB's TTL monitor runs once a minute, the embedded store's here every 100 ms: wait only for it.
+    if (!mongo.embedded) return;
+    let remaining = -1;
+    for (let i = 0; i < 50 && remaining !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      remaining = 0;
+      for (const c of Object.values(Collections)) remaining += await store.db.collection(c).countDocuments({});
+    }
+    expect(remaining).toBe(0);
+  });
+});
