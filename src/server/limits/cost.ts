@@ -26,9 +26,10 @@ import { tooComplex } from './reject';
  * - a list field multiplies everything below it by its size: the `first` argument of the enclosing connection
  *   (literal, variable value, variable default, schema default, in that order; `limits.maxFirst` when a
  *   variable's value is unknown), else `limits.listSizes['Type.field']`, else `limits.defaultListSize`;
- * - `Span.children` directly inside `Span.children` counts as size 1: the children of all spans of one level
- *   are distinct spans of the same trace, so every level of a tree together holds at most one trace's spans.
- *   (`children { parent { children } }` does not get this allowance: `parent` repeats spans.)
+ * - `Span.children` directly inside `Trace.spans` or `Span.children` counts as size 1 per span: there the
+ *   spans are distinct spans of one trace, each span has one parent, so their children together are at most
+ *   that trace's spans (every level of a tree, or the children of all of `Trace.spans`, holds at most one
+ *   trace's spans). `children { parent { children } }` gets no such allowance: `parent` repeats spans.
  *
  * `variables` are the request's variable values when known (HTTP plugin, WebSocket subscribe).
  */
@@ -56,14 +57,16 @@ export function costLimitRule(limits: QueryLimits, variables?: Readonly<Record<s
   });
 }
 
-// Private: where a selection set sits — inside `Span.children`, and/or inside a connection with a known `first`.
+// Private: where a selection set sits — on a set of distinct spans of one trace (below `Trace.spans` or
+// `Span.children`), and/or inside a connection with a known `first`.
 interface Scope {
-  readonly insideChildren: boolean;
+  readonly distinctSpans: boolean;
   readonly connectionFirst: number | undefined;
 }
 
-const NO_SCOPE: Scope = { insideChildren: false, connectionFirst: undefined };
+const NO_SCOPE: Scope = { distinctSpans: false, connectionFirst: undefined };
 const CHILDREN = 'Span.children';
+const DISTINCT_SPAN_LISTS: ReadonlySet<string> = new Set(['Trace.spans', CHILDREN]);
 
 // Private: one operation's estimate; fragments memoised per (fragment, type, scope) so repeated spreads are linear.
 class CostEstimator {
@@ -103,7 +106,7 @@ class CostEstimator {
     const key = `${parent.name}.${field.name}`;
     const first = this.firstOf(node, field);
     const count = isListType(getNullableType(field.type)) ? (first ?? this.listSize(key, scope)) : 1;
-    const below = node.selectionSet ? this.ofSet(node.selectionSet, type, { insideChildren: key === CHILDREN, connectionFirst: first }) : 0;
+    const below = node.selectionSet ? this.ofSet(node.selectionSet, type, { distinctSpans: DISTINCT_SPAN_LISTS.has(key), connectionFirst: first }) : 0;
     return count * (1 + below);
   }
 
@@ -111,7 +114,7 @@ class CostEstimator {
     const fragment = this.context.getFragment(name);
     const type = this.typeNamed(fragment?.typeCondition.name.value);
     if (!fragment || !type) return 0;
-    const key = `${name}|${scope.insideChildren}|${scope.connectionFirst}`;
+    const key = `${name}|${scope.distinctSpans}|${scope.connectionFirst}`;
     const known = this.memo.get(key);
     if (known !== undefined) return known;
     if (this.inProgress.has(key)) return 0; // a cycle: NoFragmentCyclesRule reports it
@@ -124,7 +127,7 @@ class CostEstimator {
 
   private listSize(key: string, scope: Scope): number {
     if (scope.connectionFirst !== undefined) return scope.connectionFirst;
-    if (key === CHILDREN && scope.insideChildren) return 1;
+    if (key === CHILDREN && scope.distinctSpans) return 1;
     return this.limits.listSizes[key] ?? this.limits.defaultListSize;
   }
 

@@ -121,6 +121,14 @@ describe('cost limit', () => {
     expect(cost(repeated)[0]!.extensions).toMatchObject({ limit: 'cost' });
   });
 
+  it('gives children of Trace.spans the same allowance, but not spans reached again through Span.trace', () => {
+    const everyField = `{ trace(id: "a") { services { name } rootSpan { spanId } spans { spanId parent { spanId } children { spanId } trace { id } service { name } } } }`;
+    // 1 + 10 + 1 + 100 * (1 + 1 + 1 + 1 + 1): the children of all spans of a trace are at most its spans
+    expect(cost(everyField)).toEqual([]);
+    const again = `{ trace(id: "a") { spans { trace { spans { spanId } } } } }`;
+    expect(cost(again)[0]!.extensions).toMatchObject({ limit: 'cost', found: 1 + 100 * (1 + 1 * (1 + 100)) });
+  });
+
   it('measures nested connections through trace.services and service.traces', () => {
     const fanOut = `{ traces(first: 20) { nodes { services { traces(first: 20) { nodes { id } } } } } }`;
     // 1 + 20 + 20*10*(1 + 1 + 20) = 4421: allowed; with edges as well it doubles past the limit
