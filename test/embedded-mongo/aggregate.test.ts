@@ -102,3 +102,28 @@ test('countDocuments uses aggregate', async () => {
   expect(await t.db.collection('orders').countDocuments({ customer: 'ann' })).toBe(2);
   expect(await t.db.collection('orders').countDocuments({}, { skip: 1, limit: 2 })).toBe(2);
 });
+
+test('$unionWith, $graphLookup, $replaceRoot, $bucketAuto, $sample', async () => {
+  const union = await run([{ $project: { _id: 1 } }, { $unionWith: { coll: 'customers', pipeline: [{ $project: { _id: 1 } }] } }]);
+  expect(union.map((d) => d._id)).toEqual([1, 2, 3, 4, 'ann', 'bob']);
+  const tree = t.db.collection('tree');
+  await tree.insertMany([{ _id: 'a', parent: null }, { _id: 'b', parent: 'a' }, { _id: 'c', parent: 'b' }] as never[]);
+  const [chain] = await tree
+    .aggregate([
+      { $match: { _id: 'c' } },
+      { $graphLookup: { from: 'tree', startWith: '$parent', connectFromField: 'parent', connectToField: '_id', as: 'ancestors' } },
+      { $project: { ids: '$ancestors._id' } },
+    ])
+    .toArray();
+  expect([...chain!.ids].sort()).toEqual(['a', 'b']);
+  expect(await run([{ $match: { _id: 1 } }, { $replaceRoot: { newRoot: { who: '$customer' } } }])).toEqual([{ who: 'ann' }]);
+  const auto = await run([{ $bucketAuto: { groupBy: '$amount', buckets: 2 } }]);
+  expect(auto.map((b) => b.count)).toEqual([2, 2]);
+  expect(await run([{ $sample: { size: 2 } }])).toHaveLength(2);
+});
+
+test('$out is refused rather than ignored', async () => {
+  const err = await run([{ $out: 'copy' }]).catch((e) => e);
+  expect(err).toBeInstanceOf(MongoServerError);
+  expect(await t.db.listCollections({ name: 'copy' }).toArray()).toEqual([]);
+});

@@ -51,6 +51,15 @@ describe('insert', () => {
     expect(await c.countDocuments()).toBe(2);
   });
 
+  test('a document over 16 MB: BSONObjectTooLarge (10334), nothing stored', async () => {
+    const c = t.db.collection<AnyDoc>('huge');
+    // Just over 16 MB: larger documents do not fit the driver's own 17 MB serialization buffer.
+    const err = await c.insertOne({ blob: 'x'.repeat(16 * 1024 * 1024 + 1024) }).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(10334);
+    expect(await c.countDocuments()).toBe(0);
+  });
+
   test('an array _id is refused', async () => {
     const err = await t.db.collection<AnyDoc>('badid').insertOne({ _id: [1, 2] as unknown as ObjectId }).catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);
@@ -169,6 +178,16 @@ describe('update', () => {
     const conflict = await c.updateOne({ _id: 1 as never }, { $set: { a: [] }, $push: { a: 2 } } as never).catch((e) => e);
     expect(conflict.code).toBe(40);
     expect(await c.findOne({})).toEqual({ _id: 1, s: 'x', a: [1] });
+  });
+
+  test('$rename $currentDate $pull $pullAll $pop', async () => {
+    const c = t.db.collection<AnyDoc>('updmore');
+    await c.insertOne({ _id: 1, old: 'v', list: [1, 2, 3, 2], other: [1, 2, 3], q: [1, 2, 3] });
+    await c.updateOne({ _id: 1 }, { $rename: { old: 'new' }, $currentDate: { at: true }, $pull: { list: 2 }, $pullAll: { other: [1, 3] }, $pop: { q: -1 } });
+    const doc = await c.findOne({ _id: 1 });
+    expect(doc).toMatchObject({ _id: 1, new: 'v', list: [1, 3], other: [2], q: [2, 3] });
+    expect(doc!.old).toBeUndefined();
+    expect(doc!.at).toBeInstanceOf(Date);
   });
 
   test('pipeline-style update', async () => {
