@@ -149,6 +149,15 @@ describe('POST /v1/traces edge cases', () => {
     expect(await readTrace(gw, traceId)).toBeNull();
   });
 
+  it('answers 413 for a plain body over the cap', async () => {
+    const traceId = hex(16);
+    const body = jsonRequest([{ ...jsonSpan(traceId, hex(8), 'big', Date.now() - 10_000), attributes: [{ key: 'pad', value: { stringValue: 'a'.repeat(2 * BODY_CAP) } }] }]);
+    const res = await postTraces(gw, body, { 'content-type': 'application/json' });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: body of ${Buffer.byteLength(body)} bytes (Content-Length): the cap is ${BODY_CAP} bytes`);
+    expect(await readTrace(gw, traceId)).toBeNull();
+  });
+
   it('stores the same spans as submitSpans: a span sent by OTLP is a duplicate for the mutation', async () => {
     const traceId = hex(16);
     const spanId = hex(8);
