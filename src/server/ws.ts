@@ -52,7 +52,7 @@ export interface WebSocketDeps<TContext extends { requestId: string }> {
   createContext(requestId: string, auth: AuthOutcome): TContext;
   /**
    * Looks at the `connection_init` payload (e.g. `{ authorization: 'Bearer <token>' }`). Absent: every
-   * connection is `open`. A connection without the `read` scope is closed (4401 / 4403) before any subscribe.
+   * connection is `open`. A connection without the `read` scope is closed with 4403 before any subscribe.
    */
   authenticate?(payload: Readonly<Record<string, unknown>> | undefined): AuthOutcome;
   limits?: Partial<WebSocketLimits>;
@@ -89,7 +89,9 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
           requireScope(auth, Scope.READ);
         } catch (err) {
           if (!(err instanceof TracegateError)) throw err;
-          const code = err.code === ErrorCode.FORBIDDEN ? CloseCode.Forbidden : CloseCode.Unauthorized;
+          // Issue 5: missing or unknown token and a token without `read` alike close with 4403 (CloseCode.Forbidden);
+          // the reason says which. 4401 is graphql-ws's "subscribe before connection_ack", a different thing.
+          const code = CloseCode.Forbidden;
           ctx.extra.socket.close(code, closeReason(err.message));
           return false;
         }
