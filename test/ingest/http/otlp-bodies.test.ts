@@ -10,6 +10,7 @@ import { readTrace, startIngestGateway } from './helpers';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 const BODY_CAP = 64 * 1024;
+const MAX_SPANS = 10;
 
 interface Posted {
   status: number;
@@ -56,7 +57,7 @@ function decodeCodeAndMessage(bytes: Uint8Array): { first: bigint; message: stri
 describe('POST /v1/traces edge cases', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startIngestGateway({}, { env: { TRACEGATE_MAX_BODY_BYTES: String(BODY_CAP) } });
+    gw = await startIngestGateway({}, { env: { TRACEGATE_MAX_BODY_BYTES: String(BODY_CAP), TRACEGATE_MAX_SPANS_PER_REQUEST: String(MAX_SPANS) } });
   });
   afterAll(async () => {
     await gw.stop();
@@ -155,6 +156,16 @@ describe('POST /v1/traces edge cases', () => {
     const res = await postTraces(gw, body, { 'content-type': 'application/json' });
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: body of ${Buffer.byteLength(body)} bytes (Content-Length): the cap is ${BODY_CAP} bytes`);
+    expect(await readTrace(gw, traceId)).toBeNull();
+  });
+
+  it('answers 413 for more spans than the per-request cap, storing none of them', async () => {
+    const traceId = hex(16);
+    const ms = Date.now() - 10_000;
+    const spans = Array.from({ length: MAX_SPANS + 1 }, (_, i) => jsonSpan(traceId, hex(8), `s${i}`, ms));
+    const res = await postTraces(gw, jsonRequest(spans), { 'content-type': 'application/json' });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body.toString()).message).toMatch(/^PAYLOAD_TOO_LARGE: /);
     expect(await readTrace(gw, traceId)).toBeNull();
   });
 
