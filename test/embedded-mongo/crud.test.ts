@@ -182,8 +182,8 @@ describe('update', () => {
 
   test('$rename $currentDate $pull $pullAll $pop', async () => {
     const c = t.db.collection<AnyDoc>('updmore');
-    await c.insertOne({ _id: 1, old: 'v', list: [1, 2, 3, 2], other: [1, 2, 3], q: [1, 2, 3] });
-    await c.updateOne({ _id: 1 }, { $rename: { old: 'new' }, $currentDate: { at: true }, $pull: { list: 2 }, $pullAll: { other: [1, 3] }, $pop: { q: -1 } });
+    await c.insertOne({ _id: 1, old: 'v', list: [1, 2, 3, 2], other: [1, 2, 3], q: [1, 2, 3] } as never);
+    await c.updateOne({ _id: 1 }, { $rename: { old: 'new' }, $currentDate: { at: true }, $pull: { list: 2 }, $pullAll: { other: [1, 3] }, $pop: { q: -1 } } as never);
     const doc = await c.findOne({ _id: 1 });
     expect(doc).toMatchObject({ _id: 1, new: 'v', list: [1, 3], other: [2], q: [2, 3] });
     expect(doc!.old).toBeUndefined();
