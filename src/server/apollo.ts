@@ -29,5 +29,8 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     hideSchemaDetailsFromClientErrors: options.production,
     parseOptions: options.parseOptions ?? {},
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGINT/SIGTERM (drain HTTP, close the store); Apollo's own handlers would stop it early
+    // and re-raise the signal, leaving the gateway's shutdown waiting on an already stopped server.
+    stopOnTerminationSignals: false,
   });
 }
