@@ -17,8 +17,8 @@ export interface JournalFs {
   openAppend(path: string): Promise<AppendHandle>;
   /** The whole file, or null when it does not exist. */
   readFile(path: string): Promise<Buffer | null>;
-  /** Creates or replaces `path` with `chunks`, fsyncing the file before it resolves. */
-  writeFileSynced(path: string, chunks: readonly Buffer[]): Promise<void>;
+  /** Creates or replaces `path` with `chunks` (written as they come), fsyncing the file before it resolves. */
+  writeFileSynced(path: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void>;
   /** Shortens a file to `length` bytes and fsyncs it. */
   truncate(path: string, length: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -55,7 +55,7 @@ export const nodeJournalFs: JournalFs = {
   async writeFileSynced(path, chunks) {
     const handle = await fsp.open(path, 'w', 0o644);
     try {
-      for (const chunk of chunks) {
+      for await (const chunk of chunks) {
         let written = 0;
         while (written < chunk.length) {
           const { bytesWritten } = await handle.write(chunk, written, chunk.length - written);

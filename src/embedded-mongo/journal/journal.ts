@@ -2,6 +2,7 @@
  * The durable journal of a data directory: recovery at open (snapshot, then journal entries newer than it), group
  * committed appends, and compaction into a new snapshot when the newest journal file grows past a threshold.
  *
+ * Compaction starts once the newest journal file is larger than both the threshold and the last snapshot.
  * Compaction, crash-safe at every step: (1) create the next journal generation and fsync the directory; (2) switch
  * appends to it between batches; (3) take the engine's state as ops (synchronously, so it includes every entry of
  * the older generations); (4) write the snapshot to a temp file, fsync, rename, fsync the directory; (5) delete the
@@ -95,6 +96,7 @@ export async function openJournal(options: JournalOptions, target: RecoveryTarge
 
 interface Recovery {
   readonly lastGeneration: number;
+  readonly snapshotBytes: number;
   readonly snapshotOps: number;
   readonly replayedEntries: number;
 }
@@ -144,7 +146,12 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
     }
   }
   target.recovered(position);
-  return { lastGeneration: generations[generations.length - 1] ?? 0, snapshotOps: snapshot?.ops.length ?? 0, replayedEntries: replayed };
+  return {
+    lastGeneration: generations[generations.length - 1] ?? 0,
+    snapshotBytes: snapshot?.bytes ?? 0,
+    snapshotOps: snapshot?.ops.length ?? 0,
+    replayedEntries: replayed,
+  };
 }
 
 // Private: the open journal; see the module comment for the compaction order.
@@ -153,6 +160,7 @@ class DurableJournal implements Journal {
   private compaction: Promise<void> | null = null;
   private compactions = 0;
   private closing = false;
+  private snapshotBytes: number;
 
   constructor(
     private readonly fs: JournalFs,
@@ -166,8 +174,11 @@ class DurableJournal implements Journal {
     private readonly recovery: Recovery,
     private readonly dumpState: StateDump,
   ) {
+    this.snapshotBytes = recovery.snapshotBytes;
     this.writer = new GroupCommitWriter(handle, path, 0, (stats) => {
-      if (stats.fileBytes >= this.compactAfterBytes && !this.compaction && !this.closing) {
+      // Never before the journal outgrows the last snapshot: rewriting a big store for a few writes would multiply
+      // the bytes written (the same rule as Redis' AOF rewrite at 100% growth).
+      if (stats.fileBytes >= Math.max(this.compactAfterBytes, this.snapshotBytes) && !this.compaction && !this.closing) {
         this.compact().catch((err) => this.log.error('compaction failed; the journal keeps growing', { err }));
       }
     });
@@ -212,6 +223,7 @@ class DurableJournal implements Journal {
     this.generation = next;
     const state = this.dumpState();
     const bytes = await writeSnapshot(this.fs, this.dir, state, state.ops);
+    this.snapshotBytes = bytes;
     await rotated;
     const stale = journalGenerations(await this.fs.readdir(this.dir)).filter((g) => g <= older);
     for (const g of stale) await this.fs.unlink(inDir(this.dir, journalFileName(g)));

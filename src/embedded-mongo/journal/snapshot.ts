@@ -25,19 +25,30 @@ export interface SnapshotPosition {
 
 export interface LoadedSnapshot extends SnapshotPosition {
   readonly ops: OplogOp[];
+  /** The snapshot file's size. */
+  readonly bytes: number;
 }
 
 /**
- * Encodes synchronously (so the ops cannot change under us while the engine keeps running), then writes crash-safely.
- * Memory: the encoded snapshot is held once in memory while it is written.
+ * Takes the op list synchronously (references only: the engine never mutates a stored document, index spec or
+ * collection option in place; updates build a new document, see query/update.ts), then encodes and writes it in
+ * chunks, so neither the whole encoded snapshot is held in memory nor the event loop blocked for all of it.
+ * Returns the snapshot's size in bytes.
  */
 export async function writeSnapshot(fs: JournalFs, dir: string, position: SnapshotPosition, ops: Iterable<OplogOp>): Promise<number> {
-  const chunks = encodeSnapshot(position, ops);
+  const captured = [...ops];
   const tmp = inDir(dir, SNAPSHOT_TMP_FILE);
-  await fs.writeFileSynced(tmp, chunks);
+  let bytes = 0;
+  const counted = async function* (): AsyncGenerator<Buffer> {
+    for (const chunk of encodeSnapshot(position, captured)) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  };
+  await fs.writeFileSynced(tmp, counted());
   await fs.rename(tmp, inDir(dir, SNAPSHOT_FILE));
   await fs.syncDir(dir);
-  return chunks.reduce((n, c) => n + c.length, 0);
+  return bytes;
 }
 
 export async function readSnapshot(fs: JournalFs, dir: string): Promise<LoadedSnapshot | null> {
@@ -61,27 +72,23 @@ export async function readSnapshot(fs: JournalFs, dir: string): Promise<LoadedSn
     if (typeof op === 'string') throw new JournalCorruptError(file, -1, `record ${i}: ${op}`);
     ops.push(op);
   }
-  return { seq: header.seq, ts: header.ts, ops };
+  return { seq: header.seq, ts: header.ts, ops, bytes: buf.length };
 }
 
-// Private: records packed into chunks of about WRITE_CHUNK_BYTES.
-function encodeSnapshot(position: SnapshotPosition, ops: Iterable<OplogOp>): Buffer[] {
-  const chunks: Buffer[] = [];
+// Private: records packed into chunks of about WRITE_CHUNK_BYTES, produced as they are asked for.
+function* encodeSnapshot(position: SnapshotPosition, ops: readonly OplogOp[]): Generator<Buffer> {
   let pending: Buffer[] = [encodeDocument({ snapshot: SNAPSHOT_FORMAT_VERSION, seq: position.seq, ts: position.ts })];
   let pendingBytes = pending[0]!.length;
-  let count = 0;
   for (const op of ops) {
     const record = encodeDocument({ op });
     pending.push(record);
     pendingBytes += record.length;
-    count++;
     if (pendingBytes >= WRITE_CHUNK_BYTES) {
-      chunks.push(Buffer.concat(pending));
+      yield Buffer.concat(pending);
       pending = [];
       pendingBytes = 0;
     }
   }
-  pending.push(encodeDocument({ end: count }));
-  chunks.push(Buffer.concat(pending));
-  return chunks;
+  pending.push(encodeDocument({ end: ops.length }));
+  yield Buffer.concat(pending);
 }
