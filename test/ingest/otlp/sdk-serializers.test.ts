@@ -9,6 +9,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { decodeJsonTraceRequest } from '../../../src/ingest/otlp/json-decode';
 import { mapTraceRequest } from '../../../src/ingest/otlp/map';
 import { decodeProtobufTraceRequest } from '../../../src/ingest/otlp/proto-decode';
+import { encodeExportResponse } from '../../../src/ingest/otlp/response';
 
 const START_MS = 1_764_151_200_123; // 2025-11-26T10:00:00.123Z
 
@@ -85,5 +86,20 @@ describe('decoders against the OpenTelemetry JS serializers', () => {
       'otel.scope.name': 'shop-lib',
       'otel.scope.version': '1.4.0',
     });
+  });
+});
+
+describe('response encoder against the OpenTelemetry JS response parsers', () => {
+  it('writes an ExportTraceServiceResponse both parsers read back, with and without partialSuccess', () => {
+    const partial = { rejectedSpans: 3, errorMessage: '3 of 7 spans rejected: span 0: INVALID_TRACE_ID ...' };
+    const fromProto = ProtobufTraceSerializer.deserializeResponse(encodeExportResponse('protobuf', partial)) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: string } };
+    expect(Number(fromProto.partialSuccess?.rejectedSpans)).toBe(3);
+    expect(fromProto.partialSuccess?.errorMessage).toBe(partial.errorMessage);
+    const fromJson = JsonTraceSerializer.deserializeResponse(encodeExportResponse('json', partial)) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: string } };
+    expect(fromJson.partialSuccess).toEqual({ rejectedSpans: '3', errorMessage: partial.errorMessage });
+
+    expect(encodeExportResponse('protobuf', { rejectedSpans: 0, errorMessage: '' }).length).toBe(0);
+    expect(ProtobufTraceSerializer.deserializeResponse(encodeExportResponse('protobuf'))).toEqual({});
+    expect(JsonTraceSerializer.deserializeResponse(encodeExportResponse('json'))).toEqual({});
   });
 });
