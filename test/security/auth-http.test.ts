@@ -4,6 +4,8 @@
  */
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
+import { standardIngestExtension } from '../../src/ingest/standard';
+import { otlpJsonBody, zipkinJsonBody } from './helpers/bodies';
 
 const TOKENS = 'shop:ingest:ingest-secret-1,ui:read:read-secret-2,ops:ingest+read:both-secret-3';
 const READ = { authorization: 'Bearer read-secret-2' };
@@ -14,7 +16,7 @@ const TRACE = `query($id: ID!) { trace(id: $id) { spanCount } }`;
 describe('tokens over HTTP', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ env: { TRACEGATE_TOKENS: TOKENS } });
+    gw = await startTestGateway({ env: { TRACEGATE_TOKENS: TOKENS }, extensions: [standardIngestExtension()] });
   });
   afterAll(async () => {
     await gw.stop();
@@ -75,6 +77,37 @@ describe('tokens over HTTP', () => {
     expect(write.data?.submitSpans).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const read = await gw.gql(TRACE, { id: traceId }, READ);
     expect(read.data?.trace).toEqual({ spanCount: 1 });
+  });
+
+  it('requires the ingest scope on the OTLP and Zipkin routes, and stores nothing refused', async () => {
+    const routes = [
+      { path: '/v1/traces', body: otlpJsonBody, ok: 200 },
+      { path: '/api/v2/spans', body: zipkinJsonBody, ok: 202 },
+    ];
+    for (const route of routes) {
+      const refusedTrace = newTraceId();
+      const post = (headers: Record<string, string>) =>
+        fetch(`${gw.origin}${route.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: route.body(refusedTrace, 2) });
+      const { count } = await gw.countCommands(async () => {
+        const missing = await post({});
+        expect(missing.status).toBe(401);
+        expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+        expect((await post({ authorization: 'Bearer nope' })).status).toBe(401);
+        const forbidden = await post(READ);
+        expect(forbidden.status).toBe(403);
+        expect(await forbidden.text()).toMatch(/FORBIDDEN.*lacks scope/);
+      });
+      expect(count).toBe(0);
+      expect(await storedSpans(refusedTrace)).toBeNull();
+      const acceptedTrace = newTraceId();
+      const accepted = await fetch(`${gw.origin}${route.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...INGEST },
+        body: route.body(acceptedTrace, 2),
+      });
+      expect(accepted.status).toBe(route.ok);
+      expect(await storedSpans(acceptedTrace)).toEqual({ spanCount: 2 });
+    }
   });
 
   it('serves /healthz and /readyz without a token', async () => {

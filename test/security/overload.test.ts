@@ -6,7 +6,8 @@
  */
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
-import { newTraceId, span, spanId, SUBMIT } from '../gateway/fixtures';
+import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
+import { otlpJsonBody } from './helpers/bodies';
 import { standardIngestExtension } from '../../src/ingest/standard';
 import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from './helpers/tcp-proxy';
 
@@ -23,28 +24,6 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 function spansOf(traceId: string, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, n) => span({ traceId, n }));
-}
-
-function otlpBody(traceId: string, count: number): string {
-  const startNs = BigInt(Date.UTC(2026, 10, 20, 10)) * 1_000_000n;
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otlp-shop' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: count }, (_, n) => ({
-              traceId,
-              spanId: spanId(n),
-              name: `op-${n}`,
-              startTimeUnixNano: String(startNs + BigInt(n) * 1000n),
-              endTimeUnixNano: String(startNs + BigInt(n) * 1000n + 500n),
-            })),
-          },
-        ],
-      },
-    ],
-  });
 }
 
 describe('overload while the store is stalled', () => {
@@ -96,7 +75,7 @@ describe('overload while the store is stalled', () => {
 
     // The same cap on the OTLP route.
     const otlpTrace = newTraceId();
-    const otlp = await fetch(`${gw.origin}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpBody(otlpTrace, 5) });
+    const otlp = await fetch(`${gw.origin}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: otlpJsonBody(otlpTrace, 5) });
     expect(otlp.status).toBe(429);
     expect(otlp.headers.get('retry-after')).toBe('1');
     expect(limiter.stats()).toMatchObject({ inFlightSpans: 8, inFlightRequests: 1, refused: 2 });
