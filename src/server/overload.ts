@@ -8,8 +8,7 @@
  */
 import { ErrorCode, TracegateError } from '../errors';
 
-export const MAX_INFLIGHT_VARIABLE = 'TRACEGATE_MAX_INFLIGHT_INGEST';
-/** Four maximum-size requests (5,000 spans each) at once. */
+/** Four maximum-size requests (5,000 spans each) at once; configured as TRACEGATE_MAX_INFLIGHT_INGEST (config.ts). */
 export const DEFAULT_MAX_INFLIGHT_SPANS = 20_000;
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
@@ -65,17 +64,6 @@ export class IngestLimiter {
       this.requests--;
     }
   }
-}
-
-/** Parses `TRACEGATE_MAX_INFLIGHT_INGEST` (spans); throws naming the variable, value and expectation. */
-export function maxInflightFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[MAX_INFLIGHT_VARIABLE];
-  if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_INFLIGHT_SPANS;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${MAX_INFLIGHT_VARIABLE}: expected a positive whole number of spans, received ${JSON.stringify(raw)}`);
-  }
-  return value;
 }
 
 /** The `Retry-After` seconds of a RATE_LIMITED error, for HTTP routes that answer it with 429. */

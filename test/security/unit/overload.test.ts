@@ -1,5 +1,5 @@
 import { ErrorCode, TracegateError } from '../../../src/errors';
-import { IngestLimiter, maxInflightFromEnv, retryAfterOf } from '../../../src/server/overload';
+import { IngestLimiter, retryAfterOf } from '../../../src/server/overload';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -32,14 +32,5 @@ describe('IngestLimiter', () => {
     await expect(limiter.run(50, async () => 'big')).resolves.toBe('big');
     await expect(limiter.run(3, async () => Promise.reject(new Error('store said no')))).rejects.toThrow('store said no');
     expect(limiter.stats().inFlightSpans).toBe(0);
-  });
-
-  it('reads TRACEGATE_MAX_INFLIGHT_INGEST and names it when invalid', () => {
-    expect(maxInflightFromEnv({})).toBe(20000);
-    expect(maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '300' })).toBe(300);
-    expect(() => maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '1.5' })).toThrow(
-      'TRACEGATE_MAX_INFLIGHT_INGEST: expected a positive whole number of spans, received "1.5"',
-    );
-    expect(() => maxInflightFromEnv({ TRACEGATE_MAX_INFLIGHT_INGEST: '0' })).toThrow(/received "0"/);
   });
 });
