@@ -271,6 +271,35 @@ describe('snapshot and compaction', () => {
     expect(readdirSync(dir)).not.toContain('snapshot.bson.tmp');
   });
 
+  it('reads a snapshot larger than its read chunk (records across chunk boundaries) and rejects a damaged one', async () => {
+    const dir = freshDir();
+    const engine = new ToyEngine();
+    const journal = await openOn(dir, engine);
+    const big = 'b'.repeat(97 * 1024 + 13);
+    for (let i = 1; i <= 120; i += 10) {
+      await journal.append(Array.from({ length: 10 }, (_, k) => engine.next(insert(i + k, { big }))));
+    }
+    await journal.compact();
+    await closeAll();
+    const snap = join(dir, 'snapshot.bson');
+    expect(statSync(snap).size).toBeGreaterThan(8 * 1024 * 1024);
+    const again = new ToyEngine();
+    const reopened = await openOn(dir, again);
+    expect(reopened.stats().snapshotOps).toBe(120);
+    expect([...again.docs.entries()].sort()).toEqual([...engine.docs.entries()].sort());
+    await closeAll();
+
+    const buf = readFileSync(snap);
+    const at = 9 * 1024 * 1024;
+    buf[at] ^= 0x01;
+    writeFileSync(snap, buf);
+    const err = await openOn(dir, new ToyEngine()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JournalCorruptError);
+    expect((err as JournalCorruptError).file).toBe(snap);
+    expect((err as JournalCorruptError).offset).toBeLessThanOrEqual(at);
+    expect((err as JournalCorruptError).offset).toBeGreaterThan(at - 100 * 1024);
+  });
+
   it('rejects a snapshot without its trailer as corrupt', async () => {
     const dir = freshDir();
     const engine = new ToyEngine();

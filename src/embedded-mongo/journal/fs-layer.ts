@@ -17,6 +17,8 @@ export interface JournalFs {
   openAppend(path: string): Promise<AppendHandle>;
   /** The whole file, or null when it does not exist. */
   readFile(path: string): Promise<Buffer | null>;
+  /** The file in consecutive chunks of about `chunkBytes`, or null when it does not exist. */
+  readChunks(path: string, chunkBytes: number): Promise<AsyncIterable<Buffer> | null>;
   /** Creates or replaces `path` with `chunks` (written as they come), fsyncing the file before it resolves. */
   writeFileSynced(path: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<void>;
   /** Shortens a file to `length` bytes and fsyncs it. */
@@ -51,6 +53,27 @@ export const nodeJournalFs: JournalFs = {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  },
+  async readChunks(path, chunkBytes) {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    return (async function* () {
+      try {
+        for (;;) {
+          const buf = Buffer.allocUnsafe(chunkBytes);
+          const { bytesRead } = await handle.read(buf, 0, chunkBytes, null);
+          if (bytesRead === 0) return;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    })();
   },
   async writeFileSynced(path, chunks) {
     const handle = await fsp.open(path, 'w', 0o644);

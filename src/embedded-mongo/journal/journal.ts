@@ -19,7 +19,7 @@ import { nodeJournalFs, type JournalFs } from './fs-layer';
 import { GroupCommitWriter, type WriterStats } from './group-commit';
 import { acquireDataDirLock, type DataDirLock } from './lock-file';
 import { scanRecords } from './record-scan';
-import { readSnapshot, writeSnapshot } from './snapshot';
+import { loadSnapshot, writeSnapshot } from './snapshot';
 
 /** Compact once the newest journal file passes this many bytes, unless configured otherwise. */
 export const DEFAULT_COMPACT_AFTER_BYTES = 64 * 1024 * 1024;
@@ -31,7 +31,7 @@ export interface OplogPosition {
 
 /** What recovery drives: the engine, seen through the three things recovery needs from it. */
 export interface RecoveryTarget {
-  /** Called once when a snapshot was found, before its ops (entries up to its seq are in it). */
+  /** Called once after a snapshot was loaded (entries up to its seq are in it). */
   snapshotLoaded?(position: OplogPosition): void;
   /** Applies one op of the snapshot (no commit listeners). */
   applySnapshotOp(op: OplogOp): void;
@@ -108,9 +108,8 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
     await fs.unlink(inDir(dir, SNAPSHOT_TMP_FILE));
     log.info('removed an unfinished snapshot left by an interrupted compaction', { dir });
   }
-  const snapshot = await readSnapshot(fs, dir);
+  const snapshot = await loadSnapshot(fs, dir, (op) => target.applySnapshotOp(op));
   if (snapshot) target.snapshotLoaded?.({ seq: snapshot.seq, ts: snapshot.ts });
-  if (snapshot) for (const op of snapshot.ops) target.applySnapshotOp(op);
   let position: OplogPosition | null = snapshot ? { seq: snapshot.seq, ts: snapshot.ts } : null;
   const generations = journalGenerations(names);
   let replayed = 0;
@@ -149,7 +148,7 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
   return {
     lastGeneration: generations[generations.length - 1] ?? 0,
     snapshotBytes: snapshot?.bytes ?? 0,
-    snapshotOps: snapshot?.ops.length ?? 0,
+    snapshotOps: snapshot?.opCount ?? 0,
     replayedEntries: replayed,
   };
 }

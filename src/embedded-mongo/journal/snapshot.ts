@@ -10,12 +10,14 @@ import { decodeDocument, encodeDocument, toOp } from './entry-codec';
 import { inDir, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './data-dir';
 import { JournalCorruptError } from './errors';
 import type { JournalFs } from './fs-layer';
-import { scanRecords } from './record-scan';
+import { checkRecord } from './record-format';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
 /** Records are gathered into chunks of about this size before writing. */
 const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Snapshot files are read this much at a time. */
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 
 export interface SnapshotPosition {
   /** The seq of the last oplog entry the snapshot includes (0: none). */
@@ -24,7 +26,7 @@ export interface SnapshotPosition {
 }
 
 export interface LoadedSnapshot extends SnapshotPosition {
-  readonly ops: OplogOp[];
+  readonly opCount: number;
   /** The snapshot file's size. */
   readonly bytes: number;
 }
@@ -51,28 +53,51 @@ export async function writeSnapshot(fs: JournalFs, dir: string, position: Snapsh
   return bytes;
 }
 
-export async function readSnapshot(fs: JournalFs, dir: string): Promise<LoadedSnapshot | null> {
+/**
+ * Streams the snapshot into `apply`, one op at a time, reading the file in chunks (a store of a million documents
+ * is never held twice in memory). Any defect is a start-up error: a snapshot is only ever renamed into place whole.
+ */
+export async function loadSnapshot(fs: JournalFs, dir: string, apply: (op: OplogOp) => void): Promise<LoadedSnapshot | null> {
   const file = inDir(dir, SNAPSHOT_FILE);
-  const buf = await fs.readFile(file);
-  if (buf === null) return null;
-  const scanned = scanRecords(buf, file);
-  if (scanned.tornTail) throw new JournalCorruptError(file, scanned.tornTail.offset, `snapshot is incomplete: ${scanned.tornTail.reason}`);
-  const docs = scanned.bodies.map((b) => decodeDocument(b));
-  const header = docs[0];
-  const trailer = docs[docs.length - 1];
-  if (!header || header.snapshot !== SNAPSHOT_FORMAT_VERSION || typeof header.seq !== 'number' || !(header.ts instanceof Timestamp)) {
-    throw new JournalCorruptError(file, 0, `expected a header { snapshot: ${SNAPSHOT_FORMAT_VERSION}, seq, ts }, got ${JSON.stringify(header ?? null)}`);
+  const chunks = await fs.readChunks(file, READ_CHUNK_BYTES);
+  if (chunks === null) return null;
+  let header: SnapshotPosition | null = null;
+  let count = 0;
+  let trailer: Document | null = null;
+  let offset = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let at = 0;
+    for (;;) {
+      const check = checkRecord(buf, at);
+      if (check.kind === 'incomplete') break;
+      if (check.kind === 'invalid') throw new JournalCorruptError(file, offset + at, check.reason);
+      const doc = decodeDocument(buf.subarray(check.bodyStart, check.end));
+      if (trailer) throw new JournalCorruptError(file, offset + at, 'record after the trailer');
+      if (!header) {
+        if (doc.snapshot !== SNAPSHOT_FORMAT_VERSION || typeof doc.seq !== 'number' || !(doc.ts instanceof Timestamp)) {
+          throw new JournalCorruptError(file, 0, `expected a header { snapshot: ${SNAPSHOT_FORMAT_VERSION}, seq, ts }, got ${JSON.stringify(doc)}`);
+        }
+        header = { seq: doc.seq, ts: doc.ts };
+      } else if (doc.end !== undefined) {
+        if (doc.end !== count) throw new JournalCorruptError(file, offset + at, `trailer counts ${String(doc.end)} ops, the snapshot holds ${count}`);
+        trailer = doc;
+      } else {
+        const op = toOp(doc.op);
+        if (typeof op === 'string') throw new JournalCorruptError(file, offset + at, op);
+        apply(op);
+        count++;
+      }
+      at = check.end;
+    }
+    offset += at;
+    carry = buf.subarray(at);
   }
-  if (docs.length < 2 || !trailer || trailer.end !== docs.length - 2) {
-    throw new JournalCorruptError(file, scanned.goodBytes, `expected a trailer { end: ${docs.length - 2} }, got ${JSON.stringify(trailer ?? null)}`);
-  }
-  const ops: OplogOp[] = [];
-  for (let i = 1; i < docs.length - 1; i++) {
-    const op = toOp((docs[i] as Document).op);
-    if (typeof op === 'string') throw new JournalCorruptError(file, -1, `record ${i}: ${op}`);
-    ops.push(op);
-  }
-  return { seq: header.seq, ts: header.ts, ops, bytes: buf.length };
+  if (carry.length > 0) throw new JournalCorruptError(file, offset, `snapshot ends inside a record (${carry.length} bytes)`);
+  if (!header) throw new JournalCorruptError(file, 0, 'empty snapshot: expected a header record');
+  if (!trailer) throw new JournalCorruptError(file, offset, `expected a trailer { end: ${count} }, the snapshot ends without one`);
+  return { ...header, opCount: count, bytes: offset };
 }
 
 // Private: records packed into chunks of about WRITE_CHUNK_BYTES, produced as they are asked for.
