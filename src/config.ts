@@ -29,6 +29,12 @@ export interface Config {
   tokens: readonly TokenEntry[];
   /** Spans being ingested at once across all routes; a request above it gets 429 RATE_LIMITED. */
   maxInflightIngestSpans: number;
+  /** Live updates (docs/live.md): where they come from, per-subscription queue bound, graphql-ws limits. */
+  liveSource: 'auto' | 'changestream' | 'local';
+  liveQueueLimit: number;
+  wsMaxSubscriptions: number;
+  wsInitTimeoutMs: number;
+  wsMaxMessageBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +67,11 @@ export const SETTINGS = {
   shutdownGraceMs: s('TRACEGATE_SHUTDOWN_GRACE', 10_000, duration(0), 'wait for in-flight requests on shutdown'),
   maxInflightIngestSpans: s('TRACEGATE_MAX_INFLIGHT_INGEST', DEFAULT_MAX_INFLIGHT_SPANS, integer(1), 'spans being ingested at once; above it 429 RATE_LIMITED'),
   nodeEnv: s<NodeEnv>('NODE_ENV', 'development', oneOf(['development', 'production', 'test'] as const), 'production hides introspection'),
+  liveSource: s<Config['liveSource']>('TRACEGATE_LIVE_SOURCE', 'auto', oneOf(['auto', 'changestream', 'local'] as const), 'live updates: change stream (every instance), local bus (this instance), or auto'),
+  liveQueueLimit: s('TRACEGATE_LIVE_QUEUE_LIMIT', 10_000, integer(1), 'spans queued per subscription before SLOW_CONSUMER'),
+  wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
+  wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
+  wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
 } as const;
 
 export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
@@ -98,6 +109,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     limits,
     tokens: readTokens(values),
     maxInflightIngestSpans: read(SETTINGS.maxInflightIngestSpans),
+    liveSource: read(SETTINGS.liveSource),
+    liveQueueLimit: read(SETTINGS.liveQueueLimit),
+    wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
+    wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
+    wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
   };
 }
 

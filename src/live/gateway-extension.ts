@@ -9,8 +9,6 @@ import { createContext, createLoaders, type GraphQLContext } from '../graphql';
 import { log as rootLog } from '../log';
 import type { AuthOutcome } from '../server/auth';
 import type { GatewayExtension } from '../server/extensions';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../server/limits';
-import { createErrorMasker } from '../server/masking';
 import type { GatewayServices } from '../server/router';
 import { attachWebSocket, type WebSocketEndpoint, type WebSocketLimits } from '../server/ws';
 import { Collections, MongoTraceStore, type StoredSpan } from '../store';
@@ -23,16 +21,15 @@ import { liveResolvers } from './resolvers';
 import { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-subscriptions';
 import type { LiveSource, LiveSourceMode } from './source';
 
+/** Overrides of what the gateway's config says (TRACEGATE_LIVE_*, TRACEGATE_WS_*); tests and benchmarks use them. */
 export interface LiveOptions {
-  /** `TRACEGATE_LIVE_SOURCE`. */
-  source: LiveSourceMode;
-  /** `TRACEGATE_LIVE_QUEUE_LIMIT`: per-subscription bound, in spans. */
-  queueLimit: number;
+  source?: LiveSourceMode;
+  /** Per-subscription bound, in spans. */
+  queueLimit?: number;
   /** Coalescing window for batches, ms (default 50). */
   coalesceMs?: number;
   ws?: Partial<WebSocketLimits>;
-  queryLimits?: QueryLimits;
-  /** Authenticates a connection's `connection_init` payload (the security feature fills this). */
+  /** Authenticates a connection's `connection_init` payload; default: the gateway's token authenticator. */
   authenticate?(payload: Readonly<Record<string, unknown>> | undefined): AuthOutcome;
 }
 
@@ -57,14 +54,15 @@ type Phase =
 
 const log = rootLog.child('live');
 
-export function liveExtension(options: LiveOptions): LiveExtension {
+export function liveExtension(options: LiveOptions = {}): LiveExtension {
   let phase: Phase = { name: 'created' };
   return {
     name: 'live',
     resolvers(services) {
       if (phase.name !== 'created') throw new Error(`live extension: resolvers() expected once per gateway, but the extension is ${phase.name}`);
-      const hub = new LiveHub<StoredSpan>({ queueLimit: options.queueLimit, coalesceMs: options.coalesceMs, log });
-      phase = { name: 'resolved', hub, shared: new SharedSubscriptions(options.queueLimit) };
+      const queueLimit = options.queueLimit ?? services.config.liveQueueLimit;
+      const hub = new LiveHub<StoredSpan>({ queueLimit, coalesceMs: options.coalesceMs, log });
+      phase = { name: 'resolved', hub, shared: new SharedSubscriptions(queueLimit) };
       const resolvers = liveResolvers({
         hub,
         spansOfTrace: async (traceId) => (await services.store.spansByTraceIds([traceId])).get(traceId) ?? [],
@@ -80,21 +78,26 @@ export function liveExtension(options: LiveOptions): LiveExtension {
       const { hub, shared } = phase;
       let opened: LiveSource<StoredSpan> | null = null;
       await hub.start(async (sink) => {
-        opened = await openLiveSource(options.source, sourceCandidates(services), sink, log);
+        opened = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services), sink, log);
         return opened;
       });
-      const production = services.config.nodeEnv === 'production';
+      const { config, security } = services;
       const ws = attachWebSocket({
         httpServer,
         schema,
-        queryLimits: options.queryLimits ?? DEFAULT_QUERY_LIMITS,
-        production,
-        masker: createErrorMasker({ log: rootLog.child('ws'), production }),
+        queryLimits: security.queryLimits,
+        production: security.production,
+        masker: security.masker,
         shared,
         createContext: (requestId, auth) =>
-          Object.assign(createContext({ store: services.store, ingest: services.ingest, limits: services.config.limits }, requestId), { auth }),
-        authenticate: options.authenticate,
-        limits: options.ws,
+          Object.assign(createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId), { auth }),
+        authenticate: options.authenticate ?? ((payload) => security.authenticator.authenticateConnectionParams(payload)),
+        limits: {
+          maxSubscriptionsPerConnection: config.wsMaxSubscriptions,
+          connectionInitTimeoutMs: config.wsInitTimeoutMs,
+          maxMessageBytes: config.wsMaxMessageBytes,
+          ...options.ws,
+        },
       });
       phase = { name: 'attached', hub, shared, ws, source: opened as unknown as LiveSource<StoredSpan> };
       return async () => {

@@ -4,8 +4,9 @@
  */
 import type { Config } from '../config';
 import { standardIngestExtension } from '../ingest/standard';
+import { liveExtension } from '../live';
 import type { GatewayExtension } from './extensions';
 
 export function gatewayExtensions(_config: Config): GatewayExtension[] {
-  return [standardIngestExtension()];
+  return [standardIngestExtension(), liveExtension()];
 }

@@ -35,16 +35,20 @@ describe.each(['local', 'changestream'] as const)('subscriptions over graphql-ws
   });
   afterEach(async () => {
     await client.dispose();
+    // Every test starts from an empty hub, so `subscribed(n)` counts this test's subscriptions only.
+    await hubSubscriptions((n) => n === 0, 'no subscriptions left after the test');
   });
 
-  /** Subscribed means the server executed the subscribe: the hub holds one more subscription. */
-  async function subscribed(count: number): Promise<void> {
+  async function hubSubscriptions(predicate: (n: number) => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 10_000;
-    while ((gw.live.stats()?.hub.subscriptions ?? 0) < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} hub subscriptions, have ${gw.live.stats()?.hub.subscriptions}`);
+    while (!predicate(gw.live.stats()?.hub.subscriptions ?? -1)) {
+      if (Date.now() > deadline) throw new Error(`expected ${what}, have ${gw.live.stats()?.hub.subscriptions} hub subscriptions`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
+
+  /** Subscribed means the server executed the subscribe: the hub holds the subscription. */
+  const subscribed = (count: number) => hubSubscriptions((n) => n >= count, `${count} hub subscriptions`);
 
   it('subscribe, then submit: the stored spans of the trace arrive with the trace as it now stands', async () => {
     const traceId = newTraceId();

@@ -10,7 +10,7 @@ export interface LiveGateway extends TestGateway {
 }
 
 export async function startLiveGateway(options: { live?: Partial<LiveOptions>; mongo?: TestMongo } = {}): Promise<LiveGateway> {
-  const live = liveExtension({ source: 'auto', queueLimit: 10_000, ...options.live });
+  const live = liveExtension(options.live);
   const gw = await startTestGateway({ extensions: [live], ...(options.mongo ? { mongo: options.mongo } : {}) });
   const submit = async (spans: SpanInput[]) => {
     const res = await gw.gql<{ submitSpans: { accepted: number; duplicates: number; rejected: unknown[] } }>(SUBMIT, { spans });
