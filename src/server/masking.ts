@@ -140,8 +140,12 @@ function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: n
   if (formatted.path === undefined) {
     const code = formatted.extensions?.code;
     if (CLIENT_REQUEST_CODES.has(code)) return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
-    // graphql-js's own syntax / validation / coercion errors (graphql-ws path) carry no code.
-    if (code === undefined && error instanceof GraphQLError) return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
+    // graphql-js's own syntax / validation / coercion errors (graphql-ws path) carry no code, and wrap nothing
+    // but another GraphQLError (a scalar's). One that wraps any other error is a failure of ours: masked.
+    const wrapsOnlyGraphQLErrors = chain.every((cause) => cause instanceof GraphQLError);
+    if (code === undefined && error instanceof GraphQLError && wrapsOnlyGraphQLErrors) {
+      return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
+    }
   }
   return { kind: 'masked', storeDown: chain.some(isStoreDown), cause: innermost };
 }

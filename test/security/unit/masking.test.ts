@@ -92,6 +92,15 @@ describe('error masking', () => {
     expect(apollo).toEqual({ message: 'Unknown argument', extensions: { code: ErrorCode.BAD_USER_INPUT } });
   });
 
+  it('masks a GraphQLError without path or code that wraps an error of ours (e.g. a failed subscribe on graphql-ws)', () => {
+    const { log, lines } = capture();
+    const masker = createErrorMasker({ log, production: false });
+    const wrapped = new GraphQLError("Expected property name or '}' in JSON at position 1", { originalError: new SyntaxError("Expected property name or '}' in JSON at position 1") });
+    const shown = masker.maskErrors([wrapped], 'ws-1')[0]!;
+    expect(shown).toEqual({ message: INTERNAL_MESSAGE, extensions: { code: ErrorCode.INTERNAL, requestId: 'ws-1' } });
+    expect(lines[0]).toContain('requestId=ws-1');
+  });
+
   it('masks an error Apollo raised outside execution (e.g. context creation) that is not ours', () => {
     const { log } = capture();
     const masker = createErrorMasker({ log, production: false });
