@@ -32,6 +32,10 @@ export const ErrorCodes = {
   BSONObjectTooLarge: 10334,
   /** `$group` with an unknown accumulator. */
   Location15952: 15952,
+  /** `$group` without `_id`. */
+  Location15955: 15955,
+  /** A `$group` output field that is not an accumulator object. */
+  Location40234: 40234,
   /** Unknown aggregation stage. */
   Location40324: 40324,
   /** Unknown field in a `$changeStream` stage's options. */

@@ -93,6 +93,9 @@ test('unknown stage: 40324; unknown accumulator / expression: an error, never a 
   expect(stage.message).toMatch(/Unrecognized pipeline stage name: '\$foo'/);
   const acc = await run([{ $group: { _id: null, x: { $nope: '$a' } } }]).catch((e) => e);
   expect(acc).toBeInstanceOf(MongoServerError);
+  expect(acc.code).toBe(15952);
+  const noId = await run([{ $group: { x: { $sum: 1 } } }]).catch((e) => e);
+  expect(noId.code).toBe(15955);
   const expr = await run([{ $project: { x: { $nope: '$a' } } }]).catch((e) => e);
   expect(expr).toBeInstanceOf(MongoServerError);
   expect(expr.code).toBe(168);

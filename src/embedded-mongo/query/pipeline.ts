@@ -23,6 +23,13 @@ export const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set([
   '$documents', '$listSearchIndexes', '$shardedDataDistribution',
 ]);
 
+/** Accumulators `$group` accepts (mingo's; `$accumulator` is absent because scripts are disabled). */
+export const GROUP_ACCUMULATORS: ReadonlySet<string> = new Set([
+  '$addToSet', '$avg', '$bottom', '$bottomN', '$count', '$covariancePop', '$covarianceSamp', '$first', '$firstN',
+  '$last', '$lastN', '$max', '$maxN', '$median', '$mergeObjects', '$min', '$minN', '$percentile', '$push',
+  '$stdDevPop', '$stdDevSamp', '$sum', '$top', '$topN',
+]);
+
 /** Reads another collection of the same database (for $lookup, $unionWith, $graphLookup). */
 export type CollectionReader = (name: string) => Document[];
 
@@ -41,10 +48,23 @@ export function validatePipeline(pipeline: unknown): Document[] {
     }
     if (!SUPPORTED_STAGES.has(name)) throw new MongoCommandError('Location40324', `Unrecognized pipeline stage name: '${name}'`);
     const spec = stage[name];
+    if (name === '$group') validateGroup(spec);
     if (name === '$facet' && isPlainDocument(spec)) for (const sub of Object.values(spec)) validatePipeline(sub);
     if ((name === '$lookup' || name === '$unionWith') && isPlainDocument(spec) && spec.pipeline !== undefined) validatePipeline(spec.pipeline);
   }
   return pipeline as Document[];
+}
+
+// Private: mongod's $group checks, so an unknown accumulator answers 15952 like mongod.
+function validateGroup(spec: unknown): void {
+  if (!isPlainDocument(spec)) throw new MongoCommandError('FailedToParse', 'a group\'s fields must be specified in an object');
+  if (!('_id' in spec)) throw new MongoCommandError('Location15955', 'a group specification must include an _id');
+  for (const [field, value] of Object.entries(spec)) {
+    if (field === '_id') continue;
+    const op = isPlainDocument(value) && Object.keys(value).length === 1 ? Object.keys(value)[0]! : undefined;
+    if (!op) throw new MongoCommandError('Location40234', `The field '${field}' must be an accumulator object`);
+    if (!GROUP_ACCUMULATORS.has(op)) throw new MongoCommandError('Location15952', `unknown group operator '${op}'`);
+  }
 }
 
 /** Runs a validated pipeline over `input` (stored documents: copied first, never mutated). */
