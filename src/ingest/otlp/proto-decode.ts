@@ -351,6 +351,11 @@ function kvlistValuesOf(r: ProtoReader, depth: number): KeyValue[] {
   return values;
 }
 
+/** Lowercase hex of every byte value; ids are 8 or 16 bytes, so a table beats a Buffer per id. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
+  return out;
 }

@@ -31,15 +31,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export class ProtoReader {
   private pos: number;
-  private readonly view: DataView;
 
   constructor(
     private readonly buf: Uint8Array,
     start = 0,
     readonly end = buf.length,
+    // Shared by every reader over the same buffer: one DataView per request, not one per embedded message.
+    private readonly view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
   ) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get offset(): number {
@@ -129,7 +129,7 @@ export class ProtoReader {
   /** A reader over an embedded message; this reader moves past it. */
   message(): ProtoReader {
     const len = this.length();
-    const sub = new ProtoReader(this.buf, this.pos, this.pos + len);
+    const sub = new ProtoReader(this.buf, this.pos, this.pos + len, this.view);
     this.pos += len;
     return sub;
   }
