@@ -111,4 +111,16 @@ describe('submitSpans then read back (HTTP)', () => {
       spans: [{ spanId: spanId(0), operation: 'first-copy' }, { spanId: spanId(1), operation: 'op-1' }],
     });
   });
+
+  it('answers Span.trace from the spans when the summary is not (yet) stored', async () => {
+    const traceId = newTraceId();
+    await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0, startUs: 10, durationUs: 90 }), span({ traceId, n: 1, parent: 0, startUs: 20, durationUs: 100, status: 'ERROR' })] });
+    await gw.store.db.collection('traces').deleteOne({ _id: traceId as never });
+    const read = await gw.gql(`query($t: ID!, $s: ID!) { span(traceId: $t, spanId: $s) { trace { id spanCount errorCount durationUs status services { name } } } }`, {
+      t: traceId,
+      s: spanId(1),
+    });
+    expect(read.errors).toBeUndefined();
+    expect(read.data?.span.trace).toEqual({ id: traceId, spanCount: 2, errorCount: 1, durationUs: 110, status: 'ERROR', services: [{ name: 'checkout' }] });
+  });
 });
