@@ -4,7 +4,7 @@
  * only the offending connection.
  */
 import { connect, type Socket } from 'node:net';
-import { deserialize, serialize, type Document } from 'bson';
+import { Binary, deserialize, Long, serialize, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { crc32c, FrameDecoder, OpCode, OpMsgFlag, ProtocolError } from '../../src/embedded-mongo/wire';
@@ -181,6 +181,22 @@ test('legacy OP_QUERY hello gets an OP_REPLY; other OP_QUERY commands are refuse
     expect(hello!.doc).toMatchObject({ ok: 1, ismaster: true });
     expect(ping!.doc).toMatchObject({ ok: 0, code: 352 });
     expect(ping!.flags & 2).toBe(2);
+  });
+});
+
+test('a retried write (same lsid and txnNumber) runs once and gets the first reply again', async () => {
+  const lsid = { id: new Binary(Buffer.alloc(16, 7), Binary.SUBTYPE_UUID) };
+  const write = (txnNumber: number) => opMsg({ insert: 'retry', documents: [{ _id: 'r' }], lsid, txnNumber: Long.fromNumber(txnNumber), $db: 'wire' });
+  await withClient(async (c) => {
+    c.socket.write(write(1));
+    c.socket.write(write(1));
+    c.socket.write(write(2));
+    c.socket.write(opMsg({ count: 'retry', $db: 'wire' }));
+    const [first, retry, next, count] = await c.waitFor(4);
+    expect(first!.doc).toMatchObject({ ok: 1, n: 1 });
+    expect(retry!.doc).toMatchObject({ ok: 1, n: 1 });
+    expect(next!.doc.writeErrors[0].code).toBe(11000);
+    expect(count!.doc.n).toBe(1);
   });
 });
 

@@ -13,6 +13,7 @@ import type { CommandContext, CommandHandler } from './context';
 import { findAndModifyCommands } from './find-and-modify';
 import { handshakeCommands } from './handshake';
 import { readCommands } from './read';
+import { RetryableWrites } from './retryable';
 import { writeCommands } from './write';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -29,6 +30,8 @@ const SIGNATURE_HASH = new Binary(Buffer.alloc(20));
 export type ContextFactory = (db: string, connection: ConnectionContext) => CommandContext;
 
 export class CommandDispatcher implements CommandRunner {
+  private readonly retryable = new RetryableWrites();
+
   constructor(
     private readonly makeContext: ContextFactory,
     private readonly log: Logger,
@@ -39,6 +42,13 @@ export class CommandDispatcher implements CommandRunner {
     const name = Object.keys(command)[0] ?? '';
     const db = typeof command.$db === 'string' ? command.$db : 'admin';
     const context = this.makeContext(db, connection);
+    const reply = await this.retryable.run(name, command, () => this.reply(name, command, context));
+    const ts = context.engine.latestTimestamp;
+    return { ...reply, $clusterTime: { clusterTime: ts, signature: { hash: SIGNATURE_HASH, keyId: Long.ZERO } }, operationTime: ts };
+  }
+
+  // Private: the command's own reply (ok: 1 or MongoDB's error fields); never rejects.
+  private async reply(name: string, command: Document, context: CommandContext): Promise<Document> {
     let reply: Document;
     try {
       reply = { ...(await this.execute(name, command, context)), ok: 1 };
@@ -51,9 +61,6 @@ export class CommandDispatcher implements CommandRunner {
         reply = { ok: 0, errmsg: `internal error in '${name}': ${(known as Error)?.message ?? String(known)}`, code: 1, codeName: 'InternalError' };
       }
     }
-    const ts = context.engine.latestTimestamp;
-    reply.$clusterTime = { clusterTime: ts, signature: { hash: SIGNATURE_HASH, keyId: Long.ZERO } };
-    reply.operationTime = ts;
     return reply;
   }
 
