@@ -4,6 +4,7 @@ import { p1Ingest, p2IngestCpu } from './p1-p2-ingest';
 import { p3Commands } from './p3-commands';
 import { p4TraceLatency } from './p4-trace-latency';
 import { p5NestedRps } from './p5-nested-rps';
+import { p6Live } from './p6-live';
 import { p7Store } from './p7-store';
 
-export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p3Commands, p4TraceLatency, p5NestedRps, p7Store];
+export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p3Commands, p4TraceLatency, p5NestedRps, p6Live, p7Store];
