@@ -66,8 +66,9 @@ export function failureOf(
 ): HttpFailure {
   const storeRetry = String(ctx.storeRetryAfterSeconds ?? DEFAULT_STORE_RETRY_AFTER_SECONDS);
   if (error instanceof HttpBodyError) {
-    // A refused body is not read to its end: close the connection rather than drain it.
-    return { status: error.status, code: error.code, message: error.message, headers: error.status === 413 ? { connection: 'close' } : {} };
+    // A refused body is not read to its end (over the cap, bad gzip, unknown coding): close the connection
+    // rather than drain however much more the client sends.
+    return { status: error.status, code: error.code, message: error.message, headers: { connection: 'close' } };
   }
   if (ctx.decodeErrors.some((cls) => error instanceof cls)) {
     return { status: 400, code: ErrorCode.BAD_USER_INPUT, message: (error as Error).message, headers: {} };

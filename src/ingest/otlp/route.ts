@@ -54,8 +54,9 @@ async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: Rout
   try {
     authorizeIngest(req, ctx.services.security.authenticator);
     if (!encoding) {
-      req.resume();
-      return sendStatus(res, 'json', 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${JSON.stringify(req.headers['content-type'] ?? '')}`, {});
+      // The body is not read: close the connection rather than drain an unbounded body.
+      const got = JSON.stringify(req.headers['content-type'] ?? '');
+      return sendStatus(res, 'json', 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${got}`, { connection: 'close' });
     }
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);

@@ -33,9 +33,9 @@ async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: Route
   try {
     authorizeIngest(req, ctx.services.security.authenticator);
     if (mediaTypeOf(req.headers['content-type']) !== ZIPKIN_MEDIA_TYPE) {
-      req.resume();
+      // The body is not read: close the connection rather than drain an unbounded body.
       const got = JSON.stringify(req.headers['content-type'] ?? '');
-      return sendError(res, 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`, ctx.requestId, {});
+      return sendError(res, 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`, ctx.requestId, { connection: 'close' });
     }
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const mapped = decodeZipkinSpans(body);
