@@ -263,6 +263,31 @@ describe('change streams', () => {
     }
   });
 
+  it('answers the opening aggregate with the events already there, none for batchSize 0, and getMore with the rest', async () => {
+    const c = coll();
+    const probe = watch(c);
+    await probe.tryNext();
+    await c.insertOne({ _id: 'x' });
+    const token = (await nextEvent(probe))._id;
+    await c.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+    const open = (batchSize: number) =>
+      db.command({ aggregate: c.collectionName, pipeline: [{ $changeStream: { resumeAfter: token } }], cursor: { batchSize } });
+    const two = await open(2);
+    expect(two.cursor.firstBatch.map((e: Document) => e.documentKey._id)).toEqual([1, 2]);
+    // The batch's resume token continues right after its last event.
+    const after = await db.command({ aggregate: c.collectionName, pipeline: [{ $changeStream: { resumeAfter: two.cursor.postBatchResumeToken } }], cursor: {} });
+    expect(after.cursor.firstBatch.map((e: Document) => e.documentKey._id)).toEqual([3]);
+    const none = await open(0);
+    expect(none.cursor.firstBatch).toEqual([]);
+    expect(none.cursor.postBatchResumeToken).toEqual(token);
+    const more = await db.command({ getMore: none.cursor.id, collection: c.collectionName, maxTimeMS: 100 });
+    expect(more.cursor.nextBatch.map((e: Document) => e.documentKey._id)).toEqual([1, 2, 3]);
+    const idle = await db.command({ getMore: none.cursor.id, collection: c.collectionName, maxTimeMS: 50 });
+    expect(idle.cursor.nextBatch).toEqual([]);
+    expect(idle.cursor.postBatchResumeToken._data >= more.cursor.nextBatch[2]._id._data).toBe(true);
+    await db.command({ killCursors: c.collectionName, cursors: [none.cursor.id, two.cursor.id, after.cursor.id] });
+  });
+
   it('rejects bad options, disallowed stages and foreign tokens with MongoDB error codes', async () => {
     const c = coll();
     const run = (pipeline: Document[]) => db.command({ aggregate: c.collectionName, pipeline, cursor: {} }).catch((e: unknown) => e as MongoServerError);

@@ -115,3 +115,33 @@ it('refuses a second store on a data directory in use, naming the holder', async
   await start(dir);
   await expect(startEmbeddedMongo({ port: 0, dataDir: dir })).rejects.toThrow(new RegExp(`${dir}.*in use by process ${process.pid}`));
 });
+
+it('shows no change event for a write whose fsync failed, and acknowledges no write after it', async () => {
+  const dir = freshDir();
+  let failing = false;
+  const flaky: JournalFs = {
+    ...nodeJournalFs,
+    async openAppend(path) {
+      const inner = await nodeJournalFs.openAppend(path);
+      return {
+        append: (d) => inner.append(d),
+        close: () => inner.close(),
+        sync: () => (failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })) : inner.sync()),
+      };
+    },
+  };
+  const { client } = await start(dir, flaky);
+  const coll = client.db('eio').collection<AnyDoc>('spans');
+  await coll.insertOne({ _id: 'durable' });
+  const stream = coll.watch([], { maxAwaitTimeMS: 200 });
+  await stream.tryNext();
+  failing = true;
+  const err = await coll.insertOne({ _id: 'lost' }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(MongoServerError);
+  expect((err as MongoServerError).message).toMatch(/not durable.*journal write .* failed: EIO/);
+  failing = false;
+  await expect(coll.insertOne({ _id: 'after' })).rejects.toThrow(/accepts no more writes/);
+  // Nothing was shown to the stream: the failed write never reached the history.
+  expect(await stream.tryNext()).toBeNull();
+  await stream.close();
+});

@@ -58,8 +58,9 @@ export class ChangeStreamCursor implements ServerCursor {
     return this.phase;
   }
 
-  /** The events available now, without waiting (the aggregate's first batch). */
-  takeAvailable(batchSize: number | undefined): CursorBatch {
+  /** The events available now, without waiting (the aggregate's first batch); batchSize 0 asks for none. */
+  takeAvailable(batchSize: number): CursorBatch {
+    if (batchSize === 0) return { batch: [], exhausted: false, extra: { postBatchResumeToken: this.resumeToken() } };
     return this.collect(batchSize);
   }
 
