@@ -89,6 +89,16 @@ describe('graphql-ws query limits', () => {
     }
   });
 
+  it('closes a connection that sends an oversize message (1009) before parsing it', async () => {
+    const client = await openRawWs(gw.url);
+    expect((await client.next()).type).toBe('connection_ack');
+    const { count } = await gw.countCommands(async () => {
+      client.send({ id: 'big', type: 'subscribe', payload: { query: `subscription { spansReceived { spans { spanId } } }`, variables: { pad: 'x'.repeat(2 * 1024 * 1024) } } });
+      expect((await client.closed).code).toBe(1009);
+    });
+    expect(count).toBe(0);
+  });
+
   it('allows 12 levels of children on a subscription, like HTTP', async () => {
     const client = await openRawWs(gw.url);
     try {
