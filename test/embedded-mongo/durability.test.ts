@@ -62,8 +62,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function startStore(dataDir: string, env: Record<string, string> = {}): Promise<StoreChild> {
-  const proc = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir], {
+function startStore(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<StoreChild> {
+  const proc = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, ...args], {
     env: { ...process.env, NODE_PATH: join(REPO, 'node_modules'), TRACEGATE_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -166,7 +166,8 @@ it('keeps every acknowledged write across SIGKILL, through snapshot + journal re
   const tail = readFileSync(join(dataDir, newest));
   appendFileSync(join(dataDir, newest), tail.length > 64 ? tail.subarray(0, 40) : Buffer.from([200, 0, 0, 0, 1, 2, 3]));
 
-  const second = await startStore(dataDir);
+  // A short TTL sweep so the recovered TTL index can show it still works.
+  const second = await startStore(dataDir, {}, ['--ttl-sweep-ms', '100']);
   const b = await connect(second.uri);
   const recovered = await stateOf(b);
   const expected = structuredClone(acknowledged);
@@ -189,6 +190,14 @@ it('keeps every acknowledged write across SIGKILL, through snapshot + journal re
   expect(dup).toBeInstanceOf(MongoServerError);
   expect((dup as MongoServerError).code).toBe(11000);
   await b.db('shop').collection<AnyDoc>('orders').insertOne({ _id: 'after-restart', sku: 'NEW' });
+  expect(await b.db('shop').collection<AnyDoc>('orders').countDocuments()).toBe(expectedOrders.length + 1);
+  // The recovered TTL index (expireAfterSeconds 3600) removes a document that expired two hours ago.
+  await b.db('shop').collection<AnyDoc>('orders').insertOne({ _id: 'expired', sku: 'OLD', expiresAt: new Date(Date.now() - 2 * 3600 * 1000) });
+  const deadline = Date.now() + 20_000;
+  while ((await b.db('shop').collection<AnyDoc>('orders').countDocuments({ _id: 'expired' })) > 0) {
+    if (Date.now() > deadline) throw new Error('the recovered TTL index did not remove an expired document within 20 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   expect(await b.db('shop').collection<AnyDoc>('orders').countDocuments()).toBe(expectedOrders.length + 1);
 
   // A third process is refused while the second holds the directory.
