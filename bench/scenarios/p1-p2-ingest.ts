@@ -32,7 +32,7 @@ interface Sizes {
   runs: number;
   warmupBatches: number;
 }
-const FULL: Sizes = { batchesPerRun: 60, runs: 5, warmupBatches: 16 };
+const FULL: Sizes = { batchesPerRun: 30, runs: 5, warmupBatches: 10 };
 const QUICK: Sizes = { batchesPerRun: 12, runs: 3, warmupBatches: 8 };
 
 export const p1Ingest: Scenario = {

@@ -92,7 +92,10 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         for (let r = 0; r < sz.runs; r++) {
           gwRuns.push(await run(gwProbe, sz.probesPerRun));
           rawRuns.push(await run(rawProbe, sz.probesPerRun));
-          options.progress(`P6 ${n} subscribers run ${r + 1}/${sz.runs}: gateway p99 ${gwRuns[r].p99.toFixed(1)} ms, raw p99 ${rawRuns[r].p99.toFixed(1)} ms`);
+          options.progress(
+            `P6 ${n} subscribers run ${r + 1}/${sz.runs}: submit->receipt p99 gateway ${gwRuns[r].e2eP99.toFixed(1)} ms, raw ${rawRuns[r].e2eP99.toFixed(1)} ms; ` +
+              `ack->receipt p99 gateway ${gwRuns[r].p99.toFixed(1)} ms (${(gwRuns[r].beforeAck * 100).toFixed(0)}% before the ack), raw ${rawRuns[r].p99.toFixed(1)} ms`,
+          );
         }
         const summary = (runs: Run[]) => ({
           p50: median(runs.map((x) => x.p50)),

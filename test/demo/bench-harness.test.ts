@@ -1,0 +1,53 @@
+/** The benchmark harness's own arithmetic and argument handling (the scenarios themselves run in `npm run bench`). */
+import { parseBenchArgs } from '../../bench/harness/args';
+import { median, percentile, round } from '../../bench/harness/stats';
+import { markdownTable } from '../../bench/harness/table';
+import { notMeasured } from '../../bench/harness/types';
+
+describe('bench stats', () => {
+  it('takes nearest-rank percentiles and true medians', () => {
+    const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+    expect(percentile(xs, 50)).toBe(5);
+    expect(percentile(xs, 99)).toBe(10);
+    expect(percentile(xs, 0)).toBe(1);
+    expect(median(xs)).toBe(5.5);
+    expect(median([3, 1, 2])).toBe(2);
+    expect(() => percentile([], 50)).toThrow(/at least one sample/);
+    expect(() => percentile([1], 101)).toThrow(/\[0, 100\].*101/);
+  });
+
+  it('rounds for display to three significant digits', () => {
+    expect(round(0.123456)).toBe(0.123);
+    expect(round(1234.56)).toBe(1235);
+    expect(Number.isNaN(round(Number.NaN))).toBe(true);
+  });
+});
+
+describe('bench arguments', () => {
+  it('reads --quick, --json, --only and --cpu-prof-dir', () => {
+    expect(parseBenchArgs(['--quick', '--json', 'out.json', '--only', 'p1, P7', '--cpu-prof-dir', '/tmp/p'])).toEqual({
+      quick: true, json: 'out.json', only: ['P1', 'P7'], cpuProfDir: '/tmp/p',
+    });
+    expect(() => parseBenchArgs(['--json'])).toThrow('--json expects a value, but got: nothing');
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown argument "--fast"/);
+  });
+});
+
+describe('bench table', () => {
+  it('shows measured values, failures and unmeasured scenarios with their reason', () => {
+    const table = markdownTable(
+      [
+        { id: 'P1', title: 'ingest', value: 0.712, goal: '≥ 0.65', pass: true, conditions: '5 runs', details: { rawSpansPerSec: 10234.4, perRun: [1, 2] } },
+        { id: 'P4', title: 'trace', value: 2.5, goal: 'p50 ≤ 1.5', pass: false, conditions: 'a|b', details: {} },
+        notMeasured({ id: 'P6', title: 'live', goal: '≤ 1.5' }, 'live updates not built'),
+      ],
+      false,
+    );
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[2]).toBe('| P1 | ingest | 0.712 | ≥ 0.65 | yes | rawSpansPerSec=10234 | 5 runs |');
+    expect(lines[3]).toContain('| 2.5 | p50 ≤ 1.5 | NO |');
+    expect(lines[3]).toContain('a\\|b');
+    expect(lines[4]).toContain('| not measured | ≤ 1.5 | no: live updates not built |');
+  });
+});
