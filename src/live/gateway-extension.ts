@@ -6,7 +6,7 @@
 import type { Document } from 'mongodb';
 import type { Resolvers } from '../generated/graphql';
 import { createContext, createLoaders, type GraphQLContext } from '../graphql';
-import { log as rootLog } from '../log';
+import { log as rootLog, type Logger } from '../log';
 import type { AuthOutcome } from '../server/auth';
 import type { GatewayExtension } from '../server/extensions';
 import type { GatewayServices } from '../server/router';
@@ -29,6 +29,8 @@ export interface LiveOptions {
   /** Coalescing window for batches, ms (default 50). */
   coalesceMs?: number;
   ws?: Partial<WebSocketLimits>;
+  /** Where the live layer logs (source choice, fallback, resumes); default the process logger. */
+  log?: Logger;
   /** Authenticates a connection's `connection_init` payload; default: the gateway's token authenticator. */
   authenticate?(payload: Readonly<Record<string, unknown>> | undefined): AuthOutcome;
 }
@@ -52,9 +54,8 @@ type Phase =
   | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> }
   | { name: 'stopped' };
 
-const log = rootLog.child('live');
-
 export function liveExtension(options: LiveOptions = {}): LiveExtension {
+  const log = options.log ?? rootLog.child('live');
   let phase: Phase = { name: 'created' };
   return {
     name: 'live',
@@ -78,7 +79,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
       const { hub, shared } = phase;
       let opened: LiveSource<StoredSpan> | null = null;
       await hub.start(async (sink) => {
-        opened = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services), sink, log);
+        opened = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log), sink, log);
         return opened;
       });
       const { config, security } = services;
@@ -117,7 +118,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
 }
 
 // Private: the change stream needs the MongoDB spans collection; any other store has none.
-function sourceCandidates(services: GatewayServices) {
+function sourceCandidates(services: GatewayServices, log: Logger) {
   return {
     changestream: (): LiveSource<StoredSpan> => {
       const store = services.store;
