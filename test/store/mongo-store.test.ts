@@ -5,6 +5,7 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRecord } from '../../src/domain';
 import { Collections, INDEXES, MongoTraceStore } from '../../src/store';
+import { toSpanDoc } from '../../src/store/mongo/documents';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 
 const DAY_MS = 86_400_000;
@@ -82,6 +83,25 @@ describe('MongoTraceStore', () => {
     expect(summary).toMatchObject({ spanCount: 2, errorCount: 1, services: ['svc'] });
     const spans = (await store.spansByTraceIds([traceId])).get(traceId)!;
     expect(spans.map((s) => s.operation)).toEqual(['first', 'op']);
+  });
+
+  it('repairs a trace summary on re-submit when an earlier submit stored spans but not their summary', async () => {
+    const traceId = '78'.repeat(16);
+    const [a, b, c] = records([{ traceId, startTime: '2026-11-20T10:00:00Z' }, { traceId, status: 'ERROR', endTime: '2026-11-20T10:00:05Z' }, { traceId }]);
+    // As if the store had failed right after the span insert: spans there, no summary.
+    const received = new Date(now);
+    await store.db.collection(Collections.spans).insertMany([a!, b!].map((s) => toSpanDoc(s, received, new Date(now + DAY_MS))) as never[]);
+    expect(await store.tracesByIds([traceId])).toEqual(new Map());
+
+    const retry = await store.insertSpans([a!, b!, c!]);
+    expect(retry.inserted.map((s) => s.spanId)).toEqual([c!.spanId]);
+    expect(retry.duplicates).toBe(2);
+    expect((await store.tracesByIds([traceId])).get(traceId)).toEqual({
+      traceId, startUs: a!.startUs, endUs: b!.endUs, durationUs: b!.endUs - a!.startUs, spanCount: 3, errorCount: 1, services: ['svc'],
+    });
+    // re-applying is idempotent: another re-submit changes nothing
+    await store.insertSpans([a!, b!, c!]);
+    expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject({ spanCount: 3, errorCount: 1 });
   });
 
   it('answers lookups with only the keys that exist, and empty input without a command', async () => {

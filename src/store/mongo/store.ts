@@ -30,20 +30,13 @@ import {
   type SpanDoc,
   type TraceDoc,
 } from './documents';
+import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
 
-/**
- * Documents per reply for key lookups: one reply carries a whole DataLoader batch (up to 16 MiB), so a
- * nested query's command count does not grow with the number of spans it returns (the driver's default
- * first batch of 101 documents would add a getMore per 101).
- */
-export const LOOKUP_BATCH_SIZE = 10_000;
-
-/** MongoDB's duplicate-key error code. */
-export const DUPLICATE_KEY = 11000;
+export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -101,18 +94,25 @@ export class MongoTraceStore implements TraceStore {
         for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
       }
       const inserted: SpanRecord[] = [];
+      const duplicateIds: string[] = [];
       const failed: InsertOutcome['failed'] = [];
-      let duplicates = 0;
       spans.forEach((span, position) => {
         const refusal = refused.get(position);
         if (!refusal) inserted.push(span);
-        else if (refusal.code === DUPLICATE_KEY) duplicates += 1;
+        else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
         else {
           logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
           failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
         }
       });
-      await updateSummaries(this.db, inserted, receivedAt, expireAt);
+      // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
+      // earlier submit stored the spans but failed before its summary update.
+      const reapplied =
+        duplicateIds.length === 0
+          ? []
+          : (await this.spans().find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray()).map(fromSpanDoc);
+      await updateSummaries(this.db, inserted, reapplied, receivedAt, expireAt);
+      const duplicates = duplicateIds.length;
       return { inserted: inserted.map(copySpan), duplicates, failed };
     });
   }

@@ -1,18 +1,25 @@
 /**
- * Trace and service summary updates for newly inserted spans. Only commutative operators ($min, $max,
- * $inc, $addToSet), so two batches of one trace may apply in any order with the same result.
- * `durationUs` cannot be expressed that way; it is set afterwards by a guarded update that only matches
- * while start and end are still the values it was computed from (the last writer always re-derives it).
+ * Trace and service summaries, updated after each insert with commutative operators only ($min, $max,
+ * $addToSet, and $inc for services), so batches of one trace may apply in any order with the same result.
+ *
+ * Trace counts are not `$inc`remented: they are counted from the stored spans of the batch's traces (one
+ * aggregate) and applied with `$max` (counts only grow). That makes the trace update idempotent, so it can be
+ * re-applied for duplicates: a re-submit after a failure between the span insert and the summary update
+ * (the client saw STORE_UNAVAILABLE) repairs the summary instead of leaving its spans out of it.
+ *
+ * `durationUs` cannot be expressed with such operators; it is set afterwards by a guarded update that only
+ * matches while start and end are still the values it was computed from (the last writer re-derives it).
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../../domain';
-import { Collections, toAttrDocs, type AttrDoc, type ServiceDoc, type TraceDoc } from './documents';
+import { LOOKUP_BATCH_SIZE } from './constants';
+import { Collections, toAttrDocs, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
 
 interface TraceDelta {
   startUs: number;
   endUs: number;
-  spanCount: number;
-  errorCount: number;
+  /** False when the trace only has re-applied (duplicate) spans in this batch: its expiry stays. */
+  received: boolean;
   services: Set<string>;
   svcOps: Map<string, { s: string; o: string }>;
   attrs: Map<string, AttrDoc>;
@@ -25,53 +32,86 @@ interface ServiceDelta {
   lastSeenUs: number;
 }
 
-export async function updateSummaries(db: Db, inserted: readonly SpanRecord[], receivedAt: Date, expireAt: Date): Promise<void> {
-  if (inserted.length === 0) return;
+/**
+ * `inserted`: spans this call stored. `reapplied`: stored copies of spans this call found already stored;
+ * their trace summary is re-applied (idempotent), their service counts are not touched again.
+ */
+export async function updateSummaries(
+  db: Db,
+  inserted: readonly SpanRecord[],
+  reapplied: readonly SpanRecord[],
+  receivedAt: Date,
+  expireAt: Date,
+): Promise<void> {
+  if (inserted.length === 0 && reapplied.length === 0) return;
   const traces = new Map<string, TraceDelta>();
-  const services = new Map<string, ServiceDelta>();
-  for (const span of inserted) {
+  for (const [span, received] of [...inserted.map((s) => [s, true] as const), ...reapplied.map((s) => [s, false] as const)]) {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, spanCount: 0, errorCount: 0, services: new Set(), svcOps: new Map(), attrs: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, received, services: new Set(), svcOps: new Map(), attrs: new Map() };
       traces.set(span.traceId, t);
     }
+    t.received ||= received;
     t.startUs = Math.min(t.startUs, span.startUs);
     t.endUs = Math.max(t.endUs, span.endUs);
-    t.spanCount += 1;
-    if (span.status === 'ERROR') t.errorCount += 1;
     t.services.add(span.service);
     t.svcOps.set(JSON.stringify([span.service, span.operation]), { s: span.service, o: span.operation });
     for (const attr of toAttrDocs(span.attributes)) t.attrs.set(JSON.stringify([attr.k, attr.v]), attr);
+  }
+  const counts = await countSpans(db, [...traces.keys()]);
 
+  const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => {
+    const count = counts.get(traceId) ?? { spans: 0, errors: 0 };
+    return {
+      updateOne: {
+        filter: { _id: traceId },
+        update: {
+          $min: { startUs: t.startUs },
+          $max: { endUs: t.endUs, spanCount: count.spans, errorCount: count.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
+          $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
+          // Right for a trace first seen in this batch; a concurrent batch is reconciled by fixDurations.
+          $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
+        },
+        upsert: true,
+      },
+    };
+  });
+  await db.collection<TraceDoc>(Collections.traces).bulkWrite(traceOps, { ordered: false });
+  await fixDurations(db, [...traces.keys()]);
+  await updateServices(db, inserted, reapplied, expireAt);
+}
+
+// Private: stored spans and error spans per trace: one aggregate for the whole batch.
+async function countSpans(db: Db, traceIds: readonly string[]): Promise<Map<string, { spans: number; errors: number }>> {
+  const rows = await db
+    .collection<SpanDoc>(Collections.spans)
+    .aggregate<{ _id: string; spans: number; errors: number }>(
+      [
+        { $match: { traceId: { $in: [...traceIds] } } },
+        { $group: { _id: '$traceId', spans: { $sum: 1 }, errors: { $sum: { $cond: [{ $eq: ['$status', 'ERROR'] }, 1, 0] } } } },
+      ],
+      { batchSize: LOOKUP_BATCH_SIZE },
+    )
+    .toArray();
+  return new Map(rows.map((r) => [r._id, { spans: r.spans, errors: r.errors }]));
+}
+
+// Private: service counts grow only for newly inserted spans; operations and first/last seen are
+// idempotent and re-applied for duplicates too.
+async function updateServices(db: Db, inserted: readonly SpanRecord[], reapplied: readonly SpanRecord[], expireAt: Date): Promise<void> {
+  const services = new Map<string, ServiceDelta>();
+  for (const [span, isNew] of [...inserted.map((s) => [s, true] as const), ...reapplied.map((s) => [s, false] as const)]) {
     let s = services.get(span.service);
     if (!s) {
       s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
       services.set(span.service, s);
     }
     s.operations.add(span.operation);
-    s.spanCount += 1;
+    if (isNew) s.spanCount += 1;
     s.firstSeenUs = Math.min(s.firstSeenUs, span.startUs);
     s.lastSeenUs = Math.max(s.lastSeenUs, span.endUs);
   }
-
-  const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => ({
-    updateOne: {
-      filter: { _id: traceId },
-      update: {
-        $min: { startUs: t.startUs },
-        $max: { endUs: t.endUs, receivedAt, expireAt },
-        $inc: { spanCount: t.spanCount, errorCount: t.errorCount },
-        $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
-        // Right for a trace first seen in this batch; a concurrent batch is reconciled by fixDurations.
-        $setOnInsert: { durationUs: t.endUs - t.startUs },
-      },
-      upsert: true,
-    },
-  }));
-  await db.collection<TraceDoc>(Collections.traces).bulkWrite(traceOps, { ordered: false });
-  await fixDurations(db, [...traces.keys()]);
-
-  const serviceOps: AnyBulkWriteOperation<ServiceDoc>[] = [...services].map(([name, s]) => ({
+  const ops: AnyBulkWriteOperation<ServiceDoc>[] = [...services].map(([name, s]) => ({
     updateOne: {
       filter: { _id: name },
       update: {
@@ -83,7 +123,7 @@ export async function updateSummaries(db: Db, inserted: readonly SpanRecord[], r
       upsert: true,
     },
   }));
-  await db.collection<ServiceDoc>(Collections.services).bulkWrite(serviceOps, { ordered: false });
+  await db.collection<ServiceDoc>(Collections.services).bulkWrite(ops, { ordered: false });
 }
 
 // Private: re-derive durationUs from the stored start/end; the filter on start/end makes a stale
@@ -91,7 +131,7 @@ export async function updateSummaries(db: Db, inserted: readonly SpanRecord[], r
 async function fixDurations(db: Db, traceIds: readonly string[]): Promise<void> {
   const traces = db.collection<TraceDoc>(Collections.traces);
   const docs = await traces
-    .find({ _id: { $in: [...traceIds] } }, { projection: { startUs: 1, endUs: 1, durationUs: 1 } })
+    .find({ _id: { $in: [...traceIds] } }, { projection: { startUs: 1, endUs: 1, durationUs: 1 }, batchSize: LOOKUP_BATCH_SIZE })
     .toArray();
   const ops: AnyBulkWriteOperation<TraceDoc>[] = docs
     .filter((d) => d.durationUs !== d.endUs - d.startUs)
