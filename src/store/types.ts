@@ -91,10 +91,11 @@ export interface SpanKey {
 
 export interface TraceStore {
   /**
-   * Stores new spans (unordered bulk insert) and, for the newly inserted ones only, updates trace and
-   * service summaries with commutative operators, so arrival order does not matter. Resolves after the
-   * store acknowledged everything. If it raises STORE_UNAVAILABLE some spans may already be stored;
-   * re-submitting is safe (duplicates are counted, not stored twice).
+   * Stores new spans (unordered bulk insert) and updates trace and service summaries with commutative
+   * operators, so arrival order does not matter; duplicates (same traceId, spanId) store nothing and the first
+   * copy stands. Resolves after the store acknowledged everything. If it raises STORE_UNAVAILABLE some spans
+   * may already be stored; re-submitting is safe: duplicates are counted, not stored twice, and their trace
+   * summary is re-applied (idempotently) so a summary the failed call missed is repaired.
    */
   insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome>;
   tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>>;
