@@ -70,3 +70,26 @@ test('collStats of a missing collection fails', async () => {
   const err = await t.db.command({ collStats: 'absent' }).catch((e) => e);
   expect(err).toBeInstanceOf(MongoServerError);
 });
+
+describe('error paths answer MongoDB codes', () => {
+  const cases: Array<[string, object, number]> = [
+    ['find with a non-object filter', { find: 'e', filter: 'x' }, 14],
+    ['count with an unknown operator', { count: 'e', query: { a: { $nope: 1 } } }, 2],
+    ['distinct with a non-string key', { distinct: 'e', key: 5 }, 14],
+    ['delete with limit 5', { delete: 'e', deletes: [{ q: {}, limit: 5 }] }, 9],
+    ['findAndModify with update and remove', { findAndModify: 'e', query: {}, update: { $set: { a: 1 } }, remove: true }, 9],
+    ['findAndModify with neither update nor remove', { findAndModify: 'e', query: {} }, 9],
+    ['createIndexes with an empty key', { createIndexes: 'e', indexes: [{ key: {}, name: 'empty' }] }, 67],
+    ['listCollections with an unknown operator', { listCollections: 1, filter: { name: { $nope: 1 } } }, 2],
+    ['dropIndexes of the _id index', { dropIndexes: 'e', index: '_id_' }, 72],
+  ];
+  beforeAll(async () => {
+    await t.db.collection('e').insertOne({ a: 1 });
+  });
+
+  test.each(cases)('%s', async (_name, command, code) => {
+    const err = await t.db.command(command).catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(code);
+  });
+});

@@ -136,13 +136,14 @@ function pickId(seed: Document): Document {
 
 const update: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'update');
-  const statements = requiredArray(command, 'update', 'updates');
+  // Statements are parsed up front: a malformed one fails the whole command, like mongod's request parsing.
+  const statements = requiredArray(command, 'update', 'updates').map(parseUpdateStatement);
   const ordered = optionalBoolean(command, 'update', 'ordered') ?? true;
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
   const writeErrors = await runStatements(context, statements, ordered, (unit, raw, index) => {
-    const outcome = applyUpdateStatement(context, unit, coll, parseUpdateStatement(raw));
+    const outcome = applyUpdateStatement(context, unit, coll, raw);
     if (outcome.upsertedId !== undefined) {
       upserted.push({ index, _id: outcome.upsertedId });
       n += 1;
@@ -156,20 +157,24 @@ const update: CommandHandler = async (command, context) => {
   return withErrors(reply, writeErrors);
 };
 
+function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1 } {
+  if (!isPlainDocument(raw) || !isPlainDocument(raw.q)) {
+    throw new MongoCommandError('TypeMismatch', "each delete statement must be an object with an object 'q'");
+  }
+  if (raw.limit !== 0 && raw.limit !== 1) {
+    throw new MongoCommandError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(raw.limit)}`);
+  }
+  if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
+  return { q: raw.q, limit: raw.limit };
+}
+
 const del: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'delete');
-  const statements = requiredArray(command, 'delete', 'deletes');
+  const statements = requiredArray(command, 'delete', 'deletes').map(parseDeleteStatement);
   const ordered = optionalBoolean(command, 'delete', 'ordered') ?? true;
   let n = 0;
-  const writeErrors = await runStatements(context, statements, ordered, (unit, raw) => {
-    if (!isPlainDocument(raw) || !isPlainDocument(raw.q)) {
-      throw new MongoCommandError('TypeMismatch', "each delete statement must be an object with an object 'q'");
-    }
-    if (raw.limit !== 0 && raw.limit !== 1) {
-      throw new MongoCommandError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(raw.limit)}`);
-    }
-    if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
-    const { docs } = select(context.engine.collection(context.db, coll), raw.q, raw.limit === 1 ? 1 : Infinity);
+  const writeErrors = await runStatements(context, statements, ordered, (unit, statement) => {
+    const { docs } = select(context.engine.collection(context.db, coll), statement.q, statement.limit === 1 ? 1 : Infinity);
     for (const doc of docs) {
       unit.apply({ kind: 'delete', db: context.db, coll, doc });
       n += 1;

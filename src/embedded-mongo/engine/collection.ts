@@ -5,7 +5,7 @@
  */
 import { UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { duplicateKey, Index } from './index-store';
+import { duplicateKey, Index, type IndexKeys } from './index-store';
 import { equalityConstraints } from './planner';
 import { keyOf } from './values';
 
@@ -66,10 +66,14 @@ export class Collection {
     const id = keyOf(doc._id);
     if (this.docs.has(id)) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     // Keys are computed once per index and used for both the unique check and the insertion.
-    const indexes = [...this.indexes.values()];
-    const keys = indexes.map((index) => index.keysOf(doc));
-    indexes.forEach((index, i) => index.checkUnique(this.ns, id, doc, keys[i]));
-    indexes.forEach((index, i) => index.add(id, doc, keys[i]));
+    const keys: Array<IndexKeys | undefined> = [];
+    for (const index of this.indexes.values()) {
+      const k = index.keysOf(doc);
+      index.checkUnique(this.ns, id, doc, k);
+      keys.push(k);
+    }
+    let i = 0;
+    for (const index of this.indexes.values()) index.add(id, doc, keys[i++]);
     this.docs.set(id, doc);
   }
 

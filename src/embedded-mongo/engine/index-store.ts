@@ -121,18 +121,23 @@ export class Index {
     return values.length === 1 ? [keyOf(values[0])] : new Set(values.map(keyOf));
   }
 
-  // Private: one key per combination of the fields' values (multikey fields contribute each element).
+  // Private: one key per combination of the fields' values (multikey fields contribute each element). Components
+  // are length-prefixed so that no two different combinations can concatenate to the same key.
   private fullKeys(doc: Document): string[] {
-    if (this.fields.length === 1) {
-      const values = valuesAtPath(doc, this.fields[0]!);
-      return values.length === 1 ? [keyOf(values[0])] : [...new Set(values.map(keyOf))];
+    const first = valuesAtPath(doc, this.fields[0]!);
+    if (this.fields.length === 1) return first.length === 1 ? [keyOf(first[0])] : [...new Set(first.map(keyOf))];
+    let combos: string[] = first.length === 1 ? [component(keyOf(first[0]))] : [...new Set(first.map(keyOf))].map(component);
+    for (let i = 1; i < this.fields.length; i++) {
+      const values = valuesAtPath(doc, this.fields[i]!);
+      if (values.length === 1) {
+        const k = component(keyOf(values[0]));
+        combos = combos.map((c) => c + k);
+      } else {
+        const keys = [...new Set(values.map(keyOf))].map(component);
+        combos = combos.flatMap((c) => keys.map((k) => c + k));
+      }
     }
-    let combos: string[][] = [[]];
-    for (const f of this.fields) {
-      const keys = [...new Set(valuesAtPath(doc, f).map(keyOf))];
-      combos = combos.flatMap((c) => keys.map((k) => [...c, k]));
-    }
-    return combos.map((c) => (c.length === 1 ? c[0]! : JSON.stringify(c)));
+    return combos;
   }
 
   private duplicateKeyError(ns: string, doc: Document): MongoCommandError {
@@ -165,4 +170,9 @@ function formatValue(v: unknown): string {
   if (bsonType === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
   if (v === undefined) return 'null';
   return JSON.stringify(v) ?? String(v);
+}
+
+// Private: a length-prefixed key component of a compound key.
+function component(key: string): string {
+  return `${key.length}:${key}`;
 }
