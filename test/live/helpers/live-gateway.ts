@@ -9,9 +9,9 @@ export interface LiveGateway extends TestGateway {
   submit(spans: SpanInput[]): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }>;
 }
 
-export async function startLiveGateway(options: { live?: Partial<LiveOptions>; mongo?: TestMongo } = {}): Promise<LiveGateway> {
+export async function startLiveGateway(options: { live?: LiveOptions; mongo?: TestMongo; env?: Record<string, string> } = {}): Promise<LiveGateway> {
   const live = liveExtension(options.live);
-  const gw = await startTestGateway({ extensions: [live], ...(options.mongo ? { mongo: options.mongo } : {}) });
+  const gw = await startTestGateway({ extensions: [live], ...(options.mongo ? { mongo: options.mongo } : {}), ...(options.env ? { env: options.env } : {}) });
   const submit = async (spans: SpanInput[]) => {
     const res = await gw.gql<{ submitSpans: { accepted: number; duplicates: number; rejected: unknown[] } }>(SUBMIT, { spans });
     if (!res.data?.submitSpans) throw new Error(`submitSpans failed: ${res.status} ${res.text.slice(0, 500)}`);
