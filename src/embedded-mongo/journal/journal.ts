@@ -63,7 +63,7 @@ export interface JournalStats extends WriterStats {
 export interface Journal {
   /** The commit listener: resolves once `entries` are fsynced. */
   append(entries: readonly OplogEntry[]): Promise<void>;
-  /** Compacts now (a running compaction is joined, not repeated). */
+  /** Compacts now: the snapshot covers every entry appended before the call (after a running compaction ends). */
   compact(): Promise<void>;
   stats(): JournalStats;
   /** Waits for queued writes and a running compaction, closes the file, releases the lock. */
@@ -189,10 +189,16 @@ class DurableJournal implements Journal {
   }
 
   compact(): Promise<void> {
-    this.compaction ??= this.runCompaction().finally(() => {
-      this.compaction = null;
+    // After a running compaction (whose snapshot may predate this call), so the new one covers every entry so far.
+    const previous = this.compaction;
+    const run: Promise<void> = (async () => {
+      if (previous) await previous.catch(() => {});
+      await this.runCompaction();
+    })().finally(() => {
+      if (this.compaction === run) this.compaction = null;
     });
-    return this.compaction;
+    this.compaction = run;
+    return run;
   }
 
   stats(): JournalStats {
