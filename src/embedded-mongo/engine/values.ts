@@ -114,3 +114,99 @@ function walk(v: unknown, parts: string[], i: number, out: unknown[]): void {
   }
   if (isPlainDocument(v)) walk(v[parts[i]!], parts, i + 1, out);
 }
+
+/**
+ * MongoDB's comparison order for sorting: first by BSON type class (MinKey, null, numbers, strings, objects, arrays,
+ * binary, ObjectId, booleans, dates, timestamps, regexes, MaxKey), then within the class.
+ */
+export function compareValues(a: unknown, b: unknown): number {
+  const ta = typeRank(a);
+  const tb = typeRank(b);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  switch (ta) {
+    case RANK.number:
+      return cmp(toNumber(a), toNumber(b));
+    case RANK.string:
+      return cmp(String(a), String(b));
+    case RANK.object: {
+      const ka = Object.keys(a as Document);
+      const kb = Object.keys(b as Document);
+      for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+        const c = cmp(ka[i]!, kb[i]!) || compareValues((a as Document)[ka[i]!], (b as Document)[kb[i]!]);
+        if (c !== 0) return c;
+      }
+      return cmp(ka.length, kb.length);
+    }
+    case RANK.array: {
+      const xa = a as unknown[];
+      const xb = b as unknown[];
+      for (let i = 0; i < Math.min(xa.length, xb.length); i++) {
+        const c = compareValues(xa[i], xb[i]);
+        if (c !== 0) return c;
+      }
+      return cmp(xa.length, xb.length);
+    }
+    case RANK.boolean:
+      return cmp(Number(a), Number(b));
+    case RANK.date:
+      return cmp((a as Date).getTime(), (b as Date).getTime());
+    default:
+      return cmp(keyOf(a), keyOf(b));
+  }
+}
+
+const RANK = { minKey: 0, null: 1, number: 2, string: 3, object: 4, array: 5, binary: 6, objectId: 7, boolean: 8, date: 9, timestamp: 10, regex: 11, maxKey: 12, other: 13 } as const;
+
+// Private: the BSON type class of a value, in sort order.
+function typeRank(v: unknown): number {
+  if (v === null || v === undefined) return RANK.null;
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+      return RANK.number;
+    case 'string':
+      return RANK.string;
+    case 'boolean':
+      return RANK.boolean;
+    default:
+      break;
+  }
+  if (Array.isArray(v)) return RANK.array;
+  if (v instanceof Date) return RANK.date;
+  if (v instanceof RegExp) return RANK.regex;
+  switch ((v as { _bsontype?: string })._bsontype) {
+    case undefined:
+      return isPlainDocument(v) ? RANK.object : RANK.other;
+    case 'Long':
+    case 'Int32':
+    case 'Double':
+    case 'Decimal128':
+      return RANK.number;
+    case 'Binary':
+      return RANK.binary;
+    case 'ObjectId':
+      return RANK.objectId;
+    case 'Timestamp':
+      return RANK.timestamp;
+    case 'BSONRegExp':
+      return RANK.regex;
+    case 'MinKey':
+      return RANK.minKey;
+    case 'MaxKey':
+      return RANK.maxKey;
+    case 'BSONSymbol':
+      return RANK.string;
+    default:
+      return RANK.other;
+  }
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return Number((v as { toString(): string }).toString());
+}
+
+function cmp<T extends number | string>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

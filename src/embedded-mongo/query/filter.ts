@@ -1,12 +1,12 @@
 /** Query filters, sort and projection with mingo's MongoDB semantics, reading candidates through the read plan. */
 import type { Document } from 'bson';
 import { Query } from 'mingo';
-import type { Collection, ReadPlan } from '../engine';
+import { compareValues as compare, valuesAtPath, type Collection, type ReadPlan } from '../engine';
 import { MongoCommandError } from '../errors';
 import { withMingo } from './mingo-errors';
 
 /** mingo options: MongoDB's strict semantics; `_id` is the identity field. */
-export const MINGO_OPTIONS = { idKey: '_id', useStrictMode: true } as const;
+export const MINGO_OPTIONS = { idKey: '_id', useStrictMode: true, scriptEnabled: false } as const;
 
 export interface Selection {
   readonly docs: Document[];
@@ -40,15 +40,44 @@ export function select(coll: Collection | undefined, filter: Document, limit = I
   return { docs, plan, docsExamined: examined };
 }
 
-/** Sorts (stable) by a MongoDB sort spec. */
+/**
+ * Sorts (stable) by a MongoDB sort spec. Done here rather than by mingo because MongoDB sorts an array-valued field
+ * by its smallest element ascending and by its largest element descending; values of different types compare in
+ * BSON type order (`compareValues`). A missing field sorts as null.
+ */
 export function sortDocs(docs: Document[], sort: Document | undefined): Document[] {
   if (!sort || Object.keys(sort).length === 0) return docs;
-  for (const [field, dir] of Object.entries(sort)) {
-    if (dir !== 1 && dir !== -1 && !(typeof dir === 'object' && dir !== null && '$meta' in dir)) {
-      throw new MongoCommandError('BadValue', `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(dir)} for '${field}'`);
+  const specs = Object.entries(sort).map(([path, dir]) => {
+    if (dir !== 1 && dir !== -1) {
+      const meta = typeof dir === 'object' && dir !== null && '$meta' in dir;
+      throw new MongoCommandError(
+        meta ? 'NotImplemented' : 'BadValue',
+        meta ? `sort by $meta is not supported by the embedded store ('${path}')` : `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(dir)} for '${path}'`,
+      );
     }
+    return { path, dir: dir as 1 | -1 };
+  });
+  const keyed = docs.map((doc) => ({ doc, keys: specs.map((s) => sortKey(doc, s.path, s.dir)) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < specs.length; i++) {
+      const c = compare(a.keys[i], b.keys[i]);
+      if (c !== 0) return c * specs[i]!.dir;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.doc);
+}
+
+// Private: the value a document sorts by for one key (min of an array ascending, max descending).
+function sortKey(doc: Document, path: string, dir: 1 | -1): unknown {
+  let best: unknown;
+  let first = true;
+  for (const raw of valuesAtPath(doc, path)) {
+    const v = raw === undefined ? null : raw;
+    if (first || compare(v, best) * dir < 0) best = v;
+    first = false;
   }
-  return withMingo(() => new Query({}, MINGO_OPTIONS).find(docs).sort(sort as Record<string, 1 | -1>).all() as Document[]);
+  return best;
 }
 
 /** Applies a find projection; returns new objects. */

@@ -6,7 +6,7 @@ import type { Document } from 'bson';
 import { Aggregator } from 'mingo';
 import { cloneDocument, isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
-import { MINGO_OPTIONS } from './filter';
+import { MINGO_OPTIONS, sortDocs } from './filter';
 import { withMingo } from './mingo-errors';
 
 /** Stages run by mingo with MongoDB semantics. */
@@ -75,9 +75,23 @@ export function runPipeline(input: Iterable<Document>, pipeline: Document[], rea
     if (!docs) cache.set(name, (docs = readCollection(name).map(cloneDocument)));
     return docs;
   };
-  const docs = [...input].map(cloneDocument);
-  return withMingo(() => {
-    const aggregator = new Aggregator(pipeline, { ...MINGO_OPTIONS, scriptEnabled: false, collectionResolver });
-    return aggregator.run(docs) as Document[];
-  });
+  let docs = [...input].map(cloneDocument);
+  // Top-level $sort stages use MongoDB's array ordering (see sortDocs); the segments between them run in mingo.
+  let segment: Document[] = [];
+  const flush = (): void => {
+    if (segment.length === 0) return;
+    const stages = segment;
+    docs = withMingo(() => new Aggregator(stages, { ...MINGO_OPTIONS, collectionResolver }).run(docs) as Document[]);
+    segment = [];
+  };
+  for (const stage of pipeline) {
+    if (isPlainDocument(stage.$sort)) {
+      flush();
+      docs = sortDocs(docs, stage.$sort);
+    } else {
+      segment.push(stage);
+    }
+  }
+  flush();
+  return docs;
 }
