@@ -93,4 +93,24 @@ describe('arrival order and orphans', () => {
     await submit([span({ traceId, n: 1, startUs: 300 }), span({ traceId, n: 2, startUs: 200 }), span({ traceId, n: 3, parent: 1, startUs: 100 })]);
     expect((await gw.gql(TREE, { id: traceId })).data!.trace.rootSpan).toEqual({ spanId: spanId(2) });
   });
+
+  it('ends with the same summary when batches of one trace arrive concurrently', async () => {
+    const traceId = newTraceId();
+    const spans = Array.from({ length: 12 }, (_, n) =>
+      span({ traceId, n, parent: n === 0 ? null : 0, service: `svc-${n % 4}`, startUs: 1000 - n * 50, durationUs: 100 + n * 20, status: n % 5 === 0 ? 'ERROR' : 'OK' }),
+    );
+    const results = await Promise.all(spans.map((s) => gw.gql(SUBMIT, { spans: [s, s] })));
+    expect(results.map((r) => r.data?.submitSpans)).toEqual(spans.map(() => ({ accepted: 1, duplicates: 1, rejected: [] })));
+    const t = (await gw.gql(TREE, { id: traceId })).data!.trace;
+    expect(t).toMatchObject({
+      spanCount: 12,
+      errorCount: 3,
+      startTime: '2026-11-20T10:00:00.000450Z',
+      endTime: '2026-11-20T10:00:00.001100Z',
+      durationUs: 650,
+      services: [0, 1, 2, 3].map((n) => ({ name: `svc-${n}` })),
+    });
+    const search = await gw.gql(`query($min: Float) { traces(filter: { minDurationUs: $min, maxDurationUs: $min }) { nodes { id } } }`, { min: 650 });
+    expect(search.data!.traces.nodes).toContainEqual({ id: traceId });
+  });
 });

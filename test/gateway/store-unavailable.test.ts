@@ -24,7 +24,7 @@ describe('store unreachable', () => {
     const uri = gone.uri;
     await gone.stop();
     const mongo = { uri, dbName: `tg_test_${randomBytes(4).toString('hex')}`, embedded: true, stop: async () => {} };
-    gw = await startTestGateway({ mongo, env: { TRACEGATE_STORE_TIMEOUT: '1000ms' } });
+    gw = await startTestGateway({ mongo, env: { TRACEGATE_STORE_TIMEOUT: '500ms' } });
   });
   afterAll(async () => {
     await gw.stop();

@@ -10,9 +10,9 @@
  * `durationUs` cannot be expressed with such operators; it is set afterwards by a guarded update that only
  * matches while start and end are still the values it was computed from (the last writer re-derives it).
  */
-import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
 import type { SpanRecord } from '../../domain';
-import { LOOKUP_BATCH_SIZE } from './constants';
+import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { Collections, toAttrDocs, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
 
 interface TraceDelta {
@@ -76,7 +76,7 @@ export async function updateSummaries(
       },
     };
   });
-  await db.collection<TraceDoc>(Collections.traces).bulkWrite(traceOps, { ordered: false });
+  await upsertAll(db.collection<TraceDoc>(Collections.traces), traceOps);
   await fixDurations(db, [...traces.keys()]);
   await updateServices(db, inserted, reapplied, expireAt);
 }
@@ -123,7 +123,20 @@ async function updateServices(db: Db, inserted: readonly SpanRecord[], reapplied
       upsert: true,
     },
   }));
-  await db.collection<ServiceDoc>(Collections.services).bulkWrite(ops, { ordered: false });
+  await upsertAll(db.collection<ServiceDoc>(Collections.services), ops);
+}
+
+// Private: two concurrent upserts of a new _id can race on a real MongoDB; the loser fails with a duplicate
+// key error and, the document now existing, succeeds as a plain update when retried (once, only those ops).
+async function upsertAll<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
+  try {
+    await collection.bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
+    await collection.bulkWrite(writeErrors.map((w) => ops[w.index]!), { ordered: false });
+  }
 }
 
 // Private: re-derive durationUs from the stored start/end; the filter on start/end makes a stale
