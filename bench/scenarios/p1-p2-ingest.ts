@@ -33,7 +33,7 @@ interface Sizes {
   warmupBatches: number;
 }
 const FULL: Sizes = { batchesPerRun: 30, runs: 5, warmupBatches: 10 };
-const QUICK: Sizes = { batchesPerRun: 12, runs: 3, warmupBatches: 8 };
+const QUICK: Sizes = { batchesPerRun: 4, runs: 3, warmupBatches: 2 };
 
 export const p1Ingest: Scenario = {
   id: 'P1',
