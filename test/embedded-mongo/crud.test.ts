@@ -91,7 +91,7 @@ describe('find', () => {
 
   test('sort follows MongoDB: arrays by min ascending / max descending, BSON type order, missing as null', async () => {
     const c = t.db.collection<AnyDoc>('sorting');
-    await c.insertMany([{ _id: 1, a: [5, 1] }, { _id: 2, a: [3] }, { _id: 3, a: 2 }, { _id: 4 }, { _id: 5, a: 'text' }, { _id: 6, a: true }]);
+    await c.insertMany([{ _id: 1, a: [5, 1] }, { _id: 2, a: [3] }, { _id: 3, a: 2 }, { _id: 4 }, { _id: 5, a: 'text' }, { _id: 6, a: true }] as never[]);
     expect((await c.find({}).sort({ a: 1 }).toArray()).map((d) => d._id)).toEqual([4, 1, 3, 2, 5, 6]);
     expect((await c.find({}).sort({ a: -1 }).toArray()).map((d) => d._id)).toEqual([6, 5, 1, 2, 3, 4]);
     const agg = await c.aggregate([{ $sort: { a: -1, _id: 1 } }, { $project: { _id: 1 } }]).toArray();
