@@ -99,13 +99,21 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     if (stop) stops.push(stop);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => {
-      httpServer.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // e.g. EADDRINUSE: release what was started so a failed start leaves nothing running.
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await apollo.stop();
+    if (ownsStore) await store.close();
+    throw error;
+  }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
 

@@ -77,3 +77,17 @@ describe('HTTP surface', () => {
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('start-up failure', () => {
+  it('rejects when the port is taken; the gateway already on it is unaffected', async () => {
+    const first = await startTestGateway();
+    try {
+      const { startGateway } = await import('../../src/server');
+      const port = String(first.gateway.port);
+      await expect(startGateway({ ...first.config, port: Number(port) }, { store: first.store })).rejects.toThrow(/EADDRINUSE/);
+      expect((await fetch(`${first.origin}/healthz`)).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+  });
+});
