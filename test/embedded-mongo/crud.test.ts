@@ -199,6 +199,14 @@ describe('update', () => {
     expect(doc!.at).toBeInstanceOf(Date);
   });
 
+  test('positional $ and arrayFilters', async () => {
+    const c = t.db.collection<AnyDoc>('positional');
+    await c.insertOne({ _id: 1, items: [{ k: 'a', n: 1 }, { k: 'b', n: 1 }, { k: 'c', n: 1 }] } as never);
+    await c.updateOne({ _id: 1, 'items.k': 'b' }, { $inc: { 'items.$.n': 10 } });
+    await c.updateOne({ _id: 1 }, { $set: { 'items.$[el].n': 0 } }, { arrayFilters: [{ 'el.k': 'c' }] });
+    expect((await c.findOne({ _id: 1 }))!.items).toEqual([{ k: 'a', n: 1 }, { k: 'b', n: 11 }, { k: 'c', n: 0 }]);
+  });
+
   test('pipeline-style update', async () => {
     const c = t.db.collection<AnyDoc>('pipeupd');
     await c.insertOne({ _id: 1 as never, a: 2, b: 3 });

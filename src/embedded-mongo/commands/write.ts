@@ -120,7 +120,7 @@ export function applyUpdateStatement(
   let modified = 0;
   let last: { before: Document; after: Document } | undefined;
   for (const before of matches) {
-    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters);
+    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q);
     last = { before, after };
     if (keyOf(after) === keyOf(before)) continue;
     unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' });

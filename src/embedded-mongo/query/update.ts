@@ -55,9 +55,16 @@ export function updateKind(update: unknown): UpdateKind {
 
 /**
  * The document after applying `update` to `before` (never mutated). `inserting` is true for an upsert's new
- * document, where `$setOnInsert` applies.
+ * document, where `$setOnInsert` applies. `filter` is the statement's query, which the positional `$` refers to.
  */
-export function applyUpdate(before: Document, update: Document | Document[], kind: UpdateKind, inserting: boolean, arrayFilters?: Document[]): Document {
+export function applyUpdate(
+  before: Document,
+  update: Document | Document[],
+  kind: UpdateKind,
+  inserting: boolean,
+  arrayFilters?: Document[],
+  filter?: Document,
+): Document {
   let after: Document;
   switch (kind) {
     case 'replacement': {
@@ -78,7 +85,7 @@ export function applyUpdate(before: Document, update: Document | Document[], kin
       delete modifier.$setOnInsert;
       checkOperands(after, modifier);
       if (Object.keys(modifier).length > 0) {
-        withMingo(() => mingoUpdate(after, modifier, arrayFilters, undefined, { cloneMode: 'deep', queryOptions: MINGO_OPTIONS }));
+        withMingo(() => mingoUpdate(after, modifier, arrayFilters, inserting ? undefined : filter, { cloneMode: 'deep', queryOptions: MINGO_OPTIONS }));
       }
       if (inserting && onInsert && Object.keys(onInsert).length > 0) {
         withMingo(() => mingoUpdate(after, { $set: onInsert }, undefined, undefined, { cloneMode: 'deep', queryOptions: MINGO_OPTIONS }));
