@@ -104,6 +104,25 @@ describe('hostile span input', () => {
     });
   });
 
+  describe('deeply nested values', () => {
+    it('rejects a JSON value nested 20,000 levels deep as INVALID_ATTRIBUTE, without crashing or storing it', async () => {
+      const traceId = newTraceId();
+      const good = span({ traceId, n: 1 });
+      const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+      // Built as text: the point is what the server does with it, not what a client's JSON.stringify can do.
+      const hostileSpan = JSON.stringify(span({ traceId, n: 0 })).replace(/}$/, `,"attributes":[{"key":"deep","value":${deep}}]}`);
+      const body = `{"query":${JSON.stringify(SUBMIT)},"variables":{"spans":[${hostileSpan},${JSON.stringify(good)}]}}`;
+      const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+      const result = ((await res.json()) as { data: { submitSpans: { accepted: number; rejected: { index: number; code: string; message: string }[] } } }).data.submitSpans;
+      expect(result.accepted).toBe(1);
+      expect(result.rejected.map((r) => [r.index, r.code])).toEqual([[0, 'INVALID_ATTRIBUTE']]);
+      expect(result.rejected[0]!.message).toMatch(/expected at most \d+ levels of nesting/);
+      const read = await gw.gql(READ_BACK, { id: traceId });
+      expect(read.data?.trace.spans.map((s: { spanId: string }) => s.spanId)).toEqual([good.spanId]);
+    });
+  });
+
   describe('per-span caps', () => {
     it('rejects each over-limit span with its code and stores only the good ones', async () => {
       const traceId = newTraceId();
