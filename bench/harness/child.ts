@@ -20,6 +20,8 @@ export interface ForkOptions {
   args?: unknown;
   /** V8 CPU profile of this worker, written on exit. */
   cpuProfDir?: string;
+  /** Names the profile file (e.g. the scenario id). */
+  label?: string;
   /** Heap limit in MB (P7 keeps a million documents). */
   maxOldSpaceMb?: number;
 }
@@ -32,7 +34,7 @@ export async function forkWorker<Ready>(name: string, options: ForkOptions = {})
   const file = path.join(__dirname, '..', 'workers', `${name}.js`);
   const execArgv = ['--expose-gc'];
   if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
-  if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+  if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${options.label ? `${options.label}-` : ''}${name}-${process.pid}-${Date.now()}.cpuprofile`);
   const child = fork(file, [JSON.stringify(options.args ?? {})], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

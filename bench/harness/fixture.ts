@@ -20,14 +20,14 @@ export interface GatewayFixture {
   stop(): Promise<void>;
 }
 
-export async function startGatewayFixture(dbName: string, options: { cpuProfDir?: string; env?: Record<string, string>; maxCost?: number } = {}): Promise<GatewayFixture> {
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+export async function startGatewayFixture(dbName: string, options: { cpuProfDir?: string; label?: string; env?: Record<string, string>; maxCost?: number } = {}): Promise<GatewayFixture> {
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir: options.cpuProfDir, label: options.label });
   let gateway: WorkerHandle<GatewayReady> | undefined;
   const client = new MongoClient(store.ready.uri);
   const agent = keepAliveAgent(4);
   try {
     const args: GatewayArgs = { storeUri: store.ready.uri, dbName, env: options.env, maxCost: options.maxCost };
-    gateway = await forkWorker<GatewayReady>('gateway', { args, cpuProfDir: options.cpuProfDir });
+    gateway = await forkWorker<GatewayReady>('gateway', { args, cpuProfDir: options.cpuProfDir, label: options.label });
     await client.connect();
     const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
     const gw = gateway;

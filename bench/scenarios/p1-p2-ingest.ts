@@ -71,13 +71,13 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
     `raw: insertMany(ordered:false) of the gateway's own span documents for the same spans into a collection with the gateway's span indexes ` +
     `(the gateway also keeps trace and service summaries: that is the work the ratio prices); ` +
     `store, gateway and load generator in 3 processes`;
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir: options.cpuProfDir, label: 'P1' });
   let gateway: WorkerHandle<GatewayReady> | undefined;
   const client = new MongoClient(store.ready.uri);
   const agent = keepAliveAgent(CONCURRENCY);
   try {
     const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB };
-    gateway = await forkWorker<GatewayReady>('gateway', { args: gatewayArgs, cpuProfDir: options.cpuProfDir });
+    gateway = await forkWorker<GatewayReady>('gateway', { args: gatewayArgs, cpuProfDir: options.cpuProfDir, label: 'P1' });
     await client.connect();
     const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
     const gen = new TrafficGenerator({ seed: 'p1' });

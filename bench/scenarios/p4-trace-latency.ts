@@ -46,7 +46,7 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
     `traces of ${sz.spans.join(' and ')} spans among 200 demo traces; sequential requests, ${sz.warmup} warm-up each, ${sz.runs} alternating runs of ` +
     `${sz.spans.map((n) => `${sz.perRun(n)} (${n} spans)`).join(' / ')} requests; median of per-run p50 and p99; raw: find({traceId}) of the gateway's ` +
     `span documents + JSON.stringify in the parent; store, gateway, client in 3 processes`;
-  const fx = await startGatewayFixture('bench_p4', { cpuProfDir: options.cpuProfDir });
+  const fx = await startGatewayFixture('bench_p4', { cpuProfDir: options.cpuProfDir, label: 'P4' });
   const agent = keepAliveAgent(1);
   try {
     const startMs = Date.now() - 3_600_000;

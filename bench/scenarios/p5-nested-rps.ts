@@ -41,7 +41,7 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     `${SEEDED_TRACES} demo traces stored; query traces(first: ${PAGE}) { spans { service, parent, children } } (~${PAGE * 8} spans per reply); ` +
     `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up, ${sz.runs} alternating runs of ${sz.durationMs} ms each; ` +
     `each server in its own process, load generator in the parent; query cost limit raised to ${BENCH_MAX_COST}`;
-  const fx = await startGatewayFixture('bench_p5', { cpuProfDir: options.cpuProfDir, maxCost: BENCH_MAX_COST });
+  const fx = await startGatewayFixture('bench_p5', { cpuProfDir: options.cpuProfDir, label: 'P5', maxCost: BENCH_MAX_COST });
   const hello = await forkWorker<HelloReady>('hello').catch(async (e: unknown) => {
     await fx.stop();
     throw e;

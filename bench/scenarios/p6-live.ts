@@ -61,7 +61,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `probe = one span submitted over HTTP, latency from its ack to each receipt (a receipt before the ack counts 0; send->receipt also reported); ${sz.warmupProbes} warm-up probes, ${sz.runs} alternating runs of ` +
     `${sz.probesPerRun} sequential probes; median of per-run p50/p99; background demo ingest ${BACKGROUND_TRACES_PER_SEC} traces/s throughout; ` +
     `raw: ws server acks POST /broadcast then sends the same-shaped message to every socket; subscribers in the parent process`;
-  const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir });
+  const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
   const raw = await forkWorker<WsBroadcastReady>('ws-broadcast').catch(async (e: unknown) => {
     await fx.stop();
     throw e;

@@ -44,7 +44,7 @@ async function runP7(options: RunOptions): Promise<ScenarioResult> {
     `two collections in one store, ${fmt(sz.small)} and ${fmt(sz.large)} demo span docs (avg BSON size in details), insertMany batches of ${BATCH}, index {traceId:1}; ` +
     `lookup find({traceId}).toArray() sequential, ${sz.warmup} warm-up each, ${sz.runs} alternating runs x ${sz.lookupsPerRun} lookups per size, median of per-run p50; ` +
     `store in its own process, driver in the parent`;
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 12_288, cpuProfDir: options.cpuProfDir });
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 12_288, cpuProfDir: options.cpuProfDir, label: 'P7' });
   const client = new MongoClient(store.ready.uri);
   try {
     await client.connect();
