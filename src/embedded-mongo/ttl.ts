@@ -1,11 +1,12 @@
 /**
  * TTL indexes: a background sweep deletes documents whose indexed date (the earliest, for an array of dates) plus
- * `expireAfterSeconds` has passed. Deletes go through a WriteUnit like any client delete, so the journal and
+ * `expireAfterSeconds` has passed. Each TTL index knows the earliest expiry among its documents, so a sweep scans a
+ * collection only once something can have expired. Deletes go through a WriteUnit like any client delete, so the journal and
  * change streams see them. MongoDB sweeps every 60 s; the period is configurable so tests need not wait.
  */
 import type { Document } from 'bson';
 import type { Logger } from '../log';
-import { keyOf, valuesAtPath, type Engine } from './engine';
+import { keyOf, type Engine } from './engine';
 
 export const DEFAULT_TTL_SWEEP_MS = 60_000;
 
@@ -55,14 +56,15 @@ export class TtlMonitor {
     for (const coll of this.engine.allCollections()) {
       const expired = new Map<string, Document>();
       for (const index of coll.indexes.values()) {
-        if (index.expireAfterSeconds === undefined) continue;
-        const ttlMs = index.expireAfterSeconds * 1000;
+        // Nothing indexed can have expired yet: skip the scan (the common case between expiries).
+        if (index.expireAfterSeconds === undefined || index.nextExpiryAt > now) continue;
+        let nextExpiry = Infinity;
         for (const doc of coll.docs.values()) {
-          const dates = valuesAtPath(doc, index.leadingField).filter((v): v is Date => v instanceof Date);
-          if (dates.length === 0) continue;
-          const earliest = Math.min(...dates.map((d) => d.getTime()));
-          if (earliest + ttlMs <= now) expired.set(keyOf(doc._id), doc);
+          const at = index.expiresAt(doc);
+          if (at <= now) expired.set(keyOf(doc._id), doc);
+          else if (at < nextExpiry) nextExpiry = at;
         }
+        index.nextExpiryAt = nextExpiry;
       }
       for (const doc of expired.values()) {
         unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });

@@ -120,12 +120,15 @@ test('TTL: expired documents are deleted by the sweep, through the commit path',
     await c.createIndex({ expireAt: 1 }, { expireAfterSeconds: 0 });
     await c.insertMany([
       { _id: 'old' as never, expireAt: new Date(Date.now() - 1000) },
+      { _id: 'soon' as never, expireAt: [new Date(Date.now() + 3_600_000), new Date(Date.now() + 300)] },
       { _id: 'future' as never, expireAt: new Date(Date.now() + 3_600_000) },
       { _id: 'nodate' as never, expireAt: 'not a date' },
     ]);
-    await eventually(async () => (await c.countDocuments()) === 2, 'the TTL sweep');
+    await eventually(async () => (await c.countDocuments({ _id: 'old' as never })) === 0, 'the TTL sweep');
+    // 'soon' expires by the earliest date of its array, in a later sweep.
+    await eventually(async () => (await c.countDocuments()) === 2, 'the second expiry');
     expect((await c.find({}).toArray()).map((d) => d._id).sort()).toEqual(['future', 'nodate']);
-    expect(deletes).toEqual(['old']);
+    expect(deletes).toEqual(['old', 'soon']);
   });
 });
 

@@ -24,6 +24,8 @@ export class Index {
   /** Seconds after the date in the (single) indexed field when a document expires; undefined for non-TTL. */
   readonly expireAfterSeconds: number | undefined;
   private readonly byLeading = new Map<string, Postings>();
+  /** TTL only: no document expires before this time (ms); lowered on add, recomputed by each sweep. */
+  private nextExpiry = Infinity;
   private readonly byFull: Map<string, string> | undefined;
 
   constructor(readonly spec: Readonly<Document>) {
@@ -61,6 +63,10 @@ export class Index {
 
   add(id: string, doc: Document, keys: IndexKeys | undefined = this.keysOf(doc)): void {
     if (!keys) return;
+    if (this.expireAfterSeconds !== undefined) {
+      const at = this.expiresAt(doc);
+      if (at < this.nextExpiry) this.nextExpiry = at;
+    }
     for (const k of keys.leading) {
       const p = this.byLeading.get(k);
       if (p === undefined) this.byLeading.set(k, id);
@@ -104,6 +110,25 @@ export class Index {
       if (p !== undefined) n += typeof p === 'string' ? 1 : p.size;
     }
     return n;
+  }
+
+  /** TTL: when `doc` expires (ms since epoch; Infinity if its field holds no date). MongoDB uses the earliest date
+   *  of an array. */
+  expiresAt(doc: Document): number {
+    if (this.expireAfterSeconds === undefined) return Infinity;
+    let earliest = Infinity;
+    for (const v of valuesAtPath(doc, this.leadingField)) if (v instanceof Date && v.getTime() < earliest) earliest = v.getTime();
+    return earliest === Infinity ? Infinity : earliest + this.expireAfterSeconds * 1000;
+  }
+
+  /** TTL: the earliest time any indexed document can expire (a sweep before it has nothing to do). */
+  get nextExpiryAt(): number {
+    return this.nextExpiry;
+  }
+
+  /** TTL: set by a sweep to the earliest expiry among the documents it kept. */
+  set nextExpiryAt(ms: number) {
+    this.nextExpiry = ms;
   }
 
   clear(): void {
