@@ -1,0 +1,122 @@
+/**
+ * Resume after the change stream is interrupted: spans stored while the subscriber's gateway had lost its
+ * stream still arrive, exactly once, in order. Two interruptions, both real: the subscriber gateway's store
+ * connection is cut by a loopback TCP proxy for longer than the driver's own resume tries (the live source
+ * re-opens from its last resume token), and the store kills the stream's cursor (the driver resumes by itself).
+ */
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
+import { loadConfig } from '../../src/config';
+import { ChangeStreamSource, liveExtension, type LiveExtension } from '../../src/live';
+import { startGateway } from '../../src/server';
+import { MongoTraceStore } from '../../src/store';
+import { createLogger } from '../../src/log';
+import type { TestMongo } from '../helpers/mongo';
+import { hostPortOf, startTcpProxy, type TcpProxy } from '../security/helpers/tcp-proxy';
+import { connect, subscribe, type Collected } from './helpers/ws-client';
+import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
+import { newTraceId, spanInput } from './helpers/spans';
+
+const TRACE_UPDATED = `subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } } }`;
+type TraceUpdated = { traceUpdated: { spans: { spanId: string }[] } };
+const ids = (c: Collected<TraceUpdated>) => c.results.flatMap((r) => r.data?.traceUpdated.spans.map((s) => s.spanId) ?? []);
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('change stream resume', () => {
+  let store: EmbeddedMongo;
+  let proxy: TcpProxy;
+  let writer: LiveGateway;
+  let reader: { url: string; live: LiveExtension; stop(): Promise<void> };
+  let readerStore: MongoTraceStore;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    store = await startEmbeddedMongo({ port: 0 });
+    const dbName = `tg_live_${newTraceId().slice(0, 8)}`;
+    const direct: TestMongo = { uri: store.uri, dbName, embedded: true, stop: async () => undefined };
+    proxy = await startTcpProxy(hostPortOf(store.uri));
+    const proxied: TestMongo = { ...direct, uri: `mongodb://${proxy.hostPort}/?directConnection=true` };
+    writer = await startLiveGateway({ mongo: direct, live: { source: 'local' } });
+    // The reader is built by hand to give its driver a short heartbeat: after a cut, the driver learns the
+    // store is back only at its next server check (10 s by default), which would make this test slow.
+    const live = liveExtension({ source: 'changestream', log: createLogger('info', 'live', (l) => lines.push(l)) });
+    // The driver's own resume gives up after one server selection; keep that short so the source's resume is exercised.
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', MONGODB_URI: proxied.uri, MONGODB_DB: dbName, TRACEGATE_STORE_TIMEOUT: '300ms' }, []);
+    readerStore = new MongoTraceStore({
+      uri: proxied.uri,
+      dbName,
+      retentionMs: config.retentionMs,
+      serverSelectionTimeoutMs: config.storeTimeoutMs,
+      clientOptions: { heartbeatFrequencyMS: 500 },
+    });
+    const gateway = await startGateway(config, { store: readerStore, extensions: [live] });
+    reader = { url: gateway.url, live, stop: () => gateway.stop() };
+  });
+  afterAll(async () => {
+    await reader?.stop();
+    await readerStore?.close();
+    await writer?.stop();
+    await proxy?.close();
+    await store?.stop();
+  });
+
+  async function subscribed(): Promise<Collected<TraceUpdated> & { close(): Promise<void>; traceId: string }> {
+    await until(() => reader.live.stats()?.hub.subscriptions === 0, 'the previous test\'s subscription gone');
+    const traceId = newTraceId();
+    const client = connect(reader.url);
+    const sub = subscribe<TraceUpdated>(client, TRACE_UPDATED, { id: traceId });
+    await until(() => reader.live.stats()?.hub.subscriptions === 1, 'subscribed on the reader');
+    return Object.assign(sub, { traceId, close: async () => client.dispose() });
+  }
+
+  it('re-opens from the last resume token after the store connection was cut: nothing missed, nothing repeated', async () => {
+    const sub = await subscribed();
+    const source = reader.live.source() as ChangeStreamSource<never>;
+    const resumesBefore = source.resumeCount;
+    const before = [0, 1].map((i) => spanInput({ traceId: sub.traceId, offsetUs: i }));
+    await writer.submit(before);
+    await sub.until((c) => ids(c).length === 2, 'the spans before the cut');
+
+    proxy.sever();
+    const during = Array.from({ length: 5 }, (_, i) => spanInput({ traceId: sub.traceId, offsetUs: 10 + i }));
+    for (const span of during) await writer.submit([span]);
+    // Long enough for the driver to give up its own resume (server selection 300 ms) and the source to retry.
+    await until(() => lines.some((l) => l.includes('change stream interrupted')), 'the interruption to be noticed');
+    proxy.flow();
+
+    const marker = spanInput({ traceId: sub.traceId, offsetUs: 99 });
+    await until(() => source.resumeCount > resumesBefore, 'the source to resume');
+    await writer.submit([marker]);
+    await sub.until((c) => ids(c).includes(marker.spanId), 'the marker after the resume');
+    expect(ids(sub)).toEqual([...before, ...during, marker].map((s) => s.spanId));
+    expect(lines.join('\n')).toMatch(/INFO \[live\] change stream resumed/);
+    expect(lines.join('\n')).not.toMatch(/gap|without a resume token/);
+    await sub.close();
+  }, 60_000);
+
+  it('survives the store killing its cursor (the driver resumes): nothing missed, nothing repeated', async () => {
+    const sub = await subscribed();
+    const first = spanInput({ traceId: sub.traceId });
+    await writer.submit([first]);
+    await sub.until((c) => ids(c).length === 1, 'the first span');
+
+    expect(store.cursors.size).toBeGreaterThan(0); // the reader's change stream cursor
+    store.cursors.closeAll();
+    expect(store.cursors.size).toBe(0);
+    const after = Array.from({ length: 3 }, (_, i) => spanInput({ traceId: sub.traceId, offsetUs: 10 + i }));
+    for (const span of after) await writer.submit([span]);
+    await sub.until((c) => ids(c).length >= 4, 'the spans stored after the kill');
+    const marker = spanInput({ traceId: sub.traceId, offsetUs: 99 });
+    await writer.submit([marker]);
+    await sub.until((c) => ids(c).includes(marker.spanId), 'the marker');
+    expect(ids(sub)).toEqual([first, ...after, marker].map((s) => s.spanId));
+    expect(store.cursors.size).toBeGreaterThan(0); // a new change stream cursor: the stream was resumed
+    await sub.close();
+  }, 60_000);
+});
