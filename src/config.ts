@@ -21,6 +21,8 @@ export interface Config {
   retentionMs: number;
   /** Bound on waiting for the store before answering STORE_UNAVAILABLE. */
   storeTimeoutMs: number;
+  /** Bound on waiting for one reply from a connected store that stopped answering. */
+  storeSocketTimeoutMs: number;
   /** How long shutdown waits for in-flight requests before closing their connections. */
   shutdownGraceMs: number;
   nodeEnv: NodeEnv;
@@ -64,6 +66,7 @@ export const SETTINGS = {
   dataDir: s('TRACEGATE_DATA_DIR', './data', nonEmpty, 'embedded store data directory (when MONGODB_URI is unset)'),
   retentionMs: s('TRACEGATE_RETENTION', 7 * 86_400_000, duration(60_000), 'how long spans are kept after receipt, e.g. 7d, 12h'),
   storeTimeoutMs: s('TRACEGATE_STORE_TIMEOUT', 2_500, duration(100), 'wait for the store before STORE_UNAVAILABLE, e.g. 2500ms'),
+  storeSocketTimeoutMs: s('TRACEGATE_STORE_SOCKET_TIMEOUT', 30_000, duration(1000), 'wait for one reply from a connected store before STORE_UNAVAILABLE'),
   shutdownGraceMs: s('TRACEGATE_SHUTDOWN_GRACE', 10_000, duration(0), 'wait for in-flight requests on shutdown'),
   maxInflightIngestSpans: s('TRACEGATE_MAX_INFLIGHT_INGEST', DEFAULT_MAX_INFLIGHT_SPANS, integer(1), 'spans being ingested at once; above it 429 RATE_LIMITED'),
   nodeEnv: s<NodeEnv>('NODE_ENV', 'development', oneOf(['development', 'production', 'test'] as const), 'production hides introspection'),
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     dataDir: read(SETTINGS.dataDir),
     retentionMs: read(SETTINGS.retentionMs),
     storeTimeoutMs: read(SETTINGS.storeTimeoutMs),
+    storeSocketTimeoutMs: read(SETTINGS.storeSocketTimeoutMs),
     shutdownGraceMs: read(SETTINGS.shutdownGraceMs),
     nodeEnv: read(SETTINGS.nodeEnv),
     limits,

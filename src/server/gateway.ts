@@ -152,6 +152,7 @@ function openStore(config: Config): MongoTraceStore {
     dbName: config.mongoDb,
     retentionMs: config.retentionMs,
     serverSelectionTimeoutMs: config.storeTimeoutMs,
+    socketTimeoutMs: config.storeSocketTimeoutMs,
   });
 }
 

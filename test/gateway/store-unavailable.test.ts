@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
+import { startTestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { hostPortOf, startTcpProxy, viaProxy } from '../security/helpers/tcp-proxy';
 import { newTraceId, span, SUBMIT } from './fixtures';
 
 /** Polls until `check` holds, at most `attempts` x `intervalMs` (a bounded wait, not a timing assertion). */
@@ -65,5 +67,28 @@ describe('store unreachable', () => {
     expect(await eventually(async () => (await fetch(`${gw.origin}/readyz`)).status === 200)).toBe(true);
     // the embedded store is in-memory: the revived one starts empty, and answers
     expect((await gw.gql(`{ services { name } }`)).data).toEqual({ services: [] });
+  });
+});
+
+describe('store stops answering (connected, then silent)', () => {
+  it('fails requests with STORE_UNAVAILABLE instead of hanging, and recovers', async () => {
+    const mongo = await startTestMongo();
+    const proxy = await startTcpProxy(hostPortOf(mongo.uri));
+    const gw = await startTestGateway({
+      mongo: { ...mongo, uri: viaProxy(mongo.uri, proxy.hostPort), stop: async () => {} },
+      env: { TRACEGATE_STORE_TIMEOUT: '1000ms', TRACEGATE_STORE_SOCKET_TIMEOUT: '1000ms' },
+    });
+    try {
+      expect((await gw.gql(`{ services { name } }`)).data).toEqual({ services: [] });
+      proxy.stall();
+      const stalled = await gw.gql(`{ services { name } }`);
+      expect(stalled.errors?.[0]?.extensions?.code).toBe('STORE_UNAVAILABLE');
+      proxy.flow();
+      expect(await eventually(async () => (await gw.gql(`{ services { name } }`)).data?.services !== undefined)).toBe(true);
+    } finally {
+      await gw.stop();
+      await proxy.close();
+      await mongo.stop();
+    }
   });
 });

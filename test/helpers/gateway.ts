@@ -50,7 +50,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const ownsMongo = !options.mongo;
   const mongo = options.mongo ?? (await startTestMongo());
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', MONGODB_URI: mongo.uri, MONGODB_DB: mongo.dbName, ...options.env }, []);
-  const store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: config.retentionMs, serverSelectionTimeoutMs: config.storeTimeoutMs });
+  const store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: config.retentionMs, serverSelectionTimeoutMs: config.storeTimeoutMs, socketTimeoutMs: config.storeSocketTimeoutMs });
   const gateway = await startGateway(config, { store, extensions: options.extensions ?? [], ...(options.queryLimits ? { queryLimits: options.queryLimits } : {}) });
   const origin = new URL(gateway.url).origin;
 

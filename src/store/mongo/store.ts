@@ -45,6 +45,12 @@ export interface MongoStoreOptions {
   retentionMs: number;
   /** Bound on waiting for a reachable server before STORE_UNAVAILABLE (driver serverSelectionTimeoutMS). */
   serverSelectionTimeoutMs?: number;
+  /**
+   * Bound on waiting for one reply on a connection (driver socketTimeoutMS): a store that accepts
+   * connections but stopped answering fails requests with STORE_UNAVAILABLE instead of hanging them.
+   * Must stay well above change streams' await time (about 1 s). Default 30 s.
+   */
+  socketTimeoutMs?: number;
   /** Extra driver options (tests pass `monitorCommands: true`, which is on by default here). */
   clientOptions?: MongoClientOptions;
   /** The server clock, in ms (tests pin it). */
@@ -69,6 +75,7 @@ export class MongoTraceStore implements TraceStore {
       monitorCommands: true,
       serverSelectionTimeoutMS: selection,
       connectTimeoutMS: selection,
+      socketTimeoutMS: options.socketTimeoutMs ?? 30_000,
       ignoreUndefined: true,
       ...options.clientOptions,
     });
