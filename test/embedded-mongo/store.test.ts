@@ -181,3 +181,15 @@ test('cli arguments', () => {
   expect(() => parseArgs(['--port', 'x'])).toThrow(/non-negative integer, got 'x'/);
   expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown option '--bogus'/);
 });
+
+test('a reply too large for BSON answers BSONObjectTooLarge (10334) and the connection stays usable', async () => {
+  await withStore({}, async (_store, client) => {
+    const c = client.db('d').collection('big');
+    const blob = 'x'.repeat(1024 * 1024);
+    await c.insertMany(Array.from({ length: 18 }, (_, i) => ({ i, blob })));
+    const err = await c.aggregate([{ $group: { _id: null, all: { $push: '$blob' } } }]).toArray().catch((e) => e);
+    expect(err).toBeInstanceOf(MongoServerError);
+    expect(err.code).toBe(10334);
+    expect((await client.db('d').command({ ping: 1 })).ok).toBe(1);
+  });
+});

@@ -8,7 +8,7 @@ import type { Logger } from '../../log';
 import { FrameDecoder } from './framing';
 import { ProtocolError } from './errors';
 import { encodeOpMsgReply, encodeOpReply, parseRequest, type OpQueryRequest, type WireRequest } from './messages';
-import { OpReplyFlag } from './constants';
+import { MAX_BSON_OBJECT_SIZE, OpReplyFlag } from './constants';
 
 export interface ConnectionContext {
   readonly id: number;
@@ -24,6 +24,8 @@ export interface CommandRunner {
 const OP_QUERY_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 /** MongoDB's code for any other OP_QUERY command (UnsupportedOpQueryCommand). */
 const UNSUPPORTED_OP_QUERY_COMMAND = 352;
+/** MongoDB's BSONObjectTooLarge: answered when a reply exceeds what BSON can encode. */
+const BSON_OBJECT_TOO_LARGE = 10334;
 
 type ConnectionPhase = 'open' | 'closed';
 
@@ -90,7 +92,24 @@ export class WireConnection {
     }
     const reply = await this.runner.run(request.command, this.context);
     if (request.moreToCome) return;
-    this.write(encodeOpMsgReply(request.header.requestId, this.nextResponseId++, reply));
+    this.write(this.encodeReply(request.header.requestId, reply));
+  }
+
+  // Private: a reply BSON cannot hold (over 16 MB) becomes MongoDB's error for it instead of a dropped connection.
+  private encodeReply(responseTo: number, reply: Document): Buffer {
+    const id = this.nextResponseId++;
+    try {
+      return encodeOpMsgReply(responseTo, id, reply);
+    } catch (err) {
+      this.log.warn('reply could not be encoded', { connection: this.context.id, err: (err as Error).message });
+      const failure = {
+        ok: 0,
+        errmsg: `reply could not be encoded (BSON documents are limited to ${MAX_BSON_OBJECT_SIZE} bytes): ${(err as Error).message}`,
+        code: BSON_OBJECT_TOO_LARGE,
+        codeName: 'BSONObjectTooLarge',
+      };
+      return encodeOpMsgReply(responseTo, id, failure);
+    }
   }
 
   private async runLegacy(request: OpQueryRequest): Promise<{ doc: Document; flags: number }> {
