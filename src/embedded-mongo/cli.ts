@@ -1,11 +1,13 @@
 /**
- * Standalone store: `npm run store -- --port 27017 --data-dir ./data [--host 127.0.0.1] [--ttl-sweep-ms N]`.
+ * Standalone store: `npm run store -- --port 27017 --data-dir ./data [--host 127.0.0.1] [--ttl-sweep-ms N]
+ * [--compact-after-bytes N]`.
  * Prints the mongodb:// URI on stdout; SIGINT / SIGTERM stop it cleanly.
  */
 import { log } from '../log';
+import { defaultPlugins } from './plugins';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './store';
 
-const USAGE = 'usage: store [--port N] [--host ADDR] [--data-dir DIR] [--ttl-sweep-ms N] [--cursor-timeout-ms N]';
+const USAGE = 'usage: store [--port N] [--host ADDR] [--data-dir DIR] [--ttl-sweep-ms N] [--cursor-timeout-ms N] [--compact-after-bytes N]';
 
 export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
   const options: EmbeddedMongoOptions = { port: 27017 };
@@ -30,6 +32,9 @@ export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
         break;
       case '--cursor-timeout-ms':
         options.cursorTimeoutMs = integer(flag, value);
+        break;
+      case '--compact-after-bytes':
+        options.plugins = defaultPlugins({ compactAfterBytes: integer(flag, value) });
         break;
       default:
         throw new UsageError(`unknown option '${flag}'\n${USAGE}`);

@@ -9,6 +9,7 @@ import type { StoreExtensions } from './commands';
 import type { CursorRegistry } from './cursors';
 import type { Engine } from './engine';
 import { changeStreamPlugin } from './changestream/plugin';
+import type { HistoryOptions } from './changestream/history';
 import { durabilityPlugin } from './journal/plugin';
 
 export interface StoreInternals {
@@ -27,9 +28,15 @@ export interface StorePlugin {
   start(store: StoreInternals): Promise<(() => Promise<void>) | void>;
 }
 
+/** Settings of the default plugins (journal compaction threshold, change-stream history bounds). */
+export interface DefaultPluginOptions {
+  compactAfterBytes?: number;
+  history?: HistoryOptions;
+}
+
 /** The plugins every store gets unless the caller passes its own list: durability (active with a dataDir) feeding
  *  change streams, so streams show only durable changes. */
-export function defaultPlugins(): StorePlugin[] {
-  const changeStreams = changeStreamPlugin();
-  return [durabilityPlugin({ feed: changeStreams.feed }), changeStreams];
+export function defaultPlugins(options: DefaultPluginOptions = {}): StorePlugin[] {
+  const changeStreams = changeStreamPlugin(options.history);
+  return [durabilityPlugin({ feed: changeStreams.feed, compactAfterBytes: options.compactAfterBytes }), changeStreams];
 }

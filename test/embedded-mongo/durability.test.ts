@@ -110,7 +110,7 @@ async function stateOf(client: MongoClient): Promise<Record<string, { docs: Docu
 it('keeps every acknowledged write across SIGKILL, through snapshot + journal replay and a torn tail', async () => {
   const dataDir = join(work, 'data');
   // A small compaction threshold so the first run writes snapshots while it takes writes.
-  const first = await startStore(dataDir, { TRACEGATE_STORE_COMPACT_AFTER_BYTES: String(64 * 1024) });
+  const first = await startStore(dataDir, {}, ['--compact-after-bytes', String(64 * 1024)]);
   const a = await connect(first.uri);
   const orders = a.db('shop').collection<AnyDoc>('orders');
 

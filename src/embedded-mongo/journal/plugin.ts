@@ -9,12 +9,8 @@ import type { ChangeFeed } from '../changestream/feed';
 import type { JournalFs } from './fs-layer';
 import { openJournal, type Journal } from './journal';
 
-/** Environment override of the compaction threshold for stores started with the default plugins (the CLI). */
-export const COMPACT_AFTER_BYTES_ENV = 'TRACEGATE_STORE_COMPACT_AFTER_BYTES';
-
 export interface DurabilityPluginOptions {
-  /** Compact the journal into a snapshot past this size (bytes); default: $TRACEGATE_STORE_COMPACT_AFTER_BYTES,
-   *  else DEFAULT_COMPACT_AFTER_BYTES. */
+  /** Compact the journal into a snapshot past this size (bytes); default DEFAULT_COMPACT_AFTER_BYTES. */
   compactAfterBytes?: number;
   fs?: JournalFs;
   /** Receives entries once they are durable (the change-stream history). */
@@ -40,7 +36,7 @@ export function durabilityPlugin(options: DurabilityPluginOptions = {}): Durabil
       const { engine, dataDir } = store;
       if (dataDir !== undefined) {
         journal = await openJournal(
-          { dataDir, compactAfterBytes: options.compactAfterBytes ?? compactAfterBytesFromEnv(), fs: options.fs, log: store.log },
+          { dataDir, compactAfterBytes: options.compactAfterBytes, fs: options.fs, log: store.log },
           {
             snapshotLoaded: (position) => feed?.startAfter(position),
             applySnapshotOp: (op) => engine.replay(op),
@@ -69,11 +65,3 @@ export function durabilityPlugin(options: DurabilityPluginOptions = {}): Durabil
   };
 }
 
-// Private: undefined when unset; a set but invalid value is an error, not silently the default.
-function compactAfterBytesFromEnv(): number | undefined {
-  const raw = process.env[COMPACT_AFTER_BYTES_ENV];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`${COMPACT_AFTER_BYTES_ENV} must be a positive integer number of bytes, got '${raw}'`);
-  return n;
-}
