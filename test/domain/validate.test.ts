@@ -92,3 +92,19 @@ describe('validateSpans', () => {
     expect(() => assertBatchWithinLimits(tooMany, DEFAULT_INGEST_LIMITS)).not.toThrow(TracegateError);
   });
 });
+
+describe('inputs from routes without a schema (OTLP, Zipkin)', () => {
+  it.each<[string, unknown, string]>([
+    ['not an object', 42, 'span: expected an object, received number 42'],
+    ['missing service', { ...span(), service: undefined }, 'service: expected a string, received nothing'],
+    ['attributes not a list', { ...span(), attributes: 'a=b' }, 'attributes: expected a list'],
+    ['metric not an object', { ...span(), metrics: [null] }, 'metrics[0]: expected an object, received null'],
+    ['event not an object', { ...span(), events: ['boom'] }, 'events[0]: expected an object'],
+    ['result not an object', { ...span(), result: 'ok' }, 'result: expected an object'],
+  ])('%s -> INVALID_FIELD', (_name, input, message) => {
+    const { valid, rejected } = validateSpans([input as SpanInputShape], DEFAULT_INGEST_LIMITS, NOW_US);
+    expect(valid).toEqual([]);
+    expect(rejected[0]).toMatchObject({ index: 0, code: 'INVALID_FIELD' });
+    expect(rejected[0]!.message).toContain(message);
+  });
+});

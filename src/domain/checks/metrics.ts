@@ -13,7 +13,8 @@ export const metricsCheck: SpanCheck = {
     }
     const out: Metric[] = [];
     for (let i = 0; i < list.length; i++) {
-      const metric = list[i]!;
+      const metric = list[i];
+      if (metric === null || typeof metric !== 'object') return fail(RejectionCode.INVALID_FIELD, `metrics[${i}]: expected an object, received ${describe(metric)}`);
       const name = checkName(`metrics[${i}].name`, typeof metric?.name === 'string' ? metric.name : '', ctx.limits.maxNameLength);
       if (typeof name !== 'string') return name;
       if (typeof metric.value !== 'number' || !Number.isFinite(metric.value)) {
