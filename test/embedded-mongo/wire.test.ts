@@ -184,6 +184,14 @@ test('legacy OP_QUERY hello gets an OP_REPLY; other OP_QUERY commands are refuse
   });
 });
 
+test('an invalid database name answers InvalidNamespace (73)', async () => {
+  await withClient(async (c) => {
+    c.socket.write(opMsg({ insert: 'x', documents: [{}], $db: 'bad name' }));
+    const [reply] = await c.waitFor(1);
+    expect(reply!.doc).toMatchObject({ ok: 0, code: 73, codeName: 'InvalidNamespace' });
+  });
+});
+
 test('a retried write (same lsid and txnNumber) runs once and gets the first reply again', async () => {
   const lsid = { id: new Binary(Buffer.alloc(16, 7), Binary.SUBTYPE_UUID) };
   const write = (txnNumber: number) => opMsg({ insert: 'retry', documents: [{ _id: 'r' }], lsid, txnNumber: Long.fromNumber(txnNumber), $db: 'wire' });

@@ -26,6 +26,8 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
 };
 
 const SIGNATURE_HASH = new Binary(Buffer.alloc(20));
+/** mongod's rule: 1-63 bytes, none of / \\ . " $ space or NUL. */
+const VALID_DB_NAME = /^[^/\\. "$\0]{1,63}$/;
 
 export type ContextFactory = (db: string, connection: ConnectionContext) => CommandContext;
 
@@ -68,6 +70,7 @@ export class CommandDispatcher implements CommandRunner {
     if (!Object.prototype.hasOwnProperty.call(this.commands, name)) {
       throw new MongoCommandError('CommandNotFound', `no such command: '${name}'`);
     }
+    if (!VALID_DB_NAME.test(context.db)) throw new MongoCommandError('InvalidNamespace', `Invalid database name: '${context.db}'`);
     if (command.startTransaction === true || command.autocommit === false) {
       throw new MongoCommandError('IllegalOperation', 'Transactions are not supported by the embedded store');
     }
