@@ -124,9 +124,3 @@ test('$unionWith, $graphLookup, $replaceRoot, $bucketAuto, $sample', async () =>
   expect(auto.map((b) => b.count)).toEqual([2, 2]);
   expect(await run([{ $sample: { size: 2 } }])).toHaveLength(2);
 });
-
-test('$out is refused rather than ignored', async () => {
-  const err = await run([{ $out: 'copy' }]).catch((e) => e);
-  expect(err).toBeInstanceOf(MongoServerError);
-  expect(await t.db.listCollections({ name: 'copy' }).toArray()).toEqual([]);
-});

@@ -193,3 +193,16 @@ test('a reply too large for BSON answers BSONObjectTooLarge (10334) and the conn
     expect((await client.db('d').command({ ping: 1 })).ok).toBe(1);
   });
 });
+
+test('stages this store cannot run ($out, $merge) answer NotImplemented (238) and change nothing', async () => {
+  await withStore({}, async (_store, client) => {
+    const db = client.db('d');
+    await db.collection('src').insertOne({ a: 1 });
+    for (const stage of [{ $out: 'copy' }, { $merge: { into: 'copy' } }]) {
+      const err = await db.collection('src').aggregate([stage]).toArray().catch((e) => e);
+      expect(err).toBeInstanceOf(MongoServerError);
+      expect(err.code).toBe(238);
+    }
+    expect(await db.listCollections({ name: 'copy' }).toArray()).toEqual([]);
+  });
+});
