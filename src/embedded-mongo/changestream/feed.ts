@@ -19,16 +19,19 @@ export interface ChangeFeed {
 /** Owns the history; created empty, it starts at the first position it is told about. */
 export class HistoryFeed implements ChangeFeed {
   private current: ChangeHistory | null = null;
+  private serving = false;
   /** Set when another plugin (durability) drives this feed; otherwise the change-stream plugin listens itself. */
   drivenExternally = false;
 
   constructor(private readonly options: HistoryOptions = {}) {}
 
   startAfter(position: { seq: number; ts: Timestamp }): void {
+    this.assertRecovering();
     this.current = new ChangeHistory(position, this.options);
   }
 
   replayed(entry: OplogEntry): void {
+    this.assertRecovering();
     this.ensure({ seq: entry.seq - 1, ts: entry.ts }).record([entry]);
   }
 
@@ -37,9 +40,20 @@ export class HistoryFeed implements ChangeFeed {
     this.ensure({ seq: entries[0]!.seq - 1, ts: entries[0]!.ts }).record(entries);
   }
 
-  /** The history, created at `start` if nothing was fed yet. */
+  /** The history, created at `start` if nothing was fed yet. After this, recovery may no longer feed it. */
   ensure(start: { seq: number; ts: Timestamp }): ChangeHistory {
     this.current ??= new ChangeHistory(start, this.options);
     return this.current;
+  }
+
+  /** Called when the change-stream plugin starts serving: from then on only commits are fed. */
+  serve(start: { seq: number; ts: Timestamp }): ChangeHistory {
+    this.serving = true;
+    return this.ensure(start);
+  }
+
+  // Private: the durability plugin must be listed (and so started) before the change-stream plugin.
+  private assertRecovering(): void {
+    if (this.serving) throw new Error('the durability plugin must start before the change-stream plugin (list it first)');
   }
 }

@@ -20,7 +20,7 @@ export function changeStreamPlugin(options: HistoryOptions = {}): ChangeStreamPl
     name: 'change-streams',
     feed,
     async start(store) {
-      const history = feed.ensure({ seq: store.engine.currentSeq, ts: store.engine.latestTimestamp });
+      const history = feed.serve({ seq: store.engine.currentSeq, ts: store.engine.latestTimestamp });
       const unsubscribe = feed.drivenExternally ? () => {} : store.engine.onCommit((entries) => feed.committed(entries));
       store.extensions.firstStages.set(CHANGE_STREAM_STAGE, changeStreamStage(history));
       return async () => {
