@@ -173,13 +173,15 @@ describe('MongoTraceStore retention', () => {
 
   it('marks spans due at receive time + retention; the embedded store removes spans, traces and services then', async () => {
     const traceId = '56'.repeat(16);
-    const before = Date.now();
     await store.insertSpans(records([{ traceId }]));
-    const span = await store.db.collection(Collections.spans).findOne({ traceId });
-    if (span) expect(span.expireAt.getTime()).toBeLessThanOrEqual(Date.now() + 1);
-    if (span) expect(span.expireAt.getTime()).toBeGreaterThanOrEqual(before);
-    // A real MongoDB's TTL monitor runs once a minute, the embedded store's here every 100 ms: wait only for it.
-    if (!mongo.embedded) return;
+    if (!mongo.embedded) {
+      // A real MongoDB's TTL monitor runs once a minute: check the span is due rather than wait for it.
+      const span = await store.db.collection(Collections.spans).findOne({ traceId });
+      // (null: the monitor happened to run already)
+      expect(span === null || span.expireAt.getTime() <= Date.now()).toBe(true);
+      return;
+    }
+    // The embedded store sweeps every 100 ms here.
     let remaining = -1;
     for (let i = 0; i < 50 && remaining !== 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
