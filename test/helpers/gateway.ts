@@ -29,7 +29,7 @@ export interface TestGateway {
   store: MongoTraceStore;
   /** POST a GraphQL operation as JSON. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
-  /** Store commands started while `fn` runs (driver `commandStarted` events, handshake/heartbeats excluded). */
+  /** Store commands started while `fn` runs (driver `commandStarted` events; handshakes, pings, session ends and the one-time index creation excluded). */
   countCommands(fn: () => Promise<unknown>): Promise<{ count: number; commands: string[] }>;
   stop(): Promise<void>;
 }
