@@ -209,6 +209,24 @@ describe('recovery', () => {
     expect(lines.some((l) => l.includes('WARN') && l.includes('torn record') && l.includes(file!))).toBe(true);
   });
 
+  it('accepts a torn tail in an older journal when every newer one is empty (crash during a compaction switch)', async () => {
+    const dir = freshDir();
+    await writeEntries(dir, 4);
+    const [older] = journalFiles(dir);
+    const path = join(dir, older!);
+    const whole = readFileSync(path);
+    appendFileSync(path, whole.subarray(0, 30));
+    writeFileSync(join(dir, 'journal-9999999999.bson'), Buffer.alloc(0));
+    const engine = new ToyEngine();
+    await openOn(dir, engine);
+    expect(engine.docs.size).toBe(4);
+    await closeAll();
+    // But a torn record followed by a newer journal with content is damage, not a crash.
+    appendFileSync(path, whole.subarray(0, 30));
+    writeFileSync(join(dir, 'journal-9999999999.bson'), whole);
+    await expect(openOn(dir, new ToyEngine())).rejects.toThrow(/in a journal that is not the newest/);
+  });
+
   it('drops a last record whose checksum does not match', async () => {
     const dir = freshDir();
     await writeEntries(dir, 5);

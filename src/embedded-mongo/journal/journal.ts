@@ -118,7 +118,9 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
     const buf = (await fs.readFile(file)) ?? Buffer.alloc(0);
     const scanned = scanRecords(buf, file);
     if (scanned.tornTail) {
-      if (i < generations.length - 1) {
+      // A compaction creates the next generation before the in-flight batch of this one is fsynced: a crash then
+      // leaves this file torn and the newer ones empty. Anything newer with content means this tail was not last.
+      if (!(await allEmpty(fs, dir, generations.slice(i + 1)))) {
         throw new JournalCorruptError(file, scanned.tornTail.offset, `${scanned.tornTail.reason} in a journal that is not the newest`);
       }
       await fs.truncate(file, scanned.goodBytes);
@@ -151,6 +153,15 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
     snapshotOps: snapshot?.opCount ?? 0,
     replayedEntries: replayed,
   };
+}
+
+// Private: true when none of the generations holds a byte.
+async function allEmpty(fs: JournalFs, dir: string, generations: readonly number[]): Promise<boolean> {
+  for (const g of generations) {
+    const buf = await fs.readFile(inDir(dir, journalFileName(g)));
+    if (buf && buf.length > 0) return false;
+  }
+  return true;
 }
 
 // Private: the open journal; see the module comment for the compaction order.

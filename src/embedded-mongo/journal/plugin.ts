@@ -54,7 +54,12 @@ export function durabilityPlugin(options: DurabilityPluginOptions = {}): Durabil
       const open = journal;
       const unsubscribe = engine.onCommit(async (entries: readonly OplogEntry[]) => {
         if (open) await open.append(entries);
-        feed?.committed(entries);
+        // The write is durable now: a failing feed must not turn its acknowledgement into an error.
+        try {
+          feed?.committed(entries);
+        } catch (err) {
+          store.log.error('change history rejected committed entries; change streams may miss them', { err, firstSeq: entries[0]?.seq });
+        }
       });
       return async () => {
         unsubscribe();
