@@ -124,3 +124,17 @@ test('$unionWith, $graphLookup, $replaceRoot, $bucketAuto, $sample', async () =>
   expect(auto.map((b) => b.count)).toEqual([2, 2]);
   expect(await run([{ $sample: { size: 2 } }])).toHaveLength(2);
 });
+
+test('$setWindowFields, $densify, $fill', async () => {
+  const running = await run([
+    { $setWindowFields: { sortBy: { _id: 1 }, output: { total: { $sum: '$amount', window: { documents: ['unbounded', 'current'] } } } } },
+    { $project: { total: 1 } },
+  ]);
+  expect(running.map((d) => d.total)).toEqual([10, 30, 60, 100]);
+  const series = t.db.collection('series');
+  await series.insertMany([{ x: 1, v: 1 }, { x: 4, v: 4 }] as never[]);
+  const dense = await series
+    .aggregate([{ $densify: { field: 'x', range: { step: 1, bounds: 'full' } } }, { $fill: { sortBy: { x: 1 }, output: { v: { method: 'locf' } } } }, { $project: { _id: 0 } }])
+    .toArray();
+  expect(dense).toEqual([{ x: 1, v: 1 }, { x: 2, v: 1 }, { x: 3, v: 1 }, { x: 4, v: 4 }]);
+});

@@ -194,11 +194,12 @@ test('a reply too large for BSON answers BSONObjectTooLarge (10334) and the conn
   });
 });
 
-test('stages this store cannot run ($out, $merge) answer NotImplemented (238) and change nothing', async () => {
+test('stages and operators this store cannot run ($out, $merge, $function) answer NotImplemented (238) and change nothing', async () => {
   await withStore({}, async (_store, client) => {
     const db = client.db('d');
     await db.collection('src').insertOne({ a: 1 });
-    for (const stage of [{ $out: 'copy' }, { $merge: { into: 'copy' } }]) {
+    const script = { $addFields: { x: { $function: { body: 'function() { return 1 }', args: [], lang: 'js' } } } };
+    for (const stage of [{ $out: 'copy' }, { $merge: { into: 'copy' } }, script]) {
       const err = await db.collection('src').aggregate([stage]).toArray().catch((e) => e);
       expect(err).toBeInstanceOf(MongoServerError);
       expect(err.code).toBe(238);

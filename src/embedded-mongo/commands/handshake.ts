@@ -1,4 +1,5 @@
 /** Connection-level commands: the handshake the driver runs on connect, and session / diagnostics no-ops. */
+import { randomBytes } from 'node:crypto';
 import { Binary, Long, type Document } from 'bson';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE_BYTES, MAX_WIRE_VERSION, MAX_WRITE_BATCH_SIZE, MIN_WIRE_VERSION } from '../wire';
 import type { CommandContext, CommandHandler } from './context';
@@ -94,7 +95,7 @@ export const handshakeCommands: Record<string, CommandHandler> = {
   killSessions: ok,
   refreshSessions: ok,
   killAllSessions: ok,
-  startSession: (_c, context) => ({ id: { id: new Binary(Buffer.from(context.cursors.newId().toString(16).padStart(32, '0'), 'hex'), 4) }, timeoutMinutes: LOGICAL_SESSION_TIMEOUT_MINUTES }),
+  startSession: () => ({ id: { id: new Binary(randomBytes(16), Binary.SUBTYPE_UUID) }, timeoutMinutes: LOGICAL_SESSION_TIMEOUT_MINUTES }),
   whatsmyuri: (_c, context) => ({ you: context.connection.remoteAddress }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } }),
   hostInfo: () => ({ system: { currentTime: new Date(), hostname: 'localhost', cpuArch: process.arch }, os: { type: process.platform } }),

@@ -6,6 +6,7 @@ import { project, select, sortDocs, type Selection } from '../query';
 import { collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
+import { SERVER_VERSION } from './handshake';
 
 /** find options that change results and are not implemented here (answered with NotImplemented). */
 const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'collation', 'let'] as const;
@@ -129,7 +130,7 @@ const explain: CommandHandler = (command, context) => {
       totalDocsExamined: selection.docsExamined,
       executionStages: winningPlan,
     },
-    serverInfo: { host: context.server.address, version: '7.0.0' },
+    serverInfo: { host: context.server.address, version: SERVER_VERSION },
   };
 };
 

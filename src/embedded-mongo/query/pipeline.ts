@@ -38,6 +38,7 @@ export function validatePipeline(pipeline: unknown): Document[] {
   if (!Array.isArray(pipeline)) {
     throw new MongoCommandError('TypeMismatch', `'pipeline' option must be specified as an array, got ${typeof pipeline}`);
   }
+  rejectScripts(pipeline);
   for (const stage of pipeline) {
     if (!isPlainDocument(stage) || Object.keys(stage).length !== 1) {
       throw new MongoCommandError('Location40324', 'A pipeline stage specification object must contain exactly one field.');
@@ -53,6 +54,23 @@ export function validatePipeline(pipeline: unknown): Document[] {
     if ((name === '$lookup' || name === '$unionWith') && isPlainDocument(spec) && spec.pipeline !== undefined) validatePipeline(spec.pipeline);
   }
   return pipeline as Document[];
+}
+
+/** Operators that run client JavaScript: never executed here. */
+const SCRIPT_OPERATORS = new Set(['$function', '$accumulator', '$where']);
+
+// Private: finds a script operator anywhere in a pipeline. mingo itself needs scripts enabled (its $setWindowFields
+// is built on $function), so client-supplied script operators are refused up front instead.
+function rejectScripts(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const v of value) rejectScripts(v);
+    return;
+  }
+  if (!isPlainDocument(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    if (SCRIPT_OPERATORS.has(k)) throw new MongoCommandError('NotImplemented', `${k} (server-side JavaScript) is not supported by the embedded store`);
+    rejectScripts(v);
+  }
 }
 
 // Private: mongod's $group checks, so an unknown accumulator answers 15952 like mongod.
@@ -81,7 +99,7 @@ export function runPipeline(input: Iterable<Document>, pipeline: Document[], rea
   const flush = (): void => {
     if (segment.length === 0) return;
     const stages = segment;
-    docs = withMingo(() => new Aggregator(stages, { ...MINGO_OPTIONS, collectionResolver }).run(docs) as Document[]);
+    docs = withMingo(() => new Aggregator(stages, { ...MINGO_OPTIONS, scriptEnabled: true, collectionResolver }).run(docs) as Document[]);
     segment = [];
   };
   for (const stage of pipeline) {
