@@ -112,7 +112,7 @@ describe('submitSpans then read back (HTTP)', () => {
     });
   });
 
-  it('answers Span.trace from the spans when the summary is not (yet) stored', async () => {
+  it('answers trace(id) and Span.trace from the spans when the summary is not (yet) stored', async () => {
     const traceId = newTraceId();
     await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0, startUs: 10, durationUs: 90 }), span({ traceId, n: 1, parent: 0, startUs: 20, durationUs: 100, status: 'ERROR' })] });
     await gw.store.db.collection('traces').deleteOne({ _id: traceId as never });
@@ -122,5 +122,7 @@ describe('submitSpans then read back (HTTP)', () => {
     });
     expect(read.errors).toBeUndefined();
     expect(read.data?.span.trace).toEqual({ id: traceId, spanCount: 2, errorCount: 1, durationUs: 110, status: 'ERROR', services: [{ name: 'checkout' }] });
+    const byId = await gw.gql(`query($t: ID!) { trace(id: $t) { spanCount durationUs rootSpan { spanId } } }`, { t: traceId });
+    expect(byId.data?.trace).toEqual({ spanCount: 2, durationUs: 110, rootSpan: { spanId: spanId(0) } });
   });
 });

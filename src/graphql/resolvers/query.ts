@@ -1,9 +1,10 @@
 import type { QueryResolvers } from '../../generated/graphql';
 import { pageSize, spanIdArg, traceIdArg, traceQuery } from '../arguments';
+import { loadTrace } from '../summary';
 import { toConnection } from './connection';
 
 export const Query: QueryResolvers = {
-  trace: (_root, { id }, ctx) => ctx.loaders.traceById.load(traceIdArg('id', id)),
+  trace: (_root, { id }, ctx) => loadTrace(ctx, traceIdArg('id', id)),
   async traces(_root, { filter, orderBy, first, after }, ctx) {
     const page = await ctx.store.searchTraces({
       query: traceQuery(filter),
