@@ -295,6 +295,9 @@ describe('change streams', () => {
     expect((await run([{ $changeStream: {} }, { $group: { _id: null } }])).message).toMatch(/\$group is not permitted in a \$changeStream pipeline/);
     expect((await run([{ $changeStream: { resumeAfter: { _data: 'zz' } } }])).code).toBe(260);
     expect((await run([{ $changeStream: { fullDocument: 'sometimes' } }])).message).toMatch(/fullDocument must be one of .*got "sometimes"/);
+    const badMatch = await run([{ $changeStream: {} }, { $match: { a: { $bogus: 1 } } }]);
+    expect(badMatch.code).toBe(2);
+    expect(badMatch.message).toMatch(/unknown operator: \$bogus/);
     const fatal = watch(c, [{ $project: { _id: 0 } }]);
     await fatal.tryNext();
     await c.insertOne({ _id: 1 });
