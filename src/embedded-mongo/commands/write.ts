@@ -7,7 +7,7 @@ import { calculateObjectSize, type Document } from 'bson';
 import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, prepareInsert, select, updateKind, upsertSeed } from '../query';
-import { MAX_BSON_OBJECT_SIZE } from '../wire';
+import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
 
@@ -49,10 +49,12 @@ const insert: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'insert');
   const documents = requiredArray(command, 'insert', 'documents');
   const ordered = optionalBoolean(command, 'insert', 'ordered') ?? true;
+  // Sizing every document costs as much as serializing it; only a message over 16 MB can hold an oversized one.
+  const checkSizes = messageBytes(command) > MAX_BSON_OBJECT_SIZE;
   let n = 0;
   const writeErrors = await runStatements(context, documents, ordered, (unit, raw, index) => {
     const doc = prepareInsert(raw, index);
-    const size = calculateObjectSize(doc);
+    const size = checkSizes ? calculateObjectSize(doc) : 0;
     if (size > MAX_BSON_OBJECT_SIZE) {
       throw new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
     }

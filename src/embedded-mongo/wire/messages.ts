@@ -42,6 +42,19 @@ export interface OpQueryRequest {
 
 export type WireRequest = OpMsgRequest | OpQueryRequest;
 
+/**
+ * Set (non-enumerable) on every parsed command: the byte length of the message that carried it. A document larger
+ * than the 16 MB BSON limit can only arrive in a message larger than that, so commands check document sizes only
+ * when this says they must.
+ */
+export const MESSAGE_BYTES: unique symbol = Symbol('tracegate.messageBytes');
+
+/** The byte length of the wire message a command came in (Infinity if unknown, e.g. built in-process). */
+export function messageBytes(command: Document): number {
+  const n = (command as { [MESSAGE_BYTES]?: number })[MESSAGE_BYTES];
+  return typeof n === 'number' ? n : Infinity;
+}
+
 /** How BSON from clients is read: int64 values that fit a double become numbers, so queries compare them. */
 const DESERIALIZE_OPTIONS = { promoteLongs: true, promoteValues: true, bsonRegExp: false } as const;
 
@@ -120,6 +133,7 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
     if (identifier in body) throw new ProtocolError(`OP_MSG document sequence '${identifier}' duplicates a body field`);
     body[identifier] = docs;
   }
+  Object.defineProperty(body, MESSAGE_BYTES, { value: frame.length, enumerable: false });
   return { kind: 'msg', header, flags, command: body, moreToCome: (flags & OpMsgFlag.MORE_TO_COME) !== 0 };
 }
 
