@@ -139,6 +139,8 @@ describe('change streams', () => {
       { _id: 2, kind: 'keep' },
       { _id: 3, kind: 'keep' },
     ]);
+    // The stages worked on copies: the stored documents keep their fields.
+    expect(await c.findOne({ _id: 3 })).toEqual({ _id: 3, kind: 'keep', secret: 't' });
   });
 
   it('resumes from a saved token with exactly the missed events (resumeAfter), and with startAfter', async () => {

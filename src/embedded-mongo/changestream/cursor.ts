@@ -7,6 +7,7 @@
 import { calculateObjectSize, Long, type Document } from 'bson';
 import { Aggregator, Query } from 'mingo';
 import type { CursorBatch, ServerCursor } from '../cursors';
+import { cloneDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { MINGO_OPTIONS } from '../query/filter';
 import { withMingo } from '../query/mingo-errors';
@@ -141,7 +142,7 @@ export class ChangeStreamCursor implements ServerCursor {
   private transform(event: ChangeEvent): Document | null {
     for (const filter of this.filters) if (!withMingo(() => filter.test(event.doc))) return null;
     if (!this.aggregator) return event.doc;
-    const [out] = withMingo(() => this.aggregator!.run([event.doc]));
+    const [out] = withMingo(() => this.aggregator!.run([cloneDocument(event.doc)]));
     if (!out) return null;
     const id = (out as Document)._id as Document | undefined;
     if (!id || id._data !== (event.doc._id as ResumeToken)._data) {

@@ -4,9 +4,12 @@
  * `updateDescription`, `fullDocumentBeforeChange`. A drop seen by a collection stream (and a dropped database seen
  * by a collection or database stream) is followed by an `invalidate` event, after which the stream ends.
  * DDL events other than drops (`create`, `createIndexes`, `dropIndexes`) appear only with showExpandedEvents.
+ *
+ * Events share the engine's stored documents (never mutated in place: updates build new ones); whoever may
+ * modify an event (an aggregation stage) works on a copy.
  */
 import type { Document } from 'bson';
-import { cloneDocument, type OplogEntry } from '../engine';
+import type { OplogEntry } from '../engine';
 import type { ChangeStreamOptions } from './options';
 import { Step, type Position } from './position';
 import { encodeToken } from './resume-token';
@@ -42,7 +45,7 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'insert', { db: op.db, coll: op.coll });
       doc.documentKey = { _id: op.doc._id };
-      doc.fullDocument = cloneDocument(op.doc);
+      doc.fullDocument = op.doc;
       return [event(doc)];
     }
     case 'update': {
@@ -51,19 +54,19 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       doc.documentKey = { _id: op.after._id };
       if (!op.replace) doc.updateDescription = describeUpdate(op.before, op.after);
       if (op.replace || options.fullDocument === 'whenAvailable' || options.fullDocument === 'required') {
-        doc.fullDocument = cloneDocument(op.after);
+        doc.fullDocument = op.after;
       } else if (options.fullDocument === 'updateLookup') {
         const current = lookup(op.db, op.coll, op.after._id);
-        doc.fullDocument = current ? cloneDocument(current) : null;
+        doc.fullDocument = current ? current : null;
       }
-      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = cloneDocument(op.before);
+      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = op.before;
       return [event(doc)];
     }
     case 'delete': {
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'delete', { db: op.db, coll: op.coll });
       doc.documentKey = { _id: op.doc._id };
-      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = cloneDocument(op.doc);
+      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = op.doc;
       return [event(doc)];
     }
     case 'dropCollection': {
@@ -80,13 +83,13 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
     case 'createCollection': {
       if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'create', { db: op.db, coll: op.coll });
-      doc.operationDescription = cloneDocument(op.options);
+      doc.operationDescription = op.options;
       return [event(doc)];
     }
     case 'createIndex': {
       if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'createIndexes', { db: op.db, coll: op.coll });
-      doc.operationDescription = { indexes: [cloneDocument(op.spec)] };
+      doc.operationDescription = { indexes: [op.spec] };
       return [event(doc)];
     }
     case 'dropIndex': {
