@@ -7,4 +7,3 @@ export { TrafficFeeder, type FeedOptions, type FeedStats } from './feeder';
 export { keepAliveAgent, postJson, type HttpReply } from './http';
 export { parseDemoArgs, DEMO_DEFAULTS, DEMO_USAGE, type DemoArgs } from './args';
 export { progressLine } from './progress';
-export { startLocalGateway, type LocalGateway } from './local-gateway';
