@@ -227,6 +227,17 @@ describe('recovery', () => {
     await expect(openOn(dir, new ToyEngine())).rejects.toThrow(/in a journal that is not the newest/);
   });
 
+  it('refuses to start when journal records are missing (a gap in seq), naming the file', async () => {
+    const dir = freshDir();
+    const engine = await writeEntries(dir, 3);
+    const journal = await openOn(dir, engine);
+    for (let i = 4; i <= 6; i++) await journal.append([engine.next(insert(i))]);
+    await closeAll();
+    const [oldest, newer] = journalFiles(dir);
+    rmSync(join(dir, oldest!));
+    await expect(openOn(dir, new ToyEngine())).rejects.toThrow(new RegExp(`${newer}.*offset 0: expected seq 1 next, got 4`));
+  });
+
   it('drops a last record whose checksum does not match', async () => {
     const dir = freshDir();
     await writeEntries(dir, 5);

@@ -18,6 +18,7 @@ import { JournalCorruptError } from './errors';
 import { nodeJournalFs, type JournalFs } from './fs-layer';
 import { GroupCommitWriter, type WriterStats } from './group-commit';
 import { acquireDataDirLock, type DataDirLock } from './lock-file';
+import { RECORD_HEADER_BYTES } from './record-format';
 import { scanRecords } from './record-scan';
 import { loadSnapshot, writeSnapshot } from './snapshot';
 
@@ -131,15 +132,16 @@ async function recover(fs: JournalFs, dir: string, target: RecoveryTarget, log: 
         reason: scanned.tornTail.reason,
       });
     }
-    let offset = 0;
+    let next = 0;
     for (const body of scanned.bodies) {
+      const offset = next;
+      next += RECORD_HEADER_BYTES + body.length;
       const entry = toEntry(decodeDocument(body));
       if (typeof entry === 'string') throw new JournalCorruptError(file, offset, entry);
-      offset += body.length + 8;
       const last = position?.seq ?? 0;
       if (entry.seq <= last) continue;
       if (entry.seq !== last + 1) {
-        throw new JournalCorruptError(file, offset - body.length - 8, `expected seq ${last + 1} next, got ${entry.seq}: journal records are missing`);
+        throw new JournalCorruptError(file, offset, `expected seq ${last + 1} next, got ${entry.seq}: journal records are missing`);
       }
       target.applyEntry(entry);
       position = { seq: entry.seq, ts: entry.ts };
