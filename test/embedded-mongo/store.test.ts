@@ -132,15 +132,18 @@ test('TTL: expired documents are deleted by the sweep, through the commit path',
   });
 });
 
-test('idle cursors time out; getMore then answers CursorNotFound (43)', async () => {
+test('idle cursors time out (unless noCursorTimeout); getMore then answers CursorNotFound (43)', async () => {
   await withStore({ cursorTimeoutMs: 50 }, async (store, client) => {
     const db = client.db('d');
     await db.collection('c').insertMany([{}, {}, {}]);
+    const kept = await db.command({ find: 'c', batchSize: 1, noCursorTimeout: true });
     const first = await db.command({ find: 'c', batchSize: 1 });
-    expect(store.cursors.size).toBe(1);
-    await eventually(() => store.cursors.size === 0, 'the idle cursor to be reaped');
+    expect(store.cursors.size).toBe(2);
+    await eventually(() => store.cursors.size === 1, 'the idle cursor to be reaped');
     const err = await db.command({ getMore: first.cursor.id, collection: 'c' }).catch((e) => e);
     expect(err.code).toBe(43);
+    const more = await db.command({ getMore: kept.cursor.id, collection: 'c' });
+    expect(more.cursor.nextBatch).toHaveLength(2);
   });
 });
 

@@ -38,8 +38,9 @@ const find: CommandHandler = (command, context) => {
   const batchSize = nonNegative(command, 'find', 'batchSize');
   const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
   const singleBatch = (optionalBoolean(command, 'find', 'singleBatch') ?? false) || rawLimit < 0;
+  const noCursorTimeout = optionalBoolean(command, 'find', 'noCursorTimeout') ?? false;
   const { docs } = runFind(command, context);
-  return firstBatchReply(context, `${context.db}.${coll}`, docs, batchSize, singleBatch);
+  return firstBatchReply(context, `${context.db}.${coll}`, docs, batchSize, singleBatch, noCursorTimeout);
 };
 
 const getMore: CommandHandler = async (command, context) => {

@@ -33,6 +33,8 @@ interface Entry {
   lastUsed: number;
   /** A getMore is running: never time out a cursor mid-batch. */
   busy: boolean;
+  /** The client asked for `noCursorTimeout`: only kill, exhaustion or stop end it. */
+  noTimeout: boolean;
 }
 
 export class CursorRegistry {
@@ -52,8 +54,8 @@ export class CursorRegistry {
     }
   }
 
-  register(cursor: ServerCursor): void {
-    this.cursors.set(cursor.id, { cursor, lastUsed: Date.now(), busy: false });
+  register(cursor: ServerCursor, options: { noTimeout?: boolean } = {}): void {
+    this.cursors.set(cursor.id, { cursor, lastUsed: Date.now(), busy: false, noTimeout: options.noTimeout === true });
   }
 
   get(id: bigint): ServerCursor | undefined {
@@ -101,6 +103,6 @@ export class CursorRegistry {
   // Private: idle timeout.
   private sweep(): void {
     const cutoff = Date.now() - this.timeoutMs;
-    for (const [id, entry] of this.cursors) if (!entry.busy && entry.lastUsed <= cutoff) this.kill(id);
+    for (const [id, entry] of this.cursors) if (!entry.busy && !entry.noTimeout && entry.lastUsed <= cutoff) this.kill(id);
   }
 }
