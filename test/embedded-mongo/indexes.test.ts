@@ -123,3 +123,16 @@ describe('indexed lookups examine only matching documents', () => {
     expect(s.totalDocsExamined).toBe(2000);
   });
 });
+
+test('hint must name an existing index (by name or key); a valid hint does not change results', async () => {
+  const c = t.db.collection('hinted');
+  await c.insertMany([{ a: 1 }, { a: 2 }]);
+  await c.createIndex({ a: 1 });
+  expect(await c.find({ a: 2 }, { hint: 'a_1' }).toArray()).toHaveLength(1);
+  expect(await c.find({ a: 2 }, { hint: { a: 1 } }).toArray()).toHaveLength(1);
+  const err = await c.find({ a: 2 }, { hint: 'nope_1' }).toArray().catch((e) => e);
+  expect(err).toBeInstanceOf(MongoServerError);
+  expect(err.code).toBe(2);
+  const agg = await c.aggregate([{ $match: { a: 1 } }], { hint: { b: 1 } }).toArray().catch((e) => e);
+  expect(agg).toBeInstanceOf(MongoServerError);
+});

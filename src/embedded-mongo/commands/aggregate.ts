@@ -6,7 +6,7 @@ import type { Document } from 'bson';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { runPipeline, select, validatePipeline } from '../query';
-import { nonNegative, optionalBoolean, rejectUnsupported } from './args';
+import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
 import type { CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
 
@@ -35,6 +35,7 @@ const aggregate: CommandHandler = async (command, context) => {
   const batchSize = nonNegative(cursorOptions, 'aggregate', 'batchSize');
   const pipeline = validatePipeline(rawPipeline);
   const collection = context.engine.collection(context.db, target);
+  checkHint(command, collection);
   // A leading $match reads through the indexes; the stage is then already applied.
   const leading = pipeline[0]?.$match;
   const input = isPlainDocument(leading) ? select(collection, leading).docs : select(collection, {}).docs;

@@ -1,6 +1,6 @@
 /** Validation of command fields at the edge, with MongoDB's wording ("BSON field 'x' is the wrong type ..."). */
 import type { Document } from 'bson';
-import { isPlainDocument } from '../engine';
+import { isPlainDocument, keyOf, type Collection } from '../engine';
 import { MongoCommandError } from '../errors';
 
 export function bsonTypeName(v: unknown): string {
@@ -91,4 +91,18 @@ export function cursorId(command: Document, commandName: string, field: string):
   const bsonType = (v as { _bsontype?: string } | null)?._bsontype;
   if (bsonType === 'Long') return BigInt((v as { toString(): string }).toString());
   throw wrongType(commandName, field, v, 'long');
+}
+
+/**
+ * Checks a `hint` (index name or key pattern) names an existing index, as mongod does (BadValue otherwise). A hint
+ * never changes results here: reads choose their own plan. `{$natural: 1}` is always valid.
+ */
+export function checkHint(command: Document, coll: Collection | undefined): void {
+  const hint = command.hint;
+  if (hint === undefined || hint === null) return;
+  if (isPlainDocument(hint) && Object.keys(hint).length === 0) return;
+  if (isPlainDocument(hint) && '$natural' in hint) return;
+  const specs = coll?.indexSpecs() ?? [];
+  const found = typeof hint === 'string' ? specs.some((s) => s.name === hint) : specs.some((s) => keyOf(s.key) === keyOf(hint));
+  if (!found) throw new MongoCommandError('BadValue', 'hint provided does not correspond to an existing index');
 }

@@ -3,7 +3,7 @@ import { Long, type Document } from 'bson';
 import { keyOf, valuesAtPath } from '../engine';
 import { MongoCommandError } from '../errors';
 import { project, select, sortDocs, type Selection } from '../query';
-import { collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
+import { checkHint, collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
 import { SERVER_VERSION } from './handshake';
@@ -26,8 +26,10 @@ function runFind(command: Document, context: CommandContext): FindPlan {
   const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
   const limit = Math.abs(rawLimit);
   const hasSort = !!sort && Object.keys(sort).length > 0;
+  const collection = context.engine.collection(context.db, coll);
+  checkHint(command, collection);
   // Without a sort, stop reading as soon as skip + limit documents matched.
-  const selection = select(context.engine.collection(context.db, coll), filter, !hasSort && limit > 0 ? skip + limit : Infinity);
+  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity);
   let docs = sortDocs(selection.docs, sort);
   if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
   return { selection, docs: project(docs, projection) };
@@ -78,6 +80,7 @@ const count: CommandHandler = (command, context) => {
   const skip = nonNegative(command, 'count', 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(command, 'count', 'limit') ?? 0);
   const collection = context.engine.collection(context.db, coll);
+  checkHint(command, collection);
   let n: number;
   if (Object.keys(query).length === 0) n = collection?.docs.size ?? 0;
   else n = select(collection, query).docs.length;
