@@ -63,7 +63,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   }
 
   const engine = new Engine();
-  const cursors = new CursorRegistry(cursorTimeoutMs);
+  const cursors = new CursorRegistry(cursorTimeoutMs, log);
   const extensions: StoreExtensions = { firstStages: new Map() };
   const internals: StoreInternals = { engine, cursors, extensions, dataDir: options.dataDir, log };
   const stops: Array<() => Promise<void>> = [];

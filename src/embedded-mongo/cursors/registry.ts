@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Document } from 'bson';
+import type { Logger } from '../../log';
 
 export interface CursorBatch {
   readonly batch: Document[];
@@ -41,7 +42,10 @@ export class CursorRegistry {
   private readonly cursors = new Map<bigint, Entry>();
   private readonly sweepTimer: NodeJS.Timeout;
 
-  constructor(private readonly timeoutMs: number = DEFAULT_CURSOR_TIMEOUT_MS) {
+  constructor(
+    private readonly timeoutMs: number = DEFAULT_CURSOR_TIMEOUT_MS,
+    private readonly log?: Logger,
+  ) {
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(10, Math.min(timeoutMs / 2, 60_000)));
     this.sweepTimer.unref();
   }
@@ -86,7 +90,12 @@ export class CursorRegistry {
     const entry = this.cursors.get(id);
     if (!entry) return false;
     this.cursors.delete(id);
-    entry.cursor.close();
+    // A cursor's close runs from timers too (idle sweep): its failure must not escape into the process.
+    try {
+      entry.cursor.close();
+    } catch (err) {
+      this.log?.error('cursor close failed', { cursor: String(id), ns: entry.cursor.ns, err });
+    }
     return true;
   }
 
