@@ -13,6 +13,7 @@ import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { graphqlOk, runLoad, type LoadResult } from '../load/http-load';
 import type { HelloReady } from '../workers/hello';
+import type { ProcessFigures } from '../workers/protocol';
 import { BENCH_MAX_COST, NESTED_QUERY } from './p3-commands';
 
 const GOAL = 0.2;
@@ -39,7 +40,7 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
   const sz = options.quick ? QUICK : FULL;
   const conditions =
     `${SEEDED_TRACES} demo traces stored; query traces(first: ${PAGE}) { spans { service, parent, children } } (~${PAGE * 8} spans per reply); ` +
-    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up, ${sz.runs} alternating runs of ${sz.durationMs} ms each; ` +
+    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up each, ${sz.runs} alternating runs of ${sz.durationMs} ms each; ` +
     `each server in its own process, load generator in the parent; query cost limit raised to ${BENCH_MAX_COST}`;
   const fx = await startGatewayFixture('bench_p5', { cpuProfDir: options.cpuProfDir, label: 'P5', maxCost: BENCH_MAX_COST });
   const hello = await forkWorker<HelloReady>('hello').catch(async (e: unknown) => {
@@ -63,9 +64,25 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     };
     const gw: LoadResult[] = [];
     const hw: LoadResult[] = [];
+    const gwCpuMsPerReq: number[] = [];
+    const hwCpuMsPerReq: number[] = [];
+    // CPU of the server process per measured request; warm-ups run before, outside the CPU window.
+    const timed = async (worker: { call<T>(c: string): Promise<T> }, load: () => Promise<LoadResult>, into: LoadResult[], cpu: number[]): Promise<void> => {
+      const before = await worker.call<ProcessFigures>('figures');
+      const result = await load();
+      const after = await worker.call<ProcessFigures>('figures');
+      into.push(result);
+      cpu.push((after.cpuUs - before.cpuUs) / 1000 / Math.max(1, result.requests));
+    };
+    const nested = (durationMs: number): Promise<LoadResult> =>
+      runLoad({ url: fx.gateway.ready.url, bodies: [nestedBody], reuse: true, concurrency: CONCURRENCY, durationMs, warmupMs: 0, check: nestedCheck });
+    const helloLoad = (durationMs: number): Promise<LoadResult> =>
+      runLoad({ url: hello.ready.url, bodies: [helloBody], reuse: true, concurrency: CONCURRENCY, durationMs, warmupMs: 0, check: graphqlOk });
+    await nested(sz.warmupMs);
+    await helloLoad(sz.warmupMs);
     for (let r = 0; r < sz.runs; r++) {
-      gw.push(await runLoad({ url: fx.gateway.ready.url, bodies: [nestedBody], reuse: true, concurrency: CONCURRENCY, durationMs: sz.durationMs, warmupMs: sz.warmupMs, check: nestedCheck }));
-      hw.push(await runLoad({ url: hello.ready.url, bodies: [helloBody], reuse: true, concurrency: CONCURRENCY, durationMs: sz.durationMs, warmupMs: sz.warmupMs, check: graphqlOk }));
+      await timed(fx.gateway, () => nested(sz.durationMs), gw, gwCpuMsPerReq);
+      await timed(hello, () => helloLoad(sz.durationMs), hw, hwCpuMsPerReq);
       options.progress(`P5 run ${r + 1}/${sz.runs}: nested ${gw[r].requestsPerSec.toFixed(0)} req/s, hello ${hw[r].requestsPerSec.toFixed(0)} req/s`);
     }
     const errors = [...gw, ...hw].reduce((a, x) => a + x.errors, 0);
@@ -81,6 +98,8 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
         helloReqPerSec: median(hw.map((x) => x.requestsPerSec)),
         nestedP99Ms: median(gw.map((x) => percentile(x.latenciesMs, 99))),
         helloP99Ms: median(hw.map((x) => percentile(x.latenciesMs, 99))),
+        nestedServerCpuMsPerReq: median(gwCpuMsPerReq),
+        helloServerCpuMsPerReq: median(hwCpuMsPerReq),
         errors,
         ...(firstError ? { firstError } : {}),
         runRatios: gw.map((g, i) => Math.round((g.requestsPerSec / hw[i].requestsPerSec) * 1000) / 1000),
