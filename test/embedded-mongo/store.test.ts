@@ -210,3 +210,12 @@ test('stages and operators this store cannot run ($out, $merge, $function) answe
     expect(await db.listCollections({ name: 'copy' }).toArray()).toEqual([]);
   });
 });
+
+test('a port in use rejects start with the listen error and leaves nothing running', async () => {
+  const first = await startEmbeddedMongo({ plugins: [] });
+  try {
+    await expect(startEmbeddedMongo({ port: first.port, plugins: [] })).rejects.toThrow(/EADDRINUSE/);
+  } finally {
+    await first.stop();
+  }
+});

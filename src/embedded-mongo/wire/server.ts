@@ -20,13 +20,15 @@ export class WireServer {
     private readonly options: WireServerOptions,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+    // After listening, accept errors (e.g. EMFILE) are logged; they must not crash the process.
+    this.server.on('error', (err) => this.log.error('listener error', { err }));
   }
 
   /** Starts listening; resolves to the bound port (useful with port 0). */
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
+      this.server.prependOnceListener('error', onError);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', onError);
         const address = this.server.address();
