@@ -219,3 +219,15 @@ test('a port in use rejects start with the listen error and leaves nothing runni
     await first.stop();
   }
 });
+
+test('the driver also connects with a plain URI (replica-set discovery of the one member)', async () => {
+  const store = await startEmbeddedMongo({ plugins: [] });
+  const client = await MongoClient.connect(`mongodb://127.0.0.1:${store.port}/`, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.db('d').collection('c').insertOne({ a: 1 });
+    expect(await client.db('d').collection('c').countDocuments()).toBe(1);
+  } finally {
+    await client.close();
+    await store.stop();
+  }
+});
