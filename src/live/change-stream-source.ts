@@ -78,7 +78,7 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     this.phase = { name: 'running', sink, stream };
     this.token = stream.resumeToken ?? this.token;
     if (first) this.deliver(sink, first);
-    void this.pump(stream, sink);
+    this.startPump(stream, sink);
   }
 
   async close(): Promise<void> {
@@ -87,6 +87,15 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     if (phase.name === 'resuming' && phase.timer) clearTimeout(phase.timer);
     const stream = phase.name === 'running' || phase.name === 'resuming' ? phase.stream : null;
     if (stream) await stream.close().catch(() => undefined);
+  }
+
+  private startPump(stream: ChangeStream, sink: LiveSink<S>): void {
+    this.pump(stream, sink).catch((err: unknown) => {
+      if (!this.isCurrent(stream)) return;
+      this.log.error('delivering a change event failed; re-opening the change stream from the last resume token', { err });
+      void stream.close().catch(() => undefined);
+      this.scheduleResume(sink, this.options.retryMinMs ?? 50);
+    });
   }
 
   // Private: the driver's own resume happens inside next(); an error here means it gave up.
@@ -110,7 +119,13 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
   // Private: retries until the store answers or the source is closed; backoff doubles up to retryMaxMs.
   private scheduleResume(sink: LiveSink<S>, delayMs: number): void {
     if (this.phase.name === 'closed') return;
-    const timer = setTimeout(() => void this.resume(sink, delayMs), delayMs);
+    const timer = setTimeout(() => {
+      this.resume(sink, delayMs).catch((err: unknown) => {
+        // Not a store answer (those are handled inside): keep trying rather than stay silent and stopped.
+        this.log.error('re-opening the change stream threw; retrying', { err });
+        if (this.phase.name === 'resuming') this.scheduleResume(sink, Math.min(delayMs * 2, this.options.retryMaxMs ?? 2000));
+      });
+    }, delayMs);
     this.phase = { name: 'resuming', sink, timer, stream: null };
   }
 
@@ -145,7 +160,7 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     this.token = stream.resumeToken ?? this.token;
     this.log.info('change stream resumed', { resumes: this.resumes });
     if (first) this.deliver(sink, first);
-    void this.pump(stream, sink);
+    this.startPump(stream, sink);
   }
 
   private watch(): ChangeStream {

@@ -85,7 +85,7 @@ export class SharedSubscriptions {
       group.subscribers.delete(stream);
       if (group.subscribers.size === 0) {
         this.forget(group.key, group.entry);
-        void group.source.return();
+        group.source.return().catch((err: unknown) => log.error('ending a shared subscription failed', { err }));
       }
     });
     group.subscribers.add(stream);
