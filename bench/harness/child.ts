@@ -49,7 +49,7 @@ export async function forkWorker<Ready>(name: string, options: ForkOptions = {})
     pending.clear();
   });
 
-  const ready = await new Promise<Ready>((resolve, reject) => {
+  const starting = new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker ${name} not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     child.on('message', (raw: WorkerMessage) => {
       switch (raw.type) {
@@ -66,6 +66,15 @@ export async function forkWorker<Ready>(name: string, options: ForkOptions = {})
     });
     void exit.then(() => { clearTimeout(timer); reject(new Error(`worker ${name} exited before it was ready`)); });
   });
+  let ready: Ready;
+  try {
+    ready = await starting;
+  } catch (e) {
+    // A worker that never became ready must not outlive the benchmark.
+    if (!exited) child.kill('SIGKILL');
+    await exit;
+    throw e;
+  }
 
   const call = <T>(command: string, args?: unknown): Promise<T> => {
     if (exited) return Promise.reject(new Error(`worker ${name} has exited; cannot run ${command}`));
