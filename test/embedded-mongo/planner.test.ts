@@ -3,7 +3,7 @@
  * (scalars, arrays, nested arrays of documents, nulls, missing fields, mixed numeric forms) and random filters
  * (equality, $in, $eq, null, $and, $elemMatch), answered once through the read plan and once by scanning.
  */
-import { Long, type Document } from 'bson';
+import { Long, ObjectId, type Document } from 'bson';
 import { Query } from 'mingo';
 import { Engine } from '../../src/embedded-mongo';
 import { select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
@@ -21,7 +21,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const SCALARS: unknown[] = [1, 2, 2.0, 3.5, Long.fromNumber(2), 'x', 'y', '2', true, null];
+const SCALARS: unknown[] = [1, 2, 2.0, 3.5, Long.fromNumber(2), 'x', 'y', '2', true, false, null, new Date(1000), new ObjectId('650000000000000000000001')];
 
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
   return xs[Math.floor(rnd() * xs.length)]!;
@@ -74,16 +74,19 @@ test('index-served selections equal full scans (seeded, 600 filters over 300 doc
   const coll = engine.collection('d', 'c')!;
   const all = [...coll.docs.values()];
   let indexed = 0;
+  let exact = 0;
   for (let n = 0; n < 600; n++) {
     const filter = randomFilter(rnd);
     const query = new Query(filter, MINGO_OPTIONS);
     const expected = all.filter((d) => query.test(d)).map((d) => d._id).sort();
     const got = select(coll, filter);
     if (got.plan.stage !== 'COLLSCAN') indexed += 1;
+    if (coll.plan(filter).exact) exact += 1;
     expect({ filter, ids: got.docs.map((d) => d._id).sort() }).toEqual({ filter, ids: expected });
   }
   // The generator must actually exercise the indexes, or this test proves nothing.
   expect(indexed).toBeGreaterThan(300);
+  expect(exact).toBeGreaterThan(50);
 });
 
 test('keyOf: numeric forms are one key; types stay apart', () => {

@@ -6,7 +6,7 @@
 import { UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { duplicateKey, Index, type IndexKeys } from './index-store';
-import { equalityConstraints } from './planner';
+import { equalityConstraints, exactEqualityPath } from './planner';
 import { keyOf } from './values';
 
 export const ID_INDEX_NAME = '_id_';
@@ -20,6 +20,8 @@ export interface ReadPlan {
   readonly indexName: string | undefined;
   /** Documents to test against the filter (a superset of the matches). */
   readonly candidates: Iterable<Document>;
+  /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
+  readonly exact: boolean;
   readonly keysExamined: number;
 }
 
@@ -114,6 +116,7 @@ export class Collection {
   /** Chooses how to read the documents a filter may match: by `_id`, by the narrowest usable index, or a scan. */
   plan(filter: Document): ReadPlan {
     const constraints = equalityConstraints(filter);
+    const exactPath = exactEqualityPath(filter);
     const ids = constraints.get('_id');
     if (ids) {
       const candidates: Document[] = [];
@@ -121,7 +124,7 @@ export class Collection {
         const doc = this.docs.get(k);
         if (doc) candidates.push(doc);
       }
-      return this.counted({ stage: 'IDHACK', indexName: ID_INDEX_NAME, candidates, keysExamined: ids.length });
+      return this.counted({ stage: 'IDHACK', indexName: ID_INDEX_NAME, candidates, keysExamined: ids.length, exact: exactPath === '_id' });
     }
     let best: { index: Index; keys: string[]; estimate: number } | undefined;
     for (const index of this.indexes.values()) {
@@ -130,7 +133,7 @@ export class Collection {
       const estimate = index.estimate(keys);
       if (!best || estimate < best.estimate) best = { index, keys, estimate };
     }
-    if (!best) return { stage: 'COLLSCAN', indexName: undefined, candidates: this.docs.values(), keysExamined: 0 };
+    if (!best) return { stage: 'COLLSCAN', indexName: undefined, candidates: this.docs.values(), keysExamined: 0, exact: false };
     const idSet = new Set<string>();
     best.index.lookup(best.keys, idSet);
     const candidates: Document[] = [];
@@ -138,7 +141,8 @@ export class Collection {
       const doc = this.docs.get(id);
       if (doc) candidates.push(doc);
     }
-    return this.counted({ stage: 'IXSCAN', indexName: best.index.name, candidates, keysExamined: best.estimate });
+    const exact = exactPath !== undefined && exactPath === best.index.leadingField && !best.index.sparse;
+    return this.counted({ stage: 'IXSCAN', indexName: best.index.name, candidates, keysExamined: best.estimate, exact });
   }
 
   // Private: index reads count their keys towards the collection's metrics.

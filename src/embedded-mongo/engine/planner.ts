@@ -54,3 +54,29 @@ function isOperatorDocument(v: unknown): v is Document {
   const keys = Object.keys(v);
   return keys.length > 0 && keys[0]!.startsWith('$');
 }
+
+/**
+ * The path of a filter that is nothing but one equality / `$eq` / `$in` whose values compare exactly by their
+ * canonical key (strings, ObjectIds, booleans, dates), or undefined. Documents an index returns for such a filter
+ * all match it, so they need no further test. Numbers are left out on purpose: int64 values beyond 2^53 share a
+ * key with nearby doubles.
+ */
+export function exactEqualityPath(filter: Document): string | undefined {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1) return undefined;
+  const path = keys[0]!;
+  if (path.startsWith('$') || path.split('.').some((part) => /^\d+$/.test(part))) return undefined;
+  const cond = filter[path];
+  if (exactValue(cond)) return path;
+  if (!isPlainDocument(cond)) return undefined;
+  const ops = Object.keys(cond);
+  if (ops.length !== 1) return undefined;
+  if (ops[0] === '$eq' && exactValue(cond.$eq)) return path;
+  if (ops[0] === '$in' && Array.isArray(cond.$in) && cond.$in.every(exactValue)) return path;
+  return undefined;
+}
+
+function exactValue(v: unknown): boolean {
+  if (typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return true;
+  return (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId';
+}

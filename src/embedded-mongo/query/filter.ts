@@ -34,7 +34,7 @@ export function select(coll: Collection | undefined, filter: Document, limit = I
   for (const doc of plan.candidates) {
     if (docs.length >= limit) break;
     examined += 1;
-    if (test(doc)) docs.push(doc);
+    if (plan.exact || test(doc)) docs.push(doc);
   }
   coll.metrics.docsExamined += examined;
   return { docs, plan, docsExamined: examined };
