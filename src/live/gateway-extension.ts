@@ -51,7 +51,7 @@ export interface LiveExtension extends GatewayExtension {
 type Phase =
   | { name: 'created' }
   | { name: 'resolved'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions }
-  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> }
+  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> | null }
   | { name: 'stopped' };
 
 export function liveExtension(options: LiveOptions = {}): LiveExtension {
@@ -77,10 +77,10 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
     async attach({ httpServer, schema, services }) {
       if (phase.name !== 'resolved') throw new Error(`live extension: attach() expected after resolvers(), but the extension is ${phase.name}`);
       const { hub, shared } = phase;
-      let opened: LiveSource<StoredSpan> | null = null;
+      const opened: { source: LiveSource<StoredSpan> | null } = { source: null };
       await hub.start(async (sink) => {
-        opened = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log), sink, log);
-        return opened;
+        opened.source = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log), sink, log);
+        return opened.source;
       });
       const { config, security } = services;
       const ws = attachWebSocket({
@@ -100,7 +100,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
           ...options.ws,
         },
       });
-      phase = { name: 'attached', hub, shared, ws, source: opened as unknown as LiveSource<StoredSpan> };
+      phase = { name: 'attached', hub, shared, ws, source: opened.source };
       return async () => {
         phase = { name: 'stopped' };
         await ws.close();
