@@ -25,7 +25,7 @@ export type LiveSourceOpener<S extends LiveSpan> = (sink: LiveSink<S>) => Promis
 export interface LiveHubOptions {
   /** Per-subscription bound, in spans. */
   queueLimit?: number;
-  /** Coalescing window, in ms. */
+  /** Coalescing window of `spansReceived` batches, in ms (trace updates are sent on the next turn). */
   coalesceMs?: number;
   log?: Logger;
 }
@@ -114,12 +114,13 @@ export class LiveHub<S extends LiveSpan> {
 
   /** Batches of spans of one trace, as they are stored. */
   subscribeTrace(traceId: string): LiveStream<S> {
-    return this.join(this.traceTopics, traceId, () => ({}));
+    // "A message each time spans of that trace are stored": no time window, only what arrived in one turn.
+    return this.join(this.traceTopics, traceId, 0, () => ({}));
   }
 
   /** Batches of stored spans matching the filter. */
   subscribeSpans(filter: LiveSpanFilter): LiveStream<S> {
-    return this.join(this.filterTopics, filter.key, () => ({ filter }));
+    return this.join(this.filterTopics, filter.key, this.coalesceMs, () => ({ filter }));
   }
 
   stats(): LiveHubStats {
@@ -161,7 +162,7 @@ export class LiveHub<S extends LiveSpan> {
     }
   };
 
-  private join<T extends Topic<S>>(topics: Map<string, T>, key: string, extra: () => Omit<T, keyof Topic<S>>): LiveStream<S> {
+  private join<T extends Topic<S>>(topics: Map<string, T>, key: string, windowMs: number, extra: () => Omit<T, keyof Topic<S>>): LiveStream<S> {
     if (this.phase.name === 'stopped') {
       const ended = new BoundedStream<LiveBatch<S>>(this.queueLimit);
       ended.end();
@@ -170,7 +171,7 @@ export class LiveHub<S extends LiveSpan> {
     let topic = topics.get(key);
     if (!topic) {
       const subscribers = new Set<LiveStream<S>>();
-      const coalescer = new Coalescer<S>(this.coalesceMs, (spans) => {
+      const coalescer = new Coalescer<S>(windowMs, (spans) => {
         const batch: LiveBatch<S> = { spans };
         for (const stream of subscribers) stream.push(batch, spans.length);
       });

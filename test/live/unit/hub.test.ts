@@ -131,3 +131,19 @@ describe('LiveHub', () => {
     await hub.stop();
   });
 });
+
+describe('LiveHub windows', () => {
+  it('sends trace updates on the next turn even right after a flush; spansReceived waits for its window', async () => {
+    const { hub, feed } = await startedHub({ coalesceMs: 10_000 });
+    const trace = hub.subscribeTrace('t1');
+    const all = hub.subscribeSpans(new LiveSpanFilter(null));
+    feed.emit([span({ traceId: 't1', spanId: 'a' })]);
+    expect(ids(await take(trace))).toEqual(['a']);
+    expect(ids(await take(all))).toEqual(['a']);
+    feed.emit([span({ traceId: 't1', spanId: 'b' })]);
+    expect(ids(await take(trace))).toEqual(['b']);
+    // The filter topic flushed moments ago: 'b' waits for the end of its 10 s window.
+    expect(hub.stats().scheduledFlushes).toBe(1);
+    await hub.stop();
+  });
+});
