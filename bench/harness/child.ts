@@ -38,7 +38,8 @@ export async function forkWorker<Ready>(name: string, options: ForkOptions = {})
   const child = fork(file, [JSON.stringify(options.args ?? {})], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, TRACEGATE_LOG_LEVEL: process.env.TRACEGATE_LOG_LEVEL ?? 'warn' },
+    // Servers under test run as deployed: graphql-js, for one, does extra development-time checks otherwise.
+    env: { ...process.env, NODE_ENV: 'production', TRACEGATE_LOG_LEVEL: process.env.TRACEGATE_LOG_LEVEL ?? 'warn' },
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;

@@ -1,6 +1,6 @@
 /**
- * P6 (live-updates issue): delivery latency of a submitted span to each subscriber, p50 and p99, timed both from
- * the submitSpans acknowledgement (the issue's definition) and from the request (the headline; see below),
+ * P6 (live-updates issue): delivery latency of a submitted span to each subscriber, p50 and p99, timed from the
+ * submitSpans acknowledgement (the issue's definition, the headline) and from the request,
  * at 100 and 1,000 graphql-ws subscribers of one trace, while demo traffic is ingested;
  * next to a raw `ws` broadcast of a message of the same shape to as many sockets, acknowledged the same way.
  *
@@ -31,7 +31,7 @@ const QUICK: Sizes = { subscribers: [100], runs: 3, probesPerRun: 4, warmupProbe
 
 export const p6Live: Scenario = {
   id: 'P6',
-  title: 'live delivery p99, submit -> receipt ÷ raw ws broadcast trigger -> receipt',
+  title: 'live delivery p99 (ack -> receipt) ÷ raw ws broadcast p99',
   goal: `≤ ${GOAL} at 1,000 subscribers`,
   run: runP6,
 };
@@ -118,11 +118,13 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           [`rawE2eP99Ms_${n}`]: w.e2eP99,
           [`e2eP99Ratio_${n}`]: g.e2eP99 / w.e2eP99,
         });
-        // The issue times from the ack; the gateway delivers before its ack reaches the client (see
-        // gatewayShareBeforeAck), which makes ack -> receipt zero. The headline therefore times from the request,
-        // which also charges the gateway its store write: a stricter comparison, never a kinder one.
-        headline = g.e2eP99 / w.e2eP99;
-        pass = n >= 1000 && lost === 0 && headline <= GOAL;
+        // The issue's definition: from the ack. A receipt before the ack counts as 0, so when nearly every update
+        // beats the ack the ratio says nothing; that is flagged and not a pass. Submit -> receipt (which also
+        // charges the gateway its store write) is reported next to it.
+        headline = g.p99 / w.p99;
+        const degenerate = g.beforeAck >= 0.99;
+        if (degenerate) details[`degenerate_${n}`] = 'every update reached its subscribers before the ack: ack -> receipt is 0';
+        pass = n >= 1000 && lost === 0 && !degenerate && headline <= GOAL;
       } finally {
         await gwSubs.close();
         await rawSubs.close();
