@@ -1,5 +1,6 @@
 import { formatMicros } from '../../domain';
 import type { ServiceRecord } from '../../store';
+import type { SpanRecord } from '../../domain';
 import type { TraceResolvers } from '../../generated/graphql';
 
 export const Trace: TraceResolvers = {
@@ -9,10 +10,34 @@ export const Trace: TraceResolvers = {
   status: (trace) => (trace.errorCount > 0 ? 'ERROR' : 'OK'),
   async services(trace, _args, ctx) {
     const found = await ctx.loaders.serviceByName.loadMany(trace.services);
-    // A service summary lags its spans by one write at most; such a service is left out until it lands.
-    return found.filter((s): s is ServiceRecord => s !== null && !(s instanceof Error));
+    const missing = trace.services.filter((_name, i) => found[i] === null);
+    const standIns = missing.length === 0 ? new Map<string, ServiceRecord>() : describeFromSpans(missing, (await ctx.loaders.treeOf(trace.traceId)).spans);
+    return trace.services.flatMap((name, i) => {
+      const s = found[i];
+      if (s instanceof Error) throw s;
+      const record = s ?? standIns.get(name);
+      return record ? [record] : [];
+    });
   },
   startTime: (trace) => formatMicros(trace.startUs),
   endTime: (trace) => formatMicros(trace.endUs),
   durationUs: (trace) => trace.durationUs,
 };
+
+// Private: a service summary is written just after its spans (a live update can run in between); until it
+// lands, the service is described from this trace's spans, as Span.service does from its one span.
+function describeFromSpans(names: readonly string[], spans: readonly SpanRecord[]): Map<string, ServiceRecord> {
+  const out = new Map<string, ServiceRecord>();
+  for (const name of names) {
+    const own = spans.filter((s) => s.service === name);
+    if (own.length === 0) continue;
+    out.set(name, {
+      name,
+      operations: [...new Set(own.map((s) => s.operation))].sort(),
+      spanCount: own.length,
+      firstSeenUs: Math.min(...own.map((s) => s.startUs)),
+      lastSeenUs: Math.max(...own.map((s) => s.endUs)),
+    });
+  }
+  return out;
+}
