@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -20,10 +21,15 @@ export interface ProfileSummary {
   totalMs: number;
   byFunction: [string, number][];
   byModule: [string, number][];
+  /** Time with the function anywhere on the stack (project code only: dist/src), counted once per sample. */
+  inclusiveProject: [string, number][];
 }
 
 export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
   const fn = new Map<string, number>();
   const mod = new Map<string, number>();
   let total = 0;
@@ -38,9 +44,18 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
     fn.set(key, (fn.get(key) ?? 0) + us);
     const m = moduleOf(url, functionName);
     mod.set(m, (mod.get(m) ?? 0) + us);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const f = byId.get(at)?.callFrame;
+      if (!f || !/\/dist\/src\//.test(f.url)) continue;
+      const k = `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+    }
   });
   const sorted = (m: Map<string, number>): [string, number][] => [...m.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000]);
-  return { totalMs: total / 1000, byFunction: sorted(fn), byModule: sorted(mod) };
+  return { totalMs: total / 1000, byFunction: sorted(fn), byModule: sorted(mod), inclusiveProject: sorted(inclusive) };
 }
 
 // Private: node_modules/<pkg> or the project folder (dist/src/graphql -> src/graphql), else V8's own category.
@@ -71,6 +86,8 @@ function main(): void {
   for (const [k, ms] of s.byModule.slice(0, top)) process.stdout.write(`  ${pct(ms).padStart(6)}  ${ms.toFixed(0).padStart(7)} ms  ${k}\n`);
   process.stdout.write('\nself time by function:\n');
   for (const [k, ms] of s.byFunction.slice(0, top)) process.stdout.write(`  ${pct(ms).padStart(6)}  ${ms.toFixed(0).padStart(7)} ms  ${k}\n`);
+  process.stdout.write('\ninclusive time of project functions (on the stack):\n');
+  for (const [k, ms] of s.inclusiveProject.slice(0, top)) process.stdout.write(`  ${pct(ms).padStart(6)}  ${ms.toFixed(0).padStart(7)} ms  ${k}\n`);
 }
 
 if (require.main === module) main();
