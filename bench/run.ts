@@ -20,6 +20,8 @@ async function main(): Promise<void> {
     throw new Error(`--only names unknown scenarios: ${args.only.filter((id) => !known.includes(id)).join(', ')}; known: ${known.join(', ')}`);
   }
   progress(`${selected.length} scenarios, ${args.quick ? 'quick smoke run (thresholds not enforced)' : 'full run'}`);
+  // Other work on the machine competes with the processes under test; the load average says how much.
+  const loadBefore = os.loadavg()[0];
   const results: ScenarioResult[] = [];
   for (const s of selected) {
     progress(`${s.id} ${s.title}: starting`);
@@ -33,12 +35,13 @@ async function main(): Promise<void> {
       r = notMeasured(s, `failed: ${reason}`);
     }
     results.push(r);
-    progress(`${s.id} done in ${(msSince(t0) / 1000).toFixed(1)} s: ${r.notMeasured ? `not measured (${r.notMeasured})` : `${r.value} (${r.pass ? 'pass' : 'FAIL'})`}`);
+    progress(`${s.id} done in ${(msSince(t0) / 1000).toFixed(1)} s (load average ${os.loadavg()[0].toFixed(1)}): ${r.notMeasured ? `not measured (${r.notMeasured})` : `${r.value} (${r.pass ? 'pass' : 'FAIL'})`}`);
   }
+  const load = `load average ${loadBefore.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end`;
   const machine = `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
-  process.stdout.write(`\n${markdownTable(results, args.quick)}\n\nMachine: ${machine}. Total ${(msSince(started) / 1000).toFixed(0)} s.\n`);
+  process.stdout.write(`\n${markdownTable(results, args.quick)}\n\nMachine: ${machine}; ${load}. Total ${(msSince(started) / 1000).toFixed(0)} s.\n`);
   if (args.json) {
-    const body = { generatedAt: new Date().toISOString(), quick: args.quick, machine, scenarios: results.map(toJson) };
+    const body = { generatedAt: new Date().toISOString(), quick: args.quick, machine, load, scenarios: results.map(toJson) };
     writeFileSync(args.json, JSON.stringify(body, null, 2) + '\n');
     progress(`wrote ${args.json}`);
   }
