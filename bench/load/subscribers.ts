@@ -6,15 +6,16 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface Receipts {
-  /** probe id -> arrival times (ms, process.hrtime-based), one per subscriber that got it. */
+  /** probe id -> arrival times (ms, `nowMs`), one per subscriber that got it. */
   readonly byProbe: Map<string, number[]>;
   close(): Promise<void>;
 }
 
 const CONNECT_CHUNK = 50;
 
+/** Milliseconds on a clock shared by every process of the machine (the subscribers live in their own worker). */
 export function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
+  return performance.timeOrigin + performance.now();
 }
 
 function record(receipts: Map<string, number[]>, at: number, probeIds: readonly string[]): void {

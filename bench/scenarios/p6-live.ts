@@ -4,16 +4,18 @@
  * at 100 and 1,000 graphql-ws subscribers of one trace, while demo traffic is ingested;
  * next to a raw `ws` broadcast of a message of the same shape to as many sockets, acknowledged the same way.
  *
- * Layout: store, gateway and the raw ws server each in a worker; subscribers, probes and background traffic in
- * the parent, so acknowledgement and receipt are timed on one clock. Gateway and raw runs alternate.
+ * Layout: store, gateway, raw ws server and the subscribers each in a worker; probes and background traffic in
+ * the parent. Acknowledgement and receipt are timed on the machine-wide clock (performance.timeOrigin + now).
+ * Gateway and raw runs alternate.
  */
 import { randomBytes } from 'node:crypto';
 import { keepAliveAgent, postJson, SpanSubmitter, toIsoMicros, TrafficFeeder } from '../../src/demo';
-import { forkWorker } from '../harness/child';
+import { forkWorker, type WorkerHandle } from '../harness/child';
 import { startGatewayFixture } from '../harness/fixture';
 import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
-import { graphqlWsSubscribers, nowMs, rawWsSubscribers, type Receipts } from '../load/subscribers';
+import { nowMs } from '../load/subscribers';
+import type { CollectArgs, SubscribersArgs } from '../workers/subscribers';
 import type { WsBroadcastReady } from '../workers/ws-broadcast';
 
 const GOAL = 1.5;
@@ -60,7 +62,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `${sz.subscribers.join(' and ')} subscribers, one graphql-ws connection each, traceUpdated(traceId) { spans { spanId } } on one trace; ` +
     `probe = one span submitted over HTTP, latency from its ack to each receipt (a receipt before the ack counts 0; send->receipt also reported); ${sz.warmupProbes} warm-up probes, ${sz.runs} alternating runs of ` +
     `${sz.probesPerRun} sequential probes; median of per-run p50/p99; background demo ingest ${BACKGROUND_TRACES_PER_SEC} traces/s throughout; ` +
-    `raw: ws server acks POST /broadcast then sends the same-shaped message to every socket; subscribers in the parent process`;
+    `raw: ws server acks POST /broadcast then sends the same-shaped message to every socket; subscribers (both kinds) in their own worker`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
   const raw = await forkWorker<WsBroadcastReady>('ws-broadcast').catch(async (e: unknown) => {
     await fx.stop();
@@ -77,12 +79,12 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
   try {
     feeder.start();
     for (const n of sz.subscribers) {
-      const gwSubs = await graphqlWsSubscribers(wsUrl, probeTrace, n);
-      const rawSubs = await rawWsSubscribers(raw.ready.wsUrl, n);
+      const subsArgs: SubscribersArgs = { gatewayWsUrl: wsUrl, traceId: probeTrace, rawWsUrl: raw.ready.wsUrl, count: n };
+      const subs = await forkWorker<{ count: number }>('subscribers', { args: subsArgs });
       try {
         options.progress(`P6 ${n} subscribers connected`);
-        const gwProbe = (): Promise<Probe> => probeGateway(submitter, probeTrace, gwSubs, n);
-        const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, agent, rawSubs, n);
+        const gwProbe = (): Promise<Probe> => probeGateway(submitter, probeTrace, subs);
+        const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, agent, subs);
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
@@ -126,8 +128,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         if (degenerate) details[`degenerate_${n}`] = 'every update reached its subscribers before the ack: ack -> receipt is 0';
         pass = n >= 1000 && lost === 0 && !degenerate && headline <= GOAL;
       } finally {
-        await gwSubs.close();
-        await rawSubs.close();
+        await subs.stop();
       }
     }
     const fed = await feeder.stop();
@@ -168,7 +169,7 @@ async function run(probe: () => Promise<Probe>, probes: number): Promise<Run> {
 }
 
 /** One span into the probe trace, timed from the request and from its ack to every subscriber's receipt. */
-async function probeGateway(submitter: SpanSubmitter, traceId: string, subs: Receipts, n: number): Promise<Probe> {
+async function probeGateway(submitter: SpanSubmitter, traceId: string, subs: WorkerHandle<{ count: number }>): Promise<Probe> {
   const spanId = randomBytes(8).toString('hex');
   const nowUs = Date.now() * 1000;
   const span = {
@@ -179,26 +180,25 @@ async function probeGateway(submitter: SpanSubmitter, traceId: string, subs: Rec
   const outcome = await submitter.submit([span]);
   const ack = nowMs();
   if (outcome.kind !== 'stored' || outcome.accepted !== 1) throw new Error(`P6 probe not stored: ${JSON.stringify(outcome).slice(0, 300)}`);
-  return { fromAck: await collect(subs, spanId, ack, n), ackMs: ack - sent };
+  return { fromAck: await collect(subs, 'gateway', spanId, ack), ackMs: ack - sent };
 }
 
-async function probeRaw(url: string, agent: ReturnType<typeof keepAliveAgent>, subs: Receipts, n: number): Promise<Probe> {
+async function probeRaw(url: string, agent: ReturnType<typeof keepAliveAgent>, subs: WorkerHandle<{ count: number }>): Promise<Probe> {
   const probe = randomBytes(8).toString('hex');
-  // The shape graphql-ws sends for the gateway probe, with the probe id where the parent can find it.
+  // The shape graphql-ws sends for the gateway probe, with the probe id where the subscriber can find it.
   const message = JSON.stringify({ probe, id: randomBytes(16).toString('hex'), type: 'next', payload: { data: { traceUpdated: { spans: [{ spanId: probe }] } } } });
   const sent = nowMs();
   const reply = await postJson(new URL(url), message, agent, 10_000);
   const ack = nowMs();
   if (reply.status !== 200) throw new Error(`P6 raw broadcast trigger answered HTTP ${reply.status}`);
-  return { fromAck: await collect(subs, probe, ack, n), ackMs: ack - sent };
+  return { fromAck: await collect(subs, 'raw', probe, ack), ackMs: ack - sent };
 }
 
-async function collect(subs: Receipts, id: string, ack: number, n: number): Promise<number[]> {
-  const deadline = Date.now() + DELIVERY_TIMEOUT_MS;
-  while ((subs.byProbe.get(id)?.length ?? 0) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-  const got = subs.byProbe.get(id) ?? [];
-  subs.byProbe.delete(id);
+/** Receipt minus ack for each subscriber; Infinity for each one that never got the probe. */
+async function collect(subs: WorkerHandle<{ count: number }>, side: CollectArgs['side'], probe: string, ack: number): Promise<number[]> {
+  const args: CollectArgs = { side, probe, timeoutMs: DELIVERY_TIMEOUT_MS };
+  const got = await subs.call<number[]>('collect', args);
   const latencies = got.map((at) => at - ack);
-  while (latencies.length < n) latencies.push(Number.POSITIVE_INFINITY);
+  while (latencies.length < subs.ready.count) latencies.push(Number.POSITIVE_INFINITY);
   return latencies;
 }
