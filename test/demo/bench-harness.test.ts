@@ -3,6 +3,7 @@ import { parseBenchArgs } from '../../bench/harness/args';
 import { median, percentile, round } from '../../bench/harness/stats';
 import { markdownTable } from '../../bench/harness/table';
 import { notMeasured } from '../../bench/harness/types';
+import { summarizeProfile } from '../../bench/profile-summary';
 
 describe('bench stats', () => {
   it('takes nearest-rank percentiles and true medians', () => {
@@ -49,5 +50,26 @@ describe('bench table', () => {
     expect(lines[3]).toContain('| 2.5 | p50 ≤ 1.5 | NO |');
     expect(lines[3]).toContain('a\\|b');
     expect(lines[4]).toContain('| not measured | ≤ 1.5 | no: live updates not built |');
+  });
+});
+
+describe('bench profile summary', () => {
+  it('attributes sampled time to functions, modules and project callers', () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)', ''), children: [2, 4] },
+        { id: 2, callFrame: frame('handle', 'file:///w/dist/src/server/routes/graphql.js'), children: [3] },
+        { id: 3, callFrame: frame('deserializeObject', 'file:///w/node_modules/bson/lib/bson.cjs') },
+        { id: 4, callFrame: frame('(idle)', '') },
+      ],
+      samples: [3, 3, 2, 4],
+      timeDeltas: [1000, 1000, 500, 2500],
+    };
+    const s = summarizeProfile(profile);
+    expect(s.totalMs).toBe(5);
+    expect(s.byModule).toEqual([['(idle)', 2.5], ['bson', 2], ['src/server', 0.5]]);
+    expect(s.byFunction[1]).toEqual(['deserializeObject bson/lib/bson.cjs:1', 2]);
+    expect(s.inclusiveProject).toEqual([['handle src/server/routes/graphql.js:1', 2.5]]);
   });
 });
