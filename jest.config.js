@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/helpers/fetch-without-keepalive.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
 };
