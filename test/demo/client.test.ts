@@ -108,7 +108,11 @@ describe('TrafficFeeder', () => {
     const gw = await scriptedGateway((b, n) => (n % 3 === 0 ? gqlError('RATE_LIMITED') : ok(b.variables.spans.length)));
     try {
       const submitter = new SpanSubmitter({ url: gw.url, agent, baseDelayMs: 1, onRetry: () => feeder.countRetry() });
-      const feeder: TrafficFeeder = new TrafficFeeder(submitter, { rate: 400, batch: 40, seed: 'feed', concurrency: 2, flushMs: 20 });
+      const feeder: TrafficFeeder = new TrafficFeeder(submitter, {
+        rate: 400, batch: 40, seed: 'feed', concurrency: 2, flushMs: 20,
+        // Room for every span even when a loaded machine stalls the timer: this test is about exactly-once sends.
+        maxQueuedSpans: 1_000_000,
+      });
       feeder.start();
       await waitFor(() => feeder.stats().traces >= 100, 10_000);
       const stats = await feeder.stop();
