@@ -5,14 +5,8 @@
  * limiter to every route, the mutation included.
  */
 import type { IncomingMessage } from 'node:http';
-import {
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerClosedError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
 import { ErrorCode, TracegateError } from '../errors';
+import { isUnavailableError } from '../store';
 import type { Logger } from '../log';
 import { requireScope, Scope, type Authenticator } from '../server/auth';
 import { STATUS_BY_CODE } from '../server/http';
@@ -38,15 +32,6 @@ export type DecodeErrorClass = abstract new (...args: never[]) => Error;
 export const DEFAULT_STORE_RETRY_AFTER_SECONDS = 1;
 export const INTERNAL_FAILURE_MESSAGE = 'Internal error; the server log has the details under this request id (x-request-id)';
 export const STORE_UNAVAILABLE_FAILURE_MESSAGE = 'The trace store is unavailable; nothing was acknowledged, retry later';
-
-/** Driver errors that mean the store cannot be reached rather than that it refused something. */
-const STORE_DOWN: readonly (abstract new (...args: never[]) => Error)[] = [
-  MongoServerSelectionError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoTopologyClosedError,
-  MongoServerClosedError,
-];
 
 /**
  * Throws UNAUTHENTICATED / FORBIDDEN unless the request may ingest. The gateway's own gate already refused
@@ -82,7 +67,7 @@ export function failureOf(
     return { status: STATUS_BY_CODE[error.code], code: error.code, message: error.message, headers };
   }
   ctx.logger.error('ingest route failed', { requestId: ctx.requestId, error: error instanceof Error ? error : new Error(String(error)) });
-  if (STORE_DOWN.some((cls) => error instanceof cls)) {
+  if (isUnavailableError(error)) {
     return { status: 503, code: ErrorCode.STORE_UNAVAILABLE, message: STORE_UNAVAILABLE_FAILURE_MESSAGE, headers: { 'retry-after': storeRetry } };
   }
   return { status: 500, code: ErrorCode.INTERNAL, message: INTERNAL_FAILURE_MESSAGE, headers: {} };

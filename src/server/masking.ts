@@ -15,15 +15,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import {
-  MongoClientClosedError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerClosedError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
 import { ErrorCode, TracegateError } from '../errors';
+import { isUnavailableError } from '../store';
 import type { Logger } from '../log';
 import { tokenLimitError } from './limits';
 
@@ -42,16 +35,6 @@ const CLIENT_REQUEST_CODES: ReadonlySet<unknown> = new Set([
 ]);
 
 const PUBLIC_CODES: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));
-
-/** Driver errors that mean "the store cannot be reached", not "the store refused this". */
-const STORE_DOWN: ReadonlyArray<abstract new (...args: never[]) => Error> = [
-  MongoServerSelectionError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoTopologyClosedError,
-  MongoClientClosedError,
-  MongoServerClosedError,
-];
 
 export const INTERNAL_MESSAGE = 'Internal error. The server log has the details under this requestId.';
 export const STORE_UNAVAILABLE_MESSAGE = 'The trace store is unavailable; retry later. The server log has the details under this requestId.';
@@ -147,7 +130,7 @@ function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: n
       return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
     }
   }
-  return { kind: 'masked', storeDown: chain.some(isStoreDown), cause: innermost };
+  return { kind: 'masked', storeDown: chain.some(isUnavailableError), cause: innermost };
 }
 
 // Private: the error and its `originalError` / `cause` chain, outermost first (bounded against cycles).
@@ -159,10 +142,6 @@ function causes(error: unknown): Error[] {
     current = current instanceof GraphQLError ? (current.originalError ?? current.cause) : current.cause;
   }
   return chain;
-}
-
-function isStoreDown(error: Error): boolean {
-  return STORE_DOWN.some((type) => error instanceof type);
 }
 
 function safeExtensions(formatted: GraphQLFormattedError, error: unknown): Record<string, unknown> {
