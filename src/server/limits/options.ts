@@ -33,7 +33,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxTokens: 1500,
   maxCost: 5000,
   listSizes: {
-    'Trace.spans': 100,
+    'Trace.spans': 50,
     'Span.children': 100,
     'Trace.services': 10,
     'Query.services': 100,

@@ -95,22 +95,24 @@ describe('cost limit', () => {
     expect(cost(`{ traces(first: 20) { nodes { id spanCount spans { spanId operation service { name } attributes { key value } } } } }`)).toEqual([]);
     expect(cost(childrenChain(12, 'spanId operation service { name } events { name }'))).toEqual([]);
     expect(cost(`{ services { name operations traces(first: 5) { nodes { id durationUs } } } }`)).toEqual([]);
+    // the nested chain view at the default page size: 1 + 20 + 20*50*(1 + 1 + 1 + 1) = 4021
+    expect(cost(`{ traces { nodes { id spans { spanId service { name } parent { spanId } children { spanId } } } } }`)).toEqual([]);
   });
 
   it('multiplies by first: fan-out within the depth limit is refused', () => {
-    // 1 + 100 nodes + 100*100 spans > 5000, at depth 3
+    // 1 + 100 nodes + 100*50 spans > 5000, at depth 3
     const errors = cost(`{ traces(first: 100) { nodes { spans { spanId } } } }`);
-    expect(errors[0]!.extensions).toMatchObject({ code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'cost', found: 10101 });
-    // the same shape with first: 20 is fine (1 + 20 + 2000)
+    expect(errors[0]!.extensions).toMatchObject({ code: ErrorCode.QUERY_TOO_COMPLEX, limit: 'cost', found: 5101 });
+    // the same shape with first: 20 is fine (1 + 20 + 1000)
     expect(cost(`{ traces(first: 20) { nodes { spans { spanId } } } }`)).toEqual([]);
   });
 
   it('reads first from variables, variable defaults, or assumes the maximum when unknown', () => {
     const query = `query Q($n: Int) { traces(first: $n) { nodes { spans { spanId } } } }`;
     expect(cost(query, { n: 20 })).toEqual([]);
-    expect(cost(query, { n: 100 })[0]!.extensions.found).toBe(10101);
+    expect(cost(query, { n: 100 })[0]!.extensions.found).toBe(5101);
     expect(cost(query, {})).toEqual([]); // omitted: the schema default 20
-    expect(cost(query)[0]!.extensions.found).toBe(10101); // values unknown: maxFirst
+    expect(cost(query)[0]!.extensions.found).toBe(5101); // values unknown: maxFirst
     expect(cost(`query Q($n: Int = 30) { traces(first: $n) { nodes { spans { spanId } } } }`)).toEqual([]);
   });
 
@@ -123,10 +125,10 @@ describe('cost limit', () => {
 
   it('gives children of Trace.spans the same allowance, but not spans reached again through Span.trace', () => {
     const everyField = `{ trace(id: "a") { services { name } rootSpan { spanId } spans { spanId parent { spanId } children { spanId } trace { id } service { name } } } }`;
-    // 1 + 10 + 1 + 100 * (1 + 1 + 1 + 1 + 1): the children of all spans of a trace are at most its spans
+    // 1 + 10 + 1 + 50 * (1 + 1 + 1 + 1 + 1): the children of all spans of a trace are at most its spans
     expect(cost(everyField)).toEqual([]);
-    const again = `{ trace(id: "a") { spans { trace { spans { spanId } } } } }`;
-    expect(cost(again)[0]!.extensions).toMatchObject({ limit: 'cost', found: 1 + 100 * (1 + 1 * (1 + 100)) });
+    const again = `{ trace(id: "a") { spans { trace { spans { trace { spans { spanId } } } } } } }`;
+    expect(cost(again)[0]!.extensions).toMatchObject({ limit: 'cost', found: 1 + 50 * (1 + 1 + 50 * (1 + 1 + 50)) });
   });
 
   it('measures nested connections through trace.services and service.traces', () => {
