@@ -7,8 +7,9 @@
  * re-applied for duplicates: a re-submit after a failure between the span insert and the summary update
  * (the client saw STORE_UNAVAILABLE) repairs the summary instead of leaving its spans out of it.
  *
- * `durationUs` cannot be expressed with such operators; it is set afterwards by a guarded update that only
- * matches while start and end are still the values it was computed from (the last writer re-derives it).
+ * `durationUs` cannot be expressed with such operators; it is set on insert, and after an update of an existing
+ * summary by a guarded update that only matches while start and end are still the values it was computed from
+ * (the last writer re-derives it). The services update runs concurrently with the trace updates.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
 import type { SpanRecord } from '../../domain';
@@ -58,6 +59,19 @@ export async function updateSummaries(
     t.svcOps.set(JSON.stringify([span.service, span.operation]), { s: span.service, o: span.operation });
     for (const attr of toAttrDocs(span.attributes)) t.attrs.set(JSON.stringify([attr.k, attr.v]), attr);
   }
+  // The services update does not depend on the trace summaries: it runs alongside them. Both are awaited
+  // (settled) before this returns or throws, so nothing is acknowledged before the store acknowledged both.
+  const [tracesDone, servicesDone] = await Promise.allSettled([
+    updateTraces(db, traces, receivedAt, expireAt),
+    updateServices(db, inserted, reapplied, expireAt),
+  ]);
+  if (tracesDone.status === 'rejected') throw tracesDone.reason;
+  if (servicesDone.status === 'rejected') throw servicesDone.reason;
+}
+
+// Private: span counts (one aggregate), the commutative upsert of every trace of the batch, then the
+// duration fix-up for the traces the upsert did not create.
+async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt: Date, expireAt: Date): Promise<void> {
   const counts = await countSpans(db, [...traces.keys()]);
 
   const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => {
@@ -76,9 +90,13 @@ export async function updateSummaries(
       },
     };
   });
-  await upsertAll(db.collection<TraceDoc>(Collections.traces), traceOps);
-  await fixDurations(db, [...traces.keys()]);
-  await updateServices(db, inserted, reapplied, expireAt);
+  const created = await upsertAll(db.collection<TraceDoc>(Collections.traces), traceOps);
+  // A trace this batch's upsert created got its durationUs from $setOnInsert, computed from the very start and
+  // end it inserted; any later change of start/end is made by another batch's upsert, which matches the
+  // document and so runs the fix-up itself. Only traces that already existed need the read-back.
+  const ids = [...traces.keys()];
+  const existing = created === null ? ids : ids.filter((_, index) => !created.has(index));
+  if (existing.length > 0) await fixDurations(db, existing);
 }
 
 // Private: stored spans and error spans per trace: one aggregate for the whole batch.
@@ -128,14 +146,20 @@ async function updateServices(db: Db, inserted: readonly SpanRecord[], reapplied
 
 // Private: two concurrent upserts of a new _id can race on a real MongoDB; the loser fails with a duplicate
 // key error and, the document now existing, succeeds as a plain update when retried (once, only those ops).
-async function upsertAll<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
+// Returns the indexes of the ops whose upsert inserted a document, or null when that is not known (after a
+// retry: callers then treat every document as pre-existing).
+async function upsertAll<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<Set<number> | null> {
   try {
-    await collection.bulkWrite(ops, { ordered: false });
+    const result = await collection.bulkWrite(ops, { ordered: false });
+    const upserted = result.upsertedIds as Record<string, unknown> | undefined;
+    if (!upserted || result.upsertedCount !== Object.keys(upserted).length) return null;
+    return new Set(Object.keys(upserted).map(Number));
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
     if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
     await collection.bulkWrite(writeErrors.map((w) => ops[w.index]!), { ordered: false });
+    return null;
   }
 }
 
