@@ -153,6 +153,10 @@ function openStore(config: Config): MongoTraceStore {
     retentionMs: config.retentionMs,
     serverSelectionTimeoutMs: config.storeTimeoutMs,
     socketTimeoutMs: config.storeSocketTimeoutMs,
+    // Nothing in the gateway listens to command events, and with monitoring on the driver decodes every reply
+    // a second time (whole, for the CommandSucceededEvent) besides the cursor's own decode. Tests and the
+    // benchmark that count commands construct their own store, where monitoring stays on by default.
+    clientOptions: { monitorCommands: false },
   });
 }
 
