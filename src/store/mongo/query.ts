@@ -8,6 +8,13 @@ import type { CursorPosition } from '../cursor';
 import type { TraceOrder, TraceQuery } from '../types';
 import type { TraceDoc } from './documents';
 
+/**
+ * The trace fields a read uses (`fromTraceDoc` and the page cursor's sort key): a trace document also holds
+ * every (service, operation) pair and attribute seen in the trace, for filters only, which a reply need not
+ * carry nor the gateway decode.
+ */
+export const TRACE_READ_PROJECTION = { startUs: 1, endUs: 1, durationUs: 1, spanCount: 1, errorCount: 1, services: 1 } as const;
+
 export function traceFilter(query: TraceQuery): Filter<TraceDoc> {
   const and: Filter<TraceDoc>[] = [];
   if (query.service !== undefined && query.operation !== undefined) {

@@ -33,7 +33,7 @@ import {
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
 import { ensureIndexes } from './indexes';
-import { afterFilter, sortField, traceFilter, traceSort } from './query';
+import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
@@ -128,7 +128,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, TraceSummary>();
     if (traceIds.length === 0) return out;
     return this.run('tracesByIds', async () => {
-      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
+      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: TRACE_READ_PROJECTION }).toArray();
       for (const doc of docs) out.set(doc._id, fromTraceDoc(doc));
       return out;
     });
@@ -184,7 +184,7 @@ export class MongoTraceStore implements TraceStore {
       const base = traceFilter(search.query);
       const filter = position ? { $and: [base, afterFilter(position)] } : base;
       const docs = await this.traces()
-        .find(filter)
+        .find(filter, { projection: TRACE_READ_PROJECTION })
         .sort(traceSort(search.order))
         .limit(search.first + 1)
         .toArray();
