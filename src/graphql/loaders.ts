@@ -15,10 +15,17 @@ export interface Loaders {
   serviceByName: DataLoader<string, ServiceRecord | null>;
   /** The assembled tree of a trace, from `spansByTrace` (no extra store command). */
   treeOf(traceId: string): Promise<TraceTree>;
+  /**
+   * The tree `treeOf(traceId)` already resolved to in this request, else undefined: lets the resolvers of
+   * spans that came from a loaded tree (parent, children of ~every span of a nested reply) answer without a
+   * promise per field.
+   */
+  treeNow(traceId: string): TraceTree | undefined;
 }
 
 export function createLoaders(store: TraceStore): Loaders {
   const trees = new WeakMap<StoredSpan[], TraceTree>();
+  const resolvedTrees = new Map<string, TraceTree>();
   const spansByTrace = new DataLoader<string, StoredSpan[]>(async (ids) => {
     const found = await store.spansByTraceIds(ids);
     return ids.map((id) => found.get(id) ?? []);
@@ -47,7 +54,9 @@ export function createLoaders(store: TraceStore): Loaders {
         tree = assembleTrace(spans);
         trees.set(spans, tree);
       }
+      resolvedTrees.set(traceId, tree);
       return tree;
     },
+    treeNow: (traceId) => resolvedTrees.get(traceId),
   };
 }
