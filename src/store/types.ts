@@ -76,7 +76,8 @@ export interface TracePage {
 }
 
 export interface InsertOutcome {
-  /** The spans this call stored (not duplicates, not failures), in submission order. */
+  /** The spans this call stored (not duplicates, not failures), in submission order: the very records the
+   *  caller passed in (already the caller's own), not copies. */
   inserted: StoredSpan[];
   /** Spans already stored under the same (traceId, spanId); the first copy stands. */
   duplicates: number;

@@ -120,7 +120,7 @@ export class MongoTraceStore implements TraceStore {
           : (await this.spans().find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray()).map(fromSpanDoc);
       await updateSummaries(this.db, inserted, reapplied, receivedAt, expireAt);
       const duplicates = duplicateIds.length;
-      return { inserted: inserted.map(copySpan), duplicates, failed };
+      return { inserted, duplicates, failed };
     });
   }
 
@@ -259,40 +259,4 @@ export class MongoTraceStore implements TraceStore {
   private services(): Collection<ServiceDoc> {
     return this.db.collection<ServiceDoc>(Collections.services);
   }
-}
-
-// Private: the caller owns what it gets back (see the TraceStore contract). A field-by-field deep copy: the
-// same result as structuredClone for a span record (strings, numbers, null, JSON values in attributes and
-// result data), at a fraction of its cost; a value of any other kind still goes through structuredClone.
-function copySpan(span: SpanRecord): SpanRecord {
-  return {
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    service: span.service,
-    operation: span.operation,
-    kind: span.kind,
-    startUs: span.startUs,
-    endUs: span.endUs,
-    durationUs: span.durationUs,
-    status: span.status,
-    result: span.result === null ? null : { status: span.result.status, code: span.result.code, message: span.result.message, data: copyValue(span.result.data) },
-    attributes: span.attributes.map(copyAttribute),
-    metrics: span.metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit })),
-    events: span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: e.attributes.map(copyAttribute) })),
-  };
-}
-
-function copyAttribute(attribute: { key: string; value: unknown }): { key: string; value: unknown } {
-  return { key: attribute.key, value: copyValue(attribute.value) };
-}
-
-function copyValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(copyValue);
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = copyValue((value as Record<string, unknown>)[key]);
-  return out;
 }
