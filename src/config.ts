@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -27,6 +28,8 @@ export interface Config {
   shutdownGraceMs: number;
   nodeEnv: NodeEnv;
   limits: IngestLimits;
+  /** Query limits on HTTP and WebSocket alike (docs/security.md); the cost model's list sizes stay at their defaults. */
+  queryLimits: QueryLimits;
   /** Bearer tokens (TRACEGATE_TOKENS / TRACEGATE_TOKENS_FILE); empty: authentication off. See docs/security.md. */
   tokens: readonly TokenEntry[];
   /** Spans being ingested at once across all routes; a request above it gets 429 RATE_LIMITED. */
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     shutdownGraceMs: read(SETTINGS.shutdownGraceMs),
     nodeEnv: read(SETTINGS.nodeEnv),
     limits,
+    queryLimits: { ...DEFAULT_QUERY_LIMITS, ...Object.fromEntries(Object.entries(QUERY_LIMIT_SETTINGS).map(([key, setting]) => [key, read(setting)])) },
     tokens: readTokens(values),
     maxInflightIngestSpans: read(SETTINGS.maxInflightIngestSpans),
     liveSource: read(SETTINGS.liveSource),
@@ -121,9 +125,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   };
 }
 
+type TunableQueryLimit = 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxTokens' | 'maxCost';
+
+export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> } = {
+  maxDepth: s('TRACEGATE_QUERY_MAX_DEPTH', DEFAULT_QUERY_LIMITS.maxDepth, integer(3, 100), 'deepest field nesting, through fragments'),
+  maxAliases: s('TRACEGATE_QUERY_MAX_ALIASES', DEFAULT_QUERY_LIMITS.maxAliases, integer(0, 1000), 'aliased fields per operation'),
+  maxDirectives: s('TRACEGATE_QUERY_MAX_DIRECTIVES', DEFAULT_QUERY_LIMITS.maxDirectives, integer(0, 1000), 'directive uses per operation'),
+  maxTokens: s('TRACEGATE_QUERY_MAX_TOKENS', DEFAULT_QUERY_LIMITS.maxTokens, integer(100, 100_000), 'lexical tokens per document'),
+  maxCost: s('TRACEGATE_QUERY_MAX_COST', DEFAULT_QUERY_LIMITS.maxCost, integer(100, 10_000_000), 'estimated objects resolved per operation'),
+};
+
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
-  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS)].map((setting) => setting.name));
+  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

@@ -30,7 +30,7 @@ export interface GatewayDeps {
   /** Use this store instead of opening one from config.mongoUri; the caller then closes it. */
   store?: TraceStore;
   extensions?: readonly GatewayExtension[];
-  /** Query limits other than the defaults (src/server/limits), e.g. for a test that needs a costly query. */
+  /** Query limits other than config.queryLimits (src/server/limits), e.g. for a test that needs a costly query. */
   queryLimits?: QueryLimits;
 }
 
@@ -55,7 +55,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const store = deps.store ?? openStore(config);
   const production = config.nodeEnv === 'production';
   const security = createSecurity({
-    ...(deps.queryLimits ? { queryLimits: deps.queryLimits } : {}),
+    queryLimits: deps.queryLimits ?? config.queryLimits,
     tokens: config.tokens,
     production,
     log: log.child('security'),

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { DEFAULT_INGEST_LIMITS } from '../../src/domain';
+import { DEFAULT_QUERY_LIMITS } from '../../src/server/limits';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
@@ -14,7 +15,13 @@ describe('loadConfig', () => {
       storeTimeoutMs: 2500,
       nodeEnv: 'development',
       limits: DEFAULT_INGEST_LIMITS,
+      queryLimits: DEFAULT_QUERY_LIMITS,
     });
+  });
+
+  it('reads the query limits, keeping the cost model\'s list sizes', () => {
+    const config = loadConfig({ TRACEGATE_QUERY_MAX_COST: '20000', TRACEGATE_QUERY_MAX_DEPTH: '20' }, ['--tracegate-query-max-aliases', '3']);
+    expect(config.queryLimits).toEqual({ ...DEFAULT_QUERY_LIMITS, maxCost: 20_000, maxDepth: 20, maxAliases: 3 });
   });
 
   it('reads variables and lets --flags override them', () => {
@@ -39,6 +46,7 @@ describe('loadConfig', () => {
     [{ MONGODB_URI: 'http://user:secret@host' }, [], 'MONGODB_URI="http://***@host"'],
     [{ MONGODB_DB: 'a/b' }, [], 'MONGODB_DB="a/b": expected a MongoDB database name'],
     [{ NODE_ENV: 'staging' }, [], 'NODE_ENV="staging": expected one of development, production, test'],
+    [{ TRACEGATE_QUERY_MAX_DEPTH: '2' }, [], 'TRACEGATE_QUERY_MAX_DEPTH="2": expected an integer from 3 to 100'],
     [{}, ['--colour=blue'], 'flag --colour: expected one of'],
     [{}, ['--port'], 'flag --port: expected a value after it'],
     [{}, ['4000'], 'argument "4000": expected --name=value or --name value'],
