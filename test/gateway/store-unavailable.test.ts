@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { startTestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
-import { hostPortOf, startTcpProxy, viaProxy } from '../security/helpers/tcp-proxy';
+import { hostPortOf, startTcpProxy, throughProxy } from '../security/helpers/tcp-proxy';
 import { newTraceId, span, SUBMIT } from './fixtures';
 
 /** Polls until `check` holds, at most `attempts` x `intervalMs` (a bounded wait, not a timing assertion). */
@@ -75,7 +75,7 @@ describe('store stops answering (connected, then silent)', () => {
     const mongo = await startTestMongo();
     const proxy = await startTcpProxy(hostPortOf(mongo.uri));
     const gw = await startTestGateway({
-      mongo: { ...mongo, uri: viaProxy(mongo.uri, proxy.hostPort), stop: async () => {} },
+      mongo: throughProxy(mongo, proxy),
       env: { TRACEGATE_STORE_TIMEOUT: '1000ms', TRACEGATE_STORE_SOCKET_TIMEOUT: '1000ms' },
     });
     try {

@@ -9,7 +9,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
 import { otlpJsonBody } from './helpers/bodies';
 import { standardIngestExtension } from '../../src/ingest/standard';
-import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from './helpers/tcp-proxy';
+import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
 
 const CAP = 10;
 
@@ -35,7 +35,7 @@ describe('overload while the store is stalled', () => {
     mongo = await startTestMongo();
     proxy = await startTcpProxy(hostPortOf(mongo.uri));
     gw = await startTestGateway({
-      mongo: { ...mongo, uri: viaProxy(mongo.uri, proxy.hostPort), stop: async () => {} },
+      mongo: throughProxy(mongo, proxy),
       env: { TRACEGATE_MAX_INFLIGHT_INGEST: String(CAP) },
       extensions: [standardIngestExtension()],
     });

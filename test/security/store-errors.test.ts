@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
-import { hostPortOf, startTcpProxy, viaProxy, type TcpProxy } from './helpers/tcp-proxy';
+import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
 
 // What a client must never see in an error's message or extensions: driver and socket text, collection and
 // field names of the store, parser messages, stack frames.
@@ -27,7 +27,7 @@ describe('store errors are masked', () => {
     mongo = await startTestMongo();
     proxy = await startTcpProxy(hostPortOf(mongo.uri));
     gw = await startTestGateway({
-      mongo: { ...mongo, uri: viaProxy(mongo.uri, proxy.hostPort), stop: async () => {} },
+      mongo: throughProxy(mongo, proxy),
       env: { TRACEGATE_STORE_TIMEOUT: '500ms' },
     });
   });

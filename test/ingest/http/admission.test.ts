@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IngestLimiter } from '../../../src/server/overload';
 import type { TestGateway } from '../../helpers/gateway';
 import { startTestMongo, type TestMongo } from '../../helpers/mongo';
-import { hostPortOf, startTcpProxy, type TcpProxy } from '../../security/helpers/tcp-proxy';
+import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from '../../security/helpers/tcp-proxy';
 import { readTrace, runOtelClient, startIngestGateway } from './helpers';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -125,8 +125,7 @@ describe('standard ingest routes when the store went away', () => {
   beforeAll(async () => {
     mongo = await startTestMongo();
     proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    const proxied: TestMongo = { ...mongo, uri: `mongodb://${proxy.hostPort}/?directConnection=true`, stop: async () => {} };
-    gw = await startIngestGateway({ storeRetryAfterSeconds: 5 }, { mongo: proxied, env: { TRACEGATE_STORE_TIMEOUT: '300ms' } });
+    gw = await startIngestGateway({ storeRetryAfterSeconds: 5 }, { mongo: throughProxy(mongo, proxy), env: { TRACEGATE_STORE_TIMEOUT: '300ms' } });
   });
   afterAll(async () => {
     await gw.stop();

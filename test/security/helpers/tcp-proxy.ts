@@ -5,6 +5,7 @@
  * a store that went away).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { TestMongo } from '../../helpers/mongo';
 
 export type ProxyState = 'flowing' | 'stalled' | 'severed';
 
@@ -83,6 +84,11 @@ interface Link {
 /** The same MongoDB URI pointed at `hostPort` (the proxy) instead of its own host and port. */
 export function viaProxy(uri: string, hostPort: string): string {
   return uri.replace(/^mongodb:\/\/[^/?]+/, `mongodb://${hostPort}`);
+}
+
+/** The test store as the gateway should see it, through the proxy; its stop() stops nothing (the caller stops the store). */
+export function throughProxy(mongo: TestMongo, proxy: TcpProxy): TestMongo {
+  return { ...mongo, uri: viaProxy(mongo.uri, proxy.hostPort), stop: async () => {} };
 }
 
 /** host and port of a `mongodb://host:port/...` URI. */
