@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
+import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
@@ -40,6 +41,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
+  redaction: RedactionPolicy;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
+    redaction: readRedaction(values),
   };
 }
 
@@ -138,6 +142,8 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
   const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
+  known.add(REDACTION_VARIABLE);
+  known.add(REDACTION_KEY_VARIABLE);
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -161,6 +167,17 @@ function readTokens(values: Record<string, string | undefined>): readonly TokenE
     return loadTokens(values, (path) => readFileSync(path, 'utf8'));
   } catch (error) {
     if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+// Private: the rules file is read and every rule validated here, so a bad one stops start-up; the key never
+// appears in a message.
+function readRedaction(values: Record<string, string | undefined>): RedactionPolicy {
+  try {
+    return loadRedactionPolicy({ setting: values[REDACTION_VARIABLE], key: values[REDACTION_KEY_VARIABLE], readFile: (path) => readFileSync(path, 'utf8') });
+  } catch (error) {
+    if (error instanceof RedactionConfigError) throw new ConfigError(error.message);
     throw error;
   }
 }
