@@ -11,16 +11,13 @@ import { sharedServerSpanId } from '../../../src/ingest/zipkin/map';
 import type { TestGateway } from '../../helpers/gateway';
 import { attributeMap, readTrace, startIngestGateway, type ReadTrace } from '../http/helpers';
 
-/** A zipkin-js tracer on its defaults, reporting JSON v2 to the gateway; counts the collector's 2xx answers. */
-function zipkinTracer(serviceName: string, collector: string): { tracer: Tracer; acked: () => number; errors: string[] } {
+/** A zipkin-js tracer on its defaults, reporting JSON v2 to the gateway; collects the transport's errors. */
+function zipkinTracer(serviceName: string, collector: string): { tracer: Tracer; errors: string[] } {
   const logger = new HttpLogger({ endpoint: collector, jsonEncoder: jsonEncoder.JSON_V2 });
-  let acked = 0;
   const errors: string[] = [];
-  const events = logger as unknown as NodeJS.EventEmitter;
-  events.on('success', () => (acked += 1));
-  events.on('error', (err: Error) => errors.push(err.message));
+  (logger as unknown as NodeJS.EventEmitter).on('error', (err: Error) => errors.push(err.message));
   const tracer = new Tracer({ ctxImpl: new ExplicitContext(), recorder: new BatchRecorder({ logger }), localServiceName: serviceName });
-  return { tracer, acked: () => acked, errors };
+  return { tracer, errors };
 }
 
 function headerReader(req: IncomingMessage): <T>(header: string) => option.IOption<T> {
@@ -48,7 +45,10 @@ describe('zipkin-js (default settings) -> POST /api/v2/spans: shared spans', () 
     gw = await startIngestGateway();
   });
   afterAll(async () => {
-    for (const s of servers) await new Promise((r) => s.close(r));
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
     await gw.stop();
   });
 
@@ -94,7 +94,6 @@ describe('zipkin-js (default settings) -> POST /api/v2/spans: shared spans', () 
     const answer = (await (await fetch(`${shopUrl}/checkout`)).json()) as { traceId: string; clientSpanId: string };
     const traceId = answer.traceId.padStart(32, '0');
     const trace = await traceWithSpans(gw, traceId, 3);
-    expect(shop.acked() + payments.acked()).toBeGreaterThanOrEqual(2);
     expect([...shop.errors, ...payments.errors]).toEqual([]);
 
     expect(trace.spanCount).toBe(3);
