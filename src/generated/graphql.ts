@@ -52,6 +52,15 @@ export type CallResultInput = {
   status: StatusCode;
 };
 
+export type DeleteTracesResult = {
+  __typename?: 'DeleteTracesResult';
+  dryRun: Scalars['Boolean']['output'];
+  /** Spans of those traces matched (dry run) or erased. */
+  spans: Scalars['Int']['output'];
+  /** Traces matched (dry run) or erased. */
+  traces: Scalars['Int']['output'];
+};
+
 /** One of the call's performance figures. */
 export type Metric = {
   __typename?: 'Metric';
@@ -68,7 +77,19 @@ export type MetricInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Erases every trace matching the filter, with all its spans, and corrects the trace and service summaries.
+   * Needs a token with the `admin` scope. `dryRun` (the default) only counts what would be erased. The filter
+   * needs at least one criterion.
+   */
+  deleteTraces: DeleteTracesResult;
   submitSpans: SubmitSpansResult;
+};
+
+
+export type MutationDeleteTracesArgs = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  filter: TraceFilter;
 };
 
 
@@ -381,6 +402,7 @@ export type ResolversTypes = {
   CallResult: ResolverTypeWrapper<CallResult>;
   CallResultInput: CallResultInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteTracesResult: ResolverTypeWrapper<DeleteTracesResult>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -419,6 +441,7 @@ export type ResolversParentTypes = {
   CallResult: CallResult;
   CallResultInput: CallResultInput;
   DateTime: Scalars['DateTime']['output'];
+  DeleteTracesResult: DeleteTracesResult;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -462,6 +485,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteTracesResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteTracesResult'] = ResolversParentTypes['DeleteTracesResult']> = {
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  spans?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  traces?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
@@ -473,6 +502,7 @@ export type MetricResolvers<ContextType = GraphQLContext, ParentType extends Res
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  deleteTraces?: Resolver<ResolversTypes['DeleteTracesResult'], ParentType, ContextType, RequireFields<MutationDeleteTracesArgs, 'dryRun' | 'filter'>>;
   submitSpans?: Resolver<ResolversTypes['SubmitSpansResult'], ParentType, ContextType, RequireFields<MutationSubmitSpansArgs, 'spans'>>;
 };
 
@@ -579,6 +609,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Attribute?: AttributeResolvers<ContextType>;
   CallResult?: CallResultResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteTracesResult?: DeleteTracesResultResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Metric?: MetricResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -14,6 +14,8 @@ export interface GraphQLContext {
   ingest: IngestService;
   loaders: Loaders;
   limits: IngestLimits;
+  /** Who asked: set by the auth plugin once the operation is known; absent when authentication is off. */
+  principal?: { readonly name: string; readonly scopes: ReadonlySet<string> };
 }
 
 /** What lives as long as the gateway: shared by every request's context. */

@@ -9,6 +9,7 @@ import { TracegateError } from '../errors';
 import { log } from '../log';
 import { counter } from '../metrics';
 import { Redactor } from '../privacy';
+import { Erasure } from './erasure';
 import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
@@ -37,6 +38,8 @@ const spansCounted = counter('tracegate_ingest_spans_total', 'spans submitted, b
 
 export class IngestService {
   private readonly listeners = new Set<StoredListener>();
+  /** Erasure of whole traces on request (deleteTraces); its hooks are where rollups and live streams follow. */
+  readonly erasure: Erasure;
 
   constructor(
     private readonly store: TraceStore,
@@ -46,7 +49,9 @@ export class IngestService {
     private readonly admission?: IngestLimiter,
     /** Redaction rules applied to every valid span before it is stored; absent: none. */
     readonly redactor: Redactor = new Redactor({ enabled: false }),
-  ) {}
+  ) {
+    this.erasure = new Erasure(store);
+  }
 
   /**
    * Throws TracegateError PAYLOAD_TOO_LARGE (over the spans-per-request cap; nothing stored),

@@ -35,6 +35,11 @@ export class Coalescer<T> {
     this.pending = wait > 0 ? { name: 'timer', handle: setTimeout(this.run, wait) } : { name: 'immediate', handle: setImmediate(this.run) };
   }
 
+  /** Drops the pending items `unwanted` picks (e.g. spans of an erased trace); the schedule stays. */
+  discard(unwanted: (item: T) => boolean): void {
+    if (this.items.length > 0) this.items = this.items.filter((item) => !unwanted(item));
+  }
+
   /** Drops what is pending and releases the timer. */
   dispose(): void {
     this.cancel();

@@ -106,9 +106,14 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
         },
       });
       phase = { name: 'attached', hub, shared, ws, source: opened.source, wsClosed: null };
-      const unprovide = services.config.metrics
-        ? [subscriptionsHeld.provide(() => ws.stats().subscriptions), liveConnections.provide(() => ws.stats().connections), queuedSpans.provide(() => hub.stats().queuedSpans)]
-        : [];
+      // Subscribers of a trace erased through this gateway hear nothing more about it.
+      const unerased = services.ingest.erasure.onErased((traceIds) => hub.forgetTraces(traceIds));
+      const unprovide = [
+        unerased,
+        ...(services.config.metrics
+          ? [subscriptionsHeld.provide(() => ws.stats().subscriptions), liveConnections.provide(() => ws.stats().connections), queuedSpans.provide(() => hub.stats().queuedSpans)]
+          : []),
+      ];
       return async () => {
         for (const remove of unprovide) remove();
         const closing = phase.name === 'attached' ? phase.wsClosed : null;

@@ -123,6 +123,19 @@ export class LiveHub<S extends LiveSpan> {
     return this.join(this.filterTopics, filter.key, this.coalesceMs, () => ({ filter }));
   }
 
+  /**
+   * Erased traces: their `traceUpdated` subscriptions complete (anything queued for them dropped) and their spans
+   * still waiting in a coalescing window are not sent to span-filter subscribers.
+   */
+  forgetTraces(traceIds: readonly string[]): void {
+    const gone = new Set(traceIds);
+    for (const traceId of gone) {
+      const topic = this.traceTopics.get(traceId);
+      if (topic) for (const stream of [...topic.subscribers]) void stream.return();
+    }
+    for (const topic of this.filterTopics.values()) topic.coalescer.discard((span) => gone.has(span.traceId));
+  }
+
   stats(): LiveHubStats {
     let subscriptions = 0;
     let scheduledFlushes = 0;

@@ -14,6 +14,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { canonicalJson, type Attribute, type SpanRecord } from '../domain';
+import { counter } from '../metrics';
 import type { KeyRule, RedactionPolicy, ValueRule } from './policy';
 
 /** Attributes whose string value is a URL (or its query, or a request target): redacted parameter by parameter. */
@@ -27,6 +28,8 @@ type Redacted<T> = T | typeof DROP;
 
 const KEY_CACHE_LIMIT = 10_000;
 
+const redactions = counter('tracegate_redactions_total', 'values redacted at ingest before storage, by rule', ['rule']);
+
 export class Redactor {
   private readonly keyRules: readonly KeyRule[];
   private readonly valueRules: readonly ValueRule[];
@@ -39,7 +42,10 @@ export class Redactor {
     this.keyRules = policy.enabled ? policy.keyRules : [];
     this.valueRules = policy.enabled ? policy.valueRules : [];
     this.hmacKey = policy.enabled ? policy.hmacKey : null;
-    for (const rule of [...this.keyRules, ...this.valueRules]) this.totals.set(rule.name, 0);
+    for (const rule of [...this.keyRules, ...this.valueRules]) {
+      this.totals.set(rule.name, 0);
+      redactions.inc({ rule: rule.name }, 0);
+    }
   }
 
   get enabled(): boolean {
@@ -221,6 +227,7 @@ export class Redactor {
   private count(rule: string): void {
     this.spanCount += 1;
     this.totals.set(rule, (this.totals.get(rule) ?? 0) + 1);
+    redactions.inc({ rule });
   }
 
   private hmac(text: string): string {

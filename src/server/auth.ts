@@ -3,7 +3,8 @@
  *
  * Configuration: `TRACEGATE_TOKENS="name:scope[+scope]:token,..."` and/or `TRACEGATE_TOKENS_FILE` (same entries,
  * one per line, `#` comments). Scopes: `ingest` (submitSpans, OTLP and Zipkin routes), `read` (queries and
- * subscriptions). No entries at all: authentication is off and every client may read and ingest.
+ * subscriptions), `admin` (the mutations in ADMIN_MUTATIONS, e.g. deleteTraces). No entries at all:
+ * authentication is off and every client may read and ingest (admin mutations refuse without a token).
  *
  * Tokens are kept only as SHA-256 digests and compared with `crypto.timingSafeEqual` against every configured
  * digest without stopping at a match, so response time says nothing about which token, or how much of one,
@@ -12,10 +13,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { OperationTypeNode } from 'graphql';
+import { Kind, type DocumentNode, type OperationDefinitionNode, type OperationTypeNode, type SelectionSetNode } from 'graphql';
 import { ErrorCode, TracegateError } from '../errors';
 
-export const Scope = { INGEST: 'ingest', READ: 'read' } as const;
+export const Scope = { INGEST: 'ingest', READ: 'read', ADMIN: 'admin' } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
 const SCOPES: readonly string[] = Object.values(Scope);
 
@@ -55,7 +56,10 @@ export class TokenConfigError extends Error {
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const TOKEN = /^[\x21-\x7e]+$/;
-const FORMAT = 'name:scope[+scope]:token (name of letters, digits, "_", ".", "-"; scopes from ingest, read; token of printable characters without spaces or commas)';
+const FORMAT = 'name:scope[+scope]:token (name of letters, digits, "_", ".", "-"; scopes from ingest, read, admin; token of printable characters without spaces or commas)';
+
+/** Mutations that need the `admin` scope instead of `ingest`. */
+export const ADMIN_MUTATIONS: ReadonlySet<string> = new Set(['deleteTraces']);
 
 export class Authenticator {
   private readonly entries: readonly TokenEntry[];
@@ -123,6 +127,30 @@ export function scopeForOperation(operation: OperationTypeNode | 'query' | 'muta
     case 'subscription':
       return Scope.READ;
   }
+}
+
+/**
+ * Every scope an operation needs: `read` for queries and subscriptions; for a mutation `admin` for each root
+ * field in ADMIN_MUTATIONS and `ingest` for any other (fragments on Mutation followed through `document`).
+ */
+export function scopesForOperation(operation: OperationDefinitionNode, document?: DocumentNode): Scope[] {
+  if (operation.operation !== 'mutation') return [scopeForOperation(operation.operation)];
+  const scopes = new Set<Scope>();
+  const visit = (set: SelectionSetNode, seen: Set<string>): void => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') scopes.add(ADMIN_MUTATIONS.has(selection.name.value) ? Scope.ADMIN : Scope.INGEST);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet, seen);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = document?.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+        if (fragment?.kind === Kind.FRAGMENT_DEFINITION) visit(fragment.selectionSet, seen);
+        else scopes.add(Scope.INGEST);
+      }
+    }
+  };
+  visit(operation.selectionSet, new Set());
+  return scopes.size === 0 ? [Scope.INGEST] : [...scopes];
 }
 
 /**
@@ -218,18 +246,23 @@ function sha256(text: string): Buffer {
 }
 
 /**
- * Apollo plugin: once the operation is known, requires the scope its type needs, judged from the request's
- * `Authorization` header (HTTP statuses are set by the error-status plugin in masking.ts). Runs before any
- * resolver, so a refused operation never reaches the store. The HTTP gate has already turned away requests
- * without a known token; this plugin refuses them too when Apollo is used without the gate.
+ * Apollo plugin: once the operation is known, requires every scope it needs (scopesForOperation), judged from
+ * the request's `Authorization` header (HTTP statuses are set by the error-status plugin in masking.ts). Runs
+ * before any resolver, so a refused operation never reaches the store. The HTTP gate has already turned away
+ * requests without a known token; this plugin refuses them too when Apollo is used without the gate. The
+ * principal is left on the context as `principal` (absent when authentication is off) for resolvers that
+ * check or log who asked.
  */
 export function authPlugin<TContext extends BaseContext>(authenticator: Authenticator): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, operation }) {
+        async didResolveOperation({ request, operation, document, contextValue }) {
           if (!operation) return;
-          requireScope(authenticator.authenticate(request.http?.headers.get('authorization')), scopeForOperation(operation.operation));
+          const outcome = authenticator.authenticate(request.http?.headers.get('authorization'));
+          let principal: Principal | undefined;
+          for (const scope of scopesForOperation(operation, document)) principal = requireScope(outcome, scope);
+          if (principal && typeof contextValue === 'object' && contextValue !== null) (contextValue as { principal?: Principal }).principal = principal;
         },
       };
     },

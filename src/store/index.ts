@@ -12,6 +12,8 @@ export {
   type TraceSearch,
   type TracePage,
   type InsertOutcome,
+  type EraseOptions,
+  type EraseOutcome,
   type SpanKey,
 } from './types';
 export { encodeCursor, decodeCursor, type CursorPosition } from './cursor';

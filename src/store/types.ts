@@ -85,6 +85,25 @@ export interface InsertOutcome {
   failed: { position: number; message: string }[];
 }
 
+export interface EraseOptions {
+  /** Count what matches; delete nothing. */
+  dryRun: boolean;
+  /**
+   * Called with each batch of spans about to be deleted (not on a dry run), before they are: what keeps figures
+   * derived from spans elsewhere (rollups) corrects them here. A throw stops the erasure before that batch.
+   */
+  onErase?: (spans: readonly StoredSpan[]) => Promise<void>;
+}
+
+export interface EraseOutcome {
+  /** Traces matched (dry run) or deleted. */
+  traces: number;
+  /** Spans of those traces matched (dry run) or deleted. */
+  spans: number;
+  /** The matched traces' ids. */
+  traceIds: string[];
+}
+
 export interface SpanKey {
   traceId: string;
   spanId: string;
@@ -108,6 +127,13 @@ export interface TraceStore {
   /** Every known service, ordered by name (at most `MAX_SERVICES_LISTED`). */
   listServices(): Promise<ServiceRecord[]>;
   searchTraces(search: TraceSearch): Promise<TracePage>;
+  /**
+   * Erases every trace whose summary matches `query` (as `searchTraces` matches), with all its spans; corrects
+   * the service summaries (span counts, operations, first/last seen) so nothing of them is left there. Runs in
+   * batches of traces: if it raises, the batches before the failure are erased and the rest is not; running it
+   * again finishes the job. A span of an erased trace arriving afterwards is stored as new.
+   */
+  eraseTraces(query: TraceQuery, options: EraseOptions): Promise<EraseOutcome>;
   /** Resolves when the store answers and its indexes exist; raises STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

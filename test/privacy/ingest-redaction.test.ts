@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { otlpGrpcExtension, type OtlpGrpcExtension } from '../../src/ingest/otlp-grpc';
 import { standardIngestExtension } from '../../src/ingest/standard';
 import { liveExtension, type LiveExtension } from '../../src/live';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
@@ -49,12 +50,13 @@ describe('redaction at ingest, on every route', () => {
   let raw: MongoClient;
   let live: ReturnType<typeof connect>;
   let liveExt: LiveExtension;
+  let grpc: OtlpGrpcExtension;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tracegate-privacy-'));
     const rules = join(dir, 'rules.yaml');
     writeFileSync(rules, 'rules:\n  - name: customer-id\n    key: customer.id\n    action: hash\n');
-    gw = await startTestGateway({ env: { TRACEGATE_REDACTION: rules, TRACEGATE_REDACTION_KEY: KEY }, extensions: [standardIngestExtension(), (liveExt = liveExtension())] });
+    gw = await startTestGateway({ env: { TRACEGATE_REDACTION: rules, TRACEGATE_REDACTION_KEY: KEY }, extensions: [standardIngestExtension(), (liveExt = liveExtension()), (grpc = otlpGrpcExtension({ port: 0, host: '127.0.0.1' }))] });
     raw = new MongoClient(gw.mongo.uri);
     live = connect(gw.url);
   });
@@ -132,12 +134,14 @@ describe('redaction at ingest, on every route', () => {
   it.each([
     ['OTLP/HTTP JSON', 'otlp-json', '/v1/traces', 3],
     ['OTLP/HTTP protobuf', 'otlp-proto', '/v1/traces', 3],
+    ['OTLP/gRPC', 'otlp-grpc', '', 3],
     // Zipkin carries the status message twice: as the result message and as the `error` tag, kept as an attribute.
     ['Zipkin v2 (OpenTelemetry Zipkin exporter)', 'zipkin', '/api/v2/spans', 5],
   ])('%s: nothing sensitive is stored, served or pushed live', async (_name, route, path, chargeRedactions) => {
     const customerId = `C-${route}-${Date.now()}`;
     const watcher = await watch();
-    const { stdout } = await run(process.execPath, [CLIENT, `${gw.origin}${path}`, route, String(Math.floor(Date.now() / 1000) - 60), customerId], { timeout: 20_000 });
+    const url = route === 'otlp-grpc' ? `http://127.0.0.1:${grpc.address()!.port}` : `${gw.origin}${path}`;
+    const { stdout } = await run(process.execPath, [CLIENT, url, route, String(Math.floor(Date.now() / 1000) - 60), customerId], { timeout: 20_000 });
     const client = JSON.parse(stdout) as { traceId: string; exports: { code: number; error: string | null }[] };
     expect(client.exports.length).toBeGreaterThan(0);
     expect(client.exports.every((e) => e.code === 0)).toBe(true);
@@ -198,6 +202,17 @@ describe('redaction at ingest, on every route', () => {
     expect(bank.result!.data).toEqual({ card: { number: expect.stringMatching(/^hmac:/), holder: 'A. Smith' }, contact: [expect.stringMatching(/^hmac:/)], attempt: 2 });
     expect(bank.events[0]!.attributes).toEqual([{ key: 'authorization', value: expect.stringMatching(/^hmac:/) }, { key: 'attempt', value: 2 }]);
     expect(bank.redactedCount).toBe(3);
+  });
+
+  it('counts redactions per rule in /metrics', async () => {
+    const res = await fetch(`${gw.origin}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const count = (rule: string) => Number(new RegExp(`^tracegate_redactions_total\\{rule="${rule}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    expect(count('card')).toBeGreaterThanOrEqual(5 * 3);
+    expect(count('email')).toBeGreaterThanOrEqual(5 * 2);
+    expect(count('customer-id')).toBeGreaterThanOrEqual(5 * 2);
+    expect(count('jwt')).toBeGreaterThanOrEqual(0);
   });
 
   it('hashedAttributes is refused on a gateway without a key', async () => {

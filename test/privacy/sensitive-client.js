@@ -1,7 +1,7 @@
 /**
  * A shop call chain carrying sensitive values, recorded with the OpenTelemetry SDK and sent by a real exporter,
  * run as its own Node process (the exporters load `http` with a dynamic import, which jest's sandbox refuses).
- * Usage: node sensitive-client.js <url> <otlp-json|otlp-proto|zipkin> <epochSeconds> <customerId>
+ * Usage: node sensitive-client.js <url> <otlp-json|otlp-proto|otlp-grpc|zipkin> <epochSeconds> <customerId>
  * Prints one JSON line: { traceId, exports: [{ code, error }] }.
  */
 'use strict';
@@ -16,6 +16,10 @@ function exporterFor() {
   if (route === 'zipkin') {
     const { ZipkinExporter } = require('@opentelemetry/exporter-zipkin');
     return new ZipkinExporter({ url });
+  }
+  if (route === 'otlp-grpc') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+    return new OTLPTraceExporter({ url });
   }
   const { OTLPTraceExporter } = route === 'otlp-proto' ? require('@opentelemetry/exporter-trace-otlp-proto') : require('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter({ url });

@@ -11,11 +11,14 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import {
   MAX_SERVICES_LISTED,
   spanKeyString,
+  type EraseOptions,
+  type EraseOutcome,
   type InsertOutcome,
   type ServiceRecord,
   type SpanKey,
   type StoredSpan,
   type TracePage,
+  type TraceQuery,
   type TraceSearch,
   type TraceStore,
   type TraceSummary,
@@ -34,6 +37,7 @@ import {
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
 import { ErrorCode, TracegateError } from '../../errors';
+import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
@@ -207,6 +211,10 @@ export class MongoTraceStore implements TraceStore {
         hasNextPage: docs.length > search.first,
       };
     });
+  }
+
+  async eraseTraces(query: TraceQuery, options: EraseOptions): Promise<EraseOutcome> {
+    return this.run('eraseTraces', () => eraseTraces(this.db, query, options));
   }
 
   async ping(): Promise<void> {

@@ -39,7 +39,7 @@ describe('token configuration', () => {
 
   it.each([
     ['shop:ingest', 'TRACEGATE_TOKENS entry 1: expected name:scope[+scope]:token', 'received an entry with 2 colon-separated part(s)'],
-    ['ok:read:tok1,shop:admin:secret-token', 'TRACEGATE_TOKENS entry 2: expected scopes from ingest, read', 'received "admin" for "shop"'],
+    ['ok:read:tok1,shop:root:secret-token', 'TRACEGATE_TOKENS entry 2: expected scopes from ingest, read, admin', 'received "root" for "shop"'],
     ['bad name:read:secret-token', 'TRACEGATE_TOKENS entry 1: expected name:scope', 'received name "bad name"'],
     ['shop:read:', 'TRACEGATE_TOKENS entry 1: expected a token of printable characters', 'received an empty token'],
     ['a:read:secret-token,a:ingest:other-token', 'TRACEGATE_TOKENS entry 2: expected a unique token name', 'first at TRACEGATE_TOKENS entry 1'],
