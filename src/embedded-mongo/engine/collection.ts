@@ -35,7 +35,8 @@ export class Collection {
   constructor(
     readonly db: string,
     readonly name: string,
-    readonly options: Readonly<Document>,
+    /** Collection options as `create` / `collMod` set them (listCollections' `options`). */
+    public options: Readonly<Document>,
   ) {}
 
   get ns(): string {

@@ -147,6 +147,9 @@ export class Engine {
         if (colls && colls.size === 0) this.dbs.delete(op.db);
         return;
       }
+      case 'modifyCollection':
+        this.require(op.db, op.coll).options = op.options;
+        return;
       case 'createIndex':
         this.ensure(op.db, op.coll).addIndex(op.spec);
         return;
