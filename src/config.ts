@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
+import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
@@ -41,8 +42,14 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
+  redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
   metrics: boolean;
+  /** OTLP/gRPC listener port (src/ingest/otlp-grpc); 0: no listener. */
+  otlpGrpcPort: number;
+  /** Tag keys the Zipkin API offers for autocompletion (/api/v2/autocompleteKeys). */
+  zipkinAutocompleteKeys: readonly string[];
   metricsAddr: { host: string; port: number } | null;
   /** Log line format: `text` for a terminal, `json` (one object per line) for log pipelines. */
   logFormat: LogFormat;
@@ -84,6 +91,8 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
+  zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
   logFormat: s<LogFormat>('TRACEGATE_LOG_FORMAT', 'text', oneOf(LOG_FORMATS), 'text (TIME LEVEL message key=value) or json (one object per line)'),
   metricsAddr: s<Config['metricsAddr']>('TRACEGATE_METRICS_ADDR', null, hostPort, 'host:port serving /metrics alone, without a token; unset: /metrics on the gateway port'),
@@ -132,8 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
     metrics: read(SETTINGS.metrics),
+    otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
+    zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
     metricsAddr: read(SETTINGS.metricsAddr),
     logFormat: read(SETTINGS.logFormat),
+    redaction: readRedaction(values),
   };
 }
 
@@ -150,6 +162,8 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
   const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
+  known.add(REDACTION_VARIABLE);
+  known.add(REDACTION_KEY_VARIABLE);
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -173,6 +187,17 @@ function readTokens(values: Record<string, string | undefined>): readonly TokenE
     return loadTokens(values, (path) => readFileSync(path, 'utf8'));
   } catch (error) {
     if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+// Private: the rules file is read and every rule validated here, so a bad one stops start-up; the key never
+// appears in a message.
+function readRedaction(values: Record<string, string | undefined>): RedactionPolicy {
+  try {
+    return loadRedactionPolicy({ setting: values[REDACTION_VARIABLE], key: values[REDACTION_KEY_VARIABLE], readFile: (path) => readFileSync(path, 'utf8') });
+  } catch (error) {
+    if (error instanceof RedactionConfigError) throw new ConfigError(error.message);
     throw error;
   }
 }
@@ -203,6 +228,12 @@ export function duration(minMs: number): Parser<number> {
     if (ms < minMs) throw invalid(name, raw, expected);
     return ms;
   };
+}
+
+function commaList(raw: string, name: string): readonly string[] {
+  const items = raw.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw invalid(name, raw, 'a comma-separated list of non-empty names');
+  return items;
 }
 
 function nonEmpty(raw: string, name: string): string {
