@@ -1,39 +1,107 @@
 /**
- * Apollo `formatError`: what a client may see of an error. A TracegateError (anywhere in the cause chain)
- * shows its message and public code; graphql-js / Apollo request errors (syntax, validation, coercion) are
- * shown as they are; anything else is masked: generic message, code INTERNAL and the request id, with the
- * full error logged under that id. Every error carries the request id.
+ * The error edge: the one place where a failure becomes what a client is told. Every transport goes through it:
+ * the router (gateway.ts) for every HTTP route, OTLP and Zipkin included, and the error masker (masking.ts) for
+ * GraphQL over HTTP and WebSocket. Each transport only renders the result in its own body format.
+ *
+ * - A `TracegateError` anywhere in the cause chain is public: its code and message are shown.
+ * - Anything else is unexpected: logged in full under the request id, and shown only as a generic message that
+ *   quotes the request id, with code STORE_UNAVAILABLE when the store cannot be reached (`isUnavailableError`,
+ *   src/store/mongo/errors.ts, is the one classification of store faults), else INTERNAL.
+ * - `httpOf` gives each public code its HTTP status and headers (Retry-After, WWW-Authenticate).
  */
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, TracegateError } from '../errors';
-import { log } from '../log';
-import { currentRequestId } from './http';
+import { HttpBodyError } from '../http';
+import type { Logger } from '../log';
+import { isUnavailableError } from '../store';
+import { GraphQLError } from 'graphql';
+import { DEFAULT_RETRY_AFTER_SECONDS } from './overload';
 
-const logger = log.child('graphql');
+/** HTTP status for a request that failed as a whole with a public code. */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  QUERY_TOO_COMPLEX: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  STORE_UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
+  SLOW_CONSUMER: 500,
+  INTERNAL: 500,
+};
 
-export const INTERNAL_MESSAGE = 'Internal error; the server log has the details under this requestId';
+/** Seconds a client is told to wait before retrying when the store is unavailable, unless a route says otherwise. */
+export const DEFAULT_STORE_RETRY_AFTER_SECONDS = 1;
 
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const requestId = currentRequestId();
-  const original = unwrapResolverError(error);
-  if (original instanceof TracegateError) {
-    return { ...formatted, extensions: { code: original.code, ...(original.details ?? {}), requestId } };
-  }
-  if (original instanceof GraphQLError) {
-    const cause = original.originalError;
-    if (cause instanceof TracegateError) return { ...formatted, extensions: { code: cause.code, ...(cause.details ?? {}), requestId } };
-    // No cause, or a GraphQLError cause (variable coercion wraps the scalar's error): a request error.
-    if (cause === undefined || cause instanceof GraphQLError) {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions: { ...extensions, requestId } };
+/** What a client is told about a failure: ready to render in any transport's body format. */
+export interface Failure {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly code: ErrorCode;
+  /** Safe to show. */
+  readonly message: string;
+  /** The public error's details (limits, retry hints); transports pick what they show. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** True for an unexpected error shown only as the generic message (logged under the request id). */
+  readonly masked: boolean;
+}
+
+export interface EdgeContext {
+  /** Logged with an unexpected error, and quoted in the message the client gets. */
+  requestId: string;
+  log: Logger;
+  storeRetryAfterSeconds?: number;
+  /** More fields for the log line of an unexpected error (e.g. the GraphQL path). */
+  logFields?: Record<string, unknown>;
+}
+
+/** Any thrown value -> what the client is told. */
+export function failureOf(error: unknown, ctx: EdgeContext): Failure {
+  const chain = causes(error);
+  const shown = chain.find((cause): cause is TracegateError => cause instanceof TracegateError);
+  if (shown) {
+    const { status, headers } = httpOf(shown.code, shown.details, ctx.storeRetryAfterSeconds);
+    if (shown instanceof HttpBodyError) {
+      // A refused body is not read to its end (over the cap, bad gzip, unknown coding): close the connection
+      // rather than drain however much more the client sends.
+      return { status: shown.status, headers: { ...headers, connection: 'close' }, code: shown.code, message: shown.message, masked: false };
     }
+    return { status, headers, code: shown.code, message: shown.message, ...(shown.details ? { details: shown.details } : {}), masked: false };
   }
-  logger.error('unexpected error', { requestId, path: formatted.path?.join('.'), error: original instanceof Error ? original : new Error(String(original)) });
-  return {
-    message: INTERNAL_MESSAGE,
-    ...(formatted.locations ? { locations: formatted.locations } : {}),
-    ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: ErrorCode.INTERNAL, requestId },
-  };
+  const code = chain.some(isUnavailableError) ? ErrorCode.STORE_UNAVAILABLE : ErrorCode.INTERNAL;
+  const cause = chain[chain.length - 1] ?? new Error(String(error));
+  ctx.log.error('masked error', { requestId: ctx.requestId, code, ...ctx.logFields, error: cause });
+  return { ...httpOf(code, undefined, ctx.storeRetryAfterSeconds), code, message: maskedMessage(code, ctx.requestId), masked: true };
+}
+
+/** The generic message of an unexpected failure: it says where the details are and quotes the request id. */
+export function maskedMessage(code: typeof ErrorCode.INTERNAL | typeof ErrorCode.STORE_UNAVAILABLE, requestId: string): string {
+  const where = `The server log has the details under request id ${requestId}.`;
+  return code === ErrorCode.STORE_UNAVAILABLE ? `The trace store is unavailable; retry later. ${where}` : `Internal error. ${where}`;
+}
+
+/** The HTTP status and headers of a public code (`details.retryAfterSeconds` for RATE_LIMITED). */
+export function httpOf(
+  code: ErrorCode,
+  details?: Readonly<Record<string, unknown>>,
+  storeRetryAfterSeconds: number = DEFAULT_STORE_RETRY_AFTER_SECONDS,
+): { status: number; headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  if (code === ErrorCode.UNAUTHENTICATED) headers['www-authenticate'] = 'Bearer';
+  if (code === ErrorCode.RATE_LIMITED) {
+    const seconds = details?.retryAfterSeconds;
+    headers['retry-after'] = String(typeof seconds === 'number' ? seconds : DEFAULT_RETRY_AFTER_SECONDS);
+  }
+  if (code === ErrorCode.STORE_UNAVAILABLE) headers['retry-after'] = String(storeRetryAfterSeconds);
+  return { status: STATUS_BY_CODE[code], headers };
+}
+
+/** The error and its `originalError` / `cause` chain, outermost first (bounded against cycles). */
+export function causes(error: unknown): Error[] {
+  const chain: Error[] = [];
+  let current: unknown = error;
+  while (current instanceof Error && chain.length < 10 && !chain.includes(current)) {
+    chain.push(current);
+    current = current instanceof GraphQLError ? (current.originalError ?? current.cause) : current.cause;
+  }
+  return chain;
 }

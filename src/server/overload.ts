@@ -65,10 +65,3 @@ export class IngestLimiter {
     }
   }
 }
-
-/** The `Retry-After` seconds of a RATE_LIMITED error, for HTTP routes that answer it with 429. */
-export function retryAfterOf(error: unknown): number | undefined {
-  if (!(error instanceof TracegateError) || error.code !== ErrorCode.RATE_LIMITED) return undefined;
-  const seconds = error.details?.retryAfterSeconds;
-  return typeof seconds === 'number' ? seconds : DEFAULT_RETRY_AFTER_SECONDS;
-}

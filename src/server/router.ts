@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import type { IngestService } from '../ingest/service';
+import type { Failure } from './errors';
 import type { TraceStore } from '../store';
 import type { Security } from './security';
 
@@ -30,8 +31,12 @@ export interface Route {
   path: string;
   /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
   public?: boolean;
-  /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
+  /** Respond fully, or throw: the router turns what was thrown into a Failure at the error edge (errors.ts). */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
+  /** Writes a failure in the route's own protocol (OTLP: a google.rpc.Status). Default: the JSON error body. */
+  sendFailure?(req: IncomingMessage, res: ServerResponse, failure: Failure, ctx: RouteContext): void;
+  /** Retry-After seconds when this route fails because the store is unavailable (default 1). */
+  storeRetryAfterSeconds?: number;
 }
 
 export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method'; allowed: HttpMethod[] } | { kind: 'not-found' };

@@ -13,7 +13,7 @@
  * - `localEndpoint` addresses, `remoteEndpoint`, `debug` and `shared` are kept as `zipkin.*` attributes.
  * A span that does not fit is rejected alone, with its position and reason; the others go on.
  */
-import { ErrorCode } from '../../errors';
+import { ErrorCode, TracegateError } from '../../errors';
 import type { AttributeInputShape, SpanInputShape, SpanKind, StatusCode } from '../../domain';
 import type { KeyValue } from '../otlp/model';
 import { deriveCallResult, microsToNanos, nanosToIso, UNKNOWN_OPERATION, UNKNOWN_SERVICE } from '../otlp';
@@ -30,9 +30,9 @@ const HEX_16 = /^[0-9a-fA-F]{16}$/;
 const ENDPOINT_FIELDS = ['serviceName', 'ipv4', 'ipv6', 'port'] as const;
 
 /** The body is not a Zipkin v2 span list at all (HTTP 400, nothing stored). */
-export class ZipkinDecodeError extends Error {
+export class ZipkinDecodeError extends TracegateError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.BAD_USER_INPUT, message);
     this.name = 'ZipkinDecodeError';
   }
 }
