@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
-import { log } from './log';
+import { log, setLogFormat } from './log';
 import { startGateway } from './server';
 import { gatewayExtensions } from './server/extension-list';
 
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  setLogFormat(config.logFormat);
 
   let embedded: EmbeddedMongo | null = null;
   let storeDescription: string;

@@ -7,6 +7,7 @@ import type { Document } from 'mongodb';
 import type { Resolvers } from '../generated/graphql';
 import { createContext, createLoaders, type GraphQLContext } from '../graphql';
 import { log as rootLog, type Logger } from '../log';
+import { readGauge } from '../metrics';
 import type { AuthOutcome } from '../server/auth';
 import type { GatewayExtension } from '../server/extensions';
 import type { GatewayServices } from '../server/router';
@@ -53,6 +54,10 @@ type Phase =
   | { name: 'resolved'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions }
   | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> | null }
   | { name: 'stopped' };
+
+const subscriptionsHeld = readGauge('tracegate_live_subscriptions', 'live subscriptions held now (graphql-ws operations)');
+const liveConnections = readGauge('tracegate_live_connections', 'open graphql-ws connections');
+const queuedSpans = readGauge('tracegate_live_queued_spans', 'spans queued for live subscribers, not yet sent');
 
 export function liveExtension(options: LiveOptions = {}): LiveExtension {
   const log = options.log ?? rootLog.child('live');
@@ -101,7 +106,11 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
         },
       });
       phase = { name: 'attached', hub, shared, ws, source: opened.source };
+      const unprovide = services.config.metrics
+        ? [subscriptionsHeld.provide(() => ws.stats().subscriptions), liveConnections.provide(() => ws.stats().connections), queuedSpans.provide(() => hub.stats().queuedSpans)]
+        : [];
       return async () => {
+        for (const remove of unprovide) remove();
         phase = { name: 'stopped' };
         await ws.close();
         await hub.stop();

@@ -12,11 +12,11 @@ import type { Config } from '../config';
 import { ErrorCode } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest/service';
-import { log } from '../log';
+import { log, setRequestIdSource } from '../log';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
-import { requestIdOf, runInRequestScope, sendError } from '../http';
+import { currentRequestId, requestIdOf, runInRequestScope, sendError } from '../http';
 import { requireAuthenticated } from './auth';
 import { createSecurity, type Security } from './security';
 import type { QueryLimits } from './limits';
@@ -24,6 +24,8 @@ import type { GraphQLContext } from '../graphql';
 import { failureOf } from './errors';
 import { Router, type GatewayServices, type Route, type RouteContext } from './router';
 import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
+import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
+import { readGauge } from '../metrics';
 
 export interface GatewayDeps {
   /** Use this store instead of opening one from config.mongoUri; the caller then closes it. */
@@ -42,6 +44,8 @@ export interface Gateway {
   ingest: IngestService;
   /** Tokens, limits, masking and the ingest in-flight cap of this gateway (tests read the cap's stats). */
   security: Security;
+  /** Where `GET /metrics` is served (null: metrics off). */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -50,6 +54,7 @@ type Phase = 'listening' | 'stopping' | 'stopped';
 const logger = log.child('gateway');
 
 export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
+  setRequestIdSource(currentRequestId);
   const ownsStore = !deps.store;
   const store = deps.store ?? openStore(config);
   const production = config.nodeEnv === 'production';
@@ -68,7 +73,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const apollo = createApollo({
     schema,
     production,
-    plugins: [...security.apolloPlugins<GraphQLContext>(), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
+    plugins: [...security.apolloPlugins<GraphQLContext>(), ...(config.metrics ? [graphqlMetricsPlugin<GraphQLContext>()] : []), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
     validationRules: [...security.validationRules(), ...extensions.flatMap((e) => e.validationRules?.(services) ?? [])],
     formatError: security.masker.formatError,
     parseOptions: security.parseOptions(),
@@ -76,13 +81,16 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   await apollo.start();
 
   const router = new Router();
-  for (const route of [...graphqlRoutes(apollo), ...healthRoutes, landingRoute(production), ...extensions.flatMap((e) => e.routes?.(services) ?? [])]) {
-    router.add(route);
-  }
+  const routes = [...graphqlRoutes(apollo), ...healthRoutes, landingRoute(production), ...extensions.flatMap((e) => e.routes?.(services) ?? [])];
+  if (config.metrics && !config.metricsAddr) routes.push(metricsRoute());
+  for (const route of routes) router.add(route);
+  const instrument = config.metrics ? instrumentRequests(new Set(routes.map((r) => r.path))) : null;
+  const unprovide = config.metrics ? provideGatewayGauges(security) : [];
 
   let inFlight = 0;
   let drained: (() => void) | null = null;
   const httpServer = createServer((req, res) => {
+    instrument?.(req, res);
     inFlight += 1;
     res.on('close', () => {
       inFlight -= 1;
@@ -108,12 +116,27 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   } catch (error) {
     // e.g. EADDRINUSE: release what was started so a failed start leaves nothing running.
     for (const s of stops.reverse()) await s().catch(() => undefined);
+    for (const remove of unprovide) remove();
     await apollo.stop();
     if (ownsStore) await store.close();
     throw error;
   }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  let metricsListener: MetricsListener | null = null;
+  if (config.metrics && config.metricsAddr) {
+    try {
+      metricsListener = await listenMetrics(config.metricsAddr);
+    } catch (error) {
+      httpServer.close();
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+      for (const remove of unprovide) remove();
+      await apollo.stop();
+      if (ownsStore) await store.close();
+      throw error;
+    }
+  }
+  const metricsUrl = !config.metrics ? null : (metricsListener?.url ?? `${new URL(url).origin}/metrics`);
 
   let phase: Phase = 'listening';
   let stopping: Promise<void> | null = null;
@@ -130,6 +153,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
         httpServer.closeAllConnections();
         for (const s of stops.reverse()) await s().catch((error: unknown) => logger.error('extension stop failed', { error: error as Error }));
         await closed;
+        await metricsListener?.close();
+        for (const remove of unprovide) remove();
         await apollo.stop();
         if (ownsStore) await store.close();
         phase = 'stopped';
@@ -140,7 +165,16 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   logger.debug('listening', { url, phase });
   logger.info(security.authenticator.describe());
-  return { url, port, httpServer, store, ingest, security, stop };
+  return { url, port, httpServer, store, ingest, security, metricsUrl, stop };
+}
+
+const ingestInflightSpans = readGauge('tracegate_ingest_inflight_spans', 'spans being validated and written now, across every ingest route');
+const ingestInflightRequests = readGauge('tracegate_ingest_inflight_requests', 'ingest requests holding the in-flight cap now');
+
+// Private: this gateway's share of the process-wide read gauges; the returned removals run on stop.
+function provideGatewayGauges(security: Security): (() => void)[] {
+  const limiter = security.ingestLimiter;
+  return [ingestInflightSpans.provide(() => limiter.stats().inFlightSpans), ingestInflightRequests.provide(() => limiter.stats().inFlightRequests)];
 }
 
 function openStore(config: Config): MongoTraceStore {
@@ -155,6 +189,7 @@ function openStore(config: Config): MongoTraceStore {
     // a second time (whole, for the CommandSucceededEvent) besides the cursor's own decode. Tests and the
     // benchmark that count commands construct their own store, where monitoring stays on by default.
     clientOptions: { monitorCommands: false },
+    metrics: config.metrics,
   });
 }
 
