@@ -26,6 +26,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   STORE_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
   SLOW_CONSUMER: 500,
+  LIVE_GAP: 500,
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };
 
