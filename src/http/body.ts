@@ -2,7 +2,7 @@
  * Reads a request body with a byte cap that holds after decompression. A gzip body is inflated as it streams
  * in, and the inflater is destroyed the moment its output passes the cap, so a gzip bomb costs at most about one
  * zlib chunk more than the cap, never its full inflated size. A refused body is not read to its end: the
- * response closes the connection (see the error edge, src/server/errors.ts).
+ * response closes the connection (see the error edge, src/error-edge.ts).
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';

@@ -1,7 +1,7 @@
 /**
  * node:http helpers with no gateway knowledge, for any layer that serves HTTP: reading a capped (and gzip)
  * body, the JSON error body, the request-id scope. What a failure becomes is decided at the error edge
- * (src/server/errors.ts), not here.
+ * (src/error-edge.ts), not here.
  */
 export { readBody, HttpBodyError, ContentCoding, type BodyHeaders, type BodyReadDetails, type ReadBodyOptions } from './body';
 export { sendJson, sendError, mediaTypeOf } from './respond';

@@ -1,6 +1,6 @@
 /**
  * What the OTLP and Zipkin routes share at the HTTP edge: the `ingest` scope check and their options. A route
- * throws what goes wrong; the gateway's error edge (src/server/errors.ts) turns it into a status, headers and a
+ * throws what goes wrong; the error edge (src/error-edge.ts) turns it into a status, headers and a
  * safe message, and the route renders that in its own protocol's body. The in-flight cap is not here:
  * `IngestService.submit` applies the gateway's one limiter to every route, the mutation included.
  */

@@ -21,7 +21,7 @@ import { requireAuthenticated } from './auth';
 import { createSecurity, type Security } from './security';
 import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
-import { failureOf } from './errors';
+import { failureOf } from '../error-edge';
 import { Router, type GatewayServices, type Route, type RouteContext } from './router';
 import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
 import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
@@ -260,7 +260,7 @@ async function handle(router: Router, services: GatewayServices, req: IncomingMe
           return;
       }
     } catch (error) {
-      const failure = failureOf(error, { requestId, log: logger, storeRetryAfterSeconds: found?.route.storeRetryAfterSeconds });
+      const failure = failureOf(error, { requestId, logger, storeRetryAfterSeconds: found?.route.storeRetryAfterSeconds });
       if (found?.route.sendFailure) found.route.sendFailure(req, res, failure, found.ctx);
       else sendError(res, failure.status, failure.code, failure.message, requestId, failure.headers);
     }

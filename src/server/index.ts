@@ -3,5 +3,4 @@ export { startGateway, type Gateway, type GatewayDeps } from './gateway';
 export { Router, type Route, type RouteContext, type RouteMatch, type GatewayServices, type HttpMethod } from './router';
 export type { GatewayExtension, AttachContext } from './extensions';
 export { createApollo, type ApolloOptions } from './apollo';
-export { failureOf, httpOf, maskedMessage, STATUS_BY_CODE, type Failure } from './errors';
 export { GRAPHQL_PATH } from './routes';

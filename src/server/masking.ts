@@ -1,6 +1,6 @@
 /**
  * Error masking: what a client may learn from a GraphQL error. The GraphQL-specific decisions are here; the rest
- * is the error edge's (errors.ts `failureOf`), shared with every HTTP route.
+ * is the error edge's (`failureOf`, src/error-edge.ts), shared with every HTTP route.
  *
  * - A `TracegateError`, or a GraphQL error carrying one of the public codes (src/errors.ts), is shown as is.
  * - A client's own mistake found by graphql-js or Apollo (syntax, validation, variable coercion, bad request)
@@ -17,7 +17,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, TracegateError } from '../errors';
 import { currentRequestId, newRequestId } from '../http';
 import type { Logger } from '../log';
-import { causes, failureOf, httpOf } from './errors';
+import { causes, failureOf, httpOf } from '../error-edge';
 import { tokenLimitError } from './limits';
 
 /** Extensions a client may see besides `code` and `requestId` (limit details, rejection details). */
@@ -61,7 +61,7 @@ export function createErrorMasker(options: MaskerOptions): ErrorMasker {
     if (!shown) {
       // A masked error always carries an id: the one the client quotes to find the log line.
       const failureId = id ?? newRequestId();
-      const failure = failureOf(error, { requestId: failureId, log, logFields: { path: formatted.path?.join('.') } });
+      const failure = failureOf(error, { requestId: failureId, logger: log, logFields: { path: formatted.path?.join('.') } });
       if (failure.masked) return withLocation(formatted, { message: failure.message, extensions: { code: failure.code, requestId: failureId } });
       shown = failure;
     }

@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { ErrorCode, TracegateError } from '../../../src/errors';
 import { createLogger } from '../../../src/log';
 import { runInRequestScope } from '../../../src/http';
-import { maskedMessage } from '../../../src/server/errors';
+import { maskedMessage } from '../../../src/error-edge';
 import { createErrorMasker } from '../../../src/server/masking';
 
 function capture() {

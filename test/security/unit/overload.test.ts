@@ -1,5 +1,5 @@
 import { ErrorCode, TracegateError } from '../../../src/errors';
-import { httpOf } from '../../../src/server/errors';
+import { httpOf } from '../../../src/error-edge';
 import { IngestLimiter } from '../../../src/server/overload';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -1,20 +1,28 @@
 /**
  * The error edge: the one place where a failure becomes what a client is told. Every transport goes through it:
- * the router (gateway.ts) for every HTTP route, OTLP and Zipkin included, and the error masker (masking.ts) for
- * GraphQL over HTTP and WebSocket. Each transport only renders the result in its own body format.
+ * the router (src/server/gateway.ts) for every HTTP route, OTLP and Zipkin included; the OTLP/gRPC service; the
+ * query APIs; and the GraphQL error masker (src/server/masking.ts) for GraphQL over HTTP and WebSocket. Each
+ * transport only renders the result in its own body format. A bottom-level module: it imports no layer.
  *
  * - A `TracegateError` anywhere in the cause chain is public: its code and message are shown.
  * - Anything else is unexpected: logged in full under the request id, and shown only as a generic message that
- *   quotes the request id, with code STORE_UNAVAILABLE when the store cannot be reached (`isUnavailableError`,
- *   src/store/mongo/errors.ts, is the one classification of store faults), else INTERNAL.
+ *   quotes the request id, with code STORE_UNAVAILABLE when the store cannot be reached (`isUnavailableError`
+ *   below: the one classification of store faults), else INTERNAL.
  * - `httpOf` gives each public code its HTTP status and headers (Retry-After, WWW-Authenticate).
  */
-import { ErrorCode, TracegateError } from '../errors';
-import { HttpBodyError } from '../http';
-import type { Logger } from '../log';
-import { isUnavailableError } from '../store';
 import { GraphQLError } from 'graphql';
-import { DEFAULT_RETRY_AFTER_SECONDS } from './overload';
+import {
+  MongoClientClosedError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import { ErrorCode, TracegateError } from './errors';
+import { HttpBodyError } from './http';
+import type { Logger } from './log';
 
 /** HTTP status for a request that failed as a whole with a public code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -33,6 +41,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 
 /** Seconds a client is told to wait before retrying when the store is unavailable, unless a route says otherwise. */
 export const DEFAULT_STORE_RETRY_AFTER_SECONDS = 1;
+/** Seconds a RATE_LIMITED client is told to wait when the error does not say (`details.retryAfterSeconds`). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /** What a client is told about a failure: ready to render in any transport's body format. */
 export interface Failure {
@@ -47,11 +57,15 @@ export interface Failure {
   readonly masked: boolean;
 }
 
+/** Errors of a decoder's own class whose message is safe to show: the body was the client's mistake (400). */
+export type DecodeErrorClass = abstract new (...args: never[]) => Error;
+
 export interface EdgeContext {
   /** Logged with an unexpected error, and quoted in the message the client gets. */
   requestId: string;
-  log: Logger;
+  logger: Logger;
   storeRetryAfterSeconds?: number;
+  decodeErrors?: readonly DecodeErrorClass[];
   /** More fields for the log line of an unexpected error (e.g. the GraphQL path). */
   logFields?: Record<string, unknown>;
 }
@@ -59,6 +73,9 @@ export interface EdgeContext {
 /** Any thrown value -> what the client is told. */
 export function failureOf(error: unknown, ctx: EdgeContext): Failure {
   const chain = causes(error);
+  if (ctx.decodeErrors?.some((cls) => error instanceof cls)) {
+    return { ...httpOf(ErrorCode.BAD_USER_INPUT), code: ErrorCode.BAD_USER_INPUT, message: (error as Error).message, masked: false };
+  }
   const shown = chain.find((cause): cause is TracegateError => cause instanceof TracegateError);
   if (shown) {
     const { status, headers } = httpOf(shown.code, shown.details, ctx.storeRetryAfterSeconds);
@@ -71,7 +88,7 @@ export function failureOf(error: unknown, ctx: EdgeContext): Failure {
   }
   const code = chain.some(isUnavailableError) ? ErrorCode.STORE_UNAVAILABLE : ErrorCode.INTERNAL;
   const cause = chain[chain.length - 1] ?? new Error(String(error));
-  ctx.log.error('masked error', { requestId: ctx.requestId, code, ...ctx.logFields, error: cause });
+  ctx.logger.error('masked error', { requestId: ctx.requestId, code, ...ctx.logFields, error: cause });
   return { ...httpOf(code, undefined, ctx.storeRetryAfterSeconds), code, message: maskedMessage(code, ctx.requestId), masked: true };
 }
 
@@ -106,4 +123,26 @@ export function causes(error: unknown): Error[] {
     current = current instanceof GraphQLError ? (current.originalError ?? current.cause) : current.cause;
   }
   return chain;
+}
+
+/** Socket error codes that can surface from a write to a connection the server just closed. */
+const NETWORK_CODES: ReadonlySet<unknown> = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Store faults: the one answer to "is this the store being unreachable, rather than the store refusing
+ * something?" The store turns these into STORE_UNAVAILABLE at its boundary (src/store/mongo/errors.ts), and the
+ * edge catches any that escaped.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  // Seen with driver 7.9: a write to a socket the server just closed rejects with a bare { code: 'EPIPE' }.
+  if (typeof error === 'object' && error !== null && NETWORK_CODES.has((error as { code?: unknown }).code)) return true;
+  return (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoOperationTimeoutError ||
+    error instanceof MongoServerClosedError ||
+    error instanceof MongoClientClosedError
+  );
 }
