@@ -20,7 +20,7 @@ import type { Route, RouteContext } from '../server/router';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { goDurationMicros, integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
 import { dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';
-import { linksOf } from './links';
+import { LEGACY_LINKS_ATTRIBUTE, linksOf } from './links';
 import { tagString } from './zipkin';
 
 export const JAEGER_API_PREFIX = '/api';
@@ -244,7 +244,7 @@ function tagsOf(s: StoredSpan): { tags: JaegerKeyValue[]; process: JaegerKeyValu
   const tags: JaegerKeyValue[] = [];
   const process: JaegerKeyValue[] = [];
   for (const a of s.attributes) {
-    if (a.key === SERVICE_NAME || a.key === 'otel.links') continue;
+    if (a.key === SERVICE_NAME || a.key === LEGACY_LINKS_ATTRIBUTE) continue;
     if (a.key.startsWith(RESOURCE_PREFIX)) process.push(typed(a.key.slice(RESOURCE_PREFIX.length), a.value));
     else tags.push(typed(a.key, a.value));
   }
