@@ -44,7 +44,13 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', { signal, graceMs: config.shutdownGraceMs });
+    // The gateway's stop fits in the grace; this bounds whatever else (the embedded store's close) might not.
+    // Below 1 s of grace, closing still gets 1 s.
+    setTimeout(() => {
+      logger.error('shutdown did not finish within TRACEGATE_SHUTDOWN_GRACE; exiting', { graceMs: config.shutdownGraceMs });
+      process.exit(1);
+    }, Math.max(config.shutdownGraceMs, 1000)).unref();
     void (async () => {
       try {
         await gateway.stop();
