@@ -165,12 +165,13 @@ async function searchTraces(ctx: RouteContext, p: URLSearchParams): Promise<Load
 /** `tags={"k":"v"}` (JSON object of strings) and `tag=k:v` (repeatable), as Jaeger's query parser reads them. */
 function tagFilters(p: URLSearchParams): [string, string][] {
   const out: [string, string][] = [];
-  for (const t of p.getAll('tag')) {
+  // Empty values are what a search form sends for an empty field: no filter.
+  for (const t of p.getAll('tag').filter((x) => x !== '')) {
     const i = t.indexOf(':');
     if (i < 1) throw new QueryParamError(`tag: expected key:value, got ${quote(t)}`);
     out.push([t.slice(0, i), t.slice(i + 1)]);
   }
-  for (const raw of p.getAll('tags')) {
+  for (const raw of p.getAll('tags').filter((x) => x !== '')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
