@@ -91,6 +91,8 @@ export interface SpanRecord {
   metrics: Metric[];
   events: SpanEvent[];
   links: SpanLink[];
+  /** How many values redaction replaced or removed before storage (src/privacy); absent means 0. */
+  redactedCount?: number;
 }
 
 /** Per-span rejection codes, the `code` of a `RejectedSpan`. */
