@@ -38,6 +38,8 @@ export interface OtlpGrpcOptions {
 export interface OtlpGrpcExtension {
   readonly name: string;
   attach(ctx: { services: IngestRouteServices }): Promise<() => Promise<void>>;
+  /** Shutdown began: stop taking new calls (in-flight ones finish). */
+  drain(): void;
   /** The bound address once the gateway started (undefined before, and after stop). */
   address(): { host: string; port: number } | undefined;
 }
