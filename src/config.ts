@@ -40,6 +40,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** How long service-analytics rollups live after their last write (docs/analytics.md). */
+  statsRetentionMs: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +80,7 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
 } as const;
 
 export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
@@ -122,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
+    statsRetentionMs: read(SETTINGS.statsRetentionMs),
   };
 }
 

@@ -5,8 +5,10 @@
 import type { Config } from '../config';
 import { standardIngestExtension } from '../ingest/standard';
 import { liveExtension } from '../live';
+import { analyticsExtension } from './analytics-extension';
 import type { GatewayExtension } from './extensions';
 
 export function gatewayExtensions(_config: Config): GatewayExtension[] {
-  return [standardIngestExtension(), liveExtension()];
+  const live = liveExtension();
+  return [standardIngestExtension(), live, analyticsExtension({ live })];
 }

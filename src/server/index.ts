@@ -6,3 +6,4 @@ export { createApollo, type ApolloOptions } from './apollo';
 export { formatError, INTERNAL_MESSAGE } from './errors';
 export { readBody, sendJson, sendError, STATUS_BY_CODE, currentRequestId, runInRequestScope, requestIdOf } from './http';
 export { GRAPHQL_PATH } from './routes';
+export { analyticsExtension, type AnalyticsExtension, type AnalyticsExtensionOptions } from './analytics-extension';
