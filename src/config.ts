@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
+import { LOG_FORMATS, type LogFormat } from './log';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
@@ -42,6 +43,11 @@ export interface Config {
   wsMaxMessageBytes: number;
   /** How long service-analytics rollups live after their last write (docs/analytics.md). */
   statsRetentionMs: number;
+  /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
+  metrics: boolean;
+  metricsAddr: { host: string; port: number } | null;
+  /** Log line format: `text` for a terminal, `json` (one object per line) for log pipelines. */
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +87,9 @@ export const SETTINGS = {
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
   statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
+  metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
+  logFormat: s<LogFormat>('TRACEGATE_LOG_FORMAT', 'text', oneOf(LOG_FORMATS), 'text (TIME LEVEL message key=value) or json (one object per line)'),
+  metricsAddr: s<Config['metricsAddr']>('TRACEGATE_METRICS_ADDR', null, hostPort, 'host:port serving /metrics alone, without a token; unset: /metrics on the gateway port'),
 } as const;
 
 export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
@@ -126,6 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
     statsRetentionMs: read(SETTINGS.statsRetentionMs),
+    metrics: read(SETTINGS.metrics),
+    metricsAddr: read(SETTINGS.metricsAddr),
+    logFormat: read(SETTINGS.logFormat),
   };
 }
 
@@ -210,6 +222,21 @@ function mongoUri(raw: string, name: string): string {
 function dbName(raw: string, name: string): string {
   if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(raw)) throw invalid(name, raw, 'a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)');
   return raw;
+}
+
+function onOff(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  throw invalid(name, raw, 'on or off');
+}
+
+/** `host:port`, `[v6]:port` or `:port` (loopback); port 0 picks a free one. */
+function hostPort(raw: string, name: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw invalid(name, raw, 'host:port, [ipv6]:port or :port with a port from 0 to 65535');
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 function oneOf<T extends string>(options: readonly T[]): Parser<T> {

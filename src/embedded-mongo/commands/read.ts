@@ -82,7 +82,7 @@ const count: CommandHandler = (command, context) => {
   const collection = context.engine.collection(context.db, coll);
   checkHint(command, collection);
   let n: number;
-  if (Object.keys(query).length === 0) n = collection?.docs.size ?? 0;
+  if (Object.keys(query).length === 0) n = collection?.count ?? 0;
   else n = select(collection, query).docs.length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);

@@ -25,19 +25,19 @@ async function runStatements<T>(
   ordered: boolean,
   run: (unit: WriteUnit, statement: T, index: number) => void,
 ): Promise<WriteError[]> {
-  const unit = context.engine.begin();
   const writeErrors: WriteError[] = [];
-  for (let i = 0; i < statements.length; i++) {
-    try {
-      run(unit, statements[i]!, i);
-    } catch (err) {
-      // An unexpected failure still ends in a commit below: statements already applied must reach the listeners.
-      const known = err instanceof MongoCommandError ? err : new MongoCommandError('InternalError', (err as Error).message ?? String(err));
-      writeErrors.push({ index: i, code: known.code, errmsg: known.message, ...known.extra });
-      if (ordered || known !== err) break;
+  await context.engine.write((unit) => {
+    for (let i = 0; i < statements.length; i++) {
+      try {
+        run(unit, statements[i]!, i);
+      } catch (err) {
+        // An unexpected failure still ends in a commit: statements already applied are committed and reported.
+        const known = err instanceof MongoCommandError ? err : new MongoCommandError('InternalError', (err as Error).message ?? String(err));
+        writeErrors.push({ index: i, code: known.code, errmsg: known.message, ...known.extra });
+        if (ordered || known !== err) break;
+      }
     }
-  }
-  await unit.commit();
+  });
   return writeErrors;
 }
 

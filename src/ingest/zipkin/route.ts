@@ -39,7 +39,7 @@ async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: Route
     }
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const mapped = decodeZipkinSpans(body);
-    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs) : undefined;
+    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'zipkin') : undefined;
     const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
     if (rejected.length === 0) {
       res.writeHead(202, { 'content-length': 0 });
