@@ -33,6 +33,10 @@ export const ErrorCodes = {
   SearchNotEnabled: 31082,
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
+  /** The data directory's disk (or file size limit) refused a commit: the write is not acknowledged. */
+  OutOfDiskSpace: 14031,
+  /** An index key longer than the storage engine's key limit. */
+  KeyTooLong: 17280,
   /** `$group` with an unknown accumulator. */
   Location15952: 15952,
   /** `$group` without `_id`. */

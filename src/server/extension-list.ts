@@ -4,11 +4,19 @@
  */
 import type { Config } from '../config';
 import { standardIngestExtension } from '../ingest/standard';
+import { otlpGrpcExtension } from '../ingest/otlp-grpc';
+import { queryApiExtension } from '../query-api';
 import { liveExtension } from '../live';
 import { analyticsExtension } from './analytics-extension';
 import type { GatewayExtension } from './extensions';
 
-export function gatewayExtensions(_config: Config): GatewayExtension[] {
+export function gatewayExtensions(config: Config): GatewayExtension[] {
   const live = liveExtension();
-  return [standardIngestExtension(), live, analyticsExtension({ live })];
+  return [
+    standardIngestExtension(),
+    live,
+    analyticsExtension({ live }),
+    queryApiExtension({ autocompleteKeys: config.zipkinAutocompleteKeys }),
+    ...(config.otlpGrpcPort !== 0 ? [otlpGrpcExtension({ port: config.otlpGrpcPort, host: config.host })] : []),
+  ];
 }
