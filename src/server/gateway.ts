@@ -13,6 +13,7 @@ import { ErrorCode, TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest/service';
 import { log, setRequestIdSource } from '../log';
+import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
@@ -67,7 +68,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     currentRequestId,
     maxInflightIngestSpans: config.maxInflightIngestSpans,
   });
-  const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter);
+  const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter, new Redactor(config.redaction));
   const services: GatewayServices = { config, store, ingest, security };
   const extensions = deps.extensions ?? [];
 
@@ -190,6 +191,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   logger.debug('listening', { url, phase });
   logger.info(security.authenticator.describe());
+  if (config.redaction.enabled) logger.info(describePolicy(config.redaction));
+  else logger.warn(describePolicy(config.redaction));
   return { url, port, httpServer, store, ingest, security, metricsUrl, stop };
 }
 
