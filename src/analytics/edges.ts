@@ -122,5 +122,6 @@ function asRecord(span: PairSpan): SpanRecord {
     attributes: [],
     metrics: [],
     events: [],
+    links: [],
   };
 }

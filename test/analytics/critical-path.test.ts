@@ -20,6 +20,7 @@ function span(id: string, parent: string | null, start: number, end: number, ser
     attributes: [],
     metrics: [],
     events: [],
+    links: [],
   };
 }
 
