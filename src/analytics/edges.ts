@@ -15,8 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
-import { Collections } from '../store';
-import { spanDocId } from '../store/mongo/documents';
+import { Collections, spanDocId } from '../store';
+
 import { EDGE_COUNTED_FIELD } from './documents';
 import type { EdgeCall } from './rollup';
 

@@ -11,8 +11,8 @@
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
-import { Collections, type MongoTraceStore } from '../store';
-import { fromSpanDoc, type SpanDoc } from '../store/mongo/documents';
+import { Collections, fromSpanDoc, type MongoTraceStore, type SpanDoc } from '../store';
+
 import type { RollupDoc, RollupKindCode } from './documents';
 import { pairsWithin } from './edges';
 import { bucketId, rollupDeltas, type BucketDelta, type RollupKind } from './rollup';

@@ -5,8 +5,9 @@
  */
 import { ServiceAnalytics } from '../analytics';
 import type { Resolvers } from '../generated/graphql';
-import { analyticsResolvers } from '../graphql/resolvers/analytics';
-import { LiveSpanFilter, type LiveExtension } from '../live';
+import { analyticsResolvers } from '../graphql';
+import { LiveSpanFilter } from '../live';
+import type { LiveExtension } from './live-extension';
 import { log } from '../log';
 import { MongoTraceStore } from '../store';
 import type { GatewayExtension } from './extensions';

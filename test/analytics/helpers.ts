@@ -1,7 +1,7 @@
 /** Generated shop traffic with a heavy latency tail, its exact figures, and gateways with analytics on. */
 import { randomBytes } from 'node:crypto';
 import { analyticsExtension, type AnalyticsExtension } from '../../src/server';
-import { liveExtension, type LiveExtension } from '../../src/live';
+import { liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import type { TestMongo } from '../helpers/mongo';
 
