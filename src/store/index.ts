@@ -16,4 +16,5 @@ export {
   type SpanChangeFeed,
 } from './types';
 export { encodeCursor, decodeCursor, type CursorPosition } from './cursor';
+export { summarizeSpans } from './summary';
 export { MongoTraceStore, DUPLICATE_KEY, INDEXES, Collections, type MongoStoreOptions } from './mongo';
