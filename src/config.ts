@@ -4,6 +4,7 @@
  * the value and what is expected, and main.ts exits with that message.
  */
 import { readFileSync } from 'node:fs';
+import { CommandLineError, parseOptions } from './cli-args';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
 import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
@@ -166,24 +167,17 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
-  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
-  known.add(REDACTION_VARIABLE);
-  known.add(REDACTION_KEY_VARIABLE);
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`argument ${JSON.stringify(arg)}: expected --name=value or --name value`);
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const name = flag.toUpperCase().replace(/-/g, '_');
-    if (!known.has(name)) throw new ConfigError(`flag --${flag}: expected one of ${[...known].map((n) => `--${n.toLowerCase().replace(/_/g, '-')}`).join(', ')}`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else value = argv[++i];
-    if (value === undefined) throw new ConfigError(`flag --${flag}: expected a value after it`);
-    out[name] = value;
+  const known = [...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name);
+  known.push(REDACTION_VARIABLE, REDACTION_KEY_VARIABLE);
+  const flagOf = (name: string): string => name.toLowerCase().replace(/_/g, '-');
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseOptions(argv, Object.fromEntries(known.map((name) => [flagOf(name), { type: 'string' } as const])));
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new ConfigError(error.message);
+    throw error;
   }
-  return out;
+  return Object.fromEntries(known.filter((name) => typeof values[flagOf(name)] === 'string').map((name) => [name, values[flagOf(name)] as string]));
 }
 
 // Private: token entries never appear in messages (TokenConfigError names the entry's position instead).
