@@ -1,8 +1,8 @@
 /**
  * Erasure on request: `deleteTraces` through two gateways sharing one store. One customer's traces (found by
  * a hashed customer id) are counted by a dry run, then erased: the counts are exact, and nothing of them is left
- * in spans, trace summaries or service summaries, read through GraphQL on the other gateway and directly
- * through the driver. Refused without the admin scope; logged without values; live subscribers of an erased
+ * in spans, trace summaries, service summaries or analytics rollups, read through GraphQL on the other gateway
+ * and directly through the driver. Refused without the admin scope; logged without values; live subscribers of an erased
  * trace hear nothing more.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import type { ErasureRequest, ErasureResult } from '../../src/ingest/erasure';
-import { liveExtension, type LiveExtension } from '../../src/live';
+import { analyticsExtension, liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { connect, subscribe } from '../live/helpers/ws-client';
@@ -62,8 +62,8 @@ describe('deleteTraces', () => {
     const rules = join(dir, 'rules.yaml');
     writeFileSync(rules, 'rules:\n  - name: customer-id\n    key: customer.id\n');
     const env = { TRACEGATE_TOKENS: TOKENS, TRACEGATE_REDACTION: rules, TRACEGATE_REDACTION_KEY: KEY, TRACEGATE_LIVE_SOURCE: 'local' };
-    a = await startTestGateway({ mongo, env, extensions: [(liveA = liveExtension())] });
-    b = await startTestGateway({ mongo, env, extensions: [liveExtension()] });
+    a = await startTestGateway({ mongo, env, extensions: [(liveA = liveExtension()), analyticsExtension()] });
+    b = await startTestGateway({ mongo, env, extensions: [liveExtension(), analyticsExtension()] });
     for (const gw of [a, b]) gw.gateway.ingest.erasure.audit = (entry) => audit.push(entry);
     raw = new MongoClient(mongo.uri);
   });
@@ -83,6 +83,16 @@ describe('deleteTraces', () => {
   async function services(gw: TestGateway): Promise<Record<string, { spanCount: number; operations: string[] }>> {
     const res = await gw.gql<{ services: { name: string; spanCount: number; operations: string[] }[] }>('{ services { name spanCount operations } }', {}, auth(ADMIN));
     return Object.fromEntries(res.data!.services.map((s) => [s.name, { spanCount: s.spanCount, operations: s.operations }]));
+  }
+
+  // Calls per rollup series (kind, service, operation or edge target), summed over minutes.
+  async function rollupCalls(): Promise<Record<string, number>> {
+    const rows = await raw
+      .db(mongo.dbName)
+      .collection('rollups')
+      .aggregate<{ _id: { k: string; s: string; x: string | null }; c: number }>([{ $group: { _id: { k: '$k', s: '$s', x: '$x' }, c: { $sum: '$c' } } }])
+      .toArray();
+    return Object.fromEntries(rows.filter((r) => r.c !== 0).map((r) => [`${r._id.k}:${r._id.s}${r._id.x === null ? '' : `>${r._id.x}`}`, r.c]));
   }
 
   it('is refused without the admin scope, and with authentication off', async () => {
@@ -123,6 +133,7 @@ describe('deleteTraces', () => {
     await submit(a, trace(t3, customer, ['erase-only'], 'gone'));
     await submit(b, trace(kept, other, ['shop', 'payment'], 'kept'));
     const before = await services(b);
+    expect(await rollupCalls()).toMatchObject({ 's:shop': 3, 's:payment': 3, 's:bank': 1, 's:erase-only': 1, 'e:shop>payment': 3, 'e:shop>bank': 1 });
     expect(before['erase-only']).toEqual({ spanCount: 1, operations: ['gone-erase-only'] });
 
     // A live subscriber of t1 on the erasing gateway.
@@ -171,6 +182,9 @@ describe('deleteTraces', () => {
     expect(await db.collection('services').countDocuments({ _id: { $in: ['erase-only', 'bank'] as never[] } })).toBe(0);
     expect(JSON.stringify(await db.collection('services').find({}).toArray())).not.toMatch(/gone-erase-only|op-shop|op-payment|op-bank/);
     expect(await db.collection('spans').countDocuments({ traceId: kept })).toBe(2);
+
+    // The analytics rollups hold only the kept trace.
+    expect(await rollupCalls()).toEqual({ 's:shop': 1, 's:payment': 1, 'o:shop>kept-shop': 1, 'o:payment>kept-payment': 1, 'e:shop>payment': 1 });
 
     // Erasing again finds nothing.
     expect((await b.gql(DELETE, { f: filter, dry: false }, auth(ADMIN))).data).toEqual({ deleteTraces: { traces: 0, spans: 0, dryRun: false } });

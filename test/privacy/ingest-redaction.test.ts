@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { otlpGrpcExtension, type OtlpGrpcExtension } from '../../src/ingest/otlp-grpc';
 import { standardIngestExtension } from '../../src/ingest/standard';
-import { liveExtension, type LiveExtension } from '../../src/live';
+import { liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { connect, subscribe } from '../live/helpers/ws-client';
 
