@@ -165,20 +165,22 @@ export class Engine implements CollectionHost {
   }
 
   /**
-   * Applies imported ops (conversion of an old data directory) in one transaction, without listeners, and moves
-   * the clock to `position`.
+   * Applies imported ops (conversion of an old data directory) in one transaction, without listeners or oplog
+   * entries, and moves the clock to `position` if given. The caller awaits `storage.flushed()` at the end.
    */
-  async importOps(ops: readonly OplogOp[], position?: { seq: number; ts: Timestamp }): Promise<void> {
+  importOpsSync(ops: readonly OplogOp[], position?: { seq: number; ts: Timestamp }): void {
     this.storage.transact(() => {
       for (const op of ops) this.apply(op);
       if (position) {
         this.seq = Math.max(this.seq, position.seq);
-        this.tsSeconds = Math.max(this.tsSeconds, position.ts.high);
+        this.tsSeconds = position.ts.high;
         this.tsIncrement = position.ts.low;
+        // Nothing before the converted position is in the oplog: streams cannot resume from before it.
+        this.floorSeq = position.seq;
+        this.floorTs = position.ts;
       }
       this.persist([]);
     });
-    await this.storage.flushed();
   }
 
   /** Waits for queued writes, then closes the environment (memory-only: deletes it). */
