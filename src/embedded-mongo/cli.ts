@@ -4,7 +4,7 @@
  * TCP has no authentication). Other flags: `--ttl-sweep-ms N`, `--cursor-timeout-ms N`.
  * Prints the mongodb:// URI on stdout; SIGINT / SIGTERM stop it cleanly.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import { log } from '../log';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './store';
@@ -34,7 +34,7 @@ export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
   } else if (values.socket !== undefined) {
     options.socketPath = values.socket;
   } else if (dataDir !== undefined) {
-    options.socketPath = join(dataDir, 'store.sock');
+    options.socketPath = join(resolve(dataDir), 'store.sock');
   } else {
     throw new UsageError(`nothing to listen on: give --data-dir DIR (Unix socket DIR/store.sock), --socket PATH, or --port N (TCP)\n${USAGE}`);
   }
