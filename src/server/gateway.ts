@@ -1,5 +1,5 @@
 /**
- * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, /), Apollo behind
+ * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, the web UI), Apollo behind
  * /graphql, and the extensions' routes, plugins and attachments. `startGateway` resolves once it listens.
  *
  * Lifecycle (explicit phase): starting -> listening -> stopping -> stopped. `stop()` stops accepting
@@ -24,7 +24,7 @@ import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
 import { INTERNAL_MESSAGE } from './errors';
 import { Router, type GatewayServices } from './router';
-import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
+import { graphqlRoutes, healthRoutes, uiRoutes } from './routes';
 
 export interface GatewayDeps {
   /** Use this store instead of opening one from config.mongoUri; the caller then closes it. */
@@ -32,6 +32,8 @@ export interface GatewayDeps {
   extensions?: readonly GatewayExtension[];
   /** Query limits other than config.queryLimits (src/server/limits), e.g. for a test that needs a costly query. */
   queryLimits?: QueryLimits;
+  /** The built web UI to serve (default: this package's `dist/ui`). */
+  uiDir?: string;
 }
 
 export interface Gateway {
@@ -78,7 +80,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   await apollo.start();
 
   const router = new Router();
-  for (const route of [...graphqlRoutes(apollo), ...healthRoutes, landingRoute(production), ...extensions.flatMap((e) => e.routes?.(services) ?? [])]) {
+  for (const route of [...graphqlRoutes(apollo), ...healthRoutes, ...uiRoutes({ production, ...(deps.uiDir ? { dir: deps.uiDir } : {}) }), ...extensions.flatMap((e) => e.routes?.(services) ?? [])]) {
     router.add(route);
   }
 

@@ -27,6 +27,7 @@ export interface GatewayServices {
 
 export interface Route {
   method: HttpMethod;
+  /** An exact path, or a prefix ending in `/*` (e.g. `/assets/*`); an exact path wins over a prefix. */
   path: string;
   /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
   public?: boolean;
@@ -38,21 +39,34 @@ export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method
 
 export class Router {
   private readonly byPath = new Map<string, Map<HttpMethod, Route>>();
+  private readonly byPrefix = new Map<string, Map<HttpMethod, Route>>();
 
   add(route: Route): void {
-    let methods = this.byPath.get(route.path);
+    const prefix = route.path.endsWith('/*');
+    const table = prefix ? this.byPrefix : this.byPath;
+    const key = prefix ? route.path.slice(0, -1) : route.path;
+    let methods = table.get(key);
     if (!methods) {
       methods = new Map();
-      this.byPath.set(route.path, methods);
+      table.set(key, methods);
     }
     if (methods.has(route.method)) throw new Error(`route ${route.method} ${route.path} is registered twice`);
     methods.set(route.method, route);
   }
 
   match(method: string, path: string): RouteMatch {
-    const methods = this.byPath.get(path);
+    const methods = this.byPath.get(path) ?? this.longestPrefix(path);
     if (!methods) return { kind: 'not-found' };
     const route = methods.get(method as HttpMethod);
     return route ? { kind: 'found', route } : { kind: 'wrong-method', allowed: [...methods.keys()] };
+  }
+
+  // Private: the routes of the longest registered prefix that `path` extends (by at least one character).
+  private longestPrefix(path: string): Map<HttpMethod, Route> | undefined {
+    let best: string | undefined;
+    for (const prefix of this.byPrefix.keys()) {
+      if (path.length > prefix.length && path.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+    }
+    return best === undefined ? undefined : this.byPrefix.get(best);
   }
 }
