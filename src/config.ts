@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
+import { LOG_FORMATS, type LogFormat } from './log';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
@@ -40,6 +41,15 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
+  metrics: boolean;
+  /** OTLP/gRPC listener port (src/ingest/otlp-grpc); 0: no listener. */
+  otlpGrpcPort: number;
+  /** Tag keys the Zipkin API offers for autocompletion (/api/v2/autocompleteKeys). */
+  zipkinAutocompleteKeys: readonly string[];
+  metricsAddr: { host: string; port: number } | null;
+  /** Log line format: `text` for a terminal, `json` (one object per line) for log pipelines. */
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +88,11 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
+  zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
+  metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
+  logFormat: s<LogFormat>('TRACEGATE_LOG_FORMAT', 'text', oneOf(LOG_FORMATS), 'text (TIME LEVEL message key=value) or json (one object per line)'),
+  metricsAddr: s<Config['metricsAddr']>('TRACEGATE_METRICS_ADDR', null, hostPort, 'host:port serving /metrics alone, without a token; unset: /metrics on the gateway port'),
 } as const;
 
 export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
@@ -122,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
+    metrics: read(SETTINGS.metrics),
+    otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
+    zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
+    metricsAddr: read(SETTINGS.metricsAddr),
+    logFormat: read(SETTINGS.logFormat),
   };
 }
 
@@ -193,6 +213,12 @@ export function duration(minMs: number): Parser<number> {
   };
 }
 
+function commaList(raw: string, name: string): readonly string[] {
+  const items = raw.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw invalid(name, raw, 'a comma-separated list of non-empty names');
+  return items;
+}
+
 function nonEmpty(raw: string, name: string): string {
   if (raw.trim() === '') throw invalid(name, raw, 'a non-empty value');
   return raw.trim();
@@ -206,6 +232,21 @@ function mongoUri(raw: string, name: string): string {
 function dbName(raw: string, name: string): string {
   if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(raw)) throw invalid(name, raw, 'a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)');
   return raw;
+}
+
+function onOff(raw: string, name: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  throw invalid(name, raw, 'on or off');
+}
+
+/** `host:port`, `[v6]:port` or `:port` (loopback); port 0 picks a free one. */
+function hostPort(raw: string, name: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]*)):(\d{1,5})$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw invalid(name, raw, 'host:port, [ipv6]:port or :port with a port from 0 to 65535');
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
 function oneOf<T extends string>(options: readonly T[]): Parser<T> {

@@ -11,6 +11,10 @@ export const ErrorCode = {
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   RATE_LIMITED: 'RATE_LIMITED',
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /** A live subscription lost its place in the store's change history; re-subscribe with includeExisting. */
+  LIVE_GAP: 'LIVE_GAP',
+  /** The instance is stopping; the request was not processed. Retry, another instance will answer. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
   INTERNAL: 'INTERNAL',
 } as const;
 

@@ -1,8 +1,16 @@
 /**
- * The process's logger: one line per event on stderr, `LEVEL message key=value ...`.
- * Deliberately tiny; levels below TRACEGATE_LOG_LEVEL (default `info`; `silent` in jest) are dropped.
+ * The process's logger: one line per event on stderr. Two formats (TRACEGATE_LOG_FORMAT):
+ * - `text` (default): `TIME LEVEL [component] message key=value ...`, for a terminal;
+ * - `json`: one JSON object per line, `{"time","level","msg","component","requestId",...fields}`, for log pipelines.
+ * Levels below TRACEGATE_LOG_LEVEL (default `info`; `silent` in jest) are dropped.
+ *
+ * Deliberately tiny (a synchronous write per line, no dependency): the gateway logs per failure, not per
+ * request, so a logging library's buffering and transports would buy nothing here. Fields whose name says they
+ * hold a credential (authorization, token, password, secret, cookie) are written as "[redacted]".
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -21,8 +29,14 @@ export function createLogger(level: LogLevel = defaultLevel(), component?: strin
   const threshold = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields): void => {
     if (ORDER[lvl] < threshold) return;
+    const requestId = fields?.requestId ?? requestIdSource?.();
+    if (format === 'json') {
+      sink(jsonLine(lvl, message, component, requestId, fields));
+      return;
+    }
     const prefix = component ? `[${component}] ` : '';
-    sink(`${new Date().toISOString()} ${lvl.toUpperCase()} ${prefix}${message}${formatFields(fields)}`);
+    const withId = requestId !== undefined && fields?.requestId === undefined ? { requestId, ...fields } : fields;
+    sink(`${new Date().toISOString()} ${lvl.toUpperCase()} ${prefix}${message}${formatFields(withId)}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -35,6 +49,24 @@ export function createLogger(level: LogLevel = defaultLevel(), component?: strin
 
 /** The shared process logger. */
 export const log: Logger = createLogger();
+
+/** Sets the line format of every logger (main.ts applies TRACEGATE_LOG_FORMAT from the validated config). */
+export function setLogFormat(next: LogFormat): void {
+  format = next;
+}
+
+/**
+ * Where a line's request id comes from when its fields carry none (the HTTP layer's request scope), so every
+ * line written while serving a request names it.
+ */
+export function setRequestIdSource(source: (() => string | undefined) | null): void {
+  requestIdSource = source;
+}
+
+let format: LogFormat = process.env.TRACEGATE_LOG_FORMAT === 'json' ? 'json' : 'text';
+let requestIdSource: (() => string | undefined) | null = null;
+
+const SECRET_FIELD = /authorization|token|password|secret|cookie/i;
 
 // Private: jest runs are quiet unless a level is asked for explicitly.
 function defaultLevel(): LogLevel {
@@ -49,10 +81,42 @@ function formatFields(fields?: LogFields): string {
   let out = '';
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
+    if (SECRET_FIELD.test(k)) {
+      out += ` ${k}=[redacted]`;
+      continue;
+    }
     const text = v instanceof Error ? (v.stack ?? v.message).replace(/\n\s*/g, ' | ') : typeof v === 'string' ? v : JSON.stringify(v);
     out += ` ${k}=${/\s/.test(text) && !(v instanceof Error) ? JSON.stringify(text) : text}`;
   }
   return out;
+}
+
+// Private: one JSON object; errors become { name, message, code, stack }, other values are kept as they are.
+function jsonLine(level: string, msg: string, component: string | undefined, requestId: unknown, fields?: LogFields): string {
+  const record: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
+  if (component) record.component = component;
+  if (requestId !== undefined) record.requestId = requestId;
+  if (fields) {
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined || k === 'requestId') continue;
+      record[k] = SECRET_FIELD.test(k) ? '[redacted]' : v instanceof Error ? errorRecord(v) : v;
+    }
+  }
+  try {
+    return JSON.stringify(record, bigintSafe);
+  } catch {
+    // A cycle in a field: keep the line, say what could not be written.
+    return JSON.stringify({ time: record.time, level, msg, component, requestId, fields: '[unserializable]' });
+  }
+}
+
+function errorRecord(error: Error): Record<string, unknown> {
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, ...(code !== undefined ? { code } : {}), stack: error.stack };
+}
+
+function bigintSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 function writeStderr(line: string): void {

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
-import { log } from './log';
+import { log, setLogFormat } from './log';
 import { startGateway } from './server';
 import { gatewayExtensions } from './server/extension-list';
 
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  setLogFormat(config.logFormat);
 
   let embedded: EmbeddedMongo | null = null;
   let storeDescription: string;
@@ -43,7 +44,13 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', { signal, graceMs: config.shutdownGraceMs });
+    // The gateway's stop fits in the grace; this bounds whatever else (the embedded store's close) might not.
+    // Below 1 s of grace, closing still gets 1 s.
+    setTimeout(() => {
+      logger.error('shutdown did not finish within TRACEGATE_SHUTDOWN_GRACE; exiting', { graceMs: config.shutdownGraceMs });
+      process.exit(1);
+    }, Math.max(config.shutdownGraceMs, 1000)).unref();
     void (async () => {
       try {
         await gateway.stop();

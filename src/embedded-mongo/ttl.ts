@@ -51,27 +51,28 @@ export class TtlMonitor {
   }
 
   private async sweep(now: number): Promise<number> {
-    const unit = this.engine.begin();
-    let deleted = 0;
-    for (const coll of this.engine.allCollections()) {
-      const expired = new Map<string, Document>();
-      for (const index of coll.indexes.values()) {
-        // Nothing indexed can have expired yet: skip the scan (the common case between expiries).
-        if (index.expireAfterSeconds === undefined || index.nextExpiryAt > now) continue;
-        let nextExpiry = Infinity;
-        for (const doc of coll.docs.values()) {
-          const at = index.expiresAt(doc);
-          if (at <= now) expired.set(keyOf(doc._id), doc);
-          else if (at < nextExpiry) nextExpiry = at;
+    const deleted = await this.engine.write((unit) => {
+      let n = 0;
+      for (const coll of this.engine.allCollections()) {
+        const expired = new Map<string, Document>();
+        for (const index of coll.indexes.values()) {
+          // Nothing indexed can have expired yet: skip the scan (the common case between expiries).
+          if (index.expireAfterSeconds === undefined || index.nextExpiryAt > now) continue;
+          let nextExpiry = Infinity;
+          for (const doc of coll.docs.values()) {
+            const at = index.expiresAt(doc);
+            if (at <= now) expired.set(keyOf(doc._id), doc);
+            else if (at < nextExpiry) nextExpiry = at;
+          }
+          index.nextExpiryAt = nextExpiry;
         }
-        index.nextExpiryAt = nextExpiry;
+        for (const doc of expired.values()) {
+          unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });
+          n += 1;
+        }
       }
-      for (const doc of expired.values()) {
-        unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });
-        deleted += 1;
-      }
-    }
-    await unit.commit();
+      return n;
+    });
     if (deleted > 0) this.log.debug('TTL sweep deleted expired documents', { deleted });
     return deleted;
   }

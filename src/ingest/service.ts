@@ -5,7 +5,9 @@
  * Nothing is acknowledged that was not stored; a duplicate or a rejected span never reaches a listener.
  */
 import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanInputShape } from '../domain';
+import { TracegateError } from '../errors';
 import { log } from '../log';
+import { counter } from '../metrics';
 import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
@@ -23,6 +25,15 @@ export type StoredListener = (spans: readonly StoredSpan[]) => void;
 
 const logger = log.child('ingest');
 
+/** Which ingest route a submit came through (the `route` label of the span counters). */
+export type IngestRoute = 'graphql' | 'otlp' | 'zipkin' | (string & {});
+
+const spansCounted = counter('tracegate_ingest_spans_total', 'spans submitted, by route and outcome (accepted, duplicate, rejected) and, for rejected ones, the code', [
+  'route',
+  'outcome',
+  'code',
+]);
+
 export class IngestService {
   private readonly listeners = new Set<StoredListener>();
 
@@ -39,9 +50,18 @@ export class IngestService {
    * RATE_LIMITED (over the in-flight cap; refused before any work, nothing stored) or
    * STORE_UNAVAILABLE (the store did not confirm; some spans may be stored, re-submitting is safe).
    */
-  async submit(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
-    assertBatchWithinLimits(inputs, this.limits);
-    return this.admission ? this.admission.run(inputs.length, () => this.write(inputs)) : this.write(inputs);
+  async submit(inputs: readonly SpanInputShape[], route: IngestRoute = 'graphql'): Promise<SubmitSpansResult> {
+    let result: SubmitSpansResult;
+    try {
+      assertBatchWithinLimits(inputs, this.limits);
+      result = await (this.admission ? this.admission.run(inputs.length, () => this.write(inputs)) : this.write(inputs));
+    } catch (error) {
+      // The whole request failed: every span of it counts as rejected with the request's code.
+      if (inputs.length > 0) spansCounted.inc({ route, outcome: 'rejected', code: error instanceof TracegateError ? error.code : 'INTERNAL' }, inputs.length);
+      throw error;
+    }
+    countOutcome(route, result);
+    return result;
   }
 
   // Private: validate, store, notify; runs under the in-flight cap when there is one.
@@ -80,4 +100,14 @@ export class IngestService {
       }
     }
   }
+}
+
+// Private: one counter increment per (outcome, code) present in the result.
+function countOutcome(route: IngestRoute, result: SubmitSpansResult): void {
+  if (result.accepted > 0) spansCounted.inc({ route, outcome: 'accepted', code: '' }, result.accepted);
+  if (result.duplicates > 0) spansCounted.inc({ route, outcome: 'duplicate', code: '' }, result.duplicates);
+  if (result.rejected.length === 0) return;
+  const byCode = new Map<string, number>();
+  for (const r of result.rejected) byCode.set(r.code, (byCode.get(r.code) ?? 0) + 1);
+  for (const [code, n] of byCode) spansCounted.inc({ route, outcome: 'rejected', code }, n);
 }

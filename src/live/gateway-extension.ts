@@ -7,6 +7,7 @@ import type { Document } from 'mongodb';
 import type { Resolvers } from '../generated/graphql';
 import { createContext, createLoaders, type GraphQLContext } from '../graphql';
 import { log as rootLog, type Logger } from '../log';
+import { readGauge } from '../metrics';
 import type { AuthOutcome } from '../server/auth';
 import type { GatewayExtension } from '../server/extensions';
 import type { GatewayServices } from '../server/router';
@@ -51,8 +52,12 @@ export interface LiveExtension extends GatewayExtension {
 type Phase =
   | { name: 'created' }
   | { name: 'resolved'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions }
-  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> | null }
+  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> | null; wsClosed: Promise<void> | null }
   | { name: 'stopped' };
+
+const subscriptionsHeld = readGauge('tracegate_live_subscriptions', 'live subscriptions held now (graphql-ws operations)');
+const liveConnections = readGauge('tracegate_live_connections', 'open graphql-ws connections');
+const queuedSpans = readGauge('tracegate_live_queued_spans', 'spans queued for live subscribers, not yet sent');
 
 export function liveExtension(options: LiveOptions = {}): LiveExtension {
   const log = options.log ?? rootLog.child('live');
@@ -100,12 +105,21 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
           ...options.ws,
         },
       });
-      phase = { name: 'attached', hub, shared, ws, source: opened.source };
+      phase = { name: 'attached', hub, shared, ws, source: opened.source, wsClosed: null };
+      const unprovide = services.config.metrics
+        ? [subscriptionsHeld.provide(() => ws.stats().subscriptions), liveConnections.provide(() => ws.stats().connections), queuedSpans.provide(() => hub.stats().queuedSpans)]
+        : [];
       return async () => {
+        for (const remove of unprovide) remove();
+        const closing = phase.name === 'attached' ? phase.wsClosed : null;
         phase = { name: 'stopped' };
-        await ws.close();
+        await (closing ?? ws.close());
         await hub.stop();
       };
+    },
+    drain() {
+      // Sockets close with 1001 Going Away while HTTP requests in flight finish.
+      if (phase.name === 'attached' && !phase.wsClosed) phase.wsClosed = phase.ws.close();
     },
     stats() {
       if (phase.name !== 'attached') return null;

@@ -22,6 +22,11 @@ export interface GatewayExtension {
   routes?(services: GatewayServices): Route[];
   plugins?(services: GatewayServices): ApolloServerPlugin<GraphQLContext>[];
   validationRules?(services: GatewayServices): ValidationRule[];
+  /**
+   * Called as shutdown begins, before in-flight HTTP requests are waited for: stop taking new work and tell
+   * long-lived clients to go (the graphql-ws endpoint closes its sockets with 1001 here).
+   */
+  drain?(): void;
   /** Called once the HTTP server exists, before it listens. The returned function runs on shutdown. */
   attach?(ctx: AttachContext): Promise<(() => Promise<void>) | void>;
 }

@@ -7,16 +7,16 @@
  * and the store it opened.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { ErrorCode, TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest/service';
-import { log } from '../log';
+import { log, setRequestIdSource } from '../log';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
-import { currentRequestId, requestIdOf, runInRequestScope, sendError, STATUS_BY_CODE } from './http';
+import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson, STATUS_BY_CODE } from './http';
 import { requireAuthenticated } from './auth';
 import { retryAfterOf } from './overload';
 import { createSecurity, type Security } from './security';
@@ -25,6 +25,8 @@ import type { GraphQLContext } from '../graphql';
 import { INTERNAL_MESSAGE } from './errors';
 import { Router, type GatewayServices } from './router';
 import { graphqlRoutes, healthRoutes, uiRoutes } from './routes';
+import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
+import { readGauge } from '../metrics';
 
 export interface GatewayDeps {
   /** Use this store instead of opening one from config.mongoUri; the caller then closes it. */
@@ -45,6 +47,8 @@ export interface Gateway {
   ingest: IngestService;
   /** Tokens, limits, masking and the ingest in-flight cap of this gateway (tests read the cap's stats). */
   security: Security;
+  /** Where `GET /metrics` is served (null: metrics off). */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ type Phase = 'listening' | 'stopping' | 'stopped';
 const logger = log.child('gateway');
 
 export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
+  setRequestIdSource(currentRequestId);
   const ownsStore = !deps.store;
   const store = deps.store ?? openStore(config);
   const production = config.nodeEnv === 'production';
@@ -72,7 +77,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const apollo = createApollo({
     schema,
     production,
-    plugins: [...security.apolloPlugins<GraphQLContext>(), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
+    plugins: [...security.apolloPlugins<GraphQLContext>(), ...(config.metrics ? [graphqlMetricsPlugin<GraphQLContext>()] : []), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
     validationRules: [...security.validationRules(), ...extensions.flatMap((e) => e.validationRules?.(services) ?? [])],
     formatError: security.masker.formatError,
     parseOptions: security.parseOptions(),
@@ -80,16 +85,32 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   await apollo.start();
 
   const router = new Router();
-  for (const route of [...graphqlRoutes(apollo), ...healthRoutes, ...uiRoutes({ production, ...(deps.uiDir ? { dir: deps.uiDir } : {}) }), ...extensions.flatMap((e) => e.routes?.(services) ?? [])]) {
-    router.add(route);
-  }
+  const routes = [
+    ...graphqlRoutes(apollo),
+    ...healthRoutes,
+    ...uiRoutes({ production, ...(deps.uiDir ? { dir: deps.uiDir } : {}) }),
+    ...extensions.flatMap((e) => e.routes?.(services) ?? []),
+  ];
+  if (config.metrics && !config.metricsAddr) routes.push(metricsRoute());
+  for (const route of routes) router.add(route);
+  const instrument = config.metrics ? instrumentRequests(new Set(routes.map((r) => r.path))) : null;
+  const unprovide = config.metrics ? provideGatewayGauges(security) : [];
 
+  let phase: Phase = 'listening';
   let inFlight = 0;
   let drained: (() => void) | null = null;
+  const open = new Set<ServerResponse>();
   const httpServer = createServer((req, res) => {
+    instrument?.(req, res);
+    if (phase !== 'listening') {
+      refuseWhileStopping(req, res);
+      return;
+    }
     inFlight += 1;
+    open.add(res);
     res.on('close', () => {
       inFlight -= 1;
+      open.delete(res);
       if (inFlight === 0) drained?.();
     });
     void handle(router, services, req, res);
@@ -112,28 +133,60 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   } catch (error) {
     // e.g. EADDRINUSE: release what was started so a failed start leaves nothing running.
     for (const s of stops.reverse()) await s().catch(() => undefined);
+    for (const remove of unprovide) remove();
     await apollo.stop();
     if (ownsStore) await store.close();
     throw error;
   }
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/graphql`;
+  let metricsListener: MetricsListener | null = null;
+  if (config.metrics && config.metricsAddr) {
+    try {
+      metricsListener = await listenMetrics(config.metricsAddr);
+    } catch (error) {
+      httpServer.close();
+      for (const s of stops.reverse()) await s().catch(() => undefined);
+      for (const remove of unprovide) remove();
+      await apollo.stop();
+      if (ownsStore) await store.close();
+      throw error;
+    }
+  }
+  const metricsUrl = !config.metrics ? null : (metricsListener?.url ?? `${new URL(url).origin}/metrics`);
 
-  let phase: Phase = 'listening';
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     if (!stopping) {
       stopping = (async () => {
+        // From here every new request, on any connection, is answered 503 (refuseWhileStopping) and every
+        // response in flight closes its connection when it is done.
         phase = 'stopping';
-        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeIdleConnections();
+        for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+        for (const extension of extensions) {
+          try {
+            extension.drain?.();
+          } catch (error) {
+            logger.error('extension drain failed', { extension: extension.name, error: error as Error });
+          }
+        }
+        // Stop listening, but keep idle kept-alive connections open while requests are in flight: a client (or
+        // a load balancer's probe) that reuses one gets the 503 above instead of a reset. http.Server#close
+        // would close them at once, so the listening socket is closed as a plain net.Server.
+        const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(httpServer, () => resolve()));
         if (inFlight > 0) {
-          const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+          // In-flight requests get the grace less a reserve for closing everything else, so the whole stop
+          // fits in the grace.
+          const budget = Math.max(0, config.shutdownGraceMs - Math.min(1000, config.shutdownGraceMs / 5));
+          const grace = new Promise<void>((resolve) => setTimeout(resolve, budget).unref());
           await Promise.race([new Promise<void>((resolve) => (drained = resolve)), grace]);
+          if (inFlight > 0) logger.warn('shutdown grace over; closing connections with requests in flight', { inFlight });
         }
         httpServer.closeAllConnections();
         for (const s of stops.reverse()) await s().catch((error: unknown) => logger.error('extension stop failed', { error: error as Error }));
         await closed;
+        await metricsListener?.close();
+        for (const remove of unprovide) remove();
         await apollo.stop();
         if (ownsStore) await store.close();
         phase = 'stopped';
@@ -144,7 +197,16 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   logger.debug('listening', { url, phase });
   logger.info(security.authenticator.describe());
-  return { url, port, httpServer, store, ingest, security, stop };
+  return { url, port, httpServer, store, ingest, security, metricsUrl, stop };
+}
+
+const ingestInflightSpans = readGauge('tracegate_ingest_inflight_spans', 'spans being validated and written now, across every ingest route');
+const ingestInflightRequests = readGauge('tracegate_ingest_inflight_requests', 'ingest requests holding the in-flight cap now');
+
+// Private: this gateway's share of the process-wide read gauges; the returned removals run on stop.
+function provideGatewayGauges(security: Security): (() => void)[] {
+  const limiter = security.ingestLimiter;
+  return [ingestInflightSpans.provide(() => limiter.stats().inFlightSpans), ingestInflightRequests.provide(() => limiter.stats().inFlightRequests)];
 }
 
 function openStore(config: Config): MongoTraceStore {
@@ -159,6 +221,27 @@ function openStore(config: Config): MongoTraceStore {
     // a second time (whole, for the CommandSucceededEvent) besides the cursor's own decode. Tests and the
     // benchmark that count commands construct their own store, where monitoring stays on by default.
     clientOptions: { monitorCommands: false },
+    metrics: config.metrics,
+  });
+}
+
+// Private: a request that arrived after stop() began (on a kept-alive connection): answered at once, and its
+// connection closed. /healthz still says the process is alive; everything else, /readyz included, is 503.
+function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
+  const requestId = requestIdOf(req);
+  const path = (req.url ?? '/').split('?')[0];
+  const headers = { connection: 'close', 'x-request-id': requestId };
+  if (path === '/healthz') {
+    sendJson(res, 200, { status: 'ok' }, headers);
+    return;
+  }
+  if (path === '/readyz') {
+    sendJson(res, 503, { status: 'shutting down', code: ErrorCode.SHUTTING_DOWN, requestId }, { ...headers, 'retry-after': '1' });
+    return;
+  }
+  sendError(res, 503, ErrorCode.SHUTTING_DOWN, 'This gateway instance is shutting down; nothing of this request was processed. Retry (another instance will answer).', requestId, {
+    ...headers,
+    'retry-after': '1',
   });
 }
 

@@ -27,10 +27,12 @@ export interface GatewayServices {
 
 export interface Route {
   method: HttpMethod;
-  /** An exact path, or a prefix ending in `/*` (e.g. `/assets/*`); an exact path wins over a prefix. */
   path: string;
   /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
   public?: boolean;
+  /** Also matches every longer path that starts with `path` (which then ends in `/`), e.g. `/api/traces/{id}`;
+   *  an exact route wins, then the longest prefix. The handler reads the rest from `ctx.url`. */
+  prefix?: boolean;
   /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
 }
@@ -42,13 +44,11 @@ export class Router {
   private readonly byPrefix = new Map<string, Map<HttpMethod, Route>>();
 
   add(route: Route): void {
-    const prefix = route.path.endsWith('/*');
-    const table = prefix ? this.byPrefix : this.byPath;
-    const key = prefix ? route.path.slice(0, -1) : route.path;
-    let methods = table.get(key);
+    const table = route.prefix ? this.byPrefix : this.byPath;
+    let methods = table.get(route.path);
     if (!methods) {
       methods = new Map();
-      table.set(key, methods);
+      table.set(route.path, methods);
     }
     if (methods.has(route.method)) throw new Error(`route ${route.method} ${route.path} is registered twice`);
     methods.set(route.method, route);
@@ -61,11 +61,11 @@ export class Router {
     return route ? { kind: 'found', route } : { kind: 'wrong-method', allowed: [...methods.keys()] };
   }
 
-  // Private: the routes of the longest registered prefix that `path` extends (by at least one character).
+  // Private: the prefix routes of the longest registered prefix of `path`.
   private longestPrefix(path: string): Map<HttpMethod, Route> | undefined {
     let best: string | undefined;
     for (const prefix of this.byPrefix.keys()) {
-      if (path.length > prefix.length && path.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+      if (path.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
     }
     return best === undefined ? undefined : this.byPrefix.get(best);
   }

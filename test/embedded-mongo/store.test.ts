@@ -96,8 +96,7 @@ test('dump() replayed into a fresh engine reproduces documents and indexes', asy
     expect(coll.indexSpecs().map((s) => s.name)).toEqual(['_id_', 'email_1']);
     expect(() => coll.insert({ _id: 'x', email: 'a' })).toThrow(/E11000/);
     expect(copy.currentSeq).toBe(store.engine.currentSeq);
-    const unit = copy.begin();
-    unit.apply({ kind: 'insert', db: 'd', coll: 'c', doc: { _id: 'y', email: 'y' } });
+    await copy.write((unit) => unit.apply({ kind: 'insert', db: 'd', coll: 'c', doc: { _id: 'y', email: 'y' } }));
     expect(copy.currentSeq).toBe(store.engine.currentSeq + 1);
   });
 });

@@ -1,6 +1,6 @@
 /** Namespace and index management: create, drop, dropDatabase, listCollections, listDatabases, the index commands,
  *  collStats and dbStats. */
-import { calculateObjectSize, type Document } from 'bson';
+import type { Document } from 'bson';
 import { ID_INDEX_NAME, isPlainDocument, keyOf, type Collection } from '../engine';
 import { MongoCommandError } from '../errors';
 import { compileFilter } from '../query';
@@ -25,9 +25,7 @@ const create: CommandHandler = async (command, context) => {
   if (context.engine.collection(context.db, coll)) {
     throw new MongoCommandError('NamespaceExists', `Collection ${context.db}.${coll} already exists.`);
   }
-  const unit = context.engine.begin();
-  unit.apply({ kind: 'createCollection', db: context.db, coll, options: {} });
-  await unit.commit();
+  await context.engine.write((unit) => unit.apply({ kind: 'createCollection', db: context.db, coll, options: {} }));
   return {};
 };
 
@@ -37,17 +35,13 @@ const drop: CommandHandler = async (command, context) => {
   const existing = context.engine.collection(context.db, coll);
   if (!existing) return { ns: `${context.db}.${coll}` };
   const nIndexesWas = existing.indexes.size + 1;
-  const unit = context.engine.begin();
-  unit.apply({ kind: 'dropCollection', db: context.db, coll });
-  await unit.commit();
+  await context.engine.write((unit) => unit.apply({ kind: 'dropCollection', db: context.db, coll }));
   return { ns: `${context.db}.${coll}`, nIndexesWas };
 };
 
 const dropDatabase: CommandHandler = async (_command, context) => {
   if (context.engine.collections(context.db).length > 0) {
-    const unit = context.engine.begin();
-    unit.apply({ kind: 'dropDatabase', db: context.db });
-    await unit.commit();
+    await context.engine.write((unit) => unit.apply({ kind: 'dropDatabase', db: context.db }));
   }
   return { dropped: context.db };
 };
@@ -78,7 +72,7 @@ const listDatabases: CommandHandler = (command, context) => {
   const databases = context.engine
     .databaseNames()
     .map((name) => {
-      const sizeOnDisk = context.engine.collections(name).reduce((n, c) => n + dataSize(c), 0);
+      const sizeOnDisk = context.engine.collections(name).reduce((n, c) => n + c.dataSize, 0);
       totalSize += sizeOnDisk;
       return { name, sizeOnDisk, empty: sizeOnDisk === 0 };
     })
@@ -149,13 +143,10 @@ const createIndexes: CommandHandler = async (command, context) => {
     if (toCreate.some((s) => s.name === spec.name)) continue;
     toCreate.push(spec);
   }
-  const unit = context.engine.begin();
-  try {
+  await context.engine.write((unit) => {
     if (!existing) unit.ensureCollection(context.db, coll);
     for (const spec of toCreate) unit.apply({ kind: 'createIndex', db: context.db, coll, spec });
-  } finally {
-    await unit.commit();
-  }
+  });
   const reply: Document = {
     numIndexesBefore,
     numIndexesAfter: numIndexesBefore + toCreate.length,
@@ -192,23 +183,17 @@ const dropIndexes: CommandHandler = async (command, context) => {
     if (name === ID_INDEX_NAME) throw new MongoCommandError('InvalidOptions', 'cannot drop _id index');
     if (!collection.indexes.has(name)) throw new MongoCommandError('IndexNotFound', `index not found with name [${name}]`);
   }
-  const unit = context.engine.begin();
-  for (const name of names) unit.apply({ kind: 'dropIndex', db: context.db, coll, name });
-  await unit.commit();
+  await context.engine.write((unit) => {
+    for (const name of names) unit.apply({ kind: 'dropIndex', db: context.db, coll, name });
+  });
   return { nIndexesWas };
 };
-
-function dataSize(coll: Collection): number {
-  let size = 0;
-  for (const doc of coll.docs.values()) size += calculateObjectSize(doc);
-  return size;
-}
 
 const collStats: CommandHandler = (command, context) => {
   const coll = collectionName(command, 'collStats');
   const collection = requireCollection(context, coll);
-  const size = dataSize(collection);
-  const count = collection.docs.size;
+  const size = collection.dataSize;
+  const count = collection.count;
   return {
     ns: collection.ns,
     count,
@@ -224,8 +209,8 @@ const collStats: CommandHandler = (command, context) => {
 
 const dbStats: CommandHandler = (_command, context) => {
   const colls = context.engine.collections(context.db);
-  const objects = colls.reduce((n, c) => n + c.docs.size, 0);
-  const size = colls.reduce((n, c) => n + dataSize(c), 0);
+  const objects = colls.reduce((n, c) => n + c.count, 0);
+  const size = colls.reduce((n, c) => n + c.dataSize, 0);
   return {
     db: context.db,
     collections: colls.length,

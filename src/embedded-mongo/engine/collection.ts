@@ -3,7 +3,7 @@
  * Mutations here never notify anyone: the Engine applies oplog ops through them.
  * Stored documents are never mutated in place; updates store a new object.
  */
-import { UUID, type Document } from 'bson';
+import { calculateObjectSize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { duplicateKey, Index, type IndexKeys } from './index-store';
 import { equalityConstraints, exactEqualityPath } from './planner';
@@ -40,6 +40,18 @@ export class Collection {
 
   get ns(): string {
     return `${this.db}.${this.name}`;
+  }
+
+  /** Number of documents. */
+  get count(): number {
+    return this.docs.size;
+  }
+
+  /** Total BSON size of the documents (collStats `size`). */
+  get dataSize(): number {
+    let size = 0;
+    for (const doc of this.docs.values()) size += calculateObjectSize(doc);
+    return size;
   }
 
   /** The `_id` index spec first, then the secondary indexes' specs, in creation order. */

@@ -64,9 +64,23 @@ export class Engine {
     }
   }
 
-  /** Starts a command's write unit. */
-  begin(): WriteUnit {
-    return new WriteUnit(this);
+  /**
+   * Runs one command's writes: `fn` applies ops synchronously through the unit (later ops see earlier ones) and
+   * must catch per-statement errors itself; then the applied ops are committed (durable with a data directory) and
+   * handed to the commit listeners. Resolves to `fn`'s result once committed; rejects if the commit fails (the
+   * write is then not acknowledged) or with `fn`'s own error after committing what it applied.
+   */
+  async write<T>(fn: (unit: WriteUnit) => T): Promise<T> {
+    const unit = new WriteUnit(this);
+    let result: T;
+    try {
+      result = fn(unit);
+    } catch (err) {
+      await unit.commit();
+      throw err;
+    }
+    await unit.commit();
+    return result;
   }
 
   databaseNames(): string[] {

@@ -61,7 +61,7 @@ async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: Rout
     const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
     const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
     const mapped = mapTraceRequest(request);
-    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs) : undefined;
+    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'otlp') : undefined;
     const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
     if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
     const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });

@@ -27,5 +27,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   STORE_UNAVAILABLE: 503,
   RATE_LIMITED: 429,
   SLOW_CONSUMER: 500,
+  LIVE_GAP: 500,
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };

@@ -17,7 +17,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Route, RouteContext } from '../router';
 import { landingHtml } from './landing';
 
-export const UI_PAGE_PATHS = ['/', '/live', '/search', '/map', '/trace/*', '/service/*'] as const;
+/** Exact paths, and prefixes (ending in `/`) whose every longer path is a page too. */
+export const UI_PAGE_PATHS = ['/', '/live', '/search', '/map', '/trace/', '/service/'] as const;
 export const GRAPHIQL_PATH = '/graphiql';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -52,12 +53,13 @@ export function uiRoutes(options: UiRouteOptions): Route[] {
     }
     await files.send(`/${file}`, _req, res, securityHeaders(ctx));
   };
-  const routes: Route[] = UI_PAGE_PATHS.map((path) => ({ method: 'GET', path, public: true, handle: page('index.html') }));
+  const routes: Route[] = UI_PAGE_PATHS.map((path) => ({ method: 'GET', path, public: true, prefix: path.length > 1 && path.endsWith('/'), handle: page('index.html') }));
   routes.push({ method: 'GET', path: GRAPHIQL_PATH, public: true, handle: page('graphiql.html') });
   routes.push({
     method: 'GET',
-    path: '/assets/*',
+    path: '/assets/',
     public: true,
+    prefix: true,
     async handle(req, res, ctx) {
       if (!files.has(ctx.url.pathname)) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

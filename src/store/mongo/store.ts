@@ -6,6 +6,7 @@ import { MongoBulkWriteError, MongoClient, type Collection, type Db, type MongoC
 import type { SpanRecord } from '../../domain';
 import { compareSpans } from '../../domain/tree';
 import { log } from '../../log';
+import { counter, histogram, secondsSince } from '../../metrics';
 import { decodeCursor, encodeCursor } from '../cursor';
 import {
   MAX_SERVICES_LISTED,
@@ -32,6 +33,7 @@ import {
 } from './documents';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
+import { ErrorCode, TracegateError } from '../../errors';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
@@ -55,7 +57,12 @@ export interface MongoStoreOptions {
   clientOptions?: MongoClientOptions;
   /** The server clock, in ms (tests pin it). */
   now?: () => number;
+  /** Time each operation and count its failures in the process's metrics (default true). */
+  metrics?: boolean;
 }
+
+const operationDuration = histogram('tracegate_store_operation_duration_seconds', 'store operations (each one or a few driver commands) by operation, successful or not', ['operation']);
+const operationErrors = counter('tracegate_store_errors_total', 'failed store operations by operation and kind (unavailable: the store could not be reached or did not answer)', ['operation', 'kind']);
 
 const logger = log.child('store');
 
@@ -67,6 +74,7 @@ export class MongoTraceStore implements TraceStore {
   private readonly now: () => number;
   private indexesReady: Promise<void> | null = null;
   private connected: Promise<void> | null = null;
+  private readonly metrics: boolean;
 
   constructor(options: MongoStoreOptions) {
     const selection = options.serverSelectionTimeoutMs ?? 2500;
@@ -82,6 +90,7 @@ export class MongoTraceStore implements TraceStore {
     this.db = this.client.db(options.dbName);
     this.retentionMs = options.retentionMs;
     this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? true;
   }
 
   async insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome> {
@@ -213,12 +222,17 @@ export class MongoTraceStore implements TraceStore {
   // Private: every operation waits for a connection and the indexes (each made once, retried after a
   // failure) and maps unavailability to STORE_UNAVAILABLE.
   private async run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    const start = this.metrics ? process.hrtime.bigint() : 0n;
     try {
       await this.ensureConnected();
       await this.ensureIndexes();
       return await body();
     } catch (error) {
-      throw toStoreError(error, operation);
+      const mapped = toStoreError(error, operation);
+      if (this.metrics) operationErrors.inc({ operation, kind: mapped instanceof TracegateError && mapped.code === ErrorCode.STORE_UNAVAILABLE ? 'unavailable' : 'other' });
+      throw mapped;
+    } finally {
+      if (this.metrics) operationDuration.observe({ operation }, secondsSince(start));
     }
   }
 
