@@ -35,9 +35,11 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
+/** Every production extension, except listeners on fixed ports (OTLP/gRPC): the UI does not use them. */
 export async function startUiGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env }, []);
-  return startTestGateway({ env, extensions: gatewayExtensions(config) });
+  const settings = { TRACEGATE_OTLP_GRPC_PORT: '0', ...env };
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...settings }, []);
+  return startTestGateway({ env: settings, extensions: gatewayExtensions(config) });
 }
 
 export interface WatchedPage {
