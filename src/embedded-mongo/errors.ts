@@ -15,6 +15,7 @@ export const ErrorCodes = {
   IndexNotFound: 27,
   ConflictingUpdateOperators: 40,
   CursorNotFound: 43,
+  NoMatchingDocument: 47,
   NamespaceExists: 48,
   DollarPrefixedFieldName: 52,
   CommandNotFound: 59,
@@ -33,6 +34,10 @@ export const ErrorCodes = {
   SearchNotEnabled: 31082,
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
+  /** The data directory's disk (or file size limit) refused a commit: the write is not acknowledged. */
+  OutOfDiskSpace: 14031,
+  /** An index key longer than the storage engine's key limit. */
+  KeyTooLong: 17280,
   /** `$group` with an unknown accumulator. */
   Location15952: 15952,
   /** `$group` without `_id`. */
@@ -47,9 +52,13 @@ export const ErrorCodes = {
   Location17276: 17276,
   /** `c` (constants) on an update statement that is not a pipeline update. */
   Location51198: 51198,
+  /** `$documents` whose value is not an array of documents. */
+  Location5858203: 5858203,
   /** Unknown aggregation stage. */
   Location40324: 40324,
-  /** Unknown field in a `$changeStream` stage's options. */
+  /** A required field of a command's option is missing. */
+  Location40414: 40414,
+  /** Unknown field in a command or in a `$changeStream` stage's options. */
   Location40415: 40415,
   /** `$changeStream` where change streams are unavailable. */
   Location40573: 40573,

@@ -17,8 +17,6 @@ export interface SecurityOptions {
   tokens: readonly TokenEntry[];
   production: boolean;
   log: Logger;
-  /** The HTTP layer's request-id scope, so masked errors carry the id of the request that failed. */
-  currentRequestId?: () => string | undefined;
   queryLimits?: QueryLimits;
   /** Spans in flight across all ingest routes; see overload.ts. */
   maxInflightIngestSpans?: number;
@@ -46,7 +44,6 @@ export function createSecurity(options: SecurityOptions): Security {
   const masker = createErrorMasker({
     log: options.log,
     production: options.production,
-    currentRequestId: options.currentRequestId,
     maxTokens: queryLimits.maxTokens,
   });
   const ingestLimiter = new IngestLimiter(options.maxInflightIngestSpans);
