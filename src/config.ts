@@ -106,6 +106,7 @@ export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
   maxStringLength: s('TRACEGATE_MAX_STRING_LENGTH', DEFAULT_INGEST_LIMITS.maxStringLength, integer(1), 'characters of a string value'),
   maxAttributeValueBytes: s('TRACEGATE_MAX_ATTRIBUTE_VALUE_BYTES', DEFAULT_INGEST_LIMITS.maxAttributeValueBytes, integer(1), 'JSON bytes of an array/object attribute value'),
   maxEventsPerSpan: s('TRACEGATE_MAX_EVENTS', DEFAULT_INGEST_LIMITS.maxEventsPerSpan, integer(0), 'events per span'),
+  maxLinksPerSpan: s('TRACEGATE_MAX_LINKS', DEFAULT_INGEST_LIMITS.maxLinksPerSpan, integer(0), 'links per span'),
   maxMetricsPerSpan: s('TRACEGATE_MAX_METRICS', DEFAULT_INGEST_LIMITS.maxMetricsPerSpan, integer(0), 'metrics per span'),
   maxResultDataBytes: s('TRACEGATE_MAX_RESULT_DATA_BYTES', DEFAULT_INGEST_LIMITS.maxResultDataBytes, integer(0), 'JSON bytes of result.data'),
   maxNameLength: s('TRACEGATE_MAX_NAME_LENGTH', DEFAULT_INGEST_LIMITS.maxNameLength, integer(1), 'service/operation/event/metric name characters'),

@@ -16,6 +16,8 @@ export {
   type CallResult,
   type Metric,
   type SpanEvent,
+  type SpanLink,
+  type SpanLinkInputShape,
   type Rejection,
 } from './span';
 export { validateSpans, validateSpan, assertBatchWithinLimits, type ValidSpan, type ValidationResult } from './validate';

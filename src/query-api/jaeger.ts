@@ -20,7 +20,7 @@ import type { Route, RouteContext } from '../server/router';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { goDurationMicros, integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
 import { dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';
-import { linksOf } from './links';
+import { LEGACY_LINKS_ATTRIBUTE, linksOf } from './links';
 import { tagString } from './zipkin';
 
 export const JAEGER_API_PREFIX = '/api';
@@ -165,12 +165,13 @@ async function searchTraces(ctx: RouteContext, p: URLSearchParams): Promise<Load
 /** `tags={"k":"v"}` (JSON object of strings) and `tag=k:v` (repeatable), as Jaeger's query parser reads them. */
 function tagFilters(p: URLSearchParams): [string, string][] {
   const out: [string, string][] = [];
-  for (const t of p.getAll('tag')) {
+  // Empty values are what a search form sends for an empty field: no filter.
+  for (const t of p.getAll('tag').filter((x) => x !== '')) {
     const i = t.indexOf(':');
     if (i < 1) throw new QueryParamError(`tag: expected key:value, got ${quote(t)}`);
     out.push([t.slice(0, i), t.slice(i + 1)]);
   }
-  for (const raw of p.getAll('tags')) {
+  for (const raw of p.getAll('tags').filter((x) => x !== '')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -244,7 +245,7 @@ function tagsOf(s: StoredSpan): { tags: JaegerKeyValue[]; process: JaegerKeyValu
   const tags: JaegerKeyValue[] = [];
   const process: JaegerKeyValue[] = [];
   for (const a of s.attributes) {
-    if (a.key === SERVICE_NAME || a.key === 'otel.links') continue;
+    if (a.key === SERVICE_NAME || a.key === LEGACY_LINKS_ATTRIBUTE) continue;
     if (a.key.startsWith(RESOURCE_PREFIX)) process.push(typed(a.key.slice(RESOURCE_PREFIX.length), a.value));
     else tags.push(typed(a.key, a.value));
   }

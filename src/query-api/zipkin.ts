@@ -14,6 +14,7 @@
  * - `dependencies`: see reads.ts (`dependencyLinks`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../errors';
 import type { StoredSpan } from '../store';
 import { log } from '../log';
 import type { Route, RouteContext } from '../server/router';
@@ -106,7 +107,7 @@ async function getTrace(ctx: RouteContext, rest: string): Promise<{ status: numb
   if (rest === '' || rest.includes('/')) throw new QueryParamError(`traceId: expected /api/v2/trace/{16 or 32 hex digits}, got ${quote(rest)}`);
   const traceId = traceIdOf(decodeURIComponent(rest));
   const [trace] = await tracesByIds(ctx.services.store, [traceId]);
-  if (!trace) return { status: 404, body: { errors: [{ message: `trace ${rest} not found`, extensions: { code: 'NOT_FOUND', requestId: ctx.requestId } }] } };
+  if (!trace) return { status: 404, body: { errors: [{ message: `trace ${rest} not found`, extensions: { code: ErrorCode.BAD_USER_INPUT, requestId: ctx.requestId } }] } };
   return ok(toZipkinTrace(trace));
 }
 

@@ -132,3 +132,16 @@ describe('disambiguatedPaths on update events', () => {
     expect(event.updateDescription.disambiguatedPaths).toEqual({});
   });
 });
+
+describe('collMod in a change stream', () => {
+  test('with showExpandedEvents, enabling pre- and post-images is a modify event naming the option', async () => {
+    const c = await freshCollection();
+    const stream = watch(c, [], { showExpandedEvents: true });
+    await stream.tryNext();
+    await t.db.command({ collMod: c.collectionName, changeStreamPreAndPostImages: { enabled: true } });
+    const event = (await nextEvent(stream)) as Document;
+    expect(event.operationType).toBe('modify');
+    expect(event.ns).toEqual({ db: t.db.databaseName, coll: c.collectionName });
+    expect(event.operationDescription).toMatchObject({ changeStreamPreAndPostImages: { enabled: true } });
+  });
+});

@@ -60,34 +60,38 @@ const logger = log.child('otlp-grpc');
 
 export function otlpGrpcExtension(options: OtlpGrpcOptions): OtlpGrpcExtension {
   let bound: { host: string; port: number } | undefined;
+  let server: Server | undefined;
+  let shutdown: Promise<void> | undefined;
+  // Stop taking calls; calls in flight finish (the gateway gives them its shutdown grace).
+  const beginShutdown = (s: Server): Promise<void> => (shutdown ??= new Promise<void>((resolve) => s.tryShutdown(() => resolve())));
   return {
     name: OTLP_GRPC_EXTENSION,
     address: () => bound,
+    drain() {
+      if (server) void beginShutdown(server);
+    },
     async attach({ services }) {
-      const server = new Server({
+      const grpc = new Server({
         'grpc.max_receive_message_length': services.config.limits.maxBodyBytes,
       });
-      server.addService(TRACE_SERVICE, {
+      server = grpc;
+      grpc.addService(TRACE_SERVICE, {
         Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
           void handleExport(call, callback, services, options);
         },
       });
       const target = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
       const port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(target, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
+        grpc.bindAsync(target, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
       });
       bound = { host: options.host, port };
       logger.info('OTLP/gRPC listening', { host: options.host, port });
       return async () => {
         bound = undefined;
-        await new Promise<void>((resolve) => {
-          // In-flight exports finish; a client that holds its connection open does not delay shutdown past the grace.
-          const timer = setTimeout(() => server.forceShutdown(), services.config.shutdownGraceMs).unref();
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        // Runs after the gateway's grace for in-flight requests (drain began the shutdown at its start): whatever
+        // is still open now is cut, so the whole stop fits in TRACEGATE_SHUTDOWN_GRACE.
+        const finished = await Promise.race([beginShutdown(grpc).then(() => true), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+        if (!finished) grpc.forceShutdown();
       };
     },
   };
