@@ -31,6 +31,11 @@ export type StatusCode =
 export type TraceFilter = {
   /** Each pair must equal an attribute of some span of the trace. */
   attributes?: Array<AttributeInput> | null | undefined;
+  /**
+   * Like `attributes`, after hashing each value with the gateway's TRACEGATE_REDACTION_KEY: finds traces whose
+   * values a `hash` redaction rule stored (a customer id, an e-mail). Refused when no key is set.
+   */
+  hashedAttributes?: Array<AttributeInput> | null | undefined;
   maxDurationUs?: number | null | undefined;
   minDurationUs?: number | null | undefined;
   operation?: string | null | undefined;
