@@ -7,9 +7,9 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
 import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
-import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
-import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
+import { loadTokens, TokenConfigError, type TokenEntry } from './auth';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql';
+import { DEFAULT_MAX_INFLIGHT_SPANS } from './ingest';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 

@@ -7,8 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
 import { log, setLogFormat } from './log';
-import { startGateway } from './server';
-import { gatewayExtensions } from './server/extension-list';
+import { gatewayExtensions, startGateway } from './server';
 
 const logger = log.child('main');
 

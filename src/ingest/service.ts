@@ -9,7 +9,6 @@ import { TracegateError } from '../errors';
 import { log } from '../log';
 import { counter } from '../metrics';
 import { Redactor } from '../privacy';
-import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
 /** Same shape as the GraphQL `SubmitSpansResult`. */
@@ -23,6 +22,17 @@ export interface SubmitSpansResult {
 }
 
 export type StoredListener = (spans: readonly StoredSpan[]) => void;
+
+/**
+ * Admission control the ingest path runs under: `run` either runs `work` or throws RATE_LIMITED at once without
+ * calling it. The gateway's in-flight cap (src/server/overload.ts) is one.
+ */
+export interface IngestAdmission {
+  run<T>(spanCount: number, work: () => Promise<T>): Promise<T>;
+}
+
+/** Spans in flight at once by default: four maximum-size requests (5,000 spans each); TRACEGATE_MAX_INFLIGHT_INGEST. */
+export const DEFAULT_MAX_INFLIGHT_SPANS = 20_000;
 
 const logger = log.child('ingest');
 
@@ -42,8 +52,8 @@ export class IngestService {
     private readonly store: TraceStore,
     private readonly limits: IngestLimits,
     private readonly now: () => number = Date.now,
-    /** The gateway's in-flight cap (src/server/overload.ts); absent: no cap. */
-    private readonly admission?: IngestLimiter,
+    /** The gateway's in-flight cap; absent: no cap. */
+    private readonly admission?: IngestAdmission,
     /** Redaction rules applied to every valid span before it is stored; absent: none. */
     readonly redactor: Redactor = new Redactor({ enabled: false }),
   ) {}

@@ -3,13 +3,19 @@
  * /api (Jaeger) that read the store the GraphQL resolvers read, behind the same `read` tokens, and answer each
  * system's own JSON so that the Zipkin and Jaeger UIs and Grafana's data sources work unchanged.
  */
-import type { GatewayExtension } from '../server/extensions';
+import type { QueryApiRoute } from './edge';
 import { jaegerQueryRoutes } from './jaeger';
 import { zipkinQueryRoutes, type ZipkinApiOptions } from './zipkin';
 
 export const QUERY_API_EXTENSION = 'query-api';
 
-export function queryApiExtension(options: ZipkinApiOptions = {}): GatewayExtension {
+/** A gateway feature (the shape of a GatewayExtension, src/server/extensions.ts); src/server/extension-list.ts wires it. */
+export interface QueryApiExtension {
+  readonly name: string;
+  routes(): QueryApiRoute[];
+}
+
+export function queryApiExtension(options: ZipkinApiOptions = {}): QueryApiExtension {
   return {
     name: QUERY_API_EXTENSION,
     routes: () => [...zipkinQueryRoutes(options), ...jaegerQueryRoutes()],

@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredSpan } from '../store';
 import { log } from '../log';
-import type { Route, RouteContext } from '../server/router';
+import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { goDurationMicros, integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
 import { dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';

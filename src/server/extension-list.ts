@@ -1,13 +1,22 @@
 /**
- * The features wired into the production gateway (main.ts). Each feature contributes one GatewayExtension;
- * add yours to this list. Tests may start a gateway with any subset.
+ * Start here: the features of the production gateway (main.ts starts the gateway with this list). The core
+ * (gateway.ts) serves /graphql (queries and mutations over HTTP), /healthz, /readyz, /metrics and the landing
+ * page; everything else is a feature plugged in as one GatewayExtension (extensions.ts): routes, resolvers,
+ * Apollo plugins, or something attached to the HTTP server. Add yours to this list; tests may start a gateway
+ * with any subset.
+ *
+ * | feature            | what it adds                                                                   | code            |
+ * |--------------------|--------------------------------------------------------------------------------|-----------------|
+ * | standard ingest    | POST /v1/traces (OTLP/HTTP), POST /api/v2/spans (Zipkin v2)                    | src/ingest      |
+ * | live updates       | Subscription resolvers, graphql-ws on /graphql, the live hub and its source    | live-extension.ts, src/live |
+ * | query APIs         | GET /api/v2/* (Zipkin v2) and /api/* (Jaeger) over the same store              | src/query-api   |
+ * | OTLP/gRPC          | TraceService/Export on TRACEGATE_OTLP_GRPC_PORT (off when 0)                   | src/ingest/otlp-grpc |
  */
 import type { Config } from '../config';
-import { standardIngestExtension } from '../ingest/standard';
-import { otlpGrpcExtension } from '../ingest/otlp-grpc';
+import { otlpGrpcExtension, standardIngestExtension } from '../ingest';
 import { queryApiExtension } from '../query-api';
-import { liveExtension } from '../live';
 import type { GatewayExtension } from './extensions';
+import { liveExtension } from './live-extension';
 
 export function gatewayExtensions(config: Config): GatewayExtension[] {
   return [

@@ -13,6 +13,7 @@ export {
   type TracePage,
   type InsertOutcome,
   type SpanKey,
+  type SpanChangeFeed,
 } from './types';
 export { encodeCursor, decodeCursor, type CursorPosition } from './cursor';
 export { MongoTraceStore, DUPLICATE_KEY, INDEXES, Collections, type MongoStoreOptions } from './mongo';

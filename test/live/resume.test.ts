@@ -11,7 +11,7 @@
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { loadConfig } from '../../src/config';
 import type { Document } from 'mongodb';
-import { liveExtension, type LiveExtension } from '../../src/live';
+import { liveExtension, type LiveExtension } from '../../src/server';
 import { startGateway } from '../../src/server';
 import { MongoTraceStore } from '../../src/store';
 import { createLogger } from '../../src/log';

@@ -13,9 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
 import { log } from '../../log';
-import { requireScope, Scope } from '../../server/auth';
-import type { GatewayExtension } from '../../server/extensions';
-import type { GatewayServices } from '../../server/router';
+import { requireScope, Scope } from '../../auth';
+import type { IngestRouteServices } from '../http-edge';
 import { failureOf } from '../../error-edge';
 import { OtlpDecodeError } from '../otlp/model';
 import { decodeProtobufTraceRequest } from '../otlp/proto-decode';
@@ -35,7 +34,12 @@ export interface OtlpGrpcOptions {
   storeRetryAfterSeconds?: number;
 }
 
-export interface OtlpGrpcExtension extends GatewayExtension {
+/** A gateway feature (the shape of a GatewayExtension, src/server/extensions.ts): the listener starts on attach. */
+export interface OtlpGrpcExtension {
+  readonly name: string;
+  attach(ctx: { services: IngestRouteServices }): Promise<() => Promise<void>>;
+  /** Shutdown began: stop taking new calls (in-flight ones finish). */
+  drain(): void;
   /** The bound address once the gateway started (undefined before, and after stop). */
   address(): { host: string; port: number } | undefined;
 }
@@ -101,7 +105,7 @@ export function otlpGrpcExtension(options: OtlpGrpcOptions): OtlpGrpcExtension {
 async function handleExport(
   call: ServerUnaryCall<Buffer, Buffer>,
   callback: sendUnaryData<Buffer>,
-  services: GatewayServices,
+  services: IngestRouteServices,
   options: OtlpGrpcOptions,
 ): Promise<void> {
   const requestId = randomUUID();

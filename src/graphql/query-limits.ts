@@ -1,5 +1,5 @@
 /**
- * Query limits: the numbers every limit rule reads, with defaults in the spirit of graphql-armor
+ * Query limits: the numbers every limit rule (src/server/limits) reads, set from config.ts, with defaults in the spirit of graphql-armor
  * (aliases 15, tokens ~1,000-2,000, cost ~5,000). See docs/security.md for why each number is what it is.
  */
 export interface QueryLimits {
