@@ -190,6 +190,21 @@ describe('renameCollection', () => {
     expect(dup.code).toBe(11000);
   });
 
+  test('moves a collection to another database', async () => {
+    const from = t.db.collection<AnyDoc>(name('cross'));
+    await from.createIndex({ k: 1 });
+    await from.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }]);
+    const otherDb = t.client.db(`${t.db.databaseName}_b`);
+    try {
+      await t.client.db('admin').command({ renameCollection: `${t.db.databaseName}.${from.collectionName}`, to: `${otherDb.databaseName}.moved` });
+      expect(await otherDb.collection('moved').find({ k: { $gte: 2 } }).toArray()).toEqual([{ _id: 2, k: 2 }]);
+      expect((await otherDb.collection('moved').listIndexes().toArray()).map((i) => i.name).sort()).toEqual(['_id_', 'k_1']);
+      expect(await collectionInfo(from.collectionName)).toBeUndefined();
+    } finally {
+      await otherDb.dropDatabase();
+    }
+  });
+
   test('an existing target answers 48 unless dropTarget, which replaces it', async () => {
     const from = t.db.collection<AnyDoc>(name('srcT'));
     const to = t.db.collection<AnyDoc>(name('dstT'));

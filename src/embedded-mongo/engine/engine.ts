@@ -338,6 +338,9 @@ export class Engine implements CollectionHost {
       case 'dropCollection':
         this.dropCollection(op.db, op.coll);
         return;
+      case 'renameCollection':
+        this.renameCollection(op.db, op.coll, op.toDb, op.toColl);
+        return;
       case 'modifyCollection':
         this.require(op.db, op.coll).modify(op.options);
         return;
@@ -366,6 +369,22 @@ export class Engine implements CollectionHost {
     if (colls.size === 0) this.dbs.delete(db);
     this.dirty.delete(coll);
     this.droppedKeys.push(catalogKey(db, name));
+  }
+
+  // Private: the catalog entry moves to the new name; the data keep their collection id, so nothing is copied.
+  private renameCollection(db: string, name: string, toDb: string, toName: string): void {
+    const coll = this.require(db, name);
+    if (this.collection(toDb, toName)) throw new MongoCommandError('NamespaceExists', `target namespace exists: ${toDb}.${toName}`);
+    const moved = Collection.fromCatalog(this, { ...coll.toCatalog(), db: toDb, name: toName });
+    const colls = this.dbs.get(db)!;
+    colls.delete(name);
+    if (colls.size === 0) this.dbs.delete(db);
+    this.dirty.delete(coll);
+    this.droppedKeys.push(catalogKey(db, name));
+    let target = this.dbs.get(toDb);
+    if (!target) this.dbs.set(toDb, (target = new Map()));
+    target.set(toName, moved);
+    this.touched(moved);
   }
 
   private ensure(db: string, name: string, options: Document = {}): Collection {

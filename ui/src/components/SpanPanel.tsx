@@ -1,5 +1,6 @@
 /** The selected span: timing, call result (status, code, message, data), metrics, attributes and events. */
 import { useQuery } from 'urql';
+import { Link } from 'wouter';
 import { graphql } from '../gql';
 import { formatClock, formatUs } from '../format';
 import { ServiceChip } from './ServiceChip';
@@ -13,6 +14,8 @@ const SpanDetails = graphql(`
       metrics { name value unit }
       attributes { key value }
       events { time name attributes { key value } }
+      links { traceId spanId traceState attributes { key value } span { service { name } operation } }
+      redactedCount
     }
   }
 `);
@@ -57,6 +60,12 @@ export function SpanPanel({ traceId, spanId, onClose }: { traceId: string; spanI
             <dd>{formatUs(span.durationUs)}</dd>
             <dt>Start</dt>
             <dd className="mono">{formatClock(span.startTime)}</dd>
+            {span.redactedCount > 0 && (
+              <>
+                <dt>Redacted</dt>
+                <dd>{span.redactedCount} value{span.redactedCount === 1 ? '' : 's'} replaced or removed at ingest</dd>
+              </>
+            )}
           </dl>
           <h3>Result</h3>
           {span.result ? (
@@ -107,6 +116,22 @@ export function SpanPanel({ traceId, spanId, onClose }: { traceId: string; spanI
           )}
           <h3>Attributes</h3>
           <Attributes list={span.attributes} />
+          {span.links.length > 0 && (
+            <>
+              <h3>Links</h3>
+              <ul className="links">
+                {span.links.map((l) => (
+                  <li key={`${l.traceId}/${l.spanId}`}>
+                    <Link href={`/trace/${l.traceId}`} className="mono">
+                      {l.traceId.slice(0, 12)}…/{l.spanId}
+                    </Link>{' '}
+                    {l.span ? `${l.span.service.name} · ${l.span.operation}` : <span className="muted">(not stored)</span>}
+                    {l.attributes.length > 0 && <Attributes list={l.attributes} />}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h3>Events</h3>
           {span.events.length === 0 ? (
             <p className="muted">None.</p>

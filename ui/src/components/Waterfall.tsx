@@ -40,7 +40,8 @@ export function Waterfall({
   version: number;
   selected: string | null;
   onSelect: (spanId: string) => void;
-  criticalPath?: ReadonlySet<string>;
+  /** Spans on the critical path, with the intervals in which each one sets the trace's duration. */
+  criticalPath?: ReadonlyMap<string, readonly { startUs: number; endUs: number }[]>;
 }) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [focus, setFocus] = useState(0);
@@ -135,6 +136,7 @@ export function Waterfall({
                 key={s.spanId}
                 data-index={item.index}
                 data-span-id={s.spanId}
+                data-critical={onPath ? 'true' : undefined}
                 role="treeitem"
                 aria-level={row.depth + 1}
                 aria-expanded={row.childCount > 0 ? !isCollapsed : undefined}
@@ -172,10 +174,18 @@ export function Waterfall({
                       </span>
                     )}
                     <strong>{s.service}</strong> {s.operation}
+                    {onPath && <span className="sr-only"> (critical path)</span>}
                   </span>
                 </div>
                 <div className="wf-time-col">
                   <span className="wf-bar" style={{ left: `${left}%`, width: `${width}%`, background: serviceColor(s.service) }} />
+                  {criticalPath?.get(s.spanId)?.map((segment, i) => (
+                    <span
+                      key={i}
+                      className="wf-critical-seg"
+                      style={{ left: `${((segment.startUs - startUs) / span) * 100}%`, width: `${Math.max(0.15, ((segment.endUs - segment.startUs) / span) * 100)}%` }}
+                    />
+                  ))}
                   <span className="wf-dur" style={left > 70 ? { right: `${100 - left + 0.5}%` } : { left: `calc(${left + width}% + 4px)` }}>
                     {formatUs(s.durationUs)}
                   </span>

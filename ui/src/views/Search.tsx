@@ -46,6 +46,8 @@ export interface SearchParams {
   to: string;
   /** `key=value` lines; a value that parses as JSON is sent as that JSON, otherwise as a string. */
   attrs: string;
+  /** The same, matched after hashing with the gateway's redaction key (`hashedAttributes`). */
+  hashedAttrs: string;
   order: TraceOrder;
   after: string;
   page: number;
@@ -63,6 +65,7 @@ export function parseSearch(search: string): SearchParams {
     from: q.get('from') ?? '',
     to: q.get('to') ?? '',
     attrs: q.getAll('attr').join('\n'),
+    hashedAttrs: q.getAll('hattr').join('\n'),
     order: ORDERS.some((o) => o.value === order) ? (order as TraceOrder) : 'START_TIME_DESC',
     after: q.get('after') ?? '',
     page: Math.max(1, Number(q.get('page') ?? '1') || 1),
@@ -82,6 +85,7 @@ export function searchHref(p: Partial<SearchParams>): string {
   put('from', p.from);
   put('to', p.to);
   for (const line of (p.attrs ?? '').split('\n')) if (line.trim()) q.append('attr', line.trim());
+  for (const line of (p.hashedAttrs ?? '').split('\n')) if (line.trim()) q.append('hattr', line.trim());
   if (p.order && p.order !== 'START_TIME_DESC') q.set('order', p.order);
   put('after', p.after);
   if (p.page && p.page > 1) q.set('page', String(p.page));
@@ -122,24 +126,30 @@ function toFilter(p: SearchParams): { filter: TraceFilter; problems: string[] } 
   const to = time(p.to, 'To');
   if (from) filter.startTimeFrom = from;
   if (to) filter.startTimeTo = to;
-  const attributes: { key: string; value: unknown }[] = [];
-  for (const line of p.attrs.split('\n')) {
-    if (line.trim() === '') continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) {
-      problems.push(`Attribute: expected key=value, received "${line}"`);
-      continue;
+  const pairs = (text: string, name: string) => {
+    const out: { key: string; value: unknown }[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const eq = line.indexOf('=');
+      if (eq <= 0) {
+        problems.push(`${name}: expected key=value, received "${line}"`);
+        continue;
+      }
+      const raw = line.slice(eq + 1).trim();
+      let value: unknown = raw;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // a plain string
+      }
+      out.push({ key: line.slice(0, eq).trim(), value });
     }
-    const raw = line.slice(eq + 1).trim();
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // a plain string
-    }
-    attributes.push({ key: line.slice(0, eq).trim(), value });
-  }
+    return out;
+  };
+  const attributes = pairs(p.attrs, 'Attribute');
   if (attributes.length > 0) filter.attributes = attributes;
+  const hashed = pairs(p.hashedAttrs, 'Hashed attribute');
+  if (hashed.length > 0) filter.hashedAttributes = hashed;
   return { filter, problems };
 }
 
@@ -301,6 +311,10 @@ function SearchForm({ initial, onSearch }: { initial: SearchParams; onSearch: (p
       <label className="wide">
         Attributes (key=value, one a line){' '}
         <textarea name="attrs" rows={1} value={p.attrs} onChange={(e) => set({ attrs: e.target.value })} placeholder="order.id=A-1001" />
+      </label>
+      <label className="wide">
+        Hashed attributes (key=value){' '}
+        <textarea name="hashedAttrs" rows={1} value={p.hashedAttrs} onChange={(e) => set({ hashedAttrs: e.target.value })} placeholder="customer.email=a@example.com" />
       </label>
       <label>
         Order{' '}

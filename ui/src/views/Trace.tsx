@@ -4,7 +4,7 @@
  * batch), and a panel with the selected span's result, metrics, attributes and events.
  */
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { useClient } from 'urql';
+import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { TraceLiveSubscription } from '../gql/graphql';
 import { formatDateTime, formatUs, isoToUs } from '../format';
@@ -18,6 +18,12 @@ const TraceLive = graphql(`
       trace { id startTime endTime durationUs spanCount errorCount status services { name } }
       spans { spanId parentSpanId service { name } operation kind startTime durationUs status }
     }
+  }
+`);
+
+const CriticalPath = graphql(`
+  query CriticalPath($id: ID!) {
+    trace(id: $id) { criticalPath { span { spanId } startTime endTime } }
   }
 `);
 
@@ -70,6 +76,24 @@ export function TraceView({ traceId }: { traceId: string }) {
 
   const list = useMemo(() => [...spans.current.values()], [version]);
 
+  // The critical path is asked for again (at most every 500 ms) while the trace grows.
+  const [path, refetchPath] = useQuery({ query: CriticalPath, variables: { id: traceId }, pause: true });
+  const spanCount = summary?.spanCount ?? 0;
+  useEffect(() => {
+    if (spanCount === 0) return;
+    const timer = setTimeout(() => refetchPath({ requestPolicy: 'network-only' }), 500);
+    return () => clearTimeout(timer);
+  }, [spanCount, refetchPath]);
+  const critical = useMemo(() => {
+    const bySpan = new Map<string, { startUs: number; endUs: number }[]>();
+    for (const segment of path.data?.trace?.criticalPath ?? []) {
+      const list = bySpan.get(segment.span.spanId) ?? [];
+      list.push({ startUs: isoToUs(segment.startTime), endUs: isoToUs(segment.endTime) });
+      bySpan.set(segment.span.spanId, list);
+    }
+    return bySpan;
+  }, [path.data]);
+
   return (
     <section aria-labelledby="trace-title" className="trace-view">
       <div className="view-head">
@@ -91,10 +115,21 @@ export function TraceView({ traceId }: { traceId: string }) {
           {error}
         </p>
       )}
+      {summary && (
+        <p className="legend">
+          <span>
+            <span className="legend-critical" aria-hidden="true">◆</span> on the critical path ({critical.size} span{critical.size === 1 ? '' : 's'}; the dark underline marks the time each one sets the trace's duration)
+          </span>
+          <span>
+            <span className="wf-error">⚠</span> error
+          </span>
+          <span>▸ ▾ collapse / expand (← →)</span>
+        </p>
+      )}
       {!summary && !error && <p className="muted">Waiting for spans of this trace… (it appears as soon as one is stored)</p>}
       {summary && (
         <div className="trace-body">
-          <Waterfall spans={list} version={version} selected={selected} onSelect={setSelected} />
+          <Waterfall spans={list} version={version} selected={selected} onSelect={setSelected} criticalPath={critical} />
           {selected && <SpanPanel traceId={traceId} spanId={selected} onClose={() => setSelected(null)} />}
         </div>
       )}
