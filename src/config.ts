@@ -4,6 +4,7 @@
  * the value and what is expected, and main.ts exits with that message.
  */
 import { readFileSync } from 'node:fs';
+import { CommandLineError, parseOptions } from './cli-args';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
 import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
@@ -42,6 +43,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** How long service-analytics rollups live after their last write (docs/analytics.md). */
+  statsRetentionMs: number;
   /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
   redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
@@ -91,6 +94,7 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
   otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
   zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
+    statsRetentionMs: read(SETTINGS.statsRetentionMs),
     metrics: read(SETTINGS.metrics),
     otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
     zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
@@ -162,24 +167,17 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
-  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
-  known.add(REDACTION_VARIABLE);
-  known.add(REDACTION_KEY_VARIABLE);
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`argument ${JSON.stringify(arg)}: expected --name=value or --name value`);
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const name = flag.toUpperCase().replace(/-/g, '_');
-    if (!known.has(name)) throw new ConfigError(`flag --${flag}: expected one of ${[...known].map((n) => `--${n.toLowerCase().replace(/_/g, '-')}`).join(', ')}`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else value = argv[++i];
-    if (value === undefined) throw new ConfigError(`flag --${flag}: expected a value after it`);
-    out[name] = value;
+  const known = [...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name);
+  known.push(REDACTION_VARIABLE, REDACTION_KEY_VARIABLE);
+  const flagOf = (name: string): string => name.toLowerCase().replace(/_/g, '-');
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseOptions(argv, Object.fromEntries(known.map((name) => [flagOf(name), { type: 'string' } as const])));
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new ConfigError(error.message);
+    throw error;
   }
-  return out;
+  return Object.fromEntries(known.filter((name) => typeof values[flagOf(name)] === 'string').map((name) => [name, values[flagOf(name)] as string]));
 }
 
 // Private: token entries never appear in messages (TokenConfigError names the entry's position instead).

@@ -3,7 +3,8 @@
 import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import { TraceSummary, StoredSpan, ServiceRecord } from '../store';
 import { SpanEvent as SpanEventRecord, SpanLink as SpanLinkRecord } from '../domain';
-import { TraceConnectionModel, TraceEdgeModel } from '../graphql/models';
+import { TraceConnectionModel, TraceEdgeModel, ServiceGraphModel, ServiceNodeModel, ServiceEdgeModel, ServiceStatsModel, OperationStatsModel } from '../graphql/models';
+import { StatPointModel, CriticalPathSegment as CriticalPathSegmentModel } from '../analytics';
 import { GraphQLContext } from '../graphql/context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -52,6 +53,14 @@ export type CallResultInput = {
   status: StatusCode;
 };
 
+export type CriticalPathSegment = {
+  __typename?: 'CriticalPathSegment';
+  durationUs: Scalars['Float']['output'];
+  endTime: Scalars['DateTime']['output'];
+  span: Span;
+  startTime: Scalars['DateTime']['output'];
+};
+
 /** One of the call's performance figures. */
 export type Metric = {
   __typename?: 'Metric';
@@ -76,6 +85,19 @@ export type MutationSubmitSpansArgs = {
   spans: Array<SpanInput>;
 };
 
+export type OperationOrder =
+  | 'CALLS_DESC'
+  | 'ERROR_RATE_DESC'
+  | 'P99_DESC';
+
+export type OperationStats = {
+  __typename?: 'OperationStats';
+  operation: Scalars['String']['output'];
+  series: Array<StatPoint>;
+  service: Service;
+  totals: StatPoint;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
@@ -84,7 +106,11 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Operations across all services, worst first. */
+  operationStats: Array<OperationStats>;
   service?: Maybe<Service>;
+  /** Services and the calls between them whose spans started in [from, to). */
+  serviceGraph: ServiceGraph;
   services: Array<Service>;
   span?: Maybe<Span>;
   trace?: Maybe<Trace>;
@@ -92,8 +118,23 @@ export type Query = {
 };
 
 
+export type QueryOperationStatsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from: Scalars['DateTime']['input'];
+  orderBy?: InputMaybe<OperationOrder>;
+  to: Scalars['DateTime']['input'];
+};
+
+
 export type QueryServiceArgs = {
   name: Scalars['String']['input'];
+};
+
+
+export type QueryServiceGraphArgs = {
+  from: Scalars['DateTime']['input'];
+  service?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -129,13 +170,48 @@ export type Service = {
   name: Scalars['String']['output'];
   operations: Array<Scalars['String']['output']>;
   spanCount: Scalars['Int']['output'];
+  stats: ServiceStats;
   traces: TraceConnection;
+};
+
+
+export type ServiceStatsArgs = {
+  from: Scalars['DateTime']['input'];
+  stepSeconds?: InputMaybe<Scalars['Int']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 
 export type ServiceTracesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** source called target: counted once per child span whose parent belongs to another service; latency is the child's. */
+export type ServiceEdge = {
+  __typename?: 'ServiceEdge';
+  source: Service;
+  stats: StatPoint;
+  target: Service;
+};
+
+export type ServiceGraph = {
+  __typename?: 'ServiceGraph';
+  edges: Array<ServiceEdge>;
+  nodes: Array<ServiceNode>;
+};
+
+export type ServiceNode = {
+  __typename?: 'ServiceNode';
+  service: Service;
+  stats: StatPoint;
+};
+
+export type ServiceStats = {
+  __typename?: 'ServiceStats';
+  operations: Array<OperationStats>;
+  series: Array<StatPoint>;
+  totals: StatPoint;
 };
 
 /** One call. */
@@ -156,6 +232,8 @@ export type Span = {
   /** How many values redaction replaced or removed before this span was stored (never which). */
   redactedCount: Scalars['Int']['output'];
   result?: Maybe<CallResult>;
+  /** durationUs minus the union of the children's intervals, clipped to this span. */
+  selfTimeUs: Scalars['Float']['output'];
   service: Service;
   spanId: Scalars['ID']['output'];
   startTime: Scalars['DateTime']['output'];
@@ -235,6 +313,43 @@ export type SpanLinkInput = {
   traceState?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Calls, errors and latency of spans that started in one bucket (or in the whole window). Percentiles come from a
+ * DDSketch with 1% relative accuracy: each is within 1% of an exact percentile of the same spans. In µs.
+ */
+export type StatPoint = {
+  __typename?: 'StatPoint';
+  calls: Scalars['Int']['output'];
+  /** errors / calls; 0 when there are no calls. */
+  errorRate: Scalars['Float']['output'];
+  errors: Scalars['Int']['output'];
+  /** Exact longest duration. */
+  maxUs?: Maybe<Scalars['Float']['output']>;
+  /** Exact mean duration. */
+  meanUs?: Maybe<Scalars['Float']['output']>;
+  /** Exact shortest duration. */
+  minUs?: Maybe<Scalars['Float']['output']>;
+  p50Us?: Maybe<Scalars['Float']['output']>;
+  p75Us?: Maybe<Scalars['Float']['output']>;
+  p95Us?: Maybe<Scalars['Float']['output']>;
+  p99Us?: Maybe<Scalars['Float']['output']>;
+  /** Any quantile q in [0, 1]; null when there are no calls. */
+  quantile?: Maybe<Scalars['Float']['output']>;
+  /** calls per second of the bucket (or window). */
+  ratePerSec: Scalars['Float']['output'];
+  /** Start of the bucket; null for a total over the whole window. */
+  start?: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+/**
+ * Calls, errors and latency of spans that started in one bucket (or in the whole window). Percentiles come from a
+ * DDSketch with 1% relative accuracy: each is within 1% of an exact percentile of the same spans. In µs.
+ */
+export type StatPointQuantileArgs = {
+  q: Scalars['Float']['input'];
+};
+
 export type StatusCode =
   | 'ERROR'
   | 'OK'
@@ -249,10 +364,18 @@ export type SubmitSpansResult = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The current bucket of the service each time it changes; at most one message per second. */
+  serviceStats: StatPoint;
   /** A live tail of stored spans matching the filter, coalesced into batches over a short window. */
   spansReceived: SpanBatch;
   /** A message each time spans of this trace are stored. spans: the ones new since the last message. */
   traceUpdated: TraceUpdate;
+};
+
+
+export type SubscriptionServiceStatsArgs = {
+  service: Scalars['String']['input'];
+  stepSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -269,6 +392,8 @@ export type SubscriptionTraceUpdatedArgs = {
 /** A call chain: every span that shares one traceId. */
 export type Trace = {
   __typename?: 'Trace';
+  /** The segments that set the trace's end-to-end duration, in time order; their durations add up to durationUs. */
+  criticalPath: Array<CriticalPathSegment>;
   durationUs: Scalars['Float']['output'];
   endTime: Scalars['DateTime']['output'];
   errorCount: Scalars['Int']['output'];
@@ -405,6 +530,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallResult: ResolverTypeWrapper<CallResult>;
   CallResultInput: CallResultInput;
+  CriticalPathSegment: ResolverTypeWrapper<CriticalPathSegmentModel>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -413,10 +539,16 @@ export type ResolversTypes = {
   Metric: ResolverTypeWrapper<Metric>;
   MetricInput: MetricInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OperationOrder: OperationOrder;
+  OperationStats: ResolverTypeWrapper<OperationStatsModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RejectedSpan: ResolverTypeWrapper<RejectedSpan>;
   Service: ResolverTypeWrapper<ServiceRecord>;
+  ServiceEdge: ResolverTypeWrapper<ServiceEdgeModel>;
+  ServiceGraph: ResolverTypeWrapper<ServiceGraphModel>;
+  ServiceNode: ResolverTypeWrapper<ServiceNodeModel>;
+  ServiceStats: ResolverTypeWrapper<ServiceStatsModel>;
   Span: ResolverTypeWrapper<StoredSpan>;
   SpanBatch: ResolverTypeWrapper<Omit<SpanBatch, 'spans'> & { spans: Array<ResolversTypes['Span']> }>;
   SpanEvent: ResolverTypeWrapper<SpanEventRecord>;
@@ -426,6 +558,7 @@ export type ResolversTypes = {
   SpanKind: SpanKind;
   SpanLink: ResolverTypeWrapper<SpanLinkRecord>;
   SpanLinkInput: SpanLinkInput;
+  StatPoint: ResolverTypeWrapper<StatPointModel>;
   StatusCode: StatusCode;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SubmitSpansResult: ResolverTypeWrapper<SubmitSpansResult>;
@@ -445,6 +578,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CallResult: CallResult;
   CallResultInput: CallResultInput;
+  CriticalPathSegment: CriticalPathSegmentModel;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
@@ -453,10 +587,15 @@ export type ResolversParentTypes = {
   Metric: Metric;
   MetricInput: MetricInput;
   Mutation: Record<PropertyKey, never>;
+  OperationStats: OperationStatsModel;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   RejectedSpan: RejectedSpan;
   Service: ServiceRecord;
+  ServiceEdge: ServiceEdgeModel;
+  ServiceGraph: ServiceGraphModel;
+  ServiceNode: ServiceNodeModel;
+  ServiceStats: ServiceStatsModel;
   Span: StoredSpan;
   SpanBatch: Omit<SpanBatch, 'spans'> & { spans: Array<ResolversParentTypes['Span']> };
   SpanEvent: SpanEventRecord;
@@ -465,6 +604,7 @@ export type ResolversParentTypes = {
   SpanInput: SpanInput;
   SpanLink: SpanLinkRecord;
   SpanLinkInput: SpanLinkInput;
+  StatPoint: StatPointModel;
   String: Scalars['String']['output'];
   SubmitSpansResult: SubmitSpansResult;
   Subscription: Record<PropertyKey, never>;
@@ -487,6 +627,13 @@ export type CallResultResolvers<ContextType = GraphQLContext, ParentType extends
   status?: Resolver<ResolversTypes['StatusCode'], ParentType, ContextType>;
 };
 
+export type CriticalPathSegmentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CriticalPathSegment'] = ResolversParentTypes['CriticalPathSegment']> = {
+  durationUs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  endTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  span?: Resolver<ResolversTypes['Span'], ParentType, ContextType>;
+  startTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -505,13 +652,22 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   submitSpans?: Resolver<ResolversTypes['SubmitSpansResult'], ParentType, ContextType, RequireFields<MutationSubmitSpansArgs, 'spans'>>;
 };
 
+export type OperationStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OperationStats'] = ResolversParentTypes['OperationStats']> = {
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['StatPoint']>, ParentType, ContextType>;
+  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['StatPoint'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  operationStats?: Resolver<Array<ResolversTypes['OperationStats']>, ParentType, ContextType, RequireFields<QueryOperationStatsArgs, 'first' | 'from' | 'orderBy' | 'to'>>;
   service?: Resolver<Maybe<ResolversTypes['Service']>, ParentType, ContextType, RequireFields<QueryServiceArgs, 'name'>>;
+  serviceGraph?: Resolver<ResolversTypes['ServiceGraph'], ParentType, ContextType, RequireFields<QueryServiceGraphArgs, 'from' | 'to'>>;
   services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
   span?: Resolver<Maybe<ResolversTypes['Span']>, ParentType, ContextType, RequireFields<QuerySpanArgs, 'spanId' | 'traceId'>>;
   trace?: Resolver<Maybe<ResolversTypes['Trace']>, ParentType, ContextType, RequireFields<QueryTraceArgs, 'id'>>;
@@ -530,7 +686,30 @@ export type ServiceResolvers<ContextType = GraphQLContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   spanCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['ServiceStats'], ParentType, ContextType, RequireFields<ServiceStatsArgs, 'from' | 'stepSeconds' | 'to'>>;
   traces?: Resolver<ResolversTypes['TraceConnection'], ParentType, ContextType, RequireFields<ServiceTracesArgs, 'first'>>;
+};
+
+export type ServiceEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceEdge'] = ResolversParentTypes['ServiceEdge']> = {
+  source?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['StatPoint'], ParentType, ContextType>;
+  target?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+};
+
+export type ServiceGraphResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceGraph'] = ResolversParentTypes['ServiceGraph']> = {
+  edges?: Resolver<Array<ResolversTypes['ServiceEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ServiceNode']>, ParentType, ContextType>;
+};
+
+export type ServiceNodeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceNode'] = ResolversParentTypes['ServiceNode']> = {
+  service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['StatPoint'], ParentType, ContextType>;
+};
+
+export type ServiceStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ServiceStats'] = ResolversParentTypes['ServiceStats']> = {
+  operations?: Resolver<Array<ResolversTypes['OperationStats']>, ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['StatPoint']>, ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['StatPoint'], ParentType, ContextType>;
 };
 
 export type SpanResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Span'] = ResolversParentTypes['Span']> = {
@@ -547,6 +726,7 @@ export type SpanResolvers<ContextType = GraphQLContext, ParentType extends Resol
   parentSpanId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   redactedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['CallResult']>, ParentType, ContextType>;
+  selfTimeUs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
   spanId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   startTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -573,6 +753,22 @@ export type SpanLinkResolvers<ContextType = GraphQLContext, ParentType extends R
   traceState?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type StatPointResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StatPoint'] = ResolversParentTypes['StatPoint']> = {
+  calls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errorRate?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxUs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  meanUs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  minUs?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p50Us?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p75Us?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p95Us?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  p99Us?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  quantile?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<StatPointQuantileArgs, 'q'>>;
+  ratePerSec?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  start?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export type SubmitSpansResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SubmitSpansResult'] = ResolversParentTypes['SubmitSpansResult']> = {
   accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   duplicates?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -580,11 +776,13 @@ export type SubmitSpansResultResolvers<ContextType = GraphQLContext, ParentType 
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  serviceStats?: SubscriptionResolver<ResolversTypes['StatPoint'], "serviceStats", ParentType, ContextType, RequireFields<SubscriptionServiceStatsArgs, 'service' | 'stepSeconds'>>;
   spansReceived?: SubscriptionResolver<ResolversTypes['SpanBatch'], "spansReceived", ParentType, ContextType, Partial<SubscriptionSpansReceivedArgs>>;
   traceUpdated?: SubscriptionResolver<ResolversTypes['TraceUpdate'], "traceUpdated", ParentType, ContextType, RequireFields<SubscriptionTraceUpdatedArgs, 'includeExisting' | 'traceId'>>;
 };
 
 export type TraceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Trace'] = ResolversParentTypes['Trace']> = {
+  criticalPath?: Resolver<Array<ResolversTypes['CriticalPathSegment']>, ParentType, ContextType>;
   durationUs?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   endTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   errorCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -616,18 +814,25 @@ export type TraceUpdateResolvers<ContextType = GraphQLContext, ParentType extend
 export type Resolvers<ContextType = GraphQLContext> = {
   Attribute?: AttributeResolvers<ContextType>;
   CallResult?: CallResultResolvers<ContextType>;
+  CriticalPathSegment?: CriticalPathSegmentResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   JSON?: GraphQLScalarType;
   Metric?: MetricResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  OperationStats?: OperationStatsResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RejectedSpan?: RejectedSpanResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
+  ServiceEdge?: ServiceEdgeResolvers<ContextType>;
+  ServiceGraph?: ServiceGraphResolvers<ContextType>;
+  ServiceNode?: ServiceNodeResolvers<ContextType>;
+  ServiceStats?: ServiceStatsResolvers<ContextType>;
   Span?: SpanResolvers<ContextType>;
   SpanBatch?: SpanBatchResolvers<ContextType>;
   SpanEvent?: SpanEventResolvers<ContextType>;
   SpanLink?: SpanLinkResolvers<ContextType>;
+  StatPoint?: StatPointResolvers<ContextType>;
   SubmitSpansResult?: SubmitSpansResultResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Trace?: TraceResolvers<ContextType>;

@@ -24,6 +24,14 @@ export interface SubmitSpansResult {
 export type StoredListener = (spans: readonly StoredSpan[]) => void;
 
 /**
+ * Work that belongs to the write itself (e.g. analytics rollups): awaited after the store acknowledged the
+ * spans and before the submit is acknowledged, with exactly the newly stored spans. If it throws, the submit
+ * fails with its error (the spans stay stored and are announced to listeners; a re-submit counts them as
+ * duplicates).
+ */
+export type StoredStep = (spans: readonly StoredSpan[]) => Promise<void>;
+
+/**
  * Admission control the ingest path runs under: `run` either runs `work` or throws RATE_LIMITED at once without
  * calling it. The gateway's in-flight cap (src/server/overload.ts) is one.
  */
@@ -47,6 +55,7 @@ const spansCounted = counter('tracegate_ingest_spans_total', 'spans submitted, b
 
 export class IngestService {
   private readonly listeners = new Set<StoredListener>();
+  private readonly steps = new Set<StoredStep>();
 
   constructor(
     private readonly store: TraceStore,
@@ -87,7 +96,10 @@ export class IngestService {
       rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }
     rejected.sort((a, b) => a.index - b.index);
+    const steps = outcome.inserted.length > 0 && this.steps.size > 0 ? await Promise.allSettled([...this.steps].map((step) => step(outcome.inserted))) : [];
+    // The spans are stored whatever a step did: live listeners hear of them before a step's failure is raised.
     if (outcome.inserted.length > 0) this.notify(outcome.inserted);
+    for (const done of steps) if (done.status === 'rejected') throw done.reason;
     return { accepted: outcome.inserted.length, duplicates: outcome.duplicates, rejected };
   }
 
@@ -96,6 +108,14 @@ export class IngestService {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  /** Adds a step run on every write's newly stored spans before the write is acknowledged. Returns a remover. */
+  addStoredStep(step: StoredStep): () => void {
+    this.steps.add(step);
+    return () => {
+      this.steps.delete(step);
     };
   }
 

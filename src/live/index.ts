@@ -15,4 +15,3 @@ export { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-sub
 export { executionState } from './execution-state';
 export { slowConsumerError } from './errors';
 export { liveResolvers, type LiveResolverDeps, type TraceUpdateModel, type SpanBatchModel } from './resolvers';
-export { summarizeSpans } from './trace-snapshot';

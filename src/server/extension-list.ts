@@ -11,17 +11,21 @@
  * | live updates       | Subscription resolvers, graphql-ws on /graphql, the live hub and its source    | live-extension.ts, src/live |
  * | query APIs         | GET /api/v2/* (Zipkin v2) and /api/* (Jaeger) over the same store              | src/query-api   |
  * | OTLP/gRPC          | TraceService/Export on TRACEGATE_OTLP_GRPC_PORT (off when 0)                   | src/ingest/otlp-grpc |
+ * | service analytics  | rollups at ingest, serviceGraph / stats / criticalPath resolvers, serviceStats | analytics-extension.ts, src/analytics |
  */
 import type { Config } from '../config';
 import { otlpGrpcExtension, standardIngestExtension } from '../ingest';
 import { queryApiExtension } from '../query-api';
+import { analyticsExtension } from './analytics-extension';
 import type { GatewayExtension } from './extensions';
 import { liveExtension } from './live-extension';
 
 export function gatewayExtensions(config: Config): GatewayExtension[] {
+  const live = liveExtension();
   return [
     standardIngestExtension(),
-    liveExtension(),
+    live,
+    analyticsExtension({ live }),
     queryApiExtension({ autocompleteKeys: config.zipkinAutocompleteKeys }),
     ...(config.otlpGrpcPort !== 0 ? [otlpGrpcExtension({ port: config.otlpGrpcPort, host: config.host })] : []),
   ];

@@ -50,6 +50,8 @@ export interface LiveExtension extends GatewayExtension {
   stats(): LiveStats | null;
   /** The running change-stream source, if that is what feeds the hub (tests look at its resumes). */
   source(): LiveSource<StoredSpan> | null;
+  /** The hub, once resolvers() made it (other features subscribe to the span feed through it); else null. */
+  hub(): LiveHub<StoredSpan> | null;
 }
 
 type Phase =
@@ -130,6 +132,9 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
     },
     source() {
       return phase.name === 'attached' ? phase.source : null;
+    },
+    hub() {
+      return phase.name === 'resolved' || phase.name === 'attached' ? phase.hub : null;
     },
   };
 }

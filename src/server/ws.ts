@@ -18,9 +18,9 @@ import { newRequestId } from '../http';
 import { log as rootLog, type Logger } from '../log';
 import { requireScope, Scope, type AuthOutcome } from '../auth';
 import { checkOperation, type QueryLimits } from './limits';
+import { GRAPHQL_PATH } from './routes';
 import type { ErrorMasker } from './masking';
 
-export const GRAPHQL_PATH = '/graphql';
 
 export interface WebSocketLimits {
   /** Close a connection that has not sent `connection_init` within this time (close code 4408). */

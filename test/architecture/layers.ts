@@ -15,7 +15,7 @@ export interface Layer {
 
 export const LAYERS: readonly Layer[] = [
   // Bottom-level shared modules: any layer may import them; they import only each other.
-  { name: 'base', paths: ['src/errors.ts', 'src/log.ts', 'src/metrics.ts', 'src/auth.ts', 'src/http', 'src/error-edge.ts'] },
+  { name: 'base', paths: ['src/errors.ts', 'src/log.ts', 'src/metrics.ts', 'src/auth.ts', 'src/http', 'src/error-edge.ts', 'src/cli-args.ts'] },
   // Spans and traces: validation checks, time, ids, trace assembly.
   { name: 'domain', paths: ['src/domain'] },
   // Redaction of span data before anything stores it.

@@ -183,7 +183,10 @@ test('plugins start before listening and stop in reverse order; dataDir needs a 
 
 test('cli arguments', () => {
   expect(parseArgs(['--port', '0', '--data-dir', './data', '--ttl-sweep-ms', '500'])).toEqual({ port: 0, dataDir: './data', ttlSweepMs: 500 });
-  expect(parseArgs([])).toEqual({ port: 27017 });
+  expect(parseArgs(['--data-dir', 'data'])).toEqual({ dataDir: 'data', socketPath: join(process.cwd(), 'data', 'store.sock') });
+  expect(parseArgs(['--socket', '/run/s.sock'])).toEqual({ socketPath: '/run/s.sock' });
+  expect(() => parseArgs([])).toThrow(/nothing to listen on/);
+  expect(() => parseArgs(['--port', '1', '--socket', 'x.sock'])).toThrow(/not both/);
   expect(() => parseArgs(['--port', 'x'])).toThrow(/non-negative integer, got 'x'/);
   expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown option '--bogus'/);
 });

@@ -209,6 +209,14 @@ export class MongoTraceStore implements TraceStore {
     });
   }
 
+  /**
+   * Runs `body` on this store's database once connected and indexed, with the same error mapping as the
+   * store's own operations (STORE_UNAVAILABLE). For features that keep their own collections (analytics).
+   */
+  withDb<T>(operation: string, body: (db: Db) => Promise<T>): Promise<T> {
+    return this.run(operation, () => body(this.db));
+  }
+
   spanChanges(): SpanChangeFeed {
     const spans = this.db.collection<Document>(Collections.spans);
     return { watch: (pipeline, options) => spans.watch(pipeline, options), toSpan: (doc) => fromSpanDoc(doc as SpanDoc) };
