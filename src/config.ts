@@ -45,6 +45,10 @@ export interface Config {
   wsMaxMessageBytes: number;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
   metrics: boolean;
+  /** OTLP/gRPC listener port (src/ingest/otlp-grpc); 0: no listener. */
+  otlpGrpcPort: number;
+  /** Tag keys the Zipkin API offers for autocompletion (/api/v2/autocompleteKeys). */
+  zipkinAutocompleteKeys: readonly string[];
   metricsAddr: { host: string; port: number } | null;
   /** Log line format: `text` for a terminal, `json` (one object per line) for log pipelines. */
   logFormat: LogFormat;
@@ -87,6 +91,8 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
+  zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
   logFormat: s<LogFormat>('TRACEGATE_LOG_FORMAT', 'text', oneOf(LOG_FORMATS), 'text (TIME LEVEL message key=value) or json (one object per line)'),
   metricsAddr: s<Config['metricsAddr']>('TRACEGATE_METRICS_ADDR', null, hostPort, 'host:port serving /metrics alone, without a token; unset: /metrics on the gateway port'),
@@ -136,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
     metrics: read(SETTINGS.metrics),
+    otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
+    zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
     metricsAddr: read(SETTINGS.metricsAddr),
     logFormat: read(SETTINGS.logFormat),
   };
@@ -207,6 +215,12 @@ export function duration(minMs: number): Parser<number> {
     if (ms < minMs) throw invalid(name, raw, expected);
     return ms;
   };
+}
+
+function commaList(raw: string, name: string): readonly string[] {
+  const items = raw.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw invalid(name, raw, 'a comma-separated list of non-empty names');
+  return items;
 }
 
 function nonEmpty(raw: string, name: string): string {

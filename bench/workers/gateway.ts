@@ -23,7 +23,7 @@ export interface GatewayReady {
 
 serveWorker(async (raw) => {
   const args = raw as unknown as GatewayArgs;
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', MONGODB_URI: args.storeUri, MONGODB_DB: args.dbName, ...args.env }, []);
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', MONGODB_URI: args.storeUri, MONGODB_DB: args.dbName, TRACEGATE_OTLP_GRPC_PORT: '0', ...args.env }, []);
   const queryLimits = args.maxCost ? { ...DEFAULT_QUERY_LIMITS, maxCost: args.maxCost } : undefined;
   const gateway = await startGateway(config, { extensions: gatewayExtensions(config), ...(queryLimits ? { queryLimits } : {}) });
   const info: GatewayReady = { url: gateway.url };

@@ -19,7 +19,7 @@ export async function startLocalGateway(options: { port: number; host?: string; 
   const store = await startEmbeddedMongo({ port: 0 });
   try {
     const config = loadConfig(
-      { PORT: String(options.port), HOST: options.host ?? '127.0.0.1', MONGODB_URI: store.uri, MONGODB_DB: 'tracegate', ...options.env },
+      { PORT: String(options.port), HOST: options.host ?? '127.0.0.1', MONGODB_URI: store.uri, MONGODB_DB: 'tracegate', TRACEGATE_OTLP_GRPC_PORT: '0', ...options.env },
       [],
     );
     const gateway = await startGateway(config, { extensions: gatewayExtensions(config) });

@@ -1,53 +1,54 @@
 /**
  * Standalone store: `npm run store -- --port 27017 --data-dir ./data [--host 127.0.0.1] [--ttl-sweep-ms N]
- * [--compact-after-bytes N]`.
+ * [--cursor-timeout-ms N]`.
  * Prints the mongodb:// URI on stdout; SIGINT / SIGTERM stop it cleanly.
  */
+import { parseArgs as parseCommandLine } from 'node:util';
 import { log } from '../log';
-import { defaultPlugins } from './plugins';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './store';
 
-const USAGE = 'usage: store [--port N] [--host ADDR] [--data-dir DIR] [--ttl-sweep-ms N] [--cursor-timeout-ms N] [--compact-after-bytes N]';
+const USAGE = 'usage: store [--port N] [--host ADDR] [--data-dir DIR] [--ttl-sweep-ms N] [--cursor-timeout-ms N]';
 
 export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
-  const options: EmbeddedMongoOptions = { port: 27017 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1];
-    if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
-    if (value === undefined) throw new UsageError(`${flag} expects a value\n${USAGE}`);
-    i += 1;
-    switch (flag) {
-      case '--port':
-        options.port = integer(flag, value);
-        break;
-      case '--host':
-        options.host = value;
-        break;
-      case '--data-dir':
-        options.dataDir = value;
-        break;
-      case '--ttl-sweep-ms':
-        options.ttlSweepMs = integer(flag, value);
-        break;
-      case '--cursor-timeout-ms':
-        options.cursorTimeoutMs = integer(flag, value);
-        break;
-      case '--compact-after-bytes':
-        options.plugins = defaultPlugins({ compactAfterBytes: integer(flag, value) });
-        break;
-      default:
-        throw new UsageError(`unknown option '${flag}'\n${USAGE}`);
-    }
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    const message = (err as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    throw new UsageError(`${unknown ? `unknown option '${unknown[1]}'` : message}\n${USAGE}`);
   }
+  const { values } = parsed;
+  if (values.help) throw new UsageError(USAGE);
+  const options: EmbeddedMongoOptions = { port: values.port === undefined ? 27017 : integer('--port', values.port) };
+  if (values.host !== undefined) options.host = values.host;
+  if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
+  if (values['ttl-sweep-ms'] !== undefined) options.ttlSweepMs = integer('--ttl-sweep-ms', values['ttl-sweep-ms']);
+  if (values['cursor-timeout-ms'] !== undefined) options.cursorTimeoutMs = integer('--cursor-timeout-ms', values['cursor-timeout-ms']);
   return options;
+}
+
+function parse(argv: readonly string[]) {
+  return parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'ttl-sweep-ms': { type: 'string' },
+      'cursor-timeout-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 export class UsageError extends Error {}
 
 function integer(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects a non-negative integer, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects a non-negative integer, got '${value}'`);
   return n;
 }
 

@@ -16,6 +16,7 @@ export const ErrorCodes = {
   ConflictingUpdateOperators: 40,
   CursorNotFound: 43,
   NamespaceExists: 48,
+  DollarPrefixedFieldName: 52,
   CommandNotFound: 59,
   ImmutableField: 66,
   CannotCreateIndex: 67,
@@ -28,14 +29,28 @@ export const ErrorCodes = {
   InvalidResumeToken: 260,
   ChangeStreamFatalError: 280,
   ChangeStreamHistoryLost: 286,
+  /** Atlas Search index commands on a deployment without Atlas Search. */
+  SearchNotEnabled: 31082,
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
+  /** The data directory's disk (or file size limit) refused a commit: the write is not acknowledged. */
+  OutOfDiskSpace: 14031,
+  /** An index key longer than the storage engine's key limit. */
+  KeyTooLong: 17280,
   /** `$group` with an unknown accumulator. */
   Location15952: 15952,
   /** `$group` without `_id`. */
   Location15955: 15955,
   /** A `$group` output field that is not an accumulator object. */
   Location40234: 40234,
+  /** An empty user variable name. */
+  Location16869: 16869,
+  /** A user variable name with an invalid first character. */
+  Location16870: 16870,
+  /** `$$name` of a variable that is not defined. */
+  Location17276: 17276,
+  /** `c` (constants) on an update statement that is not a pipeline update. */
+  Location51198: 51198,
   /** Unknown aggregation stage. */
   Location40324: 40324,
   /** Unknown field in a `$changeStream` stage's options. */

@@ -1,13 +1,15 @@
 /**
- * `startEmbeddedMongo`: engine + cursors + commands + TCP listener (+ plugins) in this process.
+ * `startEmbeddedMongo`: engine (LMDB) + cursors + commands + TCP listener (+ plugins) in this process.
  * Lifecycle: 'starting' -> 'running' -> 'stopping' -> 'stopped'.
  */
+import { mkdir } from 'node:fs/promises';
 import { ObjectId } from 'bson';
 import { log as rootLog, type Logger } from '../log';
 import { CommandDispatcher, type CommandContext, type StoreExtensions } from './commands';
 import { CursorRegistry, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
 import { Engine } from './engine';
 import { defaultPlugins, type StoreInternals, type StorePlugin } from './plugins';
+import { acquireDataDirLock, type DataDirLock } from './journal/lock-file';
 import { DEFAULT_TTL_SWEEP_MS, TtlMonitor } from './ttl';
 import { WireServer } from './wire';
 
@@ -19,7 +21,7 @@ export interface EmbeddedMongoOptions {
   port?: number;
   /** Interface to listen on; default 127.0.0.1 (loopback only). */
   host?: string;
-  /** Data directory for durability (needs a durability plugin); absent: memory only. */
+  /** Data directory (the LMDB environment lives in `<dataDir>/lmdb`); absent: memory only. */
   dataDir?: string;
   /** TTL sweep period; default 60 000 ms like MongoDB. */
   ttlSweepMs?: number;
@@ -58,11 +60,19 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0-65535, got ${port}`);
   const log = (options.log ?? rootLog).child('embedded-mongo');
   const plugins = options.plugins ?? defaultPlugins();
-  if (options.dataDir !== undefined && !plugins.some((p) => p.providesDurability)) {
-    throw new Error(`dataDir '${options.dataDir}' was given but no durability plugin is installed; refusing to run memory-only`);
-  }
 
-  const engine = new Engine();
+  let lock: DataDirLock | undefined;
+  if (options.dataDir !== undefined) {
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    lock = await acquireDataDirLock(options.dataDir);
+  }
+  let engine: Engine;
+  try {
+    engine = Engine.open(options.dataDir, log);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
   const cursors = new CursorRegistry(cursorTimeoutMs, log);
   const extensions: StoreExtensions = { firstStages: new Map() };
   const internals: StoreInternals = { engine, cursors, extensions, dataDir: options.dataDir, log };
@@ -76,6 +86,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     if (wire) await wire.close();
     cursors.closeAll();
     for (const stop of stops.reverse()) await stop();
+    await engine.close();
+    await lock?.release();
   };
 
   try {

@@ -1,14 +1,16 @@
 /**
  * TTL indexes: a background sweep deletes documents whose indexed date (the earliest, for an array of dates) plus
- * `expireAfterSeconds` has passed. Each TTL index knows the earliest expiry among its documents, so a sweep scans a
- * collection only once something can have expired. Deletes go through a WriteUnit like any client delete, so the journal and
- * change streams see them. MongoDB sweeps every 60 s; the period is configurable so tests need not wait.
+ * `expireAfterSeconds` has passed. It reads only the expired part of each TTL index (a key range up to the cutoff
+ * date), in transactions of at most SWEEP_BATCH deletes, through the engine's write path like any client delete,
+ * so change streams see them. MongoDB sweeps every 60 s; the period is configurable so tests need not wait.
  */
 import type { Document } from 'bson';
 import type { Logger } from '../log';
-import { keyOf, type Engine } from './engine';
+import type { Engine } from './engine';
 
 export const DEFAULT_TTL_SWEEP_MS = 60_000;
+/** Most deletes one sweep transaction makes (a large expiry is deleted in several). */
+const SWEEP_BATCH = 10_000;
 
 type TtlPhase = 'idle' | 'sweeping' | 'stopped';
 
@@ -51,28 +53,30 @@ export class TtlMonitor {
   }
 
   private async sweep(now: number): Promise<number> {
-    const deleted = await this.engine.write((unit) => {
-      let n = 0;
-      for (const coll of this.engine.allCollections()) {
-        const expired = new Map<string, Document>();
-        for (const index of coll.indexes.values()) {
-          // Nothing indexed can have expired yet: skip the scan (the common case between expiries).
-          if (index.expireAfterSeconds === undefined || index.nextExpiryAt > now) continue;
-          let nextExpiry = Infinity;
-          for (const doc of coll.docs.values()) {
-            const at = index.expiresAt(doc);
-            if (at <= now) expired.set(keyOf(doc._id), doc);
-            else if (at < nextExpiry) nextExpiry = at;
+    let deleted = 0;
+    for (;;) {
+      const n = await this.engine.write((unit) => {
+        let batch = 0;
+        for (const coll of this.engine.allCollections()) {
+          for (const index of coll.indexes.values()) {
+            if (index.expireAfterSeconds === undefined || batch >= SWEEP_BATCH) continue;
+            const cutoff = new Date(now - index.expireAfterSeconds * 1000);
+            const expired: Document[] = [];
+            for (const doc of coll.plan({ [index.leadingField]: { $lte: cutoff } }).candidates) {
+              if (index.expiresAt(doc) <= now) expired.push(doc);
+              if (batch + expired.length >= SWEEP_BATCH) break;
+            }
+            for (const doc of expired) {
+              unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });
+              batch += 1;
+            }
           }
-          index.nextExpiryAt = nextExpiry;
         }
-        for (const doc of expired.values()) {
-          unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });
-          n += 1;
-        }
-      }
-      return n;
-    });
+        return batch;
+      });
+      deleted += n;
+      if (n < SWEEP_BATCH || this.phase === 'stopped') break;
+    }
     if (deleted > 0) this.log.debug('TTL sweep deleted expired documents', { deleted });
     return deleted;
   }

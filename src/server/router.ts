@@ -30,6 +30,9 @@ export interface Route {
   path: string;
   /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
   public?: boolean;
+  /** Also matches every longer path that starts with `path` (which then ends in `/`), e.g. `/api/traces/{id}`;
+   *  an exact route wins, then the longest prefix. The handler reads the rest from `ctx.url`. */
+  prefix?: boolean;
   /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
 }
@@ -38,21 +41,32 @@ export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method
 
 export class Router {
   private readonly byPath = new Map<string, Map<HttpMethod, Route>>();
+  private readonly byPrefix = new Map<string, Map<HttpMethod, Route>>();
 
   add(route: Route): void {
-    let methods = this.byPath.get(route.path);
+    const table = route.prefix ? this.byPrefix : this.byPath;
+    let methods = table.get(route.path);
     if (!methods) {
       methods = new Map();
-      this.byPath.set(route.path, methods);
+      table.set(route.path, methods);
     }
     if (methods.has(route.method)) throw new Error(`route ${route.method} ${route.path} is registered twice`);
     methods.set(route.method, route);
   }
 
   match(method: string, path: string): RouteMatch {
-    const methods = this.byPath.get(path);
+    const methods = this.byPath.get(path) ?? this.longestPrefix(path);
     if (!methods) return { kind: 'not-found' };
     const route = methods.get(method as HttpMethod);
     return route ? { kind: 'found', route } : { kind: 'wrong-method', allowed: [...methods.keys()] };
+  }
+
+  // Private: the prefix routes of the longest registered prefix of `path`.
+  private longestPrefix(path: string): Map<HttpMethod, Route> | undefined {
+    let best: string | undefined;
+    for (const prefix of this.byPrefix.keys()) {
+      if (path.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+    }
+    return best === undefined ? undefined : this.byPrefix.get(best);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { Long, ObjectId, type Document } from 'bson';
 import { Query } from 'mingo';
-import { Engine } from '../../src/embedded-mongo';
+import { Engine, WriteUnit } from '../../src/embedded-mongo';
 import { select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
 import { compareValues, keyOf } from '../../src/embedded-mongo/engine';
 
@@ -64,8 +64,8 @@ function randomFilter(rnd: () => number): Document {
 
 test('index-served selections equal full scans (seeded, 600 filters over 300 documents)', async () => {
   const rnd = prng(20261126);
-  const engine = new Engine();
-  await engine.write((unit) => {
+  const engine = Engine.open();
+  await engine.write((unit: WriteUnit) => {
     unit.apply({ kind: 'createCollection', db: 'd', coll: 'c', options: {} });
     for (const [name, key] of [['a', { a: 1 }], ['bc', { 'b.c': 1 }], ['attrs', { 'attrs.k': 1, 'attrs.v': 1 }], ['ab', { a: -1, 'b.c': 1 }]] as const) {
       unit.apply({ kind: 'createIndex', db: 'd', coll: 'c', spec: { v: 2, key, name } });
@@ -73,7 +73,7 @@ test('index-served selections equal full scans (seeded, 600 filters over 300 doc
     for (let i = 0; i < 300; i++) unit.apply({ kind: 'insert', db: 'd', coll: 'c', doc: randomDoc(rnd, i) });
   });
   const coll = engine.collection('d', 'c')!;
-  const all = [...coll.docs.values()];
+  const all = [...coll.scan()];
   let indexed = 0;
   let exact = 0;
   for (let n = 0; n < 600; n++) {
@@ -88,6 +88,7 @@ test('index-served selections equal full scans (seeded, 600 filters over 300 doc
   // The generator must actually exercise the indexes, or this test proves nothing.
   expect(indexed).toBeGreaterThan(300);
   expect(exact).toBeGreaterThan(50);
+  await engine.close();
 });
 
 test('keyOf: numeric forms are one key; types stay apart', () => {

@@ -149,6 +149,8 @@ export class ChangeStreamCursor implements ServerCursor {
       throw new MongoCommandError(
         'ChangeStreamFatalError',
         'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point.',
+        // mongod labels it so drivers do not try to resume: resuming would fail the same way.
+        { errorLabels: ['NonResumableChangeStreamError'] },
       );
     }
     return out as Document;

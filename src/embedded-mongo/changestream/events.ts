@@ -52,7 +52,7 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, op.replace ? 'replace' : 'update', { db: op.db, coll: op.coll });
       doc.documentKey = { _id: op.after._id };
-      if (!op.replace) doc.updateDescription = describeUpdate(op.before, op.after);
+      if (!op.replace) doc.updateDescription = describeUpdate(op.before, op.after, options.showExpandedEvents);
       if (op.replace || options.fullDocument === 'whenAvailable' || options.fullDocument === 'required') {
         doc.fullDocument = op.after;
       } else if (options.fullDocument === 'updateLookup') {

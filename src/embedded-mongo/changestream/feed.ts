@@ -5,7 +5,7 @@
  */
 import type { Timestamp } from 'bson';
 import type { OplogEntry } from '../engine';
-import { ChangeHistory, type HistoryOptions } from './history';
+import { ChangeHistory, type HistoryOptions, type HistorySource } from './history';
 
 export interface ChangeFeed {
   /** A snapshot was loaded: history starts after its position (nothing before it is known). */
@@ -46,10 +46,12 @@ export class HistoryFeed implements ChangeFeed {
     return this.current;
   }
 
-  /** Called when the change-stream plugin starts serving: from then on only commits are fed. */
-  serve(start: { seq: number; ts: Timestamp }): ChangeHistory {
+  /** Called when the change-stream plugin starts serving: from then on only commits are fed. With a `source`
+   *  (the engine's oplog) the history reads its entries from there. */
+  serve(start: { seq: number; ts: Timestamp }, source?: HistorySource): ChangeHistory {
     this.serving = true;
-    return this.ensure(start);
+    this.current ??= new ChangeHistory(start, this.options, source);
+    return this.current;
   }
 
   // Private: the durability plugin must be listed (and so started) before the change-stream plugin.

@@ -8,6 +8,7 @@ import type { FirstStageHandler, FirstStageRequest } from '../commands/context';
 import { DEFAULT_BATCH_SIZE } from '../cursors';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
+import { SUPPORTED_STAGES, UNSUPPORTED_STAGES } from '../query';
 import { ChangeStreamCursor } from './cursor';
 import type { DocumentLookup } from './events';
 import type { ChangeHistory } from './history';
@@ -79,16 +80,26 @@ function scopeOf(request: FirstStageRequest, options: ChangeStreamOptions): Stre
   return { kind: 'database', db: request.db };
 }
 
-// Private: stages after $changeStream must keep one event -> at most one document.
+/** A stage MongoDB allows after `$changeStream` that this store does not run. */
+const UNSUPPORTED_FOLLOWING_STAGES: ReadonlySet<string> = new Set(['$changeStreamSplitLargeEvent']);
+
+// Private: stages after $changeStream must keep one event -> at most one document. Like mongod, a stage name it
+// does not know at all answers 40324 (unrecognized), a known stage that cannot follow $changeStream answers 20.
 function validateFollowing(stages: readonly Document[]): Document[] {
   for (const stage of stages) {
     const names = isPlainDocument(stage) ? Object.keys(stage) : [];
     if (names.length !== 1) throw new MongoCommandError('Location40324', 'A pipeline stage specification object must contain exactly one field.');
     const name = names[0]!;
+    if (UNSUPPORTED_FOLLOWING_STAGES.has(name)) {
+      throw new MongoCommandError('NotImplemented', `${name} after $changeStream is not supported by the embedded store`);
+    }
+    if (!SUPPORTED_STAGES.has(name) && !UNSUPPORTED_STAGES.has(name)) {
+      throw new MongoCommandError('Location40324', `Unrecognized pipeline stage name: '${name}'`);
+    }
     if (!ALLOWED_FOLLOWING_STAGES.has(name)) {
       throw new MongoCommandError(
         'IllegalOperation',
-        `${name} is not permitted in a $changeStream pipeline; allowed after $changeStream: ${[...ALLOWED_FOLLOWING_STAGES].join(', ')}`,
+        `${name} is not permitted in a $changeStream pipeline`,
       );
     }
   }

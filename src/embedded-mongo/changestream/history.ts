@@ -17,6 +17,14 @@ export interface HistoryOptions {
   maxAgeMs?: number;
 }
 
+/** Where committed entries are kept when not in this object's memory: the engine's oplog on disk. */
+export interface HistorySource {
+  /** Up to `limit` entries with seq > `seq`, oldest first. */
+  after(seq: number, limit: number): OplogEntry[];
+  /** Seq of the newest entry no longer kept, and its timestamp. */
+  floor(): { seq: number; ts: Timestamp };
+}
+
 export class ChangeHistory {
   readonly maxEntries: number;
   readonly maxAgeMs: number;
@@ -28,33 +36,50 @@ export class ChangeHistory {
   private waiters = new Set<() => void>();
 
   /** `start`: the position the store starts from (its seq and ts; nothing before it is retained). */
-  constructor(start: { seq: number; ts: Timestamp }, options: HistoryOptions = {}) {
+  /** With a `source` (the engine's oplog), entries live there and this object keeps only the head and the
+   *  waiting cursors; `start` is then the last committed position. */
+  constructor(
+    start: { seq: number; ts: Timestamp },
+    options: HistoryOptions = {},
+    private readonly source?: HistorySource,
+  ) {
     this.maxEntries = positiveInteger(options.maxEntries ?? DEFAULT_HISTORY_MAX_ENTRIES, 'maxEntries');
     this.maxAgeMs = positiveInteger(options.maxAgeMs ?? DEFAULT_HISTORY_MAX_AGE_MS, 'maxAgeMs');
     this.floor = start.seq;
     this.floorTimestamp = start.ts;
+    if (source) {
+      const last = start.seq > source.floor().seq ? source.after(start.seq - 1, 1)[0] : undefined;
+      this.sourceHead = last ?? null;
+      this.sourceHeadSeq = start.seq;
+    }
   }
+
+  private sourceHead: OplogEntry | null = null;
+  private sourceHeadSeq = 0;
 
   /** Seq of the newest entry not retained (see the class comment). */
   get floorSeq(): number {
-    return this.floor;
+    return this.source ? this.source.floor().seq : this.floor;
   }
 
   /** Timestamp of the entry at `floorSeq`. */
   get floorTs(): Timestamp {
-    return this.floorTimestamp;
+    return this.source ? this.source.floor().ts : this.floorTimestamp;
   }
 
   /** Seq of the newest entry recorded (the floor when none is retained). */
   get headSeq(): number {
+    if (this.source) return this.sourceHeadSeq;
     return this.size > 0 ? this.entries[this.entries.length - 1]!.seq : this.floor;
   }
 
   get head(): OplogEntry | undefined {
+    if (this.source) return this.sourceHead && this.sourceHead.seq > this.floorSeq ? this.sourceHead : undefined;
     return this.size > 0 ? this.entries[this.entries.length - 1] : undefined;
   }
 
   get size(): number {
+    if (this.source) return Math.max(0, this.sourceHeadSeq - this.floorSeq);
     return this.entries.length - this.start;
   }
 
@@ -65,9 +90,14 @@ export class ChangeHistory {
       if (entry.seq <= this.headSeq) {
         throw new Error(`change history must grow in seq order: got seq ${entry.seq} after ${this.headSeq}`);
       }
-      this.entries.push(entry);
+      if (this.source) {
+        this.sourceHead = entry;
+        this.sourceHeadSeq = entry.seq;
+      } else {
+        this.entries.push(entry);
+      }
     }
-    this.trim(Date.now());
+    if (!this.source) this.trim(Date.now());
     const woken = [...this.waiters];
     this.waiters.clear();
     for (const wake of woken) wake();
@@ -75,6 +105,10 @@ export class ChangeHistory {
 
   /** Up to `limit` retained entries with seq > `seq`, oldest first. */
   entriesAfter(seq: number, limit = Infinity): OplogEntry[] {
+    if (this.source) {
+      const n = Math.min(limit, this.sourceHeadSeq - seq);
+      return n > 0 ? this.source.after(seq, n).filter((e) => e.seq <= this.sourceHeadSeq) : [];
+    }
     const from = this.indexAfter(seq);
     return this.entries.slice(from, Math.min(this.entries.length, from + limit));
   }
@@ -82,6 +116,17 @@ export class ChangeHistory {
   /** The seq just before the first retained entry at or after `ts` (where startAtOperationTime begins); null
    *  when entries at or after `ts` may have been dropped already. */
   seqBefore(ts: Timestamp): number | null {
+    if (this.source) {
+      const floor = this.source.floor();
+      if (floor.seq > 0 && floor.ts.greaterThanOrEqual(ts)) return null;
+      for (let seq = floor.seq; seq < this.sourceHeadSeq; ) {
+        const chunk = this.entriesAfter(seq, 1000);
+        if (chunk.length === 0) break;
+        for (const e of chunk) if (e.ts.greaterThanOrEqual(ts)) return e.seq - 1;
+        seq = chunk[chunk.length - 1]!.seq;
+      }
+      return this.headSeq;
+    }
     if (this.floor > 0 && this.floorTimestamp.greaterThanOrEqual(ts)) return null;
     for (let i = this.start; i < this.entries.length; i++) {
       if (this.entries[i]!.ts.greaterThanOrEqual(ts)) return this.entries[i]!.seq - 1;
@@ -91,6 +136,7 @@ export class ChangeHistory {
 
   /** Oldest retained entry (undefined when none). */
   get oldest(): OplogEntry | undefined {
+    if (this.source) return this.entriesAfter(this.floorSeq, 1)[0];
     return this.size > 0 ? this.entries[this.start] : undefined;
   }
 

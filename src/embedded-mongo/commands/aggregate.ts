@@ -5,7 +5,7 @@
 import type { Document } from 'bson';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
-import { runPipeline, select, validatePipeline } from '../query';
+import { evaluateVariables, runPipeline, select, validatePipeline } from '../query';
 import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
 import type { CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
@@ -23,7 +23,8 @@ const aggregate: CommandHandler = async (command, context) => {
   if (firstStage === '$changeStream') {
     throw new MongoCommandError('Location40573', 'The $changeStream stage is only supported on replica sets');
   }
-  rejectUnsupported(command, 'aggregate', ['collation', 'let']);
+  rejectUnsupported(command, 'aggregate', ['collation']);
+  const variables = evaluateVariables(command.let, 'aggregate.let');
   if (optionalBoolean(command, 'aggregate', 'explain')) {
     throw new MongoCommandError('NotImplemented', 'explain of aggregate is not supported by the embedded store (find and count are)');
   }
@@ -38,9 +39,9 @@ const aggregate: CommandHandler = async (command, context) => {
   checkHint(command, collection);
   // A leading $match reads through the indexes; the stage is then already applied.
   const leading = pipeline[0]?.$match;
-  const input = isPlainDocument(leading) ? select(collection, leading).docs : select(collection, {}).docs;
+  const input = isPlainDocument(leading) ? select(collection, leading, Infinity, variables).docs : select(collection, {}).docs;
   const rest = isPlainDocument(leading) ? pipeline.slice(1) : pipeline;
-  const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs);
+  const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
   return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
 };
 

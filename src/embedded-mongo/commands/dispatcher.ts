@@ -14,6 +14,7 @@ import { findAndModifyCommands } from './find-and-modify';
 import { handshakeCommands } from './handshake';
 import { readCommands } from './read';
 import { RetryableWrites } from './retryable';
+import { searchIndexCommands } from './search-indexes';
 import { writeCommands } from './write';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   ...findAndModifyCommands,
   ...aggregateCommands,
   ...adminCommands,
+  ...searchIndexCommands,
 };
 
 const SIGNATURE_HASH = new Binary(Buffer.alloc(20));

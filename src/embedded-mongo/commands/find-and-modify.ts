@@ -1,7 +1,7 @@
 /** findAndModify: one document, chosen by query + sort, updated / replaced / upserted / removed atomically. */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { project, select, sortDocs } from '../query';
+import { evaluateVariables, project, select, sortDocs } from '../query';
 import { collectionName, optionalBoolean, optionalDocument } from './args';
 import type { CommandHandler } from './context';
 import { applyUpdateStatement } from './write';
@@ -21,9 +21,10 @@ const findAndModify: CommandHandler = async (command, context) => {
   if (remove && (upsert || returnNew)) throw new MongoCommandError('FailedToParse', 'Cannot specify both upsert=true and remove=true, or new=true and remove=true');
   if (command.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
 
+  const variables = evaluateVariables(command.let, `${name}.let`);
   return context.engine.write((unit) => {
     const collection = context.engine.collection(context.db, coll);
-    const matches = sort ? sortDocs(select(collection, query).docs, sort) : select(collection, query, 1).docs;
+    const matches = sort ? sortDocs(select(collection, query, Infinity, variables).docs, sort) : select(collection, query, 1, variables).docs;
     const target = matches[0];
     if (remove) {
       if (target) unit.apply({ kind: 'delete', db: context.db, coll, doc: target });
@@ -33,7 +34,7 @@ const findAndModify: CommandHandler = async (command, context) => {
       context,
       unit,
       coll,
-      { q: query, u: update!, multi: false, upsert, arrayFilters: command.arrayFilters as Document[] | undefined },
+      { q: query, u: update!, multi: false, upsert, arrayFilters: command.arrayFilters as Document[] | undefined, variables },
       target ? [target] : [],
     );
     const lastErrorObject: Document = { n: outcome.upsertedId !== undefined || target ? 1 : 0, updatedExisting: !!target };

@@ -2,14 +2,14 @@
 import { Long, type Document } from 'bson';
 import { keyOf, valuesAtPath } from '../engine';
 import { MongoCommandError } from '../errors';
-import { project, select, sortDocs, type Selection } from '../query';
+import { evaluateVariables, project, select, sortDocs, type Selection } from '../query';
 import { checkHint, collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
 import { SERVER_VERSION } from './handshake';
 
 /** find options that change results and are not implemented here (answered with NotImplemented). */
-const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'collation', 'let'] as const;
+const UNSUPPORTED_FIND_OPTIONS = ['min', 'max', 'returnKey', 'showRecordId', 'tailable', 'collation'] as const;
 
 interface FindPlan {
   selection: Selection;
@@ -29,10 +29,11 @@ function runFind(command: Document, context: CommandContext): FindPlan {
   const collection = context.engine.collection(context.db, coll);
   checkHint(command, collection);
   // Without a sort, stop reading as soon as skip + limit documents matched.
-  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity);
+  const variables = evaluateVariables(command.let, 'find.let');
+  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity, variables);
   let docs = sortDocs(selection.docs, sort);
   if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
-  return { selection, docs: project(docs, projection) };
+  return { selection, docs: project(docs, projection, variables) };
 }
 
 const find: CommandHandler = (command, context) => {

@@ -6,7 +6,7 @@
 import { calculateObjectSize, type Document } from 'bson';
 import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
-import { applyUpdate, prepareInsert, select, updateKind, upsertSeed } from '../query';
+import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
@@ -71,19 +71,44 @@ interface UpdateStatement {
   multi: boolean;
   upsert: boolean;
   arrayFilters: Document[] | undefined;
+  /** The command's `let` merged with the statement's `c`: what `$$name` refers to. */
+  variables?: Variables;
 }
 
-function parseUpdateStatement(raw: unknown): UpdateStatement {
+/**
+ * The fields of an update statement MongoDB 7.0 (the version `hello` reports) knows. Anything else fails the whole
+ * command as mongod's request parser does (40415), notably `sort`, which only MongoDB 8.0 accepts: ignoring it
+ * would silently update a different document than the client asked for.
+ */
+const UPDATE_STATEMENT_FIELDS = new Set([
+  'q', 'u', 'c', 'multi', 'upsert', 'arrayFilters', 'hint', 'collation', 'upsertSupplied', 'sampleId',
+  '$_allowShardKeyUpdatesWithoutFullShardKeyInQuery',
+]);
+/** The fields of a delete statement MongoDB 7.0 knows. */
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation', 'sampleId']);
+
+function rejectUnknownFields(raw: Document, path: string, known: ReadonlySet<string>): void {
+  for (const field of Object.keys(raw)) {
+    if (!known.has(field)) throw new MongoCommandError('Location40415', `BSON field '${path}.${field}' is an unknown field.`);
+  }
+}
+
+function parseUpdateStatement(raw: unknown, commandVariables?: Variables): UpdateStatement {
   if (!isPlainDocument(raw)) throw new MongoCommandError('TypeMismatch', `each update statement must be an object, got ${typeof raw}`);
+  rejectUnknownFields(raw, 'update.updates', UPDATE_STATEMENT_FIELDS);
   if (!isPlainDocument(raw.q)) throw new MongoCommandError('TypeMismatch', `BSON field 'update.updates.q' is the wrong type, expected type 'object'`);
   if (raw.u === undefined) throw new MongoCommandError('FailedToParse', `BSON field 'update.updates.u' is missing but a required field`);
   if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
+  if (raw.c !== undefined && !Array.isArray(raw.u)) {
+    throw new MongoCommandError('Location51198', 'Constant values may only be specified for pipeline updates');
+  }
   return {
     q: raw.q,
     u: raw.u as Document | Document[],
     multi: raw.multi === true,
     upsert: raw.upsert === true,
     arrayFilters: Array.isArray(raw.arrayFilters) ? (raw.arrayFilters as Document[]) : undefined,
+    variables: evaluateVariables(raw.c, 'update.updates.c', commandVariables),
   };
 }
 
@@ -110,11 +135,12 @@ export function applyUpdateStatement(
     throw new MongoCommandError('InvalidOptions', 'multi update is not supported for replacement-style update');
   }
   const coll: Collection | undefined = context.engine.collection(db, collName);
-  const matches = candidates ?? select(coll, statement.q, statement.multi ? Infinity : 1).docs;
+  const { variables } = statement;
+  const matches = candidates ?? select(coll, statement.q, statement.multi ? Infinity : 1, variables).docs;
   if (matches.length === 0) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
     const seed = kind === 'replacement' ? pickId(upsertSeed(statement.q)) : upsertSeed(statement.q);
-    const doc = prepareInsert(applyUpdate(seed, statement.u, kind, true, statement.arrayFilters), 0);
+    const doc = prepareInsert(applyUpdate(seed, statement.u, kind, true, statement.arrayFilters, undefined, variables), 0);
     unit.ensureCollection(db, collName);
     unit.apply({ kind: 'insert', db, coll: collName, doc });
     return { matched: 0, modified: 0, upsertedId: doc._id, after: doc };
@@ -122,7 +148,7 @@ export function applyUpdateStatement(
   let modified = 0;
   let last: { before: Document; after: Document } | undefined;
   for (const before of matches) {
-    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q);
+    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
     last = { before, after };
     if (keyOf(after) === keyOf(before)) continue;
     unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' });
@@ -139,7 +165,8 @@ function pickId(seed: Document): Document {
 const update: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'update');
   // Statements are parsed up front: a malformed one fails the whole command, like mongod's request parsing.
-  const statements = requiredArray(command, 'update', 'updates').map(parseUpdateStatement);
+  const variables = evaluateVariables(command.let, 'update.let');
+  const statements = requiredArray(command, 'update', 'updates').map((raw) => parseUpdateStatement(raw, variables));
   const ordered = optionalBoolean(command, 'update', 'ordered') ?? true;
   let n = 0;
   let nModified = 0;
@@ -163,6 +190,7 @@ function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1 } {
   if (!isPlainDocument(raw) || !isPlainDocument(raw.q)) {
     throw new MongoCommandError('TypeMismatch', "each delete statement must be an object with an object 'q'");
   }
+  rejectUnknownFields(raw, 'delete.deletes', DELETE_STATEMENT_FIELDS);
   if (raw.limit !== 0 && raw.limit !== 1) {
     throw new MongoCommandError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(raw.limit)}`);
   }
@@ -172,11 +200,12 @@ function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1 } {
 
 const del: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'delete');
+  const variables = evaluateVariables(command.let, 'delete.let');
   const statements = requiredArray(command, 'delete', 'deletes').map(parseDeleteStatement);
   const ordered = optionalBoolean(command, 'delete', 'ordered') ?? true;
   let n = 0;
   const writeErrors = await runStatements(context, statements, ordered, (unit, statement) => {
-    const { docs } = select(context.engine.collection(context.db, coll), statement.q, statement.limit === 1 ? 1 : Infinity);
+    const { docs } = select(context.engine.collection(context.db, coll), statement.q, statement.limit === 1 ? 1 : Infinity, variables);
     for (const doc of docs) {
       unit.apply({ kind: 'delete', db: context.db, coll, doc });
       n += 1;

@@ -1,16 +1,25 @@
 /**
- * One collection's documents (a Map from canonical `_id` key to document, in insertion order) and its indexes.
- * Mutations here never notify anyone: the Engine applies oplog ops through them.
- * Stored documents are never mutated in place; updates store a new object.
+ * One collection on disk: its documents are BSON records keyed by `collectionId | recordId` (record ids grow with
+ * insertion, so a collection scan reads in insertion order, like MongoDB's natural order), and every index,
+ * `_id` included, is a set of order-preserving entry keys (see index-store.ts). The heap holds only the catalog:
+ * names, index definitions and counters.
+ *
+ * Mutations here never notify anyone: the Engine applies oplog ops through them, inside its write transaction.
  */
-import { calculateObjectSize, UUID, type Document } from 'bson';
+import { Binary, deserialize, serialize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { duplicateKey, Index, type IndexKeys } from './index-store';
-import { equalityConstraints, exactEqualityPath } from './planner';
+import { duplicateKey, ID_BYTES, Index, RECORD_ID_BYTES, type EntryKey } from './index-store';
+import { encodeValue, KeyWriter, typeByte } from './keys';
+import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
+import type { Storage } from './storage';
 import { keyOf } from './values';
 
 export const ID_INDEX_NAME = '_id_';
 export const ID_INDEX_SPEC: Readonly<Document> = Object.freeze({ v: 2, key: { _id: 1 }, name: ID_INDEX_NAME });
+
+/** How documents are decoded: the same options as the wire layer, so a stored document reads back as it came. */
+export const BSON_DECODE_OPTIONS = { promoteLongs: true, promoteValues: true, bsonRegExp: false } as const;
+export const BSON_ENCODE_OPTIONS = { checkKeys: false, ignoreUndefined: true } as const;
 
 /** How a read was served, in explain's vocabulary. */
 export type PlanStage = 'IDHACK' | 'IXSCAN' | 'COLLSCAN';
@@ -18,25 +27,99 @@ export type PlanStage = 'IDHACK' | 'IXSCAN' | 'COLLSCAN';
 export interface ReadPlan {
   readonly stage: PlanStage;
   readonly indexName: string | undefined;
-  /** Documents to test against the filter (a superset of the matches). */
+  /** Documents to test against the filter (a superset of the matches), read lazily from disk. */
   readonly candidates: Iterable<Document>;
   /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
   readonly exact: boolean;
+  /** Candidates come in the order of the sort passed to `plan` (an index supplies it). */
+  readonly sorted: boolean;
+  /** Index keys read so far. */
   readonly keysExamined: number;
 }
 
+/** What a collection needs from its engine. */
+export interface CollectionHost {
+  readonly storage: Storage;
+  /** A fresh id for a collection or an index (the 4-byte prefix of its keys). */
+  nextId(): number;
+  /** The collection's counters or indexes changed in the current transaction: persist its catalog entry. */
+  touched(coll: Collection): void;
+}
+
+/** A key range of one LMDB database, start inclusive, end exclusive (start > end when reverse). */
+interface KeyRange {
+  readonly start: Buffer;
+  readonly end: Buffer;
+  readonly reverse: boolean;
+}
+
 export class Collection {
-  readonly docs = new Map<string, Document>();
+  /** Secondary indexes by name (the `_id` index is `idIndex`). */
   readonly indexes = new Map<string, Index>();
-  readonly uuid = new UUID();
+  readonly idIndex: Index;
   /** Cumulative counters, like `serverStatus`'s metrics: documents tested against a filter, index keys read. */
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
+  private docCount: number;
+  private bytes: number;
+  private nextRecordId: number;
 
   constructor(
+    private readonly host: CollectionHost,
     readonly db: string,
     readonly name: string,
+    readonly id: number,
     readonly options: Readonly<Document>,
-  ) {}
+    readonly uuid: UUID,
+    state: { count: number; dataSize: number; nextRecordId: number; idIndex: Index },
+  ) {
+    this.docCount = state.count;
+    this.bytes = state.dataSize;
+    this.nextRecordId = state.nextRecordId;
+    this.idIndex = state.idIndex;
+  }
+
+  /** A new, empty collection. */
+  static create(host: CollectionHost, db: string, name: string, options: Document): Collection {
+    const id = host.nextId();
+    const coll = new Collection(host, db, name, id, options, new UUID(), {
+      count: 0,
+      dataSize: 0,
+      nextRecordId: 1,
+      idIndex: new Index(host.nextId(), ID_INDEX_SPEC),
+    });
+    host.touched(coll);
+    return coll;
+  }
+
+  /** A collection from its catalog entry. */
+  static fromCatalog(host: CollectionHost, entry: Document): Collection {
+    const idIndex = new Index(entry.idIndexId as number, ID_INDEX_SPEC);
+    const uuid = new UUID((entry.uuid as Binary).buffer);
+    const coll = new Collection(host, entry.db as string, entry.name as string, entry.id as number, entry.options as Document, uuid, {
+      count: entry.count as number,
+      dataSize: entry.dataSize as number,
+      nextRecordId: entry.nextRecordId as number,
+      idIndex,
+    });
+    for (const i of entry.indexes as Document[]) coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true));
+    return coll;
+  }
+
+  /** The catalog entry persisting this collection's definition and counters. */
+  toCatalog(): Document {
+    return {
+      db: this.db,
+      name: this.name,
+      id: this.id,
+      options: this.options,
+      uuid: this.uuid.toBinary(),
+      count: this.docCount,
+      dataSize: this.bytes,
+      nextRecordId: this.nextRecordId,
+      idIndexId: this.idIndex.id,
+      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey })),
+    };
+  }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
@@ -44,14 +127,12 @@ export class Collection {
 
   /** Number of documents. */
   get count(): number {
-    return this.docs.size;
+    return this.docCount;
   }
 
   /** Total BSON size of the documents (collStats `size`). */
   get dataSize(): number {
-    let size = 0;
-    for (const doc of this.docs.values()) size += calculateObjectSize(doc);
-    return size;
+    return this.bytes;
   }
 
   /** The `_id` index spec first, then the secondary indexes' specs, in creation order. */
@@ -60,106 +141,372 @@ export class Collection {
   }
 
   findById(id: unknown): Document | undefined {
-    return this.docs.get(keyOf(id));
+    const rid = this.recordIdOf(id);
+    return rid === undefined ? undefined : this.readRecord(rid);
   }
 
-  /** Throws DuplicateKey if inserting `doc` would violate the `_id` or a unique index. */
-  checkInsert(doc: Document): void {
-    const id = keyOf(doc._id);
-    if (this.docs.has(id)) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
-    for (const index of this.indexes.values()) index.checkUnique(this.ns, id, doc);
-  }
-
-  /** Throws DuplicateKey if replacing a document by `after` (same `_id`) would violate a unique index. */
-  checkReplace(after: Document): void {
-    const id = keyOf(after._id);
-    for (const index of this.indexes.values()) index.checkUnique(this.ns, id, after);
+  /** Every document, in insertion order, read lazily. */
+  *scan(): Iterable<Document> {
+    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER) })) {
+      yield deserialize(value, BSON_DECODE_OPTIONS);
+    }
   }
 
   insert(doc: Document): void {
-    const id = keyOf(doc._id);
-    if (this.docs.has(id)) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
-    // Keys are computed once per index and used for both the unique check and the insertion.
-    const keys: Array<IndexKeys | undefined> = [];
-    for (const index of this.indexes.values()) {
-      const k = index.keysOf(doc);
-      index.checkUnique(this.ns, id, doc, k);
-      keys.push(k);
-    }
-    let i = 0;
-    for (const index of this.indexes.values()) index.add(id, doc, keys[i++]);
-    this.docs.set(id, doc);
+    if (this.recordIdOf(doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
+    const rid = this.nextRecordId;
+    const keys = this.secondaryKeys(doc, rid);
+    const bytes = bsonBytes(doc);
+    const { records, index } = this.host.storage;
+    records.putSync(this.recordKey(rid), bytes);
+    index.putSync(withRecordId(this.idIndex.entryKey([doc._id]).prefix, rid), EMPTY);
+    for (const { keys: entries } of keys) for (const k of entries) index.putSync(withRecordId(k.prefix, rid), EMPTY);
+    this.nextRecordId += 1;
+    this.docCount += 1;
+    this.bytes += bytes.length;
+    this.host.touched(this);
   }
 
+  /** Replaces the stored document with the same `_id` by `after`. */
   replace(after: Document): void {
-    const id = keyOf(after._id);
-    const before = this.docs.get(id);
-    if (!before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
-    this.checkReplace(after);
-    for (const index of this.indexes.values()) {
-      index.remove(id, before);
-      index.add(id, after);
+    const rid = this.recordIdOf(after._id);
+    const before = rid === undefined ? undefined : this.readRecordBytes(rid);
+    if (rid === undefined || !before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
+    const beforeDoc = deserialize(before, BSON_DECODE_OPTIONS);
+    const newKeys = this.secondaryKeys(after, rid);
+    const bytes = bsonBytes(after);
+    const { records, index } = this.host.storage;
+    let i = 0;
+    for (const idx of this.indexes.values()) {
+      const old = idx.keysOf(beforeDoc) ?? [];
+      const fresh = newKeys[i++]!.keys;
+      const keep = new Set(fresh.map((k) => k.prefix.toString('latin1')));
+      const had = new Set(old.map((k) => k.prefix.toString('latin1')));
+      for (const k of old) if (!keep.has(k.prefix.toString('latin1'))) index.removeSync(withRecordId(k.prefix, rid));
+      for (const k of fresh) if (!had.has(k.prefix.toString('latin1'))) index.putSync(withRecordId(k.prefix, rid), EMPTY);
     }
-    this.docs.set(id, after);
+    records.putSync(this.recordKey(rid), bytes);
+    this.bytes += bytes.length - before.length;
+    this.host.touched(this);
   }
 
   remove(doc: Document): void {
-    const id = keyOf(doc._id);
-    const stored = this.docs.get(id);
+    const rid = this.recordIdOf(doc._id);
+    if (rid === undefined) return;
+    const stored = this.readRecordBytes(rid);
     if (!stored) return;
-    for (const index of this.indexes.values()) index.remove(id, stored);
-    this.docs.delete(id);
+    const storedDoc = deserialize(stored, BSON_DECODE_OPTIONS);
+    const { records, index } = this.host.storage;
+    index.removeSync(withRecordId(this.idIndex.entryKey([storedDoc._id]).prefix, rid));
+    for (const idx of this.indexes.values()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(withRecordId(k.prefix, rid));
+    records.removeSync(this.recordKey(rid));
+    this.docCount -= 1;
+    this.bytes -= stored.length;
+    this.host.touched(this);
   }
 
-  /** Builds a new index over the existing documents; throws DuplicateKey (and adds nothing) on a unique violation. */
+  /** Builds a new index over the existing documents; throws DuplicateKey (the transaction then writes nothing). */
   addIndex(spec: Document): void {
-    const index = new Index(spec);
-    for (const [id, doc] of this.docs) {
-      if (index.unique) index.checkUnique(this.ns, id, doc);
-      index.add(id, doc);
+    const index = new Index(this.host.nextId(), spec);
+    const seen = { multikey: false };
+    const { index: entries } = this.host.storage;
+    for (const { key, value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER) })) {
+      const rid = readRecordId(key, ID_BYTES);
+      const doc = deserialize(value, BSON_DECODE_OPTIONS);
+      const keys = index.keysOf(doc, seen) ?? [];
+      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
+      for (const k of keys) entries.putSync(withRecordId(k.prefix, rid), EMPTY);
     }
+    index.multikey = seen.multikey;
     this.indexes.set(index.name, index);
+    this.host.touched(this);
   }
 
   dropIndex(name: string): boolean {
-    return this.indexes.delete(name);
+    const index = this.indexes.get(name);
+    if (!index) return false;
+    this.removeRange(this.host.storage.index, index.idPrefix(), prefixAfter(index.idPrefix()));
+    this.indexes.delete(name);
+    this.host.touched(this);
+    return true;
   }
 
-  /** Chooses how to read the documents a filter may match: by `_id`, by the narrowest usable index, or a scan. */
-  plan(filter: Document): ReadPlan {
-    const constraints = equalityConstraints(filter);
+  /** Deletes every record and index entry of this collection (drop). */
+  destroy(): void {
+    const { records, index } = this.host.storage;
+    this.removeRange(records, this.recordKey(0), this.recordKey(Number.MAX_SAFE_INTEGER));
+    for (const idx of [this.idIndex, ...this.indexes.values()]) this.removeRange(index, idx.idPrefix(), prefixAfter(idx.idPrefix()));
+  }
+
+  /**
+   * Chooses how to read the documents a filter may match: by `_id`, by an index (equality / `$in`, a range, or the
+   * order of `sort`), or a collection scan. Candidates are read lazily, so a caller that stops early reads little.
+   */
+  plan(filter: Document, sort?: Document): ReadPlan {
+    const bounds = pathBounds(filter);
     const exactPath = exactEqualityPath(filter);
-    const ids = constraints.get('_id');
-    if (ids) {
-      const candidates: Document[] = [];
-      for (const k of ids) {
-        const doc = this.docs.get(k);
-        if (doc) candidates.push(doc);
-      }
-      return this.counted({ stage: 'IDHACK', indexName: ID_INDEX_NAME, candidates, keysExamined: ids.length, exact: exactPath === '_id' });
+    const sortSpec = sortFields(sort);
+    const idEq = bounds.get('_id')?.eq;
+    if (idEq) {
+      const ranges = this.equalityRanges(this.idIndex, idEq);
+      return this.indexPlan('IDHACK', this.idIndex, ranges.ranges, exactPath === '_id' && !ranges.truncated, sortSpec.length === 0);
     }
-    let best: { index: Index; keys: string[]; estimate: number } | undefined;
+    // An equality / $in on a leading field: the narrowest such index (counted up to a cap).
+    let best: { index: Index; ranges: KeyRange[]; estimate: number; truncated: boolean; sorted: boolean } | undefined;
     for (const index of this.indexes.values()) {
-      const keys = constraints.get(index.leadingField);
-      if (!keys) continue;
-      const estimate = index.estimate(keys);
-      if (!best || estimate < best.estimate) best = { index, keys, estimate };
+      const eq = bounds.get(index.leadingField)?.eq;
+      if (!eq) continue;
+      const { ranges, truncated } = this.equalityRanges(index, eq);
+      const estimate = this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
+      const sorted = sortSpec.length === 0 || (eq.length === 1 && this.servesSort(index, 1, sortSpec) !== undefined);
+      if (!best || estimate < best.estimate) best = { index, ranges: sorted && eq.length === 1 ? this.orientRanges(index, ranges, sortSpec, 1) : ranges, estimate, truncated, sorted };
     }
-    if (!best) return { stage: 'COLLSCAN', indexName: undefined, candidates: this.docs.values(), keysExamined: 0, exact: false };
-    const idSet = new Set<string>();
-    best.index.lookup(best.keys, idSet);
-    const candidates: Document[] = [];
-    for (const id of idSet) {
-      const doc = this.docs.get(id);
-      if (doc) candidates.push(doc);
+    if (best) {
+      const exact = exactPath !== undefined && exactPath === best.index.leadingField && best.index.fields.length >= 1 && !best.index.sparse && !best.truncated;
+      return this.indexPlan('IXSCAN', best.index, best.ranges, exact, best.sorted);
     }
-    const exact = exactPath !== undefined && exactPath === best.index.leadingField && !best.index.sparse;
-    return this.counted({ stage: 'IXSCAN', indexName: best.index.name, candidates, keysExamined: best.estimate, exact });
-  }
-
-  // Private: index reads count their keys towards the collection's metrics.
-  private counted(plan: ReadPlan): ReadPlan {
-    this.metrics.keysExamined += plan.keysExamined;
+    // An index that gives the sort order (and the range on its leading field, if any).
+    if (sortSpec.length > 0) {
+      for (const index of this.indexes.values()) {
+        const reverse = this.servesSort(index, 0, sortSpec);
+        if (reverse === undefined || index.sparse) continue;
+        const range = this.rangeOf(index, bounds.get(index.leadingField));
+        return this.indexPlan('IXSCAN', index, [reverse ? { start: range.end, end: range.start, reverse: true } : range], false, true);
+      }
+    }
+    // A range on a leading field.
+    for (const index of this.indexes.values()) {
+      const b = bounds.get(index.leadingField);
+      if (!b || (!b.lower && !b.upper)) continue;
+      return this.indexPlan('IXSCAN', index, [this.rangeOf(index, b)], false, sortSpec.length === 0);
+    }
+    const plan = { stage: 'COLLSCAN' as const, indexName: undefined, candidates: this.scan(), exact: false, sorted: sortSpec.length === 0, keysExamined: 0 };
     return plan;
   }
+
+  // Private: reads ranges of an index, fetching each entry's record once.
+  private indexPlan(stage: PlanStage, index: Index, ranges: KeyRange[], exact: boolean, sorted: boolean): ReadPlan {
+    const self = this;
+    const plan = {
+      stage,
+      indexName: index.name,
+      exact,
+      sorted,
+      keysExamined: 0,
+      candidates: {
+        *[Symbol.iterator](): Iterator<Document> {
+          const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
+          for (const range of ranges) {
+            for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse })) {
+              plan.keysExamined += 1;
+              self.metrics.keysExamined += 1;
+              const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
+              if (seen) {
+                if (seen.has(rid)) continue;
+                seen.add(rid);
+              }
+              const doc = self.readRecord(rid);
+              if (doc) yield doc;
+            }
+          }
+        },
+      },
+    };
+    return plan;
+  }
+
+  /** The record id of the document with this `_id` (a cut long string key is checked against the record). */
+  private recordIdOf(id: unknown): number | undefined {
+    const { prefix, truncated } = this.idIndex.entryKey([id]);
+    for (const key of this.host.storage.index.getKeys({ start: prefix, end: prefixAfter(prefix), limit: truncated ? undefined : 1 })) {
+      const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
+      if (!truncated || keyOf(this.readRecord(rid)?._id) === keyOf(id)) return rid;
+    }
+    return undefined;
+  }
+
+  private readRecordBytes(rid: number): Buffer | undefined {
+    return this.host.storage.records.get(this.recordKey(rid));
+  }
+
+  private readRecord(rid: number): Document | undefined {
+    const bytes = this.readRecordBytes(rid);
+    return bytes ? deserialize(bytes, BSON_DECODE_OPTIONS) : undefined;
+  }
+
+  private recordKey(rid: number): Buffer {
+    const w = new KeyWriter();
+    w.u32(this.id);
+    w.u64(rid);
+    return w.toBuffer();
+  }
+
+  // Private: every secondary index's keys for `doc`, unique ones checked against other records; nothing is
+  // written or flagged until every check passed, so a refused document leaves no trace.
+  private secondaryKeys(doc: Document, rid: number): Array<{ index: Index; keys: EntryKey[] }> {
+    const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
+    checkKeySize(this.idIndex.entryKey([doc._id]).prefix, ID_INDEX_NAME);
+    for (const index of this.indexes.values()) {
+      const seen = { multikey: false };
+      const keys = index.keysOf(doc, seen) ?? [];
+      for (const k of keys) checkKeySize(k.prefix, index.name);
+      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
+      out.push({ index, keys, multikey: seen.multikey });
+    }
+    for (const entry of out) {
+      if (entry.multikey && !entry.index.multikey) {
+        entry.index.multikey = true;
+        this.host.touched(this);
+      }
+    }
+    return out;
+  }
+
+  private checkUnique(index: Index, key: EntryKey, rid: number, doc: Document): void {
+    for (const other of this.host.storage.index.getKeys({ start: key.prefix, end: prefixAfter(key.prefix), limit: 4 })) {
+      const otherRid = readRecordId(other, other.length - RECORD_ID_BYTES);
+      if (otherRid === rid) continue;
+      if (key.truncated) {
+        const otherDoc = this.readRecord(otherRid);
+        if (!otherDoc || !index.sameKey(doc, otherDoc)) continue;
+      }
+      throw index.duplicateKeyError(this.ns, doc);
+    }
+  }
+
+  // Private: one key range per equality value, in key order.
+  private equalityRanges(index: Index, values: unknown[]): { ranges: KeyRange[]; truncated: boolean } {
+    let truncated = false;
+    const prefixes = values.map((v) => {
+      const w = new KeyWriter();
+      w.u32(index.id);
+      encodeValue(w, v);
+      if (index.directions[0] === -1) w.invertFrom(ID_BYTES);
+      if (w.truncated) truncated = true;
+      return w.toBuffer();
+    });
+    prefixes.sort(Buffer.compare);
+    return { ranges: prefixes.map((p) => ({ start: p, end: prefixAfter(p), reverse: false })), truncated };
+  }
+
+  // Private: the equality ranges turned to read in the sort's direction.
+  private orientRanges(index: Index, ranges: KeyRange[], sortSpec: SortField[], eqFields: number): KeyRange[] {
+    const reverse = this.servesSort(index, eqFields, sortSpec);
+    if (!reverse) return ranges;
+    return ranges.map((r) => ({ start: r.end, end: r.start, reverse: true })).reverse();
+  }
+
+  /** Whether reading `index` (after `eqFields` fields fixed by equality) yields `sortSpec`'s order: false forward,
+   *  true backward, undefined when it cannot. */
+  private servesSort(index: Index, eqFields: number, sortSpec: SortField[]): boolean | undefined {
+    if (sortSpec.length === 0 || index.multikey || index.fields.length < eqFields + sortSpec.length) return undefined;
+    let reverse: boolean | undefined;
+    for (let i = 0; i < sortSpec.length; i++) {
+      const field = index.fields[eqFields + i]!;
+      if (field !== sortSpec[i]!.path) return undefined;
+      const r = index.directions[eqFields + i] !== sortSpec[i]!.dir;
+      if (reverse === undefined) reverse = r;
+      else if (reverse !== r) return undefined;
+    }
+    return reverse;
+  }
+
+  // Private: the key range of an index's leading field under some bounds (the whole index when none apply).
+  private rangeOf(index: Index, b: PathBounds | undefined): KeyRange {
+    const prefix = index.idPrefix();
+    const all = { start: prefix, end: prefixAfter(prefix), reverse: false };
+    if (!b || (!b.lower && !b.upper)) return all;
+    // A multikey field: an array can satisfy each bound with a different element, so only one bound narrows.
+    const lower = b.lower;
+    const upper = index.multikey && lower ? undefined : b.upper;
+    const cls = typeByte(lower ? lower.value : upper!.value);
+    if (lower && upper && typeByte(upper.value) !== cls) return this.rangeOf(index, { lower });
+    const forwardStart = lower ? valueBytes(lower.value) : Buffer.from([cls]);
+    const forwardEnd = upper ? Buffer.concat([valueBytes(upper.value), FF]) : Buffer.from([cls + 1]);
+    if (index.directions[0] === 1) return { start: Buffer.concat([prefix, forwardStart]), end: Buffer.concat([prefix, forwardEnd]), reverse: false };
+    // Descending: bytes are inverted, so the bounds swap.
+    const start = upper ? invert(valueBytes(upper.value)) : Buffer.from([~(cls) & 0xff]);
+    const end = lower ? Buffer.concat([invert(valueBytes(lower.value)), FF]) : Buffer.from([(~cls & 0xff) + 1]);
+    return { start: Buffer.concat([prefix, start]), end: Buffer.concat([prefix, end]), reverse: false };
+  }
+
+  // Private: how many keys some ranges hold, counting no further than `cap`.
+  private estimate(ranges: KeyRange[], cap: number): number {
+    let n = 0;
+    for (const r of ranges) {
+      for (const _ of this.host.storage.index.getKeys({ start: r.start, end: r.end, limit: cap - n })) n += 1;
+      if (n >= cap) return n;
+    }
+    return n;
+  }
+
+  private removeRange(db: Storage['records'], start: Buffer, end: Buffer): void {
+    const keys = [...db.getKeys({ start, end })];
+    for (const k of keys) db.removeSync(k);
+  }
+}
+
+/** Equality estimates stop counting here: past it, an index is "large" and the first one found is kept. */
+const ESTIMATE_CAP = 10_000;
+const EMPTY = Buffer.alloc(0);
+const FF = Buffer.from([0xff]);
+
+interface SortField {
+  path: string;
+  dir: 1 | -1;
+}
+
+function sortFields(sort: Document | undefined): SortField[] {
+  if (!sort) return [];
+  const out: SortField[] = [];
+  for (const [path, dir] of Object.entries(sort)) {
+    if (dir !== 1 && dir !== -1) return [];
+    out.push({ path, dir });
+  }
+  return out;
+}
+
+/** LMDB's longest key, less the record id suffix. */
+const MAX_KEY_BYTES = 1978 - RECORD_ID_BYTES;
+
+// Private: an index key too long for LMDB is refused before anything is written.
+function checkKeySize(prefix: Buffer, indexName: string): void {
+  if (prefix.length > MAX_KEY_BYTES) {
+    throw new MongoCommandError('KeyTooLong', `index key too large to index in ${indexName}: ${prefix.length} bytes, at most ${MAX_KEY_BYTES} (the embedded store cuts strings; large embedded documents or arrays as key values do not fit)`);
+  }
+}
+
+function withRecordId(prefix: Buffer, rid: number): Buffer {
+  const out = Buffer.allocUnsafe(prefix.length + RECORD_ID_BYTES);
+  prefix.copy(out, 0);
+  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), prefix.length);
+  out.writeUInt32BE(rid % 0x1_0000_0000, prefix.length + 4);
+  return out;
+}
+
+function readRecordId(key: Buffer, offset: number): number {
+  return key.readUInt32BE(offset) * 0x1_0000_0000 + key.readUInt32BE(offset + 4);
+}
+
+/** The first key after every key starting with `prefix` (no encoded component starts with 0xFF). */
+function prefixAfter(prefix: Buffer): Buffer {
+  return Buffer.concat([prefix, FF]);
+}
+
+function valueBytes(v: unknown): Buffer {
+  const w = new KeyWriter();
+  encodeValue(w, v);
+  return w.toBuffer();
+}
+
+function invert(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = ~b[i]! & 0xff;
+  return out;
+}
+
+/** A document's BSON as a Buffer (what LMDB stores). */
+export function bsonBytes(doc: Document): Buffer {
+  const bytes = serialize(doc, BSON_ENCODE_OPTIONS);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }

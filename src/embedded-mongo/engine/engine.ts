@@ -1,22 +1,80 @@
 /**
- * The store's in-memory state and its single commit path. Every state change is an OplogOp; a command applies its
- * ops through a WriteUnit (each op is applied at once, so later ops of the same command see earlier ones) and then
- * commits, which stamps nothing new but hands the unit's entries to every commit listener and waits for them.
+ * The store's state on LMDB and its single commit path. Every state change is an OplogOp; a command's writes run
+ * through `write(fn)`: `fn` applies ops through a WriteUnit (each op at once, so later ops of the same command see
+ * earlier ones). Writes queued in the same turn of the event loop run in one LMDB transaction (group commit): it
+ * commits (all or nothing: a document is never on disk without its index entries), the commit is flushed to disk
+ * (with a data directory), the commit listeners see the entries, and only then do the commands answer.
  *
- * If a listener rejects, the ops STAY applied in memory (other clients may already have read them) but the
- * command answers an error, so the write is not acknowledged; after a restart from the journal they may be absent.
+ * A transaction that cannot commit (disk full, file size limit, I/O error) writes nothing: the commands in it
+ * answer OutOfDiskSpace (14031) or InternalError, the in-memory catalog is reloaded from disk, and the store goes
+ * on serving reads and later writes.
  */
-import { Timestamp, type Document } from 'bson';
+import { deserialize, Timestamp, type Document } from 'bson';
+import type { Logger } from '../../log';
 import { MongoCommandError } from '../errors';
-import { Collection } from './collection';
+import { BSON_DECODE_OPTIONS, bsonBytes, Collection, type CollectionHost } from './collection';
+import { KeyWriter } from './keys';
 import type { CommitListener, OplogEntry, OplogOp } from './oplog';
+import { Storage } from './storage';
 
-export class Engine {
+/** How much committed history the oplog keeps (change streams read it). */
+export interface OplogRetention {
+  maxEntries: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_OPLOG_RETENTION: OplogRetention = { maxEntries: 100_000, maxAgeMs: 60 * 60 * 1000 };
+
+interface PendingWrite {
+  fn: (unit: WriteUnit) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  result?: unknown;
+  error?: unknown;
+  failed?: boolean;
+  entries: OplogEntry[];
+}
+
+const META_STATE = Buffer.from('state');
+
+export class Engine implements CollectionHost {
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly listeners = new Set<CommitListener>();
+  private readonly dirty = new Set<Collection>();
+  private readonly droppedKeys: Buffer[] = [];
+  private stamped: OplogEntry[] = [];
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+  /** Commits are flushed and announced in order: each batch waits for the previous one's announcement. */
+  private announced: Promise<void> = Promise.resolve();
   private seq = 0;
   private tsSeconds = 0;
   private tsIncrement = 0;
+  private idCounter = 0;
+  /** Newest oplog seq no longer stored (0 when none was ever trimmed), and its timestamp. */
+  private floorSeq = 0;
+  private floorTs = new Timestamp({ t: 0, i: 0 });
+  private closed = false;
+  retention: OplogRetention = DEFAULT_OPLOG_RETENTION;
+  /** Write transactions committed since open (each holds every write queued in one turn: group commit). */
+  transactions = 0;
+
+  private constructor(
+    readonly storage: Storage,
+    private readonly log?: Logger,
+  ) {
+    this.reload();
+  }
+
+  /** Opens (or creates) the engine: in `dataDir`, or memory-only when it is undefined. */
+  static open(dataDir?: string, log?: Logger): Engine {
+    return new Engine(Storage.open(dataDir), log);
+  }
+
+  /** True when writes are durable (a data directory). */
+  get durable(): boolean {
+    return this.storage.durable;
+  }
 
   /** Adds a listener that sees every committed unit's entries; returns the unsubscribe function. */
   onCommit(listener: CommitListener): () => void {
@@ -37,50 +95,21 @@ export class Engine {
     return new Timestamp({ t: this.tsSeconds, i: this.tsIncrement });
   }
 
-  /** After a replay from a journal: continue `seq` and `ts` after the last replayed entry's, never below. */
-  advanceClock(seq: number, ts: Timestamp): void {
-    if (seq > this.seq) this.seq = seq;
-    const t = ts.high;
-    const i = ts.low;
-    if (t > this.tsSeconds || (t === this.tsSeconds && i > this.tsIncrement)) {
-      this.tsSeconds = t;
-      this.tsIncrement = i;
-    }
-  }
-
-  /** Applies an op without notifying listeners (start-up replay from a journal or snapshot). */
-  replay(op: OplogOp): void {
-    this.apply(op);
-  }
-
-  /** The whole state as ops: per collection createCollection, its createIndex ops, then inserts. */
-  *dump(): Iterable<OplogOp> {
-    for (const [db, colls] of this.dbs) {
-      for (const [name, coll] of colls) {
-        yield { kind: 'createCollection', db, coll: name, options: coll.options };
-        for (const index of coll.indexes.values()) yield { kind: 'createIndex', db, coll: name, spec: index.spec };
-        for (const doc of coll.docs.values()) yield { kind: 'insert', db, coll: name, doc };
-      }
-    }
-  }
-
   /**
    * Runs one command's writes: `fn` applies ops synchronously through the unit (later ops see earlier ones) and
    * must catch per-statement errors itself; then the applied ops are committed (durable with a data directory) and
    * handed to the commit listeners. Resolves to `fn`'s result once committed; rejects if the commit fails (the
    * write is then not acknowledged) or with `fn`'s own error after committing what it applied.
    */
-  async write<T>(fn: (unit: WriteUnit) => T): Promise<T> {
-    const unit = new WriteUnit(this);
-    let result: T;
-    try {
-      result = fn(unit);
-    } catch (err) {
-      await unit.commit();
-      throw err;
-    }
-    await unit.commit();
-    return result;
+  write<T>(fn: (unit: WriteUnit) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new MongoCommandError('InternalError', 'the store is shutting down'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject, entries: [] });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.runBatch());
+      }
+    });
   }
 
   databaseNames(): string[] {
@@ -100,14 +129,124 @@ export class Engine {
     for (const colls of this.dbs.values()) yield* colls.values();
   }
 
+  /** Committed oplog entries with seq > `afterSeq`, oldest first, at most `limit` (read from disk). */
+  oplogAfter(afterSeq: number, limit: number): OplogEntry[] {
+    const out: OplogEntry[] = [];
+    for (const { key, value } of this.storage.oplog.getRange({ start: seqKey(afterSeq + 1), limit })) {
+      const doc = deserialize(value, BSON_DECODE_OPTIONS);
+      out.push({ seq: readSeq(key), ts: doc.ts as Timestamp, wallTime: doc.wallTime as Date, op: doc.op as OplogOp });
+    }
+    return out;
+  }
+
+  /** The newest seq no longer in the oplog and its timestamp (entries after it can be read; seq 0 when nothing
+   *  was trimmed). */
+  get oplogFloor(): { seq: number; ts: Timestamp } {
+    return { seq: this.floorSeq, ts: this.floorTs };
+  }
+
+  /** @internal CollectionHost: ids for collections and indexes. */
+  nextId(): number {
+    this.idCounter += 1;
+    return this.idCounter;
+  }
+
+  /** @internal CollectionHost: a collection changed in the running transaction. */
+  touched(coll: Collection): void {
+    this.dirty.add(coll);
+  }
+
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp): OplogEntry {
     this.apply(op);
-    return { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op };
+    const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op };
+    this.stamped.push(entry);
+    return entry;
   }
 
-  /** @internal Hands a unit's entries to every listener; rejects if any listener does. */
-  async notify(entries: readonly OplogEntry[]): Promise<void> {
+  /**
+   * Applies imported ops (conversion of an old data directory) in one transaction, without listeners, and moves
+   * the clock to `position`.
+   */
+  async importOps(ops: readonly OplogOp[], position?: { seq: number; ts: Timestamp }): Promise<void> {
+    this.storage.transact(() => {
+      for (const op of ops) this.apply(op);
+      if (position) {
+        this.seq = Math.max(this.seq, position.seq);
+        this.tsSeconds = Math.max(this.tsSeconds, position.ts.high);
+        this.tsIncrement = position.ts.low;
+      }
+      this.persist([]);
+    });
+    await this.storage.flushed();
+  }
+
+  /** Waits for queued writes, then closes the environment (memory-only: deletes it). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r));
+    await this.announced.catch(() => undefined);
+    this.closed = true;
+    await this.storage.close();
+  }
+
+  // Private: one transaction for every write queued since the last batch.
+  private runBatch(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      this.storage.transact(() => {
+        for (const pending of batch) {
+          const unit = new WriteUnit(this);
+          try {
+            pending.result = pending.fn(unit);
+          } catch (err) {
+            pending.error = err;
+            pending.failed = true;
+          }
+          pending.entries = unit.entries;
+        }
+        this.persist(this.stamped);
+      });
+      this.transactions += 1;
+    } catch (err) {
+      this.stamped = [];
+      this.dirty.clear();
+      this.droppedKeys.length = 0;
+      this.reload();
+      const failure = commitFailure(err);
+      this.log?.error('write transaction not committed; nothing of it was written', { err, code: failure.code, writes: batch.length });
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    this.stamped = [];
+    const entries = batch.flatMap((p) => p.entries);
+    const previous = this.announced;
+    const done = (async () => {
+      await previous.catch(() => undefined);
+      await this.storage.flushed();
+      await this.notify(entries);
+    })();
+    this.announced = done.catch(() => undefined);
+    done.then(
+      () => {
+        for (const pending of batch) {
+          if (pending.failed) pending.reject(pending.error);
+          else pending.resolve(pending.result);
+        }
+      },
+      (err) => {
+        const failure = err instanceof MongoCommandError ? err : commitFailure(err);
+        for (const pending of batch) pending.reject(failure);
+      },
+    );
+  }
+
+  // Private: hands a batch's entries to every listener; rejects if any listener does.
+  private async notify(entries: readonly OplogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const pending: Promise<void>[] = [];
     for (const listener of this.listeners) {
       try {
@@ -122,7 +261,62 @@ export class Engine {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       const reason = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
-      throw new MongoCommandError('InternalError', `write applied in memory but not committed (not durable): ${reason}`);
+      throw new MongoCommandError('InternalError', `write committed but a commit listener failed: ${reason}`);
+    }
+  }
+
+  // Private: inside the transaction: catalog entries of changed collections, the clock, the oplog.
+  private persist(entries: readonly OplogEntry[]): void {
+    const { catalog, meta, oplog } = this.storage;
+    for (const key of this.droppedKeys) catalog.removeSync(key);
+    this.droppedKeys.length = 0;
+    for (const coll of this.dirty) {
+      if (this.collection(coll.db, coll.name) === coll) catalog.putSync(catalogKey(coll.db, coll.name), bsonBytes(coll.toCatalog()));
+    }
+    this.dirty.clear();
+    for (const entry of entries) {
+      oplog.putSync(seqKey(entry.seq), bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: entry.op }));
+    }
+    this.trimOplog();
+    meta.putSync(META_STATE, bsonBytes({ seq: this.seq, ts: new Timestamp({ t: this.tsSeconds, i: this.tsIncrement }), ids: this.idCounter, floorSeq: this.floorSeq, floorTs: this.floorTs }));
+  }
+
+  // Private: drops the oldest oplog entries beyond the retention (a bounded amount per commit).
+  private trimOplog(): void {
+    const { oplog } = this.storage;
+    const countFloor = this.seq - this.retention.maxEntries;
+    const cutoff = Date.now() - this.retention.maxAgeMs;
+    let budget = 10_000;
+    for (const { key, value } of oplog.getRange({ start: seqKey(0), limit: budget })) {
+      const seq = readSeq(key);
+      const entry = deserialize(value, { promoteValues: true });
+      if (seq > countFloor && (entry.wallTime as Date).getTime() >= cutoff) break;
+      oplog.removeSync(key);
+      this.floorSeq = seq;
+      this.floorTs = entry.ts as Timestamp;
+      if (--budget === 0) break;
+    }
+  }
+
+  // Private: the in-memory catalog and clock from disk (at open, and after a failed transaction).
+  private reload(): void {
+    this.dbs.clear();
+    const state = this.storage.meta.get(META_STATE);
+    if (state) {
+      const s = deserialize(state, { promoteLongs: true });
+      this.seq = s.seq as number;
+      const ts = s.ts as Timestamp;
+      this.tsSeconds = ts.high;
+      this.tsIncrement = ts.low;
+      this.idCounter = s.ids as number;
+      this.floorSeq = (s.floorSeq as number | undefined) ?? 0;
+      this.floorTs = (s.floorTs as Timestamp | undefined) ?? new Timestamp({ t: 0, i: 0 });
+    }
+    for (const { value } of this.storage.catalog.getRange({})) {
+      const coll = Collection.fromCatalog(this, deserialize(value, BSON_DECODE_OPTIONS));
+      let colls = this.dbs.get(coll.db);
+      if (!colls) this.dbs.set(coll.db, (colls = new Map()));
+      colls.set(coll.name, coll);
     }
   }
 
@@ -141,12 +335,9 @@ export class Engine {
       case 'createCollection':
         this.ensure(op.db, op.coll, op.options);
         return;
-      case 'dropCollection': {
-        const colls = this.dbs.get(op.db);
-        colls?.delete(op.coll);
-        if (colls && colls.size === 0) this.dbs.delete(op.db);
+      case 'dropCollection':
+        this.dropCollection(op.db, op.coll);
         return;
-      }
       case 'createIndex':
         this.ensure(op.db, op.coll).addIndex(op.spec);
         return;
@@ -154,7 +345,7 @@ export class Engine {
         this.collection(op.db, op.coll)?.dropIndex(op.name);
         return;
       case 'dropDatabase':
-        this.dbs.delete(op.db);
+        for (const coll of this.collections(op.db)) this.dropCollection(op.db, coll.name);
         return;
       default: {
         const never: never = op;
@@ -163,11 +354,22 @@ export class Engine {
     }
   }
 
+  private dropCollection(db: string, name: string): void {
+    const colls = this.dbs.get(db);
+    const coll = colls?.get(name);
+    if (!colls || !coll) return;
+    coll.destroy();
+    colls.delete(name);
+    if (colls.size === 0) this.dbs.delete(db);
+    this.dirty.delete(coll);
+    this.droppedKeys.push(catalogKey(db, name));
+  }
+
   private ensure(db: string, name: string, options: Document = {}): Collection {
     let colls = this.dbs.get(db);
     if (!colls) this.dbs.set(db, (colls = new Map()));
     let coll = colls.get(name);
-    if (!coll) colls.set(name, (coll = new Collection(db, name, options)));
+    if (!coll) colls.set(name, (coll = Collection.create(this, db, name, options)));
     return coll;
   }
 
@@ -191,11 +393,11 @@ export class Engine {
 }
 
 /**
- * The ops of one command. `apply` changes memory at once (and throws without changing anything if the op is
- * invalid, e.g. a duplicate key); `commit` hands the applied entries to the listeners.
+ * The ops of one command, inside the engine's write transaction. `apply` changes state at once (and throws without
+ * changing anything if the op is invalid, e.g. a duplicate key).
  */
 export class WriteUnit {
-  private readonly entries: OplogEntry[] = [];
+  readonly entries: OplogEntry[] = [];
 
   constructor(private readonly engine: Engine) {}
 
@@ -214,9 +416,30 @@ export class WriteUnit {
   get size(): number {
     return this.entries.length;
   }
+}
 
-  async commit(): Promise<void> {
-    if (this.entries.length === 0) return;
-    await this.engine.notify(this.entries);
+/** The error a command answers when its transaction could not be committed. */
+function commitFailure(err: unknown): MongoCommandError {
+  if (err instanceof MongoCommandError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown }).code;
+  // ENOSPC / EFBIG / EIO from the commit's writes, MDB_MAP_FULL (-30792): the disk cannot take the write.
+  if (/ENOSPC|EFBIG|No space|File too large|Input\/output error|MDB_MAP_FULL|mapsize/i.test(message) || code === 28 || code === 27 || code === 5 || code === -30792) {
+    return new MongoCommandError('OutOfDiskSpace', `write not committed: the data directory's disk refused it (${message}); nothing of this write was stored`);
   }
+  return new MongoCommandError('InternalError', `write not committed: ${message}; nothing of this write was stored`);
+}
+
+function catalogKey(db: string, coll: string): Buffer {
+  return Buffer.from(`${db}\u0000${coll}`, 'utf8');
+}
+
+function seqKey(seq: number): Buffer {
+  const w = new KeyWriter();
+  w.u64(seq);
+  return w.toBuffer();
+}
+
+function readSeq(key: Buffer): number {
+  return key.readUInt32BE(0) * 0x1_0000_0000 + key.readUInt32BE(4);
 }

@@ -1,115 +1,86 @@
 /**
- * A secondary index: its spec, plus a Map from the canonical key of its leading field's value to the ids of the
- * documents holding it (multikey: every array element is a key). Unique indexes also map the full compound key to
- * its one document id. Equality and `$in` on the leading field are answered from the map, without a scan.
+ * An index's definition and the keys it gives a document. Entries live in LMDB's `index` database as
+ * `indexId (4 bytes) | key of each field (order-preserving, inverted for descending fields) | recordId (8 bytes)`,
+ * with an empty value, so equality, `$in`, ranges and sorts on the leading fields are key-range scans.
+ * A multikey field (an array) gives one entry per element (per combination for compound indexes).
  */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
+import { encodeValue, KeyWriter } from './keys';
 import { keyOf, valuesAtPath } from './values';
 
-/** Ids are canonical `_id` keys (see `keyOf`). One id is stored bare, more as a Set (most keys are unique). */
-type Postings = string | Set<string>;
+/** Bytes of an index id prefix and of a record id suffix. */
+export const ID_BYTES = 4;
+export const RECORD_ID_BYTES = 8;
 
-/** A document's keys in one index: leading-field keys (multikey: several) and, for unique indexes, full keys. */
-export interface IndexKeys {
-  readonly leading: Iterable<string>;
-  readonly full: readonly string[] | undefined;
+/** One entry key of a document, and whether a long string in it was cut (so it stands for several values). */
+export interface EntryKey {
+  /** indexId | field keys (without the record id). */
+  readonly prefix: Buffer;
+  readonly truncated: boolean;
 }
 
 export class Index {
   readonly name: string;
   readonly fields: readonly string[];
+  /** 1 or -1 per field. */
+  readonly directions: readonly (1 | -1)[];
   readonly unique: boolean;
   readonly sparse: boolean;
   /** Seconds after the date in the (single) indexed field when a document expires; undefined for non-TTL. */
   readonly expireAfterSeconds: number | undefined;
-  private readonly byLeading = new Map<string, Postings>();
-  /** TTL only: no document expires before this time (ms); lowered on add, recomputed by each sweep. */
-  private nextExpiry = Infinity;
-  private readonly byFull: Map<string, string> | undefined;
 
-  constructor(readonly spec: Readonly<Document>) {
+  constructor(
+    readonly id: number,
+    readonly spec: Readonly<Document>,
+    /** Some document has an array on an indexed path: ranges on one field cannot be intersected, order is not
+     *  a sort order. Never reset while the index exists (like MongoDB). */
+    public multikey = false,
+  ) {
     this.name = spec.name as string;
-    this.fields = Object.keys(spec.key as Document);
+    const key = spec.key as Document;
+    this.fields = Object.keys(key);
+    this.directions = this.fields.map((f) => (typeof key[f] === 'number' && (key[f] as number) < 0 ? -1 : 1));
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
     this.expireAfterSeconds = typeof spec.expireAfterSeconds === 'number' ? spec.expireAfterSeconds : undefined;
-    this.byFull = this.unique ? new Map() : undefined;
   }
 
   get leadingField(): string {
     return this.fields[0]!;
   }
 
-  /** Distinct keys in the leading-field map (like the number of index entries' distinct prefixes). */
-  get keyCount(): number {
-    return this.byLeading.size;
+  /** The 4-byte prefix of every entry of this index. */
+  idPrefix(): Buffer {
+    const b = Buffer.allocUnsafe(ID_BYTES);
+    b.writeUInt32BE(this.id, 0);
+    return b;
   }
 
-  /** The keys `doc` contributes to this index, or undefined if the index leaves it out (sparse). */
-  keysOf(doc: Document): IndexKeys | undefined {
-    if (this.skips(doc)) return undefined;
-    return { leading: this.leadingKeys(doc), full: this.byFull ? this.fullKeys(doc) : undefined };
+  /** The entry keys `doc` contributes (deduplicated), or undefined if the index leaves it out (sparse); sets
+   *  `multikey` in `seen` when an indexed path holds an array. */
+  keysOf(doc: Document, seen?: { multikey: boolean }): EntryKey[] | undefined {
+    if (this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined))) return undefined;
+    let combos: unknown[][] = [[]];
+    for (const field of this.fields) {
+      const values = valuesAtPath(doc, field);
+      if (seen && !seen.multikey && pathHasArray(doc, field)) seen.multikey = true;
+      const distinct = values.length === 1 ? values : dedupe(values);
+      combos = distinct.length === 1 ? combos.map((c) => [...c, distinct[0]]) : combos.flatMap((c) => distinct.map((v) => [...c, v]));
+    }
+    return combos.map((values) => this.entryKey(values));
   }
 
-  /** Throws DuplicateKey if `doc` (whose own id is `id`) would collide with another document. */
-  checkUnique(ns: string, id: string, doc: Document, keys: IndexKeys | undefined = this.keysOf(doc)): void {
-    if (!this.byFull || !keys?.full) return;
-    for (const full of keys.full) {
-      const owner = this.byFull.get(full);
-      if (owner !== undefined && owner !== id) throw this.duplicateKeyError(ns, doc);
+  /** The entry key (without record id) for one value per field, in field order. */
+  entryKey(values: readonly unknown[]): EntryKey {
+    const w = new KeyWriter();
+    w.u32(this.id);
+    for (let i = 0; i < values.length; i++) {
+      const from = w.length;
+      encodeValue(w, values[i]);
+      if (this.directions[i] === -1) w.invertFrom(from);
     }
-  }
-
-  add(id: string, doc: Document, keys: IndexKeys | undefined = this.keysOf(doc)): void {
-    if (!keys) return;
-    if (this.expireAfterSeconds !== undefined) {
-      const at = this.expiresAt(doc);
-      if (at < this.nextExpiry) this.nextExpiry = at;
-    }
-    for (const k of keys.leading) {
-      const p = this.byLeading.get(k);
-      if (p === undefined) this.byLeading.set(k, id);
-      else if (typeof p === 'string') {
-        if (p !== id) this.byLeading.set(k, new Set([p, id]));
-      } else p.add(id);
-    }
-    if (this.byFull && keys.full) for (const full of keys.full) this.byFull.set(full, id);
-  }
-
-  remove(id: string, doc: Document): void {
-    if (this.skips(doc)) return;
-    for (const k of this.leadingKeys(doc)) {
-      const p = this.byLeading.get(k);
-      if (p === undefined) continue;
-      if (typeof p === 'string') {
-        if (p === id) this.byLeading.delete(k);
-      } else {
-        p.delete(id);
-        if (p.size === 1) this.byLeading.set(k, p.values().next().value as string);
-      }
-    }
-    if (this.byFull) for (const full of this.fullKeys(doc)) if (this.byFull.get(full) === id) this.byFull.delete(full);
-  }
-
-  /** Ids of documents whose leading field equals one of `valueKeys` (canonical keys). */
-  lookup(valueKeys: Iterable<string>, into: Set<string>): void {
-    for (const k of valueKeys) {
-      const p = this.byLeading.get(k);
-      if (p === undefined) continue;
-      if (typeof p === 'string') into.add(p);
-      else for (const id of p) into.add(id);
-    }
-  }
-
-  /** How many ids `lookup` would return for these keys (cheap, for choosing the narrowest index). */
-  estimate(valueKeys: Iterable<string>): number {
-    let n = 0;
-    for (const k of valueKeys) {
-      const p = this.byLeading.get(k);
-      if (p !== undefined) n += typeof p === 'string' ? 1 : p.size;
-    }
-    return n;
+    return { prefix: w.toBuffer(), truncated: w.truncated };
   }
 
   /** TTL: when `doc` expires (ms since epoch; Infinity if its field holds no date). MongoDB uses the earliest date
@@ -121,51 +92,22 @@ export class Index {
     return earliest === Infinity ? Infinity : earliest + this.expireAfterSeconds * 1000;
   }
 
-  /** TTL: the earliest time any indexed document can expire (a sweep before it has nothing to do). */
-  get nextExpiryAt(): number {
-    return this.nextExpiry;
-  }
-
-  /** TTL: set by a sweep to the earliest expiry among the documents it kept. */
-  set nextExpiryAt(ms: number) {
-    this.nextExpiry = ms;
-  }
-
-  clear(): void {
-    this.byLeading.clear();
-    this.byFull?.clear();
-  }
-
-  // Private: sparse indexes leave out documents that have none of the indexed fields.
-  private skips(doc: Document): boolean {
-    return this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined));
-  }
-
-  private leadingKeys(doc: Document): Iterable<string> {
-    const values = valuesAtPath(doc, this.leadingField);
-    return values.length === 1 ? [keyOf(values[0])] : new Set(values.map(keyOf));
-  }
-
-  // Private: one key per combination of the fields' values (multikey fields contribute each element). Components
-  // are length-prefixed so that no two different combinations can concatenate to the same key.
-  private fullKeys(doc: Document): string[] {
-    const first = valuesAtPath(doc, this.fields[0]!);
-    if (this.fields.length === 1) return first.length === 1 ? [keyOf(first[0])] : [...new Set(first.map(keyOf))];
-    let combos: string[] = first.length === 1 ? [component(keyOf(first[0]))] : [...new Set(first.map(keyOf))].map(component);
-    for (let i = 1; i < this.fields.length; i++) {
-      const values = valuesAtPath(doc, this.fields[i]!);
-      if (values.length === 1) {
-        const k = component(keyOf(values[0]));
-        combos = combos.map((c) => c + k);
-      } else {
-        const keys = [...new Set(values.map(keyOf))].map(component);
-        combos = combos.flatMap((c) => keys.map((k) => c + k));
+  /** Two documents hold the same key in this index (exact comparison, for keys whose strings were cut). */
+  sameKey(a: Document, b: Document): boolean {
+    const keys = (doc: Document): Set<string> => {
+      let combos = [''];
+      for (const f of this.fields) {
+        const parts = dedupe(valuesAtPath(doc, f)).map((v) => `${keyOf(v).length}:${keyOf(v)}`);
+        combos = combos.flatMap((c) => parts.map((p) => c + p));
       }
-    }
-    return combos;
+      return new Set(combos);
+    };
+    const ka = keys(a);
+    for (const k of keys(b)) if (ka.has(k)) return true;
+    return false;
   }
 
-  private duplicateKeyError(ns: string, doc: Document): MongoCommandError {
+  duplicateKeyError(ns: string, doc: Document): MongoCommandError {
     const keyPattern = this.spec.key as Document;
     const keyValue: Document = {};
     for (const f of this.fields) {
@@ -187,6 +129,27 @@ export function duplicateKey(ns: string, indexName: string, keyPattern: Document
   });
 }
 
+// Private: an array anywhere along a dotted path makes an index on it multikey.
+function pathHasArray(doc: Document, path: string): boolean {
+  let v: unknown = doc;
+  for (const part of path.split('.')) {
+    if (Array.isArray(v)) return true;
+    if (v === null || typeof v !== 'object') return false;
+    v = (v as Document)[part];
+  }
+  return Array.isArray(v);
+}
+
+// Private: values equal for an equality match appear once.
+function dedupe(values: unknown[]): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const v of values) {
+    const k = keyOf(v);
+    if (!seen.has(k)) seen.set(k, v);
+  }
+  return [...seen.values()];
+}
+
 // Private: the mongo shell's rendering of a key value in E11000 messages.
 function formatValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -195,9 +158,4 @@ function formatValue(v: unknown): string {
   if (bsonType === 'ObjectId') return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
   if (v === undefined) return 'null';
   return JSON.stringify(v) ?? String(v);
-}
-
-// Private: a length-prefixed key component of a compound key.
-function component(key: string): string {
-  return `${key.length}:${key}`;
 }

@@ -1,5 +1,6 @@
-export { Engine, WriteUnit } from './engine';
-export { Collection, ID_INDEX_NAME, ID_INDEX_SPEC, type PlanStage, type ReadPlan } from './collection';
-export { Index, duplicateKey, type IndexKeys } from './index-store';
+export { Engine, WriteUnit, DEFAULT_OPLOG_RETENTION, type OplogRetention } from './engine';
+export { Collection, ID_INDEX_NAME, ID_INDEX_SPEC, BSON_DECODE_OPTIONS, type PlanStage, type ReadPlan } from './collection';
+export { Index, duplicateKey, type EntryKey } from './index-store';
+export { Storage, LMDB_DIR } from './storage';
 export type { OplogOp, OplogEntry, CommitListener } from './oplog';
 export { keyOf, valuesAtPath, getPath, isPlainDocument, cloneDocument, compareValues } from './values';

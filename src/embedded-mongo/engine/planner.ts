@@ -80,3 +80,65 @@ function exactValue(v: unknown): boolean {
   if (typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return true;
   return (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId';
 }
+
+/** What a filter requires of one path: any of some values, and / or a range of one type class. */
+export interface PathBounds {
+  /** The path equals one of these (deduplicated by equality). */
+  eq?: unknown[];
+  /** Lower bound (value and whether it is included). */
+  lower?: { value: unknown; inclusive: boolean };
+  /** Upper bound. */
+  upper?: { value: unknown; inclusive: boolean };
+}
+
+/**
+ * Per path, the equality values and range bounds a filter implies (top level and inside `$and`). Like
+ * `equalityConstraints`, it only narrows: the filter is still applied to every document an index returns.
+ */
+export function pathBounds(filter: Document): Map<string, PathBounds> {
+  const out = new Map<string, PathBounds>();
+  collectBounds(filter, '', out);
+  return out;
+}
+
+function collectBounds(filter: Document, prefix: string, out: Map<string, PathBounds>): void {
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field === '$and' && Array.isArray(cond)) {
+      for (const sub of cond) if (isPlainDocument(sub)) collectBounds(sub, prefix, out);
+      continue;
+    }
+    if (field.startsWith('$')) continue;
+    const path = prefix + field;
+    const bounds = out.get(path) ?? {};
+    if (isOperatorDocument(cond)) {
+      if ('$eq' in cond && indexable(cond.$eq)) setEq(bounds, [cond.$eq]);
+      if (Array.isArray(cond.$in) && cond.$in.length > 0 && cond.$in.every(indexable)) setEq(bounds, cond.$in);
+      for (const op of ['$gt', '$gte'] as const) {
+        if (op in cond && rangeable(cond[op]) && !bounds.lower) bounds.lower = { value: cond[op], inclusive: op === '$gte' };
+      }
+      for (const op of ['$lt', '$lte'] as const) {
+        if (op in cond && rangeable(cond[op]) && !bounds.upper) bounds.upper = { value: cond[op], inclusive: op === '$lte' };
+      }
+      if (isPlainDocument(cond.$elemMatch) && !isOperatorDocument(cond.$elemMatch)) collectBounds(cond.$elemMatch, path + '.', out);
+    } else if (indexable(cond)) {
+      setEq(bounds, [cond]);
+    }
+    if (bounds.eq || bounds.lower || bounds.upper) out.set(path, bounds);
+  }
+}
+
+// Private: the narrower of two equality lists (either is a valid superset).
+function setEq(bounds: PathBounds, values: unknown[]): void {
+  const seen = new Map<string, unknown>();
+  for (const v of values) if (!seen.has(keyOf(v))) seen.set(keyOf(v), v);
+  const list = [...seen.values()];
+  if (!bounds.eq || list.length < bounds.eq.length) bounds.eq = list;
+}
+
+/** Range bounds usable on an index: scalars of one type class (MongoDB brackets ranges by type). */
+function rangeable(v: unknown): boolean {
+  if (v === null || v === undefined || Array.isArray(v) || v instanceof RegExp || isPlainDocument(v)) return false;
+  if (typeof v === 'number') return !Number.isNaN(v);
+  const bsonType = (v as { _bsontype?: string })._bsontype;
+  return bsonType !== 'BSONRegExp' && bsonType !== 'MinKey' && bsonType !== 'MaxKey';
+}

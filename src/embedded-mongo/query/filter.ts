@@ -14,10 +14,11 @@ export interface Selection {
   readonly docsExamined: number;
 }
 
-/** Compiles a filter (throwing BadValue for an unknown operator) into a predicate. */
-export function compileFilter(filter: Document): (doc: Document) => boolean {
+/** Compiles a filter (throwing BadValue for an unknown operator) into a predicate; `variables` are what `$$name`
+ *  refers to inside `$expr` (a command's `let`). */
+export function compileFilter(filter: Document, variables?: Readonly<Document>): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
-  const query = withMingo(() => new Query(filter, MINGO_OPTIONS));
+  const query = withMingo(() => new Query(filter, variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS));
   return (doc) => withMingo(() => query.test(doc));
 }
 
@@ -25,8 +26,8 @@ export function compileFilter(filter: Document): (doc: Document) => boolean {
  * The stored documents matching `filter` (the stored objects themselves: callers must not mutate them), at most
  * `limit` of them, read through the collection's best plan. Documents tested are counted in `metrics.docsExamined`.
  */
-export function select(coll: Collection | undefined, filter: Document, limit = Infinity): Selection {
-  const test = compileFilter(filter);
+export function select(coll: Collection | undefined, filter: Document, limit = Infinity, variables?: Readonly<Document>): Selection {
+  const test = compileFilter(filter, variables);
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', indexName: undefined, keysExamined: 0 }, docsExamined: 0 };
   const plan = coll.plan(filter);
   const docs: Document[] = [];
@@ -81,7 +82,8 @@ function sortKey(doc: Document, path: string, dir: 1 | -1): unknown {
 }
 
 /** Applies a find projection; returns new objects. */
-export function project(docs: Document[], projection: Document | undefined): Document[] {
+export function project(docs: Document[], projection: Document | undefined, variables?: Readonly<Document>): Document[] {
   if (!projection || Object.keys(projection).length === 0) return docs;
-  return withMingo(() => new Query({}, MINGO_OPTIONS).find(docs, projection).all() as Document[]);
+  const options = variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS;
+  return withMingo(() => new Query({}, options).find(docs, projection).all() as Document[]);
 }

@@ -1,4 +1,5 @@
 export { compileFilter, select, sortDocs, project, MINGO_OPTIONS, type Selection } from './filter';
 export { applyUpdate, updateKind, upsertSeed, prepareInsert, type UpdateKind } from './update';
-export { validatePipeline, runPipeline, SUPPORTED_STAGES, UNSUPPORTED_STAGES, type CollectionReader } from './pipeline';
+export { validatePipeline, runPipeline, searchNotEnabled, SUPPORTED_STAGES, UNSUPPORTED_STAGES, type CollectionReader } from './pipeline';
 export { withMingo, translateMingoError } from './mingo-errors';
+export { evaluateVariables, type Variables } from './variables';

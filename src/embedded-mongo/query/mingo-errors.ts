@@ -2,6 +2,7 @@
 import { MongoCommandError } from '../errors';
 
 const RULES: Array<[RegExp, (m: RegExpMatchArray) => MongoCommandError]> = [
+  [/Use of undefined variable: (\S+)/, (m) => new MongoCommandError('Location17276', `Use of undefined variable: ${m[1]}`)],
   [/unknown query operator (\$\w+)/i, (m) => new MongoCommandError('BadValue', `unknown operator: ${m[1]}`)],
   [/unregistered pipeline operator (\$\w+)/i, (m) => new MongoCommandError('Location40324', `Unrecognized pipeline stage name: '${m[1]}'`)],
   [/accumulator '(\$\w+)' is not registered/i, (m) => new MongoCommandError('InvalidPipelineOperator', `Unrecognized expression '${m[1]}'`)],

@@ -23,6 +23,19 @@ export const UNSUPPORTED_STAGES: ReadonlySet<string> = new Set([
   '$documents', '$listSearchIndexes', '$shardedDataDistribution',
 ]);
 
+/**
+ * What a mongod without Atlas Search (no `searchIndexManagementHostAndPort`) answers to the search index commands
+ * and to `$listSearchIndexes`: SearchNotEnabled, naming Atlas.
+ */
+export function searchNotEnabled(): MongoCommandError {
+  return new MongoCommandError(
+    'SearchNotEnabled',
+    'Using Atlas Search Database Commands and the $listSearchIndexes aggregation stage requires additional configuration. ' +
+      'Please connect to Atlas or an AtlasCLI local deployment to enable. For more information on how to connect, see ' +
+      'https://dochub.mongodb.org/core/atlas-cli-deploy-local-reqs.',
+  );
+}
+
 /** Accumulators `$group` accepts (mingo's; `$accumulator` is absent because scripts are disabled). */
 export const GROUP_ACCUMULATORS: ReadonlySet<string> = new Set([
   '$addToSet', '$avg', '$bottom', '$bottomN', '$count', '$covariancePop', '$covarianceSamp', '$first', '$firstN',
@@ -44,6 +57,7 @@ export function validatePipeline(pipeline: unknown): Document[] {
       throw new MongoCommandError('Location40324', 'A pipeline stage specification object must contain exactly one field.');
     }
     const name = Object.keys(stage)[0]!;
+    if (name === '$listSearchIndexes') throw searchNotEnabled();
     if (UNSUPPORTED_STAGES.has(name)) {
       throw new MongoCommandError('NotImplemented', `pipeline stage '${name}' is not supported by the embedded store`);
     }
@@ -86,7 +100,12 @@ function validateGroup(spec: unknown): void {
 }
 
 /** Runs a validated pipeline over `input` (stored documents: copied first, never mutated). */
-export function runPipeline(input: Iterable<Document>, pipeline: Document[], readCollection: CollectionReader): Document[] {
+export function runPipeline(
+  input: Iterable<Document>,
+  pipeline: Document[],
+  readCollection: CollectionReader,
+  variables?: Readonly<Document>,
+): Document[] {
   const cache = new Map<string, Document[]>();
   const collectionResolver = (name: string): Document[] => {
     let docs = cache.get(name);
@@ -99,7 +118,7 @@ export function runPipeline(input: Iterable<Document>, pipeline: Document[], rea
   const flush = (): void => {
     if (segment.length === 0) return;
     const stages = segment;
-    docs = withMingo(() => new Aggregator(stages, { ...MINGO_OPTIONS, scriptEnabled: true, collectionResolver }).run(docs) as Document[]);
+    docs = withMingo(() => new Aggregator(stages, { ...MINGO_OPTIONS, scriptEnabled: true, collectionResolver, variables: variables ?? {} }).run(docs) as Document[]);
     segment = [];
   };
   for (const stage of pipeline) {

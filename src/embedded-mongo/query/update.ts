@@ -56,6 +56,7 @@ export function updateKind(update: unknown): UpdateKind {
 /**
  * The document after applying `update` to `before` (never mutated). `inserting` is true for an upsert's new
  * document, where `$setOnInsert` applies. `filter` is the statement's query, which the positional `$` refers to.
+ * `variables` are what `$$name` refers to in a pipeline update (the command's `let` and the statement's `c`).
  */
 export function applyUpdate(
   before: Document,
@@ -64,6 +65,7 @@ export function applyUpdate(
   inserting: boolean,
   arrayFilters?: Document[],
   filter?: Document,
+  variables?: Readonly<Document>,
 ): Document {
   let after: Document;
   switch (kind) {
@@ -74,8 +76,11 @@ export function applyUpdate(
       break;
     }
     case 'pipeline': {
-      const out = withMingo(() => mingoAggregate([cloneDocument(before)], update as Document[], MINGO_OPTIONS));
+      const options = variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS;
+      const out = withMingo(() => mingoAggregate([cloneDocument(before)], update as Document[], options));
       after = out[0] as Document;
+      // MongoDB keeps the original _id when the pipeline's result has none (e.g. after $replaceRoot / $project).
+      if (after._id === undefined && before._id !== undefined) after = { _id: before._id, ...after };
       break;
     }
     case 'operators': {
@@ -134,6 +139,12 @@ export function prepareInsert(doc: unknown, index: number): Document {
   if (!isPlainDocument(doc)) throw new MongoCommandError('TypeMismatch', `document ${index} to insert must be an object, got ${typeof doc}`);
   if (Array.isArray(doc._id)) throw new MongoCommandError('BadValue', "can't use an array for _id");
   if (doc._id instanceof RegExp) throw new MongoCommandError('BadValue', "can't use a regex for _id");
+  if (isPlainDocument(doc._id)) {
+    const dollar = Object.keys(doc._id).find((k) => k.startsWith('$'));
+    if (dollar !== undefined) {
+      throw new MongoCommandError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
+    }
+  }
   if (doc._id === undefined) return { _id: new ObjectId(), ...doc };
   return idFirst(doc);
 }

@@ -10,9 +10,15 @@
  * - tags -> string attributes; annotations -> events named by their value;
  * - status: ERROR when an `error` tag is present (its value is the result message), else `otel.status_code`
  *   (OK / ERROR) when an OTel exporter set it, else UNSET; the result code follows the same conventions as OTLP;
- * - `localEndpoint` addresses, `remoteEndpoint`, `debug` and `shared` are kept as `zipkin.*` attributes.
+ * - `localEndpoint` addresses, `remoteEndpoint`, `debug` and `shared` are kept as `zipkin.*` attributes;
+ * - a shared SERVER span (`shared: true`, the server half of an RPC reported under its client's span id, as
+ *   zipkin-js does by default) gets its own span id, derived from the trace id and the shared id (see
+ *   `sharedServerSpanId`), and the CLIENT half as its parent; the shared id is kept as `zipkin.id`. Both halves are
+ *   stored, whichever arrives first, and a re-submitted half is still a duplicate. Jaeger's query service does the
+ *   same at read time (its span-id deduper); doing it at ingest keeps (traceId, spanId) a unique key.
  * A span that does not fit is rejected alone, with its position and reason; the others go on.
  */
+import { createHash } from 'node:crypto';
 import { ErrorCode } from '../../errors';
 import type { AttributeInputShape, SpanInputShape, SpanKind, StatusCode } from '../../domain';
 import type { KeyValue } from '../otlp/model';
@@ -24,6 +30,8 @@ export const LOCAL_ENDPOINT_ATTRIBUTE = 'zipkin.localEndpoint';
 export const REMOTE_ENDPOINT_ATTRIBUTE = 'zipkin.remoteEndpoint';
 export const DEBUG_ATTRIBUTE = 'zipkin.debug';
 export const SHARED_ATTRIBUTE = 'zipkin.shared';
+/** On a shared SERVER half: the span id it was reported under (its CLIENT half's id). */
+export const SHARED_ID_ATTRIBUTE = 'zipkin.id';
 
 const KINDS: Record<string, SpanKind> = { CLIENT: 'CLIENT', SERVER: 'SERVER', PRODUCER: 'PRODUCER', CONSUMER: 'CONSUMER' };
 const HEX_16 = /^[0-9a-fA-F]{16}$/;
@@ -140,9 +148,24 @@ function mapSpan(item: unknown): SpanInputShape | string {
     events,
   };
   if (typeof s.parentId === 'string' && s.parentId !== '') input.parentSpanId = s.parentId;
+  if (s.shared === true && kind === 'SERVER' && typeof s.id === 'string' && HEX_16.test(s.id) && typeof input.traceId === 'string') {
+    input.spanId = sharedServerSpanId(input.traceId, s.id);
+    input.parentSpanId = s.id;
+    attributes.push({ key: SHARED_ID_ATTRIBUTE, value: s.id.toLowerCase() });
+  }
   const result = deriveCallResult(kind, status, message, tagValues);
   if (result) input.result = result;
   return input;
+}
+
+/**
+ * The span id of a shared SERVER half: the first 8 bytes of SHA-256 over "<traceId>/<sharedId>" (lowercase hex),
+ * so every re-submit of the same half gets the same id. The all-zero id is invalid in W3C Trace Context; it
+ * would become ...01.
+ */
+export function sharedServerSpanId(traceId: string, sharedId: string): string {
+  const id = createHash('sha256').update(`${traceId.toLowerCase()}/${sharedId.toLowerCase()}`).digest('hex').slice(0, 16);
+  return id === '0000000000000000' ? '0000000000000001' : id;
 }
 
 /** Epoch or duration microseconds: a non-negative integer number (or decimal string, as some tracers send). */

@@ -1,6 +1,7 @@
 /**
  * `POST /api/v2/spans`, the Zipkin v2 collector endpoint (zipkin2-api.yaml): a JSON list of spans, optionally
- * gzip. The spans go through the same ingest path as `submitSpans`. Answers: 202 with no body when every span
+ * gzip, under any Content-Type but Zipkin's binary ones (see UNSUPPORTED_MEDIA_TYPES). The spans go through the
+ * same ingest path as `submitSpans`. Answers: 202 with no body when every span
  * was stored (or already stored); 400 when the body is not a span list, or when some spans were rejected, in
  * which case the body says how many were stored and why each other one was not (Zipkin has no partial-success
  * response, and a silent 202 would hide the loss); 401/403, 413, 415, 429/503 + Retry-After as elsewhere.
@@ -17,6 +18,11 @@ import { decodeZipkinSpans, ZipkinDecodeError } from './map';
 
 export const ZIPKIN_SPANS_PATH = '/api/v2/spans';
 export const ZIPKIN_MEDIA_TYPE = 'application/json';
+/**
+ * Zipkin's encodings other than JSON. Any other Content-Type (or none) is read as JSON, as Zipkin's own collector
+ * does: zipkin-transport-http on its defaults posts JSON as `text/plain` (fetch's default for a string body).
+ */
+const UNSUPPORTED_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/x-thrift']);
 
 const logger = log.child('zipkin');
 
@@ -32,7 +38,7 @@ export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
 async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
   try {
     authorizeIngest(req, ctx.services.security.authenticator);
-    if (mediaTypeOf(req.headers['content-type']) !== ZIPKIN_MEDIA_TYPE) {
+    if (UNSUPPORTED_MEDIA_TYPES.has(mediaTypeOf(req.headers['content-type']))) {
       // The body is not read: close the connection rather than drain an unbounded body.
       const got = JSON.stringify(req.headers['content-type'] ?? '');
       return sendError(res, 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`, ctx.requestId, { connection: 'close' });

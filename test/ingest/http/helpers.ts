@@ -81,7 +81,7 @@ interface ClientRun {
  * Runs the instrumented client (see otel-client.js) against `url`; bounded by a timeout. `gzip` sets the
  * exporter's own OTEL_EXPORTER_OTLP_TRACES_COMPRESSION setting.
  */
-export async function runOtelClient(url: string, encoding: 'json' | 'proto', sec: number, token?: string, gzip = false): Promise<ClientRun> {
+export async function runOtelClient(url: string, encoding: 'json' | 'proto' | 'grpc', sec: number, token?: string, gzip = false): Promise<ClientRun> {
   const env = { ...process.env, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: gzip ? 'gzip' : 'none' };
   const { stdout } = await run(process.execPath, [CLIENT, url, encoding, String(sec), ...(token ? [token] : [])], { timeout: 20_000, env });
   return JSON.parse(stdout) as ClientRun;

@@ -1,6 +1,6 @@
 /**
  * A small OpenTelemetry-instrumented "shop" run as its own Node process (the OTLP exporters load `http` with a
- * dynamic import, which jest's module sandbox refuses). Usage: node otel-client.js <url> <json|proto> <epochSeconds>
+ * dynamic import, which jest's module sandbox refuses). Usage: node otel-client.js <url> <json|proto|grpc> <epochSeconds>
  * [bearerToken]. Two services (frontend, payment) record one cross-service chain, export it with the real
  * exporter, and print one JSON line: { spans: [{name, traceId, spanId}], exports: [{code, error}] }.
  */
@@ -12,11 +12,15 @@ const { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, SimpleSpa
 const [url, encoding, secondsText, token] = process.argv.slice(2);
 const sec = Number(secondsText);
 const { OTLPTraceExporter } =
-  encoding === 'proto' ? require('@opentelemetry/exporter-trace-otlp-proto') : require('@opentelemetry/exporter-trace-otlp-http');
+  encoding === 'grpc'
+    ? require('@opentelemetry/exporter-trace-otlp-grpc')
+    : encoding === 'proto'
+      ? require('@opentelemetry/exporter-trace-otlp-proto')
+      : require('@opentelemetry/exporter-trace-otlp-http');
 
 const exports_ = [];
 function exporter() {
-  const inner = new OTLPTraceExporter({ url, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const inner = encoding === 'grpc' ? new OTLPTraceExporter({ url, metadata: grpcMetadata() }) : new OTLPTraceExporter({ url, headers: token ? { Authorization: `Bearer ${token}` } : {} });
   return {
     export(spans, done) {
       inner.export(spans, (result) => {
@@ -27,6 +31,14 @@ function exporter() {
     shutdown: () => inner.shutdown(),
     forceFlush: () => inner.forceFlush(),
   };
+}
+
+/** The token as gRPC `authorization` metadata (the gRPC exporter sends metadata, not HTTP headers). */
+function grpcMetadata() {
+  const { Metadata } = require('@grpc/grpc-js');
+  const metadata = new Metadata();
+  if (token) metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
 }
 
 async function main() {

@@ -1,15 +1,18 @@
 /**
- * The real OpenTelemetry JS SDK and OTLP exporters (JSON and protobuf) against a started gateway: two services,
+ * The real OpenTelemetry JS SDK and OTLP exporters (HTTP JSON, HTTP protobuf, gRPC) against a started gateway: two services,
  * a parent/child chain across them, attributes of every kind, an event and an error status; the trace is read
  * back through GraphQL and compared field by field with what the SDK recorded.
  */
+import { otlpGrpcExtension } from '../../../src/ingest/otlp-grpc';
 import type { TestGateway } from '../../helpers/gateway';
 import { attributeMap, readTrace, runOtelClient, startIngestGateway, type ReadSpan } from './helpers';
 
-const EXPORTERS: [string, 'json' | 'proto', boolean][] = [
+const EXPORTERS: [string, 'json' | 'proto' | 'grpc', boolean][] = [
   ['OTLP/HTTP JSON', 'json', false],
   ['OTLP/HTTP protobuf', 'proto', false],
   ['OTLP/HTTP protobuf, gzip', 'proto', true],
+  ['OTLP/gRPC', 'grpc', false],
+  ['OTLP/gRPC, gzip', 'grpc', true],
 ];
 
 /** Whole seconds a minute ago, so nanoseconds are under the test's control and no clock skew rule applies. */
@@ -23,8 +26,11 @@ function micros(seconds: number, nanos: number): string {
 
 describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding, gzip) => {
   let gw: TestGateway;
+  let url: string;
   beforeAll(async () => {
-    gw = await startIngestGateway();
+    const grpc = otlpGrpcExtension({ port: 0, host: '127.0.0.1' });
+    gw = await startIngestGateway({}, { extensions: [grpc] });
+    url = encoding === 'grpc' ? `http://127.0.0.1:${grpc.address()!.port}` : `${gw.origin}/v1/traces`;
   });
   afterAll(async () => {
     await gw.stop();
@@ -32,7 +38,7 @@ describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding,
 
   it('stores the cross-service chain so GraphQL returns it field by field', async () => {
     const sec = baseSeconds();
-    const client = await runOtelClient(`${gw.origin}/v1/traces`, encoding, sec, undefined, gzip);
+    const client = await runOtelClient(url, encoding, sec, undefined, gzip);
     expect(client.exports.length).toBeGreaterThan(0);
     expect(client.exports).toEqual(client.exports.map(() => ({ code: 0, error: null })));
     const sdkCheckout = client.spans.find((s) => s.name === 'POST /checkout')!;

@@ -1,5 +1,5 @@
 import { DEFAULT_INGEST_LIMITS, validateSpans } from '../../../src/domain';
-import { decodeZipkinSpans, ZipkinDecodeError } from '../../../src/ingest/zipkin/map';
+import { decodeZipkinSpans, sharedServerSpanId, ZipkinDecodeError } from '../../../src/ingest/zipkin/map';
 
 const body = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v));
 const TS = 1_764_151_200_123_456; // µs
@@ -74,6 +74,27 @@ describe('decodeZipkinSpans', () => {
         { key: 'zipkin.shared', value: true },
       ],
     });
+  });
+
+  it('gives a shared SERVER half its own deterministic span id, the CLIENT half as parent, the shared id as zipkin.id', () => {
+    const shared = { ...server, id: 'B7AD6B7169203331', parentId: 'a2fb4a1d1a96d312', shared: true, localEndpoint: { serviceName: 'payments' } };
+    const [first, again] = [decodeZipkinSpans(body([shared])), decodeZipkinSpans(body([shared]))];
+    const derived = sharedServerSpanId(server.traceId, 'b7ad6b7169203331');
+    expect(derived).toMatch(/^[0-9a-f]{16}$/);
+    expect(derived).not.toBe('b7ad6b7169203331');
+    expect(sharedServerSpanId(server.traceId.toUpperCase(), 'B7AD6B7169203331')).toBe(derived);
+    expect(sharedServerSpanId(server.traceId, 'b7ad6b7169203332')).not.toBe(derived);
+    expect(first.inputs[0]).toMatchObject({ spanId: derived, parentSpanId: 'B7AD6B7169203331', kind: 'SERVER', service: 'payments' });
+    expect(first.inputs[0]!.attributes).toEqual(
+      expect.arrayContaining([
+        { key: 'zipkin.shared', value: true },
+        { key: 'zipkin.id', value: 'b7ad6b7169203331' },
+      ]),
+    );
+    expect(again.inputs).toEqual(first.inputs);
+    // Only the SERVER half moves; a shared CLIENT (or a span without the flag) keeps its id.
+    const client = decodeZipkinSpans(body([{ ...shared, kind: 'CLIENT' }, { ...server }]));
+    expect(client.inputs.map((i) => i.spanId)).toEqual(['B7AD6B7169203331', server.id]);
   });
 
   it('falls back to unknown_service, unknown and INTERNAL when endpoint, name and kind are absent', () => {
