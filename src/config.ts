@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
+import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
 import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
 import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
@@ -43,6 +44,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
+  redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
   metrics: boolean;
   /** OTLP/gRPC listener port (src/ingest/otlp-grpc); 0: no listener. */
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
     metricsAddr: read(SETTINGS.metricsAddr),
     logFormat: read(SETTINGS.logFormat),
+    redaction: readRedaction(values),
   };
 }
 
@@ -162,6 +166,8 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
   const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
+  known.add(REDACTION_VARIABLE);
+  known.add(REDACTION_KEY_VARIABLE);
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -185,6 +191,17 @@ function readTokens(values: Record<string, string | undefined>): readonly TokenE
     return loadTokens(values, (path) => readFileSync(path, 'utf8'));
   } catch (error) {
     if (error instanceof TokenConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+// Private: the rules file is read and every rule validated here, so a bad one stops start-up; the key never
+// appears in a message.
+function readRedaction(values: Record<string, string | undefined>): RedactionPolicy {
+  try {
+    return loadRedactionPolicy({ setting: values[REDACTION_VARIABLE], key: values[REDACTION_KEY_VARIABLE], readFile: (path) => readFileSync(path, 'utf8') });
+  } catch (error) {
+    if (error instanceof RedactionConfigError) throw new ConfigError(error.message);
     throw error;
   }
 }

@@ -73,6 +73,8 @@ export interface SpanRecord {
   attributes: Attribute[];
   metrics: Metric[];
   events: SpanEvent[];
+  /** How many values redaction replaced or removed before storage (src/privacy); absent means 0. */
+  redactedCount?: number;
 }
 
 /** Per-span rejection codes, the `code` of a `RejectedSpan`. */

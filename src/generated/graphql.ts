@@ -151,6 +151,8 @@ export type Span = {
   operation: Scalars['String']['output'];
   parent?: Maybe<Span>;
   parentSpanId?: Maybe<Scalars['ID']['output']>;
+  /** How many values redaction replaced or removed before this span was stored (never which). */
+  redactedCount: Scalars['Int']['output'];
   result?: Maybe<CallResult>;
   service: Service;
   spanId: Scalars['ID']['output'];
@@ -273,6 +275,11 @@ export type TraceEdge = {
 export type TraceFilter = {
   /** Each pair must equal an attribute of some span of the trace. */
   attributes?: InputMaybe<Array<AttributeInput>>;
+  /**
+   * Like `attributes`, after hashing each value with the gateway's TRACEGATE_REDACTION_KEY: finds traces whose
+   * values a `hash` redaction rule stored (a customer id, an e-mail). Refused when no key is set.
+   */
+  hashedAttributes?: InputMaybe<Array<AttributeInput>>;
   maxDurationUs?: InputMaybe<Scalars['Float']['input']>;
   minDurationUs?: InputMaybe<Scalars['Float']['input']>;
   operation?: InputMaybe<Scalars['String']['input']>;
@@ -508,6 +515,7 @@ export type SpanResolvers<ContextType = GraphQLContext, ParentType extends Resol
   operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['Span']>, ParentType, ContextType>;
   parentSpanId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  redactedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   result?: Resolver<Maybe<ResolversTypes['CallResult']>, ParentType, ContextType>;
   service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
   spanId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -30,7 +30,13 @@ export function spanIdArg(name: string, value: string): string {
   return parsed.id;
 }
 
-export function traceQuery(filter: TraceFilter | null | undefined): TraceQuery {
+/** Hashes a clear value as the redaction `hash` action stores it (src/privacy Redactor). */
+export interface ValueHasher {
+  readonly canHash: boolean;
+  hashValue(value: unknown): string;
+}
+
+export function traceQuery(filter: TraceFilter | null | undefined, hasher?: ValueHasher): TraceQuery {
   const query: TraceQuery = {};
   if (!filter) return query;
   if (filter.service != null) query.service = filter.service;
@@ -54,6 +60,16 @@ export function traceQuery(filter: TraceFilter | null | undefined): TraceQuery {
       if (a.value === null || a.value === undefined) throw badInput(`filter.attributes[${i}].value: expected a JSON value, received null`);
       return { key: a.key, value: a.value };
     });
+  }
+  if (filter.hashedAttributes != null) {
+    if (!hasher?.canHash) {
+      throw badInput('filter.hashedAttributes: expected a gateway with TRACEGATE_REDACTION_KEY set (values are hashed with it), received a query on a gateway without one');
+    }
+    const hashed = filter.hashedAttributes.map((a, i) => {
+      if (a.value === null || a.value === undefined) throw badInput(`filter.hashedAttributes[${i}].value: expected a JSON value, received null`);
+      return { key: a.key, value: hasher.hashValue(a.value) };
+    });
+    query.attributes = [...(query.attributes ?? []), ...hashed];
   }
   return query;
 }

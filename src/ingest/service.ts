@@ -1,6 +1,6 @@
 /**
  * The one ingest path: every route (GraphQL `submitSpans`, OTLP, Zipkin) calls `submit`.
- * validate (whole-request caps, then each span) -> store (unordered bulk insert, summaries for the newly
+ * validate (whole-request caps, then each span) -> redact (src/privacy, before anything is stored) -> store (unordered bulk insert, summaries for the newly
  * inserted) -> after the store acknowledged, notify `onStored` listeners with exactly the newly stored spans.
  * Nothing is acknowledged that was not stored; a duplicate or a rejected span never reaches a listener.
  */
@@ -8,6 +8,7 @@ import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimit
 import { TracegateError } from '../errors';
 import { log } from '../log';
 import { counter } from '../metrics';
+import { Redactor } from '../privacy';
 import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
@@ -43,6 +44,8 @@ export class IngestService {
     private readonly now: () => number = Date.now,
     /** The gateway's in-flight cap (src/server/overload.ts); absent: no cap. */
     private readonly admission?: IngestLimiter,
+    /** Redaction rules applied to every valid span before it is stored; absent: none. */
+    readonly redactor: Redactor = new Redactor({ enabled: false }),
   ) {}
 
   /**
@@ -67,7 +70,9 @@ export class IngestService {
   // Private: validate, store, notify; runs under the in-flight cap when there is one.
   private async write(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
     const { valid, rejected } = validateSpans(inputs, this.limits, this.now() * 1000);
-    const outcome = await this.store.insertSpans(valid.map((v) => v.record));
+    const records = valid.map((v) => v.record);
+    if (this.redactor.enabled) for (const record of records) this.redactor.redactSpan(record);
+    const outcome = await this.store.insertSpans(records);
     for (const failure of outcome.failed) {
       rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }

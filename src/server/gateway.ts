@@ -14,6 +14,7 @@ import { ErrorCode, TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest/service';
 import { log, setRequestIdSource } from '../log';
+import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
@@ -70,7 +71,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     maxInflightBytes: config.maxInflightBytes ?? defaultMaxInflightBytes(getHeapStatistics().heap_size_limit),
     maxBodyBytes: config.limits.maxBodyBytes,
   });
-  const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter);
+  const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter, new Redactor(config.redaction));
   const services: GatewayServices = { config, store, ingest, security };
   const extensions = deps.extensions ?? [];
 
@@ -201,6 +202,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   };
   logger.debug('listening', { url, phase });
   logger.info(security.authenticator.describe());
+  if (config.redaction.enabled) logger.info(describePolicy(config.redaction));
+  else logger.warn(describePolicy(config.redaction));
   return { url, port, httpServer, store, ingest, security, metricsUrl, stop };
 }
 

@@ -14,7 +14,7 @@ export const Query: QueryResolvers = {
   },
   async traces(_root, { filter, orderBy, first, after }, ctx) {
     const page = await ctx.store.searchTraces({
-      query: traceQuery(filter),
+      query: traceQuery(filter, ctx.ingest.redactor),
       order: orderBy ?? 'START_TIME_DESC',
       first: pageSize(first),
       after: after ?? null,

@@ -31,6 +31,7 @@ export const Span: SpanResolvers = {
       .load(span.service)
       .then((service) => service ?? { name: span.service, operations: [span.operation], spanCount: 1, firstSeenUs: span.startUs, lastSeenUs: span.endUs });
   },
+  redactedCount: (span) => span.redactedCount ?? 0,
   startTime: (span) => formatMicros(span.startUs),
   endTime: (span) => formatMicros(span.endUs),
 };

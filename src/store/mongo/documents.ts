@@ -33,6 +33,8 @@ export interface SpanDoc {
   attrs: AttrDoc[];
   metrics: { name: string; value: number; unit: string | null }[];
   events: { timeUs: number; name: string; attrs: AttrDoc[] }[];
+  /** Values redacted before storage; absent on spans nothing was redacted from. */
+  redactedCount?: number;
   /** Server clock at receipt; retention counts from here, never from client timestamps. */
   receivedAt: Date;
   expireAt: Date;
@@ -97,6 +99,7 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
     attrs: toAttrDocs(span.attributes),
     metrics: span.metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit })),
     events: span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attrs: toAttrDocs(e.attributes) })),
+    ...(span.redactedCount ? { redactedCount: span.redactedCount } : {}),
     receivedAt,
     expireAt,
   };
@@ -125,6 +128,7 @@ export function fromSpanDoc(doc: SpanDoc): SpanRecord {
     attributes: fromAttrDocs(doc.attrs),
     metrics: (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })),
     events: (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })),
+    ...(doc.redactedCount ? { redactedCount: doc.redactedCount } : {}),
   };
 }
 
