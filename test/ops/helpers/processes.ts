@@ -81,7 +81,7 @@ export function buildSources(): Build {
       return Object.assign(child, { uri });
     },
     async startGateway(options) {
-      const child = spawnChild('src/main.js', [], { PORT: '0', HOST: '127.0.0.1', ...options.env }, options.nodeArgs);
+      const child = spawnChild('src/main.js', [], { PORT: '0', HOST: '127.0.0.1', TRACEGATE_OTLP_GRPC_PORT: '0', ...options.env }, options.nodeArgs);
       const url = await waitFor<string>(child, 'stderr', /Tracegate listening on (http:\/\/\S+)/, 'gateway');
       return Object.assign(child, { url, origin: new URL(url).origin });
     },
