@@ -15,6 +15,7 @@ export const ErrorCodes = {
   IndexNotFound: 27,
   ConflictingUpdateOperators: 40,
   CursorNotFound: 43,
+  NoMatchingDocument: 47,
   NamespaceExists: 48,
   DollarPrefixedFieldName: 52,
   CommandNotFound: 59,
@@ -51,9 +52,13 @@ export const ErrorCodes = {
   Location17276: 17276,
   /** `c` (constants) on an update statement that is not a pipeline update. */
   Location51198: 51198,
+  /** `$documents` whose value is not an array of documents. */
+  Location5858203: 5858203,
   /** Unknown aggregation stage. */
   Location40324: 40324,
-  /** Unknown field in a `$changeStream` stage's options. */
+  /** A required field of a command's option is missing. */
+  Location40414: 40414,
+  /** Unknown field in a command or in a `$changeStream` stage's options. */
   Location40415: 40415,
   /** `$changeStream` where change streams are unavailable. */
   Location40573: 40573,

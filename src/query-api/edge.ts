@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors';
-import { failureOf } from '../ingest/http-edge';
+import { failureOf } from '../error-edge';
 import type { Logger } from '../log';
 import { requireScope, Scope, type Authenticator } from '../server/auth';
 import { QueryParamError } from './params';

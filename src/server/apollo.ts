@@ -6,14 +6,14 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import type { GraphQLContext } from '../graphql';
-import { formatError as defaultFormatError } from './errors';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
   production: boolean;
   plugins?: readonly ApolloServerPlugin<GraphQLContext>[];
   validationRules?: readonly ValidationRule[];
-  formatError?: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** What a client may see of an error: the gateway's error masker (masking.ts). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** graphql-js parse options; `maxTokens` is the query token limit (src/server/limits). */
   parseOptions?: { maxTokens?: number };
 }
@@ -27,7 +27,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // the per-field work (~1,000 wrapped resolvers in a nested 80-span query) is not done.
     plugins: [ApolloServerPluginCacheControlDisabled(), noStorePlugin(), ...(options.plugins ?? [])],
     validationRules: [...(options.validationRules ?? [])],
-    formatError: options.formatError ?? defaultFormatError,
+    formatError: options.formatError,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     introspection: !options.production,

@@ -10,7 +10,7 @@ import { getHeapStatistics } from 'node:v8';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config';
-import { ErrorCode, TracegateError } from '../errors';
+import { ErrorCode, type TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest/service';
 import { log, setRequestIdSource } from '../log';
@@ -18,14 +18,14 @@ import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
-import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson, STATUS_BY_CODE } from './http';
+import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson } from '../http';
 import { requireAuthenticated } from './auth';
-import { defaultMaxInflightBytes, retryAfterOf } from './overload';
+import { defaultMaxInflightBytes } from './overload';
 import { createSecurity, type Security } from './security';
 import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
-import { INTERNAL_MESSAGE } from './errors';
-import { Router, type GatewayServices } from './router';
+import { failureOf, httpOf } from '../error-edge';
+import { Router, type GatewayServices, type Route, type RouteContext } from './router';
 import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
 import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
 import { readGauge } from '../metrics';
@@ -66,7 +66,6 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     tokens: config.tokens,
     production,
     log: log.child('security'),
-    currentRequestId,
     maxInflightIngestSpans: config.maxInflightIngestSpans,
     maxInflightBytes: config.maxInflightBytes ?? defaultMaxInflightBytes(getHeapStatistics().heap_size_limit),
     maxBodyBytes: config.limits.maxBodyBytes,
@@ -243,7 +242,8 @@ function openStore(config: Config): MongoTraceStore {
 function refuseBody(req: IncomingMessage, res: ServerResponse, error: TracegateError): void {
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
-  afterDiscardingBody(req, () => sendError(res, 429, error.code, error.message, requestId, { 'retry-after': String(retryAfterOf(error) ?? 1) }));
+  const { status, headers } = httpOf(error.code, error.details);
+  afterDiscardingBody(req, () => sendError(res, status, error.code, error.message, requestId, headers));
 }
 
 // Private: a request that arrived after stop() began (on a kept-alive connection): answered as soon as its body
@@ -279,19 +279,21 @@ function afterDiscardingBody(req: IncomingMessage, respond: () => void): void {
   req.resume();
 }
 
-// Private: one request through the route table; thrown errors become JSON error bodies.
+// Private: one request through the route table; what a route throws goes through the error edge.
 async function handle(router: Router, services: GatewayServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
   await runInRequestScope(requestId, async () => {
+    let found: { route: Route; ctx: RouteContext } | undefined;
     try {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       const match = router.match(req.method ?? 'GET', url.pathname);
       switch (match.kind) {
         case 'found':
+          found = { route: match.route, ctx: { requestId, url, services } };
           // Before the body is read: without a known token a client costs no more than this check.
           if (!match.route.public) requireAuthenticated(services.security.authenticateHttp(req));
-          await match.route.handle(req, res, { requestId, url, services });
+          await match.route.handle(req, res, found.ctx);
           return;
         case 'wrong-method':
           sendError(res, 405, ErrorCode.BAD_USER_INPUT, `${req.method} ${url.pathname}: expected one of ${match.allowed.join(', ')}`, requestId, { allow: match.allowed.join(', ') });
@@ -301,17 +303,9 @@ async function handle(router: Router, services: GatewayServices, req: IncomingMe
           return;
       }
     } catch (error) {
-      if (error instanceof TracegateError) {
-        // After a refused body the rest of it is not read: close the connection instead of draining it.
-        const headers: Record<string, string> = error.code === ErrorCode.PAYLOAD_TOO_LARGE ? { connection: 'close' } : {};
-        if (error.code === ErrorCode.UNAUTHENTICATED) headers['www-authenticate'] = 'Bearer';
-        const retryAfter = retryAfterOf(error);
-        if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-        sendError(res, STATUS_BY_CODE[error.code], error.code, error.message, requestId, headers);
-        return;
-      }
-      logger.error('unexpected error', { requestId, error: error as Error });
-      sendError(res, 500, ErrorCode.INTERNAL, INTERNAL_MESSAGE, requestId);
+      const failure = failureOf(error, { requestId, logger, storeRetryAfterSeconds: found?.route.storeRetryAfterSeconds });
+      if (found?.route.sendFailure) found.route.sendFailure(req, res, failure, found.ctx);
+      else sendError(res, failure.status, failure.code, failure.message, requestId, failure.headers);
     }
   });
 }

@@ -3,6 +3,4 @@ export { startGateway, type Gateway, type GatewayDeps } from './gateway';
 export { Router, type Route, type RouteContext, type RouteMatch, type GatewayServices, type HttpMethod } from './router';
 export type { GatewayExtension, AttachContext } from './extensions';
 export { createApollo, type ApolloOptions } from './apollo';
-export { formatError, INTERNAL_MESSAGE } from './errors';
-export { readBody, sendJson, sendError, STATUS_BY_CODE, currentRequestId, runInRequestScope, requestIdOf } from './http';
 export { GRAPHQL_PATH } from './routes';

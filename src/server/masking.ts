@@ -1,23 +1,23 @@
 /**
- * Error masking: what a client may learn from an error.
+ * Error masking: what a client may learn from a GraphQL error. The GraphQL-specific decisions are here; the rest
+ * is the error edge's (`failureOf`, src/error-edge.ts), shared with every HTTP route.
  *
  * - A `TracegateError`, or a GraphQL error carrying one of the public codes (src/errors.ts), is shown as is.
  * - A client's own mistake found by graphql-js or Apollo (syntax, validation, variable coercion, bad request)
  *   is shown with code BAD_USER_INPUT.
  * - Every error carries the request's id (`extensions.requestId`) when the transport set one.
- * - Anything else is unexpected: the client gets a generic message, code INTERNAL (or STORE_UNAVAILABLE when
- *   the store cannot be reached) and a `requestId`; the full error goes to the log with the same id. Driver
- *   messages, collection names and stack traces never reach a client.
+ * - Anything else is unexpected and masked by the error edge (generic message quoting the request id, code
+ *   INTERNAL or STORE_UNAVAILABLE, full error in the log). Driver messages, collection names and stack traces
+ *   never reach a client.
  *
  * Used as Apollo's `formatError` and, through `maskErrors`, for graphql-ws results.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, TracegateError } from '../errors';
-import { isUnavailableError } from '../store';
+import { currentRequestId, newRequestId } from '../http';
 import type { Logger } from '../log';
+import { causes, failureOf, httpOf } from '../error-edge';
 import { tokenLimitError } from './limits';
 
 /** Extensions a client may see besides `code` and `requestId` (limit details, rejection details). */
@@ -36,26 +36,6 @@ const CLIENT_REQUEST_CODES: ReadonlySet<unknown> = new Set([
 
 const PUBLIC_CODES: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));
 
-export const INTERNAL_MESSAGE = 'Internal error. The server log has the details under this requestId.';
-export const STORE_UNAVAILABLE_MESSAGE = 'The trace store is unavailable; retry later. The server log has the details under this requestId.';
-
-const requestIds = new AsyncLocalStorage<string>();
-
-/** A fresh request id (UUID v4). */
-export function newRequestId(): string {
-  return randomUUID();
-}
-
-/** Runs `fn` with `requestId` as the id masked errors report (transports call this around each request). */
-export function runWithRequestId<T>(requestId: string, fn: () => T): T {
-  return requestIds.run(requestId, fn);
-}
-
-/** The id of the request being served, if a transport set one. */
-export function currentRequestId(): string | undefined {
-  return requestIds.getStore();
-}
-
 export interface ErrorMasker {
   /** Apollo's `formatError`. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
@@ -66,8 +46,6 @@ export interface ErrorMasker {
 export interface MaskerOptions {
   log: Logger;
   production: boolean;
-  /** The transport's request-id scope; defaults to `runWithRequestId`'s. */
-  currentRequestId?: () => string | undefined;
   /**
    * The parser's token limit (Apollo `parseOptions.maxTokens`): a syntax error on a document over it is shown
    * as QUERY_TOO_COMPLEX. Recognised by counting the document's tokens again, not by the parser's wording.
@@ -77,22 +55,19 @@ export interface MaskerOptions {
 
 export function createErrorMasker(options: MaskerOptions): ErrorMasker {
   const { log, production } = options;
-  const scopedId = options.currentRequestId ?? currentRequestId;
   const formatError = (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
-    const verdict = classify(formatted, error, options.maxTokens);
-    if (verdict.kind === 'shown') {
-      const message = production ? withoutSuggestions(verdict.message) : verdict.message;
-      const id = requestId ?? scopedId();
-      const extensions = { ...safeExtensions(formatted, error), ...pickSafe(verdict.details), code: verdict.code, ...(id ? { requestId: id } : {}) };
-      return withLocation(formatted, { message, extensions });
+    const id = requestId ?? currentRequestId();
+    let shown: Shown | undefined = classify(formatted, error, options.maxTokens);
+    if (!shown) {
+      // A masked error always carries an id: the one the client quotes to find the log line.
+      const failureId = id ?? newRequestId();
+      const failure = failureOf(error, { requestId: failureId, logger: log, logFields: { path: formatted.path?.join('.') } });
+      if (failure.masked) return withLocation(formatted, { message: failure.message, extensions: { code: failure.code, requestId: failureId } });
+      shown = failure;
     }
-    const id = requestId ?? scopedId() ?? newRequestId();
-    const code = verdict.storeDown ? ErrorCode.STORE_UNAVAILABLE : ErrorCode.INTERNAL;
-    log.error('masked error', { requestId: id, code, path: formatted.path?.join('.'), error: verdict.cause });
-    return withLocation(formatted, {
-      message: code === ErrorCode.STORE_UNAVAILABLE ? STORE_UNAVAILABLE_MESSAGE : INTERNAL_MESSAGE,
-      extensions: { code, requestId: id },
-    });
+    const message = production ? withoutSuggestions(shown.message) : shown.message;
+    const extensions = { ...safeExtensions(formatted, error), ...pickSafe(shown.details), code: shown.code, ...(id ? { requestId: id } : {}) };
+    return withLocation(formatted, { message, extensions });
   };
   return {
     formatError: (formatted, error) => formatError(formatted, error),
@@ -100,48 +75,35 @@ export function createErrorMasker(options: MaskerOptions): ErrorMasker {
   };
 }
 
-// Private: what the client may see of one error.
-type Verdict =
-  | { readonly kind: 'shown'; readonly code: ErrorCode; readonly message: string; readonly details?: Record<string, unknown> }
-  | { readonly kind: 'masked'; readonly storeDown: boolean; readonly cause: Error };
+// Private: the GraphQL-specific verdicts; undefined leaves the error to the error edge.
+interface Shown {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
 
-function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: number | undefined): Verdict {
+function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: number | undefined): Shown | undefined {
   const chain = causes(error);
   if (maxTokens !== undefined && formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') {
     const body = chain.find((e): e is GraphQLError => e instanceof GraphQLError && e.source !== undefined)?.source?.body;
     const overLimit = body === undefined ? undefined : tokenLimitError(body, maxTokens);
-    if (overLimit) return { kind: 'shown', code: ErrorCode.QUERY_TOO_COMPLEX, message: overLimit.message, details: overLimit.extensions };
+    if (overLimit) return { code: ErrorCode.QUERY_TOO_COMPLEX, message: overLimit.message, details: overLimit.extensions };
   }
   for (const cause of chain) {
-    if (cause instanceof TracegateError) return { kind: 'shown', code: cause.code, message: cause.message, details: cause.details };
-    if (cause instanceof GraphQLError && PUBLIC_CODES.has(cause.extensions?.code)) {
-      return { kind: 'shown', code: cause.extensions.code as ErrorCode, message: cause.message };
-    }
+    // A TracegateError is public: the error edge shows it.
+    if (cause instanceof TracegateError) return undefined;
+    if (cause instanceof GraphQLError && PUBLIC_CODES.has(cause.extensions?.code)) return { code: cause.extensions.code as ErrorCode, message: cause.message };
   }
-  const innermost = chain[chain.length - 1] ?? new Error(String(error));
   // Errors with a path come from resolvers: not ours, so unexpected, whatever they say.
   if (formatted.path === undefined) {
     const code = formatted.extensions?.code;
-    if (CLIENT_REQUEST_CODES.has(code)) return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
+    if (CLIENT_REQUEST_CODES.has(code)) return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
     // graphql-js's own syntax / validation / coercion errors (graphql-ws path) carry no code, and wrap nothing
     // but another GraphQLError (a scalar's). One that wraps any other error is a failure of ours: masked.
     const wrapsOnlyGraphQLErrors = chain.every((cause) => cause instanceof GraphQLError);
-    if (code === undefined && error instanceof GraphQLError && wrapsOnlyGraphQLErrors) {
-      return { kind: 'shown', code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
-    }
+    if (code === undefined && error instanceof GraphQLError && wrapsOnlyGraphQLErrors) return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
   }
-  return { kind: 'masked', storeDown: chain.some(isUnavailableError), cause: innermost };
-}
-
-// Private: the error and its `originalError` / `cause` chain, outermost first (bounded against cycles).
-function causes(error: unknown): Error[] {
-  const chain: Error[] = [];
-  let current: unknown = error;
-  while (current instanceof Error && chain.length < 10 && !chain.includes(current)) {
-    chain.push(current);
-    current = current instanceof GraphQLError ? (current.originalError ?? current.cause) : current.cause;
-  }
-  return chain;
+  return undefined;
 }
 
 function safeExtensions(formatted: GraphQLFormattedError, error: unknown): Record<string, unknown> {
@@ -170,19 +132,19 @@ function withoutSuggestions(message: string): string {
   return message.replace(/\s*Did you mean [^?]*\?/g, '');
 }
 
-/** HTTP statuses for a request that failed as a whole with one of these codes (GraphQL-over-HTTP leaves them open). */
-const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
-  [ErrorCode.QUERY_TOO_COMPLEX]: 400,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
+/** Codes that, on a response with no data, set its HTTP status (GraphQL-over-HTTP leaves them open). */
+const WHOLE_REQUEST_CODES: ReadonlySet<unknown> = new Set([
+  ErrorCode.UNAUTHENTICATED,
+  ErrorCode.FORBIDDEN,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.QUERY_TOO_COMPLEX,
+  ErrorCode.RATE_LIMITED,
+]);
 
 /**
- * Apollo plugin: when a response has no data and its first error has one of the codes above, answer with the
- * matching HTTP status (401 with `WWW-Authenticate: Bearer`, 429 with `Retry-After`). Runs on the already
- * masked errors, so it sees public codes only.
+ * Apollo plugin: when a response has no data and its first error has one of the codes above, answer with that
+ * code's HTTP status and headers from the error edge (401 with `WWW-Authenticate: Bearer`, 429 with
+ * `Retry-After`). Runs on the already masked errors, so it sees public codes only.
  */
 export function errorStatusPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
@@ -193,15 +155,11 @@ export function errorStatusPlugin<TContext extends BaseContext>(): ApolloServerP
           const { data, errors } = response.body.singleResult;
           if (data !== undefined && data !== null) return;
           const first = errors?.[0];
-          const code = first?.extensions?.code as ErrorCode | undefined;
-          const status = code ? HTTP_STATUS_BY_CODE[code] : undefined;
-          if (!status) return;
+          const code = first?.extensions?.code;
+          if (!WHOLE_REQUEST_CODES.has(code)) return;
+          const { status, headers } = httpOf(code as ErrorCode, first?.extensions);
           response.http.status = status;
-          if (code === ErrorCode.UNAUTHENTICATED) response.http.headers.set('www-authenticate', 'Bearer');
-          if (code === ErrorCode.RATE_LIMITED) {
-            const seconds = first?.extensions?.retryAfterSeconds;
-            response.http.headers.set('retry-after', String(typeof seconds === 'number' ? seconds : 1));
-          }
+          for (const [name, value] of Object.entries(headers)) response.http.headers.set(name, value);
         },
       };
     },

@@ -6,11 +6,12 @@
  * admitted runs to the end and is answered only after the store acknowledged it, so nothing acknowledged is
  * ever dropped. One limiter per gateway process is shared by the GraphQL mutation and the OTLP/Zipkin routes.
  */
+import { DEFAULT_RETRY_AFTER_SECONDS } from '../error-edge';
 import { ErrorCode, TracegateError } from '../errors';
 
 /** Four maximum-size requests (5,000 spans each) at once; configured as TRACEGATE_MAX_INFLIGHT_INGEST (config.ts). */
 export const DEFAULT_MAX_INFLIGHT_SPANS = 20_000;
-export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+export { DEFAULT_RETRY_AFTER_SECONDS };
 
 export interface IngestLimiterStats {
   readonly inFlightSpans: number;
@@ -64,13 +65,6 @@ export class IngestLimiter {
       this.requests--;
     }
   }
-}
-
-/** The `Retry-After` seconds of a RATE_LIMITED error, for HTTP routes that answer it with 429. */
-export function retryAfterOf(error: unknown): number | undefined {
-  if (!(error instanceof TracegateError) || error.code !== ErrorCode.RATE_LIMITED) return undefined;
-  const seconds = error.details?.retryAfterSeconds;
-  return typeof seconds === 'number' ? seconds : DEFAULT_RETRY_AFTER_SECONDS;
 }
 
 /**

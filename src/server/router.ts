@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import type { IngestService } from '../ingest/service';
+import type { Failure } from '../error-edge';
 import type { TraceStore } from '../store';
 import type { Security } from './security';
 
@@ -33,8 +34,12 @@ export interface Route {
   /** Also matches every longer path that starts with `path` (which then ends in `/`), e.g. `/api/traces/{id}`;
    *  an exact route wins, then the longest prefix. The handler reads the rest from `ctx.url`. */
   prefix?: boolean;
-  /** Respond fully (or throw: a TracegateError becomes its code's status, anything else a masked 500). */
+  /** Respond fully, or throw: the router turns what was thrown into a Failure at the error edge (src/error-edge.ts). */
   handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
+  /** Writes a failure in the route's own protocol (OTLP: a google.rpc.Status). Default: the JSON error body. */
+  sendFailure?(req: IncomingMessage, res: ServerResponse, failure: Failure, ctx: RouteContext): void;
+  /** Retry-After seconds when this route fails because the store is unavailable (default 1). */
+  storeRetryAfterSeconds?: number;
 }
 
 export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method'; allowed: HttpMethod[] } | { kind: 'not-found' };

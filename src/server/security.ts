@@ -17,8 +17,6 @@ export interface SecurityOptions {
   tokens: readonly TokenEntry[];
   production: boolean;
   log: Logger;
-  /** The HTTP layer's request-id scope, so masked errors carry the id of the request that failed. */
-  currentRequestId?: () => string | undefined;
   queryLimits?: QueryLimits;
   /** Request body bytes held at once, and the body cap (what an unknown-length body counts); see overload.ts. */
   maxInflightBytes?: number;
@@ -51,7 +49,6 @@ export function createSecurity(options: SecurityOptions): Security {
   const masker = createErrorMasker({
     log: options.log,
     production: options.production,
-    currentRequestId: options.currentRequestId,
     maxTokens: queryLimits.maxTokens,
   });
   const ingestLimiter = new IngestLimiter(options.maxInflightIngestSpans);

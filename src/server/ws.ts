@@ -14,11 +14,12 @@ import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, TracegateError } from '../errors';
+import { newRequestId } from '../http';
 import { log as rootLog, type Logger } from '../log';
 import type { SharedSubscriptions } from '../live';
 import { requireScope, Scope, type AuthOutcome } from './auth';
 import { checkOperation, type QueryLimits } from './limits';
-import { newRequestId, type ErrorMasker } from './masking';
+import type { ErrorMasker } from './masking';
 
 export const GRAPHQL_PATH = '/graphql';
 

@@ -16,4 +16,3 @@ export {
 } from './types';
 export { encodeCursor, decodeCursor, type CursorPosition } from './cursor';
 export { MongoTraceStore, DUPLICATE_KEY, INDEXES, Collections, type MongoStoreOptions } from './mongo';
-export { isUnavailableError } from './mongo/errors';

@@ -109,6 +109,7 @@ describe('change streams', () => {
 
   it("gives the current document for fullDocument 'updateLookup' and the pre-image when asked", async () => {
     const c = coll();
+    await db.createCollection(c.collectionName, { changeStreamPreAndPostImages: { enabled: true } });
     const stream = watch(c, [], { fullDocument: 'updateLookup', fullDocumentBeforeChange: 'whenAvailable' });
     await stream.tryNext();
     await c.insertOne({ _id: 'a', v: 1 });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { HttpBodyError, readBody } from '../../src/ingest/http-body';
+import { HttpBodyError, readBody } from '../../src/http';
 
 /** A source that hands out `body` in `chunkSize` pieces and counts how much of it was pulled. */
 function source(body: Buffer, chunkSize = 16 * 1024): Readable & { pulled: () => number } {
@@ -42,7 +42,7 @@ describe('readBody', () => {
     const err = await failure(readBody(src, { 'content-length': String(CAP + 1) }, CAP));
     expect(err.status).toBe(413);
     expect(err.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(err.message).toBe(`body of ${CAP + 1} bytes (Content-Length): the cap is ${CAP} bytes`);
+    expect(err.message).toBe(`request body: expected at most ${CAP} bytes, received ${CAP + 1} bytes (Content-Length)`);
   });
 
   it('refuses a plain body that streams past the cap', async () => {
@@ -59,7 +59,7 @@ describe('readBody', () => {
     const src = source(bomb, 1024);
     const err = await failure(readBody(src, { 'content-encoding': 'gzip' }, CAP));
     expect(err.status).toBe(413);
-    expect(err.message).toBe(`body inflating to more than ${CAP} bytes: the cap is ${CAP} bytes`);
+    expect(err.message).toBe(`request body: expected at most ${CAP} bytes, received gzip inflating to more than ${CAP} bytes`);
     // The inflater was destroyed within a few zlib chunks (16 KB each) of the cap, far from the 64 MB.
     expect(err.details.inflatedBytes).toBeGreaterThan(CAP);
     expect(err.details.inflatedBytes).toBeLessThan(CAP + 8 * 16 * 1024);

@@ -75,7 +75,7 @@ describe('store errors are masked', () => {
     const res = await gw.gql(`query($id: ID!) { trace(id: $id) { spans { spanId result { data } } } }`, { id: traceId });
     const error = res.errors?.[0];
     expect(error).toMatchObject({
-      message: 'Internal error. The server log has the details under this requestId.',
+      message: `Internal error. The server log has the details under request id ${res.headers.get('x-request-id')}.`,
       extensions: { code: 'INTERNAL', requestId: res.headers.get('x-request-id') },
     });
     expect(Object.keys(error!.extensions!).sort()).toEqual(['code', 'requestId']);

@@ -11,7 +11,7 @@ import { cloneDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { MINGO_OPTIONS } from '../query/filter';
 import { withMingo } from '../query/mingo-errors';
-import { eventsOf, type ChangeEvent, type DocumentLookup } from './events';
+import { eventsOf, type ChangeEvent, type StoreLookup } from './events';
 import type { ChangeHistory } from './history';
 import type { ChangeStreamOptions } from './options';
 import { comparePositions, Step, type Position } from './position';
@@ -35,7 +35,7 @@ export interface ChangeStreamCursorInit {
   /** Stages after `$changeStream` (validated: document-by-document stages only). */
   readonly pipeline: Document[];
   readonly history: ChangeHistory;
-  readonly lookup: DocumentLookup;
+  readonly lookup: StoreLookup;
   /** The stream delivers events strictly after this position. */
   readonly start: Position;
 }

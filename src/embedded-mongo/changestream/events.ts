@@ -10,6 +10,7 @@
  */
 import type { Document } from 'bson';
 import type { OplogEntry } from '../engine';
+import { MongoCommandError } from '../errors';
 import type { ChangeStreamOptions } from './options';
 import { Step, type Position } from './position';
 import { encodeToken } from './resume-token';
@@ -23,11 +24,30 @@ export interface ChangeEvent {
   readonly invalidates: boolean;
 }
 
-/** Reads the current version of a document (for fullDocument: 'updateLookup'); null when it no longer exists. */
-export type DocumentLookup = (db: string, coll: string, id: unknown) => Document | null;
+/** What events read from the store besides the history entry. */
+export interface StoreLookup {
+  /** The current version of a document (for fullDocument: 'updateLookup'); null when it no longer exists. */
+  document(db: string, coll: string, id: unknown): Document | null;
+  /** Whether the collection records pre- and post-images (`changeStreamPreAndPostImages: { enabled: true }`). */
+  imagesRecorded(db: string, coll: string): boolean;
+}
 
-export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: DocumentLookup): ChangeEvent[] {
+export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: StoreLookup): ChangeEvent[] {
   const op = entry.op;
+  // Pre- and post-images (fullDocumentBeforeChange, fullDocument 'whenAvailable' / 'required') exist only for a
+  // collection with changeStreamPreAndPostImages enabled, as in MongoDB; 'required' without one is error 47.
+  const image = (which: 'pre' | 'post', mode: string, db: string, coll: string, id: unknown, value: Document): Document | null => {
+    if (lookup.imagesRecorded(db, coll)) return value;
+    if (mode === 'required') {
+      throw new MongoCommandError(
+        'NoMatchingDocument',
+        which === 'pre'
+          ? `Change stream was configured to require a pre-image for all update, delete and replace events, but the pre-image was not found for event: ${describeEvent(db, coll, id)}`
+          : `Change stream was configured to require a post-image for all update events, but the post-image was not found for event: ${describeEvent(db, coll, id)}`,
+      );
+    }
+    return null;
+  };
   const base = (step: Step, operationType: string, ns: Document | undefined): Document => {
     const doc: Document = { _id: encodeToken({ seq: entry.seq, ts: entry.ts, step }), operationType, clusterTime: entry.ts, wallTime: entry.wallTime };
     if (ns) doc.ns = ns;
@@ -53,20 +73,26 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       const doc = base(Step.EVENT, op.replace ? 'replace' : 'update', { db: op.db, coll: op.coll });
       doc.documentKey = { _id: op.after._id };
       if (!op.replace) doc.updateDescription = describeUpdate(op.before, op.after, options.showExpandedEvents);
-      if (op.replace || options.fullDocument === 'whenAvailable' || options.fullDocument === 'required') {
+      if (op.replace) {
         doc.fullDocument = op.after;
+      } else if (options.fullDocument === 'whenAvailable' || options.fullDocument === 'required') {
+        doc.fullDocument = image('post', options.fullDocument, op.db, op.coll, op.after._id, op.after);
       } else if (options.fullDocument === 'updateLookup') {
-        const current = lookup(op.db, op.coll, op.after._id);
+        const current = lookup.document(op.db, op.coll, op.after._id);
         doc.fullDocument = current ? current : null;
       }
-      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = op.before;
+      if (options.fullDocumentBeforeChange !== 'off') {
+        doc.fullDocumentBeforeChange = image('pre', options.fullDocumentBeforeChange, op.db, op.coll, op.after._id, op.before);
+      }
       return [event(doc)];
     }
     case 'delete': {
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'delete', { db: op.db, coll: op.coll });
       doc.documentKey = { _id: op.doc._id };
-      if (options.fullDocumentBeforeChange !== 'off') doc.fullDocumentBeforeChange = op.doc;
+      if (options.fullDocumentBeforeChange !== 'off') {
+        doc.fullDocumentBeforeChange = image('pre', options.fullDocumentBeforeChange, op.db, op.coll, op.doc._id, op.doc);
+      }
       return [event(doc)];
     }
     case 'dropCollection': {
@@ -86,6 +112,12 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       doc.operationDescription = op.options;
       return [event(doc)];
     }
+    case 'modifyCollection': {
+      if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'modify', { db: op.db, coll: op.coll });
+      doc.operationDescription = op.changes;
+      return [event(doc)];
+    }
     case 'createIndex': {
       if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'createIndexes', { db: op.db, coll: op.coll });
@@ -103,4 +135,9 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       throw new Error(`unknown oplog op ${JSON.stringify(never)}`);
     }
   }
+}
+
+// Private: how the image errors name the event (mongod prints the event's namespace and document key).
+function describeEvent(db: string, coll: string, id: unknown): string {
+  return `{ ns: "${db}.${coll}", documentKey: { _id: ${JSON.stringify(id)} } }`;
 }

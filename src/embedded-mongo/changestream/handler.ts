@@ -10,7 +10,7 @@ import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { SUPPORTED_STAGES, UNSUPPORTED_STAGES } from '../query';
 import { ChangeStreamCursor } from './cursor';
-import type { DocumentLookup } from './events';
+import type { StoreLookup } from './events';
 import type { ChangeHistory } from './history';
 import { parseChangeStreamOptions, type ChangeStreamOptions } from './options';
 import { Step, type Position } from './position';
@@ -36,7 +36,10 @@ export function changeStreamStage(history: ChangeHistory): FirstStageHandler {
     if (batchSize !== undefined && (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 0)) {
       throw new MongoCommandError('BadValue', `aggregate.cursor.batchSize must be a non-negative integer, got ${String(batchSize)}`);
     }
-    const lookup: DocumentLookup = (db, coll, id) => context.engine.collection(db, coll)?.findById(id) ?? null;
+    const lookup: StoreLookup = {
+      document: (db, coll, id) => context.engine.collection(db, coll)?.findById(id) ?? null,
+      imagesRecorded: (db, coll) => (context.engine.collection(db, coll)?.options.changeStreamPreAndPostImages as Document | undefined)?.enabled === true,
+    };
     const cursor = new ChangeStreamCursor({
       id: context.cursors.newId(),
       ns: cursorNamespace(scope),

@@ -6,12 +6,13 @@ import { MongoCommandError } from '../errors';
 import { compileFilter } from '../query';
 import { collectionName, optionalBoolean, optionalDocument, rejectUnsupported, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
+import { parsePreAndPostImages } from './collections';
 import { firstBatchReply } from './cursor-reply';
 
 /** Index options stored and honoured; anything else in a spec is refused rather than ignored. */
 const INDEX_OPTIONS = new Set(['key', 'name', 'unique', 'sparse', 'expireAfterSeconds', 'v', 'background', 'ns']);
 /** Collection options that change behaviour and are not implemented. */
-const UNSUPPORTED_CREATE_OPTIONS = ['capped', 'validator', 'timeseries', 'clusteredIndex', 'viewOn', 'collation', 'changeStreamPreAndPostImages'] as const;
+const UNSUPPORTED_CREATE_OPTIONS = ['capped', 'validator', 'timeseries', 'clusteredIndex', 'viewOn', 'collation'] as const;
 
 function requireCollection(context: CommandContext, name: string): Collection {
   const coll = context.engine.collection(context.db, name);
@@ -25,7 +26,11 @@ const create: CommandHandler = async (command, context) => {
   if (context.engine.collection(context.db, coll)) {
     throw new MongoCommandError('NamespaceExists', `Collection ${context.db}.${coll} already exists.`);
   }
-  await context.engine.write((unit) => unit.apply({ kind: 'createCollection', db: context.db, coll, options: {} }));
+  const options: Document = {};
+  if (command.changeStreamPreAndPostImages !== undefined) {
+    options.changeStreamPreAndPostImages = parsePreAndPostImages(command.changeStreamPreAndPostImages, 'create');
+  }
+  await context.engine.write((unit) => unit.apply({ kind: 'createCollection', db: context.db, coll, options }));
   return {};
 };
 

@@ -3,11 +3,12 @@
  * A pipeline whose first stage has a registered handler (S2's `$changeStream`) is handed to it whole.
  */
 import type { Document } from 'bson';
+import { aggregate as mingoAggregate } from 'mingo';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
-import { evaluateVariables, runPipeline, select, validatePipeline } from '../query';
+import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, validatePipeline, withMingo, type Variables } from '../query';
 import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
-import type { CommandHandler } from './context';
+import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
 
 const aggregate: CommandHandler = async (command, context) => {
@@ -28,12 +29,17 @@ const aggregate: CommandHandler = async (command, context) => {
   if (optionalBoolean(command, 'aggregate', 'explain')) {
     throw new MongoCommandError('NotImplemented', 'explain of aggregate is not supported by the embedded store (find and count are)');
   }
-  if (target === 1) throw new MongoCommandError('NotImplemented', 'database-level aggregate is not supported by the embedded store');
   const cursorOptions = command.cursor;
   if (!isPlainDocument(cursorOptions)) {
     throw new MongoCommandError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   }
   const batchSize = nonNegative(cursorOptions, 'aggregate', 'batchSize');
+  if (target === 1) {
+    const input = collectionlessInput(rawPipeline[0], firstStage, context, variables);
+    const rest = validatePipeline(rawPipeline.slice(1));
+    const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
+    return firstBatchReply(context, `${context.db}.$cmd.aggregate`, docs, batchSize);
+  }
   const pipeline = validatePipeline(rawPipeline);
   const collection = context.engine.collection(context.db, target);
   checkHint(command, collection);
@@ -44,5 +50,38 @@ const aggregate: CommandHandler = async (command, context) => {
   const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
   return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
 };
+
+/**
+ * The documents a database-level aggregate (`aggregate: 1`) starts from, given by its first stage as in mongod:
+ * `$documents` (literal documents, or an expression giving them) and `$listLocalSessions` (the sessions this store
+ * has seen) are served; `$currentOp` must run on `admin` (73 elsewhere) and is not implemented; any stage that
+ * needs a collection answers 73.
+ */
+function collectionlessInput(stage: unknown, name: string | undefined, context: CommandContext, variables: Variables): Document[] {
+  const spec = isPlainDocument(stage) ? stage[name ?? ''] : undefined;
+  switch (name) {
+    case '$documents': {
+      const [evaluated] = withMingo(() => mingoAggregate([{}], [{ $addFields: { docs: spec } }], { ...MINGO_OPTIONS, variables: variables ?? {} }));
+      const docs = (evaluated as Document).docs;
+      if (!Array.isArray(docs) || !docs.every((d) => isPlainDocument(d))) {
+        throw new MongoCommandError('Location5858203', 'error in $documents stage :: caused by :: an array of objects is expected');
+      }
+      return docs as Document[];
+    }
+    case '$listLocalSessions': {
+      if (!isPlainDocument(spec)) throw new MongoCommandError('TypeMismatch', '$listLocalSessions options must be specified in an object');
+      const unsupported = Object.keys(spec).find((k) => k !== 'allUsers' && k !== 'users');
+      if (unsupported) throw new MongoCommandError('Location40415', `BSON field '$listLocalSessions.${unsupported}' is an unknown field.`);
+      return context.sessions?.list() ?? [];
+    }
+    case '$currentOp':
+      if (context.db !== 'admin') {
+        throw new MongoCommandError('InvalidNamespace', "$currentOp must be run against the 'admin' database with {aggregate: 1}");
+      }
+      throw new MongoCommandError('NotImplemented', '$currentOp is not supported by the embedded store');
+    default:
+      throw new MongoCommandError('InvalidNamespace', `{aggregate: 1} is not valid for '${name ?? 'an empty pipeline'}'; a collection is required.`);
+  }
+}
 
 export const aggregateCommands: Record<string, CommandHandler> = { aggregate };

@@ -3,6 +3,7 @@ import type { Document, ObjectId } from 'bson';
 import type { CursorRegistry } from '../cursors';
 import type { Engine } from '../engine';
 import type { ConnectionContext } from '../wire';
+import type { LocalSessions } from './sessions';
 
 export interface ServerInfo {
   /** `host:port` as reported by hello (`me`, `hosts`, `primary`). */
@@ -37,6 +38,8 @@ export interface CommandContext {
   readonly connection: ConnectionContext;
   /** The command's `$db`. */
   readonly db: string;
+  /** Sessions seen by this store (`$listLocalSessions`); the dispatcher provides them. */
+  readonly sessions?: LocalSessions;
 }
 
 export type CommandHandler = (command: Document, context: CommandContext) => Document | Promise<Document>;

@@ -9,12 +9,14 @@ import { translateMingoError } from '../query';
 import type { CommandRunner, ConnectionContext } from '../wire';
 import { adminCommands } from './admin';
 import { aggregateCommands } from './aggregate';
+import { collectionCommands } from './collections';
 import type { CommandContext, CommandHandler } from './context';
 import { findAndModifyCommands } from './find-and-modify';
-import { handshakeCommands } from './handshake';
+import { handshakeCommands, LOGICAL_SESSION_TIMEOUT_MINUTES } from './handshake';
 import { readCommands } from './read';
 import { RetryableWrites } from './retryable';
 import { searchIndexCommands } from './search-indexes';
+import { LocalSessions } from './sessions';
 import { writeCommands } from './write';
 
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
@@ -25,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   ...aggregateCommands,
   ...adminCommands,
   ...searchIndexCommands,
+  ...collectionCommands,
 };
 
 const SIGNATURE_HASH = new Binary(Buffer.alloc(20));
@@ -35,6 +38,7 @@ export type ContextFactory = (db: string, connection: ConnectionContext) => Comm
 
 export class CommandDispatcher implements CommandRunner {
   private readonly retryable = new RetryableWrites();
+  private readonly sessions = new LocalSessions(LOGICAL_SESSION_TIMEOUT_MINUTES * 60_000);
 
   constructor(
     private readonly makeContext: ContextFactory,
@@ -45,7 +49,9 @@ export class CommandDispatcher implements CommandRunner {
   async run(command: Document, connection: ConnectionContext): Promise<Document> {
     const name = Object.keys(command)[0] ?? '';
     const db = typeof command.$db === 'string' ? command.$db : 'admin';
-    const context = this.makeContext(db, connection);
+    const context: CommandContext = { ...this.makeContext(db, connection), sessions: this.sessions };
+    this.sessions.touch(command.lsid);
+    if (name === 'endSessions' || name === 'killSessions') this.sessions.end(command[name]);
     const reply = await this.retryable.run(name, command, () => this.reply(name, command, context));
     const ts = context.engine.latestTimestamp;
     return { ...reply, $clusterTime: { clusterTime: ts, signature: { hash: SIGNATURE_HASH, keyId: Long.ZERO } }, operationTime: ts };

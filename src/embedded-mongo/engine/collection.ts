@@ -68,7 +68,8 @@ export class Collection {
     readonly db: string,
     readonly name: string,
     readonly id: number,
-    readonly options: Readonly<Document>,
+    /** Collection options as `create` / `collMod` set them (listCollections' `options`); see `modify`. */
+    private currentOptions: Readonly<Document>,
     readonly uuid: UUID,
     state: { count: number; dataSize: number; nextRecordId: number; idIndex: Index },
   ) {
@@ -219,6 +220,17 @@ export class Collection {
     }
     index.multikey = seen.multikey;
     this.indexes.set(index.name, index);
+    this.host.touched(this);
+  }
+
+  /** Collection options as `create` / `collMod` set them (listCollections' `options`). */
+  get options(): Readonly<Document> {
+    return this.currentOptions;
+  }
+
+  /** collMod: replaces the collection's options (persisted with its catalog entry). */
+  modify(options: Readonly<Document>): void {
+    this.currentOptions = options;
     this.host.touched(this);
   }
 

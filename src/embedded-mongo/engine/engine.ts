@@ -338,6 +338,9 @@ export class Engine implements CollectionHost {
       case 'dropCollection':
         this.dropCollection(op.db, op.coll);
         return;
+      case 'modifyCollection':
+        this.require(op.db, op.coll).modify(op.options);
+        return;
       case 'createIndex':
         this.ensure(op.db, op.coll).addIndex(op.spec);
         return;

@@ -11,6 +11,9 @@ export type OplogOp =
   | { kind: 'delete'; db: string; coll: string; doc: Document }
   | { kind: 'createCollection'; db: string; coll: string; options: Document }
   | { kind: 'dropCollection'; db: string; coll: string }
+  /** collMod of collection options: `options` is the collection's complete options document afterwards,
+   *  `changes` the fields the command set (for the change stream's `modify` event). */
+  | { kind: 'modifyCollection'; db: string; coll: string; options: Document; changes: Document }
   /** `spec` is one element of createIndexes' `indexes` array (key, name, unique, expireAfterSeconds, ...). */
   | { kind: 'createIndex'; db: string; coll: string; spec: Document }
   | { kind: 'dropIndex'; db: string; coll: string; name: string }

@@ -17,6 +17,7 @@ const OP_KINDS: ReadonlySet<OplogOp['kind']> = new Set<OplogOp['kind']>([
   'delete',
   'createCollection',
   'dropCollection',
+  'modifyCollection',
   'createIndex',
   'dropIndex',
   'dropDatabase',

@@ -16,7 +16,7 @@ import { log } from '../../log';
 import { requireScope, Scope } from '../../server/auth';
 import type { GatewayExtension } from '../../server/extensions';
 import type { GatewayServices } from '../../server/router';
-import { failureOf } from '../http-edge';
+import { failureOf } from '../../error-edge';
 import { OtlpDecodeError } from '../otlp/model';
 import { decodeProtobufTraceRequest } from '../otlp/proto-decode';
 import { mapTraceRequest } from '../otlp/map';

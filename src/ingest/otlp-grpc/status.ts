@@ -1,12 +1,12 @@
 /**
  * Failures of an OTLP/gRPC export as gRPC statuses. The classification is the one the HTTP routes use
- * (`failureOf` in ../http-edge.ts); this file only renders it the way the OTLP specification asks of gRPC
+ * (`failureOf` in src/error-edge.ts); this file only renders it the way the OTLP specification asks of gRPC
  * ("OTLP/gRPC Response", "Failures"): a retryable failure is UNAVAILABLE and carries a `google.rpc.RetryInfo`
  * in `grpc-status-details-bin`, which OTLP exporters read to pace their retry; the rest are not retryable.
  */
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCode } from '../../errors';
-import type { HttpFailure } from '../http-edge';
+import type { Failure as HttpFailure } from '../../error-edge';
 import { ProtoWriter } from '../otlp/wire';
 
 /** The gRPC status for each public code a failure can carry. */

@@ -4,6 +4,7 @@
  * decoders. Ids are lowercase hex (protobuf bytes are hex-encoded here; JSON already carries hex) and are NOT
  * validated yet: a bad id is a per-span rejection downstream, not an undecodable request.
  */
+import { ErrorCode, TracegateError } from '../../errors';
 
 /** `AnyValue` (common.proto); `empty` is an AnyValue with no field of its oneof set. */
 export type AnyValue =
@@ -75,10 +76,10 @@ export interface OtlpTraceRequest {
 /** Nesting allowed inside one AnyValue (arrays and kvlists); deeper input is refused rather than recursed into. */
 export const MAX_ANY_VALUE_DEPTH = 32;
 
-/** The body could not be decoded as an ExportTraceServiceRequest (HTTP 400). */
-export class OtlpDecodeError extends Error {
+/** The body could not be decoded as an ExportTraceServiceRequest: the client's mistake (HTTP 400). */
+export class OtlpDecodeError extends TracegateError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.BAD_USER_INPUT, message);
     this.name = 'OtlpDecodeError';
   }
 }

@@ -9,13 +9,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../errors';
 import { log } from '../../log';
+import { HttpBodyError, mediaTypeOf, readBody } from '../../http';
 import type { Route, RouteContext } from '../../server/router';
-import { readBody } from '../http-body';
-import { authorizeIngest, failureOf, mediaTypeOf, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeJsonTraceRequest } from './json-decode';
 import { mapTraceRequest } from './map';
-import { OtlpDecodeError } from './model';
 import { decodeProtobufTraceRequest } from './proto-decode';
 import { encodeExportResponse, encodeRpcStatus, OTLP_CONTENT_TYPE, RpcCode, type OtlpEncoding } from './response';
 
@@ -43,34 +42,35 @@ export function otlpTracesRoute(options: StandardIngestOptions = {}): Route {
   return {
     method: 'POST',
     path: OTLP_TRACES_PATH,
-    handle: (req, res, ctx) => handleExport(req, res, ctx, options),
+    storeRetryAfterSeconds: options.storeRetryAfterSeconds,
+    handle: handleExport,
+    // Failures are answered in the request's encoding too (JSON when it is unknown).
+    sendFailure: (req, res, f) => sendStatus(res, encodingOf(req) ?? 'json', f.status, f.code, f.message, f.headers),
   };
 }
 
+function encodingOf(req: IncomingMessage): OtlpEncoding | undefined {
+  return ENCODING_BY_MEDIA_TYPE[mediaTypeOf(req.headers['content-type'])];
+}
+
 // Private: one export request, answered in the encoding it came in.
-async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
-  const mediaType = mediaTypeOf(req.headers['content-type']);
-  const encoding = ENCODING_BY_MEDIA_TYPE[mediaType];
-  try {
-    authorizeIngest(req, ctx.services.security.authenticator);
-    if (!encoding) {
-      // The body is not read: close the connection rather than drain an unbounded body.
-      const got = JSON.stringify(req.headers['content-type'] ?? '');
-      return sendStatus(res, 'json', 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${got}`, { connection: 'close' });
-    }
-    const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
-    const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
-    const mapped = mapTraceRequest(request);
-    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'otlp') : undefined;
-    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
-    if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
-    const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });
-    res.writeHead(200, { 'content-type': OTLP_CONTENT_TYPE[encoding], 'content-length': out.length });
-    res.end(out);
-  } catch (error) {
-    const f = failureOf(error, { requestId: ctx.requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
-    sendStatus(res, encoding ?? 'json', f.status, f.code, f.message, f.headers);
+async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  authorizeIngest(req, ctx.services.security.authenticator);
+  const encoding = encodingOf(req);
+  if (!encoding) {
+    // The body is not read (HttpBodyError): the connection is closed rather than an unbounded body drained.
+    const got = JSON.stringify(req.headers['content-type'] ?? '');
+    throw new HttpBodyError(415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${got}`);
   }
+  const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
+  const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
+  const mapped = mapTraceRequest(request);
+  const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'otlp') : undefined;
+  const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+  if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
+  const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });
+  res.writeHead(200, { 'content-type': OTLP_CONTENT_TYPE[encoding], 'content-length': out.length });
+  res.end(out);
 }
 
 function sendStatus(res: ServerResponse, encoding: OtlpEncoding, status: number, code: ErrorCode, message: string, headers: Record<string, string>): void {

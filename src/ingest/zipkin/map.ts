@@ -19,7 +19,7 @@
  * A span that does not fit is rejected alone, with its position and reason; the others go on.
  */
 import { createHash } from 'node:crypto';
-import { ErrorCode } from '../../errors';
+import { ErrorCode, TracegateError } from '../../errors';
 import type { AttributeInputShape, SpanInputShape, SpanKind, StatusCode } from '../../domain';
 import type { KeyValue } from '../otlp/model';
 import { deriveCallResult, microsToNanos, nanosToIso, UNKNOWN_OPERATION, UNKNOWN_SERVICE } from '../otlp';
@@ -38,9 +38,9 @@ const HEX_16 = /^[0-9a-fA-F]{16}$/;
 const ENDPOINT_FIELDS = ['serviceName', 'ipv4', 'ipv6', 'port'] as const;
 
 /** The body is not a Zipkin v2 span list at all (HTTP 400, nothing stored). */
-export class ZipkinDecodeError extends Error {
+export class ZipkinDecodeError extends TracegateError {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.BAD_USER_INPUT, message);
     this.name = 'ZipkinDecodeError';
   }
 }

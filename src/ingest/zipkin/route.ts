@@ -9,12 +9,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../errors';
-import { log } from '../../log';
+import { HttpBodyError, mediaTypeOf, readBody, sendError } from '../../http';
 import type { Route, RouteContext } from '../../server/router';
-import { readBody } from '../http-body';
-import { authorizeIngest, failureOf, mediaTypeOf, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
-import { decodeZipkinSpans, ZipkinDecodeError } from './map';
+import { decodeZipkinSpans } from './map';
 
 export const ZIPKIN_SPANS_PATH = '/api/v2/spans';
 export const ZIPKIN_MEDIA_TYPE = 'application/json';
@@ -24,59 +23,35 @@ export const ZIPKIN_MEDIA_TYPE = 'application/json';
  */
 const UNSUPPORTED_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/x-thrift']);
 
-const logger = log.child('zipkin');
-
 export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
   return {
     method: 'POST',
     path: ZIPKIN_SPANS_PATH,
-    handle: (req, res, ctx) => handleSpans(req, res, ctx, options),
+    storeRetryAfterSeconds: options.storeRetryAfterSeconds,
+    handle: handleSpans,
   };
 }
 
-// Private: one posted span list.
-async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, options: StandardIngestOptions): Promise<void> {
-  try {
-    authorizeIngest(req, ctx.services.security.authenticator);
-    if (UNSUPPORTED_MEDIA_TYPES.has(mediaTypeOf(req.headers['content-type']))) {
-      // The body is not read: close the connection rather than drain an unbounded body.
-      const got = JSON.stringify(req.headers['content-type'] ?? '');
-      return sendError(res, 415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`, ctx.requestId, { connection: 'close' });
-    }
-    const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
-    const mapped = decodeZipkinSpans(body);
-    const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'zipkin') : undefined;
-    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
-    if (rejected.length === 0) {
-      res.writeHead(202, { 'content-length': 0 });
-      res.end();
-      return;
-    }
-    const accepted = result?.accepted ?? 0;
-    const duplicates = result?.duplicates ?? 0;
-    const stored = accepted + duplicates;
-    const message = `${summarizeRejections(rejected, mapped.total)}. The other ${stored} span(s) are stored (${accepted} new, ${duplicates} already stored).`;
-    sendError(res, 400, ErrorCode.BAD_USER_INPUT, message, ctx.requestId, {}, { accepted, duplicates, rejected });
-  } catch (error) {
-    const f = failureOf(error, { requestId: ctx.requestId, logger, decodeErrors: [ZipkinDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
-    sendError(res, f.status, f.code, f.message, ctx.requestId, f.headers);
+// Private: one posted span list. Failures are thrown: the gateway answers them with its JSON error body.
+async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+  authorizeIngest(req, ctx.services.security.authenticator);
+  if (UNSUPPORTED_MEDIA_TYPES.has(mediaTypeOf(req.headers['content-type']))) {
+    // The body is not read (HttpBodyError): the connection is closed rather than an unbounded body drained.
+    const got = JSON.stringify(req.headers['content-type'] ?? '');
+    throw new HttpBodyError(415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected ${ZIPKIN_MEDIA_TYPE} (Zipkin v2 JSON), got ${got}`);
   }
-}
-
-function sendError(
-  res: ServerResponse,
-  status: number,
-  code: ErrorCode,
-  message: string,
-  requestId: string,
-  headers: Record<string, string>,
-  extra: Record<string, unknown> = {},
-): void {
-  if (res.headersSent) {
-    res.destroy();
+  const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
+  const mapped = decodeZipkinSpans(body);
+  const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'zipkin') : undefined;
+  const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+  if (rejected.length === 0) {
+    res.writeHead(202, { 'content-length': 0 });
+    res.end();
     return;
   }
-  const body = Buffer.from(JSON.stringify({ errors: [{ message, extensions: { code, requestId, ...extra } }] }));
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
-  res.end(body);
+  const accepted = result?.accepted ?? 0;
+  const duplicates = result?.duplicates ?? 0;
+  const stored = accepted + duplicates;
+  const message = `${summarizeRejections(rejected, mapped.total)}. The other ${stored} span(s) are stored (${accepted} new, ${duplicates} already stored).`;
+  sendError(res, 400, ErrorCode.BAD_USER_INPUT, message, ctx.requestId, {}, { accepted, duplicates, rejected });
 }

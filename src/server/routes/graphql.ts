@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../../errors';
 import { createContext, type GraphQLContext } from '../../graphql';
-import { readBody, sendError } from '../http';
+import { readBody, sendError } from '../../http';
 import type { Route, RouteContext } from '../router';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -16,7 +16,7 @@ export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: 
     }
     let body: unknown;
     if (req.method === 'POST') {
-      const raw = (await readBody(req, ctx.services.config.limits.maxBodyBytes)).toString('utf8');
+      const raw = (await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes, { contentEncoding: 'ignore' })).toString('utf8');
       // application/json and its +json relatives; any other type goes to Apollo as text and is refused there.
       if (/\bjson\b/i.test(headers.get('content-type') ?? '')) {
         try {

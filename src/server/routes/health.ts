@@ -3,7 +3,7 @@
  * exist; 503 with STORE_UNAVAILABLE otherwise, within the store timeout.
  */
 import { ErrorCode, TracegateError } from '../../errors';
-import { sendJson } from '../http';
+import { sendJson } from '../../http';
 import type { Route } from '../router';
 
 export const healthRoutes: Route[] = [

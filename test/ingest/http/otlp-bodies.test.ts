@@ -146,7 +146,7 @@ describe('POST /v1/traces edge cases', () => {
     expect(bomb.length).toBeLessThan(BODY_CAP);
     const res = await postTraces(gw, bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: body inflating to more than ${BODY_CAP} bytes: the cap is ${BODY_CAP} bytes`);
+    expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: request body: expected at most ${BODY_CAP} bytes, received gzip inflating to more than ${BODY_CAP} bytes`);
     expect(await readTrace(gw, traceId)).toBeNull();
   });
 
@@ -155,7 +155,7 @@ describe('POST /v1/traces edge cases', () => {
     const body = jsonRequest([{ ...jsonSpan(traceId, hex(8), 'big', Date.now() - 10_000), attributes: [{ key: 'pad', value: { stringValue: 'a'.repeat(2 * BODY_CAP) } }] }]);
     const res = await postTraces(gw, body, { 'content-type': 'application/json' });
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: body of ${Buffer.byteLength(body)} bytes (Content-Length): the cap is ${BODY_CAP} bytes`);
+    expect(JSON.parse(res.body.toString()).message).toBe(`PAYLOAD_TOO_LARGE: request body: expected at most ${BODY_CAP} bytes, received ${Buffer.byteLength(body)} bytes (Content-Length)`);
     expect(await readTrace(gw, traceId)).toBeNull();
   });
 

@@ -2,7 +2,9 @@ import { GraphQLError, buildSchema, graphql, parse } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { ErrorCode, TracegateError } from '../../../src/errors';
 import { createLogger } from '../../../src/log';
-import { INTERNAL_MESSAGE, STORE_UNAVAILABLE_MESSAGE, createErrorMasker, runWithRequestId } from '../../../src/server/masking';
+import { runInRequestScope } from '../../../src/http';
+import { maskedMessage } from '../../../src/error-edge';
+import { createErrorMasker } from '../../../src/server/masking';
 
 function capture() {
   const lines: string[] = [];
@@ -48,7 +50,7 @@ async function errorsFor(field: string, requestId?: string) {
 describe('error masking', () => {
   it('hides an unexpected error behind a generic message and logs it in full under the same request id', async () => {
     const { shown, lines } = await errorsFor('driver', 'req-1');
-    expect(shown).toEqual([{ message: INTERNAL_MESSAGE, locations: [{ line: 1, column: 3 }], path: ['driver'], extensions: { code: ErrorCode.INTERNAL, requestId: 'req-1' } }]);
+    expect(shown).toEqual([{ message: maskedMessage(ErrorCode.INTERNAL, 'req-1'), locations: [{ line: 1, column: 3 }], path: ['driver'], extensions: { code: ErrorCode.INTERNAL, requestId: 'req-1' } }]);
     expect(JSON.stringify(shown)).not.toMatch(/E11000|tracegate\.spans|stack/);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('requestId=req-1');
@@ -57,7 +59,7 @@ describe('error masking', () => {
 
   it('says STORE_UNAVAILABLE when the driver cannot reach the store, still without the driver text', async () => {
     const { shown } = await errorsFor('store', 'req-2');
-    expect(shown[0]).toMatchObject({ message: STORE_UNAVAILABLE_MESSAGE, extensions: { code: ErrorCode.STORE_UNAVAILABLE, requestId: 'req-2' } });
+    expect(shown[0]).toMatchObject({ message: maskedMessage(ErrorCode.STORE_UNAVAILABLE, 'req-2'), extensions: { code: ErrorCode.STORE_UNAVAILABLE, requestId: 'req-2' } });
     expect(JSON.stringify(shown)).not.toContain('ECONNREFUSED');
   });
 
@@ -74,7 +76,7 @@ describe('error masking', () => {
     const { log } = capture();
     const masker = createErrorMasker({ log, production: false });
     const error = new GraphQLError('boom', { path: ['x'], originalError: new Error('boom') });
-    const scoped = runWithRequestId('from-scope', () => masker.maskErrors([error]));
+    const scoped = runInRequestScope('from-scope', () => masker.maskErrors([error]));
     expect(scoped[0]!.extensions?.requestId).toBe('from-scope');
     const fresh = masker.maskErrors([error])[0]!.extensions?.requestId;
     expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
@@ -97,7 +99,7 @@ describe('error masking', () => {
     const masker = createErrorMasker({ log, production: false });
     const wrapped = new GraphQLError("Expected property name or '}' in JSON at position 1", { originalError: new SyntaxError("Expected property name or '}' in JSON at position 1") });
     const shown = masker.maskErrors([wrapped], 'ws-1')[0]!;
-    expect(shown).toEqual({ message: INTERNAL_MESSAGE, extensions: { code: ErrorCode.INTERNAL, requestId: 'ws-1' } });
+    expect(shown).toEqual({ message: maskedMessage(ErrorCode.INTERNAL, 'ws-1'), extensions: { code: ErrorCode.INTERNAL, requestId: 'ws-1' } });
     expect(lines[0]).toContain('requestId=ws-1');
   });
 
@@ -107,7 +109,7 @@ describe('error masking', () => {
     const wrapped = new GraphQLError('Context creation failed: connect ECONNREFUSED', { originalError: new Error('connect ECONNREFUSED') });
     const shown = masker.formatError({ message: wrapped.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, wrapped);
     expect(shown.extensions?.code).toBe(ErrorCode.INTERNAL);
-    expect(shown.message).toBe(INTERNAL_MESSAGE);
+    expect(shown.message).toBe(maskedMessage(ErrorCode.INTERNAL, shown.extensions?.requestId as string));
   });
 
   it("shows the parser's token-limit error (Apollo parseOptions.maxTokens) as QUERY_TOO_COMPLEX", () => {

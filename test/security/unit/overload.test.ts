@@ -1,5 +1,6 @@
 import { ErrorCode, TracegateError } from '../../../src/errors';
-import { IngestLimiter, retryAfterOf } from '../../../src/server/overload';
+import { httpOf } from '../../../src/error-edge';
+import { IngestLimiter } from '../../../src/server/overload';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -19,7 +20,7 @@ describe('IngestLimiter', () => {
     expect(ran).toBe(false);
     expect(refused).toBeInstanceOf(TracegateError);
     expect((refused as TracegateError).code).toBe(ErrorCode.RATE_LIMITED);
-    expect(retryAfterOf(refused)).toBe(2);
+    expect(httpOf(ErrorCode.RATE_LIMITED, (refused as TracegateError).details).headers['retry-after']).toBe('2');
     expect(await limiter.run(4, async () => 'fits')).toBe('fits');
     expect(limiter.stats()).toEqual({ inFlightSpans: 6, inFlightRequests: 1, refused: 1 });
     gate.resolve();

@@ -1,11 +1,12 @@
 /**
- * Reads an ingest request body with a byte cap that holds after decompression. A gzip body is inflated as it
- * streams in, and the inflater is destroyed the moment its output passes the cap, so a gzip bomb costs at most
- * about one zlib chunk more than the cap, never its full inflated size.
+ * Reads a request body with a byte cap that holds after decompression. A gzip body is inflated as it streams
+ * in, and the inflater is destroyed the moment its output passes the cap, so a gzip bomb costs at most about one
+ * zlib chunk more than the cap, never its full inflated size. A refused body is not read to its end: the
+ * response closes the connection (see the error edge, src/error-edge.ts).
  */
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ErrorCode } from '../errors';
+import { ErrorCode, TracegateError } from '../errors';
 
 /** Content codings accepted (RFC 9110 section 8.4.1); OTLP/HTTP requires gzip and Zipkin reporters use it too. */
 export const ContentCoding = { IDENTITY: 'identity', GZIP: 'gzip' } as const;
@@ -14,15 +15,20 @@ export type ContentCoding = (typeof ContentCoding)[keyof typeof ContentCoding];
 /** HTTP statuses a body can fail with. */
 export type BodyErrorStatus = 400 | 413 | 415;
 
-/** A body that cannot be read; `message` is safe for the client. `details` say how far reading went. */
-export class HttpBodyError extends Error {
+/** How far reading went before a body was refused. */
+export type BodyReadDetails = { rawBytes: number; inflatedBytes: number };
+
+/** A body that cannot be read; `message` is safe for the client. The rest of the body is left unread. */
+export class HttpBodyError extends TracegateError {
+  declare readonly details: BodyReadDetails;
+
   constructor(
     readonly status: BodyErrorStatus,
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly details: { rawBytes: number; inflatedBytes: number } = { rawBytes: 0, inflatedBytes: 0 },
+    details: BodyReadDetails = { rawBytes: 0, inflatedBytes: 0 },
   ) {
-    super(message);
+    super(code, message, details);
     this.name = 'HttpBodyError';
   }
 }
@@ -32,18 +38,26 @@ export interface BodyHeaders {
   'content-encoding'?: string | undefined;
 }
 
+export interface ReadBodyOptions {
+  /**
+   * `decode` (default): inflate gzip, refuse other codings with 415. `ignore`: hand back the bytes as sent
+   * (the GraphQL route, where a compressed body then fails as unparsable JSON).
+   */
+  contentEncoding?: 'decode' | 'ignore';
+}
+
 /** The whole body, decoded, at most `maxBytes` long both as sent and after inflating. */
-export function readBody(source: Readable, headers: BodyHeaders, maxBytes: number): Promise<Buffer> {
+export function readBody(source: Readable, headers: BodyHeaders, maxBytes: number, options: ReadBodyOptions = {}): Promise<Buffer> {
   let coding: ContentCoding;
   try {
-    coding = contentCodingOf(headers['content-encoding']);
+    coding = options.contentEncoding === 'ignore' ? ContentCoding.IDENTITY : contentCodingOf(headers['content-encoding']);
   } catch (err) {
     source.resume();
     return Promise.reject(err);
   }
   const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
   if (declared !== undefined && Number.isFinite(declared) && declared > maxBytes) {
-    return Promise.reject(tooLarge(`body of ${declared} bytes (Content-Length)`, maxBytes, { rawBytes: 0, inflatedBytes: 0 }));
+    return Promise.reject(tooLarge(`${declared} bytes (Content-Length)`, maxBytes, { rawBytes: 0, inflatedBytes: 0 }));
   }
   return coding === ContentCoding.GZIP ? readGzip(source, maxBytes) : readIdentity(source, maxBytes);
 }
@@ -70,7 +84,7 @@ function readIdentity(source: Readable, maxBytes: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       rawBytes += chunk.length;
-      if (rawBytes > maxBytes) return fail(tooLarge(`body of more than ${maxBytes} bytes`, maxBytes, { rawBytes, inflatedBytes: rawBytes }));
+      if (rawBytes > maxBytes) return fail(tooLarge(`more than ${maxBytes} bytes`, maxBytes, { rawBytes, inflatedBytes: rawBytes }));
       chunks.push(chunk);
     };
     source.on('data', onData);
@@ -100,7 +114,7 @@ function readGzip(source: Readable, maxBytes: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       rawBytes += chunk.length;
-      if (rawBytes > maxBytes) return fail(tooLarge(`gzip body of more than ${maxBytes} bytes`, maxBytes, { rawBytes, inflatedBytes }));
+      if (rawBytes > maxBytes) return fail(tooLarge(`more than ${maxBytes} bytes of gzip`, maxBytes, { rawBytes, inflatedBytes }));
       if (!gunzip.write(chunk)) {
         source.pause();
         gunzip.once('drain', () => {
@@ -112,7 +126,7 @@ function readGzip(source: Readable, maxBytes: number): Promise<Buffer> {
       if (settled) return;
       inflatedBytes += out.length;
       if (inflatedBytes > maxBytes) {
-        return fail(tooLarge(`body inflating to more than ${maxBytes} bytes`, maxBytes, { rawBytes, inflatedBytes }));
+        return fail(tooLarge(`gzip inflating to more than ${maxBytes} bytes`, maxBytes, { rawBytes, inflatedBytes }));
       }
       chunks.push(out);
     });
@@ -134,6 +148,6 @@ function readGzip(source: Readable, maxBytes: number): Promise<Buffer> {
   });
 }
 
-function tooLarge(what: string, maxBytes: number, details: { rawBytes: number; inflatedBytes: number }): HttpBodyError {
-  return new HttpBodyError(413, ErrorCode.PAYLOAD_TOO_LARGE, `${what}: the cap is ${maxBytes} bytes`, details);
+function tooLarge(received: string, maxBytes: number, details: BodyReadDetails): HttpBodyError {
+  return new HttpBodyError(413, ErrorCode.PAYLOAD_TOO_LARGE, `request body: expected at most ${maxBytes} bytes, received ${received}`, details);
 }

@@ -1,0 +1,8 @@
+/**
+ * node:http helpers with no gateway knowledge, for any layer that serves HTTP: reading a capped (and gzip)
+ * body, the JSON error body, the request-id scope. What a failure becomes is decided at the error edge
+ * (src/error-edge.ts), not here.
+ */
+export { readBody, HttpBodyError, ContentCoding, type BodyHeaders, type BodyReadDetails, type ReadBodyOptions } from './body';
+export { sendJson, sendError, mediaTypeOf } from './respond';
+export { newRequestId, requestIdOf, runInRequestScope, currentRequestId } from './request-scope';
