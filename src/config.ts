@@ -4,12 +4,13 @@
  * the value and what is expected, and main.ts exits with that message.
  */
 import { readFileSync } from 'node:fs';
+import { CommandLineError, parseOptions } from './cli-args';
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from './domain';
 import { LOG_FORMATS, type LogFormat } from './log';
 import { loadRedactionPolicy, RedactionConfigError, REDACTION_KEY_VARIABLE, REDACTION_VARIABLE, type RedactionPolicy } from './privacy';
-import { loadTokens, TokenConfigError, type TokenEntry } from './server/auth';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './server/limits';
-import { DEFAULT_MAX_INFLIGHT_SPANS } from './server/overload';
+import { loadTokens, TokenConfigError, type TokenEntry } from './auth';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './graphql';
+import { DEFAULT_MAX_INFLIGHT_SPANS } from './ingest';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -44,6 +45,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
   wsMaxMessageBytes: number;
+  /** How long service-analytics rollups live after their last write (docs/analytics.md). */
+  statsRetentionMs: number;
   /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
   redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
@@ -94,6 +97,7 @@ export const SETTINGS = {
   wsMaxSubscriptions: s('TRACEGATE_WS_MAX_SUBSCRIPTIONS', 100, integer(1), 'subscriptions one WebSocket connection may hold at once'),
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
+  statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
   otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
   zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
@@ -109,6 +113,7 @@ export const LIMIT_SETTINGS: { [K in keyof IngestLimits]: Setting<number> } = {
   maxStringLength: s('TRACEGATE_MAX_STRING_LENGTH', DEFAULT_INGEST_LIMITS.maxStringLength, integer(1), 'characters of a string value'),
   maxAttributeValueBytes: s('TRACEGATE_MAX_ATTRIBUTE_VALUE_BYTES', DEFAULT_INGEST_LIMITS.maxAttributeValueBytes, integer(1), 'JSON bytes of an array/object attribute value'),
   maxEventsPerSpan: s('TRACEGATE_MAX_EVENTS', DEFAULT_INGEST_LIMITS.maxEventsPerSpan, integer(0), 'events per span'),
+  maxLinksPerSpan: s('TRACEGATE_MAX_LINKS', DEFAULT_INGEST_LIMITS.maxLinksPerSpan, integer(0), 'links per span'),
   maxMetricsPerSpan: s('TRACEGATE_MAX_METRICS', DEFAULT_INGEST_LIMITS.maxMetricsPerSpan, integer(0), 'metrics per span'),
   maxResultDataBytes: s('TRACEGATE_MAX_RESULT_DATA_BYTES', DEFAULT_INGEST_LIMITS.maxResultDataBytes, integer(0), 'JSON bytes of result.data'),
   maxNameLength: s('TRACEGATE_MAX_NAME_LENGTH', DEFAULT_INGEST_LIMITS.maxNameLength, integer(1), 'service/operation/event/metric name characters'),
@@ -144,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
+    statsRetentionMs: read(SETTINGS.statsRetentionMs),
     metrics: read(SETTINGS.metrics),
     otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
     zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
@@ -165,24 +171,17 @@ export const QUERY_LIMIT_SETTINGS: { [K in TunableQueryLimit]: Setting<number> }
 
 /** `--mongodb-uri=x` and `--mongodb-uri x` both set MONGODB_URI; flags name known settings only. */
 export function parseFlags(argv: readonly string[]): Record<string, string> {
-  const known = new Set([...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name));
-  known.add(REDACTION_VARIABLE);
-  known.add(REDACTION_KEY_VARIABLE);
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new ConfigError(`argument ${JSON.stringify(arg)}: expected --name=value or --name value`);
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    const name = flag.toUpperCase().replace(/-/g, '_');
-    if (!known.has(name)) throw new ConfigError(`flag --${flag}: expected one of ${[...known].map((n) => `--${n.toLowerCase().replace(/_/g, '-')}`).join(', ')}`);
-    let value: string | undefined;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else value = argv[++i];
-    if (value === undefined) throw new ConfigError(`flag --${flag}: expected a value after it`);
-    out[name] = value;
+  const known = [...Object.values(SETTINGS), ...Object.values(LIMIT_SETTINGS), ...Object.values(QUERY_LIMIT_SETTINGS)].map((setting) => setting.name);
+  known.push(REDACTION_VARIABLE, REDACTION_KEY_VARIABLE);
+  const flagOf = (name: string): string => name.toLowerCase().replace(/_/g, '-');
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseOptions(argv, Object.fromEntries(known.map((name) => [flagOf(name), { type: 'string' } as const])));
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new ConfigError(error.message);
+    throw error;
   }
-  return out;
+  return Object.fromEntries(known.filter((name) => typeof values[flagOf(name)] === 'string').map((name) => [name, values[flagOf(name)] as string]));
 }
 
 // Private: token entries never appear in messages (TokenConfigError names the entry's position instead).

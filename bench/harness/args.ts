@@ -1,4 +1,6 @@
 /** `npm run bench -- [--quick] [--json FILE] [--only P1,P7] [--cpu-prof-dir DIR]`. */
+import { parseOptions } from '../../src/cli-args';
+
 export interface BenchArgs {
   quick: boolean;
   json?: string;
@@ -8,21 +10,15 @@ export interface BenchArgs {
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const out: BenchArgs = { quick: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${a} expects a value, but got: ${v ?? 'nothing'}`);
-      return v;
-    };
-    switch (a) {
-      case '--quick': out.quick = true; break;
-      case '--json': out.json = value(); break;
-      case '--only': out.only = value().split(',').map((s) => s.trim().toUpperCase()).filter(Boolean); break;
-      case '--cpu-prof-dir': out.cpuProfDir = value(); break;
-      default: throw new Error(`unknown argument ${JSON.stringify(a)}; expected --quick, --json FILE, --only P1,P7 or --cpu-prof-dir DIR`);
-    }
-  }
+  const flags = parseOptions(argv, {
+    quick: { type: 'boolean' },
+    json: { type: 'string' },
+    only: { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
+  });
+  const out: BenchArgs = { quick: flags.quick ?? false };
+  if (flags.json !== undefined) out.json = flags.json;
+  if (flags.only !== undefined) out.only = flags.only.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (flags['cpu-prof-dir'] !== undefined) out.cpuProfDir = flags['cpu-prof-dir'];
   return out;
 }

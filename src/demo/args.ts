@@ -2,6 +2,8 @@
  * `npm run demo -- [--url URL] [--rate traces/s] [--batch spans] [--seed S] [--duration seconds] [--concurrency N]
  * [--port P]`: without --url the demo starts its own gateway (embedded store, in memory) on 127.0.0.1.
  */
+import { parseOptions, type ParsedOptions } from '../cli-args';
+
 export interface DemoArgs {
   /** An already running gateway's GraphQL endpoint; when absent the demo starts one in-process. */
   url?: string;
@@ -21,33 +23,35 @@ export const DEMO_USAGE =
   'usage: npm run demo -- [--url http://host:port/graphql] [--rate traces/s] [--batch spans] [--seed S] [--duration seconds] [--concurrency N] [--port P]';
 
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
-  const out: DemoArgs = { ...DEMO_DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const raw = argv[i + 1];
-    const value = (): string => {
-      i++;
-      if (raw === undefined || raw.startsWith('--')) throw new Error(`${flag} expects a value, but got: ${raw ?? 'nothing'}\n${DEMO_USAGE}`);
-      return raw;
-    };
-    switch (flag) {
-      case '--url': {
-        const v = value();
-        if (!/^http:\/\/[^/]+/.test(v)) throw new Error(`--url expects an http:// URL of the GraphQL endpoint, but got: ${v}`);
-        out.url = v;
-        break;
-      }
-      case '--rate': out.rate = number(flag, value(), { min: 0, exclusive: true }); break;
-      case '--batch': out.batch = number(flag, value(), { min: 1, integer: true, max: 5000 }); break;
-      case '--seed': out.seed = value(); break;
-      case '--duration': out.durationSec = number(flag, value(), { min: 0, exclusive: true }); break;
-      case '--concurrency': out.concurrency = number(flag, value(), { min: 1, integer: true, max: 64 }); break;
-      case '--port': out.port = number(flag, value(), { min: 0, integer: true, max: 65535 }); break;
-      default: throw new Error(`unknown argument ${JSON.stringify(flag)}\n${DEMO_USAGE}`);
-    }
+  let flags: ParsedOptions<typeof DEMO_OPTIONS>;
+  try {
+    flags = parseOptions(argv, DEMO_OPTIONS);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${DEMO_USAGE}`);
   }
+  const out: DemoArgs = { ...DEMO_DEFAULTS };
+  if (flags.url !== undefined) {
+    if (!/^http:\/\/[^/]+/.test(flags.url)) throw new Error(`--url expects an http:// URL of the GraphQL endpoint, but got: ${flags.url}`);
+    out.url = flags.url;
+  }
+  if (flags.rate !== undefined) out.rate = number('--rate', flags.rate, { min: 0, exclusive: true });
+  if (flags.batch !== undefined) out.batch = number('--batch', flags.batch, { min: 1, integer: true, max: 5000 });
+  if (flags.seed !== undefined) out.seed = flags.seed;
+  if (flags.duration !== undefined) out.durationSec = number('--duration', flags.duration, { min: 0, exclusive: true });
+  if (flags.concurrency !== undefined) out.concurrency = number('--concurrency', flags.concurrency, { min: 1, integer: true, max: 64 });
+  if (flags.port !== undefined) out.port = number('--port', flags.port, { min: 0, integer: true, max: 65535 });
   return out;
 }
+
+const DEMO_OPTIONS = {
+  url: { type: 'string' },
+  rate: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+  duration: { type: 'string' },
+  concurrency: { type: 'string' },
+  port: { type: 'string' },
+} as const;
 
 function number(flag: string, text: string, rule: { min: number; exclusive?: boolean; integer?: boolean; max?: number }): number {
   const n = Number(text);

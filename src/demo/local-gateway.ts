@@ -4,8 +4,7 @@
  */
 import { loadConfig } from '../config';
 import { startEmbeddedMongo } from '../embedded-mongo';
-import { startGateway, type Gateway } from '../server';
-import { gatewayExtensions } from '../server/extension-list';
+import { gatewayExtensions, startGateway, type Gateway } from '../server';
 
 export interface LocalGateway {
   gateway: Gateway;

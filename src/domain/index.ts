@@ -1,5 +1,5 @@
 /** The domain: span validation and normalisation, ids, times, trace assembly. No I/O here. */
-export { parseTraceId, parseSpanId, TRACE_ID_HEX_LENGTH, SPAN_ID_HEX_LENGTH } from './ids';
+export { parseTraceId, parseSpanId, describe, TRACE_ID_HEX_LENGTH, SPAN_ID_HEX_LENGTH } from './ids';
 export { parseDateTime, formatMicros, microsFromDate, DATE_TIME_EXPECTED, type Micros } from './time';
 export { canonicalJson } from './json';
 export { DEFAULT_INGEST_LIMITS, type IngestLimits } from './limits';
@@ -16,6 +16,8 @@ export {
   type CallResult,
   type Metric,
   type SpanEvent,
+  type SpanLink,
+  type SpanLinkInputShape,
   type Rejection,
 } from './span';
 export { validateSpans, validateSpan, assertBatchWithinLimits, type ValidSpan, type ValidationResult } from './validate';

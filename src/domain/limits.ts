@@ -17,6 +17,8 @@ export interface IngestLimits {
   maxAttributeValueBytes: number;
   /** Events on one span (TOO_MANY_EVENTS). */
   maxEventsPerSpan: number;
+  /** Links on one span (TOO_LARGE); their attributes count like an event's. */
+  maxLinksPerSpan: number;
   /** Metrics on one span (TOO_LARGE). */
   maxMetricsPerSpan: number;
   /** Serialised JSON size of `result.data` (TOO_LARGE). */
@@ -36,6 +38,7 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxAttributeValueBytes: 16 * 1024,
   maxEventsPerSpan: 128,
   maxMetricsPerSpan: 128,
+  maxLinksPerSpan: 128,
   maxResultDataBytes: 64 * 1024,
   maxNameLength: 256,
   maxFutureSkewMs: 10 * 60_000,

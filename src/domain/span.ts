@@ -30,6 +30,15 @@ export interface SpanInputShape {
   attributes?: readonly AttributeInputShape[] | null;
   metrics?: readonly { name: string; value: number; unit?: string | null }[] | null;
   events?: readonly { time: string; name: string; attributes?: readonly AttributeInputShape[] | null }[] | null;
+  links?: readonly SpanLinkInputShape[] | null;
+}
+
+/** A link to another span (OTLP `Span.Link`), in this trace or another; exactly the GraphQL `SpanLinkInput`. */
+export interface SpanLinkInputShape {
+  traceId: string;
+  spanId: string;
+  traceState?: string | null;
+  attributes?: readonly AttributeInputShape[] | null;
 }
 
 export interface Attribute {
@@ -58,6 +67,14 @@ export interface SpanEvent {
   attributes: Attribute[];
 }
 
+/** A normalised link: lowercase ids, the W3C trace state of the linked context (null: none). */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  traceState: string | null;
+  attributes: Attribute[];
+}
+
 export interface SpanRecord {
   traceId: string;
   spanId: string;
@@ -73,6 +90,7 @@ export interface SpanRecord {
   attributes: Attribute[];
   metrics: Metric[];
   events: SpanEvent[];
+  links: SpanLink[];
   /** How many values redaction replaced or removed before storage (src/privacy); absent means 0. */
   redactedCount?: number;
 }

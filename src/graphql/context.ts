@@ -3,7 +3,7 @@
  * `createContext`; colleagues' features (auth principal, limits) add fields here.
  */
 import type { IngestLimits } from '../domain';
-import type { IngestService } from '../ingest/service';
+import type { IngestService } from '../ingest';
 import type { TraceStore } from '../store';
 import { createLoaders, type Loaders } from './loaders';
 

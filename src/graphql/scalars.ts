@@ -7,8 +7,7 @@
  */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { ErrorCode } from '../errors';
-import { DATE_TIME_EXPECTED, parseDateTime } from '../domain';
-import { describe } from '../domain/ids';
+import { DATE_TIME_EXPECTED, describe, parseDateTime } from '../domain';
 
 export const DateTimeScalar = new GraphQLScalarType<string, string>({
   name: 'DateTime',

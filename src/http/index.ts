@@ -6,3 +6,4 @@
 export { readBody, HttpBodyError, ContentCoding, type BodyHeaders, type BodyReadDetails, type ReadBodyOptions } from './body';
 export { sendJson, sendError, mediaTypeOf } from './respond';
 export { newRequestId, requestIdOf, runInRequestScope, currentRequestId } from './request-scope';
+export type { HttpRoute, HttpRouteContext, HttpMethod, RouteFailure } from './route';

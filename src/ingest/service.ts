@@ -9,7 +9,6 @@ import { TracegateError } from '../errors';
 import { log } from '../log';
 import { counter } from '../metrics';
 import { Redactor } from '../privacy';
-import type { IngestLimiter } from '../server/overload';
 import type { StoredSpan, TraceStore } from '../store';
 
 /** Same shape as the GraphQL `SubmitSpansResult`. */
@@ -24,6 +23,25 @@ export interface SubmitSpansResult {
 
 export type StoredListener = (spans: readonly StoredSpan[]) => void;
 
+/**
+ * Work that belongs to the write itself (e.g. analytics rollups): awaited after the store acknowledged the
+ * spans and before the submit is acknowledged, with exactly the newly stored spans. If it throws, the submit
+ * fails with its error (the spans stay stored and are announced to listeners; a re-submit counts them as
+ * duplicates).
+ */
+export type StoredStep = (spans: readonly StoredSpan[]) => Promise<void>;
+
+/**
+ * Admission control the ingest path runs under: `run` either runs `work` or throws RATE_LIMITED at once without
+ * calling it. The gateway's in-flight cap (src/server/overload.ts) is one.
+ */
+export interface IngestAdmission {
+  run<T>(spanCount: number, work: () => Promise<T>): Promise<T>;
+}
+
+/** Spans in flight at once by default: four maximum-size requests (5,000 spans each); TRACEGATE_MAX_INFLIGHT_INGEST. */
+export const DEFAULT_MAX_INFLIGHT_SPANS = 20_000;
+
 const logger = log.child('ingest');
 
 /** Which ingest route a submit came through (the `route` label of the span counters). */
@@ -37,13 +55,14 @@ const spansCounted = counter('tracegate_ingest_spans_total', 'spans submitted, b
 
 export class IngestService {
   private readonly listeners = new Set<StoredListener>();
+  private readonly steps = new Set<StoredStep>();
 
   constructor(
     private readonly store: TraceStore,
     private readonly limits: IngestLimits,
     private readonly now: () => number = Date.now,
-    /** The gateway's in-flight cap (src/server/overload.ts); absent: no cap. */
-    private readonly admission?: IngestLimiter,
+    /** The gateway's in-flight cap; absent: no cap. */
+    private readonly admission?: IngestAdmission,
     /** Redaction rules applied to every valid span before it is stored; absent: none. */
     readonly redactor: Redactor = new Redactor({ enabled: false }),
   ) {}
@@ -77,7 +96,10 @@ export class IngestService {
       rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }
     rejected.sort((a, b) => a.index - b.index);
+    const steps = outcome.inserted.length > 0 && this.steps.size > 0 ? await Promise.allSettled([...this.steps].map((step) => step(outcome.inserted))) : [];
+    // The spans are stored whatever a step did: live listeners hear of them before a step's failure is raised.
     if (outcome.inserted.length > 0) this.notify(outcome.inserted);
+    for (const done of steps) if (done.status === 'rejected') throw done.reason;
     return { accepted: outcome.inserted.length, duplicates: outcome.duplicates, rejected };
   }
 
@@ -86,6 +108,14 @@ export class IngestService {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  /** Adds a step run on every write's newly stored spans before the write is acknowledged. Returns a remover. */
+  addStoredStep(step: StoredStep): () => void {
+    this.steps.add(step);
+    return () => {
+      this.steps.delete(step);
     };
   }
 

@@ -1,4 +1,4 @@
-import type { ChangeStream, ChangeStreamDocument, Collection, Document, ResumeToken } from 'mongodb';
+import type { ChangeStream, ChangeStreamDocument, ChangeStreamOptions, Document, ResumeToken } from 'mongodb';
 import { log as rootLog, type Logger } from '../log';
 import type { LiveSource } from './source';
 import type { LiveSink, LiveSpan } from './types';
@@ -10,8 +10,8 @@ const INSERTS_ONLY: Document[] = [{ $match: { operationType: 'insert' } }];
 const HISTORY_LOST_CODES = new Set([136 /* CappedPositionLost */, 280 /* ChangeStreamFatalError */, 286 /* ChangeStreamHistoryLost */]);
 
 export interface ChangeStreamSourceOptions<S extends LiveSpan> {
-  /** The spans collection. */
-  collection: Collection<Document>;
+  /** Where the change events come from: the spans collection's `watch` (a store's `spanChanges()`, or a collection). */
+  collection: { watch(pipeline: Document[], options: ChangeStreamOptions): ChangeStream<Document> };
   /** Turns a stored span document into the span the resolvers expect. */
   toSpan: (doc: Document) => S;
   /** First and longest wait before re-opening an interrupted stream. */

@@ -1,5 +1,6 @@
-// The live layer's public surface: sources, the hub, and the pieces the GraphQL wiring composes. Knows no
-// socket library; `src/server/ws.ts` is the graphql-ws wiring.
+// The live layer's public surface: sources, the hub, and the pieces the gateway composes (src/server/live-extension.ts).
+// Knows no socket library (src/server/ws.ts is the graphql-ws wiring) and no collection (the store's
+// `spanChanges()` feeds the change-stream source).
 export type { LiveSpan, LiveStatus, LiveSink } from './types';
 export type { LiveSource, LiveSourceKind, LiveSourceMode } from './source';
 export { ChangeStreamSource, ChangeStreamUnavailableError, type ChangeStreamSourceOptions } from './change-stream-source';
@@ -14,5 +15,3 @@ export { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-sub
 export { executionState } from './execution-state';
 export { slowConsumerError } from './errors';
 export { liveResolvers, type LiveResolverDeps, type TraceUpdateModel, type SpanBatchModel } from './resolvers';
-export { summarizeSpans } from './trace-snapshot';
-export { liveExtension, type LiveOptions, type LiveExtension, type LiveStats } from './gateway-extension';

@@ -1,12 +1,11 @@
 import { ErrorCode, TracegateError } from '../errors';
 import { parseTraceId } from '../domain';
-import type { StoredSpan, TraceSummary } from '../store';
+import { summarizeSpans, type StoredSpan, type TraceSummary } from '../store';
 import { SlowConsumerSignal } from './bounded-stream';
 import { slowConsumerError } from './errors';
 import { executionState } from './execution-state';
 import type { LiveBatch, LiveHub } from './hub';
 import { LiveSpanFilter, type SpanFilterInput } from './span-filter';
-import { summarizeSpans } from './trace-snapshot';
 import { withExisting } from './with-existing';
 
 export interface LiveResolverDeps {

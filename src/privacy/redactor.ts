@@ -1,5 +1,5 @@
 /**
- * Applies a RedactionPolicy to a normalised span before it is stored: attribute values, event attributes,
+ * Applies a RedactionPolicy to a normalised span before it is stored: attribute values, event and link attributes,
  * `result.message` and `result.data` (walking the JSON), and the query parameters of URL-valued attributes.
  *
  * - A key rule matches an attribute key, or inside a JSON value a property name or its dotted path from the
@@ -57,6 +57,7 @@ export class Redactor {
     this.spanCount = 0;
     span.attributes = this.attributes(span.attributes);
     for (const event of span.events) event.attributes = this.attributes(event.attributes);
+    for (const link of span.links) link.attributes = this.attributes(link.attributes);
     if (span.result) {
       if (typeof span.result.message === 'string') {
         const message = this.text(span.result.message);

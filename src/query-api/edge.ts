@@ -7,10 +7,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorCode } from '../errors';
+import type { HttpRoute, HttpRouteContext } from '../http';
+import type { TraceStore } from '../store';
 import { failureOf } from '../error-edge';
 import type { Logger } from '../log';
-import { requireScope, Scope, type Authenticator } from '../server/auth';
+import { requireScope, Scope, type Authenticator } from '../auth';
 import { QueryParamError } from './params';
+
+/** The part of the gateway's services a query-API route reads. */
+export interface QueryApiServices {
+  readonly store: TraceStore;
+  readonly security: { readonly authenticator: Authenticator };
+}
+
+export type QueryApiRoute = HttpRoute<QueryApiServices>;
+export type QueryApiRouteContext = HttpRouteContext<QueryApiServices>;
 
 export interface QueryFailure {
   status: number;

@@ -3,20 +3,29 @@
  * /api (Jaeger) that read the store the GraphQL resolvers read, behind the same `read` tokens, and answer each
  * system's own JSON so that the Zipkin and Jaeger UIs and Grafana's data sources work unchanged.
  */
-import type { GatewayExtension } from '../server/extensions';
+import type { QueryApiRoute } from './edge';
 import { jaegerQueryRoutes } from './jaeger';
 import { zipkinQueryRoutes, type ZipkinApiOptions } from './zipkin';
 
 export const QUERY_API_EXTENSION = 'query-api';
 
-export function queryApiExtension(options: ZipkinApiOptions = {}): GatewayExtension {
+/** A gateway feature (the shape of a GatewayExtension, src/server/extensions.ts); src/server/extension-list.ts wires it. */
+export interface QueryApiExtension {
+  readonly name: string;
+  routes(): QueryApiRoute[];
+}
+
+/** Options of both APIs; `dependencies` serves /api/v2/dependencies and /api/dependencies alike. */
+export type QueryApiOptions = ZipkinApiOptions;
+
+export function queryApiExtension(options: QueryApiOptions = {}): QueryApiExtension {
   return {
     name: QUERY_API_EXTENSION,
-    routes: () => [...zipkinQueryRoutes(options), ...jaegerQueryRoutes()],
+    routes: () => [...zipkinQueryRoutes(options), ...jaegerQueryRoutes({ ...(options.dependencies ? { dependencies: options.dependencies } : {}) })],
   };
 }
 
 export { QueryParamError, MAX_TRACES_PER_QUERY } from './params';
 export { toZipkinSpan, toZipkinTrace, tagString, ZIPKIN_API_PREFIX, type ZipkinSpan, type ZipkinApiOptions } from './zipkin';
 export { toJaegerTrace, jaegerTraceId, typed, JAEGER_API_PREFIX, type JaegerTrace, type JaegerSpan, type JaegerKeyValue } from './jaeger';
-export { MAX_SCANNED_TRACES, MAX_DEPENDENCY_TRACES } from './reads';
+export { MAX_SCANNED_TRACES, MAX_DEPENDENCY_TRACES, type DependencySource, type DependencyLink } from './reads';

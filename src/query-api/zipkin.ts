@@ -14,12 +14,13 @@
  * - `dependencies`: see reads.ts (`dependencyLinks`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode } from '../errors';
 import type { StoredSpan } from '../store';
 import { log } from '../log';
-import type { Route, RouteContext } from '../server/router';
+import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
-import { attributeValue, dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';
+import { attributeValue, dependencyLinks, findTraces, tracesByIds, type DependencySource, type LoadedTrace } from './reads';
 
 export const ZIPKIN_API_PREFIX = '/api/v2';
 export const DEFAULT_ZIPKIN_LIMIT = 10;
@@ -54,6 +55,8 @@ export interface ZipkinSpan {
 export interface ZipkinApiOptions {
   /** Tag keys offered by /autocompleteKeys (Zipkin's AUTOCOMPLETE_KEYS); empty: none. */
   autocompleteKeys?: readonly string[];
+  /** Where /dependencies reads the service graph; absent: counted from the stored spans (reads.ts). */
+  dependencies?: DependencySource;
 }
 
 const logger = log.child('zipkin-api');
@@ -69,7 +72,7 @@ export function zipkinQueryRoutes(options: ZipkinApiOptions = {}): Route[] {
     ['/traces', async (ctx, p) => ok((await searchTraces(ctx, p)).map(toZipkinTrace))],
     ['/trace/', async (ctx, _p, rest) => getTrace(ctx, rest), true],
     ['/traceMany', async (ctx, p) => ok((await tracesByIds(ctx.services.store, traceIdList(p))).map(toZipkinTrace))],
-    ['/dependencies', async (ctx, p) => ok(await dependencies(ctx, p))],
+    ['/dependencies', async (ctx, p) => ok(await dependencies(ctx, p, options.dependencies))],
     ['/autocompleteKeys', async () => ok(keys)],
     ['/autocompleteValues', async (ctx, p) => ok(await autocompleteValues(ctx, required(p, 'key'), keys))],
   ];
@@ -106,7 +109,7 @@ async function getTrace(ctx: RouteContext, rest: string): Promise<{ status: numb
   if (rest === '' || rest.includes('/')) throw new QueryParamError(`traceId: expected /api/v2/trace/{16 or 32 hex digits}, got ${quote(rest)}`);
   const traceId = traceIdOf(decodeURIComponent(rest));
   const [trace] = await tracesByIds(ctx.services.store, [traceId]);
-  if (!trace) return { status: 404, body: { errors: [{ message: `trace ${rest} not found`, extensions: { code: 'NOT_FOUND', requestId: ctx.requestId } }] } };
+  if (!trace) return { status: 404, body: { errors: [{ message: `trace ${rest} not found`, extensions: { code: ErrorCode.BAD_USER_INPUT, requestId: ctx.requestId } }] } };
   return ok(toZipkinTrace(trace));
 }
 
@@ -195,9 +198,13 @@ async function remoteServices(ctx: RouteContext, service: string): Promise<strin
   return [...out].sort();
 }
 
-async function dependencies(ctx: RouteContext, p: URLSearchParams): Promise<{ parent: string; child: string; callCount: number; errorCount?: number }[]> {
+async function dependencies(
+  ctx: RouteContext,
+  p: URLSearchParams,
+  source: DependencySource | undefined,
+): Promise<{ parent: string; child: string; callCount: number; errorCount?: number }[]> {
   const { fromUs, toUs } = windowOf(p, true);
-  const links = await dependencyLinks(ctx.services.store, fromUs, toUs);
+  const links = await dependencyLinks(ctx.services.store, fromUs, toUs, source);
   return links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount, ...(l.errorCount > 0 ? { errorCount: l.errorCount } : {}) }));
 }
 

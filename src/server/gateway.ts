@@ -1,8 +1,9 @@
 /**
- * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, /), Apollo behind
- * /graphql, and the extensions' routes, plugins and attachments. `startGateway` resolves once it listens.
+ * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, /metrics, /), Apollo
+ * behind /graphql, and the extensions' routes, plugins and attachments: WebSocket subscriptions, OTLP, Zipkin,
+ * the query APIs and OTLP/gRPC are features listed in extension-list.ts. `startGateway` resolves once it listens.
  *
- * Lifecycle (explicit phase): starting -> listening -> stopping -> stopped. `stop()` stops accepting
+ * Lifecycle (explicit phase): listening -> stopping -> stopped (before `startGateway` resolves there is no gateway). `stop()` stops accepting
  * connections, lets in-flight requests finish (up to the configured grace), then closes extensions, Apollo
  * and the store it opened.
  */
@@ -12,14 +13,14 @@ import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { ErrorCode, type TracegateError } from '../errors';
 import { createSchema } from '../graphql';
-import { IngestService } from '../ingest/service';
+import { IngestService } from '../ingest';
 import { log, setRequestIdSource } from '../log';
 import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
 import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson } from '../http';
-import { requireAuthenticated } from './auth';
+import { requireAuthenticated } from '../auth';
 import { defaultMaxInflightBytes } from './overload';
 import { createSecurity, type Security } from './security';
 import type { QueryLimits } from './limits';

@@ -4,3 +4,6 @@ export { Router, type Route, type RouteContext, type RouteMatch, type GatewaySer
 export type { GatewayExtension, AttachContext } from './extensions';
 export { createApollo, type ApolloOptions } from './apollo';
 export { GRAPHQL_PATH } from './routes';
+export { analyticsExtension, type AnalyticsExtension, type AnalyticsExtensionOptions } from './analytics-extension';
+export { liveExtension, type LiveOptions, type LiveExtension, type LiveStats } from './live-extension';
+export { gatewayExtensions } from './extension-list';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { enableProcessMetrics, histogram, METRICS_CONTENT_TYPE, metricsText, secondsSince } from '../metrics';
-import { requireScope, Scope } from './auth';
+import { requireScope, Scope } from '../auth';
 import type { Route } from './router';
 
 export const METRICS_PATH = '/metrics';

@@ -8,9 +8,9 @@
  */
 import { DEFAULT_RETRY_AFTER_SECONDS } from '../error-edge';
 import { ErrorCode, TracegateError } from '../errors';
+import { DEFAULT_MAX_INFLIGHT_SPANS, type IngestAdmission } from '../ingest';
 
-/** Four maximum-size requests (5,000 spans each) at once; configured as TRACEGATE_MAX_INFLIGHT_INGEST (config.ts). */
-export const DEFAULT_MAX_INFLIGHT_SPANS = 20_000;
+export { DEFAULT_MAX_INFLIGHT_SPANS };
 export { DEFAULT_RETRY_AFTER_SECONDS };
 
 export interface IngestLimiterStats {
@@ -19,7 +19,7 @@ export interface IngestLimiterStats {
   readonly refused: number;
 }
 
-export class IngestLimiter {
+export class IngestLimiter implements IngestAdmission {
   private spans = 0;
   private requests = 0;
   private refusedCount = 0;

@@ -2,20 +2,11 @@
  * The route table: exact (method, path) matches. Colleagues add routes through a GatewayExtension
  * (see extensions.ts), e.g. POST /v1/traces and POST /api/v2/spans.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
-import type { IngestService } from '../ingest/service';
-import type { Failure } from '../error-edge';
+import type { HttpMethod, HttpRoute, HttpRouteContext } from '../http';
+import type { IngestService } from '../ingest';
 import type { TraceStore } from '../store';
 import type { Security } from './security';
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
-
-export interface RouteContext {
-  requestId: string;
-  url: URL;
-  services: GatewayServices;
-}
 
 /** What lives as long as the gateway, for routes and extensions. */
 export interface GatewayServices {
@@ -26,21 +17,10 @@ export interface GatewayServices {
   security: Security;
 }
 
-export interface Route {
-  method: HttpMethod;
-  path: string;
-  /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
-  public?: boolean;
-  /** Also matches every longer path that starts with `path` (which then ends in `/`), e.g. `/api/traces/{id}`;
-   *  an exact route wins, then the longest prefix. The handler reads the rest from `ctx.url`. */
-  prefix?: boolean;
-  /** Respond fully, or throw: the router turns what was thrown into a Failure at the error edge (src/error-edge.ts). */
-  handle(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void>;
-  /** Writes a failure in the route's own protocol (OTLP: a google.rpc.Status). Default: the JSON error body. */
-  sendFailure?(req: IncomingMessage, res: ServerResponse, failure: Failure, ctx: RouteContext): void;
-  /** Retry-After seconds when this route fails because the store is unavailable (default 1). */
-  storeRetryAfterSeconds?: number;
-}
+/** A route of this gateway: one that needs at most the gateway's services. */
+export type Route = HttpRoute<GatewayServices>;
+export type RouteContext = HttpRouteContext<GatewayServices>;
+export type { HttpMethod };
 
 export type RouteMatch = { kind: 'found'; route: Route } | { kind: 'wrong-method'; allowed: HttpMethod[] } | { kind: 'not-found' };
 

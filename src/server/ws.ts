@@ -9,19 +9,18 @@
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode, TracegateError } from '../errors';
 import { newRequestId } from '../http';
 import { log as rootLog, type Logger } from '../log';
-import type { SharedSubscriptions } from '../live';
-import { requireScope, Scope, type AuthOutcome } from './auth';
+import { requireScope, Scope, type AuthOutcome } from '../auth';
 import { checkOperation, type QueryLimits } from './limits';
+import { GRAPHQL_PATH } from './routes';
 import type { ErrorMasker } from './masking';
 
-export const GRAPHQL_PATH = '/graphql';
 
 export interface WebSocketLimits {
   /** Close a connection that has not sent `connection_init` within this time (close code 4408). */
@@ -41,6 +40,14 @@ export const DEFAULT_WS_LIMITS: WebSocketLimits = {
   keepAliveMs: 12_000,
 };
 
+/**
+ * What runs a validated subscription: `subscribe` resolves to the stream of results (or one result carrying
+ * errors), sharing one execution among subscribers that send the same `shareKey` (src/live's SharedSubscriptions).
+ */
+export interface SubscriptionRunner {
+  subscribe(args: ExecutionArgs, shareKey: string): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+}
+
 /** What the endpoint needs from the gateway. */
 export interface WebSocketDeps<TContext extends { requestId: string }> {
   httpServer: HttpServer;
@@ -48,7 +55,7 @@ export interface WebSocketDeps<TContext extends { requestId: string }> {
   queryLimits: QueryLimits;
   production: boolean;
   masker: ErrorMasker;
-  shared: SharedSubscriptions;
+  shared: SubscriptionRunner;
   /** A fresh GraphQL context for one subscription of a connection that authenticated as `auth`. */
   createContext(requestId: string, auth: AuthOutcome): TContext;
   /**

@@ -12,8 +12,8 @@
  *   raises `TracegateError(STORE_UNAVAILABLE)`; invalid caller input (a malformed cursor) raises
  *   `TracegateError(BAD_USER_INPUT)`; anything else is unexpected and raised as is (the edge masks it).
  */
-import type { Attribute, SpanRecord, StatusCode } from '../domain';
-import type { Micros } from '../domain/time';
+import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
+import type { Attribute, Micros, SpanRecord, StatusCode } from '../domain';
 
 /** A span as the store returns it: the normalised record (see src/domain/span.ts). */
 export type StoredSpan = SpanRecord;
@@ -115,6 +115,18 @@ export interface TraceStore {
    */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The feed of inserted spans across every gateway that shares the store (MongoDB change streams on the spans
+   * collection), for live updates. Absent on a store without one. Opening a stream may still fail on a store
+   * that refuses change streams (a standalone mongod): the live layer then falls back to its local source.
+   */
+  spanChanges?(): SpanChangeFeed;
+}
+
+/** Change events on the stored spans; each insert event's `fullDocument` reads as a span through `toSpan`. */
+export interface SpanChangeFeed {
+  watch(pipeline: Document[], options: ChangeStreamOptions): ChangeStream<Document>;
+  toSpan(doc: Document): StoredSpan;
 }
 
 export const MAX_SERVICES_LISTED = 1000;

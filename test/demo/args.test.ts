@@ -15,8 +15,9 @@ describe('parseDemoArgs', () => {
     expect(() => parseDemoArgs(['--rate', '0'])).toThrow('--rate expects a number > 0, but got: "0"');
     expect(() => parseDemoArgs(['--batch', '2.5'])).toThrow('--batch expects an integer >= 1 and <= 5000, but got: "2.5"');
     expect(() => parseDemoArgs(['--url', 'localhost:4000'])).toThrow('--url expects an http:// URL of the GraphQL endpoint, but got: localhost:4000');
-    expect(() => parseDemoArgs(['--seed'])).toThrow(/--seed expects a value, but got: nothing/);
-    expect(() => parseDemoArgs(['--fast'])).toThrow(/unknown argument "--fast"/);
+    expect(() => parseDemoArgs(['--seed'])).toThrow(/--seed: expected a value, received nothing/);
+    expect(() => parseDemoArgs(['--seed', '--rate', '1'])).toThrow(/--seed: expected a value, received "--rate"/);
+    expect(() => parseDemoArgs(['--fast'])).toThrow(/unknown option --fast: expected one of --url, --rate/);
   });
 });
 

@@ -29,8 +29,9 @@ describe('bench arguments', () => {
     expect(parseBenchArgs(['--quick', '--json', 'out.json', '--only', 'p1, P7', '--cpu-prof-dir', '/tmp/p'])).toEqual({
       quick: true, json: 'out.json', only: ['P1', 'P7'], cpuProfDir: '/tmp/p',
     });
-    expect(() => parseBenchArgs(['--json'])).toThrow('--json expects a value, but got: nothing');
-    expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown argument "--fast"/);
+    expect(() => parseBenchArgs(['--json'])).toThrow('--json: expected a value, received nothing');
+    expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown option --fast: expected one of --quick, --json/);
+    expect(() => parseBenchArgs(['--quick=yes'])).toThrow('--quick: expected no value (a switch), received one');
   });
 });
 

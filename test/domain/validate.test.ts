@@ -43,6 +43,7 @@ describe('validateSpans', () => {
       attributes: [],
       metrics: [],
       events: [],
+      links: [],
     });
   });
 
@@ -106,5 +107,32 @@ describe('inputs from routes without a schema (OTLP, Zipkin)', () => {
     expect(valid).toEqual([]);
     expect(rejected[0]).toMatchObject({ index: 0, code: 'INVALID_FIELD' });
     expect(rejected[0]!.message).toContain(message);
+  });
+});
+
+describe('links', () => {
+  const LINKED_TRACE = 'ABCDEF0123456789ABCDEF0123456789';
+  it('normalises links: lowercase ids, trace state (empty: none), attributes', () => {
+    const { valid } = validateSpans(
+      [span({ links: [{ traceId: LINKED_TRACE, spanId: 'ABCDEF0123456789', traceState: 'k=v', attributes: [{ key: 'n', value: 1 }] }, { traceId: TRACE, spanId: SPAN, traceState: '' }] })],
+      DEFAULT_INGEST_LIMITS,
+      NOW_US,
+    );
+    expect(valid[0]!.record.links).toEqual([
+      { traceId: LINKED_TRACE.toLowerCase(), spanId: 'abcdef0123456789', traceState: 'k=v', attributes: [{ key: 'n', value: 1 }] },
+      { traceId: TRACE.toLowerCase(), spanId: SPAN.toLowerCase(), traceState: null, attributes: [] },
+    ]);
+  });
+
+  it.each<[string, Partial<SpanInputShape>, string, string]>([
+    ['a bad trace id', { links: [{ traceId: 'xyz', spanId: SPAN }] }, 'INVALID_FIELD', 'links[0].traceId: expected 32 hex digits, not all zero, received "xyz" (3 characters)'],
+    ['an all-zero span id', { links: [{ traceId: TRACE, spanId: '0000000000000000' }] }, 'INVALID_FIELD', 'links[0].spanId: expected 16 hex digits, not all zero, received an all-zero id'],
+    ['a link that is not an object', { links: ['x' as never] }, 'INVALID_FIELD', 'links[0]: expected an object, received the string "x"'],
+    ['too many links', { links: [1, 2, 3].map(() => ({ traceId: TRACE, spanId: SPAN })) }, 'TOO_LARGE', 'links: expected at most 2 links, received 3'],
+    ['a bad link attribute', { links: [{ traceId: TRACE, spanId: SPAN, attributes: [{ key: '', value: 1 }] }] }, 'INVALID_ATTRIBUTE', 'links[0].attributes'],
+  ])('rejects %s', (_name, input, code, message) => {
+    const r = rejectionOf(input, { ...DEFAULT_INGEST_LIMITS, maxLinksPerSpan: 2 });
+    expect(r.code).toBe(code);
+    expect(r.message).toContain(message);
   });
 });

@@ -3,7 +3,11 @@
  * MongoDB 7.0 answers them, and pre- / post-images gated by the collection option. Runs unchanged against a real
  * MongoDB replica set.
  */
-import { MongoServerError, type ChangeStream, type ChangeStreamDocument, type Document } from 'mongodb';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Document } from 'mongodb';
+import { startEmbeddedMongo } from '../../src/embedded-mongo';
 import { openConformance, type Conformance } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
@@ -186,6 +190,21 @@ describe('renameCollection', () => {
     expect(dup.code).toBe(11000);
   });
 
+  test('moves a collection to another database', async () => {
+    const from = t.db.collection<AnyDoc>(name('cross'));
+    await from.createIndex({ k: 1 });
+    await from.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }]);
+    const otherDb = t.client.db(`${t.db.databaseName}_b`);
+    try {
+      await t.client.db('admin').command({ renameCollection: `${t.db.databaseName}.${from.collectionName}`, to: `${otherDb.databaseName}.moved` });
+      expect(await otherDb.collection('moved').find({ k: { $gte: 2 } }).toArray()).toEqual([{ _id: 2, k: 2 }]);
+      expect((await otherDb.collection('moved').listIndexes().toArray()).map((i) => i.name).sort()).toEqual(['_id_', 'k_1']);
+      expect(await collectionInfo(from.collectionName)).toBeUndefined();
+    } finally {
+      await otherDb.dropDatabase();
+    }
+  });
+
   test('an existing target answers 48 unless dropTarget, which replaces it', async () => {
     const from = t.db.collection<AnyDoc>(name('srcT'));
     const to = t.db.collection<AnyDoc>(name('dstT'));
@@ -240,5 +259,38 @@ describe('database-level aggregate', () => {
     expect(needsCollection.code).toBe(73);
     const currentOp = await failure(t.db.aggregate([{ $currentOp: {} }]).toArray());
     expect(currentOp.code).toBe(73);
+  });
+});
+
+describe('the embedded store keeps collMod and renameCollection across a restart', () => {
+  test('options, the changed TTL and the renamed collection are there after stop and start on the same data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-fidelity-'));
+    try {
+      const first = await startEmbeddedMongo({ port: 0, dataDir: dir });
+      const client = await MongoClient.connect(first.uri);
+      const db = client.db('fidelity');
+      await db.createCollection('a');
+      await db.collection('a').createIndex({ at: 1 }, { expireAfterSeconds: 3600 });
+      await db.collection('a').insertOne({ _id: 1 as never, at: new Date() });
+      await db.command({ collMod: 'a', changeStreamPreAndPostImages: { enabled: true } });
+      await db.command({ collMod: 'a', index: { keyPattern: { at: 1 }, expireAfterSeconds: 7 } });
+      await db.collection('a').rename('b');
+      await client.close();
+      await first.stop();
+
+      const second = await startEmbeddedMongo({ port: 0, dataDir: dir });
+      const again = await MongoClient.connect(second.uri);
+      try {
+        const db2 = again.db('fidelity');
+        expect((await db2.listCollections({}, { nameOnly: false }).toArray()).map((c) => [c.name, (c as Document).options])).toEqual([['b', { changeStreamPreAndPostImages: { enabled: true } }]]);
+        expect((await db2.collection('b').listIndexes().toArray()).find((i) => i.name === 'at_1')?.expireAfterSeconds).toBe(7);
+        expect(await db2.collection('b').countDocuments({ _id: 1 as never })).toBe(1);
+      } finally {
+        await again.close();
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

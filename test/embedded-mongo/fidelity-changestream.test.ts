@@ -132,3 +132,46 @@ describe('disambiguatedPaths on update events', () => {
     expect(event.updateDescription.disambiguatedPaths).toEqual({});
   });
 });
+
+describe('collMod in a change stream', () => {
+  test('with showExpandedEvents, enabling pre- and post-images is a modify event naming the option', async () => {
+    const c = await freshCollection();
+    const stream = watch(c, [], { showExpandedEvents: true });
+    await stream.tryNext();
+    await t.db.command({ collMod: c.collectionName, changeStreamPreAndPostImages: { enabled: true } });
+    const event = (await nextEvent(stream)) as Document;
+    expect(event.operationType).toBe('modify');
+    expect(event.ns).toEqual({ db: t.db.databaseName, coll: c.collectionName });
+    expect(event.operationDescription).toMatchObject({ changeStreamPreAndPostImages: { enabled: true } });
+  });
+});
+
+describe('renameCollection in a change stream', () => {
+  test('a collection stream sees rename (with to) then invalidate; a database stream sees the rename', async () => {
+    const c = await freshCollection([{ _id: 1 }]);
+    const target = `fcs${++n}`;
+    const collStream = watch(c);
+    const dbStream = watch(t.db, [{ $match: { operationType: 'rename' } }]);
+    await collStream.tryNext();
+    await dbStream.tryNext();
+    await c.rename(target);
+    const renamed = (await nextEvent(collStream)) as Document;
+    expect(renamed).toMatchObject({
+      operationType: 'rename',
+      ns: { db: t.db.databaseName, coll: c.collectionName },
+      to: { db: t.db.databaseName, coll: target },
+    });
+    expect((await nextEvent(collStream)).operationType).toBe('invalidate');
+    expect(await nextEvent(dbStream)).toMatchObject({ operationType: 'rename', to: { db: t.db.databaseName, coll: target } });
+  });
+
+  test('the renamed collection keeps its UUID and documents', async () => {
+    const c = await freshCollection([{ _id: 1 }, { _id: 2 }]);
+    const target = `fcs${++n}`;
+    const before = (await t.db.listCollections({ name: c.collectionName }).toArray())[0] as Document;
+    await c.rename(target);
+    const after = (await t.db.listCollections({ name: target }).toArray())[0] as Document;
+    expect(after.info.uuid.toString('hex')).toBe(before.info.uuid.toString('hex'));
+    expect(await t.db.collection(target).countDocuments()).toBe(2);
+  });
+});

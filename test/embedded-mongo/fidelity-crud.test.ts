@@ -231,4 +231,12 @@ describe('Atlas Search index commands', () => {
     expectAtlasRefusal(await failure(c.listSearchIndexes().toArray()));
     expectAtlasRefusal(await failure(c.aggregate<Document>([{ $listSearchIndexes: { name: 'x' } }]).toArray()));
   });
+
+  test('$search and $vectorSearch fail the same way', async () => {
+    const c = await seeded('searchStages', [{ _id: 1 }]);
+    expectAtlasRefusal(await failure(c.aggregate<Document>([{ $search: { text: { query: 'x', path: 'a' } } }]).toArray()));
+    expectAtlasRefusal(
+      await failure(c.aggregate<Document>([{ $vectorSearch: { index: 'v', path: 'e', queryVector: [1, 2], numCandidates: 10, limit: 1 } }]).toArray()),
+    );
+  });
 });

@@ -47,9 +47,9 @@ describe('loadConfig', () => {
     [{ MONGODB_DB: 'a/b' }, [], 'MONGODB_DB="a/b": expected a MongoDB database name'],
     [{ NODE_ENV: 'staging' }, [], 'NODE_ENV="staging": expected one of development, production, test'],
     [{ TRACEGATE_QUERY_MAX_DEPTH: '2' }, [], 'TRACEGATE_QUERY_MAX_DEPTH="2": expected an integer from 3 to 100'],
-    [{}, ['--colour=blue'], 'flag --colour: expected one of'],
-    [{}, ['--port'], 'flag --port: expected a value after it'],
-    [{}, ['4000'], 'argument "4000": expected --name=value or --name value'],
+    [{}, ['--colour=blue'], 'unknown option --colour: expected one of --port, --host,'],
+    [{}, ['--port'], '--port: expected a value, received nothing'],
+    [{}, ['4000'], 'argument "4000": expected --name value or --name=value'],
   ])('refuses %j %j naming the variable, the value and what is expected', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);

@@ -6,7 +6,7 @@ describe('createSchema', () => {
     const schema = createSchema();
     expect(schema.getQueryType()?.name).toBe('Query');
     expect(schema.getMutationType()?.name).toBe('Mutation');
-    expect(Object.keys(schema.getSubscriptionType()?.getFields() ?? {}).sort()).toEqual(['spansReceived', 'traceUpdated']);
+    expect(Object.keys(schema.getSubscriptionType()?.getFields() ?? {}).sort()).toEqual(['serviceStats', 'spansReceived', 'traceUpdated']);
   });
 
   it('attaches extra resolvers, and refuses ones the SDL does not define', async () => {

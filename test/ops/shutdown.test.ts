@@ -6,7 +6,7 @@
  */
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
-import { liveExtension } from '../../src/live';
+import { liveExtension } from '../../src/server';
 import type { GatewayExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 

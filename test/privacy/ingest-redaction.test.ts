@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { standardIngestExtension } from '../../src/ingest/standard';
-import { liveExtension, type LiveExtension } from '../../src/live';
+import { liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { connect, subscribe } from '../live/helpers/ws-client';
 

@@ -21,6 +21,7 @@ function span(overrides: Partial<SpanRecord> = {}): SpanRecord {
     attributes: [],
     metrics: [],
     events: [],
+    links: [],
     ...overrides,
   };
 }
@@ -138,6 +139,15 @@ describe('Redactor with the default rules, no key (mask)', () => {
     expect(s.events[0]!.attributes).toEqual([
       { key: 'auth', value: '[redacted:bearer]' },
       { key: 'attempt', value: 2 },
+    ]);
+  });
+
+  it('redacts link attributes like event attributes', () => {
+    const s = span({ links: [{ traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceState: null, attributes: [{ key: 'note', value: `paid with ${CARD}` }, { key: 'n', value: 1 }] }] });
+    expect(r.redactSpan(s)).toBe(1);
+    expect(s.links[0]!.attributes).toEqual([
+      { key: 'note', value: 'paid with [redacted:card]' },
+      { key: 'n', value: 1 },
     ]);
   });
 

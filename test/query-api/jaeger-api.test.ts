@@ -98,6 +98,8 @@ describe('Jaeger query API', () => {
     expect(await ids(`service=shop&start=${shop.ts - 1000}&end=${shop.ts + 1000}`)).toContain(shop.traceId);
     expect(await ids(`service=shop&end=${shop.ts - 1}`)).toEqual([]);
     expect(await ids(`traceID=${shop.traceId}&traceID=${hex(16)}`)).toEqual([shop.traceId]);
+    // What the Jaeger UI sends for an empty search form.
+    expect(await ids(`service=payments&operation=&tags=&minDuration=&maxDuration=&limit=20&lookback=1h`)).toHaveLength(2);
   });
 
   it('answers /api/dependencies with the caller -> callee calls of the window', async () => {

@@ -77,7 +77,10 @@ describe('OTLP/gRPC in (real SDK) -> Jaeger and Zipkin query APIs out', () => {
       traceID: traceId,
       spanID: chargeId,
       operationName: 'charge card',
-      references: [{ refType: 'CHILD_OF', traceID: traceId, spanID: checkoutId }],
+      references: [
+        { refType: 'CHILD_OF', traceID: traceId, spanID: checkoutId },
+        { refType: 'FOLLOWS_FROM', traceID: traceId, spanID: checkoutId },
+      ],
       startTime: us(120_000_000),
       duration: 40_123,
       tags: [

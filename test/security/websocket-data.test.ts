@@ -3,7 +3,7 @@
  * values matched literally, and a store error during a subscription masked (INTERNAL + request id, no leak).
  */
 import { MongoClient } from 'mongodb';
-import { liveExtension } from '../../src/live/gateway-extension';
+import { liveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
 import { openRawWs, type RawWsClient, type WsMessage } from './helpers/ws';

@@ -2,7 +2,7 @@
  * The same refusals on graphql-ws as on HTTP: tokens in `connection_init` (missing/unknown/wrong scope close
  * with 4403), every query limit, introspection in production; each refused without a store command.
  */
-import { liveExtension } from '../../src/live/gateway-extension';
+import { liveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { openRawWs } from './helpers/ws';
 import {

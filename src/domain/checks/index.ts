@@ -9,6 +9,7 @@ import { resultCheck } from './result';
 import { attributesCheck } from './attributes';
 import { metricsCheck } from './metrics';
 import { eventsCheck } from './events';
+import { linksCheck } from './links';
 
 export const SPAN_CHECKS: readonly SpanCheck[] = [
   shapeCheck,
@@ -20,6 +21,7 @@ export const SPAN_CHECKS: readonly SpanCheck[] = [
   attributesCheck,
   metricsCheck,
   eventsCheck,
+  linksCheck,
 ];
 
 export type { SpanCheck, CheckContext, CheckFailure, SpanDraft } from './check';

@@ -1,8 +1,9 @@
 /**
  * Oplog entry -> change events in MongoDB's shape (https://www.mongodb.com/docs/manual/reference/change-events/):
  * `_id` (the resume token), `operationType`, `clusterTime`, `wallTime`, `ns`, `documentKey`, `fullDocument`,
- * `updateDescription`, `fullDocumentBeforeChange`. A drop seen by a collection stream (and a dropped database seen
- * by a collection or database stream) is followed by an `invalidate` event, after which the stream ends.
+ * `updateDescription`, `fullDocumentBeforeChange`. A drop or rename seen by a collection stream (and a dropped
+ * database seen by a collection or database stream) is followed by an `invalidate` event, after which the stream
+ * ends.
  * DDL events other than drops (`create`, `createIndexes`, `dropIndexes`) appear only with showExpandedEvents.
  *
  * Events share the engine's stored documents (never mutated in place: updates build new ones); whoever may
@@ -111,6 +112,14 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       const doc = base(Step.EVENT, 'create', { db: op.db, coll: op.coll });
       doc.operationDescription = op.options;
       return [event(doc)];
+    }
+    case 'renameCollection': {
+      if (!inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'rename', { db: op.db, coll: op.coll });
+      doc.to = { db: op.toDb, coll: op.toColl };
+      if (options.showExpandedEvents) doc.operationDescription = { to: { db: op.toDb, coll: op.toColl } };
+      const renamed = event(doc);
+      return scope.kind === 'collection' ? [renamed, invalidate()] : [renamed];
     }
     case 'modifyCollection': {
       if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];

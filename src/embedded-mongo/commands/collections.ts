@@ -5,14 +5,12 @@
  * `changeStreamPreAndPostImages`; options this store does not implement (validators, views, hidden / unique index
  * conversion, time series) answer 238 instead of being ignored.
  *
- * renameCollection moves a collection (within or across databases) in one write: the target is created with the
- * source's options and indexes, the documents are moved, and the source is dropped. It costs time proportional to
- * the collection, and change streams see that sequence rather than a single `rename` event.
+ * renameCollection moves a collection (within or across databases) in one write that renames it in the catalog
+ * (documents, indexes, options and UUID stay; nothing is copied); `dropTarget` drops an existing target first.
  */
 import type { Document } from 'bson';
 import { ID_INDEX_NAME, isPlainDocument, keyOf, type Collection } from '../engine';
 import { MongoCommandError } from '../errors';
-import { select } from '../query';
 import { bsonTypeName, collectionName, optionalBoolean } from './args';
 import type { CommandHandler } from './context';
 
@@ -136,14 +134,9 @@ const renameCollection: CommandHandler = async (command, context) => {
   if (!source) throw new MongoCommandError('NamespaceNotFound', `Source collection ${from.db}.${from.coll} does not exist`);
   const target = context.engine.collection(to.db, to.coll);
   if (target && !dropTarget) throw new MongoCommandError('NamespaceExists', 'target namespace exists');
-  const docs = select(source, {}).docs;
-  const indexes = source.indexSpecs().filter((s) => s.name !== ID_INDEX_NAME);
   await context.engine.write((unit) => {
     if (target) unit.apply({ kind: 'dropCollection', db: to.db, coll: to.coll });
-    unit.apply({ kind: 'createCollection', db: to.db, coll: to.coll, options: source.options });
-    for (const spec of indexes) unit.apply({ kind: 'createIndex', db: to.db, coll: to.coll, spec });
-    for (const doc of docs) unit.apply({ kind: 'insert', db: to.db, coll: to.coll, doc });
-    unit.apply({ kind: 'dropCollection', db: from.db, coll: from.coll });
+    unit.apply({ kind: 'renameCollection', db: from.db, coll: from.coll, toDb: to.db, toColl: to.coll });
   });
   return {};
 };

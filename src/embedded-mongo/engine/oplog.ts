@@ -11,6 +11,9 @@ export type OplogOp =
   | { kind: 'delete'; db: string; coll: string; doc: Document }
   | { kind: 'createCollection'; db: string; coll: string; options: Document }
   | { kind: 'dropCollection'; db: string; coll: string }
+  /** renameCollection: the collection (its documents, indexes and UUID) takes the name `toDb`.`toColl`, which the
+   *  command has made sure is free (dropTarget drops it first with its own op). */
+  | { kind: 'renameCollection'; db: string; coll: string; toDb: string; toColl: string }
   /** collMod of collection options: `options` is the collection's complete options document afterwards,
    *  `changes` the fields the command set (for the change stream's `modify` event). */
   | { kind: 'modifyCollection'; db: string; coll: string; options: Document; changes: Document }

@@ -18,6 +18,7 @@ const OP_KINDS: ReadonlySet<OplogOp['kind']> = new Set<OplogOp['kind']>([
   'createCollection',
   'dropCollection',
   'modifyCollection',
+  'renameCollection',
   'createIndex',
   'dropIndex',
   'dropDatabase',

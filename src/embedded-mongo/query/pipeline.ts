@@ -36,6 +36,18 @@ export function searchNotEnabled(): MongoCommandError {
   );
 }
 
+/** Search stages: a mongod without Atlas Search refuses them with SearchNotEnabled, naming Atlas. */
+const SEARCH_STAGES: ReadonlySet<string> = new Set(['$search', '$searchMeta', '$vectorSearch']);
+
+function searchStagesNotEnabled(): MongoCommandError {
+  return new MongoCommandError(
+    'SearchNotEnabled',
+    'Using $search and $vectorSearch aggregation stages requires additional configuration. Please connect to Atlas or an ' +
+      'AtlasCLI local deployment to enable. For more information on how to connect, see ' +
+      'https://dochub.mongodb.org/core/atlas-cli-deploy-local-reqs.',
+  );
+}
+
 /** Accumulators `$group` accepts (mingo's; `$accumulator` is absent because scripts are disabled). */
 export const GROUP_ACCUMULATORS: ReadonlySet<string> = new Set([
   '$addToSet', '$avg', '$bottom', '$bottomN', '$count', '$covariancePop', '$covarianceSamp', '$first', '$firstN',
@@ -58,6 +70,7 @@ export function validatePipeline(pipeline: unknown): Document[] {
     }
     const name = Object.keys(stage)[0]!;
     if (name === '$listSearchIndexes') throw searchNotEnabled();
+    if (SEARCH_STAGES.has(name)) throw searchStagesNotEnabled();
     if (UNSUPPORTED_STAGES.has(name)) {
       throw new MongoCommandError('NotImplemented', `pipeline stage '${name}' is not supported by the embedded store`);
     }

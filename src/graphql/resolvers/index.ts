@@ -4,6 +4,7 @@ import { DateTimeScalar, JSONScalar } from '../scalars';
 import { Mutation } from './mutation';
 import { Query } from './query';
 import { Service } from './service';
+import { SpanLink } from './links';
 import { Span, SpanEvent } from './span';
 import { Trace } from './trace';
 
@@ -15,5 +16,6 @@ export const coreResolvers: Resolvers = {
   Trace,
   Span,
   SpanEvent,
+  SpanLink,
   Service,
 };

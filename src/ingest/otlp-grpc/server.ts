@@ -10,12 +10,11 @@
  * - answers: `ExportTraceServiceResponse` with `partial_success` when spans were rejected (duplicates count as
  *   stored); failures as in ./status.ts.
  */
-import { randomUUID } from 'node:crypto';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { newRequestId, runInRequestScope } from '../../http';
 import { log } from '../../log';
-import { requireScope, Scope } from '../../server/auth';
-import type { GatewayExtension } from '../../server/extensions';
-import type { GatewayServices } from '../../server/router';
+import { requireScope, Scope } from '../../auth';
+import type { IngestRouteServices } from '../http-edge';
 import { failureOf } from '../../error-edge';
 import { OtlpDecodeError } from '../otlp/model';
 import { decodeProtobufTraceRequest } from '../otlp/proto-decode';
@@ -26,6 +25,7 @@ import { grpcStatusOf } from './status';
 
 export const OTLP_GRPC_EXTENSION = 'otlp-grpc';
 export const TRACE_SERVICE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const REQUEST_ID_KEY = 'x-request-id';
 
 export interface OtlpGrpcOptions {
   /** Port to listen on; 0 picks a free one (read it from `address()` once the gateway started). */
@@ -35,7 +35,12 @@ export interface OtlpGrpcOptions {
   storeRetryAfterSeconds?: number;
 }
 
-export interface OtlpGrpcExtension extends GatewayExtension {
+/** A gateway feature (the shape of a GatewayExtension, src/server/extensions.ts): the listener starts on attach. */
+export interface OtlpGrpcExtension {
+  readonly name: string;
+  attach(ctx: { services: IngestRouteServices }): Promise<() => Promise<void>>;
+  /** Shutdown began: stop taking new calls (in-flight ones finish). */
+  drain(): void;
   /** The bound address once the gateway started (undefined before, and after stop). */
   address(): { host: string; port: number } | undefined;
 }
@@ -60,57 +65,78 @@ const logger = log.child('otlp-grpc');
 
 export function otlpGrpcExtension(options: OtlpGrpcOptions): OtlpGrpcExtension {
   let bound: { host: string; port: number } | undefined;
+  let server: Server | undefined;
+  let shutdown: Promise<void> | undefined;
+  // Stop taking calls; calls in flight finish (the gateway gives them its shutdown grace).
+  const beginShutdown = (s: Server): Promise<void> => (shutdown ??= new Promise<void>((resolve) => s.tryShutdown(() => resolve())));
   return {
     name: OTLP_GRPC_EXTENSION,
     address: () => bound,
+    drain() {
+      if (server) void beginShutdown(server);
+    },
     async attach({ services }) {
-      const server = new Server({
+      const grpc = new Server({
         'grpc.max_receive_message_length': services.config.limits.maxBodyBytes,
       });
-      server.addService(TRACE_SERVICE, {
+      server = grpc;
+      grpc.addService(TRACE_SERVICE, {
         Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
           void handleExport(call, callback, services, options);
         },
       });
       const target = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
       const port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(target, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
+        grpc.bindAsync(target, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
       });
       bound = { host: options.host, port };
       logger.info('OTLP/gRPC listening', { host: options.host, port });
       return async () => {
         bound = undefined;
-        await new Promise<void>((resolve) => {
-          // In-flight exports finish; a client that holds its connection open does not delay shutdown past the grace.
-          const timer = setTimeout(() => server.forceShutdown(), services.config.shutdownGraceMs).unref();
-          server.tryShutdown(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
+        // Runs after the gateway's grace for in-flight requests (drain began the shutdown at its start): whatever
+        // is still open now is cut, so the whole stop fits in TRACEGATE_SHUTDOWN_GRACE.
+        const finished = await Promise.race([beginShutdown(grpc).then(() => true), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+        if (!finished) grpc.forceShutdown();
       };
     },
   };
 }
 
-// Private: one Export call; every failure becomes a gRPC status, never an unhandled rejection.
+// Private: one Export call in its request scope (the log names it); every failure becomes a gRPC status, never an
+// unhandled rejection. The request id goes back as `x-request-id` response metadata, as on every HTTP response.
 async function handleExport(
   call: ServerUnaryCall<Buffer, Buffer>,
   callback: sendUnaryData<Buffer>,
-  services: GatewayServices,
+  services: IngestRouteServices,
   options: OtlpGrpcOptions,
 ): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const authorization = call.metadata.get('authorization');
-    requireScope(services.security.authenticator.authenticate(authorization.length === 1 ? String(authorization[0]) : authorization.length === 0 ? undefined : authorization.map(String)), Scope.INGEST);
-    const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
-    const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
-    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
-    if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
-    callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
-  } catch (error) {
-    const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
-    callback(grpcStatusOf(failure), null);
-  }
+  const requestId = requestIdOf(call.metadata);
+  const head = new Metadata();
+  head.set(REQUEST_ID_KEY, requestId);
+  call.sendMetadata(head);
+  await runInRequestScope(requestId, async () => {
+    try {
+      requireScope(services.security.authenticator.authenticate(authorizationOf(call.metadata)), Scope.INGEST);
+      const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
+      const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
+      const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+      if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
+      callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
+    } catch (error) {
+      const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
+      callback(grpcStatusOf(failure), null);
+    }
+  });
+}
+
+/** A client-sent `x-request-id` is kept when it is short and plain (as on HTTP); otherwise a fresh id. */
+function requestIdOf(metadata: Metadata): string {
+  const sent = metadata.get(REQUEST_ID_KEY);
+  return sent.length === 1 && typeof sent[0] === 'string' && /^[\w.-]{1,64}$/.test(sent[0]) ? sent[0] : newRequestId();
+}
+
+/** The one `authorization` value, as the authenticator reads an HTTP header (a repeated one is no credential). */
+function authorizationOf(metadata: Metadata): string | string[] | undefined {
+  const values = metadata.get('authorization').map(String);
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }

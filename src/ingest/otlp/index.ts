@@ -11,7 +11,6 @@ export {
   SCOPE_NAME_ATTRIBUTE,
   SCOPE_VERSION_ATTRIBUTE,
   TRACE_STATE_ATTRIBUTE,
-  LINKS_ATTRIBUTE,
   type MappedRequest,
   type MappingRejection,
 } from './map';

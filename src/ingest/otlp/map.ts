@@ -5,15 +5,15 @@
  *   INTERNAL as trace.proto allows); an enum number outside the proto's range rejects that span;
  * - attributes: the span's own, then every resource attribute as `resource.<key>`, the scope as `otel.scope.name` /
  *   `otel.scope.version` (the names the OTel non-OTLP exporters use) and its attributes as `scope.<key>`, a
- *   non-empty W3C trace state as `otel.trace_state`, links as `otel.links` ([{traceId, spanId, traceState?,
- *   attributes}]);
+ *   non-empty W3C trace state as `otel.trace_state`;
+ * - links: `links` (trace id, span id, trace state, attributes), readable as `Span.links`;
  * - times: nanoseconds -> ISO-8601 with 9 fraction digits; 0 (proto3 "absent") rejects the span;
  * - result: see result.ts.
  * Ids are passed through as hex: the gateway's own validation judges them, so a bad id is a per-span rejection.
  */
 import { ErrorCode } from '../../errors';
 import type { AttributeInputShape as AttributeInput, SpanInputShape as SpanInput, SpanKind, StatusCode } from '../../domain';
-import { anyValueToJson, keyValuesToAttributes, keyValuesToObject } from './any-value';
+import { anyValueToJson, keyValuesToAttributes } from './any-value';
 import type { KeyValue, OtlpScope, OtlpSpan, OtlpTraceRequest } from './model';
 import { deriveCallResult } from './result';
 import { nanosToIso } from './time';
@@ -27,7 +27,6 @@ export const SCOPE_PREFIX = 'scope.';
 export const SCOPE_NAME_ATTRIBUTE = 'otel.scope.name';
 export const SCOPE_VERSION_ATTRIBUTE = 'otel.scope.version';
 export const TRACE_STATE_ATTRIBUTE = 'otel.trace_state';
-export const LINKS_ATTRIBUTE = 'otel.links';
 
 /** trace.proto `Span.SpanKind`, by number. */
 const SPAN_KINDS: readonly SpanKind[] = ['INTERNAL', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
@@ -85,17 +84,6 @@ function mapSpan(span: OtlpSpan, service: string, inherited: AttributeInput[]): 
 
   const attributes: AttributeInput[] = [...attributesOf(span.attributes), ...inherited];
   if (span.traceState !== '') attributes.push({ key: TRACE_STATE_ATTRIBUTE, value: span.traceState });
-  if (span.links.length > 0) {
-    attributes.push({
-      key: LINKS_ATTRIBUTE,
-      value: span.links.map((l) => ({
-        traceId: l.traceId,
-        spanId: l.spanId,
-        ...(l.traceState !== '' ? { traceState: l.traceState } : {}),
-        attributes: keyValuesToObject(l.attributes),
-      })),
-    });
-  }
 
   const input: SpanInput = {
     traceId: span.traceId,
@@ -109,6 +97,14 @@ function mapSpan(span: OtlpSpan, service: string, inherited: AttributeInput[]): 
     attributes,
     events: span.events.map((e) => ({ time: nanosToIso(e.timeUnixNano), name: e.name, attributes: attributesOf(e.attributes) })),
   };
+  if (span.links.length > 0) {
+    input.links = span.links.map((l) => ({
+      traceId: l.traceId,
+      spanId: l.spanId,
+      ...(l.traceState !== '' ? { traceState: l.traceState } : {}),
+      attributes: attributesOf(l.attributes),
+    }));
+  }
   if (span.parentSpanId !== '') input.parentSpanId = span.parentSpanId;
   const result = deriveCallResult(kind, status, span.status.message, span.attributes);
   if (result) input.result = result;

@@ -10,8 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../errors';
 import { log } from '../../log';
 import { HttpBodyError, mediaTypeOf, readBody } from '../../http';
-import type { Route, RouteContext } from '../../server/router';
-import { authorizeIngest, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, type IngestHttpRoute, type IngestRouteContext, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeJsonTraceRequest } from './json-decode';
 import { mapTraceRequest } from './map';
@@ -38,7 +37,7 @@ const RPC_CODE_BY_STATUS: Record<number, RpcCode> = {
 
 const logger = log.child('otlp');
 
-export function otlpTracesRoute(options: StandardIngestOptions = {}): Route {
+export function otlpTracesRoute(options: StandardIngestOptions = {}): IngestHttpRoute {
   return {
     method: 'POST',
     path: OTLP_TRACES_PATH,
@@ -54,7 +53,7 @@ function encodingOf(req: IncomingMessage): OtlpEncoding | undefined {
 }
 
 // Private: one export request, answered in the encoding it came in.
-async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: IngestRouteContext): Promise<void> {
   authorizeIngest(req, ctx.services.security.authenticator);
   const encoding = encodingOf(req);
   if (!encoding) {

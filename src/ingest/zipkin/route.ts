@@ -10,8 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../../errors';
 import { HttpBodyError, mediaTypeOf, readBody, sendError } from '../../http';
-import type { Route, RouteContext } from '../../server/router';
-import { authorizeIngest, type StandardIngestOptions } from '../http-edge';
+import { authorizeIngest, type IngestHttpRoute, type IngestRouteContext, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeZipkinSpans } from './map';
 
@@ -23,7 +22,7 @@ export const ZIPKIN_MEDIA_TYPE = 'application/json';
  */
 const UNSUPPORTED_MEDIA_TYPES = new Set(['application/x-protobuf', 'application/x-thrift']);
 
-export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
+export function zipkinSpansRoute(options: StandardIngestOptions = {}): IngestHttpRoute {
   return {
     method: 'POST',
     path: ZIPKIN_SPANS_PATH,
@@ -33,7 +32,7 @@ export function zipkinSpansRoute(options: StandardIngestOptions = {}): Route {
 }
 
 // Private: one posted span list. Failures are thrown: the gateway answers them with its JSON error body.
-async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> {
+async function handleSpans(req: IncomingMessage, res: ServerResponse, ctx: IngestRouteContext): Promise<void> {
   authorizeIngest(req, ctx.services.security.authenticator);
   if (UNSUPPORTED_MEDIA_TYPES.has(mediaTypeOf(req.headers['content-type']))) {
     // The body is not read (HttpBodyError): the connection is closed rather than an unbounded body drained.

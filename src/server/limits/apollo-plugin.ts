@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, validate, type DocumentNode } from 'graphql';
-import type { QueryLimits } from './options';
+import type { QueryLimits } from '../../graphql';
 import { requestRules } from './rules';
 
 const HTTP_BAD_REQUEST = 400;

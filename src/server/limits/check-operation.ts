@@ -1,5 +1,5 @@
 import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import type { QueryLimits } from './options';
+import type { QueryLimits } from '../../graphql';
 import { documentRules, requestRules } from './rules';
 import { parseWithTokenLimit } from './tokens';
 

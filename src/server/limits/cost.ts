@@ -14,7 +14,7 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import type { QueryLimits } from './options';
+import type { QueryLimits } from '../../graphql';
 import { tooComplex } from './reject';
 
 /**

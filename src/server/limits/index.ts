@@ -1,4 +1,4 @@
-export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './options';
+export { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../graphql';
 export { documentRules, requestRules } from './rules';
 export { depthLimitRule } from './depth';
 export { aliasLimitRule } from './aliases';

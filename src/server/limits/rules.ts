@@ -3,7 +3,7 @@ import { aliasLimitRule } from './aliases';
 import { costLimitRule } from './cost';
 import { depthLimitRule } from './depth';
 import { directiveLimitRule } from './directives';
-import type { QueryLimits } from './options';
+import type { QueryLimits } from '../../graphql';
 
 /**
  * The limit rules that depend on the document alone (Apollo caches validation per document, so variable-aware

@@ -33,6 +33,8 @@ export interface SpanDoc {
   attrs: AttrDoc[];
   metrics: { name: string; value: number; unit: string | null }[];
   events: { timeUs: number; name: string; attrs: AttrDoc[] }[];
+  /** Absent when the span has no links (most spans), so they cost nothing. */
+  links?: { traceId: string; spanId: string; traceState: string | null; attrs: AttrDoc[] }[];
   /** Values redacted before storage; absent on spans nothing was redacted from. */
   redactedCount?: number;
   /** Server clock at receipt; retention counts from here, never from client timestamps. */
@@ -99,6 +101,9 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
     attrs: toAttrDocs(span.attributes),
     metrics: span.metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit })),
     events: span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attrs: toAttrDocs(e.attributes) })),
+    ...(span.links.length > 0
+      ? { links: span.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attrs: toAttrDocs(l.attributes) })) }
+      : {}),
     ...(span.redactedCount ? { redactedCount: span.redactedCount } : {}),
     receivedAt,
     expireAt,
@@ -128,6 +133,7 @@ export function fromSpanDoc(doc: SpanDoc): SpanRecord {
     attributes: fromAttrDocs(doc.attrs),
     metrics: (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })),
     events: (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })),
+    links: (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) })),
     ...(doc.redactedCount ? { redactedCount: doc.redactedCount } : {}),
   };
 }

@@ -2,9 +2,8 @@
  * TraceStore on MongoDB through the official driver: a real server when MONGODB_URI is set, otherwise the
  * embedded wire-compatible store. See ../types.ts for the contract.
  */
-import { MongoBulkWriteError, MongoClient, type Collection, type Db, type MongoClientOptions } from 'mongodb';
-import type { SpanRecord } from '../../domain';
-import { compareSpans } from '../../domain/tree';
+import { MongoBulkWriteError, MongoClient, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
+import { compareSpans, type SpanRecord } from '../../domain';
 import { log } from '../../log';
 import { counter, histogram, secondsSince } from '../../metrics';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -13,6 +12,7 @@ import {
   spanKeyString,
   type InsertOutcome,
   type ServiceRecord,
+  type SpanChangeFeed,
   type SpanKey,
   type StoredSpan,
   type TracePage,
@@ -216,6 +216,19 @@ export class MongoTraceStore implements TraceStore {
         hasNextPage: docs.length > search.first,
       };
     });
+  }
+
+  /**
+   * Runs `body` on this store's database once connected and indexed, with the same error mapping as the
+   * store's own operations (STORE_UNAVAILABLE). For features that keep their own collections (analytics).
+   */
+  withDb<T>(operation: string, body: (db: Db) => Promise<T>): Promise<T> {
+    return this.run(operation, () => body(this.db));
+  }
+
+  spanChanges(): SpanChangeFeed {
+    const spans = this.db.collection<Document>(Collections.spans);
+    return { watch: (pipeline, options) => spans.watch(pipeline, options), toSpan: (doc) => fromSpanDoc(doc as SpanDoc) };
   }
 
   async ping(): Promise<void> {

@@ -22,6 +22,7 @@ export const TRACE_QUERY = `query Trace($id: ID!) {
       result { status code message data }
       attributes { key value }
       events { time name attributes { key value } }
+      links { traceId spanId traceState attributes { key value } span { spanId operation } }
     }
   }
 }`;
@@ -41,6 +42,7 @@ export interface ReadSpan {
   result: { status: string; code: string | null; message: string | null; data: unknown } | null;
   attributes: { key: string; value: unknown }[];
   events: { time: string; name: string; attributes: { key: string; value: unknown }[] }[];
+  links: { traceId: string; spanId: string; traceState: string | null; attributes: { key: string; value: unknown }[]; span: { spanId: string; operation: string } | null }[];
 }
 
 export interface ReadTrace {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'graphql-ws';
-import { liveExtension, type LiveExtension } from '../../../src/live';
+import { liveExtension, type LiveExtension } from '../../../src/server';
 import { standardIngestExtension } from '../../../src/ingest/standard';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway';
 import { connect, subscribe, type Collected } from '../../live/helpers/ws-client';

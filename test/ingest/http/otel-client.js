@@ -63,6 +63,7 @@ async function main() {
       kind: SpanKind.CLIENT,
       startTime: [sec, 120000000],
       attributes: { s: 'visa', b: true, i: 42, d: 2.5, sa: ['a', 'b'], ia: [1, 2], da: [0.5, 1.5], ba: [true, false] },
+      links: [{ context: checkout.spanContext(), attributes: { 'link.reason': 'charge for checkout' } }],
     },
     trace.setSpan(context.active(), checkout),
   );

@@ -95,6 +95,10 @@ describe.each(EXPORTERS)('OpenTelemetry SDK -> %s -> GraphQL', (_name, encoding,
       events: [{ time: micros(sec, 130_000_000), name: 'retry', attributes: expect.any(Array) }],
     });
     expect(attributeMap(charge.events[0]!.attributes)).toEqual({ attempt: 2, reason: 'timeout' });
+    expect(charge.links).toEqual([
+      { traceId, spanId: sdkCheckout.spanId, traceState: null, attributes: [{ key: 'link.reason', value: 'charge for checkout' }], span: { spanId: sdkCheckout.spanId, operation: 'POST /checkout' } },
+    ]);
+    expect(checkout.links).toEqual([]);
     expect(attributeMap(charge.attributes)).toEqual({
       s: 'visa',
       b: true,

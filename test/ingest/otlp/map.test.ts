@@ -95,9 +95,9 @@ describe('mapTraceRequest', () => {
         { key: 'otel.scope.version', value: '3.1' },
         { key: 'scope.shard', value: 4 },
         { key: 'otel.trace_state', value: 'vendor=1' },
-        { key: 'otel.links', value: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: { n: 1 } }] },
       ],
       events: [{ time: '2025-11-26T10:00:00.250000001Z', name: 'retry', attributes: [{ key: 'attempt', value: 2 }] }],
+      links: [{ traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), attributes: [{ key: 'n', value: 1 }] }],
     });
   });
 

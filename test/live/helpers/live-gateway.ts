@@ -1,5 +1,5 @@
 /** A real gateway with the live extension on an ephemeral loopback port, over the test store. */
-import { liveExtension, type LiveExtension, type LiveOptions } from '../../../src/live';
+import { liveExtension, type LiveExtension, type LiveOptions } from '../../../src/server';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway';
 import type { TestMongo } from '../../helpers/mongo';
 import { SUBMIT, type SpanInput } from './spans';

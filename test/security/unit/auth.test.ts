@@ -1,5 +1,5 @@
 import { ErrorCode, TracegateError } from '../../../src/errors';
-import { Authenticator, TokenConfigError, requireScope, scopeForOperation, type AuthOutcome } from '../../../src/server/auth';
+import { Authenticator, TokenConfigError, requireScope, scopeForOperation, type AuthOutcome } from '../../../src/auth';
 
 const noFile = (): string => {
   throw new Error('no file expected');

@@ -1,9 +1,10 @@
-import type { StoredSpan, TraceSummary } from '../store';
+import type { StoredSpan, TraceSummary } from './types';
 
 /**
- * The trace "as it now stands", computed from its stored spans rather than read from the trace summary: a
- * change event can reach this instance before the summary update of the same ingest has been written, and
- * the spans themselves are always at least as current as the event.
+ * A trace summary computed from the trace's spans: the figures the store keeps on ingest. Readers use it where
+ * the stored summary may lag its spans: a trace read just after its spans were stored (or after a failed submit
+ * left the summary out until the batch is re-submitted), and a live update whose change event reached this
+ * instance before the summary update of the same ingest. Null for no spans.
  */
 export function summarizeSpans(traceId: string, spans: readonly StoredSpan[]): TraceSummary | null {
   if (spans.length === 0) return null;

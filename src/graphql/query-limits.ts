@@ -1,5 +1,5 @@
 /**
- * Query limits: the numbers every limit rule reads, with defaults in the spirit of graphql-armor
+ * Query limits: the numbers every limit rule (src/server/limits) reads, set from config.ts, with defaults in the spirit of graphql-armor
  * (aliases 15, tokens ~1,000-2,000, cost ~5,000). See docs/security.md for why each number is what it is.
  */
 export interface QueryLimits {
@@ -37,6 +37,13 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
     'Span.children': 100,
     'Trace.services': 10,
     'Query.services': 100,
+    // Service analytics: a map of a few dozen services; a series of a screen's width (e.g. an hour of minutes).
+    'ServiceGraph.nodes': 50,
+    'ServiceGraph.edges': 100,
+    'ServiceStats.series': 60,
+    'OperationStats.series': 60,
+    'ServiceStats.operations': 20,
+    'Trace.criticalPath': 50,
   },
   defaultListSize: 20,
   maxFirst: 100,

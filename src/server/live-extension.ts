@@ -1,26 +1,29 @@
 /**
  * Live updates as a gateway extension: the Subscription resolvers, one hub (one live source) per process, and
- * the graphql-ws endpoint on the HTTP server's /graphql. Wiring only; the pieces live in src/live and
- * src/server/ws.ts.
+ * the graphql-ws endpoint on the HTTP server's /graphql. Wiring only; the pieces live in src/live (which knows
+ * no socket library and no collection) and src/server/ws.ts.
  */
-import type { Document } from 'mongodb';
+import type { AuthOutcome } from '../auth';
 import type { Resolvers } from '../generated/graphql';
 import { createContext, createLoaders, type GraphQLContext } from '../graphql';
+import {
+  ChangeStreamSource,
+  LiveHub,
+  LocalSource,
+  liveResolvers,
+  openLiveSource,
+  SharedSubscriptions,
+  type LiveHubStats,
+  type LiveSource,
+  type LiveSourceMode,
+  type SharedSubscriptionsStats,
+} from '../live';
 import { log as rootLog, type Logger } from '../log';
 import { readGauge } from '../metrics';
-import type { AuthOutcome } from '../server/auth';
-import type { GatewayExtension } from '../server/extensions';
-import type { GatewayServices } from '../server/router';
-import { attachWebSocket, type WebSocketEndpoint, type WebSocketLimits } from '../server/ws';
-import { Collections, MongoTraceStore, type StoredSpan } from '../store';
-import { fromSpanDoc, type SpanDoc } from '../store/mongo/documents';
-import { ChangeStreamSource } from './change-stream-source';
-import { LiveHub, type LiveHubStats } from './hub';
-import { LocalSource } from './local-source';
-import { openLiveSource } from './open-source';
-import { liveResolvers } from './resolvers';
-import { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-subscriptions';
-import type { LiveSource, LiveSourceMode } from './source';
+import type { StoredSpan } from '../store';
+import type { GatewayExtension } from './extensions';
+import type { GatewayServices } from './router';
+import { attachWebSocket, type WebSocketEndpoint, type WebSocketLimits } from './ws';
 
 /** Overrides of what the gateway's config says (TRACEGATE_LIVE_*, TRACEGATE_WS_*); tests and benchmarks use them. */
 export interface LiveOptions {
@@ -47,6 +50,8 @@ export interface LiveExtension extends GatewayExtension {
   stats(): LiveStats | null;
   /** The running change-stream source, if that is what feeds the hub (tests look at its resumes). */
   source(): LiveSource<StoredSpan> | null;
+  /** The hub, once resolvers() made it (other features subscribe to the span feed through it); else null. */
+  hub(): LiveHub<StoredSpan> | null;
 }
 
 type Phase =
@@ -128,20 +133,19 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
     source() {
       return phase.name === 'attached' ? phase.source : null;
     },
+    hub() {
+      return phase.name === 'resolved' || phase.name === 'attached' ? phase.hub : null;
+    },
   };
 }
 
-// Private: the change stream needs the MongoDB spans collection; any other store has none.
+// Private: the change stream is the store's feed of inserted spans; a store without one cannot serve it.
 function sourceCandidates(services: GatewayServices, log: Logger) {
   return {
     changestream: (): LiveSource<StoredSpan> => {
-      const store = services.store;
-      if (!(store instanceof MongoTraceStore)) throw new Error('the trace store is not MongoDB: no change streams');
-      return new ChangeStreamSource<StoredSpan>({
-        collection: store.db.collection<Document>(Collections.spans),
-        toSpan: (doc) => fromSpanDoc(doc as SpanDoc),
-        log,
-      });
+      const feed = services.store.spanChanges?.();
+      if (!feed) throw new Error('the trace store offers no change streams');
+      return new ChangeStreamSource<StoredSpan>({ collection: feed, toSpan: feed.toSpan, log });
     },
     local: (): LiveSource<StoredSpan> => new LocalSource<StoredSpan>((listener) => services.ingest.onStored(listener)),
   };

@@ -1,0 +1,41 @@
+/**
+ * The rollup collection: one document per bucket (see rollup.ts for the keys).
+ *
+ * `k` tells the kind ('s' service, 'o' operation, 'e' edge), `s` the service (the source of an edge), `x` the
+ * operation or the edge's target, `m` the bucket's minute (ms since the epoch). Counters: `c` calls, `e`
+ * errors, `d` summed duration (µs), `z` zero durations, `b` DDSketch bins `{binIndex: count}`; extremes `lo`,
+ * `hi`. `expireAt` = last write + TRACEGATE_STATS_RETENTION (TTL index).
+ */
+import type { IndexDescription } from 'mongodb';
+
+export const ROLLUPS_COLLECTION = 'rollups';
+
+export type RollupKindCode = 's' | 'o' | 'e';
+
+export interface RollupDoc {
+  _id: string;
+  k: RollupKindCode;
+  s: string;
+  x: string | null;
+  m: number;
+  c: number;
+  e: number;
+  d: number;
+  z: number;
+  lo: number;
+  hi: number;
+  b: Record<string, number>;
+  expireAt: Date;
+}
+
+export const ROLLUP_INDEXES: IndexDescription[] = [
+  { key: { k: 1, m: 1 }, name: 'kind_minute' },
+  { key: { k: 1, s: 1, m: 1 }, name: 'kind_service_minute' },
+  { key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 },
+];
+
+/**
+ * The span-document field that marks a child span whose cross-service edge was counted by a call that did not
+ * store both spans of the pair: the token of the call that won the conditional update.
+ */
+export const EDGE_COUNTED_FIELD = 'ec';

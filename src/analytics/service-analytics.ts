@@ -1,0 +1,254 @@
+/**
+ * Service analytics over the rollups: writing them for newly stored spans, reading the service graph,
+ * per-service and per-operation series, and removing what deleted spans contributed.
+ *
+ * Reads touch rollup documents only (one per bucket), never spans, so their cost depends on the window and the
+ * number of services, operations and edges, not on how many spans are stored.
+ */
+import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
+import type { SpanRecord } from '../domain';
+import type { MongoTraceStore } from '../store';
+import { ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
+import { countableEdges, pairsWithin } from './edges';
+import { bucketId, MINUTE_MS, rollupDeltas, type BucketDelta, type EdgeCall, type RollupKind } from './rollup';
+import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
+import type { StatsWindow } from './window';
+
+export interface AnalyticsOptions {
+  /** How long a rollup bucket lives after its last write. */
+  retentionMs: number;
+  /** The server clock, in ms. */
+  now?: () => number;
+}
+
+/** Per-minute accumulators of one series (service, operation or edge), keyed by minute. */
+export class Series {
+  readonly minutes = new Map<number, Accumulator>();
+
+  add(doc: RollupDoc): void {
+    let acc = this.minutes.get(doc.m);
+    if (!acc) {
+      acc = emptyAccumulator();
+      this.minutes.set(doc.m, acc);
+    }
+    addDoc(acc, doc);
+  }
+
+  /** The whole window as one point (start null). */
+  total(window: StatsWindow): StatPointModel {
+    const acc = emptyAccumulator();
+    for (const minute of this.minutes.values()) mergeInto(acc, minute);
+    return new StatPointModel(null, (window.toMs - window.fromMs) / 1000, acc);
+  }
+
+  /** One point per step covering [from, to), empty buckets included. */
+  points(window: StatsWindow): StatPointModel[] {
+    const out: StatPointModel[] = [];
+    for (let start = window.fromMs; start < window.toMs; start += window.stepMs) {
+      const acc = emptyAccumulator();
+      for (let minute = start; minute < start + window.stepMs; minute += MINUTE_MS) {
+        const m = this.minutes.get(minute);
+        if (m) mergeInto(acc, m);
+      }
+      out.push(new StatPointModel(start, window.stepMs / 1000, acc));
+    }
+    return out;
+  }
+}
+
+export interface GraphNode {
+  service: string;
+  series: Series;
+}
+
+export interface GraphEdge {
+  source: string;
+  target: string;
+  series: Series;
+}
+
+export interface ServiceGraphData {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface OperationSeries {
+  service: string;
+  operation: string;
+  series: Series;
+}
+
+const KIND_CODE: Record<RollupKind, RollupKindCode> = { service: 's', operation: 'o', edge: 'e' };
+
+export class ServiceAnalytics {
+  private readonly retentionMs: number;
+  private readonly now: () => number;
+  private indexes: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: MongoTraceStore,
+    options: AnalyticsOptions,
+  ) {
+    this.retentionMs = options.retentionMs;
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Adds newly stored spans to the rollups: their service and operation buckets, and the edges this call is
+   * responsible for (edges.ts). Call it once per insert, with exactly the spans that insert stored (never
+   * duplicates). One find for the pair search, a conditional update and a read only when a pair's other span
+   * came from another call, then one bulk write for every bucket the batch touched.
+   */
+  async record(inserted: readonly SpanRecord[]): Promise<void> {
+    if (inserted.length === 0) return;
+    await this.store.withDb('recordRollups', async (db) => {
+      await this.ensureIndexes(db);
+      const edges = await countableEdges(db, inserted);
+      await this.apply(db, rollupDeltas(inserted, edges), 1);
+    });
+  }
+
+  /**
+   * Removes what stored spans contributed (for deletions): call it with whole traces, before or after deleting
+   * their spans. Counts, sums and bins are subtracted exactly; a bucket left with no calls is deleted; the min
+   * and max of a bucket that keeps calls stay as recorded until `rebuild`.
+   */
+  async forget(spans: readonly SpanRecord[]): Promise<void> {
+    if (spans.length === 0) return;
+    await this.store.withDb('forgetRollups', async (db) => {
+      await this.ensureIndexes(db);
+      const edges: EdgeCall[] = pairsWithin(spans);
+      const deltas = rollupDeltas(spans, edges);
+      await this.apply(db, deltas, -1);
+      await rollups(db).deleteMany({ _id: { $in: deltas.map((d) => bucketId(d.key)) }, c: { $lte: 0 } });
+    });
+  }
+
+  /** Every service with calls in the window and every edge between services (narrowed to `service` and its neighbours). */
+  async serviceGraph(window: StatsWindow, service?: string | null): Promise<ServiceGraphData> {
+    return this.store.withDb('serviceGraph', async (db) => {
+      await this.ensureIndexes(db);
+      const [serviceDocs, edgeDocs] = await Promise.all([read(db, 's', window), read(db, 'e', window)]);
+      const edges = new Map<string, GraphEdge>();
+      for (const doc of edgeDocs) {
+        const target = doc.x ?? '';
+        if (service != null && doc.s !== service && target !== service) continue;
+        const key = JSON.stringify([doc.s, target]);
+        let edge = edges.get(key);
+        if (!edge) {
+          edge = { source: doc.s, target, series: new Series() };
+          edges.set(key, edge);
+        }
+        edge.series.add(doc);
+      }
+      const wanted = service == null ? null : new Set([service, ...[...edges.values()].flatMap((e) => [e.source, e.target])]);
+      const nodes = new Map<string, GraphNode>();
+      for (const doc of serviceDocs) {
+        if (wanted && !wanted.has(doc.s)) continue;
+        let node = nodes.get(doc.s);
+        if (!node) {
+          node = { service: doc.s, series: new Series() };
+          nodes.set(doc.s, node);
+        }
+        node.series.add(doc);
+      }
+      const byName = (a: { service: string }, b: { service: string }) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
+      return {
+        nodes: [...nodes.values()].sort(byName),
+        edges: [...edges.values()].sort((a, b) => byName({ service: a.source + '\u0000' + a.target }, { service: b.source + '\u0000' + b.target })),
+      };
+    });
+  }
+
+  /** One service's buckets in the window. */
+  async serviceSeries(service: string, window: StatsWindow): Promise<Series> {
+    return this.store.withDb('serviceStats', async (db) => {
+      await this.ensureIndexes(db);
+      const series = new Series();
+      for (const doc of await read(db, 's', window, service)) series.add(doc);
+      return series;
+    });
+  }
+
+  /** Operations in the window, of one service or of all. */
+  async operationSeries(window: StatsWindow, service?: string | null): Promise<OperationSeries[]> {
+    return this.store.withDb('operationStats', async (db) => {
+      await this.ensureIndexes(db);
+      const out = new Map<string, OperationSeries>();
+      for (const doc of await read(db, 'o', window, service ?? undefined)) {
+        const key = JSON.stringify([doc.s, doc.x]);
+        let op = out.get(key);
+        if (!op) {
+          op = { service: doc.s, operation: doc.x ?? '', series: new Series() };
+          out.set(key, op);
+        }
+        op.series.add(doc);
+      }
+      return [...out.values()];
+    });
+  }
+
+  /** Drops every rollup (used by the rebuild before recomputing). */
+  async clear(db: Db, filter: Filter<RollupDoc> = {}): Promise<void> {
+    await rollups(db).deleteMany(filter);
+  }
+
+  /** Applies deltas as one unordered bulk write; `sign` -1 subtracts them. */
+  async apply(db: Db, deltas: readonly BucketDelta[], sign: 1 | -1): Promise<void> {
+    if (deltas.length === 0) return;
+    const expireAt = new Date(this.now() + this.retentionMs);
+    const ops: AnyBulkWriteOperation<RollupDoc>[] = deltas.map((d) => {
+      const inc: Record<string, number> = { c: sign * d.calls, e: sign * d.errors, d: sign * d.sumUs, z: sign * d.zeros };
+      for (const [bin, count] of d.bins) inc[`b.${bin}`] = sign * count;
+      return {
+        updateOne: {
+          filter: { _id: bucketId(d.key) },
+          update: {
+            $inc: inc,
+            ...(sign === 1 ? { $min: { lo: d.minUs }, $max: { hi: d.maxUs, expireAt } } : {}),
+            $setOnInsert: { k: KIND_CODE[d.key.kind], s: d.key.service, x: d.key.second, m: d.key.minuteMs },
+          },
+          upsert: sign === 1,
+        },
+      } as AnyBulkWriteOperation<RollupDoc>;
+    });
+    await upsertAllRollups(rollups(db), ops);
+  }
+
+  ensureIndexes(db: Db): Promise<void> {
+    if (!this.indexes) {
+      this.indexes = rollups(db)
+        .createIndexes(ROLLUP_INDEXES)
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.indexes = null;
+          throw error;
+        });
+    }
+    return this.indexes;
+  }
+}
+
+/** The rollup collection of a database. */
+export function rollups(db: Db): Collection<RollupDoc> {
+  return db.collection<RollupDoc>(ROLLUPS_COLLECTION);
+}
+
+// Private: bucket documents of one kind in the window (minutes in [from, to)), of one service when given.
+async function read(db: Db, kind: RollupKindCode, window: StatsWindow, service?: string): Promise<RollupDoc[]> {
+  const filter: Filter<RollupDoc> = service === undefined ? { k: kind, m: { $gte: window.fromMs, $lt: window.toMs } } : { k: kind, s: service, m: { $gte: window.fromMs, $lt: window.toMs } };
+  return rollups(db).find(filter, { batchSize: 10_000, projection: { expireAt: 0 } }).toArray();
+}
+
+// Private: two concurrent upserts of a new bucket can race on a real MongoDB; the loser fails with a duplicate
+// key error and, the document now existing, succeeds as a plain update when retried (once, only those ops).
+async function upsertAllRollups(collection: Collection<RollupDoc>, ops: AnyBulkWriteOperation<RollupDoc>[]): Promise<void> {
+  try {
+    await collection.bulkWrite(ops, { ordered: false });
+  } catch (error) {
+    const writeErrors = (error as { writeErrors?: { code?: number; index: number }[] | { code?: number; index: number } }).writeErrors;
+    const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+    if (list.length === 0 || !list.every((w) => w?.code === 11000)) throw error;
+    await collection.bulkWrite(list.map((w) => ops[w.index]!), { ordered: false });
+  }
+}
