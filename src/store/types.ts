@@ -134,7 +134,11 @@ export interface TraceStore {
    * again finishes the job. A span of an erased trace arriving afterwards is stored as new.
    */
   eraseTraces(query: TraceQuery, options: EraseOptions): Promise<EraseOutcome>;
-  /** Resolves when the store answers and its indexes exist; raises STORE_UNAVAILABLE otherwise. */
+  /**
+   * Resolves when the store answers and its indexes exist, and, after a write failed because the store could
+   * not write (unreachable, no writable primary, disk full), when a write succeeds again; raises
+   * STORE_UNAVAILABLE otherwise. Readiness (`/readyz`) is this.
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
   /**
