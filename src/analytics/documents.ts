@@ -39,3 +39,18 @@ export const ROLLUP_INDEXES: IndexDescription[] = [
  * store both spans of the pair: the token of the call that won the conditional update.
  */
 export const EDGE_COUNTED_FIELD = 'ec';
+
+/**
+ * `edge_waits`: one document per awaited parent span (`_id` = the parent's span document id), listing the span
+ * ids of stored children whose parent was not stored yet (`c`); deleted once the parent's call read it, else
+ * expired with the rollups.
+ */
+export const EDGE_WAITS_COLLECTION = 'edge_waits';
+
+export interface WaitDoc {
+  _id: string;
+  c: string[];
+  expireAt: Date;
+}
+
+export const EDGE_WAITS_INDEXES: IndexDescription[] = [{ key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 }];

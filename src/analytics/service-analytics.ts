@@ -8,7 +8,7 @@
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import type { MongoTraceStore } from '../store';
-import { ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
+import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
 import { bucketId, MINUTE_MS, rollupDeltas, type BucketDelta, type EdgeCall, type RollupKind } from './rollup';
 import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
@@ -96,14 +96,15 @@ export class ServiceAnalytics {
   /**
    * Adds newly stored spans to the rollups: their service and operation buckets, and the edges this call is
    * responsible for (edges.ts). Call it once per insert, with exactly the spans that insert stored (never
-   * duplicates). One find for the pair search, a conditional update and a read only when a pair's other span
-   * came from another call, then one bulk write for every bucket the batch touched.
+   * duplicates). One `_id` lookup of waiting children, a wait note and a parent lookup only for children whose
+   * parent is not in the batch, a conditional update and a read only when a pair's other span came from another
+   * call, then one bulk write for every bucket the batch touched.
    */
   async record(inserted: readonly SpanRecord[]): Promise<void> {
     if (inserted.length === 0) return;
     await this.store.withDb('recordRollups', async (db) => {
       await this.ensureIndexes(db);
-      const edges = await countableEdges(db, inserted);
+      const edges = await countableEdges(db, inserted, new Date(this.now() + this.retentionMs));
       await this.apply(db, rollupDeltas(inserted, edges), 1);
     });
   }
@@ -217,8 +218,7 @@ export class ServiceAnalytics {
 
   ensureIndexes(db: Db): Promise<void> {
     if (!this.indexes) {
-      this.indexes = rollups(db)
-        .createIndexes(ROLLUP_INDEXES)
+      this.indexes = Promise.all([rollups(db).createIndexes(ROLLUP_INDEXES), db.collection(EDGE_WAITS_COLLECTION).createIndexes(EDGE_WAITS_INDEXES)])
         .then(() => undefined)
         .catch((error: unknown) => {
           this.indexes = null;

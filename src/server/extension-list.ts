@@ -25,7 +25,7 @@ export function gatewayExtensions(config: Config): GatewayExtension[] {
   return [
     standardIngestExtension(),
     live,
-    analyticsExtension({ live }),
+    analyticsExtension({ live, record: config.stats }),
     queryApiExtension({ autocompleteKeys: config.zipkinAutocompleteKeys }),
     ...(config.otlpGrpcPort !== 0 ? [otlpGrpcExtension({ port: config.otlpGrpcPort, host: config.host })] : []),
   ];
