@@ -1,8 +1,8 @@
 /**
  * The rollup collection: one document per bucket (see rollup.ts for the keys).
  *
- * `k` tells the kind ('s' service, 'o' operation, 'e' edge), `s` the service (the source of an edge), `x` the
- * operation or the edge's target, `m` the bucket's minute (ms since the epoch). Counters: `c` calls, `e`
+ * `k` tells the kind ('s' service, 'o' operation, 'e' edge per minute; 'S' service, 'E' edge per hour), `s` the service (the source of an edge), `x` the
+ * operation or the edge's target, `m` the bucket's start (ms since the epoch). Counters: `c` calls, `e`
  * errors, `d` summed duration (µs), `z` zero durations, `b` DDSketch bins `{binIndex: count}`; extremes `lo`,
  * `hi`. `expireAt` = last write + TRACEGATE_STATS_RETENTION (TTL index).
  */
@@ -10,7 +10,7 @@ import type { IndexDescription } from 'mongodb';
 
 export const ROLLUPS_COLLECTION = 'rollups';
 
-export type RollupKindCode = 's' | 'o' | 'e';
+export type RollupKindCode = 's' | 'o' | 'e' | 'S' | 'E';
 
 export interface RollupDoc {
   _id: string;

@@ -128,6 +128,35 @@ describe('service edges and queries', () => {
     }
   });
 
+  it('a window of several hours reads whole hours per hour and the rest per minute, with the same counts', async () => {
+    const gw = await startAnalyticsGateway(otherDb(mongo));
+    try {
+      const hour = 3_600_000;
+      const startMs = Math.floor((Date.now() - 5 * hour) / hour) * hour;
+      // Traffic from 20 minutes before an hour boundary to 20 minutes after the second one.
+      const spans = shopTraffic(40, 51, startMs - 20 * 60_000, 2 * hour + 40 * 60_000);
+      await gw.submit(spans);
+      const wide = { from: isoUs((startMs - 30 * 60_000) * 1000), to: isoUs((startMs + 2 * hour + 30 * 60_000) * 1000) };
+      const res = await gw.gql<Edges>(EDGES, wide);
+      expect(res.errors).toBeUndefined();
+      expect(edgeCounts(res.data)).toEqual(expectedEdges(spans));
+      const calls = Object.fromEntries(res.data!.serviceGraph.nodes.map((n) => [n.service.name, n.stats.calls]));
+      const want: Record<string, number> = {};
+      for (const s of spans) want[s.service] = (want[s.service] ?? 0) + 1;
+      expect(calls).toEqual(want);
+      // A window that cuts the traffic: only spans starting inside it (whole minutes) count.
+      const cut = { from: isoUs((startMs + 10 * 60_000) * 1000), to: isoUs((startMs + hour + 10 * 60_000) * 1000) };
+      const inCut = spans.filter((s) => s.startUs >= (startMs + 10 * 60_000) * 1000 && s.startUs < (startMs + hour + 10 * 60_000) * 1000);
+      const cutRes = await gw.gql<Edges>(EDGES, cut);
+      const cutCalls = Object.fromEntries(cutRes.data!.serviceGraph.nodes.map((n) => [n.service.name, n.stats.calls]));
+      const wantCut: Record<string, number> = {};
+      for (const s of inCut) wantCut[s.service] = (wantCut[s.service] ?? 0) + 1;
+      expect(cutCalls).toEqual(wantCut);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('refuses a step that is not a multiple of 60, a window over 31 days, and a quantile outside [0, 1]', async () => {
     const gw = await startAnalyticsGateway(otherDb(mongo));
     try {
