@@ -3,7 +3,7 @@
  * TRACEGATE_DATA_DIR), the gateway, one start-up line, graceful shutdown on SIGINT/SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
 import { log, setLogFormat } from './log';
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   } else {
     const dataDir = resolve(config.dataDir);
     mkdirSync(dataDir, { recursive: true });
-    embedded = await startEmbeddedMongo({ port: 0, host: '127.0.0.1', dataDir });
+    // A Unix socket inside the data directory (owner only): no TCP port another local user could reach.
+    embedded = await startEmbeddedMongo({ dataDir, socketPath: join(dataDir, 'store.sock') });
     config = { ...config, mongoUri: embedded.uri };
     storeDescription = `embedded store in ${dataDir} on ${embedded.uri} (database ${config.mongoDb})`;
   }

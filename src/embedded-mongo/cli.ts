@@ -1,13 +1,15 @@
 /**
- * Standalone store: `npm run store -- --port 27017 --data-dir ./data [--host 127.0.0.1] [--ttl-sweep-ms N]
- * [--cursor-timeout-ms N]`.
+ * Standalone store: `npm run store -- --data-dir ./data` listens on the Unix socket `./data/store.sock` (owner
+ * only); `--socket PATH` names another socket; `--port N [--host ADDR]` listens on TCP instead (only when asked:
+ * TCP has no authentication). Other flags: `--ttl-sweep-ms N`, `--cursor-timeout-ms N`.
  * Prints the mongodb:// URI on stdout; SIGINT / SIGTERM stop it cleanly.
  */
+import { join, resolve } from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import { log } from '../log';
 import { startEmbeddedMongo, type EmbeddedMongoOptions } from './store';
 
-const USAGE = 'usage: store [--port N] [--host ADDR] [--data-dir DIR] [--ttl-sweep-ms N] [--cursor-timeout-ms N]';
+const USAGE = 'usage: store [--data-dir DIR] [--socket PATH | --port N [--host ADDR]] [--ttl-sweep-ms N] [--cursor-timeout-ms N]';
 
 export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
   let parsed: ReturnType<typeof parse>;
@@ -20,9 +22,22 @@ export function parseArgs(argv: readonly string[]): EmbeddedMongoOptions {
   }
   const { values } = parsed;
   if (values.help) throw new UsageError(USAGE);
-  const options: EmbeddedMongoOptions = { port: values.port === undefined ? 27017 : integer('--port', values.port) };
-  if (values.host !== undefined) options.host = values.host;
-  if (values['data-dir'] !== undefined) options.dataDir = values['data-dir'];
+  const options: EmbeddedMongoOptions = {};
+  const dataDir = values['data-dir'];
+  if (dataDir !== undefined) options.dataDir = dataDir;
+  if (values.port !== undefined && values.socket !== undefined) throw new UsageError(`give --port (TCP) or --socket (Unix socket), not both\n${USAGE}`);
+  if (values.port !== undefined) {
+    options.port = integer('--port', values.port);
+    if (values.host !== undefined) options.host = values.host;
+  } else if (values.host !== undefined) {
+    throw new UsageError(`--host needs --port (TCP)\n${USAGE}`);
+  } else if (values.socket !== undefined) {
+    options.socketPath = values.socket;
+  } else if (dataDir !== undefined) {
+    options.socketPath = join(resolve(dataDir), 'store.sock');
+  } else {
+    throw new UsageError(`nothing to listen on: give --data-dir DIR (Unix socket DIR/store.sock), --socket PATH, or --port N (TCP)\n${USAGE}`);
+  }
   if (values['ttl-sweep-ms'] !== undefined) options.ttlSweepMs = integer('--ttl-sweep-ms', values['ttl-sweep-ms']);
   if (values['cursor-timeout-ms'] !== undefined) options.cursorTimeoutMs = integer('--cursor-timeout-ms', values['cursor-timeout-ms']);
   return options;
@@ -37,6 +52,7 @@ function parse(argv: readonly string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      socket: { type: 'string' },
       'ttl-sweep-ms': { type: 'string' },
       'cursor-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -2,13 +2,14 @@
  * `startEmbeddedMongo`: engine (LMDB) + cursors + commands + TCP listener (+ plugins) in this process.
  * Lifecycle: 'starting' -> 'running' -> 'stopping' -> 'stopped'.
  */
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { ObjectId } from 'bson';
 import { log as rootLog, type Logger } from '../log';
 import { CommandDispatcher, type CommandContext, type StoreExtensions } from './commands';
 import { CursorRegistry, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
 import { Engine } from './engine';
 import { defaultPlugins, type StoreInternals, type StorePlugin } from './plugins';
+import { convertJournalFormat, hasJournalFormat } from './journal/convert';
 import { acquireDataDirLock, type DataDirLock } from './journal/lock-file';
 import { DEFAULT_TTL_SWEEP_MS, TtlMonitor } from './ttl';
 import { WireServer } from './wire';
@@ -21,6 +22,9 @@ export interface EmbeddedMongoOptions {
   port?: number;
   /** Interface to listen on; default 127.0.0.1 (loopback only). */
   host?: string;
+  /** Listen on this Unix domain socket (mode 0600, owner only) instead of TCP; its name must end in `.sock` (how
+   *  the driver tells a socket path from a host name). */
+  socketPath?: string;
   /** Data directory (the LMDB environment lives in `<dataDir>/lmdb`); absent: memory only. */
   dataDir?: string;
   /** TTL sweep period; default 60 000 ms like MongoDB. */
@@ -37,7 +41,8 @@ export interface EmbeddedMongoOptions {
 export type StorePhase = 'starting' | 'running' | 'stopping' | 'stopped';
 
 export interface EmbeddedMongo {
-  /** `mongodb://host:port/?directConnection=true`: what the driver should connect to. */
+  /** `mongodb://host:port/?directConnection=true` (or `mongodb://%2Fpath%2Fstore.sock/...` on a Unix socket):
+   *  what the driver should connect to. */
   readonly uri: string;
   readonly host: string;
   readonly port: number;
@@ -64,6 +69,8 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   let lock: DataDirLock | undefined;
   if (options.dataDir !== undefined) {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    // A directory written in the journal format is converted once, streaming, before the engine opens it.
+    if (await hasJournalFormat(options.dataDir)) await convertJournalFormat(options.dataDir, log);
     lock = await acquireDataDirLock(options.dataDir);
   }
   let engine: Engine;
@@ -84,6 +91,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
   const shutdown = async (): Promise<void> => {
     await ttl.stop();
     if (wire) await wire.close();
+    if (wire && options.socketPath !== undefined) await unlink(options.socketPath).catch(() => undefined);
     cursors.closeAll();
     for (const stop of stops.reverse()) await stop();
     await engine.close();
@@ -97,13 +105,15 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     }
     const server = { address: '', setName: options.setName ?? DEFAULT_SET_NAME, electionId: new ObjectId('7fffffff0000000000000001'), startedAt: new Date() };
     const makeContext = (db: string, connection: CommandContext['connection']): CommandContext => ({ engine, cursors, extensions, server, connection, db });
-    wire = new WireServer(new CommandDispatcher(makeContext, log), log, { host, port });
+    const socketPath = options.socketPath;
+    if (socketPath !== undefined) await prepareSocketPath(socketPath);
+    wire = new WireServer(new CommandDispatcher(makeContext, log), log, { host, port, socketPath });
     const boundPort = await wire.listen();
     const uriHost = host.includes(':') ? `[${host}]` : host;
-    server.address = `${uriHost}:${boundPort}`;
+    server.address = socketPath ?? `${uriHost}:${boundPort}`;
     ttl.start();
     phase = 'running';
-    const uri = `mongodb://${server.address}/?directConnection=true`;
+    const uri = `mongodb://${socketPath !== undefined ? encodeURIComponent(socketPath) : server.address}/?directConnection=true`;
     log.info('embedded MongoDB-compatible store listening', { uri, dataDir: options.dataDir ?? '(memory only)' });
     let stopping: Promise<void> | undefined;
     return {
@@ -131,6 +141,21 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     await shutdown().catch(() => undefined);
     throw err;
   }
+}
+
+/** Longest Unix socket path the kernel accepts (sun_path, Linux). */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+// Private: a usable socket path: short enough, named *.sock, and a socket left by a dead store removed (the data
+// directory lock is held, so no live store uses it).
+async function prepareSocketPath(path: string): Promise<void> {
+  if (!path.endsWith('.sock')) throw new Error(`socketPath must end in '.sock' (how the MongoDB driver recognises a socket), got '${path}'`);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path '${path}' is ${Buffer.byteLength(path)} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket path may have; use a shorter data directory path`);
+  }
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isSocket()) await unlink(path);
+  else if (existing) throw new Error(`socket path '${path}' exists and is not a socket; refusing to replace it`);
 }
 
 function validatePositive(name: string, value: number): void {

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SpanSubmitter, TrafficFeeder, TrafficGenerator, keepAliveAgent, postJson } from '../../src/demo';
+import { eventually } from '../helpers/eventually';
 
 type Script = (body: { variables: { spans: { spanId: string }[] } }, n: number) => { status: number; body: unknown; headers?: Record<string, string> };
 
@@ -114,7 +115,7 @@ describe('TrafficFeeder', () => {
         maxQueuedSpans: 1_000_000,
       });
       feeder.start();
-      await waitFor(() => feeder.stats().traces >= 100, 10_000);
+      await eventually(() => feeder.stats().traces >= 100, '100 traces fed');
       const stats = await feeder.stop();
       const received = gw.requests.filter((_, i) => (i + 1) % 3 !== 0).flatMap((r) => r.spans.map((s) => s.spanId));
       expect(new Set(received).size).toBe(received.length);
@@ -135,7 +136,7 @@ describe('TrafficFeeder', () => {
         rate: 200, batch: 1000, seed: 'fail', flushMs: 10, onBatchFailed: (o) => failures.push(o.code),
       });
       feeder.start();
-      await waitFor(() => feeder.stats().traces >= 5, 10_000);
+      await eventually(() => feeder.stats().traces >= 5, '5 traces fed');
       const stats = await feeder.stop();
       expect(stats.accepted).toBe(0);
       expect(stats.failed).toBe(stats.spansGenerated);
@@ -150,10 +151,3 @@ describe('TrafficFeeder', () => {
   });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

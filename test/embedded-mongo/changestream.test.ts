@@ -7,6 +7,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Collection, type Document, type ResumeToken } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { changeStreamPlugin } from '../../src/embedded-mongo/changestream/plugin';
+import { eventually } from '../helpers/eventually';
 
 /** Test documents carry ids of any type (numbers, strings), not only ObjectIds. */
 type AnyDoc = { _id: number | string; [key: string]: unknown };
@@ -33,13 +34,6 @@ async function nextEvents<T extends Document>(stream: ChangeStream<T>, n: number
 }
 
 /** Bounded polling of a condition (test set-up only, never an assertion on timing). */
-async function waitFor(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Documents' `_id`s of insert events, to compare sequences. */
 function ids(events: ChangeStreamDocument[]): unknown[] {
@@ -177,14 +171,25 @@ describe('change streams', () => {
 
   it('waits for new events and is woken by the commit; an idle getMore answers an empty batch with a resume token', async () => {
     const c = coll();
-    const stream = watch(c);
-    expect(await stream.tryNext()).toBeNull();
-    const idleToken = stream.resumeToken as { _data: string };
-    expect(idleToken._data).toMatch(/^[0-9A-F]+$/);
-    const pending = nextEvent(stream);
-    await new Promise((r) => setTimeout(r, 50));
-    await c.insertOne({ _id: 'late' });
-    expect(((await pending) as Document).documentKey).toEqual({ _id: 'late' });
+    const monitored = await MongoClient.connect(store.uri, { monitorCommands: true });
+    try {
+      let getMores = 0;
+      monitored.on('commandStarted', (e) => {
+        if (e.commandName === 'getMore') getMores++;
+      });
+      const stream = watch(monitored.db('cs_test').collection<AnyDoc>(c.collectionName));
+      expect(await stream.tryNext()).toBeNull();
+      const idleToken = stream.resumeToken as { _data: string };
+      expect(idleToken._data).toMatch(/^[0-9A-F]+$/);
+      const before = getMores;
+      const pending = nextEvent(stream);
+      // The insert lands while a getMore is waiting for it, not before the stream asks.
+      await eventually(() => getMores > before, 'a waiting getMore');
+      await c.insertOne({ _id: 'late' });
+      expect(((await pending) as Document).documentKey).toEqual({ _id: 'late' });
+    } finally {
+      await monitored.close();
+    }
   });
 
   it('reports drop then invalidate for a dropped collection and ends the stream; startAfter the invalidate works', async () => {
@@ -363,7 +368,7 @@ describe('change streams: bounded history and the driver resuming after a cut co
       const before = getMores;
       const pending = nextEvents(stream, 3);
       // The driver loops awaitData getMores while next() waits: once one has started, one is in flight.
-      await waitFor(() => getMores > before);
+      await eventually(() => getMores > before, 'another getMore');
       for (const s of [...sockets]) s.destroy();
       await writer.insertMany([{ _id: 3 }, { _id: 4 }, { _id: 5 }]);
       expect(ids(await pending)).toEqual([3, 4, 5]);

@@ -154,7 +154,7 @@ it('keeps every acknowledged write across SIGKILL, with no half-applied write', 
     orders.updateOne({ _id: 1 }, { $set: { status: 'final' } } as Document),
     orders.deleteOne({ _id: 2 }),
   ]);
-  const inFlight = Array.from({ length: 400 }, (_, i) => ({ _id: `flight-${i}`, sku: `FLIGHT-${i}`, n: i }));
+  const inFlight = Array.from({ length: 200 }, (_, i) => ({ _id: `flight-${i}`, sku: `FLIGHT-${i}`, n: i }));
   const ackedInFlight = new Set<string>();
   let firstAck!: () => void;
   const someAcked = new Promise<void>((r) => (firstAck = r));

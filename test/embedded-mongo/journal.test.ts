@@ -18,7 +18,7 @@ import {
   type JournalFs,
   type OplogPosition,
 } from '../../src/embedded-mongo/journal';
-import { crc32c } from '../../src/embedded-mongo/journal/crc32c';
+import { crc32c } from '../../src/embedded-mongo/crc32c';
 import { createLogger } from '../../src/log';
 
 // A toy engine: documents by _id per namespace, enough to check what recovery rebuilds.

@@ -8,15 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, startEmbeddedMongo, type EmbeddedMongo, type OplogEntry, type StorePlugin } from '../../src/embedded-mongo';
 import { parseArgs } from '../../src/embedded-mongo/cli';
+import { eventually, staysFalse } from '../helpers/eventually';
 
 /** Polls `check` until it holds (bounded: fails after 5 s). */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function withStore(options: Parameters<typeof startEmbeddedMongo>[0], fn: (store: EmbeddedMongo, client: MongoClient) => Promise<void>): Promise<void> {
   const store = await startEmbeddedMongo(options);
@@ -73,8 +67,8 @@ test('the reply waits for a listener; a rejecting listener turns the write into 
       acknowledged = true;
     });
     await eventually(() => release !== undefined, 'the listener to be called');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(acknowledged).toBe(false);
+    // From the moment the commit listener holds the write: no acknowledgement while it does.
+    await staysFalse(() => acknowledged, 'the insert acknowledged before its commit', 50);
     release();
     await pending;
     expect(acknowledged).toBe(true);
@@ -183,7 +177,10 @@ test('plugins start before listening and stop in reverse order; dataDir needs a 
 
 test('cli arguments', () => {
   expect(parseArgs(['--port', '0', '--data-dir', './data', '--ttl-sweep-ms', '500'])).toEqual({ port: 0, dataDir: './data', ttlSweepMs: 500 });
-  expect(parseArgs([])).toEqual({ port: 27017 });
+  expect(parseArgs(['--data-dir', 'data'])).toEqual({ dataDir: 'data', socketPath: join(process.cwd(), 'data', 'store.sock') });
+  expect(parseArgs(['--socket', '/run/s.sock'])).toEqual({ socketPath: '/run/s.sock' });
+  expect(() => parseArgs([])).toThrow(/nothing to listen on/);
+  expect(() => parseArgs(['--port', '1', '--socket', 'x.sock'])).toThrow(/not both/);
   expect(() => parseArgs(['--port', 'x'])).toThrow(/non-negative integer, got 'x'/);
   expect(() => parseArgs(['--bogus', '1'])).toThrow(/unknown option '--bogus'/);
 });

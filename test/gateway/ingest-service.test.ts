@@ -4,6 +4,7 @@ import { IngestService } from '../../src/ingest/service';
 import { MongoTraceStore, type StoredSpan } from '../../src/store';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { newTraceId, span, spanId } from './fixtures';
+import { eventually } from '../helpers/eventually';
 
 describe('IngestService', () => {
   let mongo: TestMongo;
@@ -37,7 +38,7 @@ describe('IngestService', () => {
     expect(third).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
 
     expect(batches.map((b) => b.map((s) => s.spanId))).toEqual([[spanId(0), spanId(2)], [spanId(3)]]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => readableAtNotification.length === 2, 'the reads started at each notification');
     expect(readableAtNotification).toEqual([true, true]);
 
     off();

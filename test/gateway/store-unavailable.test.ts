@@ -4,15 +4,9 @@ import { startTestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { hostPortOf, startTcpProxy, throughProxy } from '../security/helpers/tcp-proxy';
 import { newTraceId, span, SUBMIT } from './fixtures';
+import { eventually } from '../helpers/eventually';
 
 /** Polls until `check` holds, at most `attempts` x `intervalMs` (a bounded wait, not a timing assertion). */
-async function eventually(check: () => Promise<boolean>, attempts = 60, intervalMs = 250): Promise<boolean> {
-  for (let i = 0; i < attempts; i++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  return false;
-}
 
 describe('store unreachable', () => {
   let gw: TestGateway;
@@ -49,8 +43,7 @@ describe('store unreachable', () => {
 
   it('recovers by itself when a store comes back on that address', async () => {
     revived = await startEmbeddedMongo({ port });
-    const ready = await eventually(async () => (await fetch(`${gw.origin}/readyz`)).status === 200);
-    expect(ready).toBe(true);
+    await eventually(async () => (await fetch(`${gw.origin}/readyz`)).status === 200, '/readyz 200', { intervalMs: 250 });
     const traceId = newTraceId();
     const write = await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0 })] });
     expect(write.data?.submitSpans).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
@@ -64,7 +57,7 @@ describe('store unreachable', () => {
     expect(read.errors?.[0]?.extensions?.code).toBe('STORE_UNAVAILABLE');
     expect((await fetch(`${gw.origin}/readyz`)).status).toBe(503);
     revived = await startEmbeddedMongo({ port });
-    expect(await eventually(async () => (await fetch(`${gw.origin}/readyz`)).status === 200)).toBe(true);
+    await eventually(async () => (await fetch(`${gw.origin}/readyz`)).status === 200, '/readyz 200', { intervalMs: 250 });
     // the embedded store is in-memory: the revived one starts empty, and answers
     expect((await gw.gql(`{ services { name } }`)).data).toEqual({ services: [] });
   });
@@ -84,7 +77,7 @@ describe('store stops answering (connected, then silent)', () => {
       const stalled = await gw.gql(`{ services { name } }`);
       expect(stalled.errors?.[0]?.extensions?.code).toBe('STORE_UNAVAILABLE');
       proxy.flow();
-      expect(await eventually(async () => (await gw.gql(`{ services { name } }`)).data?.services !== undefined)).toBe(true);
+      await eventually(async () => (await gw.gql(`{ services { name } }`)).data?.services !== undefined, 'a read to succeed', { intervalMs: 250 });
     } finally {
       await gw.stop();
       await proxy.close();

@@ -7,14 +7,8 @@ import { MongoClient, type Document } from 'mongodb';
 import { ChangeStreamSource, type LiveSpan } from '../../src/live';
 import { createLogger } from '../../src/log';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
+import { eventually } from '../helpers/eventually';
 
-async function until(check: () => boolean, what: string, context: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${context()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('ChangeStreamSource', () => {
   let mongo: TestMongo;
@@ -45,15 +39,15 @@ describe('ChangeStreamSource', () => {
     const doc = (spanId: string) => ({ _id: spanId, traceId: 't', spanId, service: 's', operation: 'o', status: 'OK', durationUs: 1 });
     try {
       await spans.insertMany([doc('a'), doc('b')]);
-      await until(() => got.length === 2, 'the first two');
+      await eventually(() => got.length === 2, 'the first two');
 
       await reader.close(); // the stream's pending getMore fails; the driver does not resume a closed client
       await spans.insertMany([doc('c'), doc('d'), doc('e')]);
-      await until(() => lines.some((l) => l.includes('re-opening the change stream failed')), 'a failed re-open while the client is down');
+      await eventually(() => lines.some((l) => l.includes('re-opening the change stream failed')), 'a failed re-open while the client is down');
       await reader.connect(); // the connection comes back: the next retry succeeds
-      await until(() => source.resumeCount === 1, 'the source to re-open the stream', () => lines.join('\n'));
+      await eventually(() => source.resumeCount === 1, 'the source to re-open the stream', { state: () => lines.join('\n') });
       await spans.insertOne(doc('f'));
-      await until(() => got.includes('f'), 'the span after the re-open');
+      await eventually(() => got.includes('f'), 'the span after the re-open');
       expect(got).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
       expect(lines.join('\n')).toMatch(/WARN \[live\] change stream interrupted; re-opening from the last resume token/);
       expect(lines.join('\n')).toMatch(/INFO \[live\] change stream resumed resumes=1/);

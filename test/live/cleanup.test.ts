@@ -1,13 +1,14 @@
 /**
- * Clean-up: 1,000 subscribe/leave cycles over real WebSockets, half ended by `complete`, half by dropping the
+ * Clean-up: subscribe/leave cycles over real WebSockets (200 by default; TRACEGATE_TEST_FULL=1 runs 1,000), half ended by `complete`, half by dropping the
  * connection, with spans flowing meanwhile; every count the live layer keeps (hub subscriptions, topics,
  * timers, queued spans, shared executions, sockets, graphql-ws subscriptions) returns to its baseline.
  */
 import { connect, subscribe } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
-const CYCLES = 1000;
+const CYCLES = process.env.TRACEGATE_TEST_FULL === '1' ? 1000 : 200;
 const BATCH = 100;
 const QUERIES = [
   { query: `subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } } }`, vars: (i: number, t: string) => ({ id: t, n: i }) },
@@ -15,13 +16,6 @@ const QUERIES = [
   { query: `subscription($f: SpanFilter) { spansReceived(filter: $f) { spans { spanId } } }`, vars: (i: number) => ({ f: { service: `svc-${i % 5}` } }) },
 ];
 
-async function until(check: () => boolean, what: string, describeState: () => unknown): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; state ${JSON.stringify(describeState())}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('clean-up after subscribers leave', () => {
   let gw: LiveGateway;
@@ -46,7 +40,7 @@ describe('clean-up after subscribers leave', () => {
         const q = QUERIES[(done + i) % QUERIES.length]!;
         return subscribe(client, q.query, q.vars(done + i, traceId));
       });
-      await until(() => stats().ws.subscriptions === BATCH, `${BATCH} live subscriptions`, stats);
+      await eventually(() => stats().ws.subscriptions === BATCH, `${BATCH} live subscriptions`, { state: stats });
       // Spans flow while they are subscribed, so queues, coalescing timers and shared executions are all in use.
       await gw.submit([spanInput({ traceId, service: `svc-${done % 5}` }), spanInput({ traceId, service: `svc-${(done + 1) % 5}` })]);
       await Promise.all(
@@ -59,10 +53,10 @@ describe('clean-up after subscribers leave', () => {
       expect(subs.every((s) => s.error === undefined)).toBe(true);
     }
 
-    await until(
+    await eventually(
       () => JSON.stringify(stats()) === JSON.stringify(baseline),
       'the baseline',
-      () => ({ now: stats(), baseline }),
+      { state: () => ({ now: stats(), baseline }) },
     );
     expect(stats()).toEqual(baseline);
     expect(stats().ws).toEqual({ connections: 0, subscriptions: 0 });

@@ -10,17 +10,11 @@ import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { connect, subscribe } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
 const TRACE_UPDATED = `subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } trace { spanCount } } }`;
 type TraceUpdated = { traceUpdated: { spans: { spanId: string }[]; trace: { spanCount: number } } };
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('two gateway instances on one store', () => {
   let mongo: TestMongo;
@@ -47,7 +41,7 @@ describe('two gateway instances on one store', () => {
       const traceId = newTraceId();
       const subB = subscribe<TraceUpdated>(onB, TRACE_UPDATED, { id: traceId });
       const subA = subscribe<TraceUpdated>(onA, TRACE_UPDATED, { id: traceId });
-      await until(() => b.live.stats()?.hub.subscriptions === 1 && a.live.stats()?.hub.subscriptions === 1, 'both subscribed');
+      await eventually(() => b.live.stats()?.hub.subscriptions === 1 && a.live.stats()?.hub.subscriptions === 1, 'both subscribed');
       const spans = Array.from({ length: 5 }, (_, i) => spanInput({ traceId, offsetUs: i }));
       await a.submit(spans.slice(0, 3));
       await b.submit(spans.slice(3));
@@ -82,7 +76,7 @@ describe('fallback to the local bus', () => {
       expect(lines.join('\n')).toMatch(/WARN \[live\] the store has no change streams; live updates are local to this instance .*\$changeStream/);
       const traceId = newTraceId();
       const sub = subscribe<TraceUpdated>(client, TRACE_UPDATED, { id: traceId });
-      await until(() => gw.live.stats()?.hub.subscriptions === 1, 'subscribed');
+      await eventually(() => gw.live.stats()?.hub.subscriptions === 1, 'subscribed');
       const span = spanInput({ traceId });
       await gw.submit([span]);
       await sub.until((c) => c.results.length === 1, 'the span');

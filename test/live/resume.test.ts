@@ -20,18 +20,12 @@ import { hostPortOf, startTcpProxy, type TcpProxy } from '../security/helpers/tc
 import { connect, subscribe, type Collected } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
 const TRACE_UPDATED = `subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } } }`;
 type TraceUpdated = { traceUpdated: { spans: { spanId: string }[] } };
 const ids = (c: Collected<TraceUpdated>) => c.results.flatMap((r) => r.data?.traceUpdated.spans.map((s) => s.spanId) ?? []);
 
-async function until(check: () => boolean, what: string, timeoutMs = 30_000, context: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${context()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('change stream resume', () => {
   let store: EmbeddedMongo;
@@ -77,11 +71,11 @@ describe('change stream resume', () => {
   });
 
   async function subscribed(): Promise<Collected<TraceUpdated> & { close(): Promise<void>; traceId: string }> {
-    await until(() => reader.live.stats()?.hub.subscriptions === 0, 'the previous test\'s subscription gone');
+    await eventually(() => reader.live.stats()?.hub.subscriptions === 0, 'the previous test\'s subscription gone');
     const traceId = newTraceId();
     const client = connect(reader.url);
     const sub = subscribe<TraceUpdated>(client, TRACE_UPDATED, { id: traceId });
-    await until(() => reader.live.stats()?.hub.subscriptions === 1, 'subscribed on the reader');
+    await eventually(() => reader.live.stats()?.hub.subscriptions === 1, 'subscribed on the reader');
     return Object.assign(sub, { traceId, close: async () => client.dispose() });
   }
 

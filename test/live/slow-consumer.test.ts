@@ -8,19 +8,13 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
 import { connect, subscribe, wsUrl } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
 const QUERY = `subscription($f: SpanFilter) { spansReceived(filter: $f) { spans { spanId result { data } } } }`;
 const QUEUE_LIMIT = 200;
 /** ~60 KB of result data per span: a few submissions fill the kernel's socket buffers of the paused reader. */
 const BIG = 'x'.repeat(60 * 1024);
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('slow consumer', () => {
   let gw: LiveGateway;
@@ -44,9 +38,9 @@ describe('slow consumer', () => {
     slow.on('message', (data) => received.push(JSON.parse(String(data))));
     await new Promise((resolve, reject) => slow.once('open', resolve).once('error', reject));
     slow.send(JSON.stringify({ type: 'connection_init' }));
-    await until(() => received.some((m) => m.type === 'connection_ack'), 'connection_ack');
+    await eventually(() => received.some((m) => m.type === 'connection_ack'), 'connection_ack');
     slow.send(JSON.stringify({ id: 'slow-1', type: 'subscribe', payload: { query: QUERY, variables } }));
-    await until(() => gw.live.stats()?.shared.subscribers === 2, 'both subscribers in one shared execution');
+    await eventually(() => gw.live.stats()?.shared.subscribers === 2, 'both subscribers in one shared execution');
     expect(gw.live.stats()?.shared.groups).toBe(1);
 
     // Stop reading: from here the server's writes to this socket fill the kernel buffers and then wait.
@@ -59,7 +53,7 @@ describe('slow consumer', () => {
       await gw.submit(spans);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await until(() => gw.live.stats()?.shared.subscribers === 1, 'the slow subscriber dropped');
+    await eventually(() => gw.live.stats()?.shared.subscribers === 1, 'the slow subscriber dropped');
     const ids = (c: typeof fast) => c.results.flatMap((r) => r.data?.spansReceived.spans.map((s) => s.spanId) ?? []);
     await fast.until((c) => ids(c).length === sent.length, `all ${sent.length} spans on the fast subscriber`, 30_000);
     expect(ids(fast)).toEqual(sent);
@@ -68,7 +62,7 @@ describe('slow consumer', () => {
 
     // Read again: the backlog, then the SLOW_CONSUMER error, then complete.
     (slow as unknown as { _socket: { resume(): void } })._socket.resume();
-    await until(() => received.some((m) => m.type === 'complete' && m.id === 'slow-1'), 'complete on the slow subscription', 30_000);
+    await eventually(() => received.some((m) => m.type === 'complete' && m.id === 'slow-1'), 'complete on the slow subscription', { timeoutMs: 30_000 });
     const nexts = received.filter((m) => m.type === 'next');
     const last = nexts.at(-1);
     expect(last?.payload?.errors?.[0]?.extensions?.code).toBe('SLOW_CONSUMER');

@@ -10,17 +10,11 @@ import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
 import { otlpJsonBody } from './helpers/bodies';
 import { standardIngestExtension } from '../../src/ingest/standard';
 import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
+import { eventually } from '../helpers/eventually';
 
 const CAP = 10;
 
 /** Polls `check` every 10 ms, at most 5 s (a bounded wait, not a timing assertion). */
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 function spansOf(traceId: string, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, n) => span({ traceId, n }));
@@ -60,7 +54,7 @@ describe('overload while the store is stalled', () => {
     // Admitted: 8 spans, now waiting on the stalled store.
     const admittedTrace = newTraceId();
     const admitted = gw.gql(SUBMIT, { spans: spansOf(admittedTrace, 8) });
-    await until(() => limiter.stats().inFlightSpans === 8, 'the first request to be in flight');
+    await eventually(() => limiter.stats().inFlightSpans === 8, 'the first request to be in flight');
 
     // Over the cap on the mutation: refused at once, before any store command.
     const refusedTrace = newTraceId();
@@ -98,7 +92,7 @@ describe('overload while the store is stalled', () => {
     proxy.stall();
     const traces = Array.from({ length: 6 }, () => newTraceId());
     const answers = traces.map((traceId) => gw.gql(SUBMIT, { spans: spansOf(traceId, 4) }));
-    await until(() => {
+    await eventually(() => {
       const s = limiter.stats();
       return s.inFlightRequests + (s.refused - before) === traces.length;
     }, 'every request to be admitted or refused');

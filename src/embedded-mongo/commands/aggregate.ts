@@ -6,7 +6,7 @@ import type { Document } from 'bson';
 import { aggregate as mingoAggregate } from 'mingo';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
-import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, validatePipeline, withMingo, type Variables } from '../query';
+import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, selectLazily, validatePipeline, withMingo, type Variables } from '../query';
 import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
@@ -45,11 +45,44 @@ const aggregate: CommandHandler = async (command, context) => {
   checkHint(command, collection);
   // A leading $match reads through the indexes; the stage is then already applied.
   const leading = pipeline[0]?.$match;
+  const counted = collection ? countPipeline(pipeline) : undefined;
+  if (counted && collection) {
+    // countDocuments' pipeline: counted as documents stream from disk, never held together.
+    const matches = selectLazily(collection, isPlainDocument(leading) ? leading : {}, undefined, variables)!;
+    let n = 0;
+    for (let next = matches.next(); !next.done; next = matches.next()) n += 1;
+    n = Math.max(0, n - counted.skip);
+    if (counted.limit > 0) n = Math.min(n, counted.limit);
+    const docs = n > 0 ? [{ _id: counted.id, [counted.field]: n }] : [];
+    return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
+  }
   const input = isPlainDocument(leading) ? select(collection, leading, Infinity, variables).docs : select(collection, {}).docs;
   const rest = isPlainDocument(leading) ? pipeline.slice(1) : pipeline;
   const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
   return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
 };
+
+/**
+ * The shape the drivers' countDocuments sends: `[$match?, $skip?, $limit?, {$group: {_id: <constant>, n: {$sum: 1}}}]`
+ * (skip and limit positive integers). Returns what to answer with, or undefined for any other pipeline.
+ */
+function countPipeline(pipeline: Document[]): { id: unknown; field: string; skip: number; limit: number } | undefined {
+  let i = 0;
+  if (pipeline[i]?.$match !== undefined) i += 1;
+  let skip = 0;
+  let limit = 0;
+  if (Number.isInteger(pipeline[i]?.$skip) && (pipeline[i]!.$skip as number) >= 0 && Object.keys(pipeline[i]!).length === 1) skip = pipeline[i++]!.$skip as number;
+  if (Number.isInteger(pipeline[i]?.$limit) && (pipeline[i]!.$limit as number) > 0 && Object.keys(pipeline[i]!).length === 1) limit = pipeline[i++]!.$limit as number;
+  const group = pipeline[i]?.$group;
+  if (i !== pipeline.length - 1 || !isPlainDocument(group) || Object.keys(pipeline[i]!).length !== 1) return undefined;
+  const fields = Object.keys(group);
+  if (fields.length !== 2 || fields[0] !== '_id') return undefined;
+  const id = group._id;
+  const constant = id === null || typeof id === 'number' || (typeof id === 'string' && !id.startsWith('$'));
+  const sum = group[fields[1]!];
+  if (!constant || !isPlainDocument(sum) || Object.keys(sum).length !== 1 || sum.$sum !== 1) return undefined;
+  return { id, field: fields[1]!, skip, limit };
+}
 
 /**
  * The documents a database-level aggregate (`aggregate: 1`) starts from, given by its first stage as in mongod:

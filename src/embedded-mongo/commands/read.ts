@@ -2,10 +2,11 @@
 import { Long, type Document } from 'bson';
 import { keyOf, valuesAtPath } from '../engine';
 import { MongoCommandError } from '../errors';
-import { evaluateVariables, project, select, sortDocs, type Selection } from '../query';
+import { QueryCursor } from '../cursors';
+import { evaluateVariables, project, select, selectLazily, sortDocs, type Selection } from '../query';
 import { checkHint, collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
-import { firstBatchReply } from './cursor-reply';
+import { firstBatchReply, queryCursorReply } from './cursor-reply';
 import { SERVER_VERSION } from './handshake';
 
 /** find options that change results and are not implemented here (answered with NotImplemented). */
@@ -30,10 +31,46 @@ function runFind(command: Document, context: CommandContext): FindPlan {
   checkHint(command, collection);
   // Without a sort, stop reading as soon as skip + limit documents matched.
   const variables = evaluateVariables(command.let, 'find.let');
-  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity, variables);
+  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity, variables, sort);
   let docs = sortDocs(selection.docs, sort);
   if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
   return { selection, docs: project(docs, projection, variables) };
+}
+
+/**
+ * A find whose order the collection's plan gives (no sort, or a sort an index supplies) as a cursor that reads
+ * lazily, batch by batch: skip and limit are applied as documents stream, the projection per batch. Undefined
+ * when the result must be sorted in memory (or the collection does not exist): `runFind` then materializes it.
+ */
+function streamFind(command: Document, context: CommandContext): QueryCursor | undefined {
+  const coll = collectionName(command, 'find');
+  rejectUnsupported(command, 'find', UNSUPPORTED_FIND_OPTIONS);
+  const filter = optionalDocument(command, 'find', 'filter') ?? {};
+  const sort = optionalDocument(command, 'find', 'sort');
+  const projection = optionalDocument(command, 'find', 'projection');
+  const skip = nonNegative(command, 'find', 'skip') ?? 0;
+  const limit = Math.abs(optionalNumber(command, 'find', 'limit') ?? 0);
+  const collection = context.engine.collection(context.db, coll);
+  if (!collection) return undefined;
+  checkHint(command, collection);
+  sortDocs([], sort); // validates the sort spec
+  const variables = evaluateVariables(command.let, 'find.let');
+  const source = selectLazily(collection, filter, sort, variables);
+  if (!source) return undefined;
+  const limited = (function* (): Generator<Document> {
+    let skipped = 0;
+    let returned = 0;
+    for (let next = source.next(); !next.done; next = source.next()) {
+      if (skipped < skip) {
+        skipped += 1;
+        continue;
+      }
+      if (limit > 0 && returned >= limit) return;
+      returned += 1;
+      yield next.value;
+    }
+  })();
+  return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, (docs) => project(docs, projection, variables));
 }
 
 const find: CommandHandler = (command, context) => {
@@ -42,6 +79,8 @@ const find: CommandHandler = (command, context) => {
   const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
   const singleBatch = (optionalBoolean(command, 'find', 'singleBatch') ?? false) || rawLimit < 0;
   const noCursorTimeout = optionalBoolean(command, 'find', 'noCursorTimeout') ?? false;
+  const streamed = streamFind(command, context);
+  if (streamed) return queryCursorReply(context, streamed, batchSize, singleBatch, noCursorTimeout);
   const { docs } = runFind(command, context);
   return firstBatchReply(context, `${context.db}.${coll}`, docs, batchSize, singleBatch, noCursorTimeout);
 };
@@ -84,7 +123,12 @@ const count: CommandHandler = (command, context) => {
   checkHint(command, collection);
   let n: number;
   if (Object.keys(query).length === 0) n = collection?.count ?? 0;
-  else n = select(collection, query).docs.length;
+  else if (collection) {
+    // Counted as they stream: matches are never held together.
+    n = 0;
+    const matches = selectLazily(collection, query, undefined)!;
+    for (let next = matches.next(); !next.done; next = matches.next()) n += 1;
+  } else n = 0;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { n };

@@ -153,7 +153,8 @@ export class Collection {
     }
   }
 
-  insert(doc: Document): void {
+  /** Inserts `doc`; returns its BSON (the engine reuses it for the oplog entry). */
+  insert(doc: Document): Buffer {
     if (this.recordIdOf(doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
     const keys = this.secondaryKeys(doc, rid);
@@ -166,6 +167,7 @@ export class Collection {
     this.docCount += 1;
     this.bytes += bytes.length;
     this.host.touched(this);
+    return bytes;
   }
 
   /** Replaces the stored document with the same `_id` by `after`. */

@@ -43,6 +43,8 @@ export class Engine implements CollectionHost {
   private readonly dirty = new Set<Collection>();
   private readonly droppedKeys: Buffer[] = [];
   private stamped: OplogEntry[] = [];
+  /** An insert's document as stored (BSON), so its oplog entry does not encode it a second time. */
+  private readonly insertBytes = new WeakMap<OplogEntry, Buffer>();
   private queue: PendingWrite[] = [];
   private scheduled = false;
   /** Commits are flushed and announced in order: each batch waits for the previous one's announcement. */
@@ -133,8 +135,12 @@ export class Engine implements CollectionHost {
   oplogAfter(afterSeq: number, limit: number): OplogEntry[] {
     const out: OplogEntry[] = [];
     for (const { key, value } of this.storage.oplog.getRange({ start: seqKey(afterSeq + 1), limit })) {
-      const doc = deserialize(value, BSON_DECODE_OPTIONS);
-      out.push({ seq: readSeq(key), ts: doc.ts as Timestamp, wallTime: doc.wallTime as Date, op: doc.op as OplogOp });
+      const headerBytes = value.readInt32LE(0);
+      const header = deserialize(value.subarray(0, headerBytes), BSON_DECODE_OPTIONS);
+      const op = header.op as OplogOp;
+      // An insert's document follows its header (see persist).
+      if (value.length > headerBytes && op.kind === 'insert') op.doc = deserialize(value.subarray(headerBytes), BSON_DECODE_OPTIONS);
+      out.push({ seq: readSeq(key), ts: header.ts as Timestamp, wallTime: header.wallTime as Date, op });
     }
     return out;
   }
@@ -158,27 +164,30 @@ export class Engine implements CollectionHost {
 
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp): OplogEntry {
-    this.apply(op);
+    const docBytes = this.apply(op);
     const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op };
     this.stamped.push(entry);
+    if (docBytes) this.insertBytes.set(entry, docBytes);
     return entry;
   }
 
   /**
-   * Applies imported ops (conversion of an old data directory) in one transaction, without listeners, and moves
-   * the clock to `position`.
+   * Applies imported ops (conversion of an old data directory) in one transaction, without listeners or oplog
+   * entries, and moves the clock to `position` if given. The caller awaits `storage.flushed()` at the end.
    */
-  async importOps(ops: readonly OplogOp[], position?: { seq: number; ts: Timestamp }): Promise<void> {
+  importOpsSync(ops: readonly OplogOp[], position?: { seq: number; ts: Timestamp }): void {
     this.storage.transact(() => {
       for (const op of ops) this.apply(op);
       if (position) {
         this.seq = Math.max(this.seq, position.seq);
-        this.tsSeconds = Math.max(this.tsSeconds, position.ts.high);
+        this.tsSeconds = position.ts.high;
         this.tsIncrement = position.ts.low;
+        // Nothing before the converted position is in the oplog: streams cannot resume from before it.
+        this.floorSeq = position.seq;
+        this.floorTs = position.ts;
       }
       this.persist([]);
     });
-    await this.storage.flushed();
   }
 
   /** Waits for queued writes, then closes the environment (memory-only: deletes it). */
@@ -275,7 +284,14 @@ export class Engine implements CollectionHost {
     }
     this.dirty.clear();
     for (const entry of entries) {
-      oplog.putSync(seqKey(entry.seq), bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: entry.op }));
+      const doc = this.insertBytes.get(entry);
+      if (doc && entry.op.kind === 'insert') {
+        // An insert's entry: the header without the document, then the document's stored BSON.
+        const { kind, db, coll } = entry.op;
+        oplog.putSync(seqKey(entry.seq), Buffer.concat([bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: { kind, db, coll } }), doc]));
+      } else {
+        oplog.putSync(seqKey(entry.seq), bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: entry.op }));
+      }
     }
     this.trimOplog();
     meta.putSync(META_STATE, bsonBytes({ seq: this.seq, ts: new Timestamp({ t: this.tsSeconds, i: this.tsIncrement }), ids: this.idCounter, floorSeq: this.floorSeq, floorTs: this.floorTs }));
@@ -289,7 +305,7 @@ export class Engine implements CollectionHost {
     let budget = 10_000;
     for (const { key, value } of oplog.getRange({ start: seqKey(0), limit: budget })) {
       const seq = readSeq(key);
-      const entry = deserialize(value, { promoteValues: true });
+      const entry = deserialize(value.subarray(0, value.readInt32LE(0)), { promoteValues: true });
       if (seq > countFloor && (entry.wallTime as Date).getTime() >= cutoff) break;
       oplog.removeSync(key);
       this.floorSeq = seq;
@@ -320,12 +336,11 @@ export class Engine implements CollectionHost {
     }
   }
 
-  // Private: the one place state changes.
-  private apply(op: OplogOp): void {
+  // Private: the one place state changes; an insert returns the document's stored BSON.
+  private apply(op: OplogOp): Buffer | undefined {
     switch (op.kind) {
       case 'insert':
-        this.ensure(op.db, op.coll).insert(op.doc);
-        return;
+        return this.ensure(op.db, op.coll).insert(op.doc);
       case 'update':
         this.require(op.db, op.coll).replace(op.after);
         return;

@@ -8,7 +8,7 @@
  * A record is valid when its header is complete, its length is within [MIN_BODY_BYTES, MAX_BODY_BYTES], the body
  * is complete, the checksum matches and the BSON length prefix agrees with the header.
  */
-import { crc32c } from './crc32c';
+import { crc32c } from '../crc32c';
 
 export const RECORD_HEADER_BYTES = 8;
 /** The smallest BSON document (`{}`) is 5 bytes. */

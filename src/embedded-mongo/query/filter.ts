@@ -26,10 +26,10 @@ export function compileFilter(filter: Document, variables?: Readonly<Document>):
  * The stored documents matching `filter` (the stored objects themselves: callers must not mutate them), at most
  * `limit` of them, read through the collection's best plan. Documents tested are counted in `metrics.docsExamined`.
  */
-export function select(coll: Collection | undefined, filter: Document, limit = Infinity, variables?: Readonly<Document>): Selection {
+export function select(coll: Collection | undefined, filter: Document, limit = Infinity, variables?: Readonly<Document>, sort?: Document): Selection {
   const test = compileFilter(filter, variables);
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', indexName: undefined, keysExamined: 0 }, docsExamined: 0 };
-  const plan = coll.plan(filter);
+  const plan = coll.plan(filter, sort);
   const docs: Document[] = [];
   let examined = 0;
   for (const doc of plan.candidates) {
@@ -39,6 +39,23 @@ export function select(coll: Collection | undefined, filter: Document, limit = I
   }
   coll.metrics.docsExamined += examined;
   return { docs, plan, docsExamined: examined };
+}
+
+/**
+ * The documents matching `filter`, read lazily through the collection's plan for `sort`, or undefined when the
+ * plan cannot give that order (the caller then sorts a materialized selection). Documents tested are counted in
+ * `metrics.docsExamined` as they are read.
+ */
+export function selectLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>): Iterator<Document> | undefined {
+  const test = compileFilter(filter, variables);
+  const plan = coll.plan(filter, sort);
+  if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
+  return (function* () {
+    for (const doc of plan.candidates) {
+      coll.metrics.docsExamined += 1;
+      if (plan.exact || test(doc)) yield doc;
+    }
+  })();
 }
 
 /**

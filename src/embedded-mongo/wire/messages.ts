@@ -12,7 +12,7 @@ import {
   OpMsgFlag,
   SectionKind,
 } from './constants';
-import { crc32c } from './crc32c';
+import { crc32c } from '../crc32c';
 import { ProtocolError } from './errors';
 
 export interface MessageHeader {

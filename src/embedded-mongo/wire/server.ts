@@ -1,4 +1,5 @@
-/** The TCP listener: accepts sockets and gives each its WireConnection. */
+/** The listener (TCP, or a Unix domain socket): accepts connections and gives each its WireConnection. */
+import { chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../log';
 import { WireConnection, type CommandRunner } from './connection';
@@ -6,6 +7,8 @@ import { WireConnection, type CommandRunner } from './connection';
 export interface WireServerOptions {
   host: string;
   port: number;
+  /** Listen on this Unix domain socket (mode 0600) instead of TCP. */
+  socketPath?: string;
   maxMessageSize?: number;
 }
 
@@ -24,8 +27,30 @@ export class WireServer {
     this.server.on('error', (err) => this.log.error('listener error', { err }));
   }
 
-  /** Starts listening; resolves to the bound port (useful with port 0). */
+  /** Starts listening; resolves to the bound port (useful with port 0; 0 on a Unix socket). */
   listen(): Promise<number> {
+    const { socketPath } = this.options;
+    if (socketPath !== undefined) {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        this.server.prependOnceListener('error', onError);
+        // Only the owner may connect: the socket is created under a umask that leaves nothing to group and others.
+        const umask = process.umask(0o177);
+        try {
+          this.server.listen(socketPath, () => {
+            this.server.off('error', onError);
+            try {
+              chmodSync(socketPath, 0o600);
+              resolve(0);
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+        } finally {
+          process.umask(umask);
+        }
+      });
+    }
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.prependOnceListener('error', onError);
@@ -52,7 +77,7 @@ export class WireServer {
   }
 
   private accept(socket: Socket): void {
-    const context = { id: this.nextConnectionId++, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}` };
+    const context = { id: this.nextConnectionId++, remoteAddress: this.options.socketPath ?? `${socket.remoteAddress}:${socket.remotePort}` };
     const connection = new WireConnection(socket, context, this.runner, this.log, this.options.maxMessageSize);
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));

@@ -10,8 +10,8 @@
  * - answers: `ExportTraceServiceResponse` with `partial_success` when spans were rejected (duplicates count as
  *   stored); failures as in ./status.ts.
  */
-import { randomUUID } from 'node:crypto';
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
+import { newRequestId, runInRequestScope } from '../../http';
 import { log } from '../../log';
 import { requireScope, Scope } from '../../auth';
 import type { IngestRouteServices } from '../http-edge';
@@ -25,6 +25,7 @@ import { grpcStatusOf } from './status';
 
 export const OTLP_GRPC_EXTENSION = 'otlp-grpc';
 export const TRACE_SERVICE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const REQUEST_ID_KEY = 'x-request-id';
 
 export interface OtlpGrpcOptions {
   /** Port to listen on; 0 picks a free one (read it from `address()` once the gateway started). */
@@ -101,24 +102,41 @@ export function otlpGrpcExtension(options: OtlpGrpcOptions): OtlpGrpcExtension {
   };
 }
 
-// Private: one Export call; every failure becomes a gRPC status, never an unhandled rejection.
+// Private: one Export call in its request scope (the log names it); every failure becomes a gRPC status, never an
+// unhandled rejection. The request id goes back as `x-request-id` response metadata, as on every HTTP response.
 async function handleExport(
   call: ServerUnaryCall<Buffer, Buffer>,
   callback: sendUnaryData<Buffer>,
   services: IngestRouteServices,
   options: OtlpGrpcOptions,
 ): Promise<void> {
-  const requestId = randomUUID();
-  try {
-    const authorization = call.metadata.get('authorization');
-    requireScope(services.security.authenticator.authenticate(authorization.length === 1 ? String(authorization[0]) : authorization.length === 0 ? undefined : authorization.map(String)), Scope.INGEST);
-    const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
-    const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
-    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
-    if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
-    callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
-  } catch (error) {
-    const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
-    callback(grpcStatusOf(failure), null);
-  }
+  const requestId = requestIdOf(call.metadata);
+  const head = new Metadata();
+  head.set(REQUEST_ID_KEY, requestId);
+  call.sendMetadata(head);
+  await runInRequestScope(requestId, async () => {
+    try {
+      requireScope(services.security.authenticator.authenticate(authorizationOf(call.metadata)), Scope.INGEST);
+      const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
+      const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
+      const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+      if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
+      callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
+    } catch (error) {
+      const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
+      callback(grpcStatusOf(failure), null);
+    }
+  });
+}
+
+/** A client-sent `x-request-id` is kept when it is short and plain (as on HTTP); otherwise a fresh id. */
+function requestIdOf(metadata: Metadata): string {
+  const sent = metadata.get(REQUEST_ID_KEY);
+  return sent.length === 1 && typeof sent[0] === 'string' && /^[\w.-]{1,64}$/.test(sent[0]) ? sent[0] : newRequestId();
+}
+
+/** The one `authorization` value, as the authenticator reads an HTTP header (a repeated one is no credential). */
+function authorizationOf(metadata: Metadata): string | string[] | undefined {
+  const values = metadata.get('authorization').map(String);
+  return values.length === 0 ? undefined : values.length === 1 ? values[0] : values;
 }

@@ -99,6 +99,20 @@ describe('OTLP/gRPC TraceService/Export', () => {
     expect(await readTrace(h.gw, traceId)).toMatchObject({ spanCount: 1, services: [{ name: 'payment' }], spans: [{ kind: 'CLIENT', operation: 'charge' }] });
   });
 
+  it('answers x-request-id metadata: the client-sent one when it is plain, else a fresh one', async () => {
+    const idOf = (metadata: Metadata): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const call = h.client.makeUnaryRequest(TRACE_SERVICE_EXPORT_PATH, identity, identity, Buffer.from(oneSpan(hex(16))), metadata, {}, (error) => error && reject(error));
+        call.on('metadata', (md: Metadata) => resolve(String(md.get('x-request-id')[0])));
+      });
+    const sent = new Metadata();
+    sent.set('x-request-id', 'collector-42');
+    expect(await idOf(sent)).toBe('collector-42');
+    const odd = new Metadata();
+    odd.set('x-request-id', 'not plain!');
+    expect(await idOf(odd)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('answers partial success naming each rejected span; the valid ones are stored', async () => {
     const traceId = hex(16);
     const nowNs = BigInt(Date.now() - 60_000) * 1_000_000n;

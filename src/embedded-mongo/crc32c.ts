@@ -1,8 +1,7 @@
 /**
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every journal and snapshot record.
- * Chosen over CRC-32 for its better error detection on storage (the polynomial iSCSI, ext4 and LevelDB use);
- * computed here so the format does not depend on the Node version (zlib.crc32 is CRC-32 and only on >= 20.15).
- * Slicing-by-8 (eight 256-entry tables, eight bytes per step) because it runs on every acknowledged byte.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the OP_MSG checksum (wire/) and the checksum of every
+ * record of the journal format (journal/). Computed here because Node has none (zlib.crc32 is CRC-32, and only
+ * on >= 20.15). Slicing-by-8 (eight 256-entry tables, eight bytes per step): it runs on every checksummed byte.
  * Check value (RFC 3720 B.4 / the CRC catalogue): crc32c("123456789") = 0xE3069283.
  */
 const POLYNOMIAL = 0x82f63b78;
