@@ -169,6 +169,12 @@ describe('service edges and queries', () => {
       expect(long.errors?.[0]?.message).toMatch(/at most 31 days/);
       const q = await gw.gql(`{ serviceGraph(from: "${window.from}", to: "${window.to}") { nodes { stats { quantile(q: 1.5) } } } }`);
       expect(q.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      // The cost rule prices the analytics lists: every node's service with its traces and their spans is too much.
+      const costly = await gw.gql(
+        `{ serviceGraph(from: "${window.from}", to: "${window.to}") { nodes { service { traces(first: 100) { nodes { spans { spanId } } } } } } }`,
+      );
+      expect(costly.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(costly.errors?.[0]?.message).toMatch(/expected an estimated cost of at most 5000/);
     } finally {
       await gw.stop();
     }
