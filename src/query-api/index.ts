@@ -15,14 +15,17 @@ export interface QueryApiExtension {
   routes(): QueryApiRoute[];
 }
 
-export function queryApiExtension(options: ZipkinApiOptions = {}): QueryApiExtension {
+/** Options of both APIs; `dependencies` serves /api/v2/dependencies and /api/dependencies alike. */
+export type QueryApiOptions = ZipkinApiOptions;
+
+export function queryApiExtension(options: QueryApiOptions = {}): QueryApiExtension {
   return {
     name: QUERY_API_EXTENSION,
-    routes: () => [...zipkinQueryRoutes(options), ...jaegerQueryRoutes()],
+    routes: () => [...zipkinQueryRoutes(options), ...jaegerQueryRoutes({ ...(options.dependencies ? { dependencies: options.dependencies } : {}) })],
   };
 }
 
 export { QueryParamError, MAX_TRACES_PER_QUERY } from './params';
 export { toZipkinSpan, toZipkinTrace, tagString, ZIPKIN_API_PREFIX, type ZipkinSpan, type ZipkinApiOptions } from './zipkin';
 export { toJaegerTrace, jaegerTraceId, typed, JAEGER_API_PREFIX, type JaegerTrace, type JaegerSpan, type JaegerKeyValue } from './jaeger';
-export { MAX_SCANNED_TRACES, MAX_DEPENDENCY_TRACES } from './reads';
+export { MAX_SCANNED_TRACES, MAX_DEPENDENCY_TRACES, type DependencySource, type DependencyLink } from './reads';

@@ -19,7 +19,7 @@ import { log } from '../log';
 import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { goDurationMicros, integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
-import { dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';
+import { dependencyLinks, findTraces, tracesByIds, type DependencySource, type LoadedTrace } from './reads';
 import { LEGACY_LINKS_ATTRIBUTE, linksOf } from './links';
 import { tagString } from './zipkin';
 
@@ -73,14 +73,19 @@ const logger = log.child('jaeger-api');
 
 type Handler = (ctx: RouteContext, params: URLSearchParams, rest: string) => Promise<{ status: number; body: Envelope }>;
 
-export function jaegerQueryRoutes(): Route[] {
+export interface JaegerApiOptions {
+  /** Where /api/dependencies reads the service graph; absent: counted from the stored spans (reads.ts). */
+  dependencies?: DependencySource;
+}
+
+export function jaegerQueryRoutes(options: JaegerApiOptions = {}): Route[] {
   const routes: [string, Handler, boolean?][] = [
     ['/services', async (ctx) => list((await ctx.services.store.listServices()).map((s) => s.name))],
     ['/services/', async (ctx, _p, rest) => list(await operationsOf(ctx, serviceOfOperationsPath(rest))), true],
     ['/operations', async (ctx, p) => list((await operationsOf(ctx, required(p, 'service'))).map((name) => ({ name, spanKind: '' })))],
     ['/traces', async (ctx, p) => list((await searchTraces(ctx, p)).map(toJaegerTrace))],
     ['/traces/', async (ctx, _p, rest) => getTrace(rest, ctx), true],
-    ['/dependencies', async (ctx, p) => list(await dependencies(ctx, p))],
+    ['/dependencies', async (ctx, p) => list(await dependencies(ctx, p, options.dependencies))],
   ];
   return routes.map(([path, handler, prefix]) => ({
     method: 'GET' as const,
@@ -196,10 +201,10 @@ function spanHasTag(s: StoredSpan, key: string, value: string): boolean {
   return [...tags, ...process].some((t) => t.key === key && String(t.value) === value) || fields.some((f) => f.key === key && f.value === value);
 }
 
-async function dependencies(ctx: RouteContext, p: URLSearchParams): Promise<{ parent: string; child: string; callCount: number }[]> {
+async function dependencies(ctx: RouteContext, p: URLSearchParams, source: DependencySource | undefined): Promise<{ parent: string; child: string; callCount: number }[]> {
   const endTs = integer(p, 'endTs', 0, Number.MAX_SAFE_INTEGER) ?? Date.now();
   const lookback = integer(p, 'lookback', 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_DEPENDENCIES_LOOKBACK_MS;
-  const links = await dependencyLinks(ctx.services.store, Math.max(0, endTs - lookback) * 1000, endTs * 1000 + 999);
+  const links = await dependencyLinks(ctx.services.store, Math.max(0, endTs - lookback) * 1000, endTs * 1000 + 999, source);
   return links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount }));
 }
 

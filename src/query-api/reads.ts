@@ -4,9 +4,10 @@
  * - `findTraces`: traces matching a store query, newest first, optionally post-filtered on their spans (what the
  *   store query cannot say, e.g. "one span has all these tags"); pages until `limit` traces passed or the
  *   search is exhausted, reading at most `MAX_SCANNED_TRACES` candidates.
- * - `dependencyLinks`: caller -> callee service pairs counted over the traces that started in a window: each
- *   span whose parent is in the trace and belongs to another service is one call (an error when the child is
- *   ERROR). Reads at most `MAX_DEPENDENCY_TRACES` traces of the window.
+ * - `dependencyLinks`: caller -> callee service pairs of a window, from the gateway's service graph when it has one
+ *   (`DependencySource`: service analytics' rollups, which read buckets, never spans); otherwise counted over the
+ *   traces that started in the window: each span whose parent is in the trace and belongs to another service is
+ *   one call (an error when the child is ERROR), over at most `MAX_DEPENDENCY_TRACES` traces.
  */
 import type { Attribute } from '../domain';
 import type { StoredSpan, TraceQuery, TraceStore } from '../store';
@@ -66,7 +67,15 @@ export async function tracesByIds(store: TraceStore, ids: readonly string[]): Pr
   });
 }
 
-export async function dependencyLinks(store: TraceStore, startFromUs: number, startToUs: number): Promise<DependencyLink[]> {
+/**
+ * Caller -> callee links of the window [fromUs, toUs] from a service graph kept elsewhere (service analytics);
+ * declared here, supplied by the gateway's wiring. Resolves null when it has nothing to say (not running).
+ */
+export type DependencySource = (fromUs: number, toUs: number) => Promise<DependencyLink[] | null>;
+
+export async function dependencyLinks(store: TraceStore, startFromUs: number, startToUs: number, source?: DependencySource): Promise<DependencyLink[]> {
+  const fromGraph = source ? await source(startFromUs, startToUs) : null;
+  if (fromGraph) return [...fromGraph].sort((a, b) => a.parent.localeCompare(b.parent) || a.child.localeCompare(b.child));
   const links = new Map<string, DependencyLink>();
   const countLinks = (spans: readonly StoredSpan[]): boolean => {
     const byId = new Map(spans.map((s) => [s.spanId, s]));

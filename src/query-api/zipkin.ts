@@ -20,7 +20,7 @@ import { log } from '../log';
 import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
 import { authorizeRead, queryFailureOf, sendJson } from './edge';
 import { integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
-import { attributeValue, dependencyLinks, findTraces, tracesByIds, type LoadedTrace } from './reads';
+import { attributeValue, dependencyLinks, findTraces, tracesByIds, type DependencySource, type LoadedTrace } from './reads';
 
 export const ZIPKIN_API_PREFIX = '/api/v2';
 export const DEFAULT_ZIPKIN_LIMIT = 10;
@@ -55,6 +55,8 @@ export interface ZipkinSpan {
 export interface ZipkinApiOptions {
   /** Tag keys offered by /autocompleteKeys (Zipkin's AUTOCOMPLETE_KEYS); empty: none. */
   autocompleteKeys?: readonly string[];
+  /** Where /dependencies reads the service graph; absent: counted from the stored spans (reads.ts). */
+  dependencies?: DependencySource;
 }
 
 const logger = log.child('zipkin-api');
@@ -70,7 +72,7 @@ export function zipkinQueryRoutes(options: ZipkinApiOptions = {}): Route[] {
     ['/traces', async (ctx, p) => ok((await searchTraces(ctx, p)).map(toZipkinTrace))],
     ['/trace/', async (ctx, _p, rest) => getTrace(ctx, rest), true],
     ['/traceMany', async (ctx, p) => ok((await tracesByIds(ctx.services.store, traceIdList(p))).map(toZipkinTrace))],
-    ['/dependencies', async (ctx, p) => ok(await dependencies(ctx, p))],
+    ['/dependencies', async (ctx, p) => ok(await dependencies(ctx, p, options.dependencies))],
     ['/autocompleteKeys', async () => ok(keys)],
     ['/autocompleteValues', async (ctx, p) => ok(await autocompleteValues(ctx, required(p, 'key'), keys))],
   ];
@@ -196,9 +198,13 @@ async function remoteServices(ctx: RouteContext, service: string): Promise<strin
   return [...out].sort();
 }
 
-async function dependencies(ctx: RouteContext, p: URLSearchParams): Promise<{ parent: string; child: string; callCount: number; errorCount?: number }[]> {
+async function dependencies(
+  ctx: RouteContext,
+  p: URLSearchParams,
+  source: DependencySource | undefined,
+): Promise<{ parent: string; child: string; callCount: number; errorCount?: number }[]> {
   const { fromUs, toUs } = windowOf(p, true);
-  const links = await dependencyLinks(ctx.services.store, fromUs, toUs);
+  const links = await dependencyLinks(ctx.services.store, fromUs, toUs, source);
   return links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount, ...(l.errorCount > 0 ? { errorCount: l.errorCount } : {}) }));
 }
 

@@ -1,5 +1,5 @@
 /**
- * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, /metrics, /), Apollo
+ * The gateway: a plain node:http server with a route table (/graphql, /healthz, /readyz, /metrics, the web UI), Apollo
  * behind /graphql, and the extensions' routes, plugins and attachments: WebSocket subscriptions, OTLP, Zipkin,
  * the query APIs and OTLP/gRPC are features listed in extension-list.ts. `startGateway` resolves once it listens.
  *
@@ -25,7 +25,7 @@ import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
 import { failureOf } from '../error-edge';
 import { Router, type GatewayServices, type Route, type RouteContext } from './router';
-import { graphqlRoutes, healthRoutes, landingRoute } from './routes';
+import { graphqlRoutes, healthRoutes, uiRoutes } from './routes';
 import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
 import { readGauge } from '../metrics';
 
@@ -35,6 +35,8 @@ export interface GatewayDeps {
   extensions?: readonly GatewayExtension[];
   /** Query limits other than config.queryLimits (src/server/limits), e.g. for a test that needs a costly query. */
   queryLimits?: QueryLimits;
+  /** The built web UI to serve (default: this package's `dist/ui`). */
+  uiDir?: string;
 }
 
 export interface Gateway {
@@ -83,7 +85,12 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   await apollo.start();
 
   const router = new Router();
-  const routes = [...graphqlRoutes(apollo), ...healthRoutes, landingRoute(production), ...extensions.flatMap((e) => e.routes?.(services) ?? [])];
+  const routes = [
+    ...graphqlRoutes(apollo),
+    ...healthRoutes,
+    ...uiRoutes({ production, ...(deps.uiDir ? { dir: deps.uiDir } : {}) }),
+    ...extensions.flatMap((e) => e.routes?.(services) ?? []),
+  ];
   if (config.metrics && !config.metricsAddr) routes.push(metricsRoute());
   for (const route of routes) router.add(route);
   const instrument = config.metrics ? instrumentRequests(new Set(routes.map((r) => r.path))) : null;

@@ -146,6 +146,19 @@ describe('collMod in a change stream', () => {
   });
 });
 
+describe('collMod of a TTL index in a change stream', () => {
+  test('with showExpandedEvents it is one modify event naming the index and its new expireAfterSeconds', async () => {
+    const c = await freshCollection();
+    await c.createIndex({ at: 1 }, { expireAfterSeconds: 100, name: 'at_ttl' });
+    const stream = watch(c, [], { showExpandedEvents: true });
+    await stream.tryNext();
+    await t.db.command({ collMod: c.collectionName, index: { name: 'at_ttl', expireAfterSeconds: 5 } });
+    const event = (await nextEvent(stream)) as Document;
+    expect(event.operationType).toBe('modify');
+    expect(event.operationDescription).toMatchObject({ index: { name: 'at_ttl', expireAfterSeconds: 5 } });
+  });
+});
+
 describe('renameCollection in a change stream', () => {
   test('a collection stream sees rename (with to) then invalidate; a database stream sees the rename', async () => {
     const c = await freshCollection([{ _id: 1 }]);

@@ -121,6 +121,12 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       const renamed = event(doc);
       return scope.kind === 'collection' ? [renamed, invalidate()] : [renamed];
     }
+    case 'modifyIndex': {
+      if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
+      const doc = base(Step.EVENT, 'modify', { db: op.db, coll: op.coll });
+      doc.operationDescription = { index: { name: op.name, expireAfterSeconds: op.expireAfterSeconds } };
+      return [event(doc)];
+    }
     case 'modifyCollection': {
       if (!options.showExpandedEvents || !inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'modify', { db: op.db, coll: op.coll });

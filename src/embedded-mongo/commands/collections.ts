@@ -1,7 +1,7 @@
 /**
  * collMod and renameCollection, with MongoDB 7.0's answers.
  *
- * collMod changes a TTL index's `expireAfterSeconds` (the index is rebuilt under the same name in one write) and
+ * collMod changes a TTL index's `expireAfterSeconds` (or makes a single-field index a TTL index) and
  * `changeStreamPreAndPostImages`; options this store does not implement (validators, views, hidden / unique index
  * conversion, time series) answer 238 instead of being ignored.
  *
@@ -93,9 +93,7 @@ const collMod: CommandHandler = async (command, context) => {
   await context.engine.write((unit) => {
     if (index && index.expireAfterSeconds !== undefined && index.spec.expireAfterSeconds !== index.expireAfterSeconds) {
       const old = index.spec.expireAfterSeconds as number | undefined;
-      const rebuilt: Document = { ...index.spec, expireAfterSeconds: index.expireAfterSeconds };
-      unit.apply({ kind: 'dropIndex', db: context.db, coll: name, name: index.spec.name as string });
-      unit.apply({ kind: 'createIndex', db: context.db, coll: name, spec: rebuilt });
+      unit.apply({ kind: 'modifyIndex', db: context.db, coll: name, name: index.spec.name as string, expireAfterSeconds: index.expireAfterSeconds });
       if (old !== undefined) reply.expireAfterSeconds_old = old;
       reply.expireAfterSeconds_new = index.expireAfterSeconds;
     }

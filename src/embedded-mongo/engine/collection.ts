@@ -236,6 +236,14 @@ export class Collection {
     this.host.touched(this);
   }
 
+  /** collMod: the index's TTL changes; its entries are kept (persisted with the catalog entry). */
+  modifyIndex(name: string, expireAfterSeconds: number): void {
+    const index = this.indexes.get(name);
+    if (!index) throw new MongoCommandError('IndexNotFound', `cannot find index ${name} for ns ${this.ns}`);
+    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey));
+    this.host.touched(this);
+  }
+
   dropIndex(name: string): boolean {
     const index = this.indexes.get(name);
     if (!index) return false;

@@ -356,6 +356,9 @@ export class Engine implements CollectionHost {
       case 'renameCollection':
         this.renameCollection(op.db, op.coll, op.toDb, op.toColl);
         return;
+      case 'modifyIndex':
+        this.require(op.db, op.coll).modifyIndex(op.name, op.expireAfterSeconds);
+        return;
       case 'modifyCollection':
         this.require(op.db, op.coll).modify(op.options);
         return;

@@ -14,6 +14,8 @@ export type OplogOp =
   /** renameCollection: the collection (its documents, indexes and UUID) takes the name `toDb`.`toColl`, which the
    *  command has made sure is free (dropTarget drops it first with its own op). */
   | { kind: 'renameCollection'; db: string; coll: string; toDb: string; toColl: string }
+  /** collMod of a TTL index: the index `name` expires documents after `expireAfterSeconds` (its entries stay). */
+  | { kind: 'modifyIndex'; db: string; coll: string; name: string; expireAfterSeconds: number }
   /** collMod of collection options: `options` is the collection's complete options document afterwards,
    *  `changes` the fields the command set (for the change stream's `modify` event). */
   | { kind: 'modifyCollection'; db: string; coll: string; options: Document; changes: Document }

@@ -5,8 +5,9 @@
  *
  * With a data directory the environment lives in `<dataDir>/lmdb`, commits are crash-safe, and `flushed()`
  * resolves once they are on disk (lmdb-js's overlapping sync: one fsync covers every commit before it). Without
- * one it lives in a private temporary directory (in `/dev/shm` where available, so memory), is never synced, and
- * is removed at close.
+ * one it lives in a private temporary directory (in `/dev/shm` where available, so memory) and is never synced;
+ * the directory is removed as soon as the environment is open (its open files and memory map keep the data alive
+ * until close), so a process that dies without closing leaves nothing behind.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,9 @@ export class Storage {
     mkdirSync(path, { recursive: true, mode: 0o700 });
     const root = open<Buffer, Buffer>({ path, noSync: !durable, maxDbs: 8, keyEncoding: 'binary', encoding: 'binary', cache: false });
     const db = (name: string): BinaryDb => root.openDB<Buffer, Buffer>(name, { keyEncoding: 'binary', encoding: 'binary', cache: false });
-    return new Storage(root, db('records'), db('index'), db('catalog'), db('oplog'), db('meta'), path, durable);
+    const storage = new Storage(root, db('records'), db('index'), db('catalog'), db('oplog'), db('meta'), path, durable);
+    if (!durable) rmSync(path, { recursive: true, force: true });
+    return storage;
   }
 
   /** Runs `fn` in one write transaction: everything it wrote is committed together, or nothing if it throws. */
@@ -62,7 +65,6 @@ export class Storage {
 
   async close(): Promise<void> {
     await this.root.close();
-    if (!this.durable) rmSync(this.path, { recursive: true, force: true });
   }
 }
 

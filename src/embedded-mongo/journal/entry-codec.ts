@@ -19,6 +19,7 @@ const OP_KINDS: ReadonlySet<OplogOp['kind']> = new Set<OplogOp['kind']>([
   'dropCollection',
   'modifyCollection',
   'renameCollection',
+  'modifyIndex',
   'createIndex',
   'dropIndex',
   'dropDatabase',

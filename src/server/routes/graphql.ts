@@ -1,4 +1,7 @@
-/** POST and GET /graphql through Apollo's transport-neutral `executeHTTPGraphQLRequest`. */
+/**
+ * POST and GET /graphql through Apollo's transport-neutral `executeHTTPGraphQLRequest`; a browser's GET (Accept
+ * text/html) is redirected to the self-hosted GraphiQL page.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../../errors';
@@ -7,9 +10,16 @@ import { readBody, sendError } from '../../http';
 import type { Route, RouteContext } from '../router';
 
 export const GRAPHQL_PATH = '/graphql';
+const GRAPHIQL_PATH = '/graphiql';
 
 export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: (ctx: RouteContext, req: IncomingMessage) => GraphQLContext = defaultContext): Route[] {
   const handle = async (req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> => {
+    if (req.method === 'GET' && prefersHtml(req.headers.accept)) {
+      // A person with a browser: the self-hosted GraphiQL, not Apollo's landing page (which loads from a CDN).
+      res.writeHead(302, { location: GRAPHIQL_PATH, 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`A browser opening ${GRAPHQL_PATH} is sent to ${GRAPHIQL_PATH}; API clients send Accept: application/json.`);
+      return;
+    }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -44,6 +54,15 @@ export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: 
     { method: 'POST', path: GRAPHQL_PATH, handle },
     { method: 'GET', path: GRAPHQL_PATH, handle },
   ];
+}
+
+/** An Accept header that names text/html before (or without) any JSON type, as browsers send for navigation. */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  if (html < 0) return false;
+  const json = accept.search(/application\/(graphql-response\+)?json/);
+  return json < 0 || html < json;
 }
 
 function defaultContext(ctx: RouteContext): GraphQLContext {

@@ -1,3 +1,4 @@
 export { graphqlRoutes, GRAPHQL_PATH } from './graphql';
 export { healthRoutes } from './health';
-export { landingRoute } from './landing';
+export { landingHtml } from './landing';
+export { uiRoutes, contentSecurityPolicy, defaultUiDir, GRAPHIQL_PATH } from './ui';

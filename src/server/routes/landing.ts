@@ -1,25 +1,16 @@
-/** `/`: what this is and where to go; in development, a link to Apollo Sandbox pointed at this endpoint. */
-import type { Route } from '../router';
-
-export function landingRoute(production: boolean): Route {
-  return {
-    method: 'GET',
-    path: '/',
-    public: true,
-    async handle(_req, res, ctx) {
-      const endpoint = `http://${ctx.url.host}/graphql`;
-      const sandbox = `https://studio.apollographql.com/sandbox/explorer?endpoint=${encodeURIComponent(endpoint)}`;
-      const html = [
-        '<!doctype html><meta charset="utf-8"><title>Tracegate</title>',
-        '<h1>Tracegate</h1><p>GraphQL gateway for distributed traces.</p>',
-        `<p>GraphQL endpoint: <code>${escapeHtml(endpoint)}</code> (POST, or GET for queries)</p>`,
-        production ? '' : `<p><a href="${escapeHtml(sandbox)}">Open in Apollo Sandbox</a></p>`,
-        '<p>Health: <a href="/healthz">/healthz</a> · Readiness: <a href="/readyz">/readyz</a></p>',
-      ].join('\n');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html);
-    },
-  };
+/**
+ * The plain landing page: what this is and where to go, usable without JavaScript. Served at `/` when the web
+ * UI is not built (ui.ts); the built UI's own page carries the same links.
+ */
+export function landingHtml(host: string, note?: string): string {
+  const endpoint = `http://${host}/graphql`;
+  return [
+    '<!doctype html><meta charset="utf-8"><title>Tracegate</title>',
+    '<h1>Tracegate</h1><p>GraphQL gateway for distributed traces.</p>',
+    note ? `<p><strong>${escapeHtml(note)}</strong></p>` : '',
+    `<p>GraphQL endpoint: <code>${escapeHtml(endpoint)}</code> (POST, or GET for queries) · <a href="/graphiql">GraphiQL</a></p>`,
+    '<p>Health: <a href="/healthz">/healthz</a> · Readiness: <a href="/readyz">/readyz</a></p>',
+  ].join('\n');
 }
 
 function escapeHtml(text: string): string {
