@@ -42,7 +42,6 @@ export function TimeChart({ title, x, series, format }: { title: string; x: numb
       plot.current = null;
     };
     // Rebuilt when the series change shape; new values go through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape]);
 
   useEffect(() => {

@@ -169,7 +169,7 @@ export function LiveView() {
       clearInterval(timer);
       cancelAnimationFrame(frame);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // filterKey stands for spanFilter (a new object on every filter edit, the same text when nothing changed).
   }, [client, filterKey]);
 
   const resume = () => {
