@@ -85,12 +85,12 @@ describe('deleteTraces', () => {
     return Object.fromEntries(res.data!.services.map((s) => [s.name, { spanCount: s.spanCount, operations: s.operations }]));
   }
 
-  // Calls per rollup series (kind, service, operation or edge target), summed over minutes.
+  // Calls per minute rollup series (kind s, o or e; service; operation or edge target), summed over minutes.
   async function rollupCalls(): Promise<Record<string, number>> {
     const rows = await raw
       .db(mongo.dbName)
       .collection('rollups')
-      .aggregate<{ _id: { k: string; s: string; x: string | null }; c: number }>([{ $group: { _id: { k: '$k', s: '$s', x: '$x' }, c: { $sum: '$c' } } }])
+      .aggregate<{ _id: { k: string; s: string; x: string | null }; c: number }>([{ $match: { k: { $in: ['s', 'o', 'e'] } } }, { $group: { _id: { k: '$k', s: '$s', x: '$x' }, c: { $sum: '$c' } } }])
       .toArray();
     return Object.fromEntries(rows.filter((r) => r.c !== 0).map((r) => [`${r._id.k}:${r._id.s}${r._id.x === null ? '' : `>${r._id.x}`}`, r.c]));
   }
