@@ -35,6 +35,8 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Bearer tokens (TRACEGATE_TOKENS / TRACEGATE_TOKENS_FILE); empty: authentication off. See docs/security.md. */
   tokens: readonly TokenEntry[];
+  /** Request body bytes held at once, decided before a body is read (null: a twentieth of the heap limit). */
+  maxInflightBytes: number | null;
   /** Spans being ingested at once across all routes; a request above it gets 429 RATE_LIMITED. */
   maxInflightIngestSpans: number;
   /** Live updates (docs/live.md): where they come from, per-subscription queue bound, graphql-ws limits. */
@@ -45,6 +47,8 @@ export interface Config {
   wsMaxMessageBytes: number;
   /** How long service-analytics rollups live after their last write (docs/analytics.md). */
   statsRetentionMs: number;
+  /** Write analytics rollups at ingest (off: the stats queries read only what was written before). */
+  stats: boolean;
   /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
   redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
@@ -87,6 +91,7 @@ export const SETTINGS = {
   storeTimeoutMs: s('TRACEGATE_STORE_TIMEOUT', 2_500, duration(100), 'wait for the store before STORE_UNAVAILABLE, e.g. 2500ms'),
   storeSocketTimeoutMs: s('TRACEGATE_STORE_SOCKET_TIMEOUT', 30_000, duration(1000), 'wait for one reply from a connected store before STORE_UNAVAILABLE'),
   shutdownGraceMs: s('TRACEGATE_SHUTDOWN_GRACE', 10_000, duration(0), 'wait for in-flight requests on shutdown'),
+  maxInflightBytes: s<number | null>('TRACEGATE_MAX_INFLIGHT_BYTES', null, autoOr(integer(1024)), 'request body bytes held at once; auto: a twentieth of the heap limit, at least 8 MiB'),
   maxInflightIngestSpans: s('TRACEGATE_MAX_INFLIGHT_INGEST', DEFAULT_MAX_INFLIGHT_SPANS, integer(1), 'spans being ingested at once; above it 429 RATE_LIMITED'),
   nodeEnv: s<NodeEnv>('NODE_ENV', 'development', oneOf(['development', 'production', 'test'] as const), 'production hides introspection'),
   liveSource: s<Config['liveSource']>('TRACEGATE_LIVE_SOURCE', 'auto', oneOf(['auto', 'changestream', 'local'] as const), 'live updates: change stream (every instance), local bus (this instance), or auto'),
@@ -95,6 +100,7 @@ export const SETTINGS = {
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
   statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
+  stats: s('TRACEGATE_STATS', true, onOff, 'on: write service-analytics rollups at ingest; off: do not'),
   otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
   zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
@@ -140,12 +146,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     queryLimits: { ...DEFAULT_QUERY_LIMITS, ...Object.fromEntries(Object.entries(QUERY_LIMIT_SETTINGS).map(([key, setting]) => [key, read(setting)])) },
     tokens: readTokens(values),
     maxInflightIngestSpans: read(SETTINGS.maxInflightIngestSpans),
+    maxInflightBytes: read(SETTINGS.maxInflightBytes),
     liveSource: read(SETTINGS.liveSource),
     liveQueueLimit: read(SETTINGS.liveQueueLimit),
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
     statsRetentionMs: read(SETTINGS.statsRetentionMs),
+    stats: read(SETTINGS.stats),
     metrics: read(SETTINGS.metrics),
     otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
     zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),
@@ -248,6 +256,18 @@ function mongoUri(raw: string, name: string): string {
 function dbName(raw: string, name: string): string {
   if (!/^[^/\\. "$*<>:|?]{1,63}$/.test(raw)) throw invalid(name, raw, 'a MongoDB database name (1-63 characters, none of /\\. "$*<>:|?)');
   return raw;
+}
+
+function autoOr<T>(parse: Parser<T>): Parser<T | null> {
+  return (raw, name) => {
+    if (raw.trim().toLowerCase() === 'auto') return null;
+    try {
+      return parse(raw, name);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError(`${error.message}, or auto`);
+      throw error;
+    }
+  };
 }
 
 function onOff(raw: string, name: string): boolean {

@@ -12,13 +12,16 @@
  */
 import { GraphQLError } from 'graphql';
 import {
+  MongoBulkWriteError,
   MongoClientClosedError,
+  MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
   MongoServerClosedError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
+  MongoWriteConcernError,
 } from 'mongodb';
 import { ErrorCode, TracegateError } from './errors';
 import { HttpBodyError } from './http';
@@ -129,20 +132,63 @@ export function causes(error: unknown): Error[] {
 const NETWORK_CODES: ReadonlySet<unknown> = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
- * Store faults: the one answer to "is this the store being unreachable, rather than the store refusing
- * something?" The store turns these into STORE_UNAVAILABLE at its boundary (src/store/mongo/errors.ts), and the
- * edge catches any that escaped.
+ * MongoDB server error codes (src/mongo/base/error_codes.yml) meaning "this node cannot take the operation now,
+ * retry": unreachable hosts, a primary stepping down or gone, a node shutting down, a write concern not
+ * satisfied in time, a disk that is full. The request may succeed on retry; nothing about it was the client's.
+ */
+export const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  64, // WriteConcernTimeout (the write may be on the primary only; a retry of an idempotent write is safe)
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+  14031, // OutOfDiskSpace
+]);
+
+/**
+ * Store faults: the one answer to "is this the store being unreachable or unable to write now, rather than the
+ * store refusing something?" The store turns these into STORE_UNAVAILABLE at its boundary
+ * (src/store/mongo/errors.ts), and the edge catches any that escaped; a transport maps STORE_UNAVAILABLE to its
+ * own retryable answer (HTTP 503 + Retry-After, gRPC UNAVAILABLE).
+ *
+ * Recognised: the driver's network, selection, timeout and closed-client errors; a server error with one of
+ * UNAVAILABLE_SERVER_CODES (a stepping-down primary, a full disk); a write-concern error; and any of these
+ * inside a wrapper: the driver's MongoBulkWriteError copies the fields of the error it wraps (not its class), so a
+ * bulk error without per-write errors is looked at by what it copied.
  */
 export function isUnavailableError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
   // Seen with driver 7.9: a write to a socket the server just closed rejects with a bare { code: 'EPIPE' }.
-  if (typeof error === 'object' && error !== null && NETWORK_CODES.has((error as { code?: unknown }).code)) return true;
-  return (
+  if (NETWORK_CODES.has((error as { code?: unknown }).code)) return true;
+  if (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||
     error instanceof MongoNotConnectedError ||
     error instanceof MongoTopologyClosedError ||
     error instanceof MongoOperationTimeoutError ||
     error instanceof MongoServerClosedError ||
-    error instanceof MongoClientClosedError
-  );
+    error instanceof MongoClientClosedError ||
+    error instanceof MongoWriteConcernError
+  ) {
+    return true;
+  }
+  if (error instanceof MongoBulkWriteError) {
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.some((w) => w !== undefined && UNAVAILABLE_SERVER_CODES.has(w.code as number))) return true;
+    if (writeErrors.filter((w) => w !== undefined).length > 0) return false;
+    // A wrapped driver error: a network error copies `beforeHandshake`, a selection error its `reason`.
+    if ('beforeHandshake' in error || 'reason' in error || (error as { err?: unknown }).err !== undefined) return true;
+  }
+  if (error instanceof MongoError) {
+    if (typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)) return true;
+    if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('ResetPool')) return true;
+  }
+  return false;
 }

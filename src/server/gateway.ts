@@ -7,10 +7,11 @@
  * connections, lets in-flight requests finish (up to the configured grace), then closes extensions, Apollo
  * and the store it opened.
  */
+import { getHeapStatistics } from 'node:v8';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config';
-import { ErrorCode } from '../errors';
+import { ErrorCode, type TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest';
 import { log, setRequestIdSource } from '../log';
@@ -20,10 +21,11 @@ import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
 import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson } from '../http';
 import { requireAuthenticated } from '../auth';
+import { defaultMaxInflightBytes } from './overload';
 import { createSecurity, type Security } from './security';
 import type { QueryLimits } from './limits';
 import type { GraphQLContext } from '../graphql';
-import { failureOf } from '../error-edge';
+import { failureOf, httpOf } from '../error-edge';
 import { Router, type GatewayServices, type Route, type RouteContext } from './router';
 import { graphqlRoutes, healthRoutes, uiRoutes } from './routes';
 import { graphqlMetricsPlugin, instrumentRequests, listenMetrics, metricsRoute, type MetricsListener } from './metrics';
@@ -68,6 +70,8 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
     production,
     log: log.child('security'),
     maxInflightIngestSpans: config.maxInflightIngestSpans,
+    maxInflightBytes: config.maxInflightBytes ?? defaultMaxInflightBytes(getHeapStatistics().heap_size_limit),
+    maxBodyBytes: config.limits.maxBodyBytes,
   });
   const ingest = new IngestService(store, config.limits, Date.now, security.ingestLimiter, new Redactor(config.redaction));
   const services: GatewayServices = { config, store, ingest, security };
@@ -106,6 +110,14 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       refuseWhileStopping(req, res);
       return;
     }
+    let release: () => void;
+    try {
+      release = security.bodyAdmission.admit(security.bodyAdmission.weigh(req.headers));
+    } catch (error) {
+      refuseBody(req, res, error as TracegateError);
+      return;
+    }
+    res.once('close', release);
     inFlight += 1;
     open.add(res);
     res.on('close', () => {
@@ -203,12 +215,18 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
 }
 
 const ingestInflightSpans = readGauge('tracegate_ingest_inflight_spans', 'spans being validated and written now, across every ingest route');
+const ingestInflightBytes = readGauge('tracegate_http_inflight_body_bytes', 'request body bytes admitted and held now (declared, or the body cap for gzip and chunked bodies)');
 const ingestInflightRequests = readGauge('tracegate_ingest_inflight_requests', 'ingest requests holding the in-flight cap now');
 
 // Private: this gateway's share of the process-wide read gauges; the returned removals run on stop.
 function provideGatewayGauges(security: Security): (() => void)[] {
   const limiter = security.ingestLimiter;
-  return [ingestInflightSpans.provide(() => limiter.stats().inFlightSpans), ingestInflightRequests.provide(() => limiter.stats().inFlightRequests)];
+  const bodies = security.bodyAdmission;
+  return [
+    ingestInflightSpans.provide(() => limiter.stats().inFlightSpans),
+    ingestInflightRequests.provide(() => limiter.stats().inFlightRequests),
+    ingestInflightBytes.provide(() => bodies.stats().inFlightBytes),
+  ];
 }
 
 function openStore(config: Config): MongoTraceStore {
@@ -227,24 +245,46 @@ function openStore(config: Config): MongoTraceStore {
   });
 }
 
-// Private: a request that arrived after stop() began (on a kept-alive connection): answered at once, and its
-// connection closed. /healthz still says the process is alive; everything else, /readyz included, is 503.
+// Private: a body over the in-flight byte bound, refused before any of it is kept: what the client sends is
+// read and discarded first, so a client still uploading gets the 429 rather than a broken pipe.
+function refuseBody(req: IncomingMessage, res: ServerResponse, error: TracegateError): void {
+  const requestId = requestIdOf(req);
+  res.setHeader('x-request-id', requestId);
+  const { status, headers } = httpOf(error.code, error.details);
+  afterDiscardingBody(req, () => sendError(res, status, error.code, error.message, requestId, headers));
+}
+
+// Private: a request that arrived after stop() began (on a kept-alive connection): answered as soon as its body
+// was discarded, and its connection closed. /healthz still says the process is alive; everything else, /readyz
+// included, is 503.
 function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
   const requestId = requestIdOf(req);
   const path = (req.url ?? '/').split('?')[0];
   const headers = { connection: 'close', 'x-request-id': requestId };
-  if (path === '/healthz') {
-    sendJson(res, 200, { status: 'ok' }, headers);
-    return;
-  }
-  if (path === '/readyz') {
-    sendJson(res, 503, { status: 'shutting down', code: ErrorCode.SHUTTING_DOWN, requestId }, { ...headers, 'retry-after': '1' });
-    return;
-  }
-  sendError(res, 503, ErrorCode.SHUTTING_DOWN, 'This gateway instance is shutting down; nothing of this request was processed. Retry (another instance will answer).', requestId, {
-    ...headers,
-    'retry-after': '1',
+  afterDiscardingBody(req, () => {
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' }, headers);
+      return;
+    }
+    if (path === '/readyz') {
+      sendJson(res, 503, { status: 'shutting down', code: ErrorCode.SHUTTING_DOWN, requestId }, { ...headers, 'retry-after': '1' });
+      return;
+    }
+    sendError(res, 503, ErrorCode.SHUTTING_DOWN, 'This gateway instance is shutting down; nothing of this request was processed. Retry (another instance will answer).', requestId, {
+      ...headers,
+      'retry-after': '1',
+    });
   });
+}
+
+function afterDiscardingBody(req: IncomingMessage, respond: () => void): void {
+  if (req.complete) {
+    respond();
+    return;
+  }
+  req.once('end', respond);
+  req.once('error', () => req.socket.destroy());
+  req.resume();
 }
 
 // Private: one request through the route table; what a route throws goes through the error edge.

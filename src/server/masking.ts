@@ -139,12 +139,14 @@ const WHOLE_REQUEST_CODES: ReadonlySet<unknown> = new Set([
   ErrorCode.PAYLOAD_TOO_LARGE,
   ErrorCode.QUERY_TOO_COMPLEX,
   ErrorCode.RATE_LIMITED,
+  // Retryable: 503 with Retry-After, so an HTTP client's retry policy sees it without reading the body.
+  ErrorCode.STORE_UNAVAILABLE,
 ]);
 
 /**
  * Apollo plugin: when a response has no data and its first error has one of the codes above, answer with that
- * code's HTTP status and headers from the error edge (401 with `WWW-Authenticate: Bearer`, 429 with
- * `Retry-After`). Runs on the already masked errors, so it sees public codes only.
+ * code's HTTP status and headers from the error edge (401 with `WWW-Authenticate: Bearer`, 429 and 503
+ * with `Retry-After`). Runs on the already masked errors, so it sees public codes only.
  */
 export function errorStatusPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {

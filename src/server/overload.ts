@@ -66,3 +66,65 @@ export class IngestLimiter implements IngestAdmission {
     }
   }
 }
+
+/**
+ * Admission before memory: a bound on the request body bytes the gateway holds at once, decided from the
+ * request's headers before any of its body is read. A body of declared length counts that length; a gzip body
+ * or one without Content-Length (chunked) counts as the body cap, which is what it may inflate or stream to.
+ * Held until the response is finished, since what the body parses into lives that long. A request that does
+ * not fit is refused with RATE_LIMITED (429 + Retry-After); one request is always admitted when nothing else is
+ * in flight, so a body up to the body cap can always get through on an idle gateway.
+ */
+export class BodyAdmission {
+  private bytes = 0;
+  private requests = 0;
+  private refusedCount = 0;
+
+  constructor(
+    readonly capacityBytes: number,
+    readonly maxBodyBytes: number,
+    readonly retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS,
+  ) {
+    if (!Number.isInteger(capacityBytes) || capacityBytes < 1) throw new RangeError(`BodyAdmission capacity: expected a positive integer (bytes), received ${capacityBytes}`);
+  }
+
+  stats(): { inFlightBytes: number; inFlightRequests: number; refused: number } {
+    return { inFlightBytes: this.bytes, inFlightRequests: this.requests, refused: this.refusedCount };
+  }
+
+  /** The bytes a request will hold, from its headers; 0 for a request without a body. */
+  weigh(headers: { 'content-length'?: string | undefined; 'content-encoding'?: string | undefined; 'transfer-encoding'?: string | undefined }): number {
+    const declared = headers['content-length'] === undefined ? NaN : Number(headers['content-length']);
+    const coded = (headers['content-encoding'] ?? '').trim() !== '' && headers['content-encoding']!.trim().toLowerCase() !== 'identity';
+    if (Number.isFinite(declared) && !coded) return Math.min(declared, this.maxBodyBytes);
+    if (!Number.isFinite(declared) && headers['transfer-encoding'] === undefined) return 0;
+    return this.maxBodyBytes;
+  }
+
+  /** Holds `bytes` and returns their release (idempotent), or throws RATE_LIMITED without holding anything. */
+  admit(bytes: number): () => void {
+    if (bytes <= 0) return () => undefined;
+    if (this.requests > 0 && this.bytes + bytes > this.capacityBytes) {
+      this.refusedCount++;
+      throw new TracegateError(
+        ErrorCode.RATE_LIMITED,
+        `The gateway is holding ${this.bytes} bytes of request bodies, cap ${this.capacityBytes}; this request's body counts ${bytes}. Nothing of it was read; retry after ${this.retryAfterSeconds} s.`,
+        { retryAfterSeconds: this.retryAfterSeconds },
+      );
+    }
+    this.bytes += bytes;
+    this.requests++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.bytes -= bytes;
+      this.requests--;
+    };
+  }
+}
+
+/** The default bound on request body bytes in flight: a twentieth of the V8 heap limit, at least 8 MiB. */
+export function defaultMaxInflightBytes(heapLimitBytes: number): number {
+  return Math.max(8 * 1024 * 1024, Math.floor(heapLimitBytes / 20));
+}

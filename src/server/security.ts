@@ -12,13 +12,16 @@ import { Authenticator, type AuthOutcome, type TokenEntry } from '../auth';
 import { authPlugin } from './auth';
 import { DEFAULT_QUERY_LIMITS, documentRules, queryLimitsPlugin, type QueryLimits } from './limits';
 import { createErrorMasker, errorStatusPlugin, type ErrorMasker } from './masking';
-import { IngestLimiter } from './overload';
+import { BodyAdmission, IngestLimiter } from './overload';
 
 export interface SecurityOptions {
   tokens: readonly TokenEntry[];
   production: boolean;
   log: Logger;
   queryLimits?: QueryLimits;
+  /** Request body bytes held at once, and the body cap (what an unknown-length body counts); see overload.ts. */
+  maxInflightBytes?: number;
+  maxBodyBytes?: number;
   /** Spans in flight across all ingest routes; see overload.ts. */
   maxInflightIngestSpans?: number;
 }
@@ -28,6 +31,8 @@ export interface Security {
   readonly queryLimits: QueryLimits;
   readonly masker: ErrorMasker;
   readonly ingestLimiter: IngestLimiter;
+  /** The bound on request body bytes in flight, applied before a body is read. */
+  readonly bodyAdmission: BodyAdmission;
   readonly production: boolean;
   /** Apollo `validationRules`: limits on the document alone (and no introspection in production). */
   validationRules(): ValidationRule[];
@@ -48,11 +53,14 @@ export function createSecurity(options: SecurityOptions): Security {
     maxTokens: queryLimits.maxTokens,
   });
   const ingestLimiter = new IngestLimiter(options.maxInflightIngestSpans);
+  const maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  const bodyAdmission = new BodyAdmission(options.maxInflightBytes ?? 16 * maxBodyBytes, maxBodyBytes);
   return {
     authenticator,
     queryLimits,
     masker,
     ingestLimiter,
+    bodyAdmission,
     production: options.production,
     validationRules: () => documentRules(queryLimits, { production: options.production }),
     apolloPlugins: <TContext extends BaseContext>() => [

@@ -108,7 +108,11 @@ export interface TraceStore {
   /** Every known service, ordered by name (at most `MAX_SERVICES_LISTED`). */
   listServices(): Promise<ServiceRecord[]>;
   searchTraces(search: TraceSearch): Promise<TracePage>;
-  /** Resolves when the store answers and its indexes exist; raises STORE_UNAVAILABLE otherwise. */
+  /**
+   * Resolves when the store answers and its indexes exist, and, after a write failed because the store could
+   * not write (unreachable, no writable primary, disk full), when a write succeeds again; raises
+   * STORE_UNAVAILABLE otherwise. Readiness (`/readyz`) is this.
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
   /**

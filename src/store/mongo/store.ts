@@ -33,6 +33,7 @@ import {
 } from './documents';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
+import { isUnavailableError } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
@@ -66,6 +67,11 @@ const operationErrors = counter('tracegate_store_errors_total', 'failed store op
 
 const logger = log.child('store');
 
+/** Operations that write: their outcome sets whether the store counts as writable (`ping`). */
+const WRITE_OPERATIONS: ReadonlySet<string> = new Set(['insertSpans', 'probeWrite', 'deleteTraces']);
+/** Where the readiness probe writes, once writes failed. */
+const PROBE_COLLECTION = 'tracegate_probe';
+
 export class MongoTraceStore implements TraceStore {
   /** The driver connection; listen to `commandStarted` to count store round trips. */
   readonly client: MongoClient;
@@ -75,6 +81,8 @@ export class MongoTraceStore implements TraceStore {
   private indexesReady: Promise<void> | null = null;
   private connected: Promise<void> | null = null;
   private readonly metrics: boolean;
+  /** Set when a write failed with STORE_UNAVAILABLE; cleared by the next write that succeeds (ping probes one). */
+  private writesFailing = false;
 
   constructor(options: MongoStoreOptions) {
     const selection = options.serverSelectionTimeoutMs ?? 2500;
@@ -105,8 +113,9 @@ export class MongoTraceStore implements TraceStore {
       } catch (error) {
         if (!(error instanceof MongoBulkWriteError)) throw error;
         const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        // Without per-write errors the outcome of each insert is unknown: let the caller retry the batch.
-        if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined)) throw error;
+        // Without per-write errors the outcome of each insert is unknown, and a store that cannot write now (a
+        // full disk, a primary stepping down) refuses the rest too: the caller retries the batch (STORE_UNAVAILABLE).
+        if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined) || isUnavailableError(error)) throw error;
         for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
       }
       const inserted: SpanRecord[] = [];
@@ -223,9 +232,22 @@ export class MongoTraceStore implements TraceStore {
   }
 
   async ping(): Promise<void> {
+    if (this.writesFailing) {
+      // A store that answers reads may still refuse writes (a full disk, no writable primary): readiness
+      // follows what a write does. One small upsert in its own collection.
+      await this.run('probeWrite', async () => {
+        await this.db.collection(PROBE_COLLECTION).updateOne({ _id: 'readiness' as never }, { $set: { at: new Date(this.now()) } }, { upsert: true });
+      });
+      return;
+    }
     await this.run('ping', async () => {
       await this.db.command({ ping: 1 });
     });
+  }
+
+  /** True from a write that failed with STORE_UNAVAILABLE until a write succeeds. */
+  get writesFailingNow(): boolean {
+    return this.writesFailing;
   }
 
   async close(): Promise<void> {
@@ -239,9 +261,12 @@ export class MongoTraceStore implements TraceStore {
     try {
       await this.ensureConnected();
       await this.ensureIndexes();
-      return await body();
+      const result = await body();
+      if (WRITE_OPERATIONS.has(operation)) this.writesFailing = false;
+      return result;
     } catch (error) {
       const mapped = toStoreError(error, operation);
+      if (WRITE_OPERATIONS.has(operation) && mapped instanceof TracegateError && mapped.code === ErrorCode.STORE_UNAVAILABLE) this.writesFailing = true;
       if (this.metrics) operationErrors.inc({ operation, kind: mapped instanceof TracegateError && mapped.code === ErrorCode.STORE_UNAVAILABLE ? 'unavailable' : 'other' });
       throw mapped;
     } finally {
