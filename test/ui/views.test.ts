@@ -258,7 +258,6 @@ describe('accessibility', () => {
       const { page } = await open(path);
       await page.locator('.live-list, .result-link, [role=treeitem], .muted').first().waitFor();
       if (path.startsWith('/trace/')) await page.getByRole('treeitem').first().click();
-      await page.waitForTimeout(0);
       expect({ path, violations: await contrastViolations(page) }).toEqual({ path, violations: [] });
     }
   });
