@@ -100,8 +100,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
         production: security.production,
         masker: security.masker,
         shared,
-        createContext: (requestId, auth) =>
-          Object.assign(createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId), { auth }),
+        createContext: (requestId) => createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId),
         authenticate: options.authenticate ?? ((payload) => security.authenticator.authenticateConnectionParams(payload)),
         limits: {
           maxSubscriptionsPerConnection: config.wsMaxSubscriptions,
