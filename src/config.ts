@@ -47,6 +47,8 @@ export interface Config {
   wsMaxMessageBytes: number;
   /** How long service-analytics rollups live after their last write (docs/analytics.md). */
   statsRetentionMs: number;
+  /** Write analytics rollups at ingest (off: the stats queries read only what was written before). */
+  stats: boolean;
   /** Redaction at ingest (TRACEGATE_REDACTION, TRACEGATE_REDACTION_KEY; README "Privacy"). */
   redaction: RedactionPolicy;
   /** Metrics (docs/operations.md): collected and served at all, and where (null: /metrics on the gateway's port). */
@@ -98,6 +100,7 @@ export const SETTINGS = {
   wsInitTimeoutMs: s('TRACEGATE_WS_INIT_TIMEOUT', 3_000, duration(100), 'wait for graphql-ws connection_init before closing (4408)'),
   wsMaxMessageBytes: s('TRACEGATE_WS_MAX_MESSAGE_BYTES', 1024 * 1024, integer(1024, 100 * 1024 * 1024), 'largest incoming WebSocket message; larger closes with 1009'),
   statsRetentionMs: s('TRACEGATE_STATS_RETENTION', 30 * 86_400_000, duration(60_000), 'how long service-analytics rollups are kept, e.g. 30d'),
+  stats: s('TRACEGATE_STATS', true, onOff, 'on: write service-analytics rollups at ingest; off: do not'),
   otlpGrpcPort: s('TRACEGATE_OTLP_GRPC_PORT', 4317, integer(0, 65535), 'OTLP/gRPC port (TraceService/Export); 0 turns the listener off'),
   zipkinAutocompleteKeys: s<readonly string[]>('TRACEGATE_ZIPKIN_AUTOCOMPLETE_KEYS', [], commaList, 'comma-separated tag keys the Zipkin API offers for autocompletion'),
   metrics: s('TRACEGATE_METRICS', true, onOff, 'on: collect metrics and serve GET /metrics; off: neither'),
@@ -150,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),
     wsMaxMessageBytes: read(SETTINGS.wsMaxMessageBytes),
     statsRetentionMs: read(SETTINGS.statsRetentionMs),
+    stats: read(SETTINGS.stats),
     metrics: read(SETTINGS.metrics),
     otlpGrpcPort: read(SETTINGS.otlpGrpcPort),
     zipkinAutocompleteKeys: read(SETTINGS.zipkinAutocompleteKeys),

@@ -7,5 +7,6 @@ import { p5NestedRps } from './p5-nested-rps';
 import { p6Live } from './p6-live';
 import { p7Store } from './p7-store';
 import { p8Scale } from './p8-scale';
+import { p1Analytics, p9StatsQueries } from './p9-analytics';
 
-export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p3Commands, p4TraceLatency, p5NestedRps, p6Live, p7Store, p8Scale];
+export const SCENARIOS: readonly Scenario[] = [p1Ingest, p2IngestCpu, p3Commands, p4TraceLatency, p5NestedRps, p6Live, p7Store, p8Scale, p1Analytics, p9StatsQueries];

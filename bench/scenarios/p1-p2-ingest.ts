@@ -140,8 +140,8 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
   }
 }
 
-/** Sends every batch once through `CONCURRENCY` clients; wall time in ms. Throws unless all spans were stored. */
-async function sendAll(submitter: SpanSubmitter, batches: readonly IngestBatch[]): Promise<number> {
+/** Sends every batch once through `CONCURRENCY` clients; wall time in ms. Throws unless all spans were stored (P9 uses it too). */
+export async function sendAll(submitter: SpanSubmitter, batches: readonly IngestBatch[]): Promise<number> {
   let next = 0;
   let accepted = 0;
   const problems: string[] = [];

@@ -2,12 +2,15 @@
  * Counting each cross-service parent/child pair exactly once, whatever the arrival order and however many
  * gateways store spans at the same moment.
  *
- * Every call that stores spans (after its insert) looks for the other half of each pair it touches: the stored
- * parents of the children it inserted, and the stored children of the parents it inserted (one find per batch).
+ * Every call that stores spans (after its insert) looks for the other half of each pair it touches:
  * - When the call inserted both spans of a pair, the pair is its own: no other call inserted either span, so
  *   no other call can see the pair as one it touched. It counts it.
- * - When the other span was stored by another call, both calls may see the pair (each reads after its own
- *   insert, so at least one of them sees the other's span). Each tries a conditional update on the child,
+ * - For a child whose parent it did not insert, it first notes in `edge_waits` (keyed by the parent's id) that the
+ *   child waits for that parent, then looks the parent up. For each span it inserted, it reads the waits keyed by
+ *   that span (an `_id` lookup) and looks the waiting children up. If the child's call misses the parent, its
+ *   lookup ran before the parent's insert, so its wait was written before the parent's call read the waits: at
+ *   least one of the two calls sees the pair, possibly both.
+ * - A pair seen by a call that did not insert both spans is contested. Each such call tries a conditional update on the child,
  *   `{_id, ec: absent} -> {ec: <its own token>}`; the store applies it once, and a read of the token tells each
  *   call whether it won. Only the winner counts the pair.
  * A PRODUCER -> CONSUMER pair is a parent/child pair like any other, so messaging counts like a call.
@@ -17,7 +20,7 @@ import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import { Collections, spanDocId } from '../store';
 
-import { EDGE_COUNTED_FIELD } from './documents';
+import { EDGE_COUNTED_FIELD, EDGE_WAITS_COLLECTION, type WaitDoc } from './documents';
 import type { EdgeCall } from './rollup';
 
 /** The fields of a stored span the pair search reads. */
@@ -31,49 +34,68 @@ export interface PairSpan {
   status: SpanRecord['status'];
 }
 
-const PAIR_PROJECTION = { _id: 0, traceId: 1, spanId: 1, parentSpanId: 1, service: 1, startUs: 1, durationUs: 1, status: 1 } as const;
+const PAIR_PROJECTION = { _id: 1, traceId: 1, spanId: 1, parentSpanId: 1, service: 1, startUs: 1, durationUs: 1, status: 1 } as const;
 
 /** The edge calls this batch of newly inserted spans is responsible for counting. */
-export async function countableEdges(db: Db, inserted: readonly SpanRecord[]): Promise<EdgeCall[]> {
+export async function countableEdges(db: Db, inserted: readonly SpanRecord[], waitExpireAt: Date): Promise<EdgeCall[]> {
   if (inserted.length === 0) return [];
   const mine = new Map<string, SpanRecord>();
   for (const span of inserted) mine.set(spanDocId(span.traceId, span.spanId), span);
 
   const own: EdgeCall[] = [];
-  const missingParents = new Set<string>();
+  // Children whose parent this call did not insert, by the parent's document id.
+  const waiting = new Map<string, SpanRecord[]>();
   for (const child of inserted) {
     if (child.parentSpanId === null) continue;
-    const parent = mine.get(spanDocId(child.traceId, child.parentSpanId));
+    const parentId = spanDocId(child.traceId, child.parentSpanId);
+    const parent = mine.get(parentId);
     if (parent) {
       if (parent.service !== child.service) own.push({ source: parent.service, child });
-    } else missingParents.add(child.parentSpanId);
+    } else waiting.set(parentId, [...(waiting.get(parentId) ?? []), child]);
   }
 
-  const traceIds = [...new Set(inserted.map((s) => s.traceId))];
-  const insertedIds = [...new Set(inserted.map((s) => s.spanId))];
-  const others = (
-    await db
-      .collection(Collections.spans)
-      .find<PairSpan>(
-        { traceId: { $in: traceIds }, $or: [{ spanId: { $in: [...missingParents] } }, { parentSpanId: { $in: insertedIds } }] },
-        { projection: PAIR_PROJECTION, batchSize: 10_000 },
-      )
-      .toArray()
-  ).filter((s) => !mine.has(spanDocId(s.traceId, s.spanId)));
-
-  // Pairs with one span stored by another call: the child's document is the one to claim.
   const contested = new Map<string, EdgeCall>();
-  const othersById = new Map(others.map((s) => [spanDocId(s.traceId, s.spanId), s]));
-  for (const child of inserted) {
-    if (child.parentSpanId === null) continue;
-    const parent = othersById.get(spanDocId(child.traceId, child.parentSpanId));
-    if (parent && parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child });
-  }
-  for (const other of others) {
-    if (other.parentSpanId === null) continue;
-    const parent = mine.get(spanDocId(other.traceId, other.parentSpanId));
-    if (parent && parent.service !== other.service) contested.set(spanDocId(other.traceId, other.spanId), { source: parent.service, child: asRecord(other) });
-  }
+  const spans = db.collection<PairSpan & { _id: string }>(Collections.spans);
+  const waits = db.collection<WaitDoc>(EDGE_WAITS_COLLECTION);
+  await Promise.all([
+    // As a child: note the wait first, then look for the parent (see the module comment for why this order).
+    (async () => {
+      if (waiting.size === 0) return;
+      await waits.bulkWrite(
+        [...waiting].map(([parentId, children]) => ({
+          updateOne: {
+            filter: { _id: parentId },
+            update: { $addToSet: { c: { $each: children.map((c) => c.spanId) } }, $max: { expireAt: waitExpireAt } },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      );
+      const parents = await spans.find({ _id: { $in: [...waiting.keys()] } }, { projection: PAIR_PROJECTION }).toArray();
+      for (const parent of parents) {
+        for (const child of waiting.get(spanDocId(parent.traceId, parent.spanId)) ?? []) {
+          if (parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child });
+        }
+      }
+    })(),
+    // As a parent: children stored earlier by other calls, which noted that they wait for this span.
+    (async () => {
+      const found = await waits.find({ _id: { $in: [...mine.keys()] } }).toArray();
+      if (found.length === 0) return;
+      const childIds = found.flatMap((w) => {
+        const parent = mine.get(w._id)!;
+        return (w.c ?? []).map((spanId) => spanDocId(parent.traceId, spanId));
+      });
+      const children = await spans.find({ _id: { $in: childIds } }, { projection: PAIR_PROJECTION }).toArray();
+      for (const child of children) {
+        if (child.parentSpanId === null) continue;
+        const parent = mine.get(spanDocId(child.traceId, child.parentSpanId));
+        if (parent && parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child: asRecord(child) });
+      }
+      // Resolved: a child that starts waiting for one of these parents after this read finds the parent itself.
+      await waits.deleteMany({ _id: { $in: found.map((w) => w._id) } });
+    })(),
+  ]);
   if (contested.size === 0) return own;
   const won = await claim(db, [...contested.keys()]);
   return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];

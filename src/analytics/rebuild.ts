@@ -13,9 +13,9 @@ import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import { Collections, fromSpanDoc, type MongoTraceStore, type SpanDoc } from '../store';
 
-import type { RollupDoc, RollupKindCode } from './documents';
+import type { RollupDoc } from './documents';
 import { pairsWithin } from './edges';
-import { bucketId, rollupDeltas, type BucketDelta, type RollupKind } from './rollup';
+import { bucketId, KIND_CODE, rollupDeltas, type BucketDelta } from './rollup';
 import { rollups, type ServiceAnalytics } from './service-analytics';
 
 export interface RebuildProgress {
@@ -32,7 +32,6 @@ export interface RebuildOptions {
   now?: () => number;
 }
 
-const KIND_CODE: Record<RollupKind, RollupKindCode> = { service: 's', operation: 'o', edge: 'e' };
 const WRITE_BATCH = 1000;
 
 export async function rebuildRollups(store: MongoTraceStore, analytics: ServiceAnalytics, options: RebuildOptions): Promise<RebuildProgress> {

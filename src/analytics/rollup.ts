@@ -1,12 +1,13 @@
 /**
  * Rollup deltas: what a set of spans adds to (or, negated, removes from) the per-minute buckets.
  *
- * Keys (one document each, `_id` = the JSON array of the key):
- * - service bucket:   [service, minute]
- * - operation bucket: [service, operation, minute]
- * - edge bucket:      [source service, target service, minute]
- * where `minute` is the span's start time floored to the minute (ms since the epoch); for an edge, the start of
- * the child span. Every field is a sum or an extreme: calls, errors (status ERROR), summed duration, a bin count
+ * Keys (one document each, `_id` = the JSON array of the kind's code and the key):
+ * - service bucket:   ['s', service, minute]                  and per hour ['S', service, hour]
+ * - operation bucket: ['o', service, operation, minute]
+ * - edge bucket:      ['e', source service, target service, minute]  and per hour ['E', source, target, hour]
+ * where `minute` / `hour` is the span's start time floored to the minute / hour (ms since the epoch); for an
+ * edge, the start of the child span. Hour buckets hold the same sums as their minutes: a long window's service
+ * graph reads 24 of them a day instead of 1440. Every field is a sum or an extreme: calls, errors (status ERROR), summed duration, a bin count
  * per DDSketch bin and a count of zero durations, all `$inc`; min and max duration `$min` / `$max`. Deltas of
  * one batch are merged per key first, so a batch costs one update per touched bucket.
  */
@@ -14,14 +15,20 @@ import type { SpanRecord } from '../domain';
 import { binOf } from './sketch';
 
 export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
 
-export type RollupKind = 'service' | 'operation' | 'edge';
+/** Minute buckets of each kind, and hour buckets of services and edges (the service graph of long windows reads those). */
+export type RollupKind = 'service' | 'operation' | 'edge' | 'serviceHour' | 'edgeHour';
+
+/** The `k` field of each kind's documents. */
+export const KIND_CODE = { service: 's', operation: 'o', edge: 'e', serviceHour: 'S', edgeHour: 'E' } as const satisfies Record<RollupKind, string>;
 
 export interface BucketKey {
   kind: RollupKind;
   service: string;
   /** Operation for an operation bucket; the target service for an edge bucket; null for a service bucket. */
   second: string | null;
+  /** Start of the bucket (a minute, or an hour for the hour kinds), ms since the epoch. */
   minuteMs: number;
 }
 
@@ -44,7 +51,12 @@ export interface EdgeCall {
 }
 
 export function bucketId(key: BucketKey): string {
-  return key.kind === 'service' ? JSON.stringify([key.service, key.minuteMs]) : JSON.stringify([key.service, key.second, key.minuteMs]);
+  const code = KIND_CODE[key.kind];
+  return key.second === null ? JSON.stringify([code, key.service, key.minuteMs]) : JSON.stringify([code, key.service, key.second, key.minuteMs]);
+}
+
+export function hourOf(us: number): number {
+  return Math.floor(us / 1000 / HOUR_MS) * HOUR_MS;
 }
 
 export function minuteOf(us: number): number {
@@ -74,7 +86,11 @@ export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeC
     const minuteMs = minuteOf(span.startUs);
     add({ kind: 'service', service: span.service, second: null, minuteMs }, span);
     add({ kind: 'operation', service: span.service, second: span.operation, minuteMs }, span);
+    add({ kind: 'serviceHour', service: span.service, second: null, minuteMs: hourOf(span.startUs) }, span);
   }
-  for (const edge of edges) add({ kind: 'edge', service: edge.source, second: edge.child.service, minuteMs: minuteOf(edge.child.startUs) }, edge.child);
+  for (const edge of edges) {
+    add({ kind: 'edge', service: edge.source, second: edge.child.service, minuteMs: minuteOf(edge.child.startUs) }, edge.child);
+    add({ kind: 'edgeHour', service: edge.source, second: edge.child.service, minuteMs: hourOf(edge.child.startUs) }, edge.child);
+  }
   return [...out.values()];
 }

@@ -8,9 +8,9 @@
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import type { MongoTraceStore } from '../store';
-import { ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
+import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
-import { bucketId, MINUTE_MS, rollupDeltas, type BucketDelta, type EdgeCall, type RollupKind } from './rollup';
+import { bucketId, HOUR_MS, KIND_CODE, MINUTE_MS, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
 import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
 import type { StatsWindow } from './window';
 
@@ -23,9 +23,18 @@ export interface AnalyticsOptions {
 
 /** Per-minute accumulators of one series (service, operation or edge), keyed by minute. */
 export class Series {
+  /** Accumulators by bucket start: minutes, and hours where a long window was read per hour. */
   readonly minutes = new Map<number, Accumulator>();
+  /** Earliest start and latest end of a bucket with calls (ms); null while empty. */
+  firstMs: number | null = null;
+  lastMs: number | null = null;
 
   add(doc: RollupDoc): void {
+    if ((doc.c ?? 0) > 0) {
+      const end = doc.m + (doc.k === 'S' || doc.k === 'E' ? HOUR_MS : MINUTE_MS);
+      this.firstMs = this.firstMs === null ? doc.m : Math.min(this.firstMs, doc.m);
+      this.lastMs = this.lastMs === null ? end : Math.max(this.lastMs, end);
+    }
     let acc = this.minutes.get(doc.m);
     if (!acc) {
       acc = emptyAccumulator();
@@ -41,7 +50,7 @@ export class Series {
     return new StatPointModel(null, (window.toMs - window.fromMs) / 1000, acc);
   }
 
-  /** One point per step covering [from, to), empty buckets included. */
+  /** One point per step covering [from, to), empty buckets included (a series read per minute). */
   points(window: StatsWindow): StatPointModel[] {
     const out: StatPointModel[] = [];
     for (let start = window.fromMs; start < window.toMs; start += window.stepMs) {
@@ -78,7 +87,6 @@ export interface OperationSeries {
   series: Series;
 }
 
-const KIND_CODE: Record<RollupKind, RollupKindCode> = { service: 's', operation: 'o', edge: 'e' };
 
 export class ServiceAnalytics {
   private readonly retentionMs: number;
@@ -96,14 +104,15 @@ export class ServiceAnalytics {
   /**
    * Adds newly stored spans to the rollups: their service and operation buckets, and the edges this call is
    * responsible for (edges.ts). Call it once per insert, with exactly the spans that insert stored (never
-   * duplicates). One find for the pair search, a conditional update and a read only when a pair's other span
-   * came from another call, then one bulk write for every bucket the batch touched.
+   * duplicates). One `_id` lookup of waiting children, a wait note and a parent lookup only for children whose
+   * parent is not in the batch, a conditional update and a read only when a pair's other span came from another
+   * call, then one bulk write for every bucket the batch touched.
    */
   async record(inserted: readonly SpanRecord[]): Promise<void> {
     if (inserted.length === 0) return;
     await this.store.withDb('recordRollups', async (db) => {
       await this.ensureIndexes(db);
-      const edges = await countableEdges(db, inserted);
+      const edges = await countableEdges(db, inserted, new Date(this.now() + this.retentionMs));
       await this.apply(db, rollupDeltas(inserted, edges), 1);
     });
   }
@@ -128,7 +137,7 @@ export class ServiceAnalytics {
   async serviceGraph(window: StatsWindow, service?: string | null): Promise<ServiceGraphData> {
     return this.store.withDb('serviceGraph', async (db) => {
       await this.ensureIndexes(db);
-      const [serviceDocs, edgeDocs] = await Promise.all([read(db, 's', window), read(db, 'e', window)]);
+      const [serviceDocs, edgeDocs] = await Promise.all([readTiered(db, 's', 'S', window), readTiered(db, 'e', 'E', window)]);
       const edges = new Map<string, GraphEdge>();
       for (const doc of edgeDocs) {
         const target = doc.x ?? '';
@@ -217,8 +226,7 @@ export class ServiceAnalytics {
 
   ensureIndexes(db: Db): Promise<void> {
     if (!this.indexes) {
-      this.indexes = rollups(db)
-        .createIndexes(ROLLUP_INDEXES)
+      this.indexes = Promise.all([rollups(db).createIndexes(ROLLUP_INDEXES), db.collection(EDGE_WAITS_COLLECTION).createIndexes(EDGE_WAITS_INDEXES)])
         .then(() => undefined)
         .catch((error: unknown) => {
           this.indexes = null;
@@ -232,6 +240,19 @@ export class ServiceAnalytics {
 /** The rollup collection of a database. */
 export function rollups(db: Db): Collection<RollupDoc> {
   return db.collection<RollupDoc>(ROLLUPS_COLLECTION);
+}
+
+// Private: a window's buckets with its whole hours read per hour and the minutes before and after per minute.
+async function readTiered(db: Db, minuteKind: RollupKindCode, hourKind: RollupKindCode, window: StatsWindow): Promise<RollupDoc[]> {
+  const firstHour = Math.ceil(window.fromMs / HOUR_MS) * HOUR_MS;
+  const endHour = Math.floor(window.toMs / HOUR_MS) * HOUR_MS;
+  if (endHour <= firstHour) return read(db, minuteKind, window);
+  const parts = await Promise.all([
+    window.fromMs < firstHour ? read(db, minuteKind, { ...window, toMs: firstHour }) : [],
+    read(db, hourKind, { ...window, fromMs: firstHour, toMs: endHour }),
+    endHour < window.toMs ? read(db, minuteKind, { ...window, fromMs: endHour }) : [],
+  ]);
+  return parts.flat();
 }
 
 // Private: bucket documents of one kind in the window (minutes in [from, to)), of one service when given.

@@ -23,7 +23,7 @@ import { serviceGraphDependencies } from './service-graph-dependencies';
 
 export function gatewayExtensions(config: Config): GatewayExtension[] {
   const live = liveExtension();
-  const analytics = analyticsExtension({ live });
+  const analytics = analyticsExtension({ live, record: config.stats });
   return [
     standardIngestExtension(),
     live,

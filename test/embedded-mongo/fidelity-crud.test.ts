@@ -79,6 +79,24 @@ describe('sort on update statements', () => {
   });
 });
 
+describe('hint on write statements', () => {
+  test('update, delete and findAndModify refuse a hint naming no index (2) and accept one that does', async () => {
+    const c = await seeded('hints', [
+      { _id: 1, k: 1 },
+      { _id: 2, k: 2 },
+    ]);
+    await c.createIndex({ k: 1 });
+    expect((await failure(c.updateOne({ k: 1 }, { $set: { x: 1 } }, { hint: 'nope_1' }))).code).toBe(2);
+    expect((await failure(c.deleteOne({ k: 1 }, { hint: { nope: 1 } }))).code).toBe(2);
+    const fam = { findAndModify: c.collectionName, query: { k: 1 }, update: { $set: { x: 1 } }, hint: 'nope_1' };
+    expect((await failure(t.db.command(fam))).code).toBe(2);
+    expect(await c.countDocuments({ x: 1 })).toBe(0);
+    expect((await c.updateOne({ k: 1 }, { $set: { x: 1 } }, { hint: 'k_1' })).modifiedCount).toBe(1);
+    expect((await c.deleteOne({ k: 2 }, { hint: { k: 1 } })).deletedCount).toBe(1);
+    expect(await c.find({}).toArray()).toEqual([{ _id: 1, k: 1, x: 1 }]);
+  });
+});
+
 describe('let variables', () => {
   const docs = [
     { _id: 1, name: 'a', n: 1 },

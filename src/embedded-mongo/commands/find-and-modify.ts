@@ -2,7 +2,7 @@
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { evaluateVariables, project, select, sortDocs } from '../query';
-import { collectionName, optionalBoolean, optionalDocument } from './args';
+import { checkHint, collectionName, optionalBoolean, optionalDocument } from './args';
 import type { CommandHandler } from './context';
 import { applyUpdateStatement } from './write';
 
@@ -22,6 +22,8 @@ const findAndModify: CommandHandler = async (command, context) => {
   if (command.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
 
   const variables = evaluateVariables(command.let, `${name}.let`);
+  const existing = context.engine.collection(context.db, coll);
+  if (existing) checkHint(command, existing);
   return context.engine.write((unit) => {
     const collection = context.engine.collection(context.db, coll);
     const matches = sort ? sortDocs(select(collection, query, Infinity, variables).docs, sort) : select(collection, query, 1, variables).docs;

@@ -8,7 +8,7 @@ import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engi
 import { MongoCommandError } from '../errors';
 import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
-import { collectionName, optionalBoolean, requiredArray } from './args';
+import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
 
 interface WriteError {
@@ -73,6 +73,8 @@ interface UpdateStatement {
   arrayFilters: Document[] | undefined;
   /** The command's `let` merged with the statement's `c`: what `$$name` refers to. */
   variables?: Variables;
+  /** An index name or key pattern; must name an existing index (the store still picks its own plan). */
+  hint?: unknown;
 }
 
 /**
@@ -109,6 +111,7 @@ function parseUpdateStatement(raw: unknown, commandVariables?: Variables): Updat
     upsert: raw.upsert === true,
     arrayFilters: Array.isArray(raw.arrayFilters) ? (raw.arrayFilters as Document[]) : undefined,
     variables: evaluateVariables(raw.c, 'update.updates.c', commandVariables),
+    hint: raw.hint,
   };
 }
 
@@ -172,6 +175,7 @@ const update: CommandHandler = async (command, context) => {
   let nModified = 0;
   const upserted: Document[] = [];
   const writeErrors = await runStatements(context, statements, ordered, (unit, raw, index) => {
+    checkStatementHint(raw.hint, context.engine.collection(context.db, coll));
     const outcome = applyUpdateStatement(context, unit, coll, raw);
     if (outcome.upsertedId !== undefined) {
       upserted.push({ index, _id: outcome.upsertedId });
@@ -186,7 +190,12 @@ const update: CommandHandler = async (command, context) => {
   return withErrors(reply, writeErrors);
 };
 
-function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1 } {
+/** As mongod: a statement's hint must name an existing index of an existing collection (2 BadValue otherwise). */
+function checkStatementHint(hint: unknown, collection: Collection | undefined): void {
+  if (hint !== undefined && collection) checkHint({ hint }, collection);
+}
+
+function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1; hint?: unknown } {
   if (!isPlainDocument(raw) || !isPlainDocument(raw.q)) {
     throw new MongoCommandError('TypeMismatch', "each delete statement must be an object with an object 'q'");
   }
@@ -195,7 +204,7 @@ function parseDeleteStatement(raw: unknown): { q: Document; limit: 0 | 1 } {
     throw new MongoCommandError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(raw.limit)}`);
   }
   if (raw.collation !== undefined) throw new MongoCommandError('NotImplemented', 'collation is not supported by the embedded store');
-  return { q: raw.q, limit: raw.limit };
+  return { q: raw.q, limit: raw.limit, hint: raw.hint };
 }
 
 const del: CommandHandler = async (command, context) => {
@@ -205,6 +214,7 @@ const del: CommandHandler = async (command, context) => {
   const ordered = optionalBoolean(command, 'delete', 'ordered') ?? true;
   let n = 0;
   const writeErrors = await runStatements(context, statements, ordered, (unit, statement) => {
+    checkStatementHint(statement.hint, context.engine.collection(context.db, coll));
     const { docs } = select(context.engine.collection(context.db, coll), statement.q, statement.limit === 1 ? 1 : Infinity, variables);
     for (const doc of docs) {
       unit.apply({ kind: 'delete', db: context.db, coll, doc });

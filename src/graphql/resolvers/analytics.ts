@@ -154,15 +154,9 @@ async function loadService(ctx: GraphQLContext, ref: ServiceRefModel): Promise<S
 }
 
 function refOf(name: string, series: readonly Series[]): ServiceRefModel {
-  let firstMs = Infinity;
-  let lastMs = -Infinity;
-  for (const s of series) {
-    for (const minute of s.minutes.keys()) {
-      firstMs = Math.min(firstMs, minute);
-      lastMs = Math.max(lastMs, minute + 60_000);
-    }
-  }
-  return { name, firstMs: Number.isFinite(firstMs) ? firstMs : 0, lastMs: Number.isFinite(lastMs) ? lastMs : 0 };
+  const firsts = series.flatMap((s) => (s.firstMs === null ? [] : [s.firstMs]));
+  const lasts = series.flatMap((s) => (s.lastMs === null ? [] : [s.lastMs]));
+  return { name, firstMs: firsts.length ? Math.min(...firsts) : 0, lastMs: lasts.length ? Math.max(...lasts) : 0 };
 }
 
 function operationModel(service: string, operation: string, window: StatsWindow, series: Series): OperationStatsModel {

@@ -1,0 +1,182 @@
+/**
+ * P9: cost of the stats queries as stored data grows: p50 latency of `serviceGraph` and of `Service.stats` over
+ * 24 h with a large number of stored spans ÷ the same with 10k. The queries read rollup buckets, never spans.
+ * P1A: ingest spans/s through `submitSpans` with analytics rollups on ÷ the same with rollups off.
+ *
+ * Layout: one store worker, gateway workers as `npm start` wires them (one per database / setting), load and
+ * queries from the parent. Query samples alternate between the two sizes; ingest runs alternate on and off.
+ */
+import { keepAliveAgent, SpanSubmitter, submitSpansBody, TrafficGenerator } from '../../src/demo';
+import type { SpanInput } from '../../src/generated/graphql';
+import { forkWorker, type WorkerHandle } from '../harness/child';
+import { median, msSince, percentile } from '../harness/stats';
+import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { ingestBatches, type IngestBatch } from '../load/span-bodies';
+import type { GatewayArgs, GatewayReady } from '../workers/gateway';
+import type { StoreReady } from '../workers/store';
+import { sendAll } from './p1-p2-ingest';
+
+const P9_GOAL = 1.5;
+const P1A_GOAL = 0.85;
+const BATCH = 500;
+const DAY_MS = 86_400_000;
+
+interface Sizes {
+  small: number;
+  large: number;
+  samples: number;
+  runs: number;
+  batchesPerRun: number;
+}
+// The issue's scale is 1M ÷ 10k; the full run uses 100k ÷ 10k to fit a shared 2-core machine (the result says so).
+const FULL: Sizes = { small: 10_000, large: 100_000, samples: 30, runs: 5, batchesPerRun: 20 };
+const QUICK: Sizes = { small: 5_000, large: 20_000, samples: 8, runs: 2, batchesPerRun: 4 };
+
+export const p9StatsQueries: Scenario = {
+  id: 'P9',
+  title: 'serviceGraph / Service.stats over 24 h: p50 with many stored spans ÷ with 10k',
+  goal: `≤ ${P9_GOAL}`,
+  run: runP9,
+};
+
+export const p1Analytics: Scenario = {
+  id: 'P1A',
+  title: 'ingest spans/s with analytics rollups on ÷ off',
+  goal: `≥ ${P1A_GOAL}`,
+  run: runP1A,
+};
+
+const GRAPH = `query($from: DateTime!, $to: DateTime!) { serviceGraph(from: $from, to: $to) { nodes { service { name } stats { calls errors p50Us p99Us } } edges { source { name } target { name } stats { calls errors p99Us } } } }`;
+const STATS = `query($from: DateTime!, $to: DateTime!) { service(name: "checkout") { stats(from: $from, to: $to) { totals { calls p99Us } series { start calls errors p99Us } } } }`;
+
+async function runP9(options: RunOptions): Promise<ScenarioResult> {
+  const sz = options.quick ? QUICK : FULL;
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, label: 'P9' });
+  const gateways: WorkerHandle<GatewayReady>[] = [];
+  const agent = keepAliveAgent(8);
+  try {
+    const endMs = Math.floor(Date.now() / 60_000) * 60_000;
+    const fromMs = endMs - DAY_MS;
+    const load = async (spans: number, db: string): Promise<string> => {
+      const gw = await forkWorker<GatewayReady>('gateway', { args: { storeUri: store.ready.uri, dbName: db, maxCost: 100_000 } satisfies GatewayArgs, label: 'P9' });
+      gateways.push(gw);
+      const submitter = new SpanSubmitter({ url: gw.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
+      const gen = new TrafficGenerator({ seed: `p9-${db}` });
+      const spaced = spreadBatches(gen, spans, BATCH, fromMs, DAY_MS);
+      for (let i = 0; i < spaced.length; i += 40) {
+        await sendAll(submitter, spaced.slice(i, i + 40));
+        options.progress(`P9 ${db}: ${Math.min(spans, (i + 40) * BATCH)} of ${spans} spans stored`);
+      }
+      return gw.ready.url;
+    };
+    const smallUrl = await load(sz.small, 'bench_p9_small');
+    const largeUrl = await load(sz.large, 'bench_p9_large');
+    const variables = { from: new Date(fromMs).toISOString(), to: new Date(endMs).toISOString() };
+    const timed = async (url: string, query: string): Promise<number> => {
+      const t0 = process.hrtime.bigint();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { errors?: { message: string }[] };
+      if (body.errors) throw new Error(`P9 query failed: ${body.errors[0]!.message}`);
+      return msSince(t0);
+    };
+    const samples: Record<string, number[]> = { graphSmall: [], graphLarge: [], statsSmall: [], statsLarge: [] };
+    for (const url of [smallUrl, largeUrl]) for (const q of [GRAPH, STATS]) await timed(url, q); // warm-up
+    for (let i = 0; i < sz.samples; i++) {
+      samples.graphSmall!.push(await timed(smallUrl, GRAPH));
+      samples.graphLarge!.push(await timed(largeUrl, GRAPH));
+      samples.statsSmall!.push(await timed(smallUrl, STATS));
+      samples.statsLarge!.push(await timed(largeUrl, STATS));
+    }
+    const p50 = (k: string) => percentile(samples[k]!, 50);
+    const graphRatio = p50('graphLarge') / p50('graphSmall');
+    const statsRatio = p50('statsLarge') / p50('statsSmall');
+    const value = Math.max(graphRatio, statsRatio);
+    return {
+      id: p9StatsQueries.id,
+      title: p9StatsQueries.title,
+      goal: p9StatsQueries.goal,
+      value,
+      pass: value <= P9_GOAL,
+      conditions:
+        `${sz.large} ÷ ${sz.small} demo spans stored through the gateway (rollups on), start times spread over the last 24 h; ` +
+        `${sz.samples} alternating samples per query and size after one warm-up each; serviceGraph (nodes and edges with calls, errors, p50, p99) ` +
+        `and service(checkout).stats(stepSeconds 60: 1440 points); value = the larger of the two p50 ratios; store and gateways in their own processes`,
+      details: {
+        graphRatio: round2(graphRatio),
+        statsRatio: round2(statsRatio),
+        p50Ms: Object.fromEntries(Object.keys(samples).map((k) => [k, round2(p50(k))])),
+      },
+    };
+  } finally {
+    agent.destroy();
+    for (const gw of gateways) await gw.stop();
+    await store.stop();
+  }
+}
+
+async function runP1A(options: RunOptions): Promise<ScenarioResult> {
+  const sz = options.quick ? QUICK : FULL;
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, label: 'P1A' });
+  const agent = keepAliveAgent(8);
+  const gateways: WorkerHandle<GatewayReady>[] = [];
+  try {
+    const start = async (stats: 'on' | 'off'): Promise<SpanSubmitter> => {
+      const gw = await forkWorker<GatewayReady>('gateway', { args: { storeUri: store.ready.uri, dbName: `bench_p1a_${stats}`, env: { TRACEGATE_STATS: stats } } satisfies GatewayArgs, label: 'P1A' });
+      gateways.push(gw);
+      return new SpanSubmitter({ url: gw.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
+    };
+    const on = await start('on');
+    const off = await start('off');
+    const gen = new TrafficGenerator({ seed: 'p1r' });
+    const startMs = Date.now() - 3_600_000;
+    await sendAll(on, ingestBatches(gen, 4, BATCH, startMs));
+    await sendAll(off, ingestBatches(gen, 4, BATCH, startMs));
+    const ratios: number[] = [];
+    for (let r = 0; r < sz.runs; r++) {
+      const spans = sz.batchesPerRun * BATCH;
+      // Alternate which goes first, so a drift in machine load does not favour one side.
+      const order = r % 2 === 0 ? [on, off] : [off, on];
+      const ms = new Map<SpanSubmitter, number>();
+      for (const submitter of order) ms.set(submitter, await sendAll(submitter, ingestBatches(gen, sz.batchesPerRun, BATCH, startMs)));
+      const ratio = spans / ms.get(on)! / (spans / ms.get(off)!);
+      ratios.push(ratio);
+      options.progress(`P1A run ${r + 1}/${sz.runs}: on ${(spans / (ms.get(on)! / 1000)).toFixed(0)} spans/s, off ${(spans / (ms.get(off)! / 1000)).toFixed(0)} spans/s`);
+    }
+    const value = median(ratios);
+    return {
+      id: p1Analytics.id,
+      title: p1Analytics.title,
+      goal: p1Analytics.goal,
+      value,
+      pass: value >= P1A_GOAL,
+      conditions: `${sz.runs} alternating run pairs of ${sz.batchesPerRun} x ${BATCH} fresh demo spans, 8 concurrent clients, each side warmed up with 4 batches; two gateway workers on one store worker (separate databases), TRACEGATE_STATS=on vs off`,
+      details: { runRatios: ratios.map(round2) },
+    };
+  } finally {
+    agent.destroy();
+    for (const gw of gateways) await gw.stop();
+    await store.stop();
+  }
+}
+
+// Private: batches of `size` spans from traces whose starts are spread evenly over [fromMs, fromMs + spanMs).
+function spreadBatches(gen: TrafficGenerator, spans: number, size: number, fromMs: number, spanMs: number): IngestBatch[] {
+  // Demo traces average about 10 spans; the estimate only sets the spacing, the count is exact.
+  const spacing = spanMs / Math.max(1, spans / 10);
+  const pool: SpanInput[] = [];
+  let t = fromMs;
+  while (pool.length < spans) {
+    pool.push(...gen.nextTrace(t).spans);
+    t = Math.min(t + spacing, fromMs + spanMs - 60_000);
+  }
+  const out: IngestBatch[] = [];
+  for (let i = 0; i < spans; i += size) {
+    const batch = pool.slice(i, Math.min(i + size, spans));
+    out.push({ spans: batch, body: submitSpansBody(batch) });
+  }
+  return out;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
