@@ -29,7 +29,10 @@ async function main(): Promise<void> {
     const analytics = new ServiceAnalytics(store, { retentionMs: config.statsRetentionMs });
     const done = await rebuildRollups(store, analytics, {
       retentionMs: config.statsRetentionMs,
-      onProgress: (p) => process.stderr.write(`\r${line(p)}`),
+      // One line, rewritten in place; the last one is written with its newline below.
+      onProgress: (p) => {
+        if (p.phase !== 'done') process.stderr.write(`\r${line(p)}`);
+      },
     });
     process.stderr.write(`\r${line(done)}\n`);
   } finally {

@@ -231,3 +231,23 @@ test('the driver also connects with a plain URI (replica-set discovery of the on
     await store.stop();
   }
 });
+
+test('a find cursor streams across writes: each document once, one deleted ahead of it never returned', async () => {
+  await withStore({}, async (store, client) => {
+    const c = client.db('d').collection<{ _id: number; n: number }>('stream');
+    await c.insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: i, n: i })));
+    const cursor = c.find({}, { batchSize: 50 });
+    const seen: number[] = [];
+    for (let i = 0; i < 50; i++) seen.push((await cursor.next())!._id);
+    // The store holds the cursor's position, not its results: writes between batches are seen as they are.
+    expect(store.cursors.size).toBe(1);
+    await c.deleteOne({ _id: 200 });
+    await c.updateOne({ _id: 10 }, { $set: { n: -1 } });
+    await c.insertOne({ _id: 1000, n: 1000 });
+    for await (const doc of cursor) seen.push(doc._id);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain(200);
+    expect(seen).toContain(1000);
+    expect(seen.filter((id) => id < 300)).toEqual(Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 200));
+  });
+});

@@ -146,9 +146,9 @@ export class Collection {
     return rid === undefined ? undefined : this.readRecord(rid);
   }
 
-  /** Every document, in insertion order, read lazily. */
+  /** Every document, in insertion order, read lazily (without holding a snapshot: see SCAN). */
   *scan(): Iterable<Document> {
-    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER) })) {
+    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) {
       yield deserialize(value, BSON_DECODE_OPTIONS);
     }
   }
@@ -319,7 +319,7 @@ export class Collection {
         *[Symbol.iterator](): Iterator<Document> {
           const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
           for (const range of ranges) {
-            for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse })) {
+            for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
               plan.keysExamined += 1;
               self.metrics.keysExamined += 1;
               const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
@@ -462,11 +462,24 @@ export class Collection {
     return n;
   }
 
+  // Private: deletes a key range in chunks, so a large collection's keys are never all held at once.
   private removeRange(db: Storage['records'], start: Buffer, end: Buffer): void {
-    const keys = [...db.getKeys({ start, end })];
-    for (const k of keys) db.removeSync(k);
+    for (;;) {
+      const keys = [...db.getKeys({ start, end, limit: REMOVE_CHUNK })];
+      for (const k of keys) db.removeSync(k);
+      if (keys.length < REMOVE_CHUNK) return;
+    }
   }
 }
+
+/**
+ * Lazy reads (collection and index scans behind cursors) hold no snapshot: an open cursor that waits between
+ * getMores keeps no LMDB read transaction open (which would stop LMDB reusing freed pages); on its next read it
+ * continues after the last key it returned, seeing the data as it is then (like a MongoDB cursor that yields).
+ */
+const SCAN = { snapshot: false } as const;
+/** Keys deleted per step when a collection or an index is dropped. */
+const REMOVE_CHUNK = 10_000;
 
 /** Equality estimates stop counting here: past it, an index is "large" and the first one found is kept. */
 const ESTIMATE_CAP = 10_000;
