@@ -76,7 +76,8 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
   const client = new MongoClient(store.ready.uri);
   const agent = keepAliveAgent(CONCURRENCY);
   try {
-    const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB };
+    // BENCH_METRICS=off measures the gateway without metrics (docs/operations.md quotes the on/off ratio).
+    const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB, env: { TRACEGATE_METRICS: process.env.BENCH_METRICS ?? 'on' } };
     gateway = await forkWorker<GatewayReady>('gateway', { args: gatewayArgs, cpuProfDir: options.cpuProfDir, label: 'P1' });
     await client.connect();
     const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });

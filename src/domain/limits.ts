@@ -1,5 +1,5 @@
 /**
- * Ingest caps (issue 5, "hardened ingest"). Every cap is enforced before anything is stored: per-span caps
+ * Ingest caps. Every cap is enforced before anything is stored: per-span caps
  * reject that span with a code; whole-request caps fail the request with PAYLOAD_TOO_LARGE.
  */
 export interface IngestLimits {

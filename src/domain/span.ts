@@ -110,6 +110,8 @@ export const RejectionCode = {
   TOO_MANY_EVENTS: 'TOO_MANY_EVENTS',
   STRING_TOO_LONG: 'STRING_TOO_LONG',
   INVALID_ATTRIBUTE: 'INVALID_ATTRIBUTE',
+  /** A name or key holds a lone UTF-16 surrogate: not text, and not storable unaltered (BSON strings are UTF-8). */
+  INVALID_UNICODE: 'INVALID_UNICODE',
   /** The store refused this span for a reason other than a duplicate key; nothing of it is stored. */
   STORE_REJECTED: 'STORE_REJECTED',
 } as const;

@@ -1,6 +1,7 @@
 /**
  * The per-request GraphQL context. Built for each HTTP request (and each subscription operation) by
- * `createContext`; colleagues' features (auth principal, limits) add fields here.
+ * `createContext`. Authentication is decided before a resolver runs (the Apollo auth plugin, the graphql-ws
+ * connection check), so the context carries no principal.
  */
 import type { IngestLimits } from '../domain';
 import type { IngestService } from '../ingest';

@@ -12,6 +12,19 @@ export class SlowConsumerSignal {
   ) {}
 }
 
+/**
+ * Signals that the live source lost its place in the store's history (e.g. it fell behind the change stream's
+ * resumable window): spans may have been stored that this stream never saw. It ends the stream the way an
+ * overflow does (every consumer that stops on a SlowConsumerSignal stops on it), and resolvers turn it into a
+ * GraphQL error with code LIVE_GAP, so the client re-subscribes with includeExisting.
+ */
+export class LiveGapSignal extends SlowConsumerSignal {
+  readonly gap = true as const;
+  constructor() {
+    super(0, 0);
+  }
+}
+
 type Phase = 'open' | 'overflowed' | 'draining' | 'done';
 
 /**
@@ -73,6 +86,28 @@ export class BoundedStream<T> implements AsyncIterableIterator<T | SlowConsumerS
     this.weights.push(weight);
     this.weight += weight;
     return true;
+  }
+
+  /**
+   * Ends the stream at once with `signal` as its last item; what is queued is dropped (the consumer is told to
+   * start over). Nothing happens to a stream that already ended or overflowed.
+   */
+  interrupt(signal: SlowConsumerSignal): void {
+    if (this.phase !== 'open' && this.phase !== 'draining') return;
+    this.items = [];
+    this.weights = [];
+    this.head = 0;
+    this.weight = 0;
+    this.doRelease();
+    const waiter = this.waiter;
+    this.waiter = null;
+    if (waiter) {
+      this.phase = 'done';
+      waiter({ value: signal, done: false });
+      return;
+    }
+    this.signal = signal;
+    this.phase = 'overflowed';
   }
 
   /** The producer is finished: what is queued is still delivered, then the stream ends. */

@@ -17,6 +17,11 @@ export interface ChangeStreamSourceOptions<S extends LiveSpan> {
   /** First and longest wait before re-opening an interrupted stream. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Called when the stream lost its place (the resume token is no longer in the store's history): spans stored
+   * meanwhile are never delivered. The hub ends every subscription with LIVE_GAP.
+   */
+  onGap?: () => void;
   /** Passed to the driver: how long one getMore waits for new events. */
   maxAwaitTimeMS?: number;
   log?: Logger;
@@ -145,6 +150,7 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
       if (isHistoryLost(err)) {
         this.log.error('the resume token is no longer in the store\'s history: live updates have a gap', { err });
         this.token = undefined;
+        this.options.onGap?.();
       } else {
         this.log.warn('re-opening the change stream failed; retrying', { err, delayMs });
       }

@@ -1,4 +1,4 @@
-/** The longest a span waits in a coalescing window before it is sent (issue 4: "at most ~50 ms"). */
+/** The longest a span waits in a coalescing window before it is sent (live updates arrive within ~50 ms). */
 export const DEFAULT_COALESCE_MS = 50;
 
 type Pending = { name: 'idle' } | { name: 'immediate'; handle: NodeJS.Immediate } | { name: 'timer'; handle: NodeJS.Timeout };

@@ -1,5 +1,5 @@
 import { log as rootLog, type Logger } from '../log';
-import { BoundedStream } from './bounded-stream';
+import { BoundedStream, LiveGapSignal } from './bounded-stream';
 import { Coalescer, DEFAULT_COALESCE_MS } from './coalescer';
 import type { LiveSource, LiveSourceKind } from './source';
 import type { LiveSpanFilter } from './span-filter';
@@ -110,6 +110,22 @@ export class LiveHub<S extends LiveSpan> {
       for (const stream of [...topic.subscribers]) void stream.return();
     }
     if (phase.name === 'running') await phase.source.close();
+  }
+
+  /**
+   * The source lost its place (history gone): spans may have been stored that no subscriber saw. Every
+   * subscription ends with a LiveGapSignal (LIVE_GAP), so its client re-subscribes and reads what it missed.
+   */
+  gap(): number {
+    let ended = 0;
+    for (const topic of [...this.traceTopics.values(), ...this.filterTopics.values()]) {
+      for (const stream of [...topic.subscribers]) {
+        stream.interrupt(new LiveGapSignal());
+        ended += 1;
+      }
+    }
+    if (ended > 0) this.log.warn('live gap: every subscription ended with LIVE_GAP', { subscriptions: ended });
+    return ended;
   }
 
   /** Batches of spans of one trace, as they are stored. */

@@ -28,8 +28,9 @@ export interface SharedSubscriptionsStats {
  * Executes an identical subscription (same document, operation, variables and caller identity: the `shareKey`)
  * once per event and hands the same result to all its subscribers, each through its own bounded queue.
  *
- * A subscription whose resolver declares itself exclusive (see `markExclusive`, e.g. `includeExisting`, whose
- * first message depends on when it subscribed) is never shared; its own source queue bounds it instead.
+ * A subscription whose resolver declares itself exclusive (`executionState(context).exclusive`, e.g.
+ * `includeExisting`, whose first message depends on when it subscribed) is never shared; its own source queue
+ * bounds it instead.
  */
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Promise<Group | null>>();

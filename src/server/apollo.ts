@@ -1,6 +1,6 @@
 /**
- * Apollo Server construction. `plugins` and `validationRules` are lists on purpose: the security and
- * live-update features add their entries through GatewayExtension (extensions.ts).
+ * Apollo Server construction. `plugins` and `validationRules` are lists on purpose: the gateway passes the
+ * security bundle's entries (security.ts) and each GatewayExtension's (extensions.ts).
  */
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';

@@ -89,7 +89,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
       const { hub, shared } = phase;
       const opened: { source: LiveSource<StoredSpan> | null } = { source: null };
       await hub.start(async (sink) => {
-        opened.source = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log), sink, log);
+        opened.source = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log, () => hub.gap()), sink, log);
         return opened.source;
       });
       const { config, security } = services;
@@ -100,8 +100,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
         production: security.production,
         masker: security.masker,
         shared,
-        createContext: (requestId, auth) =>
-          Object.assign(createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId), { auth }),
+        createContext: (requestId) => createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId),
         authenticate: options.authenticate ?? ((payload) => security.authenticator.authenticateConnectionParams(payload)),
         limits: {
           maxSubscriptionsPerConnection: config.wsMaxSubscriptions,
@@ -145,12 +144,12 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
 }
 
 // Private: the change stream is the store's feed of inserted spans; a store without one cannot serve it.
-function sourceCandidates(services: GatewayServices, log: Logger) {
+function sourceCandidates(services: GatewayServices, log: Logger, onGap: () => void) {
   return {
     changestream: (): LiveSource<StoredSpan> => {
       const feed = services.store.spanChanges?.();
       if (!feed) throw new Error('the trace store offers no change streams');
-      return new ChangeStreamSource<StoredSpan>({ collection: feed, toSpan: feed.toSpan, log });
+      return new ChangeStreamSource<StoredSpan>({ collection: feed, toSpan: feed.toSpan, onGap, log });
     },
     local: (): LiveSource<StoredSpan> => new LocalSource<StoredSpan>((listener) => services.ingest.onStored(listener)),
   };

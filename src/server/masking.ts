@@ -98,10 +98,12 @@ function classify(formatted: GraphQLFormattedError, error: unknown, maxTokens: n
   if (formatted.path === undefined) {
     const code = formatted.extensions?.code;
     if (CLIENT_REQUEST_CODES.has(code)) return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
-    // graphql-js's own syntax / validation / coercion errors (graphql-ws path) carry no code, and wrap nothing
-    // but another GraphQLError (a scalar's). One that wraps any other error is a failure of ours: masked.
+    // graphql-js's own syntax / validation / coercion errors carry no code (Apollo stamps INTERNAL_SERVER_ERROR on
+    // those it does not recognise, e.g. "Too many errors processing variables"), and wrap nothing but another
+    // GraphQLError (a scalar's). One that wraps any other error is a failure of ours: masked.
     const wrapsOnlyGraphQLErrors = chain.every((cause) => cause instanceof GraphQLError);
-    if (code === undefined && error instanceof GraphQLError && wrapsOnlyGraphQLErrors) return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
+    const uncoded = code === undefined || code === 'INTERNAL_SERVER_ERROR';
+    if (uncoded && error instanceof GraphQLError && wrapsOnlyGraphQLErrors) return { code: ErrorCode.BAD_USER_INPUT, message: formatted.message };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * The route table: exact (method, path) matches. Colleagues add routes through a GatewayExtension
- * (see extensions.ts), e.g. POST /v1/traces and POST /api/v2/spans.
+ * The route table: exact (method, path) matches, and prefix routes. Features add routes through a
+ * GatewayExtension (extensions.ts, listed in extension-list.ts), e.g. POST /v1/traces and POST /api/v2/spans.
  */
 import type { Config } from '../config';
 import type { HttpMethod, HttpRoute, HttpRouteContext } from '../http';

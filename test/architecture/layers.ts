@@ -33,7 +33,7 @@ export const LAYERS: readonly Layer[] = [
   // HTTP + Apollo + graphql-ws wiring, security, and the composition of features (server/extension-list.ts).
   { name: 'server', paths: ['src/server'] },
   // Entry points.
-  { name: 'main', paths: ['src/main.ts', 'src/demo', 'src/stats-rebuild.ts'] },
+  { name: 'main', paths: ['src/main.ts', 'src/demo', 'src/soak', 'src/stats-rebuild.ts'] },
 ];
 
 /**

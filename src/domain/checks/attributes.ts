@@ -3,6 +3,7 @@ import { canonicalJson } from '../json';
 import type { IngestLimits } from '../limits';
 import { RejectionCode, type Attribute, type AttributeInputShape } from '../span';
 import { fail, type CheckFailure, type SpanCheck } from './check';
+import { loneSurrogate, loneSurrogateAt } from './names';
 
 /** Nesting deeper than this in one attribute value is refused (INVALID_ATTRIBUTE). */
 export const MAX_ATTRIBUTE_VALUE_DEPTH = 8;
@@ -37,6 +38,8 @@ export function checkAttributes(field: string, list: readonly AttributeInputShap
     if (typeof key !== 'string' || key.length === 0) {
       return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}.key: expected a non-empty string, received ${describe(key)}`);
     }
+    const lone = loneSurrogateAt(key);
+    if (lone !== -1) return loneSurrogate(`${where}.key`, key, lone);
     if (key.length > limits.maxAttributeKeyLength) {
       return fail(RejectionCode.STRING_TOO_LONG, `${where}.key: expected at most ${limits.maxAttributeKeyLength} characters, received ${key.length} (${JSON.stringify(clip(key))})`);
     }

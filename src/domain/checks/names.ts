@@ -18,10 +18,27 @@ export const namesCheck: SpanCheck = {
 
 /** Shared with events and metrics: the normalised (trimmed) name, or why it is refused. */
 export function checkName(field: string, value: string, max: number): string | CheckFailure {
+  const lone = loneSurrogateAt(value);
+  if (lone !== -1) return loneSurrogate(field, value, lone);
   const name = value.trim();
   if (name.length === 0) return fail(RejectionCode.INVALID_NAME, `${field}: expected a non-empty name, received ${JSON.stringify(value)}`);
   if (name.length > max) {
     return fail(RejectionCode.STRING_TOO_LONG, `${field}: expected at most ${max} characters, received ${name.length} (${JSON.stringify(clip(name))})`);
   }
   return name;
+}
+
+/** The index of the first lone UTF-16 surrogate in `text`, or -1 (a well-formed string). */
+export function loneSurrogateAt(text: string): number {
+  // In a `u` regex a surrogate pair is one code point, so this class matches only unpaired surrogates.
+  const match = LONE_SURROGATE.exec(text);
+  return match ? match.index : -1;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** The refusal of a string with a lone surrogate: stored as UTF-8 it would silently become U+FFFD. */
+export function loneSurrogate(field: string, value: string, at: number): CheckFailure {
+  const unit = value.charCodeAt(at).toString(16).toUpperCase();
+  return fail(RejectionCode.INVALID_UNICODE, `${field}: expected well-formed Unicode text, received a lone UTF-16 surrogate \\u${unit} at position ${at}`);
 }

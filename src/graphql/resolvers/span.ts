@@ -6,7 +6,7 @@ import { loadTrace } from '../summary';
 export const Span: SpanResolvers = {
   // parent and children come from the trace's already loaded spans: no store command per span.
   // Synchronous when the trace's tree is already loaded in this request (spans reached through it), which
-  // saves a promise per field; otherwise through the loader as before.
+  // saves a promise per field; otherwise through the loader.
   parent(span, _args, ctx) {
     const parentSpanId = span.parentSpanId;
     if (parentSpanId === null) return null;

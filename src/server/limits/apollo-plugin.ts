@@ -15,7 +15,7 @@ const HTTP_BAD_REQUEST = 400;
 export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
   // The verdict depends on the schema, the document and the variables only. Apollo hands the same DocumentNode
   // for a repeated query text (its parsed-document cache), so a query's verdict is kept per document and
-  // variables text; mutations (the ingest's big variable lists) are validated every time, as before.
+  // variables text; mutations (the ingest's big variable lists) are validated every time.
   const verdicts = new WeakMap<object, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>();
   return {
     async requestDidStart() {
