@@ -29,6 +29,8 @@ export interface ReadPlan {
   readonly indexName: string | undefined;
   /** Documents to test against the filter (a superset of the matches), read lazily from disk. */
   readonly candidates: Iterable<Document>;
+  /** The same candidates as their stored BSON (not decoded). */
+  readonly rawCandidates: Iterable<Buffer>;
   /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
   readonly exact: boolean;
   /** Candidates come in the order of the sort passed to `plan` (an index supplies it). */
@@ -148,9 +150,12 @@ export class Collection {
 
   /** Every document, in insertion order, read lazily (without holding a snapshot: see SCAN). */
   *scan(): Iterable<Document> {
-    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) {
-      yield deserialize(value, BSON_DECODE_OPTIONS);
-    }
+    for (const bytes of this.scanRaw()) yield deserialize(bytes, BSON_DECODE_OPTIONS);
+  }
+
+  /** Every document's stored BSON, in insertion order, read lazily. */
+  *scanRaw(): Iterable<Buffer> {
+    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) yield value;
   }
 
   /** Inserts `doc`; returns its BSON (the engine reuses it for the oplog entry). */
@@ -304,8 +309,16 @@ export class Collection {
       if (!b || (!b.lower && !b.upper)) continue;
       return this.indexPlan('IXSCAN', index, [this.rangeOf(index, b)], false, sortSpec.length === 0);
     }
-    const plan = { stage: 'COLLSCAN' as const, indexName: undefined, candidates: this.scan(), exact: false, sorted: sortSpec.length === 0, keysExamined: 0 };
-    return plan;
+    const self = this;
+    return {
+      stage: 'COLLSCAN',
+      indexName: undefined,
+      candidates: { [Symbol.iterator]: () => self.scan()[Symbol.iterator]() },
+      rawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
+      exact: false,
+      sorted: sortSpec.length === 0,
+      keysExamined: 0,
+    };
   }
 
   // Private: reads ranges of an index, fetching each entry's record once.
@@ -319,6 +332,11 @@ export class Collection {
       keysExamined: 0,
       candidates: {
         *[Symbol.iterator](): Iterator<Document> {
+          for (const bytes of plan.rawCandidates) yield deserialize(bytes, BSON_DECODE_OPTIONS);
+        },
+      },
+      rawCandidates: {
+        *[Symbol.iterator](): Iterator<Buffer> {
           const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
           for (const range of ranges) {
             for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
@@ -329,8 +347,8 @@ export class Collection {
                 if (seen.has(rid)) continue;
                 seen.add(rid);
               }
-              const doc = self.readRecord(rid);
-              if (doc) yield doc;
+              const bytes = self.readRecordBytes(rid);
+              if (bytes) yield bytes;
             }
           }
         },
