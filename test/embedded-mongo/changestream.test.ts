@@ -8,24 +8,10 @@ import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocu
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { changeStreamPlugin } from '../../src/embedded-mongo/changestream/plugin';
 import { eventually } from '../helpers/eventually';
+import { nextEvent } from './fixture';
 
 /** Test documents carry ids of any type (numbers, strings), not only ObjectIds. */
 type AnyDoc = { _id: number | string; [key: string]: unknown };
-
-/** Bounded wait for the next event: fails the test instead of hanging it. */
-async function nextEvent<T extends Document>(stream: ChangeStream<T>, ms = 25_000): Promise<ChangeStreamDocument<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      stream.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no change event within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function nextEvents<T extends Document>(stream: ChangeStream<T>, n: number): Promise<ChangeStreamDocument<T>[]> {
   const out: ChangeStreamDocument<T>[] = [];
