@@ -24,7 +24,7 @@ import type { StoreReady } from '../workers/store';
 
 const BATCH = 500;
 const P1_GOAL = 0.65;
-const P2_GOAL = 3;
+const P2_GOAL = 4;
 const GATEWAY_DB = 'bench_ingest';
 
 interface Sizes {
