@@ -98,7 +98,7 @@ export class SpanDocLoader {
 
 /** One lookup of a random loaded trace (`find({traceId}).toArray()`), in microseconds; it must find at least one span. */
 export function lookupRunner(coll: Collection<SpanDoc>, traceIds: readonly string[], label: string): () => Promise<number> {
-  const rng = new Prng(`${label}`);
+  const rng = new Prng(label);
   // The last id may straddle the unloaded remainder; every earlier trace has at least its first span stored.
   const known = traceIds.slice(0, Math.max(1, traceIds.length - 1));
   return async () => {
