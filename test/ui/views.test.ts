@@ -187,7 +187,7 @@ describe('Trace (/trace/<id>)', () => {
       expect(await panel.getByTestId('span-result').textContent()).toContain(failed.result!.code!);
     }
     // The critical path arrives by its own query, after the spans.
-    await page.waitForFunction(() => /^[1-9]\d* spans?$/.test(document.querySelector('[data-testid=critical-count]')?.textContent ?? ''));
+    await page.getByTestId('critical-count').filter({ hasText: /^[1-9]\d* spans?$/ }).waitFor();
     await screenshot(page, 'trace');
     expect(problems).toEqual([]);
   });
