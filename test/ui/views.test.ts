@@ -186,6 +186,8 @@ describe('Trace (/trace/<id>)', () => {
       await panel.getByTestId('span-result').waitFor();
       expect(await panel.getByTestId('span-result').textContent()).toContain(failed.result!.code!);
     }
+    // The critical path arrives by its own query, after the spans.
+    await page.getByTestId('critical-count').filter({ hasText: /^[1-9]\d* spans?$/ }).waitFor();
     await screenshot(page, 'trace');
     expect(problems).toEqual([]);
   });
