@@ -134,7 +134,7 @@ describe('graphql-ws authentication (tokens configured)', () => {
     return result;
   }
 
-  // Issue 5: every refused connection closes with 4403; the reason says why.
+  // Every refused connection closes with 4403; the reason says why.
   it('closes with 4403 without a token or with an unknown one', async () => {
     expect(await initWith(undefined)).toMatchObject({ code: CloseCode.Forbidden, reason: expect.stringMatching(/Authentication required/) });
     expect(await initWith({ authorization: 'Bearer wrong' })).toMatchObject({ code: CloseCode.Forbidden, reason: expect.stringMatching(/Unknown or malformed token/) });
