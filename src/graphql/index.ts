@@ -4,6 +4,5 @@ export { createContext, type GraphQLContext, type ContextDeps } from './context'
 export { createLoaders, type Loaders } from './loaders';
 export { MAX_PAGE_SIZE } from './arguments';
 export { DateTimeScalar, JSONScalar } from './scalars';
-export { coreResolvers } from './resolvers';
+export { coreResolvers, analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
-export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';

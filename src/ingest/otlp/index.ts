@@ -1,7 +1,8 @@
 /** OTLP/HTTP trace ingest: decoders for both encodings, the mapping onto SpanInput, and the route. */
 export { decodeProtobufTraceRequest } from './proto-decode';
 export { decodeJsonTraceRequest } from './json-decode';
-export { OtlpDecodeError, type OtlpTraceRequest } from './model';
+export { OtlpDecodeError, type OtlpTraceRequest, type KeyValue } from './model';
+export { ProtoReader, ProtoWriter } from './wire';
 export {
   mapTraceRequest,
   UNKNOWN_SERVICE,
