@@ -5,10 +5,9 @@
  * never with driver messages, collection names or stack traces.
  */
 import { MongoClient } from 'mongodb';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
 
 // What a client must never see in an error's message or extensions: driver and socket text, collection and
 // field names of the store, parser messages, stack frames.
@@ -19,23 +18,15 @@ function shown(errors: { message: string; extensions?: Record<string, unknown> }
 }
 
 describe('store errors are masked', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let gw: TestGateway;
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    gw = await startTestGateway({
-      mongo: throughProxy(mongo, proxy),
-      env: { TRACEGATE_STORE_TIMEOUT: '500ms' },
-    });
+    gw = await startTestGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '500ms' } });
+    proxy = gw.proxy!;
   });
   afterAll(async () => {
-    proxy.flow();
     await gw.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   it('answers STORE_UNAVAILABLE with the request id when the store is gone, and recovers', async () => {
@@ -65,9 +56,9 @@ describe('store errors are masked', () => {
     const traceId = newTraceId();
     expect((await gw.gql(SUBMIT, { spans: [{ ...span({ traceId, n: 0 }), result: { status: 'OK', data: { ok: true } } }] })).data?.submitSpans).toMatchObject({ accepted: 1 });
     // Corrupt it behind the gateway's back, straight through the driver (not through the proxy).
-    const direct = new MongoClient(mongo.uri);
+    const direct = new MongoClient(gw.mongo.uri);
     try {
-      const updated = await direct.db(mongo.dbName).collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } });
+      const updated = await direct.db(gw.mongo.dbName).collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } });
       expect(updated.modifiedCount).toBe(1);
     } finally {
       await direct.close();
