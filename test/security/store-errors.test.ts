@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
 import type { TcpProxy } from '../helpers/tcp-proxy';
+import { eventually } from '../helpers/eventually';
 
 // What a client must never see in an error's message or extensions: driver and socket text, collection and
 // field names of the store, parser messages, stack frames.
@@ -43,12 +44,16 @@ describe('store errors are masked', () => {
       expect(shown(res.errors)).not.toMatch(LEAKS);
     }
     proxy.flow();
-    // bounded: the driver reconnects on its own
+    // The driver reconnects on its own.
     let written: unknown;
-    for (let i = 0; i < 40 && !written; i++) {
-      written = (await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0 })] })).data?.submitSpans;
-      if (!written) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await eventually(
+      async () => {
+        written = (await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0 })] })).data?.submitSpans;
+        return Boolean(written);
+      },
+      'a write to succeed',
+      { intervalMs: 250 },
+    );
     expect(written).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 

@@ -7,6 +7,7 @@ import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRec
 import { Collections, INDEXES, MongoTraceStore } from '../../src/store';
 import { toSpanDoc } from '../../src/store/mongo/documents';
 import { startTestStore, type TestMongo, type TestStore } from '../helpers/mongo';
+import { eventually } from '../helpers/eventually';
 
 const DAY_MS = 86_400_000;
 const TRACE = 'ab'.repeat(16);
@@ -183,11 +184,14 @@ describe('MongoTraceStore retention', () => {
     }
     // The embedded store sweeps every 100 ms here.
     let remaining = -1;
-    for (let i = 0; i < 50 && remaining !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      remaining = 0;
-      for (const c of Object.values(Collections)) remaining += await store.db.collection(c).countDocuments({});
-    }
-    expect(remaining).toBe(0);
+    await eventually(
+      async () => {
+        remaining = 0;
+        for (const c of Object.values(Collections)) remaining += await store.db.collection(c).countDocuments({});
+        return remaining === 0;
+      },
+      'the sweep to remove every span, trace and service',
+      { intervalMs: 100, state: () => `${remaining} documents left` },
+    );
   });
 });
