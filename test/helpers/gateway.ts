@@ -5,7 +5,7 @@
  * several gateways (`mongo`), a store that can be made slow or gone (`proxy`), driver options (`clientOptions`).
  * Area helpers (test/live/helpers/live-gateway.ts, test/ingest/http/helpers.ts, ...) only choose extensions.
  */
-import type { CommandStartedEvent, MongoClientOptions } from 'mongodb';
+import { MongoClient, type CommandStartedEvent, type Db, type MongoClientOptions } from 'mongodb';
 import { loadConfig, type Config } from '../../src/config';
 import { MongoTraceStore } from '../../src/store';
 import { startGateway, type Gateway, type GatewayExtension } from '../../src/server';
@@ -38,6 +38,8 @@ export interface TestGateway {
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   /** Store commands started while `fn` runs (driver `commandStarted` events; handshakes, pings, session ends and the one-time index creation excluded). */
   countCommands(fn: () => Promise<unknown>): Promise<{ count: number; commands: string[] }>;
+  /** Runs `fn` on the store's database through a driver client of its own (not the gateway's, not through `proxy`), closed after. */
+  withStoreDb<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +113,15 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     return { count: commands.length, commands };
   };
 
+  const withStoreDb = async <T,>(fn: (db: Db) => Promise<T>): Promise<T> => {
+    const client = new MongoClient(mongo.uri);
+    try {
+      return await fn(client.db(mongo.dbName));
+    } finally {
+      await client.close();
+    }
+  };
+
   return {
     gateway,
     url: gateway.url,
@@ -121,6 +132,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...(proxy ? { proxy } : {}),
     gql,
     countCommands,
+    withStoreDb,
     async stop() {
       // A stalled proxy would hold the gateway's stop: let what it holds through first.
       proxy?.flow();
