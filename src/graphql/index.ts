@@ -2,5 +2,5 @@
 export { createSchema, type SchemaOptions } from './schema';
 export { createContext, type GraphQLContext, type ContextDeps } from './context';
 export { createLoaders, type Loaders } from './loaders';
-export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
+export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';

@@ -1,5 +1,7 @@
 /** Storage: the TraceStore contract (owned by its consumers) and its MongoDB implementation. */
 export {
+  MAX_SERVICES_LISTED,
+  TRACE_ORDERS,
   spanKeyString,
   type TraceStore,
   type StoredSpan,
