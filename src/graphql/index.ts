@@ -2,5 +2,6 @@
 export { createSchema, type SchemaOptions } from './schema';
 export { createContext, type GraphQLContext, type ContextDeps } from './context';
 export { createLoaders, type Loaders } from './loaders';
+export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';
