@@ -1,7 +1,7 @@
 /** IngestService.onStored: listeners see exactly the newly stored spans, after the store acknowledged them. */
 import { DEFAULT_INGEST_LIMITS } from '../../src/domain';
 import { IngestService } from '../../src/ingest/service';
-import type { MongoTraceStore, StoredSpan } from '../../src/store';
+import { MongoTraceStore, type StoredSpan } from '../../src/store';
 import { startTestStore, type TestStore } from '../helpers/mongo';
 import { newTraceId, span, spanId } from './fixtures';
 import { eventually } from '../helpers/eventually';
@@ -62,7 +62,7 @@ describe('IngestService', () => {
   it('runs stored steps alongside the summary updates, and acknowledges only after both', async () => {
     const traceId = newTraceId();
     const summaryWrites: string[] = [];
-    const observed = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 86_400_000 });
+    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
     observed.client.on('commandStarted', (e) => {
       if (e.commandName === 'update' && (e.command.update === 'traces' || e.command.update === 'services')) summaryWrites.push(e.command.update);
     });
