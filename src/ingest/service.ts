@@ -10,7 +10,7 @@ import { log } from '../log';
 import { counter } from '../metrics';
 import { Redactor } from '../privacy';
 import { Erasure } from './erasure';
-import type { StoredSpan, TraceStore } from '../store';
+import type { InsertOutcome, StoredSpan, TraceStore } from '../store';
 
 /** Same shape as the GraphQL `SubmitSpansResult`. */
 export interface SubmitSpansResult {
@@ -96,12 +96,26 @@ export class IngestService {
     const { valid, rejected } = validateSpans(inputs, this.limits, this.now() * 1000);
     const records = valid.map((v) => v.record);
     if (this.redactor.enabled) for (const record of records) this.redactor.redactSpan(record);
-    const outcome = await this.store.insertSpans(records);
+    // Steps start as soon as the spans themselves are stored and run alongside the store's summary updates
+    // (a store that does not report the insert early gets them after); both are awaited before the write is
+    // acknowledged.
+    const started: { steps: Promise<PromiseSettledResult<void>[]> | null } = { steps: null };
+    const runSteps = (inserted: StoredSpan[]): void => {
+      started.steps = Promise.allSettled([...this.steps].map((step) => step(inserted)));
+    };
+    let outcome: InsertOutcome;
+    try {
+      outcome = await this.store.insertSpans(records, this.steps.size > 0 ? runSteps : undefined);
+    } finally {
+      // Steps started before the summaries failed still finish before the failure is reported.
+      if (started.steps) await started.steps;
+    }
     for (const failure of outcome.failed) {
       rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }
     rejected.sort((a, b) => a.index - b.index);
-    const steps = outcome.inserted.length > 0 && this.steps.size > 0 ? await Promise.allSettled([...this.steps].map((step) => step(outcome.inserted))) : [];
+    if (!started.steps && outcome.inserted.length > 0 && this.steps.size > 0) runSteps(outcome.inserted);
+    const steps = started.steps ? await started.steps : [];
     // The spans are stored whatever a step did: live listeners hear of them before a step's failure is raised.
     if (outcome.inserted.length > 0) this.notify(outcome.inserted);
     for (const done of steps) if (done.status === 'rejected') throw done.reason;

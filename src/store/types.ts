@@ -116,8 +116,13 @@ export interface TraceStore {
    * copy stands. Resolves after the store acknowledged everything. If it raises STORE_UNAVAILABLE some spans
    * may already be stored; re-submitting is safe: duplicates are counted, not stored twice, and their trace
    * summary is re-applied (idempotently) so a summary the failed call missed is repaired.
+   *
+   * `onInserted`, when given, is called once, synchronously, as soon as the insert itself is acknowledged and
+   * before the summaries are written, with the spans this call stored (the same array `inserted` will hold;
+   * not called when none were). The store neither waits for nor watches anything it starts: it is how the
+   * caller runs its own writes for the new spans alongside the summaries.
    */
-  insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome>;
+  insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[]) => void): Promise<InsertOutcome>;
   tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>>;
   /** Every span of each trace, ordered by start time then spanId; traces without spans are absent. */
   spansByTraceIds(traceIds: readonly string[]): Promise<Map<string, StoredSpan[]>>;

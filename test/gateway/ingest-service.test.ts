@@ -1,7 +1,7 @@
 /** IngestService.onStored: listeners see exactly the newly stored spans, after the store acknowledged them. */
 import { DEFAULT_INGEST_LIMITS } from '../../src/domain';
 import { IngestService } from '../../src/ingest/service';
-import type { MongoTraceStore, StoredSpan } from '../../src/store';
+import { MongoTraceStore, type StoredSpan } from '../../src/store';
 import { startTestStore, type TestStore } from '../helpers/mongo';
 import { newTraceId, span, spanId } from './fixtures';
 import { eventually } from '../helpers/eventually';
@@ -57,5 +57,51 @@ describe('IngestService', () => {
     expect(seen).toEqual([1]);
     offBad();
     offGood();
+  });
+
+  it('runs stored steps alongside the summary updates, and acknowledges only after both', async () => {
+    const traceId = newTraceId();
+    const summaryWrites: string[] = [];
+    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
+    observed.client.on('commandStarted', (e) => {
+      if (e.commandName === 'update' && (e.command.update === 'traces' || e.command.update === 'services')) summaryWrites.push(e.command.update);
+    });
+    const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const stepSaw: { spans: string[]; summaryWritesAtStart: number }[] = [];
+    service.addStoredStep(async (spans) => {
+      stepSaw.push({ spans: spans.map((s) => s.spanId), summaryWritesAtStart: summaryWrites.length });
+      await gate;
+    });
+    let acknowledged = false;
+    const submitted = service.submit([span({ traceId, n: 0 }), span({ traceId, n: 1 })] as never).then((r) => {
+      acknowledged = true;
+      return r;
+    });
+    // The step started before any summary write, and the summaries are written while it is still running.
+    await eventually(() => stepSaw.length === 1 && summaryWrites.length === 2, 'the step started and both summary writes sent');
+    expect(stepSaw[0]).toEqual({ spans: [spanId(0), spanId(1)], summaryWritesAtStart: 0 });
+    expect(acknowledged).toBe(false);
+    expect((await observed.tracesByIds([traceId])).get(traceId)?.spanCount).toBe(2);
+    expect(acknowledged).toBe(false);
+    release();
+    expect(await submitted).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    await observed.close();
+  });
+
+  it('runs stored steps after the insert when the store does not report it early', async () => {
+    const traceId = newTraceId();
+    // A store that ignores the early report: the steps still run, with the newly stored spans.
+    const plain = Object.assign(Object.create(store) as MongoTraceStore, { insertSpans: (spans: never[]) => store.insertSpans(spans) });
+    const service = new IngestService(plain, DEFAULT_INGEST_LIMITS);
+    const stepSaw: string[][] = [];
+    service.addStoredStep(async (spans) => {
+      stepSaw.push(spans.map((s) => s.spanId));
+    });
+    expect(await service.submit([span({ traceId, n: 0 })] as never)).toMatchObject({ accepted: 1 });
+    expect(stepSaw).toEqual([[spanId(0)]]);
+    expect(await service.submit([span({ traceId, n: 0 })] as never)).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(stepSaw).toHaveLength(1);
   });
 });

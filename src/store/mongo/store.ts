@@ -107,7 +107,7 @@ export class MongoTraceStore implements TraceStore {
     this.metrics = options.metrics ?? true;
   }
 
-  async insertSpans(spans: readonly SpanRecord[]): Promise<InsertOutcome> {
+  async insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[]) => void): Promise<InsertOutcome> {
     if (spans.length === 0) return { inserted: [], duplicates: 0, failed: [] };
     return this.run('insertSpans', async () => {
       const receivedAt = new Date(this.now());
@@ -143,6 +143,7 @@ export class MongoTraceStore implements TraceStore {
           }
         });
       }
+      if (onInserted && inserted.length > 0) onInserted(inserted);
       // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
       // earlier submit stored the spans but failed before its summary update.
       const reapplied =
