@@ -14,4 +14,4 @@ export {
 export { deriveCallResult } from './result';
 export { nanosToIso, microsToNanos } from './time';
 export { encodeExportResponse, type OtlpEncoding } from './response';
-export { otlpTracesRoute, OTLP_TRACES_PATH } from './route';
+export { otlpTracesRoute } from './route';

@@ -1,3 +1,3 @@
-export { MongoTraceStore, DUPLICATE_KEY, type MongoStoreOptions } from './store';
+export { MongoTraceStore, type MongoStoreOptions } from './store';
 export { INDEXES } from './indexes';
 export { Collections, spanDocId, fromSpanDoc, type SpanDoc } from './documents';
