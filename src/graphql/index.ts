@@ -7,3 +7,4 @@ export { DateTimeScalar, JSONScalar } from './scalars';
 export { coreResolvers } from './resolvers';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';
+export { spanPartsOf } from './projection';

@@ -3,10 +3,10 @@
  * equality on strings and canonical JSON text, numeric bounds), never as field names or operators.
  */
 import type { Filter, Sort } from 'mongodb';
-import { canonicalJson } from '../../domain';
+import { canonicalJson, type SpanRecord } from '../../domain';
 import type { CursorPosition } from '../cursor';
-import type { TraceOrder, TraceQuery } from '../types';
-import type { TraceDoc } from './documents';
+import { SPAN_PARTS, type SpanPart, type TraceOrder, type TraceQuery } from '../types';
+import { fromAttrDocs, fromSpanDoc, type SpanDoc, type TraceDoc } from './documents';
 
 /**
  * The trace fields a read uses (`fromTraceDoc` and the page cursor's sort key): a trace document also holds
@@ -55,4 +55,74 @@ export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
       { [field]: { $eq: position.key }, _id: { [op]: position.traceId } },
     ],
   } as Filter<TraceDoc>;
+}
+
+/** The span document fields every read returns (see `SpanReadOptions`). */
+const SPAN_CORE_FIELDS = ['traceId', 'spanId', 'parentSpanId', 'service', 'operation', 'kind', 'startUs', 'endUs', 'durationUs', 'status', 'redactedCount'] as const;
+
+/** The document field holding each optional part. */
+const PART_FIELDS: Readonly<Record<SpanPart, keyof SpanDoc>> = { result: 'result', attributes: 'attrs', metrics: 'metrics', events: 'events', links: 'links' };
+
+/**
+ * How to read spans with only the given optional parts: the find projection (null: the whole document) and
+ * the decoder, which leaves a part not read absent.
+ */
+export interface SpanRead {
+  projection: Record<string, 0 | 1> | null;
+  decode(doc: SpanDoc): SpanRecord;
+}
+
+const WHOLE_SPAN: SpanRead = { projection: null, decode: fromSpanDoc };
+
+export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
+  if (parts === undefined || SPAN_PARTS.every((p) => parts.has(p))) return WHOLE_SPAN;
+  const key = SPAN_PARTS.filter((p) => parts.has(p)).join(',');
+  let read = partialReads.get(key);
+  if (!read) {
+    const projection: Record<string, 0 | 1> = { _id: 0 };
+    for (const field of SPAN_CORE_FIELDS) projection[field] = 1;
+    for (const part of SPAN_PARTS) if (parts.has(part)) projection[PART_FIELDS[part]] = 1;
+    const has = new Set(parts);
+    read = { projection, decode: (doc) => fromPartialSpanDoc(doc, has) };
+    partialReads.set(key, read);
+  }
+  return read;
+}
+
+const partialReads = new Map<string, SpanRead>();
+
+// Private: fromSpanDoc for a projected document; the parts not read stay absent rather than empty, so a reader
+// that was not supposed to touch one fails loudly (a non-null field resolving to undefined) instead of
+// answering an empty list.
+function fromPartialSpanDoc(doc: SpanDoc, parts: ReadonlySet<SpanPart>): SpanRecord {
+  const span: Partial<SpanRecord> = {
+    traceId: doc.traceId,
+    spanId: doc.spanId,
+    parentSpanId: doc.parentSpanId ?? null,
+    service: doc.service,
+    operation: doc.operation,
+    kind: doc.kind,
+    startUs: doc.startUs,
+    endUs: doc.endUs,
+    durationUs: doc.durationUs,
+    status: doc.status,
+  };
+  if (doc.redactedCount) span.redactedCount = doc.redactedCount;
+  if (parts.has('result')) {
+    span.result = doc.result
+      ? {
+          status: doc.result.status,
+          code: doc.result.code ?? null,
+          message: doc.result.message ?? null,
+          data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
+        }
+      : null;
+  }
+  if (parts.has('attributes')) span.attributes = fromAttrDocs(doc.attrs);
+  if (parts.has('metrics')) span.metrics = (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null }));
+  if (parts.has('events')) span.events = (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) }));
+  if (parts.has('links')) {
+    span.links = (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }));
+  }
+  return span as SpanRecord;
 }
