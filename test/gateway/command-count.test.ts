@@ -100,4 +100,23 @@ describe('store commands per nested query', () => {
     expect(counts[2]).toEqual(counts[0]);
     expect(counts[0]!.commands.sort()).toEqual(['find', 'find', 'find']);
   });
+
+  it('reads no service when only its name is selected', async () => {
+    const LISTING = `query($group: JSON!, $first: Int) {
+      traces(filter: { attributes: [{ key: "group", value: $group }] }, first: $first) {
+        nodes { id spans { spanId service { name __typename } parent { spanId } children { spanId } } }
+      }
+    }`;
+    let nodes: { spans: { service: { name: string; __typename: string } }[] }[] = [];
+    const counted = await gw.countCommands(async () => {
+      const res = await gw.gql(LISTING, { group: 'ten', first: 10 });
+      expect(res.errors).toBeUndefined();
+      nodes = res.data!.traces.nodes;
+    });
+    expect(nodes).toHaveLength(10);
+    expect(nodes.flatMap((n) => n.spans.map((s) => s.service.name)).filter((name) => name.startsWith('bank-'))).toHaveLength(10);
+    expect(nodes.every((n) => n.spans.map((s) => s.service.name).slice(0, 2).join() === 'checkout,payment' && n.spans.every((s) => s.service.__typename === 'Service'))).toBe(true);
+    // the search and the traces' spans
+    expect(counted.commands).toEqual(['find', 'find']);
+  });
 });
