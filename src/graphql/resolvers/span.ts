@@ -1,6 +1,6 @@
 import type { FieldNode } from 'graphql';
 import { ErrorCode, TracegateError } from '../../errors';
-import { formatMicros, type SpanRecord } from '../../domain';
+import type { SpanRecord } from '../../domain';
 import type { ServiceRecord } from '../../store';
 import type { SpanEventResolvers, SpanResolvers } from '../../generated/graphql';
 import { loadTrace } from '../summary';
@@ -34,12 +34,12 @@ export const Span: SpanResolvers = {
     return ctx.loaders.serviceByName.load(span.service).then((service) => service ?? describeFromSpan(span));
   },
   redactedCount: (span) => span.redactedCount ?? 0,
-  startTime: (span) => formatMicros(span.startUs),
-  endTime: (span) => formatMicros(span.endUs),
+  startTime: (span) => span.startUs,
+  endTime: (span) => span.endUs,
 };
 
 export const SpanEvent: SpanEventResolvers = {
-  time: (event) => formatMicros(event.timeUs),
+  time: (event) => event.timeUs,
 };
 
 // Private: the service as this one span shows it.
