@@ -119,4 +119,26 @@ describe('store commands per nested query', () => {
     // the search and the traces' spans
     expect(counted.commands).toEqual(['find', 'find']);
   });
+
+  it('reads a trace by id in one command: its spans when the selection reads them, else its summary', async () => {
+    const page = await gw.gql(`query($group: JSON!) { traces(filter: { attributes: [{ key: "group", value: $group }] }, first: 1) { nodes { id spanCount errorCount startTime endTime services { name } } } }`, { group: 'one' });
+    const stored = page.data!.traces.nodes[0];
+    const WITH_SPANS = `query($id: ID!) { trace(id: $id) { id spanCount errorCount status startTime endTime durationUs ...Listed } }
+      fragment Listed on Trace { spans { spanId service { name } trace { id spanCount } } }`;
+    let withSpans: Record<string, any> = {};
+    const one = await gw.countCommands(async () => {
+      const res = await gw.gql(WITH_SPANS, { id: stored.id });
+      expect(res.errors).toBeUndefined();
+      withSpans = res.data!.trace;
+    });
+    expect(one.commands).toEqual(['find']);
+    expect(withSpans).toMatchObject({ id: stored.id, spanCount: 3, errorCount: stored.errorCount, startTime: stored.startTime, endTime: stored.endTime });
+    expect(withSpans.spans.map((s: { trace: unknown }) => s.trace)).toEqual([0, 1, 2].map(() => ({ id: stored.id, spanCount: 3 })));
+    let summaryOnly: Record<string, any> = {};
+    const summary = await gw.countCommands(async () => {
+      summaryOnly = (await gw.gql(`query($id: ID!) { trace(id: $id) { spanCount errorCount startTime } }`, { id: stored.id })).data!.trace;
+    });
+    expect(summary.commands).toEqual(['find']);
+    expect(summaryOnly).toEqual({ spanCount: 3, errorCount: stored.errorCount, startTime: stored.startTime });
+  });
 });
