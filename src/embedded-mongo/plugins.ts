@@ -4,26 +4,11 @@
  * it is durable), register a first-stage handler in `extensions.firstStages`, and register its own cursors in
  * `cursors`.
  */
-import type { Logger } from '../log';
-import type { StoreExtensions } from './commands';
-import type { CursorRegistry } from './cursors';
-import type { Engine } from './engine';
 import { changeStreamPlugin } from './changestream/plugin';
 import type { HistoryOptions } from './changestream/history';
+import type { StorePlugin } from './plugin-types';
 
-export interface StoreInternals {
-  readonly engine: Engine;
-  readonly cursors: CursorRegistry;
-  readonly extensions: StoreExtensions;
-  readonly dataDir: string | undefined;
-  readonly log: Logger;
-}
-
-export interface StorePlugin {
-  readonly name: string;
-  /** Runs before the store accepts connections; the returned function runs at stop (in reverse plugin order). */
-  start(store: StoreInternals): Promise<(() => Promise<void>) | void>;
-}
+export type { StoreInternals, StorePlugin } from './plugin-types';
 
 /** Settings of the default plugins (change-stream history bounds). */
 export interface DefaultPluginOptions {

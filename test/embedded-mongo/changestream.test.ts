@@ -3,29 +3,15 @@
  * fullDocument modes, following stages, resume (explicit tokens, startAfter, startAtOperationTime, and the driver's
  * own resume after the connection is cut), invalidate on drop, history loss (286), batch caps and option errors.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, type Server } from 'node:net';
 import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Collection, type Document, type ResumeToken } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { changeStreamPlugin } from '../../src/embedded-mongo/changestream/plugin';
 import { eventually } from '../helpers/eventually';
+import { nextEvent } from './fixture';
 
 /** Test documents carry ids of any type (numbers, strings), not only ObjectIds. */
 type AnyDoc = { _id: number | string; [key: string]: unknown };
-
-/** Bounded wait for the next event: fails the test instead of hanging it. */
-async function nextEvent<T extends Document>(stream: ChangeStream<T>, ms = 25_000): Promise<ChangeStreamDocument<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      stream.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no change event within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function nextEvents<T extends Document>(stream: ChangeStream<T>, n: number): Promise<ChangeStreamDocument<T>[]> {
   const out: ChangeStreamDocument<T>[] = [];
@@ -33,7 +19,8 @@ async function nextEvents<T extends Document>(stream: ChangeStream<T>, n: number
   return out;
 }
 
-/** Bounded polling of a condition (test set-up only, never an assertion on timing). */
+/** The command name as a BSON key: what a getMore request carries and its reply does not. */
+const GET_MORE_BYTES = Buffer.from('getMore\0', 'latin1');
 
 /** Documents' `_id`s of insert events, to compare sequences. */
 function ids(events: ChangeStreamDocument[]): unknown[] {
@@ -314,31 +301,45 @@ describe('change streams', () => {
   });
 });
 
+/** One connection through the test proxy; `getMorePending` while a getMore it carried has no reply yet. */
+interface ProxiedConnection {
+  getMorePending: boolean;
+  cut(): void;
+}
+
 describe('change streams: bounded history and the driver resuming after a cut connection', () => {
-  // Known flaky: the driver's resume after the proxy cuts every connection sometimes surfaces the MongoNetworkError
-  // instead of resuming (seen in about one clean run in two, cause not yet found); retried while it is investigated.
-  jest.retryTimes(2, { logErrorsBeforeRetry: true });
   let store: EmbeddedMongo;
   let proxy: Server;
   let proxyUri: string;
-  const sockets = new Set<Socket>();
+  const connections = new Set<ProxiedConnection>();
   const clients: MongoClient[] = [];
 
   beforeAll(async () => {
     store = await startEmbeddedMongo({ port: 0, plugins: [changeStreamPlugin({ maxEntries: 50 })] });
-    // A TCP proxy in front of the store: destroying its sockets is a network failure as the driver sees it.
+    // A TCP proxy in front of the store: destroying a connection's sockets is a network failure as the driver sees
+    // it. It notes which connection has a getMore waiting for its reply (the request names the command; any bytes
+    // back are its reply), so a test can cut exactly the connection of an awaitData getMore in flight.
     proxy = createServer((inbound) => {
       const outbound = connect(store.port, '127.0.0.1');
-      sockets.add(inbound).add(outbound);
-      inbound.pipe(outbound).pipe(inbound);
-      const drop = (): void => {
-        inbound.destroy();
-        outbound.destroy();
-        sockets.delete(inbound);
-        sockets.delete(outbound);
+      const connection: ProxiedConnection = {
+        getMorePending: false,
+        cut: () => {
+          inbound.destroy();
+          outbound.destroy();
+          connections.delete(connection);
+        },
       };
-      inbound.on('error', drop).on('close', drop);
-      outbound.on('error', drop).on('close', drop);
+      connections.add(connection);
+      inbound.on('data', (chunk: Buffer) => {
+        if (chunk.includes(GET_MORE_BYTES)) connection.getMorePending = true;
+        outbound.write(chunk);
+      });
+      outbound.on('data', (chunk: Buffer) => {
+        connection.getMorePending = false;
+        inbound.write(chunk);
+      });
+      inbound.on('error', connection.cut).on('close', connection.cut);
+      outbound.on('error', connection.cut).on('close', connection.cut);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const address = proxy.address();
@@ -346,7 +347,7 @@ describe('change streams: bounded history and the driver resuming after a cut co
   });
   afterAll(async () => {
     for (const c of clients) await c.close();
-    for (const s of sockets) s.destroy();
+    for (const c of [...connections]) c.cut();
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
     await store.stop();
   });
@@ -354,10 +355,8 @@ describe('change streams: bounded history and the driver resuming after a cut co
   it('resumes by itself after the server side cut the connection mid-stream, missing and repeating nothing', async () => {
     const viaProxy = await MongoClient.connect(proxyUri, { heartbeatFrequencyMS: 500, serverSelectionTimeoutMS: 10_000, monitorCommands: true });
     const aggregates: Document[] = [];
-    let getMores = 0;
     viaProxy.on('commandStarted', (e) => {
       if (e.commandName === 'aggregate') aggregates.push(e.command);
-      if (e.commandName === 'getMore') getMores++;
     });
     const direct = await MongoClient.connect(store.uri);
     clients.push(viaProxy, direct);
@@ -368,11 +367,14 @@ describe('change streams: bounded history and the driver resuming after a cut co
       await stream.tryNext();
       await writer.insertMany([{ _id: 1 }, { _id: 2 }]);
       expect(ids(await nextEvents(stream, 2))).toEqual([1, 2]);
-      const before = getMores;
       const pending = nextEvents(stream, 3);
-      // The driver loops awaitData getMores while next() waits: once one has started, one is in flight.
-      await eventually(() => getMores > before, 'another getMore');
-      for (const s of [...sockets]) s.destroy();
+      // The driver loops awaitData getMores while next() waits. Only the stream's connection is cut, not the
+      // monitor's: the driver (mongodb 7.9 on Node 20) can hang a monitor check begun on a socket the peer closed
+      // after Node destroyed it but before its 'close' event (the write returns false, no 'drain' or 'error'
+      // follows), which leaves the server unselectable and fails the resume; that is the driver's race, not
+      // what this test checks.
+      await eventually(() => [...connections].some((c) => c.getMorePending), 'a getMore in flight through the proxy');
+      for (const c of [...connections]) if (c.getMorePending) c.cut();
       await writer.insertMany([{ _id: 3 }, { _id: 4 }, { _id: 5 }]);
       expect(ids(await pending)).toEqual([3, 4, 5]);
       await writer.insertOne({ _id: 6 });

@@ -5,88 +5,29 @@
  * directory must hold every acknowledged write, and no torn one: every burst document that is there is found
  * through its unique index too.
  *
- * The child runs plain JavaScript: beforeAll transpiles the store's sources (src/embedded-mongo, src/log.ts) with
- * the `typescript` devDependency's transpileModule into a temp dir (no type check; `npm run typecheck` does that),
- * and the child resolves packages from the repository's node_modules through NODE_PATH. Nothing is built in the
- * repository, and a clean `npm ci` clone works.
+ * The child is the standalone store built by `child-store.ts` (its sources transpiled into a temp dir, nothing
+ * built in the repository).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { Decimal128, Long, MongoClient, MongoServerError, ObjectId, type Document } from 'mongodb';
-import * as ts from 'typescript';
-
-const REPO = resolve(__dirname, '../..');
-const SOURCES = [join(REPO, 'src/embedded-mongo'), join(REPO, 'src/log.ts')];
-const START_TIMEOUT_MS = 60_000;
+import { buildStore, type StoreBuild, type StoreChild } from './child-store';
 
 type AnyDoc = { _id: number | string | ObjectId; [key: string]: unknown };
 
-interface StoreChild {
-  proc: ChildProcess;
-  uri: string;
-  stderr: () => string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
-
-const work = mkdtempSync(join(tmpdir(), 'tg-durability-'));
-const build = join(work, 'build');
-const cli = join(build, 'src/embedded-mongo/cli.js');
-const children: ChildProcess[] = [];
+let build: StoreBuild;
 const clients: MongoClient[] = [];
 
 beforeAll(() => {
-  for (const source of SOURCES) transpileTree(source);
+  build = buildStore();
 });
-
-// Private: every .ts file under `path` -> the same relative path under `build`, as CommonJS.
-function transpileTree(path: string): void {
-  if (statSync(path).isDirectory()) {
-    for (const name of readdirSync(path)) transpileTree(join(path, name));
-    return;
-  }
-  if (!path.endsWith('.ts')) return;
-  const out = ts.transpileModule(readFileSync(path, 'utf8'), {
-    fileName: path,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  const target = join(build, relative(REPO, path)).replace(/\.ts$/, '.js');
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, out.outputText);
-}
 
 afterAll(async () => {
   for (const c of clients) await c.close().catch(() => {});
-  for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  build.cleanup();
 });
 
-function startStore(dataDir: string, env: Record<string, string> = {}, args: string[] = []): Promise<StoreChild> {
-  const proc = spawn(process.execPath, [cli, '--port', '0', '--data-dir', dataDir, ...args], {
-    env: { ...process.env, NODE_PATH: join(REPO, 'node_modules'), TRACEGATE_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<NodeJS.Signals | number | null>((res) => proc.on('exit', (code, signal) => res(signal ?? code)));
-  return new Promise<StoreChild>((resolveStart, reject) => {
-    const timer = setTimeout(() => reject(new Error(`store did not print its URI within ${START_TIMEOUT_MS} ms; stderr:\n${err}`)), START_TIMEOUT_MS);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /mongodb:\/\/\S+/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolveStart({ proc, uri: m[0], stderr: () => err, exited });
-      }
-    });
-    void exited.then((how) => {
-      clearTimeout(timer);
-      reject(new Error(`store exited (${String(how)}) before printing its URI; stderr:\n${err}`));
-    });
-  });
+function startStore(dataDir: string, args: string[] = []): Promise<StoreChild> {
+  return build.start(['--port', '0', '--data-dir', dataDir, ...args]);
 }
 
 async function connect(uri: string): Promise<MongoClient> {
@@ -108,8 +49,8 @@ async function stateOf(client: MongoClient): Promise<Record<string, { docs: Docu
 }
 
 it('keeps every acknowledged write across SIGKILL, with no half-applied write', async () => {
-  const dataDir = join(work, 'data');
-  const first = await startStore(dataDir, {}, []);
+  const dataDir = build.dir('data');
+  const first = await startStore(dataDir);
   const a = await connect(first.uri);
   const orders = a.db('shop').collection<AnyDoc>('orders');
 
@@ -177,7 +118,7 @@ it('keeps every acknowledged write across SIGKILL, with no half-applied write', 
   expect(files).toContain('store.lock'); // left behind by the killed process
 
   // A short TTL sweep so the recovered TTL index can show it still works.
-  const second = await startStore(dataDir, {}, ['--ttl-sweep-ms', '100']);
+  const second = await startStore(dataDir, ['--ttl-sweep-ms', '100']);
   const b = await connect(second.uri);
   const recovered = await stateOf(b);
   const expected = structuredClone(acknowledged);

@@ -6,24 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Document } from 'mongodb';
+import { MongoClient, MongoServerError, type ChangeStream, type Document } from 'mongodb';
 import { startEmbeddedMongo } from '../../src/embedded-mongo';
-import { openConformance, type Conformance } from './fixture';
+import { conformanceSuite, nextEvent, openConformance } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDoc = any;
 
-let t: Conformance;
+const { t, streams } = conformanceSuite();
 let n = 0;
-const streams: ChangeStream[] = [];
-beforeAll(async () => {
-  t = await openConformance();
-});
-afterAll(async () => {
-  for (const s of streams) await s.close().catch(() => undefined);
-  await t.close();
-});
 
 const name = (prefix: string): string => `${prefix}${++n}`;
 
@@ -34,21 +26,6 @@ async function failure(p: Promise<unknown>): Promise<MongoServerError> {
   );
   if (!(err instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(err)}`);
   return err;
-}
-
-/** Bounded wait for the next change event or error: fails the test instead of hanging it. */
-async function nextEvent(stream: ChangeStream, ms = 20_000): Promise<ChangeStreamDocument> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      stream.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no change event within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function collectionInfo(coll: string): Promise<Document | undefined> {

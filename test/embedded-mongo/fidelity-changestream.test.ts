@@ -3,23 +3,15 @@
  * pipeline that removes the resume token, and `disambiguatedPaths` on update events with showExpandedEvents.
  * Runs unchanged against a real MongoDB replica set.
  */
-import { MongoServerError, type ChangeStream, type ChangeStreamDocument, type ChangeStreamUpdateDocument, type Document } from 'mongodb';
-import { openConformance, type Conformance } from './fixture';
+import { MongoServerError, type ChangeStream, type ChangeStreamUpdateDocument, type Document } from 'mongodb';
+import { conformanceSuite, nextEvent } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDoc = any;
 
-let t: Conformance;
+const { t, streams } = conformanceSuite();
 let n = 0;
-const streams: ChangeStream[] = [];
-beforeAll(async () => {
-  t = await openConformance();
-});
-afterAll(async () => {
-  for (const s of streams) await s.close().catch(() => undefined);
-  await t.close();
-});
 
 async function freshCollection(docs: AnyDoc[] = []) {
   const c = t.db.collection<AnyDoc>(`fcs${++n}`);
@@ -32,21 +24,6 @@ function watch(c: { watch: (p?: Document[], o?: Document) => ChangeStream }, pip
   const s = c.watch(pipeline, { maxAwaitTimeMS: 200, ...options });
   streams.push(s);
   return s;
-}
-
-/** Bounded wait for the next event: fails the test instead of hanging it. */
-async function nextEvent(stream: ChangeStream, ms = 20_000): Promise<ChangeStreamDocument> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      stream.next(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no change event within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe('stages after $changeStream', () => {

@@ -103,3 +103,51 @@ test('compareValues: BSON type order, then value', () => {
   const sorted = [true, 'b', 3, null, { a: 1 }, [1], new Date(5), 'a', 1.5].sort(compareValues);
   expect(sorted).toEqual([null, 1.5, 3, 'a', 'b', { a: 1 }, [1], true, new Date(5)]);
 });
+
+test('equalities on leading fields and a range on the next field read only that key range, and equal full scans', async () => {
+  const rnd = prng(20261130);
+  const engine = Engine.open();
+  const M_VALUES: unknown[] = [0, 5, 10, 15, 20, 2.5, Long.fromNumber(10), 'm', new Date(10), null];
+  const bound = (): unknown => pick(rnd, [0, 5, 7.5, 10, 12, 20, 'a', 'z', new Date(5), new Date(20)]);
+  await engine.write((unit: WriteUnit) => {
+    unit.apply({ kind: 'createCollection', db: 'd', coll: 'flat', options: {} });
+    unit.apply({ kind: 'createCollection', db: 'd', coll: 'multi', options: {} });
+    for (const coll of ['flat', 'multi']) {
+      for (const [name, key] of [['km', { k: 1, m: 1 }], ['ksm', { k: -1, s: 1, m: -1 }]] as const) {
+        unit.apply({ kind: 'createIndex', db: 'd', coll, spec: { v: 2, key, name } });
+      }
+    }
+    for (let i = 0; i < 400; i++) {
+      const doc: Document = { _id: i, k: pick(rnd, ['a', 'b', 'c']), s: pick(rnd, ['x', 'y']), m: pick(rnd, M_VALUES) };
+      unit.apply({ kind: 'insert', db: 'd', coll: 'flat', doc });
+      // Arrays on every indexed path: the indexes are multikey, so a range narrows by one bound only.
+      const arr: Document = { _id: i, k: rnd() < 0.3 ? [doc.k, pick(rnd, ['a', 'b'])] : doc.k, s: doc.s, m: rnd() < 0.3 ? [doc.m, pick(rnd, M_VALUES)] : doc.m };
+      unit.apply({ kind: 'insert', db: 'd', coll: 'multi', doc: arr });
+    }
+  });
+  let narrowed = 0;
+  for (const name of ['flat', 'multi']) {
+    const coll = engine.collection('d', name)!;
+    const all = [...coll.scan()];
+    for (let n = 0; n < 300; n++) {
+      const range: Document = {};
+      if (rnd() < 0.7) range[pick(rnd, ['$gt', '$gte'])] = bound();
+      if (rnd() < 0.7 || Object.keys(range).length === 0) range[pick(rnd, ['$lt', '$lte'])] = bound();
+      const k = rnd() < 0.6 ? pick(rnd, ['a', 'b', 'c']) : { $in: [pick(rnd, ['a', 'b', 'c']), pick(rnd, ['a', 'b', 'c'])] };
+      const filter: Document = rnd() < 0.5 ? { k, m: range } : { k, s: pick(rnd, ['x', 'y']), m: range };
+      const query = new Query(filter, MINGO_OPTIONS);
+      const expected = all.filter((d) => query.test(d)).map((d) => d._id).sort();
+      const got = select(coll, filter);
+      expect(got.plan.stage).toBe('IXSCAN');
+      expect({ filter, ids: got.docs.map((d) => d._id).sort() }).toEqual({ filter, ids: expected });
+      // Without arrays and with inclusive numeric bounds, every index key read must be a match.
+      const numericInclusive = Object.entries(range).every(([op, v]) => (op === '$gte' || op === '$lte') && typeof v === 'number');
+      if (name === 'flat' && numericInclusive) {
+        expect({ filter, keysExamined: got.plan.keysExamined }).toEqual({ filter, keysExamined: expected.length });
+        narrowed += 1;
+      }
+    }
+  }
+  expect(narrowed).toBeGreaterThan(30);
+  await engine.close();
+});

@@ -3,7 +3,7 @@
  * It listens to the engine's commits (announced once durable) and reads past entries from the engine's oplog on
  * disk, so a stream resumes across a restart while the oplog still holds its position.
  */
-import type { StorePlugin } from '../plugins';
+import type { StorePlugin } from '../plugin-types';
 import { Timestamp } from 'bson';
 import { HistoryFeed } from './feed';
 import { changeStreamStage } from './handler';

@@ -1,9 +1,10 @@
 /** find, getMore, killCursors, count, distinct, and explain of find / count. */
-import { Long, type Document } from 'bson';
-import { keyOf, valuesAtPath } from '../engine';
+import { deserialize, Long, type Document } from 'bson';
+import { BSON_DECODE_OPTIONS, keyOf, valuesAtPath } from '../engine';
+import { excludeFields, RawDocuments, topLevelExclusion } from '../raw-bson';
 import { MongoCommandError } from '../errors';
 import { QueryCursor } from '../cursors';
-import { evaluateVariables, project, select, selectLazily, sortDocs, type Selection } from '../query';
+import { evaluateVariables, project, select, selectLazily, selectRawLazily, sortDocs, type Selection } from '../query';
 import { checkHint, collectionName, cursorId, nonNegative, optionalBoolean, optionalDocument, optionalNumber, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply, queryCursorReply } from './cursor-reply';
@@ -55,9 +56,9 @@ function streamFind(command: Document, context: CommandContext): QueryCursor | u
   checkHint(command, collection);
   sortDocs([], sort); // validates the sort spec
   const variables = evaluateVariables(command.let, 'find.let');
-  const source = selectLazily(collection, filter, sort, variables);
+  const source = selectRawLazily(collection, filter, sort, variables);
   if (!source) return undefined;
-  const limited = (function* (): Generator<Document> {
+  const limited = (function* (): Generator<Uint8Array> {
     let skipped = 0;
     let returned = 0;
     for (let next = source.next(); !next.done; next = source.next()) {
@@ -70,7 +71,16 @@ function streamFind(command: Document, context: CommandContext): QueryCursor | u
       yield next.value;
     }
   })();
-  return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, (docs) => project(docs, projection, variables));
+  return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, rawShape(projection, variables));
+}
+
+/** How a streamed find's batch is sent: its stored bytes when there is no projection or a top-level exclusion
+ *  (applied to the bytes), else decoded and projected. */
+function rawShape(projection: Document | undefined, variables: Readonly<Document> | undefined): (docs: Uint8Array[]) => Document[] | RawDocuments {
+  if (!projection || Object.keys(projection).length === 0) return (docs) => new RawDocuments(docs);
+  const excluded = topLevelExclusion(projection);
+  if (excluded) return (docs) => new RawDocuments(docs.map((d) => excludeFields(d, excluded)));
+  return (docs) => project(docs.map((d) => deserialize(d, BSON_DECODE_OPTIONS)), projection, variables);
 }
 
 const find: CommandHandler = (command, context) => {

@@ -2,9 +2,11 @@
  * A cursor over a lazily read query result (find without a sort, or with a sort an index supplies): each batch
  * pulls the next documents from the engine's key-range scan, so an open cursor holds a scan position, never the
  * result set. Scans read without a snapshot: a getMore sees the collection as it is then (like MongoDB's
- * yielding cursors), and a document is never returned twice.
+ * yielding cursors), and a document is never returned twice. Documents travel as their stored BSON; a batch is
+ * shaped (projected) as a whole.
  */
-import { calculateObjectSize, type Document } from 'bson';
+import type { Document } from 'bson';
+import type { RawDocuments } from '../raw-bson';
 import type { CursorBatch, ServerCursor } from './registry';
 import { MAX_BATCH_BYTES } from './array-cursor';
 
@@ -12,25 +14,25 @@ import { MAX_BATCH_BYTES } from './array-cursor';
 const REPLY_OVERHEAD = 16 * 1024;
 
 export class QueryCursor implements ServerCursor {
-  private lookahead: IteratorResult<Document> | undefined;
+  private lookahead: IteratorResult<Uint8Array> | undefined;
 
   constructor(
     readonly id: bigint,
     readonly ns: string,
-    private source: Iterator<Document> | undefined,
-    /** Applied to each batch (a projection). */
-    private readonly shape: (docs: Document[]) => Document[] = (d) => d,
+    private source: Iterator<Uint8Array> | undefined,
+    /** Turns each batch of stored documents into the reply's (a projection, or the bytes as they are). */
+    private readonly shape: (docs: Uint8Array[]) => Document[] | RawDocuments,
   ) {}
 
   /** Takes up to `batchSize` documents (all when undefined or 0), stopping early at the byte cap. */
   take(batchSize: number | undefined): CursorBatch {
     const limit = batchSize && batchSize > 0 ? batchSize : Infinity;
-    const raw: Document[] = [];
+    const raw: Uint8Array[] = [];
     let bytes = 0;
     while (raw.length < limit) {
       const next = this.peek();
       if (!next) break;
-      const size = calculateObjectSize(next);
+      const size = next.length;
       if (raw.length > 0 && bytes + size > MAX_BATCH_BYTES - REPLY_OVERHEAD) break;
       raw.push(next);
       bytes += size;
@@ -56,7 +58,7 @@ export class QueryCursor implements ServerCursor {
   }
 
   // Private: the next document without consuming it.
-  private peek(): Document | undefined {
+  private peek(): Uint8Array | undefined {
     if (!this.source) return undefined;
     this.lookahead ??= this.source.next();
     if (this.lookahead.done) {

@@ -5,9 +5,11 @@
 import { randomInt } from 'node:crypto';
 import type { Document } from 'bson';
 import type { Logger } from '../../log';
+import type { RawDocuments } from '../raw-bson';
 
 export interface CursorBatch {
-  readonly batch: Document[];
+  /** The documents, decoded or as stored BSON (sent as they are). */
+  readonly batch: Document[] | RawDocuments;
   /** True when nothing is left: the reply carries cursor id 0 and the cursor is dropped. */
   readonly exhausted: boolean;
   /** Fields merged into the reply's `cursor` document (e.g. a change stream's `postBatchResumeToken`). */

@@ -29,6 +29,8 @@ export interface ReadPlan {
   readonly indexName: string | undefined;
   /** Documents to test against the filter (a superset of the matches), read lazily from disk. */
   readonly candidates: Iterable<Document>;
+  /** The same candidates as their stored BSON (not decoded). */
+  readonly rawCandidates: Iterable<Buffer>;
   /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
   readonly exact: boolean;
   /** Candidates come in the order of the sort passed to `plan` (an index supplies it). */
@@ -148,9 +150,12 @@ export class Collection {
 
   /** Every document, in insertion order, read lazily (without holding a snapshot: see SCAN). */
   *scan(): Iterable<Document> {
-    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) {
-      yield deserialize(value, BSON_DECODE_OPTIONS);
-    }
+    for (const bytes of this.scanRaw()) yield deserialize(bytes, BSON_DECODE_OPTIONS);
+  }
+
+  /** Every document's stored BSON, in insertion order, read lazily. */
+  *scanRaw(): Iterable<Buffer> {
+    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) yield value;
   }
 
   /** Inserts `doc`; returns its BSON (the engine reuses it for the oplog entry). */
@@ -273,15 +278,17 @@ export class Collection {
       const ranges = this.equalityRanges(this.idIndex, idEq);
       return this.indexPlan('IDHACK', this.idIndex, ranges.ranges, exactPath === '_id' && !ranges.truncated, sortSpec.length === 0);
     }
-    // An equality / $in on a leading field: the narrowest such index (counted up to a cap).
+    // An equality / $in on a leading field (narrowed by equalities on the fields after it and a range on the
+    // next one): the narrowest such index (counted up to a cap).
     let best: { index: Index; ranges: KeyRange[]; estimate: number; truncated: boolean; sorted: boolean } | undefined;
     for (const index of this.indexes.values()) {
-      const eq = bounds.get(index.leadingField)?.eq;
-      if (!eq) continue;
-      const { ranges, truncated } = this.equalityRanges(index, eq);
+      const prefixed = this.prefixRanges(index, bounds);
+      if (!prefixed) continue;
+      const { ranges, truncated, eqFields } = prefixed;
       const estimate = this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
-      const sorted = sortSpec.length === 0 || (eq.length === 1 && this.servesSort(index, 1, sortSpec) !== undefined);
-      if (!best || estimate < best.estimate) best = { index, ranges: sorted && eq.length === 1 ? this.orientRanges(index, ranges, sortSpec, 1) : ranges, estimate, truncated, sorted };
+      const single = ranges.length === 1;
+      const sorted = sortSpec.length === 0 || (single && this.servesSort(index, eqFields, sortSpec) !== undefined);
+      if (!best || estimate < best.estimate) best = { index, ranges: sorted && single ? this.orientRanges(index, ranges, sortSpec, eqFields) : ranges, estimate, truncated, sorted };
     }
     if (best) {
       const exact = exactPath !== undefined && exactPath === best.index.leadingField && best.index.fields.length >= 1 && !best.index.sparse && !best.truncated;
@@ -302,8 +309,16 @@ export class Collection {
       if (!b || (!b.lower && !b.upper)) continue;
       return this.indexPlan('IXSCAN', index, [this.rangeOf(index, b)], false, sortSpec.length === 0);
     }
-    const plan = { stage: 'COLLSCAN' as const, indexName: undefined, candidates: this.scan(), exact: false, sorted: sortSpec.length === 0, keysExamined: 0 };
-    return plan;
+    const self = this;
+    return {
+      stage: 'COLLSCAN',
+      indexName: undefined,
+      candidates: { [Symbol.iterator]: () => self.scan()[Symbol.iterator]() },
+      rawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
+      exact: false,
+      sorted: sortSpec.length === 0,
+      keysExamined: 0,
+    };
   }
 
   // Private: reads ranges of an index, fetching each entry's record once.
@@ -317,6 +332,11 @@ export class Collection {
       keysExamined: 0,
       candidates: {
         *[Symbol.iterator](): Iterator<Document> {
+          for (const bytes of plan.rawCandidates) yield deserialize(bytes, BSON_DECODE_OPTIONS);
+        },
+      },
+      rawCandidates: {
+        *[Symbol.iterator](): Iterator<Buffer> {
           const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
           for (const range of ranges) {
             for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
@@ -327,8 +347,8 @@ export class Collection {
                 if (seen.has(rid)) continue;
                 seen.add(rid);
               }
-              const doc = self.readRecord(rid);
-              if (doc) yield doc;
+              const bytes = self.readRecordBytes(rid);
+              if (bytes) yield bytes;
             }
           }
         },
@@ -411,6 +431,40 @@ export class Collection {
     return { ranges: prefixes.map((p) => ({ start: p, end: prefixAfter(p), reverse: false })), truncated };
   }
 
+  /**
+   * The key ranges of an index under a filter's bounds: one per combination of the equality values of its leading
+   * fields (at most MAX_PREFIX_RANGES), each narrowed by a range on the field after them; undefined when the
+   * leading field has no equality. Like every plan, a superset of the matches (the filter is still applied unless
+   * the plan is exact).
+   */
+  private prefixRanges(index: Index, bounds: Map<string, PathBounds>): { ranges: KeyRange[]; truncated: boolean; eqFields: number } | undefined {
+    const leading = bounds.get(index.leadingField)?.eq;
+    if (!leading) return undefined;
+    let prefixes = [index.idPrefix()];
+    let truncated = false;
+    let eqFields = 0;
+    for (; eqFields < index.fields.length; eqFields++) {
+      const eq = bounds.get(index.fields[eqFields]!)?.eq;
+      if (!eq || (eqFields > 0 && prefixes.length * eq.length > MAX_PREFIX_RANGES)) break;
+      const next: Buffer[] = [];
+      for (const prefix of prefixes) {
+        for (const v of eq) {
+          const w = new KeyWriter();
+          w.bytes(prefix);
+          encodeValue(w, v);
+          if (index.directions[eqFields] === -1) w.invertFrom(prefix.length);
+          if (w.truncated) truncated = true;
+          next.push(w.toBuffer());
+        }
+      }
+      prefixes = next;
+    }
+    prefixes.sort(Buffer.compare);
+    const rangeBounds = eqFields < index.fields.length ? bounds.get(index.fields[eqFields]!) : undefined;
+    const ranges = prefixes.map((p) => this.rangeUnder(p, index.directions[eqFields] ?? 1, index.multikey, rangeBounds));
+    return { ranges, truncated, eqFields };
+  }
+
   // Private: the equality ranges turned to read in the sort's direction.
   private orientRanges(index: Index, ranges: KeyRange[], sortSpec: SortField[], eqFields: number): KeyRange[] {
     const reverse = this.servesSort(index, eqFields, sortSpec);
@@ -435,17 +489,22 @@ export class Collection {
 
   // Private: the key range of an index's leading field under some bounds (the whole index when none apply).
   private rangeOf(index: Index, b: PathBounds | undefined): KeyRange {
-    const prefix = index.idPrefix();
+    return this.rangeUnder(index.idPrefix(), index.directions[0]!, index.multikey, b);
+  }
+
+  // Private: the key range, among the keys starting with `prefix`, of the field that follows it (of direction
+  // `direction`) under some bounds (every key with that prefix when none apply).
+  private rangeUnder(prefix: Buffer, direction: 1 | -1, multikey: boolean, b: PathBounds | undefined): KeyRange {
     const all = { start: prefix, end: prefixAfter(prefix), reverse: false };
     if (!b || (!b.lower && !b.upper)) return all;
     // A multikey field: an array can satisfy each bound with a different element, so only one bound narrows.
     const lower = b.lower;
-    const upper = index.multikey && lower ? undefined : b.upper;
+    const upper = multikey && lower ? undefined : b.upper;
     const cls = typeByte(lower ? lower.value : upper!.value);
-    if (lower && upper && typeByte(upper.value) !== cls) return this.rangeOf(index, { lower });
+    if (lower && upper && typeByte(upper.value) !== cls) return this.rangeUnder(prefix, direction, multikey, { lower });
     const forwardStart = lower ? valueBytes(lower.value) : Buffer.from([cls]);
     const forwardEnd = upper ? Buffer.concat([valueBytes(upper.value), FF]) : Buffer.from([cls + 1]);
-    if (index.directions[0] === 1) return { start: Buffer.concat([prefix, forwardStart]), end: Buffer.concat([prefix, forwardEnd]), reverse: false };
+    if (direction === 1) return { start: Buffer.concat([prefix, forwardStart]), end: Buffer.concat([prefix, forwardEnd]), reverse: false };
     // Descending: bytes are inverted, so the bounds swap.
     const start = upper ? invert(valueBytes(upper.value)) : Buffer.from([~(cls) & 0xff]);
     const end = lower ? Buffer.concat([invert(valueBytes(lower.value)), FF]) : Buffer.from([(~cls & 0xff) + 1]);
@@ -481,6 +540,8 @@ const SCAN = { snapshot: false } as const;
 /** Keys deleted per step when a collection or an index is dropped. */
 const REMOVE_CHUNK = 10_000;
 
+/** Most key ranges one plan reads for the combinations of equality values on an index's leading fields. */
+const MAX_PREFIX_RANGES = 256;
 /** Equality estimates stop counting here: past it, an index is "large" and the first one found is kept. */
 const ESTIMATE_CAP = 10_000;
 const EMPTY = Buffer.alloc(0);

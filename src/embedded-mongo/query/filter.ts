@@ -1,7 +1,7 @@
 /** Query filters, sort and projection with mingo's MongoDB semantics, reading candidates through the read plan. */
-import type { Document } from 'bson';
+import { deserialize, type Document } from 'bson';
 import { Query } from 'mingo';
-import { compareValues as compare, valuesAtPath, type Collection, type ReadPlan } from '../engine';
+import { BSON_DECODE_OPTIONS, compareValues as compare, valuesAtPath, type Collection, type ReadPlan } from '../engine';
 import { MongoCommandError } from '../errors';
 import { withMingo } from './mingo-errors';
 
@@ -54,6 +54,23 @@ export function selectLazily(coll: Collection, filter: Document, sort: Document 
     for (const doc of plan.candidates) {
       coll.metrics.docsExamined += 1;
       if (plan.exact || test(doc)) yield doc;
+    }
+  })();
+}
+
+/**
+ * `selectLazily` yielding the matches' stored BSON: a document is decoded only to test it against the filter, and
+ * not at all when the plan is exact or the filter empty.
+ */
+export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>): Iterator<Buffer> | undefined {
+  const empty = Object.keys(filter).length === 0;
+  const test = compileFilter(filter, variables);
+  const plan = coll.plan(filter, sort);
+  if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
+  return (function* () {
+    for (const bytes of plan.rawCandidates) {
+      coll.metrics.docsExamined += 1;
+      if (empty || plan.exact || test(deserialize(bytes, BSON_DECODE_OPTIONS))) yield bytes;
     }
   })();
 }

@@ -13,6 +13,7 @@ import {
   SectionKind,
 } from './constants';
 import { crc32c } from '../crc32c';
+import { serializeReply } from '../raw-bson';
 import { ProtocolError } from './errors';
 
 export interface MessageHeader {
@@ -150,7 +151,7 @@ function parseOpQuery(header: MessageHeader, frame: Buffer): OpQueryRequest {
 
 /** Encodes a reply to an OP_MSG: flags 0, one body section. */
 export function encodeOpMsgReply(responseTo: number, requestId: number, doc: Document): Buffer {
-  const body = serialize(doc, { ignoreUndefined: true });
+  const body = serializeReply(doc);
   const length = MESSAGE_HEADER_SIZE + 4 + 1 + body.length;
   const out = Buffer.allocUnsafe(length);
   writeHeader(out, length, requestId, responseTo, OpCode.MSG);

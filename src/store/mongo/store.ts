@@ -76,6 +76,8 @@ const logger = log.child('store');
 const WRITE_OPERATIONS: ReadonlySet<string> = new Set(['insertSpans', 'probeWrite', 'deleteTraces']);
 /** Where the readiness probe writes, once writes failed. */
 const PROBE_COLLECTION = 'tracegate_probe';
+/** What one readiness probe writes: 64 KiB, about a batch of 100 spans. */
+const PROBE_ROOM = 'x'.repeat(64 * 1024);
 
 export class MongoTraceStore implements TraceStore {
   /** The driver connection; listen to `commandStarted` to count store round trips. */
@@ -249,9 +251,13 @@ export class MongoTraceStore implements TraceStore {
   async ping(): Promise<void> {
     if (this.writesFailing) {
       // A store that answers reads may still refuse writes (a full disk, no writable primary): readiness
-      // follows what a write does. One small upsert in its own collection.
+      // follows what a write does. The probe inserts a document of an ingest batch's order of size, so a store
+      // that can still rewrite a few pages but not grow (a full disk) stays not ready; the earlier probe
+      // documents are removed only once one succeeded, so a failing probe never frees the room the next one uses.
       await this.run('probeWrite', async () => {
-        await this.db.collection(PROBE_COLLECTION).updateOne({ _id: 'readiness' as never }, { $set: { at: new Date(this.now()) } }, { upsert: true });
+        const probes = this.db.collection<{ at: Date; room: string }>(PROBE_COLLECTION);
+        const { insertedId } = await probes.insertOne({ at: new Date(this.now()), room: PROBE_ROOM });
+        await probes.deleteMany({ _id: { $ne: insertedId } });
       });
       return;
     }

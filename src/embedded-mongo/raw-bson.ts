@@ -1,0 +1,171 @@
+/**
+ * Documents kept as the BSON bytes they are stored in. A find streams its documents from disk to the reply without
+ * decoding and encoding them again: the batch is a `RawDocuments`, and `serializeReply` copies its bytes into the
+ * reply around the envelope it encodes. A top-level exclusion projection (`{ field: 0, ... }`) is applied to the
+ * bytes by copying the other elements.
+ */
+import { serialize, type Document } from 'bson';
+
+/** Stored documents as BSON, in the order a reply sends them. */
+export class RawDocuments {
+  constructor(readonly items: readonly Uint8Array[]) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+}
+
+const SERIALIZE_OPTIONS = { ignoreUndefined: true } as const;
+
+/**
+ * A reply as BSON. A `cursor.firstBatch` / `cursor.nextBatch` holding `RawDocuments` (the first field of `cursor`,
+ * itself the reply's first field, as every cursor reply is built) goes in byte for byte.
+ */
+export function serializeReply(reply: Document): Uint8Array {
+  const cursor = reply.cursor as Document | undefined;
+  const key = cursor && (cursor.firstBatch instanceof RawDocuments ? 'firstBatch' : cursor.nextBatch instanceof RawDocuments ? 'nextBatch' : undefined);
+  if (!cursor || !key) return serialize(reply, SERIALIZE_OPTIONS);
+  const { cursor: _cursor, ...rest } = reply;
+  const { [key]: raw, ...cursorRest } = cursor;
+  const items = (raw as RawDocuments).items;
+  const restBytes = serialize(rest, SERIALIZE_OPTIONS);
+  const cursorRestBytes = serialize(cursorRest, SERIALIZE_OPTIONS);
+  let arrayLength = 4 + 1;
+  for (let i = 0; i < items.length; i++) arrayLength += 1 + decimalLength(i) + 1 + items[i]!.length;
+  const cursorLength = 4 + (1 + key.length + 1 + arrayLength) + (cursorRestBytes.length - 5) + 1;
+  const total = 4 + (1 + 'cursor'.length + 1 + cursorLength) + (restBytes.length - 5) + 1;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  out.writeInt32LE(total, o);
+  o += 4;
+  o = writeElementHeader(out, o, EMBEDDED_DOCUMENT, 'cursor');
+  out.writeInt32LE(cursorLength, o);
+  o += 4;
+  o = writeElementHeader(out, o, ARRAY, key);
+  out.writeInt32LE(arrayLength, o);
+  o += 4;
+  for (let i = 0; i < items.length; i++) {
+    o = writeElementHeader(out, o, EMBEDDED_DOCUMENT, String(i));
+    out.set(items[i]!, o);
+    o += items[i]!.length;
+  }
+  out[o++] = 0;
+  out.set(cursorRestBytes.subarray(4, cursorRestBytes.length - 1), o);
+  o += cursorRestBytes.length - 5;
+  out[o++] = 0;
+  out.set(restBytes.subarray(4, restBytes.length - 1), o);
+  o += restBytes.length - 5;
+  out[o++] = 0;
+  return out;
+}
+
+/**
+ * The fields an exclusion projection removes, when `projection` is one that touches only top-level fields
+ * (every value 0 or false, no dotted or `$` names); undefined for any other projection.
+ */
+export function topLevelExclusion(projection: Document | undefined): Set<string> | undefined {
+  if (!projection) return undefined;
+  const names = Object.keys(projection);
+  if (names.length === 0) return undefined;
+  for (const name of names) {
+    const v = projection[name];
+    if ((v !== 0 && v !== false) || name.includes('.') || name.startsWith('$')) return undefined;
+  }
+  return new Set(names);
+}
+
+/** A stored document's BSON without the named top-level fields (the same bytes when it has none of them). */
+export function excludeFields(doc: Uint8Array, excluded: ReadonlySet<string>): Uint8Array {
+  const parts: Array<[number, number]> = [];
+  let kept = 0;
+  let dropped = false;
+  const end = doc.length - 1;
+  let o = 4;
+  while (o < end) {
+    const start = o;
+    const type = doc[o]!;
+    let nameEnd = o + 1;
+    while (doc[nameEnd] !== 0) nameEnd++;
+    const valueStart = nameEnd + 1;
+    const next = valueStart + valueLength(doc, type, valueStart);
+    if (excluded.has(Buffer.from(doc.buffer, doc.byteOffset + o + 1, nameEnd - o - 1).toString('utf8'))) dropped = true;
+    else {
+      parts.push([start, next]);
+      kept += next - start;
+    }
+    o = next;
+  }
+  if (!dropped) return doc;
+  const out = Buffer.allocUnsafe(4 + kept + 1);
+  out.writeInt32LE(out.length, 0);
+  let w = 4;
+  for (const [s, e] of parts) {
+    out.set(doc.subarray(s, e), w);
+    w += e - s;
+  }
+  out[w] = 0;
+  return out;
+}
+
+const EMBEDDED_DOCUMENT = 0x03;
+const ARRAY = 0x04;
+
+function writeElementHeader(out: Buffer, o: number, type: number, name: string): number {
+  out[o++] = type;
+  o += out.write(name, o, 'latin1');
+  out[o++] = 0;
+  return o;
+}
+
+function decimalLength(i: number): number {
+  return i < 10 ? 1 : String(i).length;
+}
+
+function int32At(b: Uint8Array, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+}
+
+function cstringEnd(b: Uint8Array, o: number): number {
+  while (b[o] !== 0) o++;
+  return o + 1;
+}
+
+// Private: bytes of an element's value by its BSON type (the stored bytes are valid BSON).
+function valueLength(b: Uint8Array, type: number, o: number): number {
+  switch (type) {
+    case 0x01: // double
+    case 0x09: // UTC datetime
+    case 0x11: // timestamp
+    case 0x12: // int64
+      return 8;
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+      return 4 + int32At(b, o);
+    case 0x03: // document
+    case 0x04: // array
+    case 0x0f: // code with scope
+      return int32At(b, o);
+    case 0x05: // binary
+      return 4 + 1 + int32At(b, o);
+    case 0x06: // undefined
+    case 0x0a: // null
+    case 0xff: // MinKey
+    case 0x7f: // MaxKey
+      return 0;
+    case 0x07: // ObjectId
+      return 12;
+    case 0x08: // boolean
+      return 1;
+    case 0x0b: // regular expression: pattern and options, two C strings
+      return cstringEnd(b, cstringEnd(b, o)) - o;
+    case 0x0c: // DBPointer
+      return 4 + int32At(b, o) + 12;
+    case 0x10: // int32
+      return 4;
+    case 0x13: // decimal128
+      return 16;
+    default:
+      throw new Error(`unknown BSON element type 0x${type.toString(16)} in a stored document`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Stored BSON sent as it is: a reply whose cursor batch is `RawDocuments` must be byte for byte the reply the
+ * decoded documents would give, and a top-level exclusion applied to the bytes must equal the decoded document
+ * without those fields, for every BSON element type.
+ */
+import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, deserialize, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
+import { excludeFields, RawDocuments, serializeReply, topLevelExclusion } from '../../src/embedded-mongo/raw-bson';
+
+const RAW = { promoteLongs: false, promoteValues: false, bsonRegExp: true } as const;
+
+function everyType(): Document {
+  return {
+    _id: new ObjectId('650000000000000000000001'),
+    double: new Double(1.5),
+    string: 'héllo',
+    doc: { a: 1, b: [1, 2] },
+    array: [1, 'x', { y: null }],
+    binary: new Binary(Buffer.from([1, 2, 3]), 4),
+    oid: new ObjectId(),
+    bool: true,
+    date: new Date(1_700_000_000_000),
+    null: null,
+    regex: new BSONRegExp('a.c', 'i'),
+    dbref: new DBRef('coll', new ObjectId('650000000000000000000002')),
+    code: new Code('function () {}'),
+    symbol: new BSONSymbol('sym'),
+    codeWithScope: new Code('x', { x: 1 }),
+    int32: new Int32(7),
+    timestamp: new Timestamp({ t: 5, i: 6 }),
+    int64: Long.fromString('9007199254740993'),
+    decimal: Decimal128.fromString('1.25'),
+    min: new MinKey(),
+    max: new MaxKey(),
+    last: 'end',
+  };
+}
+
+test('excluding top-level fields from the bytes equals excluding them from the decoded document, for every type', () => {
+  const doc = everyType();
+  const bytes = serialize(doc);
+  for (const field of Object.keys(doc)) {
+    const { [field]: _dropped, ...rest } = doc;
+    expect(deserialize(excludeFields(bytes, new Set([field])), RAW)).toEqual(deserialize(serialize(rest), RAW));
+  }
+  expect(deserialize(excludeFields(bytes, new Set(['doc', 'int64', 'max'])), RAW)).toEqual(
+    deserialize(serialize(Object.fromEntries(Object.entries(doc).filter(([k]) => !['doc', 'int64', 'max'].includes(k)))), RAW),
+  );
+  // Nothing to exclude: the very same bytes.
+  expect(excludeFields(bytes, new Set(['absent']))).toBe(bytes);
+});
+
+test('only top-level exclusions are applied to bytes', () => {
+  expect(topLevelExclusion({ expireAt: 0, b: false })).toEqual(new Set(['expireAt', 'b']));
+  expect(topLevelExclusion({ a: 1 })).toBeUndefined();
+  expect(topLevelExclusion({ 'a.b': 0 })).toBeUndefined();
+  expect(topLevelExclusion({ a: 0, b: 1 })).toBeUndefined();
+  expect(topLevelExclusion({})).toBeUndefined();
+  expect(topLevelExclusion(undefined)).toBeUndefined();
+});
+
+test('a cursor reply with stored BSON is byte for byte the reply with the decoded documents', () => {
+  const docs = [everyType(), { _id: 2, v: 'two' }, {}];
+  const stored = docs.map((d) => serialize(d));
+  for (const key of ['firstBatch', 'nextBatch']) {
+    for (const batch of [stored, []]) {
+      const envelope = (b: unknown): Document => ({
+        cursor: { [key]: b, id: Long.fromNumber(42), ns: 'db.c', postBatchResumeToken: { _data: 'AB' } },
+        ok: 1,
+        $clusterTime: { clusterTime: new Timestamp({ t: 1, i: 2 }) },
+        operationTime: new Timestamp({ t: 1, i: 2 }),
+      });
+      const expected = serialize(envelope(batch.map((b) => deserialize(b, RAW))));
+      expect(Buffer.from(serializeReply(envelope(new RawDocuments(batch))))).toEqual(Buffer.from(expected));
+    }
+  }
+});
