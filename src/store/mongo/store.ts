@@ -37,11 +37,12 @@ import {
 } from './documents';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
+import { spanRead } from './query';
 import { isUnavailableError } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
-import { afterFilter, sortField, spanRead, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
+import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
 import { updateSummaries } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
