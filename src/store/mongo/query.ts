@@ -9,11 +9,11 @@ import { SPAN_PARTS, type SpanPart, type TraceOrder, type TraceQuery } from '../
 import { fromAttrDocs, fromSpanDoc, type SpanDoc, type TraceDoc } from './documents';
 
 /**
- * The trace fields a read uses (`fromTraceDoc` and the page cursor's sort key): a trace document also holds
- * every (service, operation) pair and attribute seen in the trace, for filters only, which a reply need not
- * carry nor the gateway decode.
+ * What a trace read leaves out: a trace document also holds every (service, operation) pair and attribute seen
+ * in the trace, for filters only, which a reply need not carry nor the gateway decode. An exclusion of
+ * top-level fields: the embedded store applies it to the stored bytes without decoding the document.
  */
-export const TRACE_READ_PROJECTION = { startUs: 1, endUs: 1, durationUs: 1, spanCount: 1, errorCount: 1, services: 1 } as const;
+export const TRACE_READ_PROJECTION = { svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 } as const;
 
 export function traceFilter(query: TraceQuery): Filter<TraceDoc> {
   const and: Filter<TraceDoc>[] = [];
@@ -57,8 +57,8 @@ export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
   } as Filter<TraceDoc>;
 }
 
-/** The span document fields every read returns (see `SpanReadOptions`). */
-const SPAN_CORE_FIELDS = ['traceId', 'spanId', 'parentSpanId', 'service', 'operation', 'kind', 'startUs', 'endUs', 'durationUs', 'status', 'redactedCount'] as const;
+/** The span document fields no read returns (the key, retention bookkeeping). */
+const SPAN_UNREAD_FIELDS = ['_id', 'receivedAt', 'expireAt'] as const;
 
 /** The document field holding each optional part. */
 const PART_FIELDS: Readonly<Record<SpanPart, keyof SpanDoc>> = { result: 'result', attributes: 'attrs', metrics: 'metrics', events: 'events', links: 'links' };
@@ -79,9 +79,10 @@ export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
   const key = SPAN_PARTS.filter((p) => parts.has(p)).join(',');
   let read = partialReads.get(key);
   if (!read) {
-    const projection: Record<string, 0 | 1> = { _id: 0 };
-    for (const field of SPAN_CORE_FIELDS) projection[field] = 1;
-    for (const part of SPAN_PARTS) if (parts.has(part)) projection[PART_FIELDS[part]] = 1;
+    // An exclusion of top-level fields, which the embedded store applies to the stored bytes without decoding.
+    const projection: Record<string, 0 | 1> = {};
+    for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
+    for (const part of SPAN_PARTS) if (!parts.has(part)) projection[PART_FIELDS[part]] = 0;
     const has = new Set(parts);
     read = { projection, decode: (doc) => fromPartialSpanDoc(doc, has) };
     partialReads.set(key, read);
