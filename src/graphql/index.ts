@@ -8,4 +8,3 @@ export { coreResolvers } from './resolvers';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';
 export { spanPartsOf } from './projection';
-export { compiledExecution, type OperationExecutor, type OperationRequest } from './compiled';
