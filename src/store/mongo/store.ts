@@ -43,7 +43,7 @@ import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
-import { updateSummaries } from './summaries';
+import { SUMMARY_SOURCE_PROJECTION, updateSummaries } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 
@@ -126,25 +126,34 @@ export class MongoTraceStore implements TraceStore {
         if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined) || isUnavailableError(error)) throw error;
         for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
       }
-      const inserted: SpanRecord[] = [];
+      let inserted: SpanRecord[] = spans as SpanRecord[];
+      let insertedDocs: SpanDoc[] = docs;
       const duplicateIds: string[] = [];
       const failed: InsertOutcome['failed'] = [];
-      spans.forEach((span, position) => {
-        const refusal = refused.get(position);
-        if (!refusal) inserted.push(span);
-        else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
-        else {
-          logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
-          failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
-        }
-      });
+      if (refused.size > 0) {
+        inserted = [];
+        insertedDocs = [];
+        spans.forEach((span, position) => {
+          const refusal = refused.get(position);
+          if (!refusal) {
+            inserted.push(span);
+            insertedDocs.push(docs[position]!);
+          } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
+          else {
+            logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
+            failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
+          }
+        });
+      }
       // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
       // earlier submit stored the spans but failed before its summary update.
       const reapplied =
         duplicateIds.length === 0
           ? []
-          : (await this.spans().find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray()).map(fromSpanDoc);
-      await updateSummaries(this.db, inserted, reapplied, receivedAt, expireAt);
+          : await this.spans()
+              .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
+              .toArray();
+      await updateSummaries(this.db, insertedDocs, reapplied, receivedAt, expireAt);
       const duplicates = duplicateIds.length;
       return { inserted, duplicates, failed };
     });
