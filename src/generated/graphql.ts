@@ -21,7 +21,7 @@ export type Scalars = {
    * Input: ISO-8601 with an offset and up to 9 fraction digits ("2026-11-26T11:00:00.000037+01:00").
    * Output: UTC with exactly 6 fraction digits ("2026-11-26T10:00:00.000037Z"). Precision is one microsecond.
    */
-  DateTime: { input: string; output: string; }
+  DateTime: { input: string; output: string | number; }
   /** Any JSON value, stored and returned as data (never interpreted as a query operator). */
   JSON: { input: unknown; output: unknown; }
 };

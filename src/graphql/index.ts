@@ -5,3 +5,4 @@ export { createLoaders, type Loaders } from './loaders';
 export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';
+export { spanPartsOf } from './projection';

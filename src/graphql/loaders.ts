@@ -5,7 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import { assembleTrace, type TraceTree } from '../domain';
-import { spanKeyString, type ServiceRecord, type SpanKey, type StoredSpan, type TraceStore, type TraceSummary } from '../store';
+import { spanKeyString, type ServiceRecord, type SpanKey, type SpanPart, type StoredSpan, type TraceStore, type TraceSummary } from '../store';
 
 export interface Loaders {
   traceById: DataLoader<string, TraceSummary | null>;
@@ -21,13 +21,25 @@ export interface Loaders {
    * promise per field.
    */
   treeNow(traceId: string): TraceTree | undefined;
+  /**
+   * Reads spans with only these optional parts (src/graphql/projection.ts decides them for the request's whole
+   * document). Without a call, or once a span read went out, every part is read: one set per request, so a
+   * span any loader returns carries what every resolver of the request reads.
+   */
+  readSpanParts(parts: ReadonlySet<SpanPart>): void;
 }
 
 export function createLoaders(store: TraceStore): Loaders {
   const trees = new WeakMap<StoredSpan[], TraceTree>();
   const resolvedTrees = new Map<string, TraceTree>();
+  let parts: ReadonlySet<SpanPart> | undefined;
+  let spansRead = false;
+  const spanReadOptions = (): { parts?: ReadonlySet<SpanPart> } => {
+    spansRead = true;
+    return parts ? { parts } : {};
+  };
   const spansByTrace = new DataLoader<string, StoredSpan[]>(async (ids) => {
-    const found = await store.spansByTraceIds(ids);
+    const found = await store.spansByTraceIds(ids, spanReadOptions());
     return ids.map((id) => found.get(id) ?? []);
   });
   return {
@@ -38,7 +50,7 @@ export function createLoaders(store: TraceStore): Loaders {
     spansByTrace,
     spanByKey: new DataLoader(
       async (keys) => {
-        const found = await store.spansByKeys(keys);
+        const found = await store.spansByKeys(keys, spanReadOptions());
         return keys.map((k) => found.get(spanKeyString(k)) ?? null);
       },
       { cacheKeyFn: spanKeyString },
@@ -58,5 +70,8 @@ export function createLoaders(store: TraceStore): Loaders {
       return tree;
     },
     treeNow: (traceId) => resolvedTrees.get(traceId),
+    readSpanParts(wanted) {
+      if (!spansRead) parts = wanted;
+    },
   };
 }

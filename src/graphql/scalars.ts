@@ -7,11 +7,13 @@
  */
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { ErrorCode } from '../errors';
-import { DATE_TIME_EXPECTED, describe, parseDateTime } from '../domain';
+import { DATE_TIME_EXPECTED, describe, formatMicros, parseDateTime } from '../domain';
 
 export const DateTimeScalar = new GraphQLScalarType<string, string>({
   name: 'DateTime',
+  // Resolvers return stored times as integer µs since the epoch, formatted here once; a string is checked.
   serialize(value) {
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return formatMicros(value);
     if (typeof value !== 'string' || !parseDateTime(value).ok) {
       throw new GraphQLError(`DateTime cannot represent ${describe(value)}`);
     }

@@ -5,7 +5,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
-import type { GraphQLContext } from '../graphql';
+import { spanPartsOf, type GraphQLContext } from '../graphql';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -25,7 +25,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // policy; the schema declares no @cacheControl hints and no resolver sets one, so that policy is always
     // "uncacheable" and the plugin only ever sent `cache-control: no-store`. The header is kept (below),
     // the per-field work (~1,000 wrapped resolvers in a nested 80-span query) is not done.
-    plugins: [ApolloServerPluginCacheControlDisabled(), noStorePlugin(), ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginCacheControlDisabled(), noStorePlugin(), spanPartsPlugin(), ...(options.plugins ?? [])],
     validationRules: [...(options.validationRules ?? [])],
     formatError: options.formatError,
     allowBatchedHttpRequests: false,
@@ -52,4 +52,15 @@ function noStorePlugin(): ApolloServerPlugin<GraphQLContext> {
       };
     },
   };
+}
+
+// Private: once the operation is known, the request's span reads ask the store only for the span parts its
+// document can read (src/graphql/projection.ts).
+function spanPartsPlugin(): ApolloServerPlugin<GraphQLContext> {
+  const listener: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphQLContext>['requestDidStart']>>> = {
+    async didResolveOperation({ document, schema, contextValue }) {
+      contextValue.loaders.readSpanParts(spanPartsOf(document, schema));
+    },
+  };
+  return { requestDidStart: async () => listener };
 }

@@ -2,6 +2,7 @@
 export {
   MAX_SERVICES_LISTED,
   TRACE_ORDERS,
+  SPAN_PARTS,
   spanKeyString,
   type TraceStore,
   type StoredSpan,
@@ -15,6 +16,8 @@ export {
   type EraseOptions,
   type EraseOutcome,
   type SpanKey,
+  type SpanPart,
+  type SpanReadOptions,
   type SpanChangeFeed,
 } from './types';
 export type { CursorPosition } from './cursor';

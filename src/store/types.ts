@@ -109,6 +109,22 @@ export interface SpanKey {
   spanId: string;
 }
 
+/**
+ * The parts of a span a read may leave out. Every read returns the span's ids, service, operation, kind,
+ * times, status and `redactedCount`; these parts come only when asked for.
+ */
+export const SPAN_PARTS = ['result', 'attributes', 'metrics', 'events', 'links'] as const;
+export type SpanPart = (typeof SPAN_PARTS)[number];
+
+export interface SpanReadOptions {
+  /**
+   * The optional parts to read (default: all of them). A part not asked for is absent (`undefined`) on the
+   * returned spans, whatever its type says: a caller asks for every part it, or anything it hands the spans
+   * to, will read.
+   */
+  parts?: ReadonlySet<SpanPart>;
+}
+
 export interface TraceStore {
   /**
    * Stores new spans (unordered bulk insert) and updates trace and service summaries with commutative
@@ -125,9 +141,9 @@ export interface TraceStore {
   insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[]) => void): Promise<InsertOutcome>;
   tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>>;
   /** Every span of each trace, ordered by start time then spanId; traces without spans are absent. */
-  spansByTraceIds(traceIds: readonly string[]): Promise<Map<string, StoredSpan[]>>;
+  spansByTraceIds(traceIds: readonly string[], options?: SpanReadOptions): Promise<Map<string, StoredSpan[]>>;
   /** Keyed by `spanKeyString(key)`. */
-  spansByKeys(keys: readonly SpanKey[]): Promise<Map<string, StoredSpan>>;
+  spansByKeys(keys: readonly SpanKey[], options?: SpanReadOptions): Promise<Map<string, StoredSpan>>;
   servicesByNames(names: readonly string[]): Promise<Map<string, ServiceRecord>>;
   /** Every known service, ordered by name (at most `MAX_SERVICES_LISTED`). */
   listServices(): Promise<ServiceRecord[]>;

@@ -100,4 +100,45 @@ describe('store commands per nested query', () => {
     expect(counts[2]).toEqual(counts[0]);
     expect(counts[0]!.commands.sort()).toEqual(['find', 'find', 'find']);
   });
+
+  it('reads no service when only its name is selected', async () => {
+    const LISTING = `query($group: JSON!, $first: Int) {
+      traces(filter: { attributes: [{ key: "group", value: $group }] }, first: $first) {
+        nodes { id spans { spanId service { name __typename } parent { spanId } children { spanId } } }
+      }
+    }`;
+    let nodes: { spans: { service: { name: string; __typename: string } }[] }[] = [];
+    const counted = await gw.countCommands(async () => {
+      const res = await gw.gql(LISTING, { group: 'ten', first: 10 });
+      expect(res.errors).toBeUndefined();
+      nodes = res.data!.traces.nodes;
+    });
+    expect(nodes).toHaveLength(10);
+    expect(nodes.flatMap((n) => n.spans.map((s) => s.service.name)).filter((name) => name.startsWith('bank-'))).toHaveLength(10);
+    expect(nodes.every((n) => n.spans.map((s) => s.service.name).slice(0, 2).join() === 'checkout,payment' && n.spans.every((s) => s.service.__typename === 'Service'))).toBe(true);
+    // the search and the traces' spans
+    expect(counted.commands).toEqual(['find', 'find']);
+  });
+
+  it('reads a trace by id in one command: its spans when the selection reads them, else its summary', async () => {
+    const page = await gw.gql(`query($group: JSON!) { traces(filter: { attributes: [{ key: "group", value: $group }] }, first: 1) { nodes { id spanCount errorCount startTime endTime services { name } } } }`, { group: 'one' });
+    const stored = page.data!.traces.nodes[0];
+    const WITH_SPANS = `query($id: ID!) { trace(id: $id) { id spanCount errorCount status startTime endTime durationUs ...Listed } }
+      fragment Listed on Trace { spans { spanId service { name } trace { id spanCount } } }`;
+    let withSpans: Record<string, any> = {};
+    const one = await gw.countCommands(async () => {
+      const res = await gw.gql(WITH_SPANS, { id: stored.id });
+      expect(res.errors).toBeUndefined();
+      withSpans = res.data!.trace;
+    });
+    expect(one.commands).toEqual(['find']);
+    expect(withSpans).toMatchObject({ id: stored.id, spanCount: 3, errorCount: stored.errorCount, startTime: stored.startTime, endTime: stored.endTime });
+    expect(withSpans.spans.map((s: { trace: unknown }) => s.trace)).toEqual([0, 1, 2].map(() => ({ id: stored.id, spanCount: 3 })));
+    let summaryOnly: Record<string, any> = {};
+    const summary = await gw.countCommands(async () => {
+      summaryOnly = (await gw.gql(`query($id: ID!) { trace(id: $id) { spanCount errorCount startTime } }`, { id: stored.id })).data!.trace;
+    });
+    expect(summary.commands).toEqual(['find']);
+    expect(summaryOnly).toEqual({ spanCount: 3, errorCount: stored.errorCount, startTime: stored.startTime });
+  });
 });

@@ -118,8 +118,8 @@ export function analyticsResolvers(deps: AnalyticsResolverDeps): Resolvers {
     },
     CriticalPathSegment: {
       span: (segment) => segment.span,
-      startTime: (segment) => formatMicros(segment.startUs),
-      endTime: (segment) => formatMicros(segment.endUs),
+      startTime: (segment) => segment.startUs,
+      endTime: (segment) => segment.endUs,
       durationUs: (segment) => segment.endUs - segment.startUs,
     },
     Span: {

@@ -1,15 +1,18 @@
-import type { FieldNode } from 'graphql';
+import { Kind, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { QueryResolvers } from '../../generated/graphql';
+import { summarizeSpans, type TraceSummary } from '../../store';
 import { pageSize, spanIdArg, traceIdArg, traceQuery } from '../arguments';
+import type { GraphQLContext } from '../context';
 import { loadTrace } from '../summary';
 import { toConnection } from './connection';
 
 export const Query: QueryResolvers = {
   trace(_root, { id }, ctx, info) {
     const traceId = traceIdArg('id', id);
-    // When the selection reads the trace's spans, their find goes out with the summary's instead of after it
-    // (the same commands: the spans are read either way, and also when the summary is missing).
-    if (selectsSpans(info.fieldNodes)) ctx.loaders.spansByTrace.load(traceId).catch(() => undefined);
+    // A selection that reads the trace's spans reads them alone: the trace's fields derive from its spans (as
+    // the stored summary does, and as current as the spans listed with them), one store command instead of
+    // two. A trace without spans falls back to the stored summary.
+    if (selectsSpans(info.fieldNodes, info.fragments)) return traceFromSpans(ctx, traceId);
     return loadTrace(ctx, traceId);
   },
   async traces(_root, { filter, orderBy, first, after }, ctx) {
@@ -31,9 +34,27 @@ export const Query: QueryResolvers = {
   service: (_root, { name }, ctx) => ctx.loaders.serviceByName.load(name),
 };
 
-// Private: whether a field's own selection (fragments not followed) names a field that reads the trace's spans.
-function selectsSpans(nodes: readonly FieldNode[]): boolean {
-  return nodes.some((node) => node.selectionSet?.selections.some((sel) => sel.kind === 'Field' && SPAN_FIELDS.has(sel.name.value)) ?? false);
+// Private: the trace as its spans describe it, shared with the request's other readers of this trace
+// (Span.trace); the stored summary when it has no spans.
+async function traceFromSpans(ctx: GraphQLContext, traceId: string): Promise<TraceSummary | null> {
+  const summary = summarizeSpans(traceId, (await ctx.loaders.treeOf(traceId)).spans);
+  if (!summary) return loadTrace(ctx, traceId);
+  ctx.loaders.traceById.prime(traceId, summary);
+  return ctx.loaders.traceById.load(traceId);
 }
 
-const SPAN_FIELDS = new Set(['spans', 'rootSpan']);
+// Private: whether a field's selection (through fragments) names a field that reads the trace's spans.
+function selectsSpans(nodes: readonly FieldNode[], fragments: Readonly<Record<string, FragmentDefinitionNode>>): boolean {
+  const seen = new Set<string>();
+  const inSet = (set: SelectionSetNode | undefined): boolean =>
+    set?.selections.some((sel) => {
+      if (sel.kind === Kind.FIELD) return SPAN_FIELDS.has(sel.name.value);
+      if (sel.kind === Kind.INLINE_FRAGMENT) return inSet(sel.selectionSet);
+      if (seen.has(sel.name.value)) return false;
+      seen.add(sel.name.value);
+      return inSet(fragments[sel.name.value]?.selectionSet);
+    }) ?? false;
+  return nodes.some((node) => inSet(node.selectionSet));
+}
+
+const SPAN_FIELDS = new Set(['spans', 'rootSpan', 'criticalPath']);

@@ -1,11 +1,10 @@
-import { formatMicros } from '../../domain';
 import type { ServiceResolvers } from '../../generated/graphql';
 import { pageSize } from '../arguments';
 import { toConnection } from './connection';
 
 export const Service: ServiceResolvers = {
-  firstSeen: (service) => formatMicros(service.firstSeenUs),
-  lastSeen: (service) => formatMicros(service.lastSeenUs),
+  firstSeen: (service) => service.firstSeenUs,
+  lastSeen: (service) => service.lastSeenUs,
   async traces(service, { first, after }, ctx) {
     const page = await ctx.store.searchTraces({
       query: { service: service.name },

@@ -1,5 +1,7 @@
+import type { FieldNode } from 'graphql';
 import { ErrorCode, TracegateError } from '../../errors';
-import { formatMicros } from '../../domain';
+import type { SpanRecord } from '../../domain';
+import type { ServiceRecord } from '../../store';
 import type { SpanEventResolvers, SpanResolvers } from '../../generated/graphql';
 import { loadTrace } from '../summary';
 
@@ -25,17 +27,32 @@ export const Span: SpanResolvers = {
     if (!trace) throw new TracegateError(ErrorCode.INTERNAL, `trace ${span.traceId} has neither a summary nor spans`);
     return trace;
   },
-  service(span, _args, ctx) {
+  service(span, _args, ctx, info) {
+    // A selection of the name alone needs no read: the name is the span's own.
+    if (selectsNameOnly(info.fieldNodes)) return describeFromSpan(span);
     // The service summary is written just after its spans; until it lands, describe it from this span.
-    return ctx.loaders.serviceByName
-      .load(span.service)
-      .then((service) => service ?? { name: span.service, operations: [span.operation], spanCount: 1, firstSeenUs: span.startUs, lastSeenUs: span.endUs });
+    return ctx.loaders.serviceByName.load(span.service).then((service) => service ?? describeFromSpan(span));
   },
   redactedCount: (span) => span.redactedCount ?? 0,
-  startTime: (span) => formatMicros(span.startUs),
-  endTime: (span) => formatMicros(span.endUs),
+  startTime: (span) => span.startUs,
+  endTime: (span) => span.endUs,
 };
 
 export const SpanEvent: SpanEventResolvers = {
-  time: (event) => formatMicros(event.timeUs),
+  time: (event) => event.timeUs,
 };
+
+// Private: the service as this one span shows it.
+function describeFromSpan(span: SpanRecord): ServiceRecord {
+  return { name: span.service, operations: [span.operation], spanCount: 1, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
+}
+
+// Private: whether every node of the field selects only `name` (and `__typename`), without fragments.
+function selectsNameOnly(nodes: readonly FieldNode[]): boolean {
+  for (const node of nodes) {
+    for (const sel of node.selectionSet?.selections ?? []) {
+      if (sel.kind !== 'Field' || (sel.name.value !== 'name' && sel.name.value !== '__typename')) return false;
+    }
+  }
+  return true;
+}

@@ -1,4 +1,3 @@
-import { formatMicros } from '../../domain';
 import type { ServiceRecord } from '../../store';
 import type { SpanRecord } from '../../domain';
 import type { TraceResolvers } from '../../generated/graphql';
@@ -19,8 +18,8 @@ export const Trace: TraceResolvers = {
       return record ? [record] : [];
     });
   },
-  startTime: (trace) => formatMicros(trace.startUs),
-  endTime: (trace) => formatMicros(trace.endUs),
+  startTime: (trace) => trace.startUs,
+  endTime: (trace) => trace.endUs,
   durationUs: (trace) => trace.durationUs,
 };
 

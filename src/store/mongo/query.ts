@@ -3,17 +3,17 @@
  * equality on strings and canonical JSON text, numeric bounds), never as field names or operators.
  */
 import type { Filter, Sort } from 'mongodb';
-import { canonicalJson } from '../../domain';
+import { canonicalJson, type SpanRecord } from '../../domain';
 import type { CursorPosition } from '../cursor';
-import type { TraceOrder, TraceQuery } from '../types';
-import type { TraceDoc } from './documents';
+import { SPAN_PARTS, type SpanPart, type TraceOrder, type TraceQuery } from '../types';
+import { fromAttrDocs, fromSpanDoc, type SpanDoc, type TraceDoc } from './documents';
 
 /**
- * The trace fields a read uses (`fromTraceDoc` and the page cursor's sort key): a trace document also holds
- * every (service, operation) pair and attribute seen in the trace, for filters only, which a reply need not
- * carry nor the gateway decode.
+ * What a trace read leaves out: a trace document also holds every (service, operation) pair and attribute seen
+ * in the trace, for filters only, which a reply need not carry nor the gateway decode. An exclusion of
+ * top-level fields: the embedded store applies it to the stored bytes without decoding the document.
  */
-export const TRACE_READ_PROJECTION = { startUs: 1, endUs: 1, durationUs: 1, spanCount: 1, errorCount: 1, services: 1 } as const;
+export const TRACE_READ_PROJECTION = { svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 } as const;
 
 export function traceFilter(query: TraceQuery): Filter<TraceDoc> {
   const and: Filter<TraceDoc>[] = [];
@@ -55,4 +55,75 @@ export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
       { [field]: { $eq: position.key }, _id: { [op]: position.traceId } },
     ],
   } as Filter<TraceDoc>;
+}
+
+/** The span document fields no read returns (the key, retention bookkeeping). */
+const SPAN_UNREAD_FIELDS = ['_id', 'receivedAt', 'expireAt'] as const;
+
+/** The document field holding each optional part. */
+const PART_FIELDS: Readonly<Record<SpanPart, keyof SpanDoc>> = { result: 'result', attributes: 'attrs', metrics: 'metrics', events: 'events', links: 'links' };
+
+/**
+ * How to read spans with only the given optional parts: the find projection (null: the whole document) and
+ * the decoder, which leaves a part not read absent.
+ */
+export interface SpanRead {
+  projection: Record<string, 0 | 1> | null;
+  decode(doc: SpanDoc): SpanRecord;
+}
+
+const WHOLE_SPAN: SpanRead = { projection: null, decode: fromSpanDoc };
+
+export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
+  if (parts === undefined || SPAN_PARTS.every((p) => parts.has(p))) return WHOLE_SPAN;
+  const key = SPAN_PARTS.filter((p) => parts.has(p)).join(',');
+  let read = partialReads.get(key);
+  if (!read) {
+    // An exclusion of top-level fields, which the embedded store applies to the stored bytes without decoding.
+    const projection: Record<string, 0 | 1> = {};
+    for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
+    for (const part of SPAN_PARTS) if (!parts.has(part)) projection[PART_FIELDS[part]] = 0;
+    const has = new Set(parts);
+    read = { projection, decode: (doc) => fromPartialSpanDoc(doc, has) };
+    partialReads.set(key, read);
+  }
+  return read;
+}
+
+const partialReads = new Map<string, SpanRead>();
+
+// Private: fromSpanDoc for a projected document; the parts not read stay absent rather than empty, so a reader
+// that was not supposed to touch one fails loudly (a non-null field resolving to undefined) instead of
+// answering an empty list.
+function fromPartialSpanDoc(doc: SpanDoc, parts: ReadonlySet<SpanPart>): SpanRecord {
+  const span: Partial<SpanRecord> = {
+    traceId: doc.traceId,
+    spanId: doc.spanId,
+    parentSpanId: doc.parentSpanId ?? null,
+    service: doc.service,
+    operation: doc.operation,
+    kind: doc.kind,
+    startUs: doc.startUs,
+    endUs: doc.endUs,
+    durationUs: doc.durationUs,
+    status: doc.status,
+  };
+  if (doc.redactedCount) span.redactedCount = doc.redactedCount;
+  if (parts.has('result')) {
+    span.result = doc.result
+      ? {
+          status: doc.result.status,
+          code: doc.result.code ?? null,
+          message: doc.result.message ?? null,
+          data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
+        }
+      : null;
+  }
+  if (parts.has('attributes')) span.attributes = fromAttrDocs(doc.attrs);
+  if (parts.has('metrics')) span.metrics = (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null }));
+  if (parts.has('events')) span.events = (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) }));
+  if (parts.has('links')) {
+    span.links = (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }));
+  }
+  return span as SpanRecord;
 }

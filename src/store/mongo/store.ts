@@ -16,6 +16,7 @@ import {
   type ServiceRecord,
   type SpanChangeFeed,
   type SpanKey,
+  type SpanReadOptions,
   type StoredSpan,
   type TracePage,
   type TraceQuery,
@@ -36,6 +37,7 @@ import {
 } from './documents';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
+import { spanRead } from './query';
 import { isUnavailableError } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
@@ -168,13 +170,16 @@ export class MongoTraceStore implements TraceStore {
     });
   }
 
-  async spansByTraceIds(traceIds: readonly string[]): Promise<Map<string, StoredSpan[]>> {
+  async spansByTraceIds(traceIds: readonly string[], options: SpanReadOptions = {}): Promise<Map<string, StoredSpan[]>> {
     const out = new Map<string, StoredSpan[]>();
     if (traceIds.length === 0) return out;
+    const read = spanRead(options.parts);
     return this.run('spansByTraceIds', async () => {
-      const docs = await this.spans().find({ traceId: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
+      const docs = await this.spans()
+        .find({ traceId: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, ...(read.projection ? { projection: read.projection } : {}) })
+        .toArray();
       for (const doc of docs) {
-        const span = fromSpanDoc(doc);
+        const span = read.decode(doc);
         const list = out.get(span.traceId);
         if (list) list.push(span);
         else out.set(span.traceId, [span]);
@@ -184,13 +189,16 @@ export class MongoTraceStore implements TraceStore {
     });
   }
 
-  async spansByKeys(keys: readonly SpanKey[]): Promise<Map<string, StoredSpan>> {
+  async spansByKeys(keys: readonly SpanKey[], options: SpanReadOptions = {}): Promise<Map<string, StoredSpan>> {
     const out = new Map<string, StoredSpan>();
     if (keys.length === 0) return out;
+    const read = spanRead(options.parts);
     return this.run('spansByKeys', async () => {
       const ids = [...new Set(keys.map((k) => spanDocId(k.traceId, k.spanId)))];
-      const docs = await this.spans().find({ _id: { $in: ids } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
-      for (const doc of docs) out.set(spanKeyString(doc), fromSpanDoc(doc));
+      const docs = await this.spans()
+        .find({ _id: { $in: ids } }, { batchSize: LOOKUP_BATCH_SIZE, ...(read.projection ? { projection: read.projection } : {}) })
+        .toArray();
+      for (const doc of docs) out.set(spanKeyString(doc), read.decode(doc));
       return out;
     });
   }

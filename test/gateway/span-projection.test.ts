@@ -1,0 +1,111 @@
+/**
+ * Span reads ask the store only for the span parts (result, attributes, metrics, events, links) the request's
+ * document can read, and every span object of the request still carries every part any of its fields reads.
+ */
+import type { CommandStartedEvent } from 'mongodb';
+import { createSchema, spanPartsOf } from '../../src/graphql';
+import { SPAN_FIELD_PARTS, TRACE_FIELD_PARTS } from '../../src/graphql/projection';
+import { parse, type GraphQLObjectType } from 'graphql';
+import { startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
+import { at, newTraceId, span, spanId, SUBMIT } from './fixtures';
+
+const FULL_SPAN = `spanId result { status code message data } attributes { key value } metrics { name value unit }
+  events { time name attributes { key value } } links { traceId spanId }`;
+
+describe('span reads follow the selection', () => {
+  let gw: TestGateway;
+  const traceId = newTraceId();
+  const linkedTrace = newTraceId();
+  /** Projections of the finds on the spans collection while `fn` runs. */
+  const spanFinds = async (fn: () => Promise<unknown>): Promise<(Record<string, unknown> | undefined)[]> => {
+    const seen: (Record<string, unknown> | undefined)[] = [];
+    const listener = (e: CommandStartedEvent) => {
+      if (e.commandName === 'find' && e.command.find === 'spans') seen.push(e.command.projection as Record<string, unknown> | undefined);
+    };
+    gw.store.client.on('commandStarted', listener);
+    try {
+      await fn();
+    } finally {
+      gw.store.client.off('commandStarted', listener);
+    }
+    return seen;
+  };
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    const rich = (n: number, parent: number | null) => ({
+      ...span({ traceId, n, parent, service: n === 0 ? 'checkout' : 'payment', attributes: [{ key: 'n', value: n }] }),
+      status: 'ERROR',
+      result: { status: 'ERROR', code: `E${n}`, message: 'declined', data: { n } },
+      metrics: [{ name: 'db.time', value: n + 0.5, unit: 'ms' }],
+      events: [{ time: at(n * 100 + 1), name: `event-${n}`, attributes: [{ key: 'e', value: `v${n}` }] }],
+      links: [{ traceId: linkedTrace, spanId: spanId(0) }],
+    });
+    const res = await gw.gql(SUBMIT, { spans: [rich(0, null), rich(1, 0), rich(2, 1), span({ traceId: linkedTrace, n: 0, service: 'batch' })] });
+    expect(res.data?.submitSpans).toMatchObject({ accepted: 4, rejected: [] });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it('reads no optional part for a listing of ids, names and tree links', async () => {
+    let res: GqlResponse | undefined;
+    const finds = await spanFinds(async () => {
+      res = await gw.gql(`query($t: ID!) { trace(id: $t) { spans { spanId operation service { name } parent { spanId } children { spanId } } } }`, { t: traceId });
+    });
+    expect(res!.errors).toBeUndefined();
+    expect(res!.data!.trace.spans.map((s: { spanId: string }) => s.spanId)).toEqual([spanId(0), spanId(1), spanId(2)]);
+    expect(res!.data!.trace.spans[1]).toEqual({ spanId: spanId(1), operation: 'op-1', service: { name: 'payment' }, parent: { spanId: spanId(0) }, children: [{ spanId: spanId(2) }] });
+    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0 }]);
+  });
+
+  it('reads the parts a fragment selects, for every span of the batch that fragment may reach', async () => {
+    // rootSpan and spans come from one read of the trace's spans: the fragment on rootSpan needs attributes and
+    // events, so every span of that read carries them.
+    const query = `
+      fragment Heavy on Span { attributes { key value } events { name } }
+      query($t: ID!) { trace(id: $t) { rootSpan { spanId ...Heavy } spans { spanId ... on Span { result { code data } } } } }`;
+    let res: GqlResponse | undefined;
+    const finds = await spanFinds(async () => {
+      res = await gw.gql(query, { t: traceId });
+    });
+    expect(res!.errors).toBeUndefined();
+    expect(res!.data!.trace.rootSpan).toEqual({ spanId: spanId(0), attributes: [{ key: 'n', value: 0 }], events: [{ name: 'event-0' }] });
+    expect(res!.data!.trace.spans.map((s: { result: unknown }) => s.result)).toEqual([0, 1, 2].map((n) => ({ code: `E${n}`, data: { n } })));
+    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, metrics: 0, links: 0 }]);
+  });
+
+  it('answers every part, and the linked span, when everything is selected', async () => {
+    const res = await gw.gql(`query($t: ID!) { trace(id: $t) { spans { ${FULL_SPAN} } } span(traceId: $t, spanId: "${spanId(1)}") { links { span { spanId service { name } } } } }`, { t: traceId });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.trace.spans[2]).toEqual({
+      spanId: spanId(2),
+      result: { status: 'ERROR', code: 'E2', message: 'declined', data: { n: 2 } },
+      attributes: [{ key: 'n', value: 2 }],
+      metrics: [{ name: 'db.time', value: 2.5, unit: 'ms' }],
+      events: [{ time: at(201), name: 'event-2', attributes: [{ key: 'e', value: 'v2' }] }],
+      links: [{ traceId: linkedTrace, spanId: spanId(0) }],
+    });
+    expect(res.data!.span.links).toEqual([{ span: { spanId: spanId(0), service: { name: 'batch' } } }]);
+  });
+
+  it('classifies every field of Span and Trace in the schema', () => {
+    const schema = createSchema();
+    const unclassified = [
+      ...Object.keys((schema.getType('Span') as GraphQLObjectType).getFields()).filter((f) => !Object.hasOwn(SPAN_FIELD_PARTS, f)).map((f) => `Span.${f}`),
+      ...Object.keys((schema.getType('Trace') as GraphQLObjectType).getFields()).filter((f) => !Object.hasOwn(TRACE_FIELD_PARTS, f)).map((f) => `Trace.${f}`),
+    ];
+    expect(unclassified).toEqual([]);
+  });
+
+  it('counts a field it does not know as reading every part', () => {
+    // A schema with a Span field the tables do not list, as a new feature would add.
+    const schema = createSchema();
+    const known = spanPartsOf(parse('{ trace(id: "x") { spans { spanId } } }'), schema);
+    expect([...known]).toEqual([]);
+    const span = schema.getType('Span') as GraphQLObjectType;
+    const fields = span.getFields();
+    fields.newField = { ...fields.operation!, name: 'newField' };
+    expect([...spanPartsOf(parse('{ trace(id: "x") { spans { newField } } }'), schema)].sort()).toEqual(['attributes', 'events', 'links', 'metrics', 'result']);
+  });
+});
