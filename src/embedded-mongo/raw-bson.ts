@@ -17,6 +17,19 @@ export class RawDocuments {
 
 const SERIALIZE_OPTIONS = { ignoreUndefined: true } as const;
 
+/** Documents of a request's document sequence (an insert's `documents`) and the bytes they were decoded from. */
+const arrivedAs = new WeakMap<Document, Uint8Array>();
+
+/** Notes the BSON a request's document was decoded from (the wire layer, for document sequences). */
+export function rememberArrivedBytes(doc: Document, bytes: Uint8Array): void {
+  arrivedAs.set(doc, bytes);
+}
+
+/** The BSON `doc` was decoded from, if it came in a request's document sequence (the object, not a copy). */
+export function arrivedBytes(doc: Document): Uint8Array | undefined {
+  return arrivedAs.get(doc);
+}
+
 /**
  * A reply as BSON. A `cursor.firstBatch` / `cursor.nextBatch` holding `RawDocuments` (the first field of `cursor`,
  * itself the reply's first field, as every cursor reply is built) goes in byte for byte.
