@@ -1,6 +1,6 @@
 /**
- * Many live subscribers in the parent process: `count` graphql-ws connections (one subscription each, as one
- * monitoring screen each) or `count` raw `ws` sockets. Each records when the message carrying a probe id arrives.
+ * Many live subscribers: `count` graphql-ws connections (one subscription each, as one monitoring screen each)
+ * or `count` raw `ws` sockets. Each records when the message carrying a probe id arrives.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -13,9 +13,12 @@ export interface Receipts {
 
 const CONNECT_CHUNK = 50;
 
-/** Milliseconds on a clock shared by every process of the machine (the subscribers live in their own worker). */
+/**
+ * Milliseconds on a clock shared by every process of the machine (the subscribers live in their own workers):
+ * `process.hrtime` reads the kernel's monotonic clock, which has no per-process origin and never steps.
+ */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 function record(receipts: Map<string, number[]>, at: number, probeIds: readonly string[]): void {

@@ -16,15 +16,18 @@ import { toSpanDoc } from '../../src/store/mongo/documents';
 import { forkWorker, type WorkerHandle } from '../harness/child';
 import { median, msSince } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { INGEST_CONCURRENCY as CONCURRENCY, sendAll } from '../load/ingest';
 import { ingestBatches, type IngestBatch } from '../load/span-bodies';
 import type { GatewayArgs, GatewayReady } from '../workers/gateway';
 import type { ProcessFigures } from '../workers/protocol';
 import type { StoreReady } from '../workers/store';
 
+// Scenarios that import the ingest sender from here (it lives in load/ingest.ts).
+export { sendAll };
+
 const BATCH = 500;
-const CONCURRENCY = 8;
 const P1_GOAL = 0.65;
-const P2_GOAL = 3;
+const P2_GOAL = 4;
 const GATEWAY_DB = 'bench_ingest';
 
 interface Sizes {
@@ -139,30 +142,6 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
     await gateway?.stop();
     await store.stop();
   }
-}
-
-/** Sends every batch once through `CONCURRENCY` clients; wall time in ms. Throws unless all spans were stored (P9 uses it too). */
-export async function sendAll(submitter: SpanSubmitter, batches: readonly IngestBatch[]): Promise<number> {
-  let next = 0;
-  let accepted = 0;
-  const problems: string[] = [];
-  const t0 = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < batches.length) {
-        const b = batches[next++];
-        const outcome = await submitter.submitBody(b.body);
-        if (outcome.kind === 'stored') {
-          accepted += outcome.accepted;
-          if (outcome.rejected.length) problems.push(`rejected ${outcome.rejected.length}: ${outcome.rejected[0].message}`);
-        } else problems.push(`${outcome.code}: ${outcome.message}`);
-      }
-    }),
-  );
-  const ms = msSince(t0);
-  const expected = batches.reduce((n, b) => n + b.spans.length, 0);
-  if (accepted !== expected) throw new Error(`P1 gateway stored ${accepted} of ${expected} spans: ${problems[0] ?? 'duplicates?'}`);
-  return ms;
 }
 
 /** The same concurrency of raw insertMany calls of the documents the gateway would write; wall time in ms. */

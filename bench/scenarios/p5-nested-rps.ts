@@ -1,22 +1,26 @@
 /**
  * P5: requests/s of a nested query (traces -> spans -> service, parent, children) through the gateway ÷
- * requests/s of a bare Apollo Server hello-world, same layout and load.
+ * requests/s of a hand-written REST endpoint serving the same page from the same store with the raw driver
+ * (baselines/rest-traces.ts). A bare Apollo Server hello-world runs alongside; its ratio is reported, not judged.
  *
- * Layout: each server in its own worker process (the gateway's store in a third); the closed-loop load
- * generator (keep-alive http.Agent) in the parent. Gateway and hello-world runs alternate; every reply is
- * checked, and a run with errors fails the scenario.
+ * Layout: the store, the gateway, the REST endpoint and the hello-world each in a worker process; the closed-loop
+ * load generator (keep-alive http.Agent) in the parent. Before the timed runs one reply of the gateway and one
+ * of the REST endpoint are compared: a baseline that serves other data is no baseline, so a difference fails
+ * the scenario. Runs alternate gateway, REST, hello-world; every reply is checked, and errors fail the scenario.
  */
-import { TrafficGenerator } from '../../src/demo';
-import { forkWorker } from '../harness/child';
+import { TrafficGenerator, keepAliveAgent, postJson } from '../../src/demo';
+import { pageDifference } from '../baselines/rest-traces';
+import { forkWorker, type WorkerHandle } from '../harness/child';
 import { startGatewayFixture } from '../harness/fixture';
 import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { graphqlOk, runLoad, type LoadResult } from '../load/http-load';
 import type { HelloReady } from '../workers/hello';
 import type { ProcessFigures } from '../workers/protocol';
+import type { RestTracesArgs, RestTracesReady } from '../workers/rest-traces';
 import { BENCH_MAX_COST, NESTED_QUERY } from './p3-commands';
 
-const GOAL = 0.2;
+const GOAL = 0.7;
 const CONCURRENCY = 8;
 const PAGE = 10;
 const SEEDED_TRACES = 100;
@@ -31,23 +35,36 @@ const QUICK: Sizes = { runs: 3, durationMs: 1_000, warmupMs: 300 };
 
 export const p5NestedRps: Scenario = {
   id: 'P5',
-  title: 'nested-query req/s ÷ bare Apollo hello-world req/s',
+  title: 'nested-query req/s ÷ raw REST endpoint serving the same page',
   goal: `≥ ${GOAL}`,
   run: runP5,
 };
 
+interface Side {
+  name: string;
+  worker: WorkerHandle<unknown>;
+  load(durationMs: number): Promise<LoadResult>;
+  results: LoadResult[];
+  cpuMsPerReq: number[];
+}
+
 async function runP5(options: RunOptions): Promise<ScenarioResult> {
   const sz = options.quick ? QUICK : FULL;
   const conditions =
-    `${SEEDED_TRACES} demo traces stored; query traces(first: ${PAGE}) { spans { service, parent, children } } (~${PAGE * 8} spans per reply); ` +
-    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up each, ${sz.runs} alternating runs of ${sz.durationMs} ms each; ` +
+    `${SEEDED_TRACES} demo traces stored; query traces(first: ${PAGE}) { pageInfo, nodes { id spans { spanId operation service { name } parent { spanId } children { spanId } } } } (~${PAGE * 8} spans per reply); ` +
+    `baseline: node:http POST /traces in its own worker, raw driver on the same store: traces find (projection startUs, sort startUs/_id desc, limit ${PAGE + 1}) + spans find ` +
+    `(traceId $in, projection of the 6 fields used), nested by hand, JSON.stringify; one reply of each compared before the runs; ` +
+    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up each, ${sz.runs} alternating runs of ${sz.durationMs} ms each (gateway, REST, hello-world); ` +
     `each server in its own process, load generator in the parent; query cost limit raised to ${BENCH_MAX_COST}`;
   const fx = await startGatewayFixture('bench_p5', { cpuProfDir: options.cpuProfDir, label: 'P5', maxCost: BENCH_MAX_COST });
-  const hello = await forkWorker<HelloReady>('hello').catch(async (e: unknown) => {
-    await fx.stop();
-    throw e;
-  });
+  const started: WorkerHandle<unknown>[] = [];
   try {
+    const restArgs: RestTracesArgs = { storeUri: fx.store.ready.uri, dbName: fx.dbName };
+    const rest = await forkWorker<RestTracesReady>('rest-traces', { args: restArgs, cpuProfDir: options.cpuProfDir, label: 'P5' });
+    started.push(rest);
+    const hello = await forkWorker<HelloReady>('hello');
+    started.push(hello);
+
     const startMs = Date.now() - 3_600_000;
     const gen = new TrafficGenerator({ seed: 'p5', startTimeMs: startMs });
     const spans = [];
@@ -55,58 +72,84 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     await fx.seed(spans);
 
     const nestedBody = JSON.stringify({ query: NESTED_QUERY, variables: { first: PAGE } });
+    const restBody = JSON.stringify({ first: PAGE });
     const helloBody = JSON.stringify({ query: '{ hello }' });
-    const nestedCheck = (reply: Parameters<typeof graphqlOk>[0]): string | undefined => {
-      const problem = graphqlOk(reply);
-      if (problem) return problem;
-      const n = (JSON.parse(reply.body) as { data: { traces: { nodes: unknown[] } } }).data.traces.nodes.length;
+
+    // The same page from both, compared once: the baseline must serve what the gateway serves.
+    const agent = keepAliveAgent(1);
+    let sameSpans: number;
+    try {
+      const gwReply = await postJson(new URL(fx.gateway.ready.url), nestedBody, agent, 30_000);
+      const restReply = await postJson(new URL(rest.ready.url), restBody, agent, 30_000);
+      const problem = graphqlOk(gwReply) ?? (restReply.status === 200 ? pageDifference(gwReply.body, restReply.body) : `REST HTTP ${restReply.status}: ${restReply.body.slice(0, 200)}`);
+      if (problem) throw new Error(`P5 baseline does not serve the gateway's page: ${problem}`);
+      sameSpans = (JSON.parse(restReply.body) as { traces: { nodes: { spans: unknown[] }[] } }).traces.nodes.reduce((n, t) => n + t.spans.length, 0);
+    } finally {
+      agent.destroy();
+    }
+
+    const pageCheck = (nodes: (body: string) => unknown[]) => (reply: Parameters<typeof graphqlOk>[0]): string | undefined => {
+      if (reply.status !== 200) return `HTTP ${reply.status}: ${reply.body.slice(0, 200)}`;
+      const n = nodes(reply.body).length;
       return n === PAGE ? undefined : `expected ${PAGE} traces, received ${n}`;
     };
-    const gw: LoadResult[] = [];
-    const hw: LoadResult[] = [];
-    const gwCpuMsPerReq: number[] = [];
-    const hwCpuMsPerReq: number[] = [];
+    const gatewayCheck = (reply: Parameters<typeof graphqlOk>[0]): string | undefined =>
+      graphqlOk(reply) ?? pageCheck((b) => (JSON.parse(b) as { data: { traces: { nodes: unknown[] } } }).data.traces.nodes)(reply);
+    const restCheck = pageCheck((b) => (JSON.parse(b) as { traces: { nodes: unknown[] } }).traces.nodes);
+    const side = (name: string, worker: WorkerHandle<unknown>, url: string, body: string, check: (r: Parameters<typeof graphqlOk>[0]) => string | undefined): Side => ({
+      name, worker, results: [], cpuMsPerReq: [],
+      load: (durationMs) => runLoad({ url, bodies: [body], reuse: true, concurrency: CONCURRENCY, durationMs, warmupMs: 0, check }),
+    });
+    const sides = [
+      side('gateway', fx.gateway, fx.gateway.ready.url, nestedBody, gatewayCheck),
+      side('rest', rest, rest.ready.url, restBody, restCheck),
+      side('hello', hello, hello.ready.url, helloBody, graphqlOk),
+    ];
+    const [gw, rs, hw] = sides as [Side, Side, Side];
+    for (const s of sides) await s.load(sz.warmupMs);
     // CPU of the server process per measured request; warm-ups run before, outside the CPU window.
-    const timed = async (worker: { call<T>(c: string): Promise<T> }, load: () => Promise<LoadResult>, into: LoadResult[], cpu: number[]): Promise<void> => {
-      const before = await worker.call<ProcessFigures>('figures');
-      const result = await load();
-      const after = await worker.call<ProcessFigures>('figures');
-      into.push(result);
-      cpu.push((after.cpuUs - before.cpuUs) / 1000 / Math.max(1, result.requests));
-    };
-    const nested = (durationMs: number): Promise<LoadResult> =>
-      runLoad({ url: fx.gateway.ready.url, bodies: [nestedBody], reuse: true, concurrency: CONCURRENCY, durationMs, warmupMs: 0, check: nestedCheck });
-    const helloLoad = (durationMs: number): Promise<LoadResult> =>
-      runLoad({ url: hello.ready.url, bodies: [helloBody], reuse: true, concurrency: CONCURRENCY, durationMs, warmupMs: 0, check: graphqlOk });
-    await nested(sz.warmupMs);
-    await helloLoad(sz.warmupMs);
     for (let r = 0; r < sz.runs; r++) {
-      await timed(fx.gateway, () => nested(sz.durationMs), gw, gwCpuMsPerReq);
-      await timed(hello, () => helloLoad(sz.durationMs), hw, hwCpuMsPerReq);
-      options.progress(`P5 run ${r + 1}/${sz.runs}: nested ${gw[r].requestsPerSec.toFixed(0)} req/s, hello ${hw[r].requestsPerSec.toFixed(0)} req/s`);
+      for (const s of sides) {
+        const before = await s.worker.call<ProcessFigures>('figures');
+        const result = await s.load(sz.durationMs);
+        const after = await s.worker.call<ProcessFigures>('figures');
+        s.results.push(result);
+        s.cpuMsPerReq.push((after.cpuUs - before.cpuUs) / 1000 / Math.max(1, result.requests));
+      }
+      options.progress(`P5 run ${r + 1}/${sz.runs}: ${sides.map((s) => `${s.name} ${s.results[r]!.requestsPerSec.toFixed(0)} req/s`).join(', ')}`);
     }
-    const errors = [...gw, ...hw].reduce((a, x) => a + x.errors, 0);
-    const firstError = [...gw, ...hw].find((x) => x.firstError)?.firstError;
-    const value = median(gw.map((g, i) => g.requestsPerSec / hw[i].requestsPerSec));
+    const all = sides.flatMap((s) => s.results);
+    const errors = all.reduce((a, x) => a + x.errors, 0);
+    const firstError = all.find((x) => x.firstError)?.firstError;
+    const ratios = (over: Side): number[] => gw.results.map((g, i) => g.requestsPerSec / over.results[i]!.requestsPerSec);
+    const value = median(ratios(rs));
+    const rps = (s: Side): number => median(s.results.map((x) => x.requestsPerSec));
+    const p99 = (s: Side): number => median(s.results.map((x) => percentile(x.latenciesMs, 99)));
     return {
       id: p5NestedRps.id, title: p5NestedRps.title, goal: p5NestedRps.goal,
       value,
       pass: errors === 0 && value >= GOAL,
       conditions,
       details: {
-        nestedReqPerSec: median(gw.map((x) => x.requestsPerSec)),
-        helloReqPerSec: median(hw.map((x) => x.requestsPerSec)),
-        nestedP99Ms: median(gw.map((x) => percentile(x.latenciesMs, 99))),
-        helloP99Ms: median(hw.map((x) => percentile(x.latenciesMs, 99))),
-        nestedServerCpuMsPerReq: median(gwCpuMsPerReq),
-        helloServerCpuMsPerReq: median(hwCpuMsPerReq),
+        nestedReqPerSec: rps(gw),
+        restReqPerSec: rps(rs),
+        helloReqPerSec: rps(hw),
+        helloRatio: median(ratios(hw)),
+        nestedP99Ms: p99(gw),
+        restP99Ms: p99(rs),
+        helloP99Ms: p99(hw),
+        nestedServerCpuMsPerReq: median(gw.cpuMsPerReq),
+        restServerCpuMsPerReq: median(rs.cpuMsPerReq),
+        helloServerCpuMsPerReq: median(hw.cpuMsPerReq),
+        spansPerReply: sameSpans,
         errors,
         ...(firstError ? { firstError } : {}),
-        runRatios: gw.map((g, i) => Math.round((g.requestsPerSec / hw[i].requestsPerSec) * 1000) / 1000),
+        runRatios: ratios(rs).map((x) => Math.round(x * 1000) / 1000),
+        helloRunRatios: ratios(hw).map((x) => Math.round(x * 10000) / 10000),
       },
     };
   } finally {
-    await hello.stop();
+    for (const w of started.reverse()) await w.stop();
     await fx.stop();
   }
 }

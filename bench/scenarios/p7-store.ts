@@ -6,30 +6,20 @@
  *
  * Layout: the store runs alone in a worker process; the driver (loader and lookups) runs in the parent.
  */
-import { serialize } from 'bson';
-import { MongoClient, type Collection } from 'mongodb';
-import { Prng, TrafficGenerator } from '../../src/demo';
+import { MongoClient } from 'mongodb';
+import { TrafficGenerator } from '../../src/demo';
 import { forkWorker } from '../harness/child';
-import { median, msSince, percentile } from '../harness/stats';
+import { median } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { fmtCount as fmt, LOAD_BATCH as BATCH, lookupRunner, SpanDocLoader, timedRun, type ScaleSizes } from '../load/span-loader';
 import { SpanDocStream, type SpanDoc } from '../load/span-docs';
 import type { ProcessFigures } from '../workers/protocol';
 import type { StoreReady } from '../workers/store';
 
-const BATCH = 1000;
 const GOAL_RATIO = 1.5;
 
-interface Sizes {
-  small: number;
-  large: number;
-  runs: number;
-  lookupsPerRun: number;
-  warmup: number;
-  loadBudgetMs: number;
-}
-
-const FULL: Sizes = { small: 10_000, large: 1_000_000, runs: 7, lookupsPerRun: 200, warmup: 100, loadBudgetMs: 360_000 };
-const QUICK: Sizes = { small: 10_000, large: 100_000, runs: 5, lookupsPerRun: 50, warmup: 20, loadBudgetMs: 90_000 };
+const FULL: ScaleSizes = { small: 10_000, large: 1_000_000, runs: 7, lookupsPerRun: 200, warmup: 100, loadBudgetMs: 360_000 };
+const QUICK: ScaleSizes = { small: 10_000, large: 100_000, runs: 5, lookupsPerRun: 50, warmup: 20, loadBudgetMs: 90_000 };
 
 export const p7Store: Scenario = {
   id: 'P7',
@@ -56,14 +46,14 @@ async function runP7(options: RunOptions): Promise<ScenarioResult> {
     const before = await store.call<ProcessFigures>('figures', { gc: true });
     const smallStream = new SpanDocStream(new TrafficGenerator({ seed: 'p7-small' }));
     const largeStream = new SpanDocStream(new TrafficGenerator({ seed: 'p7-large' }));
-    await new Loader(smallColl, smallStream, options, sz.loadBudgetMs).loadTo(sz.small);
-    const loader = new Loader(largeColl, largeStream, options, sz.loadBudgetMs);
+    await new SpanDocLoader(smallColl, smallStream, options, sz.loadBudgetMs, 'P7').loadTo(sz.small);
+    const loader = new SpanDocLoader(largeColl, largeStream, options, sz.loadBudgetMs, 'P7');
     await loader.loadTo(sz.large);
     const after = await store.call<ProcessFigures>('figures', { gc: true });
 
     // Both sizes live side by side in one store; their lookup runs alternate, so neither gets a warmer JIT.
-    const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'small');
-    const lookupLarge = lookupRunner(largeColl, largeStream.traceIds, 'large');
+    const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'p7-small');
+    const lookupLarge = lookupRunner(largeColl, largeStream.traceIds, 'p7-large');
     for (let i = 0; i < sz.warmup; i++) {
       await lookupSmall();
       await lookupLarge();
@@ -71,8 +61,8 @@ async function runP7(options: RunOptions): Promise<ScenarioResult> {
     const smallRuns: Run[] = [];
     const largeRuns: Run[] = [];
     for (let r = 0; r < sz.runs; r++) {
-      smallRuns.push(await lookupRun(lookupSmall, sz.lookupsPerRun));
-      largeRuns.push(await lookupRun(lookupLarge, sz.lookupsPerRun));
+      smallRuns.push(await timedRun(lookupSmall, sz.lookupsPerRun));
+      largeRuns.push(await timedRun(lookupLarge, sz.lookupsPerRun));
     }
     const small = summarize(smallRuns);
     const large = summarize(largeRuns);
@@ -82,7 +72,7 @@ async function runP7(options: RunOptions): Promise<ScenarioResult> {
     const ratio = large.p50 / small.p50;
     const complete = loaded >= sz.large;
     const insertRate = median(loader.chunkRates);
-    const floorRate = loader.floorDocs / (loader.floorMs / 1000);
+    const floorRate = loader.floorDocsPerSec();
     return {
       id: p7Store.id,
       title: p7Store.title,
@@ -114,87 +104,11 @@ async function runP7(options: RunOptions): Promise<ScenarioResult> {
   }
 }
 
-// Private: loads in batches of 1,000, timing insertMany per chunk and the floor per batch.
-class Loader {
-  loaded = 0;
-  floorMs = 0;
-  floorDocs = 0;
-  bsonBytes = 0;
-  readonly chunkRates: number[] = [];
-  private readonly started = process.hrtime.bigint();
-
-  constructor(
-    private readonly coll: Collection<SpanDoc>,
-    private readonly stream: SpanDocStream,
-    private readonly options: RunOptions,
-    private readonly budgetMs: number,
-  ) {}
-
-  async loadTo(target: number): Promise<void> {
-    // At least 5 timed chunks per phase, so the reported rate is a median of 5 or more.
-    const chunkDocs = Math.max(BATCH, Math.floor((target - this.loaded) / 10 / BATCH) * BATCH);
-    while (this.loaded < target) {
-      if (msSince(this.started) > this.budgetMs) return;
-      const chunkTarget = Math.min(target, this.loaded + chunkDocs);
-      let insertMs = 0;
-      let inserted = 0;
-      while (this.loaded < chunkTarget) {
-        const docs = this.stream.take(Math.min(BATCH, chunkTarget - this.loaded));
-        this.floor(docs);
-        const t0 = process.hrtime.bigint();
-        await this.coll.insertMany(docs, { ordered: true });
-        insertMs += msSince(t0);
-        inserted += docs.length;
-        this.loaded += docs.length;
-      }
-      this.chunkRates.push(inserted / (insertMs / 1000));
-      this.options.progress(`P7 loaded ${fmt(this.loaded)} docs (${Math.round(inserted / (insertMs / 1000))} docs/s)`);
-    }
-  }
-
-  private floor(docs: readonly SpanDoc[]): void {
-    const t0 = process.hrtime.bigint();
-    let bytes = 0;
-    for (const d of docs) {
-      JSON.stringify(d);
-      bytes += serialize(d).length;
-    }
-    this.floorMs += msSince(t0);
-    this.floorDocs += docs.length;
-    this.bsonBytes += bytes;
-  }
-}
-
 interface Run {
   p50: number;
   p99: number;
 }
 
-// Private: one lookup of a random loaded trace, in microseconds; it must find at least one span.
-function lookupRunner(coll: Collection<SpanDoc>, traceIds: readonly string[], label: string): () => Promise<number> {
-  const rng = new Prng(`p7-${label}`);
-  // The last id may straddle the unloaded remainder; every earlier trace has at least its first span stored.
-  const known = traceIds.slice(0, Math.max(1, traceIds.length - 1));
-  return async () => {
-    const id = rng.pick(known);
-    const t0 = process.hrtime.bigint();
-    const found = await coll.find({ traceId: id }).toArray();
-    const us = msSince(t0) * 1000;
-    if (found.length === 0) throw new Error(`P7 lookup of loaded trace ${id} (${label}) found no spans: the store lost data or the index is wrong`);
-    return us;
-  };
-}
-
-async function lookupRun(once: () => Promise<number>, n: number): Promise<Run> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push(await once());
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
 function summarize(runs: readonly Run[]): { p50: number; p99: number; runP50s: number[] } {
   return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), runP50s: runs.map((r) => Math.round(r.p50)) };
-}
-
-function fmt(n: number): string {
-  return n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n);
 }

@@ -6,36 +6,28 @@
  * time to restart on the full data directory and answer `ping` next to a start on an empty one.
  *
  * Layout: the store runs alone in a worker process with a data directory on the temp disk; driver in the parent.
- * The large size is 5M documents (about 3 GB of BSON) or `P8_DOCS`; it shrinks to what the temp disk can hold.
+ * The large size is 1M documents in the full suite, or `P8_DOCS` (5M: about 3 GB of BSON); it shrinks to what the
+ * temp disk can hold.
  */
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serialize } from 'bson';
 import { MongoClient, type Collection } from 'mongodb';
 import { Prng, TrafficGenerator } from '../../src/demo';
 import { forkWorker, type WorkerHandle } from '../harness/child';
-import { median, msSince, percentile } from '../harness/stats';
+import { median, msSince } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
+import { fmtCount as fmt, LOAD_BATCH as BATCH, lookupRunner, SpanDocLoader, timedRun, type ScaleSizes } from '../load/span-loader';
 import { SpanDocStream, type SpanDoc } from '../load/span-docs';
 import type { MemoryPeak, StoreDiskReady } from '../workers/store-disk';
 
-const BATCH = 1000;
 const GOALS = { insertVsFloor: 0.8, peakAnonMb: 512, lookupRatio: 1.5, rangeRatio: 2, restartMs: 3000 };
 /** Disk the data directory needs per document (BSON, two indexes, LMDB page slack), to size the run. */
 const DISK_BYTES_PER_DOC = 1600;
 
-interface Sizes {
-  small: number;
-  large: number;
-  runs: number;
-  lookupsPerRun: number;
-  warmup: number;
-  loadBudgetMs: number;
-}
-
-const FULL: Sizes = { small: 10_000, large: 5_000_000, runs: 5, lookupsPerRun: 200, warmup: 100, loadBudgetMs: 40 * 60_000 };
-const QUICK: Sizes = { small: 10_000, large: 100_000, runs: 3, lookupsPerRun: 50, warmup: 20, loadBudgetMs: 120_000 };
+// 1M in the full suite, to keep `npm run bench` near 12 minutes on 2 cores; P8_DOCS=5000000 for the 5M scale (~20 minutes here).
+const FULL: ScaleSizes = { small: 10_000, large: 1_000_000, runs: 5, lookupsPerRun: 200, warmup: 100, loadBudgetMs: 40 * 60_000 };
+const QUICK: ScaleSizes = { small: 10_000, large: 100_000, runs: 3, lookupsPerRun: 50, warmup: 20, loadBudgetMs: 120_000 };
 
 export const p8Scale: Scenario = {
   id: 'P8',
@@ -70,14 +62,14 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
     }
     const smallStream = new SpanDocStream(new TrafficGenerator({ seed: 'p8-small' }));
     const largeStream = new SpanDocStream(new TrafficGenerator({ seed: 'p8-large' }));
-    const smallLoad = new Loader(smallColl, smallStream, options, sz.loadBudgetMs);
+    const smallLoad = new SpanDocLoader(smallColl, smallStream, options, sz.loadBudgetMs, 'P8');
     await smallLoad.loadTo(sz.small);
-    const loader = new Loader(largeColl, largeStream, options, sz.loadBudgetMs);
+    const loader = new SpanDocLoader(largeColl, largeStream, options, sz.loadBudgetMs, 'P8');
     await loader.loadTo(sz.large);
     const memory = await store.call<MemoryPeak>('memory');
 
-    const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'small');
-    const lookupLarge = lookupRunner(largeColl, largeStream.traceIds, 'large');
+    const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'p8-small');
+    const lookupLarge = lookupRunner(largeColl, largeStream.traceIds, 'p8-large');
     const rangeSmall = rangeRunner(smallColl, smallLoad.timeSpan(), 'small');
     const rangeLarge = rangeRunner(largeColl, loader.timeSpan(), 'large');
     for (let i = 0; i < sz.warmup; i++) {
@@ -113,7 +105,7 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
     rmSync(emptyDir, { recursive: true, force: true });
 
     const insertRate = median(loader.chunkRates);
-    const floorRate = loader.floorDocs / (loader.floorMs / 1000);
+    const floorRate = loader.floorDocsPerSec();
     const insertVsFloor = insertRate / floorRate;
     const complete = loader.loaded >= sz.large;
     const pass =
@@ -168,84 +160,6 @@ async function timedStart(dataDir: string): Promise<{ ms: number; store: WorkerH
   return { ms: msSince(t0), store, client };
 }
 
-// Private: loads in batches of 1,000, timing insertMany per chunk and the floor per batch.
-class Loader {
-  loaded = 0;
-  floorMs = 0;
-  floorDocs = 0;
-  bsonBytes = 0;
-  minStart = Infinity;
-  maxStart = -Infinity;
-  readonly chunkRates: number[] = [];
-  private readonly started = process.hrtime.bigint();
-
-  constructor(
-    private readonly coll: Collection<SpanDoc>,
-    private readonly stream: SpanDocStream,
-    private readonly options: RunOptions,
-    private readonly budgetMs: number,
-  ) {}
-
-  async loadTo(target: number): Promise<void> {
-    const chunkDocs = Math.max(BATCH, Math.floor((target - this.loaded) / 10 / BATCH) * BATCH);
-    while (this.loaded < target) {
-      if (msSince(this.started) > this.budgetMs) return;
-      const chunkTarget = Math.min(target, this.loaded + chunkDocs);
-      let insertMs = 0;
-      let inserted = 0;
-      while (this.loaded < chunkTarget) {
-        const docs = this.stream.take(Math.min(BATCH, chunkTarget - this.loaded));
-        this.floor(docs);
-        const t0 = process.hrtime.bigint();
-        await this.coll.insertMany(docs, { ordered: true });
-        insertMs += msSince(t0);
-        inserted += docs.length;
-        this.loaded += docs.length;
-      }
-      this.chunkRates.push(inserted / (insertMs / 1000));
-      this.options.progress(`P8 loaded ${fmt(this.loaded)} docs (${Math.round(inserted / (insertMs / 1000))} docs/s)`);
-    }
-  }
-
-  /** The loaded documents' startTime range (ms). */
-  timeSpan(): { from: number; to: number } {
-    return { from: this.minStart, to: this.maxStart };
-  }
-
-  // Private: the floor is what any ingest must do per document: parse its JSON and encode its BSON.
-  private floor(docs: readonly SpanDoc[]): void {
-    const texts = docs.map((d) => JSON.stringify(d));
-    const t0 = process.hrtime.bigint();
-    let bytes = 0;
-    for (let i = 0; i < docs.length; i++) {
-      JSON.parse(texts[i]!);
-      bytes += serialize(docs[i]!).length;
-    }
-    this.floorMs += msSince(t0);
-    this.floorDocs += docs.length;
-    this.bsonBytes += bytes;
-    for (const d of docs) {
-      const t = d.startTime.getTime();
-      if (t < this.minStart) this.minStart = t;
-      if (t > this.maxStart) this.maxStart = t;
-    }
-  }
-}
-
-// Private: one lookup of a random loaded trace, in microseconds; it must find at least one span.
-function lookupRunner(coll: Collection<SpanDoc>, traceIds: readonly string[], label: string): () => Promise<number> {
-  const rng = new Prng(`p8-${label}`);
-  const known = traceIds.slice(0, Math.max(1, traceIds.length - 1));
-  return async () => {
-    const id = rng.pick(known);
-    const t0 = process.hrtime.bigint();
-    const found = await coll.find({ traceId: id }).toArray();
-    const us = msSince(t0) * 1000;
-    if (found.length === 0) throw new Error(`P8 lookup of loaded trace ${id} (${label}) found no spans: the store lost data or the index is wrong`);
-    return us;
-  };
-}
-
 // Private: the 50 spans starting at or after a random instant of the loaded span, in startTime order.
 function rangeRunner(coll: Collection<SpanDoc>, span: { from: number; to: number }, label: string): () => Promise<number> {
   const rng = new Prng(`p8-range-${label}`);
@@ -260,11 +174,5 @@ function rangeRunner(coll: Collection<SpanDoc>, span: { from: number; to: number
 }
 
 async function p50Of(once: () => Promise<number>, n: number): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) samples.push(await once());
-  return percentile(samples, 50);
-}
-
-function fmt(n: number): string {
-  return n >= 1_000_000 ? `${n / 1_000_000}M` : n >= 1000 ? `${n / 1000}k` : String(n);
+  return (await timedRun(once, n)).p50;
 }

@@ -9,12 +9,13 @@
 import { keepAliveAgent, SpanSubmitter, submitSpansBody, TrafficGenerator } from '../../src/demo';
 import type { SpanInput } from '../../src/generated/graphql';
 import { forkWorker, type WorkerHandle } from '../harness/child';
-import { median, msSince, percentile } from '../harness/stats';
+import { measureIngestOnOff } from '../harness/on-off';
+import { msSince, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
-import { ingestBatches, type IngestBatch } from '../load/span-bodies';
+import { sendAll } from '../load/ingest';
+import type { IngestBatch } from '../load/span-bodies';
 import type { GatewayArgs, GatewayReady } from '../workers/gateway';
 import type { StoreReady } from '../workers/store';
-import { sendAll } from './p1-p2-ingest';
 
 const P9_GOAL = 1.5;
 const P1A_GOAL = 0.85;
@@ -116,47 +117,15 @@ async function runP9(options: RunOptions): Promise<ScenarioResult> {
 
 async function runP1A(options: RunOptions): Promise<ScenarioResult> {
   const sz = options.quick ? QUICK : FULL;
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, label: 'P1A' });
-  const agent = keepAliveAgent(8);
-  const gateways: WorkerHandle<GatewayReady>[] = [];
-  try {
-    const start = async (stats: 'on' | 'off'): Promise<SpanSubmitter> => {
-      const gw = await forkWorker<GatewayReady>('gateway', { args: { storeUri: store.ready.uri, dbName: `bench_p1a_${stats}`, env: { TRACEGATE_STATS: stats } } satisfies GatewayArgs, label: 'P1A' });
-      gateways.push(gw);
-      return new SpanSubmitter({ url: gw.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
-    };
-    const on = await start('on');
-    const off = await start('off');
-    const gen = new TrafficGenerator({ seed: 'p1r' });
-    const startMs = Date.now() - 3_600_000;
-    await sendAll(on, ingestBatches(gen, 4, BATCH, startMs));
-    await sendAll(off, ingestBatches(gen, 4, BATCH, startMs));
-    const ratios: number[] = [];
-    for (let r = 0; r < sz.runs; r++) {
-      const spans = sz.batchesPerRun * BATCH;
-      // Alternate which goes first, so a drift in machine load does not favour one side.
-      const order = r % 2 === 0 ? [on, off] : [off, on];
-      const ms = new Map<SpanSubmitter, number>();
-      for (const submitter of order) ms.set(submitter, await sendAll(submitter, ingestBatches(gen, sz.batchesPerRun, BATCH, startMs)));
-      const ratio = spans / ms.get(on)! / (spans / ms.get(off)!);
-      ratios.push(ratio);
-      options.progress(`P1A run ${r + 1}/${sz.runs}: on ${(spans / (ms.get(on)! / 1000)).toFixed(0)} spans/s, off ${(spans / (ms.get(off)! / 1000)).toFixed(0)} spans/s`);
-    }
-    const value = median(ratios);
-    return {
-      id: p1Analytics.id,
-      title: p1Analytics.title,
-      goal: p1Analytics.goal,
-      value,
-      pass: value >= P1A_GOAL,
-      conditions: `${sz.runs} alternating run pairs of ${sz.batchesPerRun} x ${BATCH} fresh demo spans, 8 concurrent clients, each side warmed up with 4 batches; two gateway workers on one store worker (separate databases), TRACEGATE_STATS=on vs off`,
-      details: { runRatios: ratios.map(round2) },
-    };
-  } finally {
-    agent.destroy();
-    for (const gw of gateways) await gw.stop();
-    await store.stop();
-  }
+  const m = await measureIngestOnOff(
+    { label: 'P1A', on: { TRACEGATE_STATS: 'on' }, off: { TRACEGATE_STATS: 'off' }, dbPrefix: 'bench_p1a', seed: 'p1a', runs: sz.runs, batchesPerRun: sz.batchesPerRun, warmupBatches: 4 },
+    options,
+  );
+  return {
+    id: p1Analytics.id, title: p1Analytics.title, goal: p1Analytics.goal, value: m.ratio, pass: m.ratio >= P1A_GOAL,
+    conditions: `on: TRACEGATE_STATS=on (rollups written); off: TRACEGATE_STATS=off; ${m.conditions}`,
+    details: m.details,
+  };
 }
 
 // Private: batches of `size` spans from traces whose starts are spread evenly over [fromMs, fromMs + spanMs).

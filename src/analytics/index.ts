@@ -10,5 +10,4 @@ export { criticalPath, type CriticalPathSegment } from './critical-path';
 export { selfTimeUs } from './self-time';
 export { RELATIVE_ACCURACY } from './sketch';
 export { rebuildRollups, type RebuildProgress } from './rebuild';
-export { ROLLUPS_COLLECTION } from './documents';
 export { StatsStream, type StatsStreamOptions } from './stats-stream';

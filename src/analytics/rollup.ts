@@ -66,31 +66,35 @@ export function minuteOf(us: number): number {
 /** Deltas of spans (service and operation buckets) and of counted edge calls (edge buckets), merged per key. */
 export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeCall[]): BucketDelta[] {
   const out = new Map<string, BucketDelta>();
-  const add = (key: BucketKey, span: SpanRecord): void => {
-    const id = `${key.kind}:${bucketId(key)}`;
+  // The map key only has to tell buckets apart within this call: length-prefixed strings, cheaper than the
+  // stored `_id` (bucketId), which is computed once per bucket where the bucket is written.
+  const add = (kind: RollupKind, service: string, second: string | null, minuteMs: number, span: SpanRecord, bin: number | null): void => {
+    const id = `${KIND_CODE[kind]}${service.length}:${service}${second === null ? '-' : `${second.length}:${second}`}${minuteMs}`;
     let delta = out.get(id);
     if (!delta) {
-      delta = { key, calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, zeros: 0, bins: new Map() };
+      delta = { key: { kind, service, second, minuteMs }, calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, zeros: 0, bins: new Map() };
       out.set(id, delta);
     }
     delta.calls += 1;
     if (span.status === 'ERROR') delta.errors += 1;
     delta.sumUs += span.durationUs;
-    delta.minUs = Math.min(delta.minUs, span.durationUs);
-    delta.maxUs = Math.max(delta.maxUs, span.durationUs);
-    const bin = binOf(span.durationUs);
+    if (span.durationUs < delta.minUs) delta.minUs = span.durationUs;
+    if (span.durationUs > delta.maxUs) delta.maxUs = span.durationUs;
     if (bin === null) delta.zeros += 1;
     else delta.bins.set(bin, (delta.bins.get(bin) ?? 0) + 1);
   };
   for (const span of spans) {
     const minuteMs = minuteOf(span.startUs);
-    add({ kind: 'service', service: span.service, second: null, minuteMs }, span);
-    add({ kind: 'operation', service: span.service, second: span.operation, minuteMs }, span);
-    add({ kind: 'serviceHour', service: span.service, second: null, minuteMs: hourOf(span.startUs) }, span);
+    const bin = binOf(span.durationUs);
+    add('service', span.service, null, minuteMs, span, bin);
+    add('operation', span.service, span.operation, minuteMs, span, bin);
+    add('serviceHour', span.service, null, hourOf(span.startUs), span, bin);
   }
   for (const edge of edges) {
-    add({ kind: 'edge', service: edge.source, second: edge.child.service, minuteMs: minuteOf(edge.child.startUs) }, edge.child);
-    add({ kind: 'edgeHour', service: edge.source, second: edge.child.service, minuteMs: hourOf(edge.child.startUs) }, edge.child);
+    const child = edge.child;
+    const bin = binOf(child.durationUs);
+    add('edge', edge.source, child.service, minuteOf(child.startUs), child, bin);
+    add('edgeHour', edge.source, child.service, hourOf(child.startUs), child, bin);
   }
   return [...out.values()];
 }

@@ -10,8 +10,11 @@
 import type { StatPointModel } from './stat-point';
 
 export interface StatsStreamOptions {
-  /** Notifications that the service's bucket may have changed (each item one batch of stored spans). */
-  feed: AsyncIterator<unknown> & { return?(): Promise<IteratorResult<unknown>> };
+  /**
+   * Notifications that the service's bucket may have changed (each item one batch of stored spans). With
+   * `whenLive` (a live hub stream), the first read waits until the feed reports every span stored from then on.
+   */
+  feed: AsyncIterator<unknown> & { return?(): Promise<IteratorResult<unknown>>; whenLive?(): Promise<void> };
   /** Reads the current bucket. */
   read(): Promise<StatPointModel>;
   /** Least time between two reads (and so two messages), ms. */
@@ -37,6 +40,7 @@ export class StatsStream implements AsyncIterableIterator<StatPointModel> {
   }
 
   async next(): Promise<IteratorResult<StatPointModel>> {
+    if (this.lastReadAt === -Infinity) await this.options.feed.whenLive?.();
     while (!this.closed) {
       if (this.pending === 'none') {
         await this.sleep(Infinity);

@@ -1,6 +1,6 @@
 /** The domain: span validation and normalisation, ids, times, trace assembly. No I/O here. */
-export { parseTraceId, parseSpanId, describe, TRACE_ID_HEX_LENGTH, SPAN_ID_HEX_LENGTH } from './ids';
-export { parseDateTime, formatMicros, microsFromDate, DATE_TIME_EXPECTED, type Micros } from './time';
+export { parseTraceId, parseSpanId, describe } from './ids';
+export { parseDateTime, formatMicros, DATE_TIME_EXPECTED, type Micros } from './time';
 export { canonicalJson } from './json';
 export { DEFAULT_INGEST_LIMITS, type IngestLimits } from './limits';
 export {
@@ -20,6 +20,6 @@ export {
   type SpanLinkInputShape,
   type Rejection,
 } from './span';
-export { validateSpans, validateSpan, assertBatchWithinLimits, type ValidSpan, type ValidationResult } from './validate';
-export { SPAN_CHECKS, type SpanCheck, type CheckContext, type CheckFailure } from './checks';
+export { validateSpans, assertBatchWithinLimits, type ValidSpan, type ValidationResult } from './validate';
+export type { SpanCheck, CheckContext, CheckFailure } from './checks';
 export { assembleTrace, compareSpans, type TraceTree } from './tree';

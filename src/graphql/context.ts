@@ -1,7 +1,8 @@
 /**
  * The per-request GraphQL context. Built for each HTTP request (and each subscription operation) by
  * `createContext`. Authentication is decided before a resolver runs (the Apollo auth plugin, the graphql-ws
- * connection check), so the context carries no principal.
+ * connection check); the auth plugin leaves who asked on `principal` for resolvers that check a further scope
+ * (`deleteTraces`).
  */
 import type { IngestLimits } from '../domain';
 import type { IngestService } from '../ingest';

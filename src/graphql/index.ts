@@ -1,9 +1,7 @@
 /** The GraphQL layer: executable schema, per-request context and loaders. */
-export { createSchema, loadSdl, type SchemaOptions } from './schema';
+export { createSchema, type SchemaOptions } from './schema';
 export { createContext, type GraphQLContext, type ContextDeps } from './context';
 export { createLoaders, type Loaders } from './loaders';
-export { MAX_PAGE_SIZE } from './arguments';
 export { DateTimeScalar, JSONScalar } from './scalars';
-export { coreResolvers } from './resolvers';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';

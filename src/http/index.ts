@@ -3,7 +3,7 @@
  * body, the JSON error body, the request-id scope. What a failure becomes is decided at the error edge
  * (src/error-edge.ts), not here.
  */
-export { readBody, HttpBodyError, ContentCoding, type BodyHeaders, type BodyReadDetails, type ReadBodyOptions } from './body';
+export { readBody, HttpBodyError, type BodyHeaders, type BodyReadDetails, type ReadBodyOptions } from './body';
 export { sendJson, sendError, mediaTypeOf } from './respond';
 export { newRequestId, requestIdOf, runInRequestScope, currentRequestId } from './request-scope';
 export type { HttpRoute, HttpRouteContext, HttpMethod, RouteFailure } from './route';

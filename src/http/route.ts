@@ -25,8 +25,9 @@ export interface RouteFailure {
 export interface HttpRoute<S> {
   method: HttpMethod;
   path: string;
-  /** Served without a token (health, landing page). Other routes need a known token when tokens are configured. */
-  public?: boolean;
+  /** Served without a token (health, landing page), or only the requests this predicate accepts (a browser's
+   *  navigation to `/graphql`, which is redirected). Other requests need a known token when tokens are configured. */
+  public?: boolean | ((req: IncomingMessage) => boolean);
   /** Also matches every longer path that starts with `path` (which then ends in `/`), e.g. `/api/traces/{id}`;
    *  an exact route wins, then the longest prefix. The handler reads the rest from `ctx.url`. */
   prefix?: boolean;

@@ -11,9 +11,6 @@ export {
   type StoredListener,
   type SubmitSpansResult,
 } from './service';
-export { authorizeIngest, type IngestHttpRoute, type IngestRouteContext, type IngestRouteServices, type StandardIngestOptions } from './http-edge';
-export { standardIngestExtension, STANDARD_INGEST_EXTENSION, type StandardIngestExtension } from './standard';
-export { otlpTracesRoute, OTLP_TRACES_PATH } from './otlp';
-export { zipkinSpansRoute, ZIPKIN_SPANS_PATH } from './zipkin';
-export { otlpGrpcExtension, OTLP_GRPC_EXTENSION, type OtlpGrpcExtension, type OtlpGrpcOptions } from './otlp-grpc';
-export { mergeRejections, summarizeRejections } from './rejections';
+export type { IngestHttpRoute, IngestRouteContext, IngestRouteServices, StandardIngestOptions } from './http-edge';
+export { standardIngestExtension, type StandardIngestExtension } from './standard';
+export { otlpGrpcExtension, type OtlpGrpcExtension, type OtlpGrpcOptions } from './otlp-grpc';

@@ -5,8 +5,8 @@
  * The object has the shape of a GatewayExtension (src/server/extensions.ts); src/server/extension-list.ts wires it.
  */
 import type { IngestHttpRoute, StandardIngestOptions } from './http-edge';
-import { otlpTracesRoute } from './otlp/route';
-import { zipkinSpansRoute } from './zipkin/route';
+import { otlpTracesRoute } from './otlp';
+import { zipkinSpansRoute } from './zipkin';
 
 export const STANDARD_INGEST_EXTENSION = 'standard-ingest';
 

@@ -3,10 +3,10 @@
 // `spanChanges()` feeds the change-stream source).
 export type { LiveSpan, LiveStatus, LiveSink } from './types';
 export type { LiveSource, LiveSourceKind, LiveSourceMode } from './source';
-export { ChangeStreamSource, ChangeStreamUnavailableError, type ChangeStreamSourceOptions } from './change-stream-source';
+export { ChangeStreamSource, type ChangeStreamSourceOptions } from './change-stream-source';
 export { LocalSource, type StoredSpansFeed } from './local-source';
 export { openLiveSource, type LiveSourceCandidates } from './open-source';
-export { LiveHub, DEFAULT_QUEUE_LIMIT, type LiveBatch, type LiveStream, type LiveHubOptions, type LiveHubStats, type LiveSourceOpener } from './hub';
+export { LiveHub, LiveStream, DEFAULT_QUEUE_LIMIT, type LiveBatch, type LiveHubOptions, type LiveHubStats, type LiveSourceOpener } from './hub';
 export { DEFAULT_COALESCE_MS } from './coalescer';
 export { LiveSpanFilter, type SpanFilterInput } from './span-filter';
 export { SlowConsumerSignal } from './bounded-stream';

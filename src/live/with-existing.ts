@@ -9,7 +9,8 @@ type Phase = 'initial' | 'live' | 'done';
  * with no gap and no duplicate.
  *
  * Why no gap: `live` is subscribed BEFORE `loadExisting` reads, so a span stored during the read is in the live
- * queue if not in the read. Why no duplicate: a span can be in both (stored after the subscribe but before the
+ * queue if not in the read. The read waits for `live.whenLive()`: the hub opens its source only once someone
+ * subscribes, and a span stored between the subscribe and that opening is in the read. Why no duplicate: a span can be in both (stored after the subscribe but before the
  * read, or its change event lagging behind the read); live spans whose id the read returned are dropped. Span
  * ids are unique within a trace and each stored span is delivered live at most once, so an id is dropped at most
  * once and then forgotten.
@@ -38,6 +39,7 @@ export function withExisting<S extends LiveSpan>(
           phase = 'live';
           let existing: readonly S[];
           try {
+            await live.whenLive();
             existing = await loadExisting();
           } catch (err) {
             phase = 'done';

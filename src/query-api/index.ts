@@ -25,7 +25,5 @@ export function queryApiExtension(options: QueryApiOptions = {}): QueryApiExtens
   };
 }
 
-export { QueryParamError, MAX_TRACES_PER_QUERY } from './params';
-export { toZipkinSpan, toZipkinTrace, tagString, ZIPKIN_API_PREFIX, type ZipkinSpan, type ZipkinApiOptions } from './zipkin';
-export { toJaegerTrace, jaegerTraceId, typed, JAEGER_API_PREFIX, type JaegerTrace, type JaegerSpan, type JaegerKeyValue } from './jaeger';
-export { MAX_SCANNED_TRACES, MAX_DEPENDENCY_TRACES, type DependencySource, type DependencyLink } from './reads';
+export type { ZipkinApiOptions } from './zipkin';
+export type { DependencySource, DependencyLink } from './reads';

@@ -13,11 +13,9 @@
  * (µs; default the last 48 h) are store filters; `tags`, `tag`, `minDuration`, `maxDuration` hold when one span of
  * the service (with the operation, when given) matches them all, as in Jaeger's own span matching.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StoredSpan } from '../store';
 import { log } from '../log';
-import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
-import { authorizeRead, queryFailureOf, sendJson } from './edge';
+import { queryRoutes, type QueryApiRoute as Route, type QueryApiRouteContext as RouteContext, type QueryRouteSpec } from './edge';
 import { goDurationMicros, integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
 import { dependencyLinks, findTraces, tracesByIds, type DependencySource, type LoadedTrace } from './reads';
 import { LEGACY_LINKS_ATTRIBUTE, linksOf } from './links';
@@ -71,15 +69,13 @@ interface Envelope {
 
 const logger = log.child('jaeger-api');
 
-type Handler = (ctx: RouteContext, params: URLSearchParams, rest: string) => Promise<{ status: number; body: Envelope }>;
-
 export interface JaegerApiOptions {
   /** Where /api/dependencies reads the service graph; absent: counted from the stored spans (reads.ts). */
   dependencies?: DependencySource;
 }
 
 export function jaegerQueryRoutes(options: JaegerApiOptions = {}): Route[] {
-  const routes: [string, Handler, boolean?][] = [
+  const routes: QueryRouteSpec<Envelope>[] = [
     ['/services', async (ctx) => list((await ctx.services.store.listServices()).map((s) => s.name))],
     ['/services/', async (ctx, _p, rest) => list(await operationsOf(ctx, serviceOfOperationsPath(rest))), true],
     ['/operations', async (ctx, p) => list((await operationsOf(ctx, required(p, 'service'))).map((name) => ({ name, spanKind: '' })))],
@@ -87,24 +83,15 @@ export function jaegerQueryRoutes(options: JaegerApiOptions = {}): Route[] {
     ['/traces/', async (ctx, _p, rest) => getTrace(rest, ctx), true],
     ['/dependencies', async (ctx, p) => list(await dependencies(ctx, p, options.dependencies))],
   ];
-  return routes.map(([path, handler, prefix]) => ({
-    method: 'GET' as const,
-    path: `${JAEGER_API_PREFIX}${path}`,
-    ...(prefix ? { prefix: true } : {}),
-    handle: (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => serve(req, res, ctx, `${JAEGER_API_PREFIX}${path}`, handler),
-  }));
-}
-
-// Private: one request: read scope, handler, Jaeger envelope (errors in its `errors`).
-async function serve(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, path: string, handler: Handler): Promise<void> {
-  try {
-    authorizeRead(req, ctx.services.security.authenticator);
-    const { status, body } = await handler(ctx, ctx.url.searchParams, ctx.url.pathname.slice(path.length));
-    sendJson(res, status, body);
-  } catch (error) {
-    const f = queryFailureOf(error, ctx.requestId, logger);
-    sendJson(res, f.status, failure(f.status, `${f.code}: ${f.message}${f.status >= 500 ? ` (request id ${ctx.requestId})` : ''}`), f.headers);
-  }
+  // Errors in the envelope's `errors`.
+  return queryRoutes(
+    {
+      prefix: JAEGER_API_PREFIX,
+      logger,
+      errorBody: (f, requestId) => failure(f.status, `${f.code}: ${f.message}${f.status >= 500 ? ` (request id ${requestId})` : ''}`),
+    },
+    routes,
+  );
 }
 
 function list(data: unknown[]): { status: number; body: Envelope } {

@@ -13,12 +13,10 @@
  *   them, as in Zipkin's QueryRequest;
  * - `dependencies`: see reads.ts (`dependencyLinks`).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '../errors';
 import type { StoredSpan } from '../store';
 import { log } from '../log';
-import type { QueryApiRoute as Route, QueryApiRouteContext as RouteContext } from './edge';
-import { authorizeRead, queryFailureOf, sendJson } from './edge';
+import { queryRoutes, type QueryApiRoute as Route, type QueryApiRouteContext as RouteContext, type QueryRouteSpec } from './edge';
 import { integer, MAX_TRACES_PER_QUERY, QueryParamError, quote, required, single, traceIdOf } from './params';
 import { attributeValue, dependencyLinks, findTraces, tracesByIds, type DependencySource, type LoadedTrace } from './reads';
 
@@ -61,11 +59,9 @@ export interface ZipkinApiOptions {
 
 const logger = log.child('zipkin-api');
 
-type Handler = (ctx: RouteContext, params: URLSearchParams, rest: string) => Promise<{ status: number; body: unknown }>;
-
 export function zipkinQueryRoutes(options: ZipkinApiOptions = {}): Route[] {
   const keys = [...new Set(options.autocompleteKeys ?? [])];
-  const routes: [string, Handler, boolean?][] = [
+  const routes: QueryRouteSpec<unknown>[] = [
     ['/services', async (ctx) => ok((await ctx.services.store.listServices()).map((s) => s.name))],
     ['/spans', async (ctx, p) => ok(await operationsOf(ctx, required(p, 'serviceName')))],
     ['/remoteServices', async (ctx, p) => ok(await remoteServices(ctx, required(p, 'serviceName')))],
@@ -76,24 +72,11 @@ export function zipkinQueryRoutes(options: ZipkinApiOptions = {}): Route[] {
     ['/autocompleteKeys', async () => ok(keys)],
     ['/autocompleteValues', async (ctx, p) => ok(await autocompleteValues(ctx, required(p, 'key'), keys))],
   ];
-  return routes.map(([path, handler, prefix]) => ({
-    method: 'GET' as const,
-    path: `${ZIPKIN_API_PREFIX}${path}`,
-    ...(prefix ? { prefix: true } : {}),
-    handle: (req: IncomingMessage, res: ServerResponse, ctx: RouteContext) => serve(req, res, ctx, `${ZIPKIN_API_PREFIX}${path}`, handler),
-  }));
-}
-
-// Private: one request: read scope, handler, JSON answer or JSON error.
-async function serve(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, path: string, handler: Handler): Promise<void> {
-  try {
-    authorizeRead(req, ctx.services.security.authenticator);
-    const { status, body } = await handler(ctx, ctx.url.searchParams, ctx.url.pathname.slice(path.length));
-    sendJson(res, status, body);
-  } catch (error) {
-    const f = queryFailureOf(error, ctx.requestId, logger);
-    sendJson(res, f.status, { errors: [{ message: f.message, extensions: { code: f.code, requestId: ctx.requestId } }] }, f.headers);
-  }
+  // Errors in the gateway's JSON error shape.
+  return queryRoutes(
+    { prefix: ZIPKIN_API_PREFIX, logger, errorBody: (f, requestId) => ({ errors: [{ message: f.message, extensions: { code: f.code, requestId } }] }) },
+    routes,
+  );
 }
 
 function ok(body: unknown): { status: number; body: unknown } {

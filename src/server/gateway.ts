@@ -287,6 +287,10 @@ function afterDiscardingBody(req: IncomingMessage, respond: () => void): void {
   req.resume();
 }
 
+function isPublic(route: Route, req: IncomingMessage): boolean {
+  return typeof route.public === 'function' ? route.public(req) : route.public === true;
+}
+
 // Private: one request through the route table; what a route throws goes through the error edge.
 async function handle(router: Router, services: GatewayServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = requestIdOf(req);
@@ -300,7 +304,7 @@ async function handle(router: Router, services: GatewayServices, req: IncomingMe
         case 'found':
           found = { route: match.route, ctx: { requestId, url, services } };
           // Before the body is read: without a known token a client costs no more than this check.
-          if (!match.route.public) requireAuthenticated(services.security.authenticateHttp(req));
+          if (!isPublic(match.route, req)) requireAuthenticated(services.security.authenticateHttp(req));
           await match.route.handle(req, res, found.ctx);
           return;
         case 'wrong-method':

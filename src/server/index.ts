@@ -2,8 +2,6 @@
 export { startGateway, type Gateway, type GatewayDeps } from './gateway';
 export { Router, type Route, type RouteContext, type RouteMatch, type GatewayServices, type HttpMethod } from './router';
 export type { GatewayExtension, AttachContext } from './extensions';
-export { createApollo, type ApolloOptions } from './apollo';
-export { GRAPHQL_PATH } from './routes';
 export { analyticsExtension, type AnalyticsExtension, type AnalyticsExtensionOptions } from './analytics-extension';
 export { liveExtension, type LiveOptions, type LiveExtension, type LiveStats } from './live-extension';
 export { gatewayExtensions } from './extension-list';

@@ -48,7 +48,7 @@ export interface LiveStats {
 export interface LiveExtension extends GatewayExtension {
   /** Everything the live layer holds; back at baseline once subscribers are gone. Null before attach. */
   stats(): LiveStats | null;
-  /** The running change-stream source, if that is what feeds the hub (tests look at its resumes). */
+  /** The source feeding the hub while it is open (only while someone subscribes; tests look at its resumes). */
   source(): LiveSource<StoredSpan> | null;
   /** The hub, once resolvers() made it (other features subscribe to the span feed through it); else null. */
   hub(): LiveHub<StoredSpan> | null;
@@ -57,7 +57,7 @@ export interface LiveExtension extends GatewayExtension {
 type Phase =
   | { name: 'created' }
   | { name: 'resolved'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions }
-  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; source: LiveSource<StoredSpan> | null; wsClosed: Promise<void> | null }
+  | { name: 'attached'; hub: LiveHub<StoredSpan>; shared: SharedSubscriptions; ws: WebSocketEndpoint; wsClosed: Promise<void> | null }
   | { name: 'stopped' };
 
 const subscriptionsHeld = readGauge('tracegate_live_subscriptions', 'live subscriptions held now (graphql-ws operations)');
@@ -87,10 +87,14 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
     async attach({ httpServer, schema, services }) {
       if (phase.name !== 'resolved') throw new Error(`live extension: attach() expected after resolvers(), but the extension is ${phase.name}`);
       const { hub, shared } = phase;
-      const opened: { source: LiveSource<StoredSpan> | null } = { source: null };
+      // The first opening decides the kind (`auto` may fall back to the local bus); the hub re-opens that same
+      // kind whenever a first subscriber arrives after it closed the source for want of any.
+      let mode = options.source ?? services.config.liveSource;
+      const candidates = sourceCandidates(services, log, () => hub.gap());
       await hub.start(async (sink) => {
-        opened.source = await openLiveSource(options.source ?? services.config.liveSource, sourceCandidates(services, log, () => hub.gap()), sink, log);
-        return opened.source;
+        const source = await openLiveSource(mode, candidates, sink, log);
+        mode = source.kind;
+        return source;
       });
       const { config, security } = services;
       const ws = attachWebSocket({
@@ -109,7 +113,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
           ...options.ws,
         },
       });
-      phase = { name: 'attached', hub, shared, ws, source: opened.source, wsClosed: null };
+      phase = { name: 'attached', hub, shared, ws, wsClosed: null };
       // Subscribers of a trace erased through this gateway hear nothing more about it.
       const unerased = services.ingest.erasure.onErased((traceIds) => hub.forgetTraces(traceIds));
       const unprovide = [
@@ -135,7 +139,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
       return { hub: phase.hub.stats(), shared: phase.shared.stats(), ws: phase.ws.stats() };
     },
     source() {
-      return phase.name === 'attached' ? phase.source : null;
+      return phase.name === 'attached' ? phase.hub.openSource : null;
     },
     hub() {
       return phase.name === 'resolved' || phase.name === 'attached' ? phase.hub : null;

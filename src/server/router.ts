@@ -42,8 +42,12 @@ export class Router {
   match(method: string, path: string): RouteMatch {
     const methods = this.byPath.get(path) ?? this.longestPrefix(path);
     if (!methods) return { kind: 'not-found' };
-    const route = methods.get(method as HttpMethod);
-    return route ? { kind: 'found', route } : { kind: 'wrong-method', allowed: [...methods.keys()] };
+    // HEAD is GET without the body (Node's response drops the body of a HEAD request by itself).
+    const route = methods.get(method as HttpMethod) ?? (method === 'HEAD' ? methods.get('GET') : undefined);
+    if (route) return { kind: 'found', route };
+    const allowed = [...methods.keys()];
+    if (methods.has('GET') && !methods.has('HEAD')) allowed.push('HEAD');
+    return { kind: 'wrong-method', allowed };
   }
 
   // Private: the prefix routes of the longest registered prefix of `path`.

@@ -97,7 +97,7 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
           requireScope(auth, Scope.READ);
         } catch (err) {
           if (!(err instanceof TracegateError)) throw err;
-          // Issue 5: missing or unknown token and a token without `read` alike close with 4403 (CloseCode.Forbidden);
+          // A missing or unknown token and a token without `read` alike close with 4403 (CloseCode.Forbidden);
           // the reason says which. 4401 is graphql-ws's "subscribe before connection_ack", a different thing.
           const code = CloseCode.Forbidden;
           ctx.extra.socket.close(code, closeReason(err.message));

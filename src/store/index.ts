@@ -17,8 +17,8 @@ export {
   type SpanKey,
   type SpanChangeFeed,
 } from './types';
-export { encodeCursor, decodeCursor, type CursorPosition } from './cursor';
+export type { CursorPosition } from './cursor';
 export { summarizeSpans } from './summary';
-export { MongoTraceStore, DUPLICATE_KEY, INDEXES, Collections, type MongoStoreOptions } from './mongo';
+export { MongoTraceStore, INDEXES, Collections, type MongoStoreOptions } from './mongo';
 // The span documents as stored: for features that read the spans collection themselves (analytics rebuild).
-export { spanDocId, fromSpanDoc, type SpanDoc } from './mongo/documents';
+export { spanDocId, fromSpanDoc, type SpanDoc } from './mongo';

@@ -1,21 +1,17 @@
 /** The demo's shop traffic through a gateway with analytics: its service map, RED figures and critical paths. */
 import { TrafficGenerator } from '../../src/demo';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { isoUs, startAnalyticsGateway, SUBMIT, type AnalyticsGateway } from './helpers';
 
 jest.setTimeout(90_000);
 
 describe('the demo shop on the service map', () => {
-  let mongo: TestMongo;
   let gw: AnalyticsGateway;
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    gw = await startAnalyticsGateway(mongo);
+    gw = await startAnalyticsGateway();
   });
   afterAll(async () => {
     await gw?.stop();
-    await mongo?.stop();
   });
 
   it('shows every call between the shop services, with exact counts, and critical paths that add up', async () => {

@@ -44,13 +44,23 @@ describe('HTTP surface', () => {
 
     const wrong = await fetch(`${gw.origin}/healthz`, { method: 'POST' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
 
     const garbled = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(garbled.status).toBe(400);
     expect(((await garbled.json()) as { errors: { message: string }[] }).errors[0]!.message).toBe(
       'request body: expected JSON, received text that does not parse as JSON',
     );
+  });
+
+  it('answers HEAD wherever GET is served, with the headers of the GET and no body', async () => {
+    for (const path of ['/healthz', '/']) {
+      const get = await fetch(`${gw.origin}${path}`);
+      const head = await fetch(`${gw.origin}${path}`, { method: 'HEAD' });
+      expect(head.status).toBe(get.status);
+      expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+      expect(await head.text()).toBe('');
+    }
   });
 
   it('keeps a plain client x-request-id and makes one up otherwise', async () => {

@@ -1,24 +1,23 @@
 /** IngestService.onStored: listeners see exactly the newly stored spans, after the store acknowledged them. */
 import { DEFAULT_INGEST_LIMITS } from '../../src/domain';
 import { IngestService } from '../../src/ingest/service';
-import { MongoTraceStore, type StoredSpan } from '../../src/store';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
+import type { MongoTraceStore, StoredSpan } from '../../src/store';
+import { startTestStore, type TestStore } from '../helpers/mongo';
 import { newTraceId, span, spanId } from './fixtures';
 import { eventually } from '../helpers/eventually';
 
 describe('IngestService', () => {
-  let mongo: TestMongo;
+  let test: TestStore;
   let store: MongoTraceStore;
   let ingest: IngestService;
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 86_400_000 });
+    test = await startTestStore({ retentionMs: 86_400_000 });
+    store = test.store;
     ingest = new IngestService(store, DEFAULT_INGEST_LIMITS);
   });
   afterAll(async () => {
-    await store.close();
-    await mongo.stop();
+    await test.stop();
   });
 
   it('notifies only newly stored spans: not duplicates, not rejected; after the store has them', async () => {

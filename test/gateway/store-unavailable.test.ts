@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
-import { startTestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
-import { hostPortOf, startTcpProxy, throughProxy } from '../security/helpers/tcp-proxy';
 import { newTraceId, span, SUBMIT } from './fixtures';
 import { eventually } from '../helpers/eventually';
-
-/** Polls until `check` holds, at most `attempts` x `intervalMs` (a bounded wait, not a timing assertion). */
 
 describe('store unreachable', () => {
   let gw: TestGateway;
@@ -65,12 +61,8 @@ describe('store unreachable', () => {
 
 describe('store stops answering (connected, then silent)', () => {
   it('fails requests with STORE_UNAVAILABLE instead of hanging, and recovers', async () => {
-    const mongo = await startTestMongo();
-    const proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    const gw = await startTestGateway({
-      mongo: throughProxy(mongo, proxy),
-      env: { TRACEGATE_STORE_TIMEOUT: '1000ms', TRACEGATE_STORE_SOCKET_TIMEOUT: '1000ms' },
-    });
+    const gw = await startTestGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '1000ms', TRACEGATE_STORE_SOCKET_TIMEOUT: '1000ms' } });
+    const proxy = gw.proxy;
     try {
       expect((await gw.gql(`{ services { name } }`)).data).toEqual({ services: [] });
       proxy.stall();
@@ -80,8 +72,6 @@ describe('store stops answering (connected, then silent)', () => {
       await eventually(async () => (await gw.gql(`{ services { name } }`)).data?.services !== undefined, 'a read to succeed', { intervalMs: 250 });
     } finally {
       await gw.stop();
-      await proxy.close();
-      await mongo.stop();
     }
   });
 });

@@ -9,14 +9,11 @@
  * 30 s+), so every server selection fails and the stream cannot be re-opened; see docs/live.md.
  */
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
-import { loadConfig } from '../../src/config';
 import type { Document } from 'mongodb';
 import { liveExtension, type LiveExtension } from '../../src/server';
-import { startGateway } from '../../src/server';
-import { MongoTraceStore } from '../../src/store';
 import { createLogger } from '../../src/log';
 import type { TestMongo } from '../helpers/mongo';
-import { hostPortOf, startTcpProxy, type TcpProxy } from '../security/helpers/tcp-proxy';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { connect, subscribe, type Collected } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
@@ -29,10 +26,8 @@ const ids = (c: Collected<TraceUpdated>) => c.results.flatMap((r) => r.data?.tra
 
 describe('change stream resume', () => {
   let store: EmbeddedMongo;
-  let proxy: TcpProxy;
   let writer: LiveGateway;
-  let reader: { url: string; live: LiveExtension; stop(): Promise<void> };
-  let readerStore: MongoTraceStore;
+  let reader: TestGateway & { live: LiveExtension };
   const lines: string[] = [];
   /** The reader's `aggregate` commands: each opening of its change stream. */
   const aggregates: Document[] = [];
@@ -42,31 +37,19 @@ describe('change stream resume', () => {
     store = await startEmbeddedMongo({ port: 0 });
     const dbName = `tg_live_${newTraceId().slice(0, 8)}`;
     const direct: TestMongo = { uri: store.uri, dbName, embedded: true, stop: async () => undefined };
-    proxy = await startTcpProxy(hostPortOf(store.uri));
-    const proxied: TestMongo = { ...direct, uri: `mongodb://${proxy.hostPort}/?directConnection=true` };
     writer = await startLiveGateway({ mongo: direct, live: { source: 'local' } });
-    // The reader is built by hand to give its driver a short heartbeat: after a cut, the driver learns the
-    // store is back only at its next server check (10 s by default), which would make this test slow.
+    // The reader's driver gets a short heartbeat: after a cut, the driver learns the store is back only at its
+    // next server check (10 s by default), which would make this test slow.
     const live = liveExtension({ source: 'changestream', log: createLogger('info', 'live', (l) => lines.push(l)) });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', MONGODB_URI: proxied.uri, MONGODB_DB: dbName }, []);
-    readerStore = new MongoTraceStore({
-      uri: proxied.uri,
-      dbName,
-      retentionMs: config.retentionMs,
-      serverSelectionTimeoutMs: config.storeTimeoutMs,
-      clientOptions: { heartbeatFrequencyMS: 500 },
-    });
-    readerStore.client.on('commandStarted', (e) => {
+    const gateway = await startTestGateway({ mongo: direct, proxy: true, extensions: [live], clientOptions: { heartbeatFrequencyMS: 500 } });
+    gateway.store.client.on('commandStarted', (e) => {
       if (e.commandName === 'aggregate') aggregates.push(e.command);
     });
-    const gateway = await startGateway(config, { store: readerStore, extensions: [live] });
-    reader = { url: gateway.url, live, stop: () => gateway.stop() };
+    reader = Object.assign(gateway, { live });
   });
   afterAll(async () => {
     await reader?.stop();
-    await readerStore?.close();
     await writer?.stop();
-    await proxy?.close();
     await store?.stop();
   });
 

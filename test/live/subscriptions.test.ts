@@ -6,6 +6,7 @@ import type { Client } from 'graphql-ws';
 import { connect, subscribe, type Collected } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId, spanInput } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
 const TRACE_UPDATED = `subscription($id: ID!, $all: Boolean) {
   traceUpdated(traceId: $id, includeExisting: $all) { spans { spanId service { name } } trace { id spanCount errorCount status services { name } } }
@@ -40,11 +41,7 @@ describe.each(['local', 'changestream'] as const)('subscriptions over graphql-ws
   });
 
   async function hubSubscriptions(predicate: (n: number) => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!predicate(gw.live.stats()?.hub.subscriptions ?? -1)) {
-      if (Date.now() > deadline) throw new Error(`expected ${what}, have ${gw.live.stats()?.hub.subscriptions} hub subscriptions`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await eventually(() => predicate(gw.live.stats()?.hub.subscriptions ?? -1), what, { state: () => `${gw.live.stats()?.hub.subscriptions} hub subscriptions` });
   }
 
   /** Subscribed means the server executed the subscribe: the hub holds the subscription. */

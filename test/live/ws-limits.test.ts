@@ -7,6 +7,7 @@ import { CloseCode, GRAPHQL_TRANSPORT_WS_PROTOCOL } from 'graphql-ws';
 import { connect, subscribe, wsUrl } from './helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from './helpers/live-gateway';
 import { newTraceId } from './helpers/spans';
+import { eventually } from '../helpers/eventually';
 
 const SUB = `subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } } }`;
 
@@ -134,7 +135,7 @@ describe('graphql-ws authentication (tokens configured)', () => {
     return result;
   }
 
-  // Issue 5: every refused connection closes with 4403; the reason says why.
+  // Every refused connection closes with 4403; the reason says why.
   it('closes with 4403 without a token or with an unknown one', async () => {
     expect(await initWith(undefined)).toMatchObject({ code: CloseCode.Forbidden, reason: expect.stringMatching(/Authentication required/) });
     expect(await initWith({ authorization: 'Bearer wrong' })).toMatchObject({ code: CloseCode.Forbidden, reason: expect.stringMatching(/Unknown or malformed token/) });
@@ -150,8 +151,7 @@ describe('graphql-ws authentication (tokens configured)', () => {
     try {
       const traceId = newTraceId();
       const s = subscribe<{ traceUpdated: { spans: { spanId: string }[] } }>(client, SUB, { id: traceId });
-      const deadline = Date.now() + 10_000;
-      while (gw.live.stats()?.hub.subscriptions !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await eventually(() => gw.live.stats()?.hub.subscriptions === 1, 'the subscription to reach the hub');
       const { spanInput } = await import('./helpers/spans');
       const span = spanInput({ traceId });
       const res = await gw.gql(`mutation($s: [SpanInput!]!) { submitSpans(spans: $s) { accepted } }`, { s: [span] }, { authorization: 'Bearer ingest-token-1' });

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config';
 import { liveExtension, startGateway } from '../../src/server';
 import { MongoTraceStore } from '../../src/store';
 import type { TestMongo } from '../helpers/mongo';
-import { hostPortOf, startTcpProxy, type TcpProxy } from '../security/helpers/tcp-proxy';
+import { hostPortOf, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { connect, subscribe } from '../live/helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from '../live/helpers/live-gateway';
 import { newTraceId, spanInput } from '../live/helpers/spans';

@@ -7,8 +7,8 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 import { liveExtension } from '../../src/server';
-import type { GatewayExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { heldRoute } from './helpers/held-route';
 
 interface Reply {
   status: number;
@@ -30,29 +30,6 @@ function send(agent: Agent, origin: string, method: string, path: string, body?:
   });
 }
 
-/** A route held open until the test releases it: a request in flight, for as long as the test wants. */
-function heldRoute() {
-  let enter!: () => void;
-  const entered = new Promise<void>((r) => (enter = r));
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  const extension: GatewayExtension = {
-    name: 'held',
-    routes: () => [
-      {
-        method: 'GET',
-        path: '/held',
-        async handle(_req, res) {
-          enter();
-          await released;
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('done');
-        },
-      },
-    ],
-  };
-  return { extension, entered, release };
-}
-
 describe('shutdown', () => {
   let gw: TestGateway;
   const agents: Agent[] = [];
@@ -67,7 +44,7 @@ describe('shutdown', () => {
   });
 
   it('answers every connection at once and lets the request in flight finish', async () => {
-    const held = heldRoute();
+    const held = heldRoute('GET');
     gw = await startTestGateway({ extensions: [held.extension, liveExtension({ source: 'local' })], env: { TRACEGATE_SHUTDOWN_GRACE: '30s' } });
     const probe = keepAlive();
     const client = keepAlive();
@@ -113,7 +90,7 @@ describe('shutdown', () => {
   });
 
   it('returns within the grace when a request never finishes, closing its connection', async () => {
-    const held = heldRoute();
+    const held = heldRoute('GET');
     gw = await startTestGateway({ extensions: [held.extension], env: { TRACEGATE_SHUTDOWN_GRACE: '500ms' } });
     const inFlight = send(keepAlive(), gw.origin, 'GET', '/held');
     await held.entered;

@@ -1,11 +1,14 @@
 /**
- * Store faults after the gateway connected: a standalone store (child process, on disk) is killed (SIGKILL) and
- * hung (SIGSTOP) under a gateway that was using it. Every ingest route answers its retryable "unavailable"
- * (GraphQL STORE_UNAVAILABLE; OTLP/HTTP and Zipkin 503 + Retry-After; OTLP/gRPC UNAVAILABLE), reads answer
- * STORE_UNAVAILABLE, /readyz is 503 until a write succeeds again; afterwards every acknowledged span is there.
+ * Store faults after the gateway connected: a standalone store (child process, on disk) is killed (SIGKILL), hung
+ * (SIGSTOP) and runs out of disk (a file size limit set on the running process, `prlimit --fsize`, as in the
+ * store's own disk-full test) under a gateway that was using it. Every ingest route answers its retryable
+ * "unavailable" (GraphQL STORE_UNAVAILABLE; OTLP/HTTP and Zipkin 503 + Retry-After; OTLP/gRPC UNAVAILABLE); reads
+ * answer STORE_UNAVAILABLE when the store is gone or hung and keep answering when only its disk is full; /readyz is
+ * 503 until a write succeeds again; afterwards every acknowledged span is there.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
@@ -19,6 +22,14 @@ import { buildSources, type Build, type Child } from './helpers/processes';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 const SUBMIT = 'mutation($spans: [SpanInput!]!) { submitSpans(spans: $spans) { accepted duplicates rejected { index code } } }';
+
+const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
+
+/** Sets the soft file size limit (RLIMIT_FSIZE) of a running process; the hard limit stays unlimited. */
+function setFileSizeLimit(pid: number, bytes: number | 'unlimited'): void {
+  const done = spawnSync('prlimit', ['--pid', String(pid), `--fsize=${bytes}:unlimited`], { encoding: 'utf8' });
+  if (done.status !== 0) throw new Error(`prlimit --pid ${pid} --fsize=${bytes}: ${done.stderr}`);
+}
 
 interface Sent {
   traceId: string;
@@ -57,17 +68,20 @@ describe('store faults after the gateway connected', () => {
 
   // Private: one span through each route; each returns what it was told, and records what was acknowledged.
   const routes = {
-    async graphql(): Promise<{ ok: boolean; code?: string; status: number }> {
+    /** `count` spans of one trace, each carrying `padding` bytes of attribute values (what fills a disk). */
+    async graphql(count = 1, padding = 0): Promise<{ ok: boolean; code?: string; status: number }> {
       const traceId = hex(16);
-      const spanId = hex(8);
+      const spanIds = Array.from({ length: count }, () => hex(8));
       const now = Date.now() - 60_000;
+      const attributes = padding > 0 ? [{ key: 'padding', value: randomBytes(padding / 2).toString('hex') }] : [];
       const res = await gw.gql(SUBMIT, {
-        spans: [{ traceId, spanId, service: 'checkout', operation: 'POST /orders', startTime: new Date(now).toISOString(), endTime: new Date(now + 3).toISOString() }],
+        spans: spanIds.map((spanId) => ({ traceId, spanId, service: 'checkout', operation: 'POST /orders', startTime: new Date(now).toISOString(), endTime: new Date(now + 3).toISOString(), attributes })),
       });
-      if (res.data?.submitSpans?.accepted === 1) {
-        acknowledged.push({ traceId, spanIds: [spanId] });
+      if (res.data?.submitSpans?.accepted === count) {
+        acknowledged.push({ traceId, spanIds });
         return { ok: true, status: res.status };
       }
+      if (res.data) throw new Error(`submitSpans answered neither all accepted nor an error: ${res.text}`);
       return { ok: false, code: res.errors?.[0]?.extensions?.code, status: res.status };
     },
     async otlp(): Promise<{ ok: boolean; status: number; retryAfter: string | null; code?: string }> {
@@ -115,7 +129,7 @@ describe('store faults after the gateway connected', () => {
     return res.errors?.[0]?.extensions?.code ?? 'OK';
   }
 
-  async function expectEveryRouteUnavailable(): Promise<void> {
+  async function expectEveryRouteUnavailable(reads: 'STORE_UNAVAILABLE' | 'OK' = 'STORE_UNAVAILABLE'): Promise<void> {
     const graphql = await routes.graphql();
     expect(graphql).toMatchObject({ ok: false, code: 'STORE_UNAVAILABLE', status: 503 });
     const otlp = await routes.otlp();
@@ -123,7 +137,7 @@ describe('store faults after the gateway connected', () => {
     const zipkin = await routes.zipkin();
     expect(zipkin).toMatchObject({ ok: false, status: 503, retryAfter: '1' });
     expect(await routes.grpc()).toEqual({ ok: false, grpcCode: GrpcStatus.UNAVAILABLE });
-    expect(await readCode()).toBe('STORE_UNAVAILABLE');
+    expect(await readCode()).toBe(reads);
     const ready = await fetch(`${gw.origin}/readyz`);
     expect(ready.status).toBe(503);
   }
@@ -164,13 +178,46 @@ describe('store faults after the gateway connected', () => {
     await expectEveryRouteWorking();
   }, 120_000);
 
+  (hasPrlimit ? it : it.skip)('out of disk: writes answer retryably, reads keep answering, readiness returns with the first write after space returns', async () => {
+    await expectEveryRouteWorking();
+    const pid = store.proc.pid!;
+    try {
+      // The data file may not grow past its size: batches fill what LMDB has free inside it until one is refused.
+      setFileSizeLimit(pid, statSync(join(dataDir, 'lmdb', 'data.mdb')).size);
+      let refused: Awaited<ReturnType<typeof routes.graphql>> | undefined;
+      for (let i = 0; i < 400 && !refused; i++) {
+        const outcome = await routes.graphql(50, 2000);
+        if (!outcome.ok) refused = outcome;
+      }
+      expect(refused).toEqual({ ok: false, code: 'STORE_UNAVAILABLE', status: 503 });
+      // A page or two may still be free inside the file, so a small write could yet succeed. Nothing can be written
+      // any more once no page of the file may be rewritten either (as on a full copy-on-write file system): the
+      // limit drops to LMDB's first meta page, and every route and the readiness probe are refused.
+      setFileSizeLimit(pid, 4096);
+      await expectEveryRouteUnavailable('OK');
+      // what the gateway was told by the store: out of disk, not a lost connection
+      const direct = await MongoClient.connect(store.uri);
+      try {
+        await expect(direct.db(dbName).collection('direct').insertOne({ at: new Date() })).rejects.toMatchObject({ code: 14031 });
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      setFileSizeLimit(pid, 'unlimited');
+    }
+    await untilReady();
+    await expectEveryRouteWorking();
+  }, 120_000);
+
   it('lost no acknowledged span', async () => {
     const client = await MongoClient.connect(store.uri);
     try {
-      const ids = acknowledged.map((a) => ({ traceId: a.traceId, spanId: a.spanIds[0] }));
-      expect(ids.length).toBeGreaterThanOrEqual(12);
-      const found = await client.db(dbName).collection('spans').countDocuments({ $or: ids });
-      expect(found).toBe(ids.length);
+      // Every acknowledged request used a trace id of its own, and (traceId, spanId) is unique: the acknowledged
+      // traces hold exactly the acknowledged spans when none is missing.
+      const spans = acknowledged.reduce((n, a) => n + a.spanIds.length, 0);
+      expect(acknowledged.length).toBeGreaterThanOrEqual(12);
+      const found = await client.db(dbName).collection('spans').countDocuments({ traceId: { $in: acknowledged.map((a) => a.traceId) } });
+      expect(found).toBe(spans);
     } finally {
       await client.close();
     }

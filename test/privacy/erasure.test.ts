@@ -14,6 +14,7 @@ import { analyticsExtension, liveExtension, type LiveExtension } from '../../src
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { connect, subscribe } from '../live/helpers/ws-client';
+import { eventually } from '../helpers/eventually';
 
 const ADMIN = 'admin-token-0001';
 const INGEST = 'ingest-token-0002';
@@ -139,11 +140,7 @@ describe('deleteTraces', () => {
     // A live subscriber of t1 on the erasing gateway.
     const client = connect(a.url, { connectionParams: auth(ADMIN) });
     const sub = subscribe(client, 'subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId } } }', { id: t1 });
-    const deadline = Date.now() + 10_000;
-    while ((liveA.stats()?.hub.subscriptions ?? 0) < 1) {
-      if (Date.now() > deadline) throw new Error('the subscription never reached the hub');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await eventually(() => (liveA.stats()?.hub.subscriptions ?? 0) >= 1, 'the subscription to reach the hub');
 
     const filter = { hashedAttributes: [{ key: 'customer.id', value: customer }] };
     const dry = await b.gql(DELETE_DEFAULT, { f: filter }, auth(ADMIN));

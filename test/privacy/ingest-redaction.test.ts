@@ -16,6 +16,7 @@ import { standardIngestExtension } from '../../src/ingest/standard';
 import { liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { connect, subscribe } from '../live/helpers/ws-client';
+import { eventually } from '../helpers/eventually';
 
 const run = promisify(execFile);
 const CLIENT = join(__dirname, 'sensitive-client.js');
@@ -119,11 +120,7 @@ describe('redaction at ingest, on every route', () => {
     const before = liveExt.stats()?.hub.subscriptions ?? 0;
     const sub = subscribe<{ spansReceived: { spans: ReadSpan[] } }>(live, `subscription { spansReceived(filter: { service: "shop" }) { spans { ${SPAN_FIELDS} } } }`);
     const spans = () => sub.results.flatMap((r) => r.data?.spansReceived.spans ?? []);
-    const deadline = Date.now() + 10_000;
-    while ((liveExt.stats()?.hub.subscriptions ?? 0) <= before) {
-      if (Date.now() > deadline) throw new Error('the subscription never reached the hub');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await eventually(() => (liveExt.stats()?.hub.subscriptions ?? 0) > before, 'the subscription to reach the hub');
     return {
       spans,
       until: (traceId) => sub.until(() => spans().filter((s) => s.traceId === traceId).length === 2, `both spans of ${traceId} live`),

@@ -3,8 +3,7 @@
  * JSON model (./schemas.ts) and against the seeded data; bad parameters; tokens; a store that went away.
  */
 import type { TestGateway } from '../helpers/gateway';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from '../security/helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
 import { get, hex, postShopTrace, startQueryGateway, type ShopTrace } from './helpers';
 import { expectValid, jaegerSchemas } from './schemas';
 
@@ -138,21 +137,14 @@ describe('Jaeger query API', () => {
 });
 
 describe('query APIs with tokens and when the store went away', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let gw: TestGateway;
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    gw = await startQueryGateway({
-      mongo: throughProxy(mongo, proxy),
-      env: { TRACEGATE_STORE_TIMEOUT: '300ms', TRACEGATE_TOKENS: 'agent:ingest:ingest-secret-1,viewer:read:read-secret-1' },
-    });
+    gw = await startQueryGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '300ms', TRACEGATE_TOKENS: 'agent:ingest:ingest-secret-1,viewer:read:read-secret-1' } });
+    proxy = gw.proxy!;
   });
   afterAll(async () => {
     await gw.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   it('needs the read scope', async () => {

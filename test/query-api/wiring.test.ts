@@ -6,7 +6,7 @@ import { gatewayExtensions } from '../../src/server/extension-list';
 const route = (path: string, prefix = false): Route => ({ method: 'GET', path, ...(prefix ? { prefix: true } : {}), handle: async () => undefined });
 
 describe('Router prefix routes', () => {
-  it('prefers an exact route, then the longest prefix; other methods are 405, other paths 404', () => {
+  it('prefers an exact route, then the longest prefix; HEAD is GET, other methods are 405, other paths 404', () => {
     const router = new Router();
     const services = route('/api/services');
     const serviceOps = route('/api/services/', true);
@@ -17,7 +17,8 @@ describe('Router prefix routes', () => {
     expect(router.match('GET', '/api/services/shop/operations')).toEqual({ kind: 'found', route: serviceOps });
     expect(router.match('GET', '/api/traces/abc')).toEqual({ kind: 'found', route: traces });
     expect(router.match('GET', '/api/traces/special/x')).toEqual({ kind: 'found', route: deep });
-    expect(router.match('POST', '/api/traces/abc')).toEqual({ kind: 'wrong-method', allowed: ['GET'] });
+    expect(router.match('POST', '/api/traces/abc')).toEqual({ kind: 'wrong-method', allowed: ['GET', 'HEAD'] });
+    expect(router.match('HEAD', '/api/traces/abc')).toEqual({ kind: 'found', route: traces });
     expect(router.match('GET', '/api/trace')).toEqual({ kind: 'not-found' });
     expect(() => router.add(route('/api/traces/', true))).toThrow('route GET /api/traces/ is registered twice');
   });

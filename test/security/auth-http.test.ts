@@ -27,6 +27,14 @@ describe('tokens over HTTP', () => {
     return res.data?.trace ?? null;
   }
 
+  it('sends a browser opening /graphql to GraphiQL without a token, and still asks API clients for one', async () => {
+    const browser = await fetch(gw.url, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(browser.status).toBe(302);
+    expect(browser.headers.get('location')).toBe('/graphiql');
+    const api = await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect(api.status).toBe(401);
+  });
+
   it.each([
     ['missing', {}],
     ['unknown', { authorization: 'Bearer not-a-token' }],

@@ -4,41 +4,29 @@
  * OTLP route alike; once the store flows again every acknowledged span is readable and nothing refused was
  * stored.
  */
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
 import { otlpJsonBody } from './helpers/bodies';
 import { standardIngestExtension } from '../../src/ingest/standard';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
 import { eventually } from '../helpers/eventually';
 
 const CAP = 10;
-
-/** Polls `check` every 10 ms, at most 5 s (a bounded wait, not a timing assertion). */
 
 function spansOf(traceId: string, count: number): Record<string, unknown>[] {
   return Array.from({ length: count }, (_, n) => span({ traceId, n }));
 }
 
 describe('overload while the store is stalled', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let gw: TestGateway;
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    gw = await startTestGateway({
-      mongo: throughProxy(mongo, proxy),
-      env: { TRACEGATE_MAX_INFLIGHT_INGEST: String(CAP) },
-      extensions: [standardIngestExtension()],
-    });
+    gw = await startTestGateway({ proxy: true, env: { TRACEGATE_MAX_INFLIGHT_INGEST: String(CAP) }, extensions: [standardIngestExtension()] });
+    proxy = gw.proxy!;
   });
   afterAll(async () => {
-    proxy.flow();
     await gw.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   async function spanCount(traceId: string): Promise<number | null> {

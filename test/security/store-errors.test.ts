@@ -4,11 +4,10 @@
  * INTERNAL; both with a request id equal to the response's x-request-id (the id the log line carries), and
  * never with driver messages, collection names or stack traces.
  */
-import { MongoClient } from 'mongodb';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from './helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
+import { eventually } from '../helpers/eventually';
 
 // What a client must never see in an error's message or extensions: driver and socket text, collection and
 // field names of the store, parser messages, stack frames.
@@ -19,23 +18,15 @@ function shown(errors: { message: string; extensions?: Record<string, unknown> }
 }
 
 describe('store errors are masked', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let gw: TestGateway;
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    gw = await startTestGateway({
-      mongo: throughProxy(mongo, proxy),
-      env: { TRACEGATE_STORE_TIMEOUT: '500ms' },
-    });
+    gw = await startTestGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '500ms' } });
+    proxy = gw.proxy!;
   });
   afterAll(async () => {
-    proxy.flow();
     await gw.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   it('answers STORE_UNAVAILABLE with the request id when the store is gone, and recovers', async () => {
@@ -52,12 +43,16 @@ describe('store errors are masked', () => {
       expect(shown(res.errors)).not.toMatch(LEAKS);
     }
     proxy.flow();
-    // bounded: the driver reconnects on its own
+    // The driver reconnects on its own.
     let written: unknown;
-    for (let i = 0; i < 40 && !written; i++) {
-      written = (await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0 })] })).data?.submitSpans;
-      if (!written) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await eventually(
+      async () => {
+        written = (await gw.gql(SUBMIT, { spans: [span({ traceId, n: 0 })] })).data?.submitSpans;
+        return Boolean(written);
+      },
+      'a write to succeed',
+      { intervalMs: 250 },
+    );
     expect(written).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 
@@ -65,13 +60,8 @@ describe('store errors are masked', () => {
     const traceId = newTraceId();
     expect((await gw.gql(SUBMIT, { spans: [{ ...span({ traceId, n: 0 }), result: { status: 'OK', data: { ok: true } } }] })).data?.submitSpans).toMatchObject({ accepted: 1 });
     // Corrupt it behind the gateway's back, straight through the driver (not through the proxy).
-    const direct = new MongoClient(mongo.uri);
-    try {
-      const updated = await direct.db(mongo.dbName).collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } });
-      expect(updated.modifiedCount).toBe(1);
-    } finally {
-      await direct.close();
-    }
+    const updated = await gw.withStoreDb((db) => db.collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } }));
+    expect(updated.modifiedCount).toBe(1);
     const res = await gw.gql(`query($id: ID!) { trace(id: $id) { spans { spanId result { data } } } }`, { id: traceId });
     const error = res.errors?.[0];
     expect(error).toMatchObject({

@@ -2,7 +2,6 @@
  * Hostile data on graphql-ws: malformed ids refused with BAD_USER_INPUT before the store, operator-looking filter
  * values matched literally, and a store error during a subscription masked (INTERNAL + request id, no leak).
  */
-import { MongoClient } from 'mongodb';
 import { liveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import { newTraceId, span, SUBMIT } from '../gateway/fixtures';
@@ -65,13 +64,8 @@ describe('hostile data over graphql-ws', () => {
   it('masks a store error during a subscription as INTERNAL with a request id', async () => {
     const traceId = newTraceId();
     expect((await gw.gql(SUBMIT, { spans: [{ ...span({ traceId, n: 0 }), result: { status: 'OK', data: { ok: 1 } } }] })).data?.submitSpans.accepted).toBe(1);
-    const direct = new MongoClient(gw.mongo.uri);
-    try {
-      const updated = await direct.db(gw.mongo.dbName).collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } });
-      expect(updated.modifiedCount).toBe(1);
-    } finally {
-      await direct.close();
-    }
+    const updated = await gw.withStoreDb((db) => db.collection('spans').updateOne({ traceId }, { $set: { 'result.dataJson': '{not json' } }));
+    expect(updated.modifiedCount).toBe(1);
     client.send({
       id: 'x',
       type: 'subscribe',

@@ -6,7 +6,8 @@ import type { CommandStartedEvent } from 'mongodb';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRecord } from '../../src/domain';
 import { Collections, INDEXES, MongoTraceStore } from '../../src/store';
 import { toSpanDoc } from '../../src/store/mongo/documents';
-import { startTestMongo, type TestMongo } from '../helpers/mongo';
+import { startTestStore, type TestMongo, type TestStore } from '../helpers/mongo';
+import { eventually } from '../helpers/eventually';
 
 const DAY_MS = 86_400_000;
 const TRACE = 'ab'.repeat(16);
@@ -27,17 +28,17 @@ function records(inputs: Partial<SpanInputShape>[]): SpanRecord[] {
 }
 
 describe('MongoTraceStore', () => {
+  let test: TestStore;
   let mongo: TestMongo;
   let store: MongoTraceStore;
   const now = Date.UTC(2026, 10, 26, 0, 0, 0);
 
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 7 * DAY_MS, now: () => now });
+    test = await startTestStore({ retentionMs: 7 * DAY_MS, now: () => now });
+    ({ mongo, store } = test);
   });
   afterAll(async () => {
-    await store.close();
-    await mongo.stop();
+    await test.stop();
   });
 
   it('creates its indexes idempotently (a second store on the same database changes nothing)', async () => {
@@ -160,15 +161,15 @@ describe('MongoTraceStore', () => {
 });
 
 describe('MongoTraceStore retention', () => {
+  let test: TestStore;
   let mongo: TestMongo;
   let store: MongoTraceStore;
   beforeAll(async () => {
-    mongo = await startTestMongo({ ttlSweepMs: 100 });
-    store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 1 });
+    test = await startTestStore({ retentionMs: 1, ttlSweepMs: 100 });
+    ({ mongo, store } = test);
   });
   afterAll(async () => {
-    await store.close();
-    await mongo.stop();
+    await test.stop();
   });
 
   it('marks spans due at receive time + retention; the embedded store removes spans, traces and services then', async () => {
@@ -183,11 +184,14 @@ describe('MongoTraceStore retention', () => {
     }
     // The embedded store sweeps every 100 ms here.
     let remaining = -1;
-    for (let i = 0; i < 50 && remaining !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      remaining = 0;
-      for (const c of Object.values(Collections)) remaining += await store.db.collection(c).countDocuments({});
-    }
-    expect(remaining).toBe(0);
+    await eventually(
+      async () => {
+        remaining = 0;
+        for (const c of Object.values(Collections)) remaining += await store.db.collection(c).countDocuments({});
+        return remaining === 0;
+      },
+      'the sweep to remove every span, trace and service',
+      { intervalMs: 100, state: () => `${remaining} documents left` },
+    );
   });
 });

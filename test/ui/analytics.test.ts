@@ -4,36 +4,19 @@
  * service view shows its totals and operations, sorts them, links to slow and failed traces, and its current
  * bucket grows live as spans are submitted.
  */
-import type { Browser } from 'playwright-core';
 import { TrafficGenerator } from '../../src/demo';
 import type { SpanInput } from '../../src/generated/graphql';
-import type { TestGateway } from '../helpers/gateway';
-import { contrastViolations, feedDemo, launchBrowser, openPage, screenshot, startUiGateway, submit, type WatchedPage } from './browser';
+import { contrastViolations, feedDemo, screenshot, submit, uiSession, type WatchedPage } from './browser';
 
 jest.setTimeout(60_000);
 
-let gw: TestGateway;
-let browser: Browser;
+const ui = uiSession();
+const open = (path: string): Promise<WatchedPage> => ui.open(path);
 let chains: SpanInput[][];
-const opened: WatchedPage[] = [];
 
 beforeAll(async () => {
-  [gw, browser] = await Promise.all([startUiGateway(), launchBrowser()]);
-  chains = await feedDemo(gw, 60, { seed: 'ui-analytics' });
+  chains = await feedDemo(ui.gw, 60, { seed: 'ui-analytics' });
 });
-
-afterAll(async () => {
-  await Promise.all(opened.map((p) => p.close()));
-  await browser?.close();
-  await gw?.stop();
-});
-
-async function open(path: string): Promise<WatchedPage> {
-  const watched = await openPage(browser, gw.origin);
-  opened.push(watched);
-  await watched.page.goto(path);
-  return watched;
-}
 
 /** Services and caller->callee pairs (parent and child in different services) of the submitted chains. */
 function expectedGraph(list: SpanInput[][]) {
@@ -97,7 +80,7 @@ it('the service view shows totals and operations, sorts them, links to failed tr
   let grew = false;
   for (let attempt = 0; attempt < 10 && !grew; attempt++) {
     const chain = new TrafficGenerator({ seed: `svc-live-${attempt}`, startTimeMs: Date.now() }).nextTrace().spans;
-    await submit(gw, chain);
+    await submit(ui.gw, chain);
     grew = await page
       .waitForFunction(([n]) => Number((globalThis as any).document.querySelector('[data-testid=current-calls]')?.textContent) > n, [before] as const, { timeout: 3_000 })
       .then(() => true, () => false);
@@ -126,7 +109,7 @@ it('text contrast passes WCAG AA on the map and the service view', async () => {
 it('the Trace view highlights the critical path that the API reports', async () => {
   const chain = chains.find((c) => c.some((s) => s.status === 'ERROR')) ?? chains[0]!;
   const traceId = chain[0]!.traceId;
-  const api = await gw.gql<{ trace: { criticalPath: { span: { spanId: string } }[] } }>('query($id: ID!) { trace(id: $id) { criticalPath { span { spanId } } } }', { id: traceId });
+  const api = await ui.gw.gql<{ trace: { criticalPath: { span: { spanId: string } }[] } }>('query($id: ID!) { trace(id: $id) { criticalPath { span { spanId } } } }', { id: traceId });
   const expected = new Set(api.data!.trace.criticalPath.map((s) => s.span.spanId));
   expect(expected.size).toBeGreaterThan(0);
   const { page, problems } = await open(`/trace/${traceId}`);

@@ -3,33 +3,18 @@
  * for the tab's session (sessionStorage: a reload keeps it, another tab asks again), and sends it on HTTP and in
  * graphql-ws `connection_init` (live spans arrive).
  */
-import type { Browser } from 'playwright-core';
 import { TrafficGenerator } from '../../src/demo';
-import type { TestGateway } from '../helpers/gateway';
-import { launchBrowser, openPage, screenshot, startUiGateway, submit, type WatchedPage } from './browser';
+import { screenshot, submit, uiSession } from './browser';
 
 jest.setTimeout(60_000);
 
 const READ = 'ui-read-token-0123456789';
 const INGEST = 'ui-ingest-token-0123456789';
 
-let gw: TestGateway;
-let browser: Browser;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  [gw, browser] = await Promise.all([startUiGateway({ TRACEGATE_TOKENS: `viewer:read:${READ},feeder:ingest:${INGEST}` }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await Promise.all(pages.map((p) => p.close()));
-  await browser?.close();
-  await gw?.stop();
-});
+const ui = uiSession({ TRACEGATE_TOKENS: `viewer:read:${READ},feeder:ingest:${INGEST}` });
 
 it('asks for a token, refuses a wrong one with a clear message, and works with the right one over HTTP and WebSocket', async () => {
-  const watched = await openPage(browser, gw.origin);
-  pages.push(watched);
+  const watched = await ui.open();
   const { page, problems } = watched;
   await page.goto('/search');
   await page.getByRole('heading', { name: 'Read token needed' }).waitFor();
@@ -55,7 +40,7 @@ it('asks for a token, refuses a wrong one with a clear message, and works with t
   let shown = false;
   for (let attempt = 0; attempt < 10 && !shown; attempt++) {
     const chain = new TrafficGenerator({ seed: `auth-${attempt}`, startTimeMs: Date.now() - 1000 }).nextTrace().spans;
-    await submit(gw, chain, { authorization: `Bearer ${INGEST}` });
+    await submit(ui.gw, chain, { authorization: `Bearer ${INGEST}` });
     shown = await page
       .locator(`.live-row[data-trace-id="${chain[0]!.traceId}"]`)
       .waitFor({ timeout: 2_000 })
@@ -66,8 +51,7 @@ it('asks for a token, refuses a wrong one with a clear message, and works with t
   // The tab keeps the token across a reload; another tab (its own session storage) asks again.
   await page.reload();
   await page.getByRole('heading', { name: 'Live spans' }).waitFor();
-  const other = await openPage(browser, gw.origin);
-  pages.push(other);
+  const other = await ui.open();
   await other.page.goto('/live');
   await other.page.getByRole('heading', { name: 'Read token needed' }).waitFor();
 

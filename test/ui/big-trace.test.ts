@@ -5,28 +5,16 @@
  * (docs/ui.md reports them); the bounds asserted are generous on purpose: the machine is shared.
  */
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
 import { toIsoMicros, TrafficGenerator } from '../../src/demo';
 import type { SpanInput } from '../../src/generated/graphql';
-import type { TestGateway } from '../helpers/gateway';
-import { launchBrowser, openPage, screenshot, startUiGateway, submit } from './browser';
+import { openPage, screenshot, submit, uiSession } from './browser';
 
 jest.setTimeout(90_000);
 
 const SPANS = 5_000;
 const SERVICES = ['edge-gateway', 'order', 'inventory', 'payment', 'fraud-check', 'bank-adapter', 'shipping', 'notification'];
 
-let gw: TestGateway;
-let browser: Browser;
-
-beforeAll(async () => {
-  [gw, browser] = await Promise.all([startUiGateway(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-});
+const ui = uiSession();
 
 /** A 4-ary tree of `count` spans: span i's parent is span (i-1)/4; each child inside its parent's time. */
 function bigTrace(count: number): SpanInput[] {
@@ -60,8 +48,8 @@ function bigTrace(count: number): SpanInput[] {
 
 it(`renders a ${SPANS}-span trace, measured`, async () => {
   const spans = bigTrace(SPANS);
-  await submit(gw, spans);
-  const { page, problems, close } = await openPage(browser, gw.origin);
+  await submit(ui.gw, spans);
+  const { page, problems, close } = await openPage(ui.browser, ui.gw.origin);
   const opened = Date.now();
   await page.goto(`/trace/${spans[0]!.traceId}`);
   await page.getByTestId('span-count').getByText(`${SPANS} spans`).waitFor({ timeout: 60_000 });
@@ -90,14 +78,14 @@ it(`renders a ${SPANS}-span trace, measured`, async () => {
 });
 
 it('Live fed 1,000 spans/s: every span counted, the list bounded, frame gaps measured', async () => {
-  const { page, problems, close } = await openPage(browser, gw.origin);
+  const { page, problems, close } = await openPage(ui.browser, ui.gw.origin);
   await page.goto('/live');
   await page.getByText('Waiting for spans…').waitFor();
   const gen = new TrafficGenerator({ seed: 'live-load', startTimeMs: Date.now() - 10_000, meanGapMs: 1 });
   // Warm-up until the page's subscription is registered (a chain stored before it is not delivered).
   for (let attempt = 0; ; attempt++) {
     const chain = gen.nextTrace().spans;
-    await submit(gw, chain);
+    await submit(ui.gw, chain);
     const shown = await page
       .locator(`.live-row[data-trace-id="${chain[0]!.traceId}"]`)
       .waitFor({ timeout: 2_000 })
@@ -126,7 +114,7 @@ it('Live fed 1,000 spans/s: every span counted, the list bounded, frame gaps mea
   for (let tick = 0; tick < 15; tick++) {
     const spans = [];
     while (spans.length < 100) spans.push(...gen.nextTrace().spans);
-    pending.push(submit(gw, spans));
+    pending.push(submit(ui.gw, spans));
     sent += spans.length;
     if (tick % 5 === 4) peakRate = Math.max(peakRate, parseFloat((await page.getByTestId('live-rate').textContent()) ?? '0'));
     const wait = started + (tick + 1) * 100 - Date.now();

@@ -65,6 +65,52 @@ export async function openPage(browser: Browser, origin: string): Promise<Watche
   return { page, context, problems, close: () => context.close() };
 }
 
+/** The gateway and Chromium of a test file, and the pages its tests open (all closed after the file). */
+export interface UiSession {
+  /** Set by the file's beforeAll. */
+  readonly gw: TestGateway;
+  readonly browser: Browser;
+  /** A watched page opened at `path` (relative to the gateway's origin); closed after the file's tests. */
+  open(path?: string): Promise<WatchedPage>;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll (call it at the top level of a test file): a UI gateway (`env` as
+ * for `startUiGateway`) and a browser, started side by side; after the tests, the pages, the browser and the gateway
+ * are closed.
+ */
+export function uiSession(env: Record<string, string> = {}): UiSession {
+  const opened: WatchedPage[] = [];
+  let gw: TestGateway | undefined;
+  let browser: Browser | undefined;
+  const started = <T,>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`uiSession: the ${what} is not started yet (use it inside a test or a later hook)`);
+    return value;
+  };
+  beforeAll(async () => {
+    [gw, browser] = await Promise.all([startUiGateway(env), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((p) => p.close()));
+    await browser?.close();
+    await gw?.stop();
+  });
+  return {
+    get gw() {
+      return started(gw, 'gateway');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    async open(path?: string) {
+      const watched = await openPage(started(browser, 'browser'), started(gw, 'gateway').origin);
+      opened.push(watched);
+      if (path !== undefined) await watched.page.goto(path);
+      return watched;
+    },
+  };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);

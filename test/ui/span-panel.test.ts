@@ -2,26 +2,12 @@
  * The span panel shows a span's links (to a stored span of another trace, opening that trace) and how many values
  * redaction replaced; Search passes `hashedAttributes` and shows the gateway's refusal when no redaction key is set.
  */
-import type { Browser } from 'playwright-core';
 import { TrafficGenerator } from '../../src/demo';
-import type { TestGateway } from '../helpers/gateway';
-import { launchBrowser, openPage, startUiGateway, submit, type WatchedPage } from './browser';
+import { submit, uiSession } from './browser';
 
 jest.setTimeout(60_000);
 
-let gw: TestGateway;
-let browser: Browser;
-const opened: WatchedPage[] = [];
-
-beforeAll(async () => {
-  [gw, browser] = await Promise.all([startUiGateway(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await Promise.all(opened.map((p) => p.close()));
-  await browser?.close();
-  await gw?.stop();
-});
+const ui = uiSession();
 
 it('lists a span link and opens the linked trace', async () => {
   const gen = new TrafficGenerator({ seed: 'panel-links', startTimeMs: Date.now() - 30_000 });
@@ -29,10 +15,9 @@ it('lists a span link and opens the linked trace', async () => {
   const consumer = gen.nextTrace().spans;
   const target = producer[producer.length - 1]!;
   consumer[0] = { ...consumer[0]!, links: [{ traceId: target.traceId, spanId: target.spanId, attributes: [{ key: 'link.kind', value: 'follows' }] }] };
-  await submit(gw, [...producer, ...consumer]);
+  await submit(ui.gw, [...producer, ...consumer]);
 
-  const watched = await openPage(browser, gw.origin);
-  opened.push(watched);
+  const watched = await ui.open();
   const { page, problems } = watched;
   await page.goto(`/trace/${consumer[0]!.traceId}`);
   await page.locator(`[role=treeitem][data-span-id="${consumer[0]!.spanId}"]`).click();
@@ -47,8 +32,7 @@ it('lists a span link and opens the linked trace', async () => {
 });
 
 it('Search sends hashedAttributes from the URL and shows the gateway refusing it without a redaction key', async () => {
-  const watched = await openPage(browser, gw.origin);
-  opened.push(watched);
+  const watched = await ui.open();
   const { page } = watched;
   await page.goto(`/search?hattr=${encodeURIComponent('customer.email=a@example.com')}`);
   expect(await page.locator('textarea[name=hashedAttrs]').inputValue()).toBe('customer.email=a@example.com');

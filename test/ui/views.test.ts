@@ -3,36 +3,19 @@
  * or requests to other origins, shows what was submitted (also what is submitted while it is open), filters
  * narrow, pagination walks, keyboard navigation works, text contrast passes WCAG AA (axe-core).
  */
-import type { Browser } from 'playwright-core';
 import { DEMO_SERVICES, TrafficGenerator } from '../../src/demo';
 import type { SpanInput } from '../../src/generated/graphql';
-import type { TestGateway } from '../helpers/gateway';
-import { contrastViolations, feedDemo, launchBrowser, openPage, screenshot, startUiGateway, submit, type WatchedPage } from './browser';
+import { contrastViolations, feedDemo, screenshot, submit, uiSession, type WatchedPage } from './browser';
 
 jest.setTimeout(60_000);
 
-let gw: TestGateway;
-let browser: Browser;
+const ui = uiSession();
+const open = (path: string): Promise<WatchedPage> => ui.open(path);
 let chains: SpanInput[][];
-const opened: WatchedPage[] = [];
 
 beforeAll(async () => {
-  [gw, browser] = await Promise.all([startUiGateway(), launchBrowser()]);
-  chains = await feedDemo(gw, 60);
+  chains = await feedDemo(ui.gw, 60);
 });
-
-afterAll(async () => {
-  await Promise.all(opened.map((p) => p.close()));
-  await browser?.close();
-  await gw?.stop();
-});
-
-async function open(path: string): Promise<WatchedPage> {
-  const watched = await openPage(browser, gw.origin);
-  opened.push(watched);
-  await watched.page.goto(path);
-  return watched;
-}
 
 /** A fresh demo chain starting now, with its own trace id. */
 function freshChain(seed: string): SpanInput[] {
@@ -64,7 +47,7 @@ describe('Live (/ and /live)', () => {
     expect(total).toBeLessThanOrEqual(submitted.flat().length);
     // More traffic for the screenshot: several chains, one of them failing.
     const more = Array.from({ length: 12 }, (_, i) => freshChain(`live-more-${i}`));
-    await submit(gw, more.flat());
+    await submit(ui.gw, more.flat());
     await page.locator(`.live-row[data-trace-id="${more[11]![0]!.traceId}"]`).waitFor({ timeout: 10_000 });
     await screenshot(page, 'live');
     await row.getByRole('link').click();
@@ -88,7 +71,7 @@ describe('Live (/ and /live)', () => {
 
     await page.getByRole('button', { name: 'Pause' }).click();
     const later = freshChain('live-3');
-    await submit(gw, later);
+    await submit(ui.gw, later);
     const held = later.filter((s) => s.service === service).length;
     await page.getByText(`${held} held`).waitFor({ timeout: 10_000 });
     expect(await page.locator(`.live-row[data-trace-id="${later[0]!.traceId}"]`).count()).toBe(0);
@@ -108,7 +91,7 @@ describe('Search (/search)', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.waitForURL('**/search?status=ERROR');
     // Other tests here submit traces too: the API says which traces failed; the demo feed's failures are among them.
-    const api = await gw.gql<{ traces: { nodes: { id: string }[] } }>('{ traces(filter: { status: ERROR }, first: 100) { nodes { id } } }');
+    const api = await ui.gw.gql<{ traces: { nodes: { id: string }[] } }>('{ traces(filter: { status: ERROR }, first: 100) { nodes { id } } }');
     const failed = new Set(api.data!.traces.nodes.map((n) => n.id));
     for (const c of chains.filter((c) => c.some((s) => s.status === 'ERROR'))) expect(failed.has(c[0]!.traceId)).toBe(true);
     expect(failed.size).toBeGreaterThan(0);
@@ -120,7 +103,7 @@ describe('Search (/search)', () => {
     }
 
     // The same URL opened afresh shows the same search.
-    const shared = await open(page.url().replace(gw.origin, ''));
+    const shared = await open(page.url().replace(ui.gw.origin, ''));
     await waitForCount(shared.page.locator('.result-link'), failed.size);
     expect(await shared.page.locator('select[name=status]').inputValue()).toBe('ERROR');
     expect(problems).toEqual([]);
@@ -186,6 +169,8 @@ describe('Trace (/trace/<id>)', () => {
       await panel.getByTestId('span-result').waitFor();
       expect(await panel.getByTestId('span-result').textContent()).toContain(failed.result!.code!);
     }
+    // The critical path arrives by its own query, after the spans.
+    await page.getByTestId('critical-count').filter({ hasText: /^[1-9]\d* spans?$/ }).waitFor();
     await screenshot(page, 'trace');
     expect(problems).toEqual([]);
   });
@@ -197,12 +182,12 @@ describe('Trace (/trace/<id>)', () => {
     await page.getByText('Waiting for spans of this trace').waitFor();
     // The first spans, then the rest.
     let ms = await timed(async () => {
-      await submit(gw, chain.slice(0, 2));
+      await submit(ui.gw, chain.slice(0, 2));
       await waitForCount(page.getByRole('treeitem'), 2, 10_000);
     });
     console.log(`trace: first spans of a trace in flight appeared in ${ms} ms`);
     ms = await timed(async () => {
-      await submit(gw, chain.slice(2));
+      await submit(ui.gw, chain.slice(2));
       await waitForCount(page.getByRole('treeitem'), chain.length, 10_000);
     });
     console.log(`trace: the trace's further spans appeared in ${ms} ms`);
@@ -293,7 +278,7 @@ async function submitUntilShown(seed: string, locate: (chain: SpanInput[]) => im
     const chain = freshChain(`${seed}-${attempt}`);
     submitted.push(chain);
     const started = Date.now();
-    await submit(gw, chain);
+    await submit(ui.gw, chain);
     try {
       await locate(chain).waitFor({ timeout: 2_000 });
       return { chain, ms: Date.now() - started, submitted };

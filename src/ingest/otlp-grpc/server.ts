@@ -16,10 +16,7 @@ import { log } from '../../log';
 import { requireScope, Scope } from '../../auth';
 import type { IngestRouteServices } from '../http-edge';
 import { failureOf } from '../../error-edge';
-import { OtlpDecodeError } from '../otlp/model';
-import { decodeProtobufTraceRequest } from '../otlp/proto-decode';
-import { mapTraceRequest } from '../otlp/map';
-import { encodeExportResponse } from '../otlp/response';
+import { decodeProtobufTraceRequest, encodeExportResponse, mapTraceRequest, OtlpDecodeError } from '../otlp';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { grpcStatusOf } from './status';
 

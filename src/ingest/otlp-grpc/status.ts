@@ -7,7 +7,7 @@
 import { Metadata, status as GrpcStatus, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCode } from '../../errors';
 import type { Failure as HttpFailure } from '../../error-edge';
-import { ProtoWriter } from '../otlp/wire';
+import { ProtoWriter } from '../otlp';
 
 /** The gRPC status for each public code a failure can carry. */
 const GRPC_STATUS_BY_CODE: Partial<Record<ErrorCode, GrpcStatus>> = {

@@ -1,3 +1,3 @@
 /** Zipkin v2 JSON ingest: the mapping onto SpanInput and the collector route. */
-export { decodeZipkinSpans, sharedServerSpanId, SHARED_ID_ATTRIBUTE, ZipkinDecodeError, type ZipkinMapped } from './map';
+export { decodeZipkinSpans, sharedServerSpanId, ZipkinDecodeError, type ZipkinMapped } from './map';
 export { zipkinSpansRoute, ZIPKIN_SPANS_PATH } from './route';

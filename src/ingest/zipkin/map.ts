@@ -21,8 +21,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, TracegateError } from '../../errors';
 import type { AttributeInputShape, SpanInputShape, SpanKind, StatusCode } from '../../domain';
-import type { KeyValue } from '../otlp/model';
-import { deriveCallResult, microsToNanos, nanosToIso, UNKNOWN_OPERATION, UNKNOWN_SERVICE } from '../otlp';
+import { deriveCallResult, microsToNanos, nanosToIso, UNKNOWN_OPERATION, UNKNOWN_SERVICE, type KeyValue } from '../otlp';
 
 export const ERROR_TAG = 'error';
 export const OTEL_STATUS_TAG = 'otel.status_code';

@@ -1,10 +1,9 @@
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../../graphql';
-export { documentRules, requestRules } from './rules';
+export { documentRules } from './rules';
 export { depthLimitRule } from './depth';
 export { aliasLimitRule } from './aliases';
 export { directiveLimitRule } from './directives';
 export { costLimitRule } from './cost';
-export { parseWithTokenLimit, tokenLimitError, countTokensUpTo } from './tokens';
+export { tokenLimitError, countTokensUpTo } from './tokens';
 export { queryLimitsPlugin } from './apollo-plugin';
 export { checkOperation, type OperationCheck } from './check-operation';
-export { isLimitError, type LimitName } from './reject';

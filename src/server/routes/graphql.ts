@@ -52,7 +52,8 @@ export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: 
   };
   return [
     { method: 'POST', path: GRAPHQL_PATH, handle },
-    { method: 'GET', path: GRAPHQL_PATH, handle },
+    // A browser's navigation is redirected before any token is asked for; the GraphiQL page asks for one itself.
+    { method: 'GET', path: GRAPHQL_PATH, public: (req) => prefersHtml(req.headers.accept), handle },
   ];
 }
 

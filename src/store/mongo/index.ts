@@ -1,3 +1,3 @@
-export { MongoTraceStore, DUPLICATE_KEY, LOOKUP_BATCH_SIZE, type MongoStoreOptions } from './store';
+export { MongoTraceStore, DUPLICATE_KEY, type MongoStoreOptions } from './store';
 export { INDEXES } from './indexes';
-export { Collections } from './documents';
+export { Collections, spanDocId, fromSpanDoc, type SpanDoc } from './documents';

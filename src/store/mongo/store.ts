@@ -41,7 +41,7 @@ import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
-import { updateSummaries } from './summaries';
+import { SUMMARY_SOURCE_PROJECTION, updateSummaries } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 
@@ -75,6 +75,8 @@ const logger = log.child('store');
 const WRITE_OPERATIONS: ReadonlySet<string> = new Set(['insertSpans', 'probeWrite', 'deleteTraces']);
 /** Where the readiness probe writes, once writes failed. */
 const PROBE_COLLECTION = 'tracegate_probe';
+/** What one readiness probe writes: 64 KiB, about a batch of 100 spans. */
+const PROBE_ROOM = 'x'.repeat(64 * 1024);
 
 export class MongoTraceStore implements TraceStore {
   /** The driver connection; listen to `commandStarted` to count store round trips. */
@@ -122,25 +124,34 @@ export class MongoTraceStore implements TraceStore {
         if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined) || isUnavailableError(error)) throw error;
         for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
       }
-      const inserted: SpanRecord[] = [];
+      let inserted: SpanRecord[] = spans as SpanRecord[];
+      let insertedDocs: SpanDoc[] = docs;
       const duplicateIds: string[] = [];
       const failed: InsertOutcome['failed'] = [];
-      spans.forEach((span, position) => {
-        const refusal = refused.get(position);
-        if (!refusal) inserted.push(span);
-        else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
-        else {
-          logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
-          failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
-        }
-      });
+      if (refused.size > 0) {
+        inserted = [];
+        insertedDocs = [];
+        spans.forEach((span, position) => {
+          const refusal = refused.get(position);
+          if (!refusal) {
+            inserted.push(span);
+            insertedDocs.push(docs[position]!);
+          } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
+          else {
+            logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
+            failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
+          }
+        });
+      }
       // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
       // earlier submit stored the spans but failed before its summary update.
       const reapplied =
         duplicateIds.length === 0
           ? []
-          : (await this.spans().find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray()).map(fromSpanDoc);
-      await updateSummaries(this.db, inserted, reapplied, receivedAt, expireAt);
+          : await this.spans()
+              .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
+              .toArray();
+      await updateSummaries(this.db, insertedDocs, reapplied, receivedAt, expireAt);
       const duplicates = duplicateIds.length;
       return { inserted, duplicates, failed };
     });
@@ -242,9 +253,13 @@ export class MongoTraceStore implements TraceStore {
   async ping(): Promise<void> {
     if (this.writesFailing) {
       // A store that answers reads may still refuse writes (a full disk, no writable primary): readiness
-      // follows what a write does. One small upsert in its own collection.
+      // follows what a write does. The probe inserts a document of an ingest batch's order of size, so a store
+      // that can still rewrite a few pages but not grow (a full disk) stays not ready; the earlier probe
+      // documents are removed only once one succeeded, so a failing probe never frees the room the next one uses.
       await this.run('probeWrite', async () => {
-        await this.db.collection(PROBE_COLLECTION).updateOne({ _id: 'readiness' as never }, { $set: { at: new Date(this.now()) } }, { upsert: true });
+        const probes = this.db.collection<{ at: Date; room: string }>(PROBE_COLLECTION);
+        const { insertedId } = await probes.insertOne({ at: new Date(this.now()), room: PROBE_ROOM });
+        await probes.deleteMany({ _id: { $ne: insertedId } });
       });
       return;
     }

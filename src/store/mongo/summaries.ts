@@ -12,9 +12,8 @@
  * (the last writer re-derives it). The services update runs concurrently with the trace updates.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
-import type { SpanRecord } from '../../domain';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
-import { Collections, toAttrDocs, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
+import { Collections, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
 
 interface TraceDelta {
   startUs: number;
@@ -22,7 +21,9 @@ interface TraceDelta {
   /** False when the trace only has re-applied (duplicate) spans in this batch: its expiry stays. */
   received: boolean;
   services: Set<string>;
+  /** (service, operation) pairs by a key unique to the pair. */
   svcOps: Map<string, { s: string; o: string }>;
+  /** Attributes by a key unique to the (key, canonical value) pair. */
   attrs: Map<string, AttrDoc>;
 }
 
@@ -33,38 +34,58 @@ interface ServiceDelta {
   lastSeenUs: number;
 }
 
+/** What the summaries read of a stored span: its document's fields (attributes already in their stored form). */
+export type SummarySource = Pick<SpanDoc, 'traceId' | 'service' | 'operation' | 'startUs' | 'endUs' | 'attrs'>;
+
+/** The projection that reads a stored span as a SummarySource. */
+export const SUMMARY_SOURCE_PROJECTION = { traceId: 1, service: 1, operation: 1, startUs: 1, endUs: 1, attrs: 1 } as const;
+
 /**
- * `inserted`: spans this call stored. `reapplied`: stored copies of spans this call found already stored;
- * their trace summary is re-applied (idempotent), their service counts are not touched again.
+ * `inserted`: documents of the spans this call stored. `reapplied`: stored copies of spans this call found
+ * already stored; their trace summary is re-applied (idempotent), their service counts are not touched again.
  */
 export async function updateSummaries(
   db: Db,
-  inserted: readonly SpanRecord[],
-  reapplied: readonly SpanRecord[],
+  inserted: readonly SummarySource[],
+  reapplied: readonly SummarySource[],
   receivedAt: Date,
   expireAt: Date,
 ): Promise<void> {
   if (inserted.length === 0 && reapplied.length === 0) return;
   const traces = new Map<string, TraceDelta>();
-  for (const [span, received] of [...inserted.map((s) => [s, true] as const), ...reapplied.map((s) => [s, false] as const)]) {
+  const services = new Map<string, ServiceDelta>();
+  const add = (span: SummarySource, isNew: boolean): void => {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, received, services: new Set(), svcOps: new Map(), attrs: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, received: isNew, services: new Set(), svcOps: new Map(), attrs: new Map() };
       traces.set(span.traceId, t);
     }
-    t.received ||= received;
-    t.startUs = Math.min(t.startUs, span.startUs);
-    t.endUs = Math.max(t.endUs, span.endUs);
+    if (isNew) t.received = true;
+    if (span.startUs < t.startUs) t.startUs = span.startUs;
+    if (span.endUs > t.endUs) t.endUs = span.endUs;
     t.services.add(span.service);
-    t.svcOps.set(JSON.stringify([span.service, span.operation]), { s: span.service, o: span.operation });
-    for (const attr of toAttrDocs(span.attributes)) t.attrs.set(JSON.stringify([attr.k, attr.v]), attr);
-  }
+    const pair = `${span.service.length}:${span.service}${span.operation}`;
+    if (!t.svcOps.has(pair)) t.svcOps.set(pair, { s: span.service, o: span.operation });
+    for (const attr of span.attrs ?? []) {
+      const key = `${attr.k.length}:${attr.k}${attr.v}`;
+      if (!t.attrs.has(key)) t.attrs.set(key, attr);
+    }
+    // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
+    let s = services.get(span.service);
+    if (!s) {
+      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
+      services.set(span.service, s);
+    }
+    s.operations.add(span.operation);
+    if (isNew) s.spanCount += 1;
+    if (span.startUs < s.firstSeenUs) s.firstSeenUs = span.startUs;
+    if (span.endUs > s.lastSeenUs) s.lastSeenUs = span.endUs;
+  };
+  for (const span of inserted) add(span, true);
+  for (const span of reapplied) add(span, false);
   // The services update does not depend on the trace summaries: it runs alongside them. Both are awaited
   // (settled) before this returns or throws, so nothing is acknowledged before the store acknowledged both.
-  const [tracesDone, servicesDone] = await Promise.allSettled([
-    updateTraces(db, traces, receivedAt, expireAt),
-    updateServices(db, inserted, reapplied, expireAt),
-  ]);
+  const [tracesDone, servicesDone] = await Promise.allSettled([updateTraces(db, traces, receivedAt, expireAt), updateServices(db, services, expireAt)]);
   if (tracesDone.status === 'rejected') throw tracesDone.reason;
   if (servicesDone.status === 'rejected') throw servicesDone.reason;
 }
@@ -114,21 +135,8 @@ async function countSpans(db: Db, traceIds: readonly string[]): Promise<Map<stri
   return new Map(rows.map((r) => [r._id, { spans: r.spans, errors: r.errors }]));
 }
 
-// Private: service counts grow only for newly inserted spans; operations and first/last seen are
-// idempotent and re-applied for duplicates too.
-async function updateServices(db: Db, inserted: readonly SpanRecord[], reapplied: readonly SpanRecord[], expireAt: Date): Promise<void> {
-  const services = new Map<string, ServiceDelta>();
-  for (const [span, isNew] of [...inserted.map((s) => [s, true] as const), ...reapplied.map((s) => [s, false] as const)]) {
-    let s = services.get(span.service);
-    if (!s) {
-      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
-      services.set(span.service, s);
-    }
-    s.operations.add(span.operation);
-    if (isNew) s.spanCount += 1;
-    s.firstSeenUs = Math.min(s.firstSeenUs, span.startUs);
-    s.lastSeenUs = Math.max(s.lastSeenUs, span.endUs);
-  }
+// Private: one upsert per service of the batch.
+async function updateServices(db: Db, services: Map<string, ServiceDelta>, expireAt: Date): Promise<void> {
   const ops: AnyBulkWriteOperation<ServiceDoc>[] = [...services].map(([name, s]) => ({
     updateOne: {
       filter: { _id: name },

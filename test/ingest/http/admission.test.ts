@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IngestLimiter } from '../../../src/server/overload';
 import type { TestGateway } from '../../helpers/gateway';
-import { startTestMongo, type TestMongo } from '../../helpers/mongo';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from '../../security/helpers/tcp-proxy';
+import type { TcpProxy } from '../../helpers/tcp-proxy';
 import { readTrace, runOtelClient, startIngestGateway } from './helpers';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -119,18 +118,14 @@ describe('standard ingest routes under overload', () => {
 });
 
 describe('standard ingest routes when the store went away', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let gw: TestGateway;
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    gw = await startIngestGateway({ storeRetryAfterSeconds: 5 }, { mongo: throughProxy(mongo, proxy), env: { TRACEGATE_STORE_TIMEOUT: '300ms' } });
+    gw = await startIngestGateway({ storeRetryAfterSeconds: 5 }, { proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '300ms' } });
+    proxy = gw.proxy!;
   });
   afterAll(async () => {
     await gw.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   it('answer 503 with Retry-After, in each protocol', async () => {

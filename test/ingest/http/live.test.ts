@@ -8,6 +8,7 @@ import { liveExtension, type LiveExtension } from '../../../src/server';
 import { standardIngestExtension } from '../../../src/ingest/standard';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway';
 import { connect, subscribe, type Collected } from '../../live/helpers/ws-client';
+import { eventually } from '../../helpers/eventually';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
@@ -34,11 +35,7 @@ describe('standard ingest routes feed live subscriptions', () => {
     const [otlpId, zipkinId, lastId] = [hex(8), hex(8), hex(8)];
     const ms = Date.now() - 10_000;
     const sub = subscribe<TraceUpdated>(client, TRACE_UPDATED, { id: traceId });
-    const deadline = Date.now() + 10_000;
-    while ((live.stats()?.hub.subscriptions ?? 0) < 1) {
-      if (Date.now() > deadline) throw new Error('the subscription never reached the hub');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await eventually(() => (live.stats()?.hub.subscriptions ?? 0) >= 1, 'the subscription to reach the hub');
 
     const otlp = JSON.stringify({
       resourceSpans: [

@@ -8,8 +8,7 @@ import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError 
 import { otlpGrpcExtension, RETRY_INFO_TYPE_URL, STATUS_DETAILS_KEY, TRACE_SERVICE_EXPORT_PATH, type OtlpGrpcExtension } from '../../../src/ingest/otlp-grpc';
 import { ProtoReader } from '../../../src/ingest/otlp/wire';
 import { startTestGateway, type TestGateway, type TestGatewayOptions } from '../../helpers/gateway';
-import { startTestMongo, type TestMongo } from '../../helpers/mongo';
-import { hostPortOf, startTcpProxy, throughProxy, type TcpProxy } from '../../security/helpers/tcp-proxy';
+import type { TcpProxy } from '../../helpers/tcp-proxy';
 import { readTrace } from '../http/helpers';
 import { request, span } from '../otlp/proto-fixtures';
 
@@ -201,18 +200,14 @@ describe('OTLP/gRPC with tokens', () => {
 });
 
 describe('OTLP/gRPC when the store went away', () => {
-  let mongo: TestMongo;
   let proxy: TcpProxy;
   let h: Harness;
   beforeAll(async () => {
-    mongo = await startTestMongo();
-    proxy = await startTcpProxy(hostPortOf(mongo.uri));
-    h = await start({ mongo: throughProxy(mongo, proxy), env: { TRACEGATE_STORE_TIMEOUT: '300ms' } }, 5);
+    h = await start({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '300ms' } }, 5);
+    proxy = h.gw.proxy!;
   });
   afterAll(async () => {
     await h.stop();
-    await proxy.close();
-    await mongo.stop();
   });
 
   it('answers UNAVAILABLE with a google.rpc.RetryInfo of the configured delay', async () => {

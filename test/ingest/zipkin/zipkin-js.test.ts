@@ -10,6 +10,7 @@ import { HttpLogger } from 'zipkin-transport-http';
 import { sharedServerSpanId } from '../../../src/ingest/zipkin/map';
 import type { TestGateway } from '../../helpers/gateway';
 import { attributeMap, readTrace, startIngestGateway, type ReadTrace } from '../http/helpers';
+import { eventually } from '../../helpers/eventually';
 
 /** A zipkin-js tracer on its defaults, reporting JSON v2 to the gateway; collects the transport's errors. */
 function zipkinTracer(serviceName: string, collector: string): { tracer: Tracer; errors: string[] } {
@@ -30,16 +31,21 @@ async function listen(server: Server): Promise<string> {
 }
 
 /**
- * Waits until the gateway holds `count` spans of `services.length` services in the trace (an observable event;
- * jest's timeout bounds it). Both: each tracer posts on its own, and a read may land between one post's spans and
- * its trace summary.
+ * Waits until the gateway holds `count` spans of `services` services in the trace. Both: each tracer posts on its
+ * own, and a read may land between one post's spans and its trace summary.
  */
 async function traceWithSpans(gw: TestGateway, traceId: string, count: number, services: number): Promise<ReadTrace> {
-  for (;;) {
-    const trace = await readTrace(gw, traceId);
-    if (trace && trace.spans.length >= count && trace.services.length >= services) return trace;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const found: { trace?: ReadTrace } = {};
+  await eventually(
+    async () => {
+      const trace = await readTrace(gw, traceId);
+      if (trace && trace.spans.length >= count && trace.services.length >= services) found.trace = trace;
+      return found.trace !== undefined;
+    },
+    `${count} spans of ${services} services in trace ${traceId}`,
+    { intervalMs: 100 },
+  );
+  return found.trace!;
 }
 
 describe('zipkin-js (default settings) -> POST /api/v2/spans: shared spans', () => {

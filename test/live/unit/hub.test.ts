@@ -1,4 +1,5 @@
 import { LiveHub, LiveSpanFilter, LocalSource, SlowConsumerSignal, type LiveBatch, type LiveSpan, type LiveStream } from '../../../src/live';
+import { createLogger } from '../../../src/log';
 import { span, turns } from './spans';
 
 /** A feed like IngestService.onStored: the test calls `emit` as the store would after acknowledging. */
@@ -128,6 +129,112 @@ describe('LiveHub', () => {
   it('reports the source kind', async () => {
     const { hub } = await startedHub();
     expect(hub.stats()).toMatchObject({ phase: 'running', source: 'local' });
+    await hub.stop();
+  });
+});
+
+describe('LiveHub source on demand', () => {
+  /** A source whose opening the test completes by hand, as a change stream's first round trip would. */
+  function gatedOpener() {
+    const opened: { sink: (spans: readonly LiveSpan[]) => void; closed: boolean }[] = [];
+    let gate: Promise<void> = Promise.resolve();
+    let release: () => void = () => undefined;
+    let refusals = 0;
+    const open = async (sink: (spans: readonly LiveSpan[]) => void) => {
+      await gate;
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new Error('store unreachable');
+      }
+      const entry = { sink, closed: false };
+      opened.push(entry);
+      return { kind: 'changestream' as const, open: async () => undefined, close: async () => void (entry.closed = true) };
+    };
+    return {
+      open,
+      opened,
+      hold: () => (gate = new Promise<void>((r) => (release = r))),
+      release: () => release(),
+      refuse: (n: number) => void (refusals = n),
+    };
+  }
+
+  it('opens the source only while someone subscribes', async () => {
+    const src = gatedOpener();
+    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
+    await hub.start(src.open);
+    await turns(2);
+    // Opened once at start (it decides the kind), then closed: nobody subscribes.
+    expect(src.opened.map((o) => o.closed)).toEqual([true]);
+    expect(hub.stats()).toMatchObject({ source: 'changestream', feed: 'closed', subscriptions: 0, waiting: 0 });
+
+    const a = hub.subscribeTrace('t1');
+    const b = hub.subscribeSpans(new LiveSpanFilter(null));
+    await hub.whenLive();
+    expect(src.opened).toHaveLength(2);
+    expect(hub.stats()).toMatchObject({ feed: 'open', subscriptions: 2, waiting: 0 });
+    src.opened[1]!.sink([span({ traceId: 't1', spanId: 'x' })]);
+    expect(ids(await take(a))).toEqual(['x']);
+    expect(ids(await take(b))).toEqual(['x']);
+
+    await a.return();
+    await turns(2);
+    expect(src.opened[1]!.closed).toBe(false);
+    await b.return();
+    await turns(2);
+    expect(src.opened[1]!.closed).toBe(true);
+    expect(hub.stats()).toMatchObject({ feed: 'closed', subscriptions: 0, waiting: 0 });
+    await hub.stop();
+  });
+
+  it('counts a subscriber as waiting until the source is open, and whenLive() resolves only then', async () => {
+    const src = gatedOpener();
+    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
+    await hub.start(src.open);
+    await turns(2);
+    src.hold();
+    const s = hub.subscribeTrace('t1');
+    let live = false;
+    const waiting = hub.whenLive().then(() => (live = true));
+    await turns(3);
+    expect(live).toBe(false);
+    expect(hub.stats()).toMatchObject({ feed: 'opening', subscriptions: 0, waiting: 1 });
+    src.release();
+    await waiting;
+    expect(hub.stats()).toMatchObject({ feed: 'open', subscriptions: 1, waiting: 0 });
+    await s.return();
+    await hub.stop();
+  });
+
+  it('retries a source that fails to open while a subscriber waits', async () => {
+    const src = gatedOpener();
+    const lines: string[] = [];
+    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0, log: createLogger('debug', 'live', (l) => lines.push(l)) });
+    await hub.start(src.open);
+    await turns(2);
+    src.refuse(2);
+    const s = hub.subscribeTrace('t1');
+    await hub.whenLive();
+    expect(hub.stats()).toMatchObject({ feed: 'open', subscriptions: 1 });
+    expect(lines.filter((l) => l.includes('opening the live source for a subscriber failed; retrying'))).toHaveLength(2);
+    await s.return();
+    await hub.stop();
+  });
+
+  it('whenLive() does not wait when the last subscriber leaves before the source opens', async () => {
+    const src = gatedOpener();
+    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
+    await hub.start(src.open);
+    await turns(2);
+    src.hold();
+    const s = hub.subscribeTrace('t1');
+    const waiting = hub.whenLive();
+    await s.return();
+    await waiting;
+    src.release();
+    await turns(3);
+    expect(src.opened.every((o) => o.closed)).toBe(true);
+    expect(hub.stats()).toMatchObject({ feed: 'closed', subscriptions: 0, waiting: 0 });
     await hub.stop();
   });
 });

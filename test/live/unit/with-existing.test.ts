@@ -42,6 +42,36 @@ describe('withExisting', () => {
     await hub.stop();
   });
 
+  it('reads the stored spans only once the hub\'s source is open', async () => {
+    let release: () => void = () => undefined;
+    let gate: Promise<void> = Promise.resolve();
+    let emit: (spans: readonly LiveSpan[]) => void = () => undefined;
+    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
+    await hub.start(async (sink) => {
+      await gate;
+      const s = new LocalSource<LiveSpan>((l) => ((emit = l), () => undefined));
+      await s.open(sink);
+      return s;
+    });
+    gate = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    const it = withExisting(hub.subscribeTrace('t1'), async () => {
+      reads += 1;
+      return [span({ spanId: 'a' })];
+    });
+    const first = it.next();
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(0);
+    expect(hub.stats()).toMatchObject({ feed: 'opening', waiting: 1 });
+    release();
+    expect(((await first).value as { spans: LiveSpan[] }).spans.map((s) => s.spanId)).toEqual(['a']);
+    expect(reads).toBe(1);
+    emit([span({ spanId: 'b' })]);
+    expect((((await it.next()).value) as { spans: LiveSpan[] }).spans.map((s) => s.spanId)).toEqual(['b']);
+    await it.return?.();
+    await hub.stop();
+  });
+
   it('passes a SlowConsumerSignal through and releases the live stream when the read fails', async () => {
     const hub = new LiveHub<LiveSpan>({ coalesceMs: 0, queueLimit: 1 });
     let emit: (spans: readonly LiveSpan[]) => void = () => undefined;

@@ -118,7 +118,8 @@ export function TraceView({ traceId }: { traceId: string }) {
       {summary && (
         <p className="legend">
           <span>
-            <span className="legend-critical" aria-hidden="true">◆</span> on the critical path ({critical.size} span{critical.size === 1 ? '' : 's'}; the dark underline marks the time each one sets the trace's duration)
+            <span className="legend-critical" aria-hidden="true">◆</span> on the critical path (
+            <span data-testid="critical-count">{path.data?.trace ? `${critical.size} span${critical.size === 1 ? '' : 's'}` : 'computing…'}</span>; the dark underline marks the time each one sets the trace's duration)
           </span>
           <span>
             <span className="wf-error">⚠</span> error

@@ -5,7 +5,7 @@
  * a store that went away).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { TestMongo } from '../../helpers/mongo';
+import type { TestMongo } from './mongo';
 
 export type ProxyState = 'flowing' | 'stalled' | 'severed';
 
