@@ -17,6 +17,19 @@ export class RawDocuments {
 
 const SERIALIZE_OPTIONS = { ignoreUndefined: true } as const;
 
+/** Documents of a request's document sequence (an insert's `documents`) and the bytes they were decoded from. */
+const arrivedAs = new WeakMap<Document, Uint8Array>();
+
+/** Notes the BSON a request's document was decoded from (the wire layer, for document sequences). */
+export function rememberArrivedBytes(doc: Document, bytes: Uint8Array): void {
+  arrivedAs.set(doc, bytes);
+}
+
+/** The BSON `doc` was decoded from, if it came in a request's document sequence (the object, not a copy). */
+export function arrivedBytes(doc: Document): Uint8Array | undefined {
+  return arrivedAs.get(doc);
+}
+
 /**
  * A reply as BSON. A `cursor.firstBatch` / `cursor.nextBatch` holding `RawDocuments` (the first field of `cursor`,
  * itself the reply's first field, as every cursor reply is built) goes in byte for byte.
@@ -76,6 +89,16 @@ export function topLevelExclusion(projection: Document | undefined): Set<string>
 
 /** A stored document's BSON without the named top-level fields (the same bytes when it has none of them). */
 export function excludeFields(doc: Uint8Array, excluded: ReadonlySet<string>): Uint8Array {
+  return keepElements(doc, (name) => !excluded.has(name));
+}
+
+/** A stored document's BSON with only the named top-level fields (what a filter on those fields needs). */
+export function pickFields(doc: Uint8Array, names: ReadonlySet<string>): Uint8Array {
+  return keepElements(doc, (name) => names.has(name));
+}
+
+// Private: the document with the top-level elements `keep` accepts, in their order (the same bytes if all are).
+function keepElements(doc: Uint8Array, keep: (name: string) => boolean): Uint8Array {
   const parts: Array<[number, number]> = [];
   let kept = 0;
   let dropped = false;
@@ -88,11 +111,10 @@ export function excludeFields(doc: Uint8Array, excluded: ReadonlySet<string>): U
     while (doc[nameEnd] !== 0) nameEnd++;
     const valueStart = nameEnd + 1;
     const next = valueStart + valueLength(doc, type, valueStart);
-    if (excluded.has(Buffer.from(doc.buffer, doc.byteOffset + o + 1, nameEnd - o - 1).toString('utf8'))) dropped = true;
-    else {
+    if (keep(Buffer.from(doc.buffer, doc.byteOffset + o + 1, nameEnd - o - 1).toString('utf8'))) {
       parts.push([start, next]);
       kept += next - start;
-    }
+    } else dropped = true;
     o = next;
   }
   if (!dropped) return doc;

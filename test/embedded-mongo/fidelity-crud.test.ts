@@ -3,7 +3,7 @@
  * `sort` on update statements, `let` variables on every command that takes them, pipeline updates that drop `_id`,
  * `$`-prefixed fields inside `_id`, and the Atlas Search index commands. Runs unchanged against a real MongoDB.
  */
-import { MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
+import { Double, Int32, Long, MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
 import { openConformance, type Conformance } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
@@ -256,5 +256,18 @@ describe('Atlas Search index commands', () => {
     expectAtlasRefusal(
       await failure(c.aggregate<Document>([{ $vectorSearch: { index: 'v', path: 'e', queryVector: [1, 2], numCandidates: 10, limit: 1 } }]).toArray()),
     );
+  });
+});
+
+describe('numeric types of an inserted document', () => {
+  test('a document inserted with its _id reads back by _id with its int32, int64 and double values as sent', async () => {
+    const c = t.db.collection<AnyDoc>('numericTypes');
+    const doc = { _id: 'n1', i32: new Int32(5), i64: Long.fromNumber(5), big: Long.fromString('9007199254740993'), dbl: new Double(5), nested: { i64: Long.fromNumber(-1) } };
+    await c.insertOne(doc);
+    const back = await c.findOne({ _id: 'n1' }, { promoteLongs: false, promoteValues: false });
+    expect(back).toEqual(doc);
+    expect(back!.i64).toBeInstanceOf(Long);
+    expect(back!.i32).toBeInstanceOf(Int32);
+    expect(back!.dbl).toBeInstanceOf(Double);
   });
 });

@@ -3,11 +3,12 @@
  * (scalars, arrays, nested arrays of documents, nulls, missing fields, mixed numeric forms) and random filters
  * (equality, $in, $eq, null, $and, $elemMatch), answered once through the read plan and once by scanning.
  */
-import { Long, ObjectId, type Document } from 'bson';
+import { deserialize, Long, ObjectId, serialize, type Document } from 'bson';
 import { Query } from 'mingo';
 import { Engine, WriteUnit } from '../../src/embedded-mongo';
-import { select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
-import { compareValues, keyOf } from '../../src/embedded-mongo/engine';
+import { filterFields, select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
+import { BSON_DECODE_OPTIONS, compareValues, keyOf } from '../../src/embedded-mongo/engine';
+import { pickFields } from '../../src/embedded-mongo/raw-bson';
 
 // Private: a small deterministic PRNG (mulberry32) so failures reproduce.
 function prng(seed: number): () => number {
@@ -89,6 +90,30 @@ test('index-served selections equal full scans (seeded, 600 filters over 300 doc
   expect(indexed).toBeGreaterThan(300);
   expect(exact).toBeGreaterThan(50);
   await engine.close();
+});
+
+test('a filter tested on only the top-level fields it reads matches exactly the documents it matches whole', () => {
+  const rnd = prng(20261130);
+  const docs = Array.from({ length: 200 }, (_, i) => randomDoc(rnd, i));
+  let partial = 0;
+  for (let n = 0; n < 300; n++) {
+    const a = randomFilter(rnd);
+    const b = randomFilter(rnd);
+    const filter = pick(rnd, [a, { $or: [a, b] }, { $nor: [a] }, { $and: [a, { $or: [b, { a: { $exists: false } }] }] }, { $expr: { $eq: ['$a', 1] } }, { ...a, $comment: 'x' }]);
+    const fields = filterFields(filter);
+    if (!fields) continue;
+    partial += 1;
+    const query = new Query(filter, MINGO_OPTIONS);
+    for (const doc of docs) {
+      // As stored: the whole document decoded from its BSON, against only the filter's fields decoded.
+      const bytes = serialize(doc);
+      const whole = query.test(deserialize(bytes, BSON_DECODE_OPTIONS));
+      expect({ filter, doc, matches: query.test(deserialize(pickFields(bytes, fields), BSON_DECODE_OPTIONS)) }).toEqual({ filter, doc, matches: whole });
+    }
+  }
+  expect(partial).toBeGreaterThan(150);
+  expect(filterFields({ $expr: { $eq: ['$a', 1] } })).toBeUndefined();
+  expect(filterFields({ 'b.c': 1, $or: [{ a: 1 }, { 'attrs.k': 'x' }] })).toEqual(new Set(['b', 'a', 'attrs']));
 });
 
 test('keyOf: numeric forms are one key; types stay apart', () => {

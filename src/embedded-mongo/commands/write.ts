@@ -7,6 +7,7 @@ import { calculateObjectSize, type Document } from 'bson';
 import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
+import { arrivedBytes } from '../raw-bson';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
@@ -54,12 +55,14 @@ const insert: CommandHandler = async (command, context) => {
   let n = 0;
   const writeErrors = await runStatements(context, documents, ordered, (unit, raw, index) => {
     const doc = prepareInsert(raw, index);
-    const size = checkSizes ? calculateObjectSize(doc) : 0;
+    // A document the insert leaves as it came (its _id first) is stored as the bytes it arrived in.
+    const bytes = doc === raw ? arrivedBytes(doc) : undefined;
+    const size = checkSizes ? (bytes?.length ?? calculateObjectSize(doc)) : 0;
     if (size > MAX_BSON_OBJECT_SIZE) {
       throw new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
     }
     unit.ensureCollection(context.db, coll);
-    unit.apply({ kind: 'insert', db: context.db, coll, doc });
+    unit.apply(bytes ? { kind: 'insert', db: context.db, coll, doc, bytes } : { kind: 'insert', db: context.db, coll, doc });
     n += 1;
   });
   return withErrors({ n }, writeErrors);

@@ -158,12 +158,13 @@ export class Collection {
     for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) yield value;
   }
 
-  /** Inserts `doc`; returns its BSON (the engine reuses it for the oplog entry). */
-  insert(doc: Document): Buffer {
+  /** Inserts `doc` (stored as `encoded` when given: `doc`'s own BSON); returns its BSON (the engine reuses it for
+   *  the oplog entry). */
+  insert(doc: Document, encoded?: Uint8Array): Buffer {
     if (this.recordIdOf(doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
     const keys = this.secondaryKeys(doc, rid);
-    const bytes = bsonBytes(doc);
+    const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
     const { records, index } = this.host.storage;
     records.putSync(this.recordKey(rid), bytes);
     index.putSync(withRecordId(this.idIndex.entryKey([doc._id]).prefix, rid), EMPTY);

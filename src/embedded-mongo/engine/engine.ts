@@ -165,7 +165,9 @@ export class Engine implements CollectionHost {
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp): OplogEntry {
     const docBytes = this.apply(op);
-    const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op };
+    // The entry does not keep an insert's arrived bytes (a view of the whole request): `docBytes` is what was stored.
+    const logged: OplogOp = op.kind === 'insert' && op.bytes ? { kind: 'insert', db: op.db, coll: op.coll, doc: op.doc } : op;
+    const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op: logged };
     this.stamped.push(entry);
     if (docBytes) this.insertBytes.set(entry, docBytes);
     return entry;
@@ -285,6 +287,7 @@ export class Engine implements CollectionHost {
     this.dirty.clear();
     for (const entry of entries) {
       const doc = this.insertBytes.get(entry);
+      this.insertBytes.delete(entry);
       if (doc && entry.op.kind === 'insert') {
         // An insert's entry: the header without the document, then the document's stored BSON.
         const { kind, db, coll } = entry.op;
@@ -340,7 +343,7 @@ export class Engine implements CollectionHost {
   private apply(op: OplogOp): Buffer | undefined {
     switch (op.kind) {
       case 'insert':
-        return this.ensure(op.db, op.coll).insert(op.doc);
+        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes);
       case 'update':
         this.require(op.db, op.coll).replace(op.after);
         return;

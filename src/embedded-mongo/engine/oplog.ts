@@ -6,7 +6,8 @@
 import type { Document, Timestamp } from 'bson';
 
 export type OplogOp =
-  | { kind: 'insert'; db: string; coll: string; doc: Document }
+  /** `bytes`: the document's BSON as the client sent it, stored as it is (absent: the store encodes `doc`). */
+  | { kind: 'insert'; db: string; coll: string; doc: Document; bytes?: Uint8Array }
   | { kind: 'update'; db: string; coll: string; before: Document; after: Document; replace: boolean }
   | { kind: 'delete'; db: string; coll: string; doc: Document }
   | { kind: 'createCollection'; db: string; coll: string; options: Document }

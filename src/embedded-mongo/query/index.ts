@@ -1,4 +1,4 @@
-export { compileFilter, select, selectLazily, selectRawLazily, sortDocs, project, MINGO_OPTIONS, type Selection } from './filter';
+export { compileFilter, filterFields, select, selectLazily, selectRawLazily, sortDocs, project, MINGO_OPTIONS, type Selection } from './filter';
 export { applyUpdate, updateKind, upsertSeed, prepareInsert, type UpdateKind } from './update';
 export { validatePipeline, runPipeline, searchNotEnabled, SUPPORTED_STAGES, UNSUPPORTED_STAGES, type CollectionReader } from './pipeline';
 export { withMingo, translateMingoError } from './mingo-errors';

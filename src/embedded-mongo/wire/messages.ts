@@ -13,7 +13,7 @@ import {
   SectionKind,
 } from './constants';
 import { crc32c } from '../crc32c';
-import { serializeReply } from '../raw-bson';
+import { rememberArrivedBytes, serializeReply } from '../raw-bson';
 import { ProtocolError } from './errors';
 
 export interface MessageHeader {
@@ -106,7 +106,7 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
     if (kind === SectionKind.BODY) {
       if (body) throw new ProtocolError('OP_MSG has more than one body section');
       const size = bsonSizeAt(frame, offset, end);
-      body = readDocument(frame, offset, size);
+      body = readBody(frame, offset, size);
       offset += size;
     } else if (kind === SectionKind.DOCUMENT_SEQUENCE) {
       if (offset + 4 > end) throw new ProtocolError('OP_MSG document sequence truncated before its size');
@@ -120,7 +120,7 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
       let p = nameEnd + 1;
       while (p < sectionEnd) {
         const docSize = bsonSizeAt(frame, p, sectionEnd);
-        docs.push(readDocument(frame, p, docSize));
+        docs.push(readArrivedDocument(frame.subarray(p, p + docSize)));
         p += docSize;
       }
       sequences.push([identifier, docs]);
@@ -192,6 +192,38 @@ function bsonSizeAt(frame: Buffer, offset: number, end: number): number {
   if (size < 5 || offset + size > end) throw new ProtocolError(`BSON document size ${size} exceeds the ${end - offset} bytes left`);
   if (frame[offset + size - 1] !== 0) throw new ProtocolError('BSON document does not end with a NUL byte');
   return size;
+}
+
+/** An OP_MSG body whose command is `insert`: its `documents` are decoded one by one, each remembered with the
+ *  bytes it came in (the store keeps those bytes for a document it does not change). */
+const INSERT_NAME = Buffer.from('insert\0', 'latin1');
+const INSERT_BODY_OPTIONS = { ...DESERIALIZE_OPTIONS, fieldsAsRaw: { documents: true } } as const;
+
+// Private: the body section; an insert's documents keep their arrived bytes (see rememberArrivedBytes).
+function readBody(frame: Buffer, offset: number, size: number): Document {
+  if (size < 5 + INSERT_NAME.length || frame.compare(INSERT_NAME, 0, INSERT_NAME.length, offset + 5, offset + 5 + INSERT_NAME.length) !== 0) {
+    return readDocument(frame, offset, size);
+  }
+  let body: Document;
+  try {
+    body = deserialize(frame.subarray(offset, offset + size), INSERT_BODY_OPTIONS);
+  } catch (err) {
+    throw new ProtocolError(`invalid BSON document: ${(err as Error).message}`);
+  }
+  if (Array.isArray(body.documents)) body.documents = body.documents.map((d: unknown) => (d instanceof Uint8Array ? readArrivedDocument(d) : d));
+  return body;
+}
+
+// Private: one document of an insert, remembered with its bytes.
+function readArrivedDocument(bytes: Uint8Array): Document {
+  let doc: Document;
+  try {
+    doc = deserialize(bytes, DESERIALIZE_OPTIONS);
+  } catch (err) {
+    throw new ProtocolError(`invalid BSON document: ${(err as Error).message}`);
+  }
+  rememberArrivedBytes(doc, bytes);
+  return doc;
 }
 
 // Private: BSON errors (bad element types, bad UTF-8, ...) become protocol errors.
