@@ -29,7 +29,7 @@ interface Sizes {
   probesPerRun: number;
   warmupProbes: number;
 }
-const FULL: Sizes = { subscribers: [100, 1000], runs: 5, probesPerRun: 10, warmupProbes: 3 };
+const FULL: Sizes = { subscribers: [100, 1000], runs: 5, probesPerRun: 20, warmupProbes: 3 };
 const QUICK: Sizes = { subscribers: [100], runs: 3, probesPerRun: 4, warmupProbes: 2 };
 
 export const p6Live: Scenario = {
