@@ -4,5 +4,5 @@ export { createContext, type GraphQLContext, type ContextDeps } from './context'
 export { createLoaders, type Loaders } from './loaders';
 export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
-export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers/analytics';
+export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
 export { spanPartsOf } from './projection';

@@ -1,7 +1,5 @@
 /** Storage: the TraceStore contract (owned by its consumers) and its MongoDB implementation. */
 export {
-  MAX_SERVICES_LISTED,
-  TRACE_ORDERS,
   SPAN_PARTS,
   spanKeyString,
   type TraceStore,

@@ -8,6 +8,8 @@ import { SpanLink } from './links';
 import { Span, SpanEvent } from './span';
 import { Trace } from './trace';
 
+export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './analytics';
+
 export const coreResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
