@@ -6,3 +6,4 @@ export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
 export { spanPartsOf } from './projection';
+export { compiledExecution, type OperationExecutor, type OperationRequest } from './compiled';

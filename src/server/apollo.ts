@@ -2,10 +2,10 @@
  * Apollo Server construction. `plugins` and `validationRules` are lists on purpose: the gateway passes the
  * security bundle's entries (security.ts) and each GatewayExtension's (extensions.ts).
  */
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerOptionsWithGateway, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
-import { spanPartsOf, type GraphQLContext } from '../graphql';
+import { compiledExecution, spanPartsOf, type GraphQLContext } from '../graphql';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -20,7 +20,10 @@ export interface ApolloOptions {
 
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
   return new ApolloServer<GraphQLContext>({
-    schema: options.schema,
+    // The schema is served through Apollo's gateway interface only for its executor: repeated queries run
+    // compiled (src/graphql/compiled.ts). Parsing, validation (query limits), plugins (auth scopes, limits,
+    // metrics) and error formatting (masking) are Apollo's, as for a plain schema.
+    gateway: compiledGateway(options.schema),
     // Apollo's implicit cache-control plugin wraps every field resolver (willResolveField) to compute a cache
     // policy; the schema declares no @cacheControl hints and no resolver sets one, so that policy is always
     // "uncacheable" and the plugin only ever sent `cache-control: no-store`. The header is kept (below),
@@ -63,4 +66,24 @@ function spanPartsPlugin(): ApolloServerPlugin<GraphQLContext> {
     },
   };
   return { requestDidStart: async () => listener };
+}
+
+// Private: a fixed schema whose operations run through `compiledExecution`.
+function compiledGateway(schema: GraphQLSchema): ApolloServerOptionsWithGateway<GraphQLContext>['gateway'] {
+  const run = compiledExecution(schema);
+  return {
+    async load() {
+      return {
+        executor: async (request) => {
+          if (!request.operation) throw new Error('Apollo called the executor without a resolved operation');
+          return run({ document: request.document, operation: request.operation, operationName: request.operationName, variables: request.request.variables, contextValue: request.context });
+        },
+      };
+    },
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: '' });
+      return () => undefined;
+    },
+    async stop() {},
+  };
 }

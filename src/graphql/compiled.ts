@@ -1,0 +1,95 @@
+/**
+ * Query execution through compiled operations (graphql-jit): an operation that is run again is compiled once
+ * to JavaScript that resolves its fields without graphql-js's per-field interpretation (argument values,
+ * paths, promise bookkeeping). The resolvers, the result and its errors are the same: the compiled code calls
+ * the schema's own resolvers and scalar `serialize` functions, a resolver's error reaches the result with its
+ * path and original error (masking sees the same chain), and variables are coerced by graphql-js itself
+ * before a compiled operation runs, so a bad variable fails with graphql-js's own error.
+ *
+ * Only queries are compiled. Mutations (the span lists of `submitSpans`), introspection and subscriptions run
+ * on graphql-js. An operation runs on graphql-js until it was seen `compileAfter` times, so a stream of
+ * one-off documents costs no compilation.
+ */
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { BREAK, execute, GraphQLError, getVariableValues, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+
+export interface OperationRequest {
+  document: DocumentNode;
+  /** The operation of `document` to run (already resolved by the caller). */
+  operation: OperationDefinitionNode;
+  operationName?: string | null;
+  variables?: Readonly<Record<string, unknown>> | null;
+  contextValue: unknown;
+}
+
+export interface CompiledExecutionOptions {
+  /** Compile an operation on its n-th run (1: at once). */
+  compileAfter?: number;
+}
+
+/** Runs operations of `schema`, compiling the repeated queries. */
+export type OperationExecutor = (request: OperationRequest) => Promise<ExecutionResult>;
+
+/** graphql-js's bound on reported variable errors (its own `execute` uses 50). */
+const MAX_VARIABLE_ERRORS = 50;
+
+export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): OperationExecutor {
+  const compileAfter = Math.max(1, options.compileAfter ?? 2);
+  // Keyed by the parsed operation: Apollo's document cache hands the same node to every request of one query.
+  const seen = new WeakMap<OperationDefinitionNode, { compilable: boolean; runs: number; compiled: CompiledQuery | null | undefined }>();
+  const interpret = (request: OperationRequest): Promise<ExecutionResult> =>
+    Promise.resolve(
+      execute({
+        schema,
+        document: request.document,
+        operationName: request.operationName,
+        variableValues: request.variables,
+        contextValue: request.contextValue,
+      }),
+    );
+  return async (request) => {
+    const { operation } = request;
+    let entry = seen.get(operation);
+    if (!entry) {
+      entry = { compilable: operation.operation === 'query' && !readsIntrospection(request.document), runs: 0, compiled: undefined };
+      seen.set(operation, entry);
+    }
+    if (!entry.compilable) return interpret(request);
+    entry.runs += 1;
+    if (entry.compiled === undefined && entry.runs >= compileAfter) {
+      const compiled = compileQuery(schema, request.document, operation.name?.value);
+      entry.compiled = isCompiledQuery(compiled) ? compiled : null;
+    }
+    if (!entry.compiled) return interpret(request);
+    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
+    if (variables.errors) return { errors: variables.errors };
+    const result = await entry.compiled.query(undefined, request.contextValue, variables.coerced);
+    return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
+  };
+}
+
+/**
+ * A compiled operation's error as graphql-js reports a field error: a GraphQLError of graphql-js (with its
+ * `extensions` object, taken from the original error) with the same message, path and locations, wrapping
+ * the error that caused it (graphql-js wraps even its own "Cannot return null" in an Error).
+ */
+function asExecutionError(error: GraphQLError): GraphQLError {
+  const located = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? new Error(error.message) });
+  if (error.locations) Object.defineProperty(located, 'locations', { value: error.locations, enumerable: true, writable: true, configurable: true });
+  return located;
+}
+
+// Private: whether the document asks for `__schema` or `__type` anywhere (introspection is left to graphql-js).
+function readsIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}

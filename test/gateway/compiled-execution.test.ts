@@ -1,0 +1,158 @@
+/**
+ * Repeated queries run compiled (graphql-jit); a compiled run answers exactly what graphql-js answers: the same
+ * data, the same errors (message, path, locations, code after masking), the same store commands.
+ */
+import { buildSchema, execute, parse, type GraphQLSchema } from 'graphql';
+import { compiledExecution } from '../../src/graphql';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
+import { at, newTraceId, span, spanId, SUBMIT } from './fixtures';
+
+const EVERY_FIELD = `query Every($t: ID!, $withEvents: Boolean!) {
+  trace(id: $t) {
+    id spanCount errorCount status startTime endTime durationUs __typename
+    services { name operations spanCount firstSeen lastSeen }
+    rootSpan { spanId ...Tree }
+    spans {
+      spanId parentSpanId operation kind startTime endTime durationUs status redactedCount
+      service { name } svc: service { name spanCount }
+      result { status code message data } attributes { key value } metrics { name value unit }
+      events @include(if: $withEvents) { time name attributes { key value } }
+      parent { spanId } trace { id }
+    }
+  }
+}
+fragment Tree on Span { children { spanId children { spanId operation } } }`;
+
+const PAGE = `query Page($first: Int, $after: String) {
+  traces(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id spans { spanId operation service { name } parent { spanId } children { spanId } } } }
+  }
+}`;
+
+describe('compiled execution', () => {
+  let gw: TestGateway;
+  const traceId = newTraceId();
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    const spans = [0, 1, 2, 3].map((n) => ({
+      ...span({ traceId, n, parent: n === 0 ? null : n === 3 ? 1 : 0, service: n % 2 ? 'payment' : 'checkout', attributes: [{ key: 'n', value: { n, list: [n, 'x'] } }] }),
+      result: n === 2 ? { status: 'ERROR', code: 'DECLINED', message: 'no funds', data: { retry: false } } : null,
+      status: n === 2 ? 'ERROR' : 'OK',
+      metrics: [{ name: 'db.time', value: n / 4, unit: n ? 'ms' : null }],
+      events: [{ time: at(n * 100 + 7), name: `e${n}` }],
+    }));
+    const res = await gw.gql(SUBMIT, { spans });
+    expect(res.data?.submitSpans).toMatchObject({ accepted: 4, rejected: [] });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  /** The raw body and store commands of each of `runs` identical requests (the first runs on graphql-js). */
+  const repeat = async (query: string, variables: Record<string, unknown>, runs = 3): Promise<{ text: string; commands: string[] }[]> => {
+    const out: { text: string; commands: string[] }[] = [];
+    for (let i = 0; i < runs; i++) {
+      let text = '';
+      const { commands } = await gw.countCommands(async () => {
+        text = (await gw.gql(query, variables)).text;
+      });
+      // Each response names its own request id; nothing else may differ.
+      out.push({ text: text.replace(/"requestId":"[^"]*"/g, '"requestId":"-"'), commands });
+    }
+    return out;
+  };
+
+  it('answers a query selecting every span field the same, interpreted and compiled', async () => {
+    for (const withEvents of [true, false]) {
+      const [first, ...rest] = await repeat(EVERY_FIELD, { t: traceId, withEvents });
+      const body = JSON.parse(first!.text);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.trace.spans).toHaveLength(4);
+      expect(body.data.trace.spans[2]).toMatchObject({ status: 'ERROR', result: { code: 'DECLINED', data: { retry: false } }, attributes: [{ key: 'n', value: { n: 2, list: [2, 'x'] } }] });
+      expect(body.data.trace.rootSpan.children.map((c: { spanId: string }) => c.spanId)).toEqual([spanId(1), spanId(2)]);
+      expect('events' in body.data.trace.spans[0]).toBe(withEvents);
+      for (const run of rest) {
+        expect(run.text).toBe(first!.text);
+        expect(run.commands).toEqual(first!.commands);
+      }
+    }
+  });
+
+  it('pages the same, interpreted and compiled', async () => {
+    const runs = await repeat(PAGE, { first: 1 });
+    expect(JSON.parse(runs[0]!.text).data.traces.edges).toHaveLength(1);
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  });
+
+  it('reports a resolver error and a bad variable the same, interpreted and compiled', async () => {
+    const IDS = `query Ids($first: Int, $after: String) {
+  traces(first: $first, after: $after) { nodes { id } }
+}`;
+    const tooMany = await repeat(IDS, { first: 101 });
+    expect(JSON.parse(tooMany[0]!.text).errors[0]).toMatchObject({
+      message: 'first: expected an integer from 1 to 100, received 101',
+      path: ['traces'],
+      locations: [{ line: 2, column: 3 }],
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    for (const run of tooMany.slice(1)) expect(run.text).toBe(tooMany[0]!.text);
+    const badVariable = await repeat(IDS, { first: 'ten' });
+    expect(JSON.parse(badVariable[0]!.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    for (const run of badVariable.slice(1)) expect(run.text).toBe(badVariable[0]!.text);
+    const badCursor = await repeat(IDS, { first: 1, after: 'not-a-cursor' });
+    expect(JSON.parse(badCursor[0]!.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    for (const run of badCursor.slice(1)) expect(run.text).toBe(badCursor[0]!.text);
+  });
+});
+
+describe('compiledExecution, against graphql-js execute', () => {
+  const schema: GraphQLSchema = buildSchema(`
+    type Query { item(id: Int!): Item items: [Item!]! }
+    type Item { id: Int! name: String! tags: [String!]! broken: String! failing: String }
+  `);
+  const items = [1, 2, 3].map((id) => ({ id, name: `item ${id}`, tags: id === 2 ? ['a', null] : ['a'] }));
+  const Query = schema.getQueryType()!.getFields();
+  Query.item!.resolve = (_root, { id }: { id: number }) => items.find((i) => i.id === id) ?? null;
+  Query.items!.resolve = async () => items;
+  const Item = (schema.getType('Item') as import('graphql').GraphQLObjectType).getFields();
+  Item.broken!.resolve = () => null;
+  Item.failing!.resolve = async (item: { id: number }) => {
+    throw Object.assign(new Error(`item ${item.id} failed`), { extensions: { code: 'STORE_UNAVAILABLE' } });
+  };
+
+  const both = async (query: string, variables: Record<string, unknown> = {}) => {
+    const document = parse(query);
+    const operation = document.definitions[0] as import('graphql').OperationDefinitionNode;
+    const run = compiledExecution(schema, { compileAfter: 1 });
+    const compiled = await run({ document, operation, variables, contextValue: {} });
+    const interpreted = await execute({ schema, document, variableValues: variables, contextValue: {} });
+    return { compiled, interpreted };
+  };
+
+  it('returns the same data and the same located errors, wrapping the same original errors', async () => {
+    for (const query of [
+      '{ items { id name failing } }',
+      '{ items { id tags } }',
+      '{ items { id broken } }',
+      'query($id: Int!) { item(id: $id) { name failing } }',
+    ]) {
+      const { compiled, interpreted } = await both(query, { id: 2 });
+      expect(JSON.parse(JSON.stringify(compiled))).toEqual(JSON.parse(JSON.stringify(interpreted)));
+      expect(compiled.errors?.length).toBe(interpreted.errors?.length);
+      compiled.errors?.forEach((error, i) => {
+        const expected = interpreted.errors![i]!;
+        expect(error.constructor).toBe(expected.constructor);
+        expect(error.extensions).toEqual(expected.extensions);
+        expect(error.originalError?.message).toBe(expected.originalError?.message);
+      });
+    }
+  });
+
+  it('coerces variables with graphql-js (same errors)', async () => {
+    const { compiled, interpreted } = await both('query($id: Int!) { item(id: $id) { name } }', { id: 'two' });
+    expect(compiled.errors?.map((e) => e.message)).toEqual(interpreted.errors?.map((e) => e.message));
+    expect(compiled.errors?.[0]?.message).toContain('Int cannot represent non-integer value');
+  });
+});
