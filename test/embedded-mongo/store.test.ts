@@ -10,8 +10,6 @@ import { Engine, startEmbeddedMongo, type EmbeddedMongo, type OplogEntry, type S
 import { parseArgs } from '../../src/embedded-mongo/cli';
 import { eventually, staysFalse } from '../helpers/eventually';
 
-/** Polls `check` until it holds (bounded: fails after 5 s). */
-
 async function withStore(options: Parameters<typeof startEmbeddedMongo>[0], fn: (store: EmbeddedMongo, client: MongoClient) => Promise<void>): Promise<void> {
   const store = await startEmbeddedMongo(options);
   const client = await MongoClient.connect(store.uri);

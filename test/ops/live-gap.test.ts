@@ -7,11 +7,10 @@
  */
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { defaultPlugins } from '../../src/embedded-mongo/plugins';
-import { loadConfig } from '../../src/config';
-import { liveExtension, startGateway } from '../../src/server';
-import { MongoTraceStore } from '../../src/store';
+import { liveExtension } from '../../src/server';
+import { startTestGateway, type ProxiedTestGateway } from '../helpers/gateway';
 import type { TestMongo } from '../helpers/mongo';
-import { hostPortOf, startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import type { TcpProxy } from '../helpers/tcp-proxy';
 import { connect, subscribe } from '../live/helpers/ws-client';
 import { startLiveGateway, type LiveGateway } from '../live/helpers/live-gateway';
 import { newTraceId, spanInput } from '../live/helpers/spans';
@@ -23,26 +22,19 @@ describe('live gap', () => {
   let store: EmbeddedMongo;
   let proxy: TcpProxy;
   let writer: LiveGateway;
-  let reader: { url: string; metricsUrl: string | null; stop(): Promise<void> };
-  let readerStore: MongoTraceStore;
+  let reader: ProxiedTestGateway;
 
   beforeAll(async () => {
     store = await startEmbeddedMongo({ port: 0, plugins: defaultPlugins({ history: { maxEntries: 20 } }) });
     const dbName = `tg_gap_${newTraceId().slice(0, 8)}`;
     const direct: TestMongo = { uri: store.uri, dbName, embedded: true, stop: async () => undefined };
-    proxy = await startTcpProxy(hostPortOf(store.uri));
-    const proxied = `mongodb://${proxy.hostPort}/?directConnection=true`;
     writer = await startLiveGateway({ mongo: direct, live: { source: 'local' } });
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'test', MONGODB_URI: proxied, MONGODB_DB: dbName }, []);
-    readerStore = new MongoTraceStore({ uri: proxied, dbName, retentionMs: config.retentionMs, serverSelectionTimeoutMs: config.storeTimeoutMs, clientOptions: { heartbeatFrequencyMS: 500 } });
-    const gateway = await startGateway(config, { store: readerStore, extensions: [liveExtension({ source: 'changestream' })] });
-    reader = { url: gateway.url, metricsUrl: gateway.metricsUrl, stop: () => gateway.stop() };
+    reader = await startTestGateway({ mongo: direct, proxy: true, clientOptions: { heartbeatFrequencyMS: 500 }, extensions: [liveExtension({ source: 'changestream' })] });
+    proxy = reader.proxy;
   });
   afterAll(async () => {
     await reader?.stop();
-    await readerStore?.close();
     await writer?.stop();
-    await proxy?.close();
     await store?.stop();
   });
 
@@ -76,7 +68,7 @@ describe('live gap', () => {
     for (const span of [first, ...missed]) expect(seen.has(span.spanId)).toBe(true);
     await client.dispose();
 
-    const metrics = await (await fetch(reader.metricsUrl!)).text();
+    const metrics = await (await fetch(reader.gateway.metricsUrl!)).text();
     expect(metrics).toMatch(/^tracegate_live_subscriptions_ended_total\{code="LIVE_GAP"\} [1-9]/m);
   }, 60_000);
 });
