@@ -6,7 +6,7 @@
  * multikey index on `attrs.k` + `attrs.v` serves an equality filter on any attribute.
  */
 import { canonicalJson, type Attribute, type SpanRecord } from '../../domain';
-import type { ServiceRecord, TraceSummary } from '../types';
+import type { ServiceRecord, SpanPart, TraceSummary } from '../types';
 
 export const Collections = { spans: 'spans', traces: 'traces', services: 'services' } as const;
 
@@ -111,7 +111,17 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
 }
 
 export function fromSpanDoc(doc: SpanDoc): SpanRecord {
-  return {
+  return fromSpanDocParts(doc, undefined);
+}
+
+/**
+ * The record of a span document read with only `parts` of its optional parts (undefined: all of them). The parts
+ * not read stay absent rather than empty, so a reader that was not supposed to touch one fails loudly (a non-null
+ * field resolving to undefined) instead of answering an empty list.
+ */
+export function fromSpanDocParts(doc: SpanDoc, parts: ReadonlySet<SpanPart> | undefined): SpanRecord {
+  const has = (part: SpanPart): boolean => parts === undefined || parts.has(part);
+  const span: Partial<SpanRecord> = {
     traceId: doc.traceId,
     spanId: doc.spanId,
     parentSpanId: doc.parentSpanId ?? null,
@@ -122,20 +132,25 @@ export function fromSpanDoc(doc: SpanDoc): SpanRecord {
     endUs: doc.endUs,
     durationUs: doc.durationUs,
     status: doc.status,
-    result: doc.result
+  };
+  if (has('result')) {
+    span.result = doc.result
       ? {
           status: doc.result.status,
           code: doc.result.code ?? null,
           message: doc.result.message ?? null,
           data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
         }
-      : null,
-    attributes: fromAttrDocs(doc.attrs),
-    metrics: (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })),
-    events: (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })),
-    links: (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) })),
-    ...(doc.redactedCount ? { redactedCount: doc.redactedCount } : {}),
-  };
+      : null;
+  }
+  if (has('attributes')) span.attributes = fromAttrDocs(doc.attrs);
+  if (has('metrics')) span.metrics = (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null }));
+  if (has('events')) span.events = (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) }));
+  if (has('links')) {
+    span.links = (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }));
+  }
+  if (doc.redactedCount) span.redactedCount = doc.redactedCount;
+  return span as SpanRecord;
 }
 
 export function fromTraceDoc(doc: TraceDoc): TraceSummary {

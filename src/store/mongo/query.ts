@@ -6,7 +6,7 @@ import type { Filter, Sort } from 'mongodb';
 import { canonicalJson, type SpanRecord } from '../../domain';
 import type { CursorPosition } from '../cursor';
 import { SPAN_PARTS, type SpanPart, type TraceOrder, type TraceQuery } from '../types';
-import { fromAttrDocs, fromSpanDoc, type SpanDoc, type TraceDoc } from './documents';
+import { fromSpanDoc, fromSpanDocParts, type SpanDoc, type TraceDoc } from './documents';
 
 /**
  * What a trace read leaves out: a trace document also holds every (service, operation) pair and attribute seen
@@ -84,7 +84,7 @@ export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
     for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
     for (const part of SPAN_PARTS) if (!parts.has(part)) projection[PART_FIELDS[part]] = 0;
     const has = new Set(parts);
-    read = { projection, decode: (doc) => fromPartialSpanDoc(doc, has) };
+    read = { projection, decode: (doc) => fromSpanDocParts(doc, has) };
     partialReads.set(key, read);
   }
   return read;
@@ -92,38 +92,3 @@ export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
 
 const partialReads = new Map<string, SpanRead>();
 
-// Private: fromSpanDoc for a projected document; the parts not read stay absent rather than empty, so a reader
-// that was not supposed to touch one fails loudly (a non-null field resolving to undefined) instead of
-// answering an empty list.
-function fromPartialSpanDoc(doc: SpanDoc, parts: ReadonlySet<SpanPart>): SpanRecord {
-  const span: Partial<SpanRecord> = {
-    traceId: doc.traceId,
-    spanId: doc.spanId,
-    parentSpanId: doc.parentSpanId ?? null,
-    service: doc.service,
-    operation: doc.operation,
-    kind: doc.kind,
-    startUs: doc.startUs,
-    endUs: doc.endUs,
-    durationUs: doc.durationUs,
-    status: doc.status,
-  };
-  if (doc.redactedCount) span.redactedCount = doc.redactedCount;
-  if (parts.has('result')) {
-    span.result = doc.result
-      ? {
-          status: doc.result.status,
-          code: doc.result.code ?? null,
-          message: doc.result.message ?? null,
-          data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
-        }
-      : null;
-  }
-  if (parts.has('attributes')) span.attributes = fromAttrDocs(doc.attrs);
-  if (parts.has('metrics')) span.metrics = (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null }));
-  if (parts.has('events')) span.events = (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) }));
-  if (parts.has('links')) {
-    span.links = (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }));
-  }
-  return span as SpanRecord;
-}
