@@ -22,9 +22,6 @@ import type { GatewayArgs, GatewayReady } from '../workers/gateway';
 import type { ProcessFigures } from '../workers/protocol';
 import type { StoreReady } from '../workers/store';
 
-// Scenarios that import the ingest sender from here (it lives in load/ingest.ts).
-export { sendAll };
-
 const BATCH = 500;
 const P1_GOAL = 0.65;
 const P2_GOAL = 4;
