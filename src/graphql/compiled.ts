@@ -6,12 +6,34 @@
  * path and original error (masking sees the same chain), and variables are coerced by graphql-js itself
  * before a compiled operation runs, so a bad variable fails with graphql-js's own error.
  *
- * Only queries are compiled. Mutations (the span lists of `submitSpans`), introspection and subscriptions run
- * on graphql-js. An operation runs on graphql-js until it was seen `compileAfter` times, so a stream of
- * one-off documents costs no compilation.
+ * Queries and mutations are compiled; introspection, subscriptions and operations whose variables are of a
+ * recursive input type run on graphql-js. An operation runs on
+ * graphql-js until it was seen `compileAfter` times, so a stream of one-off documents costs no compilation.
+ *
+ * A compiled mutation's variables are coerced once, by graphql-jit's compiled variable parsing (the same
+ * coercion rules as graphql-js, compiled per operation: the 500-element `SpanInput` list of a `submitSpans`
+ * costs about a third of graphql-js's generic coercion). When that parsing finds a problem nothing has run yet,
+ * and the request is run on graphql-js instead, so a bad variable fails with graphql-js's own errors (messages,
+ * locations, error limit). Compiled queries keep coercing with graphql-js first.
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { BREAK, execute, GraphQLError, getVariableValues, visit, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  BREAK,
+  execute,
+  getNamedType,
+  GraphQLError,
+  getVariableValues,
+  isInputObjectType,
+  isInputType,
+  typeFromAST,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLInputObjectType,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 
 export interface OperationRequest {
   document: DocumentNode;
@@ -51,7 +73,11 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     const { operation } = request;
     let entry = seen.get(operation);
     if (!entry) {
-      entry = { compilable: operation.operation === 'query' && !readsIntrospection(request.document), runs: 0, compiled: undefined };
+      entry = {
+        compilable: operation.operation !== 'subscription' && !readsIntrospection(request.document) && !takesRecursiveInput(schema, operation),
+        runs: 0,
+        compiled: undefined,
+      };
       seen.set(operation, entry);
     }
     if (!entry.compilable) return interpret(request);
@@ -61,6 +87,13 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
       entry.compiled = isCompiledQuery(compiled) ? compiled : null;
     }
     if (!entry.compiled) return interpret(request);
+    if (operation.operation === 'mutation') {
+      const outcome = entry.compiled.query(undefined, request.contextValue, request.variables ?? {});
+      // graphql-jit answers a variable it cannot coerce at once, with errors and no data, before any resolver ran.
+      if (!isPromise(outcome) && !('data' in outcome)) return interpret(request);
+      const result = await outcome;
+      return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
+    }
     const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
     if (variables.errors) return { errors: variables.errors };
     const result = await entry.compiled.query(undefined, request.contextValue, variables.coerced);
@@ -77,6 +110,32 @@ function asExecutionError(error: GraphQLError): GraphQLError {
   const located = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? new Error(error.message) });
   if (error.locations) Object.defineProperty(located, 'locations', { value: error.locations, enumerable: true, writable: true, configurable: true });
   return located;
+}
+
+// Private: whether a variable's input type contains itself (graphql-jit unrolls input types while compiling, so a
+// recursive one never finishes compiling; such operations stay on graphql-js).
+function takesRecursiveInput(schema: GraphQLSchema, operation: OperationDefinitionNode): boolean {
+  const visiting = new Set<GraphQLInputObjectType>();
+  const done = new Set<GraphQLInputObjectType>();
+  const recursive = (type: GraphQLInputType): boolean => {
+    const named = getNamedType(type);
+    if (!isInputObjectType(named) || done.has(named)) return false;
+    if (visiting.has(named)) return true;
+    visiting.add(named);
+    const found = Object.values(named.getFields()).some((field) => recursive(field.type));
+    visiting.delete(named);
+    done.add(named);
+    return found;
+  };
+  return (operation.variableDefinitions ?? []).some((definition) => {
+    const type = typeFromAST(schema, definition.type);
+    return type !== undefined && isInputType(type) && recursive(type);
+  });
+}
+
+// Private: graphql-jit returns a promise when a resolver did.
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 // Private: whether the document asks for `__schema` or `__type` anywhere (introspection is left to graphql-js).
