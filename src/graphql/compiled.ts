@@ -10,11 +10,13 @@
  * recursive input type run on graphql-js. An operation runs on
  * graphql-js until it was seen `compileAfter` times, so a stream of one-off documents costs no compilation.
  *
- * A compiled mutation's variables are coerced once, by graphql-jit's compiled variable parsing (the same
- * coercion rules as graphql-js, compiled per operation: the 500-element `SpanInput` list of a `submitSpans`
- * costs about a third of graphql-js's generic coercion). When that parsing finds a problem nothing has run yet,
- * and the request is run on graphql-js instead, so a bad variable fails with graphql-js's own errors (messages,
- * locations, error limit). Compiled queries keep coercing with graphql-js first.
+ * A compiled mutation's variables are first checked without copying (input-check.ts): when coercion would leave
+ * them as they are (apart from default values, written into them), the mutation runs compiled with every variable
+ * declared as a scalar taken as it is, so the 500-element `SpanInput` list of a `submitSpans` is walked once and
+ * never copied. Otherwise they are coerced by graphql-jit's compiled variable parsing (graphql-js's rules,
+ * compiled per operation); when that parsing finds a problem nothing has run yet, and the request is run on
+ * graphql-js instead, so a bad variable fails with graphql-js's own errors (messages, locations, error limit).
+ * Compiled queries keep coercing with graphql-js first.
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import {
@@ -22,7 +24,10 @@ import {
   execute,
   getNamedType,
   GraphQLError,
+  GraphQLScalarType,
+  GraphQLSchema,
   getVariableValues,
+  Kind,
   isInputObjectType,
   isInputType,
   typeFromAST,
@@ -31,9 +36,9 @@ import {
   type ExecutionResult,
   type GraphQLInputObjectType,
   type GraphQLInputType,
-  type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { compileInputCheck, type InputCheck } from './input-check';
 
 export interface OperationRequest {
   document: DocumentNode;
@@ -58,7 +63,8 @@ const MAX_VARIABLE_ERRORS = 50;
 export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): OperationExecutor {
   const compileAfter = Math.max(1, options.compileAfter ?? 2);
   // Keyed by the parsed operation: Apollo's document cache hands the same node to every request of one query.
-  const seen = new WeakMap<OperationDefinitionNode, { compilable: boolean; runs: number; compiled: CompiledQuery | null | undefined }>();
+  const seen = new WeakMap<OperationDefinitionNode, Entry>();
+  let checkedSchema: GraphQLSchema | null | undefined;
   const interpret = (request: OperationRequest): Promise<ExecutionResult> =>
     Promise.resolve(
       execute({
@@ -77,6 +83,7 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
         compilable: operation.operation !== 'subscription' && !readsIntrospection(request.document) && !takesRecursiveInput(schema, operation),
         runs: 0,
         compiled: undefined,
+        unchecked: null,
       };
       seen.set(operation, entry);
     }
@@ -85,10 +92,15 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     if (entry.compiled === undefined && entry.runs >= compileAfter) {
       const compiled = compileQuery(schema, request.document, operation.name?.value);
       entry.compiled = isCompiledQuery(compiled) ? compiled : null;
+      if (entry.compiled && operation.operation === 'mutation') {
+        checkedSchema ??= withCheckedInput(schema);
+        entry.unchecked = checkedSchema && compileUnchecked(checkedSchema, request.document, operation);
+      }
     }
     if (!entry.compiled) return interpret(request);
     if (operation.operation === 'mutation') {
-      const outcome = entry.compiled.query(undefined, request.contextValue, request.variables ?? {});
+      const checked = entry.unchecked?.check(request.variables ?? {});
+      const outcome = checked ? entry.unchecked!.compiled.query(undefined, request.contextValue, checked) : entry.compiled.query(undefined, request.contextValue, request.variables ?? {});
       // graphql-jit answers a variable it cannot coerce at once, with errors and no data, before any resolver ran.
       if (!isPromise(outcome) && !('data' in outcome)) return interpret(request);
       const result = await outcome;
@@ -99,6 +111,42 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     const result = await entry.compiled.query(undefined, request.contextValue, variables.coerced);
     return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
   };
+}
+
+interface Entry {
+  compilable: boolean;
+  runs: number;
+  compiled: CompiledQuery | null | undefined;
+  /** A mutation compiled to take variables that `check` found need no coercion (see input-check.ts). */
+  unchecked: { check: InputCheck; compiled: CompiledQuery } | null;
+}
+
+/** The scalar a checked variable is declared as in the mutation compiled for checked variables: taken as it is. */
+const CHECKED_INPUT = new GraphQLScalarType({ name: 'TracegateCheckedInput', parseValue: (value) => value });
+
+// Private: the schema with CHECKED_INPUT added (same types, same resolvers); null when the name is taken.
+function withCheckedInput(schema: GraphQLSchema): GraphQLSchema | null {
+  if (schema.getType(CHECKED_INPUT.name)) return null;
+  const config = schema.toConfig();
+  return new GraphQLSchema({ ...config, types: [...config.types, CHECKED_INPUT] });
+}
+
+// Private: the operation compiled with every variable declared as CHECKED_INPUT, so graphql-jit hands the checked
+// values to the resolvers as they are; with the check of the real declarations. Null when either cannot be made.
+function compileUnchecked(checkedSchema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Entry['unchecked'] {
+  const check = compileInputCheck(checkedSchema, operation.variableDefinitions ?? []);
+  if (!check) return null;
+  const asChecked: OperationDefinitionNode = {
+    ...operation,
+    variableDefinitions: (operation.variableDefinitions ?? []).map((definition) => ({
+      ...definition,
+      type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: CHECKED_INPUT.name } },
+      defaultValue: undefined,
+    })),
+  };
+  const variant: DocumentNode = { ...document, definitions: document.definitions.map((definition) => (definition === operation ? asChecked : definition)) };
+  const compiled = compileQuery(checkedSchema, variant, operation.name?.value);
+  return isCompiledQuery(compiled) ? { check, compiled } : null;
 }
 
 /**

@@ -206,12 +206,24 @@ describe('compiledExecution, against graphql-js execute', () => {
       type Query { ok: Boolean }
       type Mutation { put(parts: [Part!]!): String! }
     `);
-    (mutable.getMutationType()!.getFields().put!).resolve = (_root, args) => JSON.stringify(args);
+    const received: unknown[] = [];
+    (mutable.getMutationType()!.getFields().put!).resolve = (_root, args) => {
+      received.push(args.parts);
+      // Keys sorted: a default written into a received object comes after the fields that were there.
+      return JSON.stringify(args, (_key, value: unknown) =>
+        value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value,
+      );
+    };
     const document = parse('mutation Put($parts: [Part!]!) { put(parts: $parts) }');
     const operation = document.definitions[0] as import('graphql').OperationDefinitionNode;
     const run = compiledExecution(mutable, { compileAfter: 1 });
     const cases: unknown[] = [
       [{ name: 'a' }, { name: 'b', kind: 'B', size: 2.5, tags: 'one', data: { id: 7, more: [{ id: 'x' }] } }, { name: 'c', kind: null, size: null, data: null }],
+      [{ name: 'a', tags: [] }, { name: 'b', kind: 'B', size: 2, tags: ['t'], data: { id: '7', more: [{ id: 'x' }] } }, { name: 'c', kind: null, data: null }],
+      [{ name: 'a', tags: ['t', null] }],
+      [{ name: 'a', data: { id: '1', more: { id: '2' } } }],
+      [{ name: 'a', kind: 'B', size: Infinity }],
+      [{ name: null }],
       { name: 'lone' },
       [{ name: 'a', kind: 'C' }],
       [{ name: 1 }],
@@ -236,6 +248,13 @@ describe('compiledExecution, against graphql-js execute', () => {
       const request = { document: nestedDocument, operation: nestedDocument.definitions[0] as import('graphql').OperationDefinitionNode, variables: { node }, contextValue: {} };
       expect(await runNested(request)).toEqual(await execute({ schema: nested, document: nestedDocument, variableValues: { node }, contextValue: {} }));
     }
+    // Variables that coercion leaves as they are reach the resolver uncopied, with the defaults written into them.
+    const exact = [{ name: 'a' }, { name: 'b', kind: 'B', tags: ['t'], data: { id: '7', more: [{ id: 'x' }] } }];
+    received.length = 0;
+    const answered = await run({ document, operation, variables: { parts: exact }, contextValue: {} });
+    expect(received[0]).toBe(exact);
+    expect(exact[0]).toEqual({ name: 'a', kind: 'A' });
+    expect(JSON.parse((answered.data as { put: string }).put)).toEqual({ parts: [{ name: 'a', kind: 'A' }, exact[1]] });
     const valid = await run({ document, operation, variables: { parts: cases[0] }, contextValue: {} });
     expect(JSON.parse((valid.data as { put: string }).put)).toEqual({
       parts: [
