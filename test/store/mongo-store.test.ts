@@ -141,7 +141,7 @@ describe('MongoTraceStore', () => {
   });
 
   it('reads a find whose reply does not hold every document through a cursor, and closes the first one', async () => {
-    const traceId = '9a'.repeat(16);
+    const traceId = 'b1'.repeat(16);
     await store.insertSpans(records([1, 2, 3, 4, 5].map(() => ({ traceId }))));
     const commands: string[] = [];
     const listener = (e: CommandStartedEvent) => commands.push(e.commandName);
