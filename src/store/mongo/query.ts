@@ -60,8 +60,17 @@ export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
 /** The span document fields no read returns (the key, retention bookkeeping). */
 const SPAN_UNREAD_FIELDS = ['_id', 'receivedAt', 'expireAt'] as const;
 
-/** The document field holding each optional part. */
-const PART_FIELDS: Readonly<Record<SpanPart, keyof SpanDoc>> = { result: 'result', attributes: 'attrs', metrics: 'metrics', events: 'events', links: 'links' };
+/** The document fields holding each optional part. */
+const PART_FIELDS: Readonly<Record<SpanPart, readonly (keyof SpanDoc)[]>> = {
+  result: ['result'],
+  attributes: ['attrs'],
+  metrics: ['metrics'],
+  events: ['events'],
+  links: ['links'],
+  kind: ['kind'],
+  times: ['endUs', 'durationUs'],
+  status: ['status'],
+};
 
 /**
  * How to read spans with only the given optional parts: the find projection (null: the whole document) and
@@ -82,7 +91,7 @@ export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
     // An exclusion of top-level fields, which the embedded store applies to the stored bytes without decoding.
     const projection: Record<string, 0 | 1> = {};
     for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
-    for (const part of SPAN_PARTS) if (!parts.has(part)) projection[PART_FIELDS[part]] = 0;
+    for (const part of SPAN_PARTS) if (!parts.has(part)) for (const field of PART_FIELDS[part]) projection[field] = 0;
     const has = new Set(parts);
     read = { projection, decode: (doc) => fromSpanDocParts(doc, has) };
     partialReads.set(key, read);
