@@ -9,6 +9,10 @@
  * order (newest start first, then trace id); the cursor is the gateway's own encoding, so the two pages match to
  * the byte. Span order and parent / children follow the gateway's trace assembly: spans by start time then
  * span id; a parent outside the trace is null.
+ *
+ * `GET /traces/<traceId>` is P4's raw work behind HTTP: `find({ traceId })` of the trace's span documents, whole,
+ * and `JSON.stringify` of them, in this worker, so a client pays the same HTTP round trip to it as to the
+ * gateway's `trace(id)`.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +21,7 @@ import { MongoClient } from 'mongodb';
 import { encodeCursor } from '../../src/store/cursor';
 
 export interface RestTraces {
-  /** http://127.0.0.1:port/traces */
+  /** http://127.0.0.1:port/traces (POST: a page; GET url/<traceId>: one trace's span documents) */
   url: string;
   stop(): Promise<void>;
 }
@@ -52,6 +56,8 @@ export interface TracesPage {
 }
 
 const MAX_FIRST = 100;
+const TRACE_PATH = '/traces/';
+const TRACE_ID = /^[0-9a-f]{32}$/;
 
 /**
  * Each find leaves out every field the page does not use, by exclusion: MongoDB serves an exclusion and an
@@ -67,6 +73,7 @@ export async function startRestTraces(options: { uri: string; dbName: string }):
   const db = client.db(options.dbName);
   const traces = db.collection<TraceRow>('traces');
   const spans = db.collection<SpanRow>('spans');
+  const spanDocs = db.collection('spans');
 
   const page = async (first: number): Promise<TracesPage> => {
     const rows = await traces.find({}, { projection: TRACE_EXCLUDED }).sort({ startUs: -1, _id: -1 }).limit(first + 1).toArray();
@@ -102,7 +109,17 @@ export async function startRestTraces(options: { uri: string; dbName: string }):
         const text = JSON.stringify({ error: message });
         res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
       };
-      if (req.method !== 'POST' || req.url !== '/traces') return fail(404, `expected POST /traces, received ${req.method} ${req.url}`);
+      const reply = (body: unknown): void => {
+        const text = JSON.stringify(body);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      };
+      if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
+        const traceId = req.url.slice(TRACE_PATH.length);
+        if (!TRACE_ID.test(traceId)) return fail(400, `expected GET ${TRACE_PATH}<32 lowercase hex digits>, received ${req.url}`);
+        spanDocs.find({ traceId }).toArray().then(reply, (e: unknown) => fail(503, e instanceof Error ? e.message : String(e)));
+        return;
+      }
+      if (req.method !== 'POST' || req.url !== '/traces') return fail(404, `expected POST /traces or GET ${TRACE_PATH}<traceId>, received ${req.method} ${req.url}`);
       let first: unknown;
       try {
         first = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { first?: unknown }).first;
@@ -112,13 +129,7 @@ export async function startRestTraces(options: { uri: string; dbName: string }):
       if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > MAX_FIRST) {
         return fail(400, `first: expected an integer from 1 to ${MAX_FIRST}, received ${JSON.stringify(first)}`);
       }
-      page(first as number).then(
-        (body) => {
-          const text = JSON.stringify(body);
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-        },
-        (e: unknown) => fail(503, e instanceof Error ? e.message : String(e)),
-      );
+      page(first as number).then(reply, (e: unknown) => fail(503, e instanceof Error ? e.message : String(e)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

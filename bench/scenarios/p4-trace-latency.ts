@@ -2,14 +2,22 @@
  * P4: latency of `trace(id)` (every span field) through the gateway ÷ a raw driver `find` of the same trace's
  * span documents + `JSON.stringify`, for a trace of 10 and one of 1,000 spans, p50 and p99.
  *
- * Layout: store worker, gateway worker; sequential requests from the parent (one at a time: latency, not load).
- * Gateway and raw runs alternate.
+ * The issue's baseline runs in the parent with no HTTP; the gateway's latency includes an HTTP round trip to
+ * another process. Next to it (reported, not judged): the same find + `JSON.stringify` behind a plain
+ * `node:http` endpoint in its own worker (`GET /traces/<id>`, baselines/rest-traces.ts), so both sides pay a
+ * round trip (`restP50Ratio_N`, `restP99Ratio_N`).
+ *
+ * Layout: store worker, gateway worker, REST worker; sequential requests from the parent (one at a time:
+ * latency, not load). Gateway, raw and REST runs alternate.
  */
+import * as http from 'node:http';
 import { keepAliveAgent, postJson, TrafficGenerator } from '../../src/demo';
+import { forkWorker, type WorkerHandle } from '../harness/child';
 import { startGatewayFixture } from '../harness/fixture';
 import { median, msSince, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { bigTrace } from '../load/big-trace';
+import type { RestTracesArgs, RestTracesReady } from '../workers/rest-traces';
 
 /** p50 ratio goal per trace size (spans); the 1,000-span ratio is the scenario's value. */
 const P50_GOALS: Record<number, number> = { 10: 2, 1000: 1.5 };
@@ -47,10 +55,14 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
   const conditions =
     `traces of ${sz.spans.join(' and ')} spans among 200 demo traces; sequential requests, ${sz.warmup} warm-up each, ${sz.runs} alternating runs of ` +
     `${sz.spans.map((n) => `${sz.perRun(n)} (${n} spans)`).join(' / ')} requests; median of per-run p50 and p99; raw: find({traceId}) of the gateway's ` +
-    `span documents + JSON.stringify in the parent; store, gateway, client in 3 processes`;
+    `span documents + JSON.stringify in the parent; store, gateway, client in 3 processes; rest* figures (not judged): the same find + ` +
+    `JSON.stringify behind node:http GET /traces/<id> in its own worker, timed like the gateway`;
   const fx = await startGatewayFixture('bench_p4', { cpuProfDir: options.cpuProfDir, label: 'P4' });
   const agent = keepAliveAgent(1);
+  let rest: WorkerHandle<RestTracesReady> | undefined;
   try {
+    const restArgs: RestTracesArgs = { storeUri: fx.store.ready.uri, dbName: fx.dbName };
+    rest = await forkWorker<RestTracesReady>('rest-traces', { args: restArgs, cpuProfDir: options.cpuProfDir, label: 'P4' });
     const startMs = Date.now() - 3_600_000;
     const gen = new TrafficGenerator({ seed: 'p4', startTimeMs: startMs - 60_000 });
     await fx.seed(gen.spans(200));
@@ -85,14 +97,24 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
         if (docs.length !== n || text.length === 0) throw new Error(`P4 raw find returned ${docs.length} of ${n} spans`);
         return ms;
       };
+      const restUrl = new URL(`${rest.ready.url}/${t.traceId}`);
+      const viaRest = async (): Promise<number> => {
+        const t0 = process.hrtime.bigint();
+        const reply = await getText(restUrl, agent, 60_000);
+        const ms = msSince(t0);
+        const docs = reply.status === 200 ? (JSON.parse(reply.body) as unknown[]) : [];
+        if (docs.length !== n) throw new Error(`P4 REST GET /traces/<id> of ${n} spans answered wrongly (HTTP ${reply.status}): ${reply.body.slice(0, 300)}`);
+        return ms;
+      };
       for (let i = 0; i < sz.warmup; i++) {
         await viaGateway();
         await raw();
+        await viaRest();
       }
-      const p50s = { gw: [] as number[], raw: [] as number[] };
-      const p99s = { gw: [] as number[], raw: [] as number[] };
+      const p50s = { gw: [] as number[], raw: [] as number[], rest: [] as number[] };
+      const p99s = { gw: [] as number[], raw: [] as number[], rest: [] as number[] };
       for (let r = 0; r < sz.runs; r++) {
-        for (const [kind, fn] of [['gw', viaGateway], ['raw', raw]] as const) {
+        for (const [kind, fn] of [['gw', viaGateway], ['raw', raw], ['rest', viaRest]] as const) {
           const samples: number[] = [];
           for (let i = 0; i < sz.perRun(n); i++) samples.push(await fn());
           p50s[kind].push(percentile(samples, 50));
@@ -103,6 +125,8 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
       const rawP50 = median(p50s.raw);
       const gwP99 = median(p99s.gw);
       const rawP99 = median(p99s.raw);
+      const restP50 = median(p50s.rest);
+      const restP99 = median(p99s.rest);
       worstP50 = Math.max(worstP50, gwP50 / rawP50);
       worstP99 = Math.max(worstP99, gwP99 / rawP99);
       if (n === HEADLINE_SPANS) headline = gwP50 / rawP50;
@@ -116,8 +140,15 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
         [`rawP50Ms_${n}`]: rawP50,
         [`gatewayP99Ms_${n}`]: gwP99,
         [`rawP99Ms_${n}`]: rawP99,
+        [`restP50Ratio_${n}`]: gwP50 / restP50,
+        [`restP99Ratio_${n}`]: gwP99 / restP99,
+        [`restP50Ms_${n}`]: restP50,
+        [`restP99Ms_${n}`]: restP99,
       });
-      options.progress(`P4 ${n} spans: gateway p50 ${gwP50.toFixed(2)} ms p99 ${gwP99.toFixed(2)} ms; raw p50 ${rawP50.toFixed(2)} ms p99 ${rawP99.toFixed(2)} ms`);
+      options.progress(
+        `P4 ${n} spans: gateway p50 ${gwP50.toFixed(2)} ms p99 ${gwP99.toFixed(2)} ms; raw p50 ${rawP50.toFixed(2)} ms p99 ${rawP99.toFixed(2)} ms; ` +
+          `REST p50 ${restP50.toFixed(2)} ms p99 ${restP99.toFixed(2)} ms`,
+      );
     }
     return {
       id: p4TraceLatency.id, title: p4TraceLatency.title, goal: p4TraceLatency.goal,
@@ -128,6 +159,21 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
     };
   } finally {
     agent.destroy();
+    await rest?.stop();
     await fx.stop();
   }
+}
+
+// Private: a GET on the keep-alive agent, the body read whole (as postJson does for the gateway's POST).
+function getText(url: URL, agent: http.Agent, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no reply from ${url.host} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
 }

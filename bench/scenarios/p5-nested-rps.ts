@@ -140,6 +140,9 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
         helloP99Ms: p99(hw),
         nestedServerCpuMsPerReq: median(gw.cpuMsPerReq),
         restServerCpuMsPerReq: median(rs.cpuMsPerReq),
+        // The REST endpoint's CPU per request ÷ the gateway's (reported, not judged): load on a shared machine
+        // disturbs CPU time less than it disturbs a closed-loop throughput.
+        cpuRatio: median(rs.cpuMsPerReq) / median(gw.cpuMsPerReq),
         helloServerCpuMsPerReq: median(hw.cpuMsPerReq),
         spansPerReply: sameSpans,
         errors,

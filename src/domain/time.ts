@@ -122,10 +122,27 @@ export function parseDateTimeByPattern(value: unknown): TimeParse {
 
 /** UTC, exactly 6 fraction digits: "2026-11-26T10:00:00.000037Z". */
 export function formatMicros(us: Micros): string {
+  const second = Math.floor(us / 1_000_000);
+  const micro = us - second * 1_000_000;
+  if (!Number.isInteger(micro)) return formatFractionalMicros(us);
+  // A trace's times fall in few seconds (a span's start and end mostly in one): the date and time up to the
+  // second are formatted once per second met, not once per value.
+  if (second !== lastSecond) {
+    const iso = new Date(second * 1000).toISOString(); // "...:00.000Z"
+    lastPrefix = iso.slice(0, -4);
+    lastSecond = second;
+  }
+  return `${lastPrefix}${String(micro).padStart(6, '0')}Z`;
+}
+
+let lastSecond = Number.NaN;
+let lastPrefix = '';
+
+// Private: a time that is not a whole number of µs (never stored, which holds integers) keeps its fraction digits.
+function formatFractionalMicros(us: Micros): string {
   const ms = Math.floor(us / 1000);
-  const micro = us - ms * 1000;
-  const iso = new Date(ms).toISOString(); // "...:00.123Z"
-  return `${iso.slice(0, -1)}${String(micro).padStart(3, '0')}Z`;
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
 }
 
 export function microsFromDate(date: Date): Micros {

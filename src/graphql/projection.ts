@@ -1,13 +1,13 @@
 /**
- * Which optional span parts (result, attributes, metrics, events, links) an operation can read, from its
- * document: the request's span reads then ask the store for those parts only, so a listing of ids, names and
- * times does not decode the attributes, events and metrics it never returns.
+ * Which optional span parts (result, attributes, metrics, events, links, kind, end time and duration, status) an
+ * operation can read, from its document: the request's span reads then ask the store for those parts only, so a
+ * listing of ids, names and tree links does not decode the attributes, events, metrics and fields it never returns.
  *
  * The answer is one set for the whole document (every operation and fragment, whatever `@skip`/`@include`
  * decide), so every span object of the request carries every part that any of its resolvers reads: DataLoader
  * batches mix spans reached through different selections, and each one is complete for all of them.
  */
-import { TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type FieldNode, type GraphQLSchema } from 'graphql';
 import { SPAN_PARTS, type SpanPart } from '../store';
 
 /**
@@ -23,16 +23,18 @@ export const SPAN_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = {
   parentSpanId: [],
   parent: [],
   children: [],
-  trace: [],
-  service: [],
+  // The trace's summary is derived from its spans when none is stored (src/graphql/summary.ts).
+  trace: ['times', 'status'],
+  // A name alone is the span's own; anything more falls back to a description from the span (its times).
+  service: ['times'],
   operation: [],
-  kind: [],
+  kind: ['kind'],
   startTime: [],
-  endTime: [],
-  durationUs: [],
-  status: [],
+  endTime: ['times'],
+  durationUs: ['times'],
+  status: ['status'],
   redactedCount: [],
-  selfTimeUs: [],
+  selfTimeUs: ['times'],
   result: ['result'],
   attributes: ['attributes'],
   metrics: ['metrics'],
@@ -40,7 +42,10 @@ export const SPAN_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = {
   links: ['links'],
 };
 
-/** Trace fields: they read the trace's spans for ids, names, times and status only (tree, summary, stand-ins). */
+/**
+ * Trace fields: they read the trace's spans for ids, names, times and status only (tree, stand-ins, critical
+ * path). A summary derived from spans is counted where it is derived: `Query.trace` and `Span.trace`.
+ */
 export const TRACE_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = {
   __typename: [],
   id: [],
@@ -49,11 +54,17 @@ export const TRACE_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = 
   spanCount: [],
   errorCount: [],
   status: [],
-  services: [],
+  // Services without a stored summary yet are described from the trace's spans (names, operations, times).
+  services: ['times'],
   startTime: [],
   endTime: [],
   durationUs: [],
-  criticalPath: [],
+  criticalPath: ['times'],
+};
+
+/** Query fields whose resolvers read spans themselves: `trace` derives the trace's summary from its spans. */
+export const QUERY_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = {
+  trace: ['times', 'status'],
 };
 
 const byDocument = new WeakMap<DocumentNode, ReadonlySet<SpanPart>>();
@@ -76,12 +87,27 @@ function computeSpanParts(document: DocumentNode, schema: GraphQLSchema): Readon
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const parent = typeInfo.getParentType()?.name;
+        if (parent === 'Query') {
+          for (const part of QUERY_FIELD_PARTS[node.name.value] ?? []) parts.add(part);
+          return;
+        }
         const table = parent === 'Span' ? SPAN_FIELD_PARTS : parent === 'Trace' ? TRACE_FIELD_PARTS : null;
         if (!table) return;
+        if (parent === 'Span' && node.name.value === 'service' && selectsNameOnly([node])) return;
         const read = Object.hasOwn(table, node.name.value) ? table[node.name.value]! : SPAN_PARTS;
         for (const part of read) parts.add(part);
       },
     }),
   );
   return parts;
+}
+
+/** Whether every node of a field selects only `name` (and `__typename`), without fragments. */
+export function selectsNameOnly(nodes: readonly FieldNode[]): boolean {
+  for (const node of nodes) {
+    for (const sel of node.selectionSet?.selections ?? []) {
+      if (sel.kind !== Kind.FIELD || (sel.name.value !== 'name' && sel.name.value !== '__typename')) return false;
+    }
+  }
+  return true;
 }

@@ -110,10 +110,11 @@ export interface SpanKey {
 }
 
 /**
- * The parts of a span a read may leave out. Every read returns the span's ids, service, operation, kind,
- * times, status and `redactedCount`; these parts come only when asked for.
+ * The parts of a span a read may leave out. Every read returns the span's ids (trace, span, parent), service,
+ * operation, start time and `redactedCount`; these parts come only when asked for: `times` is the end time and
+ * duration, `kind` and `status` the fields of those names.
  */
-export const SPAN_PARTS = ['result', 'attributes', 'metrics', 'events', 'links'] as const;
+export const SPAN_PARTS = ['result', 'attributes', 'metrics', 'events', 'links', 'kind', 'times', 'status'] as const;
 export type SpanPart = (typeof SPAN_PARTS)[number];
 
 export interface SpanReadOptions {

@@ -1,14 +1,28 @@
 /**
  * P5's raw REST baseline serves the page the gateway serves for P5's nested query, from the same store: the
  * benchmark compares one reply of each per run; this checks the same on a trace shape the demo does not make
- * (a span whose parent is not in the trace, equal start times) and on an empty store.
+ * (a span whose parent is not in the trace, equal start times) and on an empty store. P4's REST baseline
+ * (GET /traces/<id>) answers the trace's span documents.
  */
+import * as http from 'node:http';
 import { keepAliveAgent, postJson, SpanSubmitter, toIsoMicros, TrafficGenerator } from '../../src/demo';
 import type { SpanInput } from '../../src/generated/graphql';
 import { pageDifference, startRestTraces, type RestTraces } from '../../bench/baselines/rest-traces';
 import { BENCH_MAX_COST, NESTED_QUERY } from '../../bench/scenarios/p3-commands';
 import { DEFAULT_QUERY_LIMITS } from '../../src/server/limits';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
+
+function getText(url: URL): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      })
+      .on('error', reject);
+  });
+}
 
 describe('P5 REST baseline', () => {
   let gw: TestGateway;
@@ -83,5 +97,22 @@ describe('P5 REST baseline', () => {
     const r = await postJson(new URL(rest.url), JSON.stringify({ first: 0 }), agent, 30_000);
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toEqual({ error: 'first: expected an integer from 1 to 100, received 0' });
+    const bad = await getText(new URL(`${rest.url}/not-a-trace-id`));
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ error: 'expected GET /traces/<32 lowercase hex digits>, received /traces/not-a-trace-id' });
+  });
+
+  it('answers GET /traces/<id> (P4) with the span documents of that trace that the gateway reads', async () => {
+    const gen = new TrafficGenerator({ seed: 'rest-baseline-p4', startTimeMs: Date.now() - 3_600_000 });
+    const trace = gen.nextTrace(Date.now() - 3_600_000);
+    await new SpanSubmitter({ url: gw.url, agent, maxAttempts: 5, baseDelayMs: 20 }).submit(trace.spans);
+    const r = await getText(new URL(`${rest.url}/${trace.traceId}`));
+    expect(r.status).toBe(200);
+    const docs = JSON.parse(r.body) as { traceId: string; spanId: string; attrs: unknown[] }[];
+    expect(docs.map((d) => d.spanId).sort()).toEqual(trace.spans.map((s) => s.spanId).sort());
+    expect(docs.every((d) => d.traceId === trace.traceId && Array.isArray(d.attrs))).toBe(true);
+    const none = await getText(new URL(`${rest.url}/${'cd'.repeat(16)}`));
+    expect(none.status).toBe(200);
+    expect(JSON.parse(none.body)).toEqual([]);
   });
 });

@@ -14,6 +14,18 @@ describe('DateTime <-> µs', () => {
     expect(noFraction.ok && formatMicros(noFraction.us)).toBe('2026-11-26T12:30:00.000000Z');
   });
 
+  it('formats every value alike, whichever second the value before it fell in', () => {
+    // The millisecond formatting of Date, with the three µs digits appended: what formatMicros must agree with.
+    const reference = (us: number): string => {
+      const ms = Math.floor(us / 1000);
+      return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, '0')}Z`;
+    };
+    const base = Date.UTC(2026, 11, 31, 23, 59, 59) * 1000;
+    const values = [base, base + 999_999, base + 1_000_000, base + 5, base - 1, -1, 0, 999_999, 1_000_000, -1_000_001, Date.UTC(10000, 0, 1) * 1000 + 7, base + 1, base + 1];
+    for (let i = 0; i < 200; i++) values.push(base + Math.floor(Math.sin(i) * 3_000_000), base + i * 123_457);
+    for (const us of values) expect(formatMicros(us)).toBe(reference(us));
+  });
+
   it('handles dates before the epoch', () => {
     const parsed = parseDateTime('1969-12-31T23:59:59.999999Z');
     expect(parsed).toEqual({ ok: true, us: -1 });

@@ -1,6 +1,7 @@
 /**
- * Span reads ask the store only for the span parts (result, attributes, metrics, events, links) the request's
- * document can read, and every span object of the request still carries every part any of its fields reads.
+ * Span reads ask the store only for the span parts (result, attributes, metrics, events, links, kind, end time and
+ * duration, status) the request's document can read, and every span object of the request still carries every
+ * part any of its fields reads.
  */
 import type { CommandStartedEvent } from 'mongodb';
 import { createSchema, spanPartsOf } from '../../src/graphql';
@@ -56,7 +57,44 @@ describe('span reads follow the selection', () => {
     expect(res!.errors).toBeUndefined();
     expect(res!.data!.trace.spans.map((s: { spanId: string }) => s.spanId)).toEqual([spanId(0), spanId(1), spanId(2)]);
     expect(res!.data!.trace.spans[1]).toEqual({ spanId: spanId(1), operation: 'op-1', service: { name: 'payment' }, parent: { spanId: spanId(0) }, children: [{ spanId: spanId(2) }] });
-    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0 }]);
+    // trace(id) derives the trace's summary from its spans: their times and status are read.
+    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0, kind: 0 }]);
+  });
+
+  it('reads neither kind, times nor status for a page of traces listing ids, names and tree links', async () => {
+    let res: GqlResponse | undefined;
+    const finds = await spanFinds(async () => {
+      res = await gw.gql(`{ traces(first: 5) { nodes { id spans { spanId operation service { name } parent { spanId } children { spanId } } } } }`);
+    });
+    expect(res!.errors).toBeUndefined();
+    const trace = res!.data!.traces.nodes.find((t: { id: string }) => t.id === traceId);
+    expect(trace.spans[1]).toEqual({ spanId: spanId(1), operation: 'op-1', service: { name: 'payment' }, parent: { spanId: spanId(0) }, children: [{ spanId: spanId(2) }] });
+    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0, kind: 0, endUs: 0, durationUs: 0, status: 0 }]);
+  });
+
+  it('reads the fields a page selects, and the times a service described from its span needs', async () => {
+    const base = { _id: 0, receivedAt: 0, expireAt: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0 };
+    const cases: [string, Record<string, number>][] = [
+      ['spanId kind', { ...base, endUs: 0, durationUs: 0, status: 0 }],
+      ['spanId status', { ...base, kind: 0, endUs: 0, durationUs: 0 }],
+      ['spanId endTime', { ...base, kind: 0, status: 0 }],
+      ['spanId durationUs', { ...base, kind: 0, status: 0 }],
+      ['spanId service { name operations }', { ...base, kind: 0, status: 0 }],
+      ['spanId trace { id spanCount }', { ...base, kind: 0 }],
+    ];
+    for (const [selection, projection] of cases) {
+      let res: GqlResponse | undefined;
+      const finds = await spanFinds(async () => {
+        res = await gw.gql(`{ traces(first: 5) { nodes { id spans { ${selection} } } } }`);
+      });
+      expect(res!.errors).toBeUndefined();
+      expect({ selection, finds }).toEqual({ selection, finds: [projection] });
+    }
+    const res = await gw.gql(`{ traces(first: 5) { nodes { id spans { spanId kind status endTime durationUs service { name operations } } } } }`);
+    const spans = res.data!.traces.nodes.find((t: { id: string }) => t.id === traceId).spans;
+    expect(spans[2]).toEqual({ spanId: spanId(2), kind: 'INTERNAL', status: 'ERROR', endTime: expect.any(String), durationUs: expect.any(Number), service: { name: 'payment', operations: expect.any(Array) } });
+    const whole = await gw.gql(`query($t: ID!) { trace(id: $t) { spans { spanId kind status endTime durationUs } } }`, { t: traceId });
+    expect(whole.data!.trace.spans[2]).toEqual({ spanId: spanId(2), kind: spans[2].kind, status: spans[2].status, endTime: spans[2].endTime, durationUs: spans[2].durationUs });
   });
 
   it('reads the parts a fragment selects, for every span of the batch that fragment may reach', async () => {
@@ -72,7 +110,7 @@ describe('span reads follow the selection', () => {
     expect(res!.errors).toBeUndefined();
     expect(res!.data!.trace.rootSpan).toEqual({ spanId: spanId(0), attributes: [{ key: 'n', value: 0 }], events: [{ name: 'event-0' }] });
     expect(res!.data!.trace.spans.map((s: { result: unknown }) => s.result)).toEqual([0, 1, 2].map((n) => ({ code: `E${n}`, data: { n } })));
-    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, metrics: 0, links: 0 }]);
+    expect(finds).toEqual([{ _id: 0, receivedAt: 0, expireAt: 0, metrics: 0, links: 0, kind: 0 }]);
   });
 
   it('answers every part, and the linked span, when everything is selected', async () => {
@@ -101,11 +139,12 @@ describe('span reads follow the selection', () => {
   it('counts a field it does not know as reading every part', () => {
     // A schema with a Span field the tables do not list, as a new feature would add.
     const schema = createSchema();
-    const known = spanPartsOf(parse('{ trace(id: "x") { spans { spanId } } }'), schema);
+    const known = spanPartsOf(parse('{ span(traceId: "x", spanId: "y") { spanId } }'), schema);
     expect([...known]).toEqual([]);
+    expect([...spanPartsOf(parse('{ trace(id: "x") { spans { spanId } } }'), schema)].sort()).toEqual(['status', 'times']);
     const span = schema.getType('Span') as GraphQLObjectType;
     const fields = span.getFields();
     fields.newField = { ...fields.operation!, name: 'newField' };
-    expect([...spanPartsOf(parse('{ trace(id: "x") { spans { newField } } }'), schema)].sort()).toEqual(['attributes', 'events', 'links', 'metrics', 'result']);
+    expect([...spanPartsOf(parse('{ span(traceId: "x", spanId: "y") { newField } }'), schema)].sort()).toEqual(['attributes', 'events', 'kind', 'links', 'metrics', 'result', 'status', 'times']);
   });
 });

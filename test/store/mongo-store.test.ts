@@ -6,6 +6,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRecord } from '../../src/domain';
 import { Collections, INDEXES, MongoTraceStore } from '../../src/store';
 import { toSpanDoc } from '../../src/store/mongo/documents';
+import { findAll } from '../../src/store/mongo/query';
 import { startTestStore, type TestMongo, type TestStore } from '../helpers/mongo';
 import { eventually } from '../helpers/eventually';
 
@@ -168,6 +169,32 @@ describe('MongoTraceStore', () => {
     first[0]!.operation = 'mutated by the caller';
     const again = (await store.spansByTraceIds([traceId])).get(traceId)!;
     expect(again[0]!.operation).toBe('op');
+  });
+
+  it('reads a find whose reply does not hold every document through a cursor, and closes the first one', async () => {
+    const traceId = 'b1'.repeat(16);
+    await store.insertSpans(records([1, 2, 3, 4, 5].map(() => ({ traceId }))));
+    const commands: string[] = [];
+    const listener = (e: CommandStartedEvent) => commands.push(e.commandName);
+    store.client.on('commandStarted', listener);
+    let docs: { spanId: string }[];
+    try {
+      docs = await findAll<{ spanId: string }>(store.db, Collections.spans, { filter: { traceId }, projection: { _id: 0, spanId: 1 }, sort: { spanId: 1 }, batchSize: 2 });
+    } finally {
+      store.client.off('commandStarted', listener);
+    }
+    expect(docs.map((d) => d.spanId)).toEqual([1, 2, 3, 4, 5].map((i) => i.toString(16).padStart(16, '0')));
+    expect(commands.slice(0, 2)).toEqual(['find', 'killCursors']);
+    expect(commands[2]).toBe('find');
+    // One reply that holds everything: one command.
+    commands.length = 0;
+    store.client.on('commandStarted', listener);
+    try {
+      expect(await findAll(store.db, Collections.spans, { filter: { traceId }, limit: 3 })).toHaveLength(3);
+    } finally {
+      store.client.off('commandStarted', listener);
+    }
+    expect(commands).toEqual(['find']);
   });
 
   it('stores `$` and `.` in attribute keys and values, and in result data, as data', async () => {

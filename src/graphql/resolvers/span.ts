@@ -1,8 +1,8 @@
-import type { FieldNode } from 'graphql';
 import { ErrorCode, TracegateError } from '../../errors';
 import type { SpanRecord } from '../../domain';
 import type { ServiceRecord } from '../../store';
 import type { SpanEventResolvers, SpanResolvers } from '../../generated/graphql';
+import { selectsNameOnly } from '../projection';
 import { loadTrace } from '../summary';
 
 export const Span: SpanResolvers = {
@@ -45,14 +45,4 @@ export const SpanEvent: SpanEventResolvers = {
 // Private: the service as this one span shows it.
 function describeFromSpan(span: SpanRecord): ServiceRecord {
   return { name: span.service, operations: [span.operation], spanCount: 1, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
-}
-
-// Private: whether every node of the field selects only `name` (and `__typename`), without fragments.
-function selectsNameOnly(nodes: readonly FieldNode[]): boolean {
-  for (const node of nodes) {
-    for (const sel of node.selectionSet?.selections ?? []) {
-      if (sel.kind !== 'Field' || (sel.name.value !== 'name' && sel.name.value !== '__typename')) return false;
-    }
-  }
-  return true;
 }

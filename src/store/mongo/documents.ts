@@ -116,41 +116,40 @@ export function fromSpanDoc(doc: SpanDoc): SpanRecord {
 
 /**
  * The record of a span document read with only `parts` of its optional parts (undefined: all of them). The parts
- * not read stay absent rather than empty, so a reader that was not supposed to touch one fails loudly (a non-null
- * field resolving to undefined) instead of answering an empty list.
+ * not read are left undefined rather than empty, so a reader that was not supposed to touch one fails loudly (a
+ * non-null field resolving to undefined) instead of answering an empty list. Every record is built by one object
+ * literal, whatever parts were read, so all of them share one shape.
  */
 export function fromSpanDocParts(doc: SpanDoc, parts: ReadonlySet<SpanPart> | undefined): SpanRecord {
   const has = (part: SpanPart): boolean => parts === undefined || parts.has(part);
-  const span: Partial<SpanRecord> = {
+  const times = has('times');
+  const span: SpanRecord = {
     traceId: doc.traceId,
     spanId: doc.spanId,
     parentSpanId: doc.parentSpanId ?? null,
     service: doc.service,
     operation: doc.operation,
-    kind: doc.kind,
+    kind: (has('kind') ? doc.kind : undefined)!,
     startUs: doc.startUs,
-    endUs: doc.endUs,
-    durationUs: doc.durationUs,
-    status: doc.status,
+    endUs: (times ? doc.endUs : undefined)!,
+    durationUs: (times ? doc.durationUs : undefined)!,
+    status: (has('status') ? doc.status : undefined)!,
+    result: (has('result') ? fromResultDoc(doc.result) : undefined)!,
+    attributes: (has('attributes') ? fromAttrDocs(doc.attrs) : undefined)!,
+    metrics: (has('metrics') ? (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })) : undefined)!,
+    events: (has('events') ? (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })) : undefined)!,
+    links: (has('links')
+      ? (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }))
+      : undefined)!,
   };
-  if (has('result')) {
-    span.result = doc.result
-      ? {
-          status: doc.result.status,
-          code: doc.result.code ?? null,
-          message: doc.result.message ?? null,
-          data: doc.result.dataJson == null ? null : (JSON.parse(doc.result.dataJson) as unknown),
-        }
-      : null;
-  }
-  if (has('attributes')) span.attributes = fromAttrDocs(doc.attrs);
-  if (has('metrics')) span.metrics = (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null }));
-  if (has('events')) span.events = (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) }));
-  if (has('links')) {
-    span.links = (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }));
-  }
   if (doc.redactedCount) span.redactedCount = doc.redactedCount;
-  return span as SpanRecord;
+  return span;
+}
+
+function fromResultDoc(result: SpanDoc['result']): SpanRecord['result'] {
+  return result
+    ? { status: result.status, code: result.code ?? null, message: result.message ?? null, data: result.dataJson == null ? null : (JSON.parse(result.dataJson) as unknown) }
+    : null;
 }
 
 export function fromTraceDoc(doc: TraceDoc): TraceSummary {

@@ -37,7 +37,7 @@ import {
 } from './documents';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
-import { spanRead } from './query';
+import { findAll, spanRead } from './query';
 import { isUnavailableError } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
@@ -164,7 +164,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, TraceSummary>();
     if (traceIds.length === 0) return out;
     return this.run('tracesByIds', async () => {
-      const docs = await this.traces().find({ _id: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: TRACE_READ_PROJECTION }).toArray();
+      const docs = await findAll<TraceDoc>(this.db, Collections.traces, { filter: { _id: { $in: [...new Set(traceIds)] } }, projection: TRACE_READ_PROJECTION });
       for (const doc of docs) out.set(doc._id, fromTraceDoc(doc));
       return out;
     });
@@ -175,9 +175,7 @@ export class MongoTraceStore implements TraceStore {
     if (traceIds.length === 0) return out;
     const read = spanRead(options.parts);
     return this.run('spansByTraceIds', async () => {
-      const docs = await this.spans()
-        .find({ traceId: { $in: [...new Set(traceIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, ...(read.projection ? { projection: read.projection } : {}) })
-        .toArray();
+      const docs = await findAll<SpanDoc>(this.db, Collections.spans, { filter: { traceId: { $in: [...new Set(traceIds)] } }, ...(read.projection ? { projection: read.projection } : {}) });
       for (const doc of docs) {
         const span = read.decode(doc);
         const list = out.get(span.traceId);
@@ -195,9 +193,7 @@ export class MongoTraceStore implements TraceStore {
     const read = spanRead(options.parts);
     return this.run('spansByKeys', async () => {
       const ids = [...new Set(keys.map((k) => spanDocId(k.traceId, k.spanId)))];
-      const docs = await this.spans()
-        .find({ _id: { $in: ids } }, { batchSize: LOOKUP_BATCH_SIZE, ...(read.projection ? { projection: read.projection } : {}) })
-        .toArray();
+      const docs = await findAll<SpanDoc>(this.db, Collections.spans, { filter: { _id: { $in: ids } }, ...(read.projection ? { projection: read.projection } : {}) });
       for (const doc of docs) out.set(spanKeyString(doc), read.decode(doc));
       return out;
     });
@@ -207,7 +203,7 @@ export class MongoTraceStore implements TraceStore {
     const out = new Map<string, ServiceRecord>();
     if (names.length === 0) return out;
     return this.run('servicesByNames', async () => {
-      const docs = await this.services().find({ _id: { $in: [...new Set(names)] } }, { batchSize: LOOKUP_BATCH_SIZE }).toArray();
+      const docs = await findAll<ServiceDoc>(this.db, Collections.services, { filter: { _id: { $in: [...new Set(names)] } } });
       for (const doc of docs) out.set(doc._id, fromServiceDoc(doc));
       return out;
     });
@@ -215,7 +211,7 @@ export class MongoTraceStore implements TraceStore {
 
   async listServices(): Promise<ServiceRecord[]> {
     return this.run('listServices', async () => {
-      const docs = await this.services().find({}, { batchSize: LOOKUP_BATCH_SIZE }).sort({ _id: 1 }).limit(MAX_SERVICES_LISTED).toArray();
+      const docs = await findAll<ServiceDoc>(this.db, Collections.services, { filter: {}, sort: { _id: 1 }, limit: MAX_SERVICES_LISTED });
       return docs.map(fromServiceDoc);
     });
   }
@@ -225,11 +221,7 @@ export class MongoTraceStore implements TraceStore {
     return this.run('searchTraces', async () => {
       const base = traceFilter(search.query);
       const filter = position ? { $and: [base, afterFilter(position)] } : base;
-      const docs = await this.traces()
-        .find(filter, { projection: TRACE_READ_PROJECTION })
-        .sort(traceSort(search.order))
-        .limit(search.first + 1)
-        .toArray();
+      const docs = await findAll<TraceDoc>(this.db, Collections.traces, { filter, projection: TRACE_READ_PROJECTION, sort: traceSort(search.order), limit: search.first + 1 });
       const field = sortField(search.order);
       const page = docs.slice(0, search.first);
       return {
@@ -334,13 +326,5 @@ export class MongoTraceStore implements TraceStore {
 
   private spans(): Collection<SpanDoc> {
     return this.db.collection<SpanDoc>(Collections.spans);
-  }
-
-  private traces(): Collection<TraceDoc> {
-    return this.db.collection<TraceDoc>(Collections.traces);
-  }
-
-  private services(): Collection<ServiceDoc> {
-    return this.db.collection<ServiceDoc>(Collections.services);
   }
 }
