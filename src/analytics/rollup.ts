@@ -65,36 +65,61 @@ export function minuteOf(us: number): number {
 
 /** Deltas of spans (service and operation buckets) and of counted edge calls (edge buckets), merged per key. */
 export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeCall[]): BucketDelta[] {
-  const out = new Map<string, BucketDelta>();
-  // The map key only has to tell buckets apart within this call: length-prefixed strings, cheaper than the
-  // stored `_id` (bucketId), which is computed once per bucket where the bucket is written.
-  const add = (kind: RollupKind, service: string, second: string | null, minuteMs: number, span: SpanRecord, bin: number | null): void => {
-    const id = `${KIND_CODE[kind]}${service.length}:${service}${second === null ? '-' : `${second.length}:${second}`}${minuteMs}`;
-    let delta = out.get(id);
+  const out: BucketDelta[] = [];
+  // Buckets found through nested maps (service or edge source, then operation or target, then the bucket's
+  // start): a span adds to three buckets and an edge call to two without building a key string for any of them.
+  const services = new Map<string, Series>();
+  const series = (of: Map<string, Series>, name: string): Series => {
+    let found = of.get(name);
+    if (!found) {
+      found = { minutes: new Map(), hours: new Map(), seconds: new Map() };
+      of.set(name, found);
+    }
+    return found;
+  };
+  const bucket = (at: Map<number, BucketDelta>, kind: RollupKind, service: string, second: string | null, minuteMs: number): BucketDelta => {
+    let delta = at.get(minuteMs);
     if (!delta) {
       delta = { key: { kind, service, second, minuteMs }, calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, zeros: 0, bins: new Map() };
-      out.set(id, delta);
+      at.set(minuteMs, delta);
+      out.push(delta);
     }
-    delta.calls += 1;
-    if (span.status === 'ERROR') delta.errors += 1;
-    delta.sumUs += span.durationUs;
-    if (span.durationUs < delta.minUs) delta.minUs = span.durationUs;
-    if (span.durationUs > delta.maxUs) delta.maxUs = span.durationUs;
-    if (bin === null) delta.zeros += 1;
-    else delta.bins.set(bin, (delta.bins.get(bin) ?? 0) + 1);
+    return delta;
   };
   for (const span of spans) {
     const minuteMs = minuteOf(span.startUs);
     const bin = binOf(span.durationUs);
-    add('service', span.service, null, minuteMs, span, bin);
-    add('operation', span.service, span.operation, minuteMs, span, bin);
-    add('serviceHour', span.service, null, hourOf(span.startUs), span, bin);
+    const service = series(services, span.service);
+    const operation = series(service.seconds, span.operation);
+    add(bucket(service.minutes, 'service', span.service, null, minuteMs), span, bin);
+    add(bucket(operation.minutes, 'operation', span.service, span.operation, minuteMs), span, bin);
+    add(bucket(service.hours, 'serviceHour', span.service, null, hourOf(span.startUs)), span, bin);
   }
+  const sources = new Map<string, Series>();
   for (const edge of edges) {
     const child = edge.child;
     const bin = binOf(child.durationUs);
-    add('edge', edge.source, child.service, minuteOf(child.startUs), child, bin);
-    add('edgeHour', edge.source, child.service, hourOf(child.startUs), child, bin);
+    const target = series(series(sources, edge.source).seconds, child.service);
+    add(bucket(target.minutes, 'edge', edge.source, child.service, minuteOf(child.startUs)), child, bin);
+    add(bucket(target.hours, 'edgeHour', edge.source, child.service, hourOf(child.startUs)), child, bin);
   }
-  return [...out.values()];
+  return out;
+}
+
+/** Buckets of one series by start (minutes, hours), and the series one level down (operations, edge targets). */
+interface Series {
+  minutes: Map<number, BucketDelta>;
+  hours: Map<number, BucketDelta>;
+  seconds: Map<string, Series>;
+}
+
+// Private: one span (or the child of an edge call) counted into a bucket.
+function add(delta: BucketDelta, span: SpanRecord, bin: number | null): void {
+  delta.calls += 1;
+  if (span.status === 'ERROR') delta.errors += 1;
+  delta.sumUs += span.durationUs;
+  if (span.durationUs < delta.minUs) delta.minUs = span.durationUs;
+  if (span.durationUs > delta.maxUs) delta.maxUs = span.durationUs;
+  if (bin === null) delta.zeros += 1;
+  else delta.bins.set(bin, (delta.bins.get(bin) ?? 0) + 1);
 }

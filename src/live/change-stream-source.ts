@@ -82,7 +82,7 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     }
     this.phase = { name: 'running', sink, stream };
     this.token = stream.resumeToken ?? this.token;
-    if (first) this.deliver(sink, first);
+    if (first) this.deliver(sink, [first]);
     this.startPump(stream, sink);
   }
 
@@ -103,21 +103,27 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     });
   }
 
-  // Private: the driver's own resume happens inside next(); an error here means it gave up.
+  // Private: the driver's own resume happens inside next(); an error here means it gave up. Every event the
+  // driver already holds (the rest of one getMore reply) goes to the sink in one call, so the spans of one
+  // store batch reach a subscriber as one message.
   private async pump(stream: ChangeStream, sink: LiveSink<S>): Promise<void> {
     for (;;) {
-      let change: ChangeStreamDocument;
+      const changes: ChangeStreamDocument[] = [];
+      let failure: { err: unknown } | null = null;
       try {
-        change = await stream.next();
+        changes.push(await stream.next());
+        while (stream.bufferedCount() > 0) changes.push(await stream.next());
       } catch (err) {
-        if (!this.isCurrent(stream)) return;
-        this.log.warn('change stream interrupted; re-opening from the last resume token', { err });
+        failure = { err };
+      }
+      if (!this.isCurrent(stream)) return;
+      this.deliver(sink, changes);
+      if (failure) {
+        this.log.warn('change stream interrupted; re-opening from the last resume token', { err: failure.err });
         await stream.close().catch(() => undefined);
         this.scheduleResume(sink, this.options.retryMinMs ?? 50);
         return;
       }
-      if (!this.isCurrent(stream)) return;
-      this.deliver(sink, change);
     }
   }
 
@@ -165,7 +171,7 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
     this.phase = { name: 'running', sink, stream };
     this.token = stream.resumeToken ?? this.token;
     this.log.info('change stream resumed', { resumes: this.resumes });
-    if (first) this.deliver(sink, first);
+    if (first) this.deliver(sink, [first]);
     this.startPump(stream, sink);
   }
 
@@ -182,17 +188,18 @@ export class ChangeStreamSource<S extends LiveSpan> implements LiveSource<S> {
   }
 
   // Private: the token advances with each delivered event, so a resume starts right after the last one delivered.
-  private deliver(sink: LiveSink<S>, change: ChangeStreamDocument): void {
-    this.token = change._id;
-    if (change.operationType !== 'insert') return;
-    let span: S;
-    try {
-      span = this.options.toSpan(change.fullDocument);
-    } catch (err) {
-      this.log.error('a stored span document could not be read; it is not delivered live', { err, id: String(change.documentKey?._id) });
-      return;
+  private deliver(sink: LiveSink<S>, changes: readonly ChangeStreamDocument[]): void {
+    const spans: S[] = [];
+    for (const change of changes) {
+      this.token = change._id;
+      if (change.operationType !== 'insert') continue;
+      try {
+        spans.push(this.options.toSpan(change.fullDocument));
+      } catch (err) {
+        this.log.error('a stored span document could not be read; it is not delivered live', { err, id: String(change.documentKey?._id) });
+      }
     }
-    sink([span]);
+    if (spans.length > 0) sink(spans);
   }
 }
 

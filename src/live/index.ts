@@ -11,6 +11,7 @@ export { LiveSpanFilter, type SpanFilterInput } from './span-filter';
 export { SlowConsumerSignal } from './bounded-stream';
 export { withExisting } from './with-existing';
 export { SharedSubscriptions, type SharedSubscriptionsStats } from './shared-subscriptions';
+export { WrittenStream, type ResultWriter } from './written-stream';
 export { executionState } from './execution-state';
 export { slowConsumerError } from './errors';
 export { liveResolvers, type LiveResolverDeps, type TraceUpdateModel, type SpanBatchModel } from './resolvers';

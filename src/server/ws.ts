@@ -10,13 +10,14 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { CloseCode, type Context as WsContext } from 'graphql-ws';
+import { CloseCode, MessageType, type Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode, TracegateError } from '../errors';
 import { newRequestId } from '../http';
 import { log as rootLog, type Logger } from '../log';
 import { requireScope, Scope, type AuthOutcome } from '../auth';
+import type { ResultWriter } from '../live';
 import { checkOperation, type QueryLimits } from './limits';
 import { GRAPHQL_PATH } from './routes';
 import type { ErrorMasker } from './masking';
@@ -43,9 +44,12 @@ export const DEFAULT_WS_LIMITS: WebSocketLimits = {
 /**
  * What runs a validated subscription: `subscribe` resolves to the stream of results (or one result carrying
  * errors), sharing one execution among subscribers that send the same `shareKey` (src/live's SharedSubscriptions).
+ * `writer` sends results as this subscription's graphql-ws `next` messages on its socket: a runner may write
+ * results without errors through it (serialized once for every subscriber of a shared execution) and yield only
+ * the rest, which graphql-ws then masks and sends.
  */
 export interface SubscriptionRunner {
-  subscribe(args: ExecutionArgs, shareKey: string): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+  subscribe(args: ExecutionArgs, shareKey: string, writer?: ResultWriter): Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
 }
 
 /** What the endpoint needs from the gateway. */
@@ -85,6 +89,7 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const auths = new WeakMap<object, AuthOutcome>();
   const shareKeys = new WeakMap<object, string>();
+  const writers = new WeakMap<object, ResultWriter>();
   const connections = new Set<WsContext>();
 
   const disposable = useServer<Record<string, unknown>>(
@@ -110,7 +115,7 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
       onClose(ctx) {
         connections.delete(ctx);
       },
-      onSubscribe(ctx, _id, payload) {
+      onSubscribe(ctx, id, payload) {
         const held = Object.keys(ctx.subscriptions).length; // includes this one: graphql-ws reserves its id first
         if (held > limits.maxSubscriptionsPerConnection) {
           return [
@@ -138,10 +143,11 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
           contextValue: deps.createContext(newRequestId(), auth),
         };
         shareKeys.set(args, shareKeyOf(auth, payload.operationName, payload.variables, payload.query));
+        writers.set(args, nextWriter(ctx.extra.socket, id));
         return args;
       },
       subscribe(args) {
-        return deps.shared.subscribe(args, shareKeys.get(args) ?? newRequestId());
+        return deps.shared.subscribe(args, shareKeys.get(args) ?? newRequestId(), writers.get(args));
       },
       onNext(_ctx, _id, _payload, args, result) {
         if (!result.errors) return undefined;
@@ -191,6 +197,21 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
 function shareKeyOf(auth: AuthOutcome, operationName: string | null | undefined, variables: unknown, query: string): string {
   const who = auth.kind === 'authenticated' ? `principal:${auth.principal.name}` : auth.kind;
   return JSON.stringify([who, operationName ?? null, variables ?? null, query]);
+}
+
+/**
+ * Writes results as graphql-ws `next` messages of subscription `id` (PROTOCOL.md: `{ id, type: "next", payload:
+ * ExecutionResult }`), the same text graphql-ws sends for a result without errors. `sent` follows the socket's
+ * own write callback, so one message at a time waits in `ws` and the rest in the subscription's bounded queue.
+ */
+function nextWriter(socket: WebSocket, id: string): ResultWriter {
+  const head = `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`;
+  return {
+    write(json, sent) {
+      if (socket.readyState !== WebSocket.OPEN) queueMicrotask(sent);
+      else socket.send(head + json + '}', sent);
+    },
+  };
 }
 
 function pathOf(url: string | undefined): string {

@@ -105,6 +105,53 @@ describe('compiled execution', () => {
     expect(JSON.parse(badCursor[0]!.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     for (const run of badCursor.slice(1)) expect(run.text).toBe(badCursor[0]!.text);
   });
+
+  it('answers submitSpans the same, interpreted and compiled: stored spans, span rejections, bad variables, a refused request', async () => {
+    // Fresh spans each run (the first run is interpreted, the later ones compiled): the same answer, each stored.
+    const fresh = [newTraceId(), newTraceId(), newTraceId()];
+    const texts: string[] = [];
+    for (const id of fresh) {
+      const spans = [span({ traceId: id, n: 0 }), { ...span({ traceId: id, n: 1, parent: 0 }), kind: 'CLIENT', attributes: [{ key: 'k', value: [1, { a: 'b' }] }] }];
+      texts.push((await gw.gql(SUBMIT, { spans })).text);
+    }
+    expect(JSON.parse(texts[0]!)).toEqual({ data: { submitSpans: { accepted: 2, duplicates: 0, rejected: [] } } });
+    for (const text of texts.slice(1)) expect(text).toBe(texts[0]);
+    for (const id of fresh) {
+      const read = await gw.gql(`{ trace(id: "${id}") { spanCount spans { kind status attributes { key value } } } }`);
+      expect(read.data?.trace).toEqual({
+        spanCount: 2,
+        spans: [
+          { kind: 'INTERNAL', status: 'OK', attributes: [] },
+          { kind: 'CLIENT', status: 'OK', attributes: [{ key: 'k', value: [1, { a: 'b' }] }] },
+        ],
+      });
+    }
+    // Coerced by GraphQL (an integer ID), then refused span by span by the ingest checks.
+    const rejected = await repeat(SUBMIT, { spans: [{ ...span({ traceId: 'zz', n: 0 }) }, { ...span({ traceId: newTraceId(), n: 0 }), traceId: 12 }] });
+    expect(JSON.parse(rejected[0]!.text).data.submitSpans).toMatchObject({ accepted: 0, rejected: [{ index: 0, code: 'INVALID_TRACE_ID' }, { index: 1, code: 'INVALID_TRACE_ID' }] });
+    for (const run of rejected.slice(1)) expect(run).toEqual(rejected[0]);
+    // Not a SpanInput list: graphql-js's own error, whichever way the operation runs; nothing reaches the store.
+    for (const spans of [[{ traceId: true }], [{ ...span({ traceId: newTraceId(), n: 0 }), color: 'red' }], 'a span', [{ ...span({ traceId: newTraceId(), n: 0 }), kind: 'SIDEWAYS' }]]) {
+      const bad = await repeat(SUBMIT, { spans });
+      const body = JSON.parse(bad[0]!.text);
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(body.errors[0].message).toMatch(/^Variable "\$spans" got invalid value/);
+      for (const run of bad) expect(run).toEqual({ text: bad[0]!.text, commands: [] });
+    }
+    // A request refused whole by the resolver: the same error and HTTP status.
+    const huge = Array.from({ length: 5001 }, () => ({}));
+    const statuses: number[] = [];
+    const bodies: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await gw.gql(SUBMIT, { spans: huge.map((_, n) => span({ traceId: 'ab', n })) });
+      statuses.push(res.status);
+      bodies.push(res.text.replace(/"requestId":"[^"]*"/g, '"requestId":"-"'));
+    }
+    expect(statuses).toEqual([413, 413, 413]);
+    expect(JSON.parse(bodies[0]!).errors[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, path: ['submitSpans'] });
+    for (const body of bodies.slice(1)) expect(body).toBe(bodies[0]);
+  });
 });
 
 describe('compiledExecution, against graphql-js execute', () => {
@@ -148,6 +195,74 @@ describe('compiledExecution, against graphql-js execute', () => {
         expect(error.originalError?.message).toBe(expected.originalError?.message);
       });
     }
+  });
+
+  it('coerces a mutation\'s input objects as graphql-js does, and reports a bad one with graphql-js\'s errors', async () => {
+    const mutable: GraphQLSchema = buildSchema(`
+      enum Kind { A B }
+      input Part { name: String! kind: Kind = A size: Float tags: [String!] data: Inner }
+      input Inner { id: ID! more: [Leaf!] }
+      input Leaf { id: ID! }
+      type Query { ok: Boolean }
+      type Mutation { put(parts: [Part!]!): String! }
+    `);
+    const received: unknown[] = [];
+    (mutable.getMutationType()!.getFields().put!).resolve = (_root, args) => {
+      received.push(args.parts);
+      // Keys sorted: a default written into a received object comes after the fields that were there.
+      return JSON.stringify(args, (_key, value: unknown) =>
+        value && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1))) : value,
+      );
+    };
+    const document = parse('mutation Put($parts: [Part!]!) { put(parts: $parts) }');
+    const operation = document.definitions[0] as import('graphql').OperationDefinitionNode;
+    const run = compiledExecution(mutable, { compileAfter: 1 });
+    const cases: unknown[] = [
+      [{ name: 'a' }, { name: 'b', kind: 'B', size: 2.5, tags: 'one', data: { id: 7, more: [{ id: 'x' }] } }, { name: 'c', kind: null, size: null, data: null }],
+      [{ name: 'a', tags: [] }, { name: 'b', kind: 'B', size: 2, tags: ['t'], data: { id: '7', more: [{ id: 'x' }] } }, { name: 'c', kind: null, data: null }],
+      [{ name: 'a', tags: ['t', null] }],
+      [{ name: 'a', data: { id: '1', more: { id: '2' } } }],
+      [{ name: 'a', kind: 'B', size: Infinity }],
+      [{ name: null }],
+      { name: 'lone' },
+      [{ name: 'a', kind: 'C' }],
+      [{ name: 1 }],
+      [{ name: 'a', size: 'big' }],
+      [{ name: 'a', extra: true }],
+      [{ kind: 'A' }],
+      [{ name: 'a', data: { id: 1.5 } }],
+      null,
+      Array.from({ length: 60 }, () => ({ name: 2 })),
+    ];
+    for (const parts of cases) {
+      const compiled = await run({ document, operation, variables: { parts }, contextValue: {} });
+      const interpreted = await execute({ schema: mutable, document, variableValues: { parts }, contextValue: {} });
+      expect(JSON.parse(JSON.stringify(compiled))).toEqual(JSON.parse(JSON.stringify(interpreted)));
+    }
+    // A recursive input type is not compiled (graphql-jit would unroll it without end): graphql-js runs it.
+    const nested: GraphQLSchema = buildSchema('input Node { id: ID! kids: [Node!] } type Query { ok: Boolean } type Mutation { put(node: Node!): String! }');
+    (nested.getMutationType()!.getFields().put!).resolve = (_root, args) => JSON.stringify(args);
+    const nestedDocument = parse('mutation($node: Node!) { put(node: $node) }');
+    const runNested = compiledExecution(nested, { compileAfter: 1 });
+    for (const node of [{ id: 1, kids: [{ id: 2, kids: [{ id: 3 }] }] }, { id: 1, kids: [{ kids: [] }] }]) {
+      const request = { document: nestedDocument, operation: nestedDocument.definitions[0] as import('graphql').OperationDefinitionNode, variables: { node }, contextValue: {} };
+      expect(await runNested(request)).toEqual(await execute({ schema: nested, document: nestedDocument, variableValues: { node }, contextValue: {} }));
+    }
+    // Variables that coercion leaves as they are reach the resolver uncopied, with the defaults written into them.
+    const exact = [{ name: 'a' }, { name: 'b', kind: 'B', tags: ['t'], data: { id: '7', more: [{ id: 'x' }] } }];
+    received.length = 0;
+    const answered = await run({ document, operation, variables: { parts: exact }, contextValue: {} });
+    expect(received[0]).toBe(exact);
+    expect(exact[0]).toEqual({ name: 'a', kind: 'A' });
+    expect(JSON.parse((answered.data as { put: string }).put)).toEqual({ parts: [{ name: 'a', kind: 'A' }, exact[1]] });
+    const valid = await run({ document, operation, variables: { parts: cases[0] }, contextValue: {} });
+    expect(JSON.parse((valid.data as { put: string }).put)).toEqual({
+      parts: [
+        { name: 'a', kind: 'A' },
+        { name: 'b', kind: 'B', size: 2.5, tags: ['one'], data: { id: '7', more: [{ id: 'x' }] } },
+        { name: 'c', kind: null, size: null, data: null },
+      ],
+    });
   });
 
   it('coerces variables with graphql-js (same errors)', async () => {

@@ -105,6 +105,37 @@ describe('MongoTraceStore', () => {
     expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject({ spanCount: 3, errorCount: 1 });
   });
 
+  it('ends with exact counts and duration when two stores write batches of one trace concurrently, re-sends included', async () => {
+    const traceId = '9a'.repeat(16);
+    const second = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 7 * DAY_MS, now: () => now });
+    try {
+      // 40 spans: starts move earlier and ends later as n grows, so most batches move the trace's start or end.
+      const spans = records(
+        Array.from({ length: 40 }, (_, n) => ({
+          traceId,
+          spanId: (n + 1).toString(16).padStart(16, '0'),
+          startTime: `2026-11-20T10:00:00.${String(500_000 - n * 1000).padStart(6, '0')}Z`,
+          endTime: `2026-11-20T10:00:00.${String(600_000 + n * 1000).padStart(6, '0')}Z`,
+          status: n % 3 === 0 ? ('ERROR' as const) : ('OK' as const),
+        })),
+      );
+      // Batches of 1 to 4 spans, every other one from the other store, each span of a batch re-sent by the next one.
+      const batches: SpanRecord[][] = [];
+      for (let i = 0; i < spans.length; i += 3) batches.push(spans.slice(Math.max(0, i - 1), i + 3));
+      const outcomes = await Promise.all(batches.map((batch, i) => (i % 2 ? second : store).insertSpans(batch)));
+      expect(outcomes.reduce((n, o) => n + o.inserted.length, 0)).toBe(40);
+      const expected = { traceId, startUs: spans[39]!.startUs, endUs: spans[39]!.endUs, durationUs: spans[39]!.endUs - spans[39]!.startUs, spanCount: 40, errorCount: 14 };
+      expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject(expected);
+      const stored = await store.db.collection(Collections.traces).findOne({ _id: traceId as never });
+      expect(stored).toMatchObject({ durationUs: expected.durationUs, spanCount: 40, errorCount: 14 });
+      // Re-sending everything (as after a lost acknowledgement) changes nothing.
+      await Promise.all(batches.map((batch, i) => (i % 2 ? store : second).insertSpans(batch)));
+      expect(await store.db.collection(Collections.traces).findOne({ _id: traceId as never })).toEqual(stored);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('answers lookups with only the keys that exist, and empty input without a command', async () => {
     const missing = 'ef'.repeat(16);
     expect((await store.tracesByIds([missing])).size).toBe(0);

@@ -6,7 +6,7 @@
 import { calculateObjectSize, type Document } from 'bson';
 import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
-import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
+import { applyUpdate, applyUpdateTracked, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { arrivedBytes } from '../raw-bson';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
@@ -154,10 +154,10 @@ export function applyUpdateStatement(
   let modified = 0;
   let last: { before: Document; after: Document } | undefined;
   for (const before of matches) {
-    const after = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
+    const { doc: after, changed } = applyUpdateTracked(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
     last = { before, after };
-    if (keyOf(after) === keyOf(before)) continue;
-    unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' });
+    if (changed ? changed.length === 0 : keyOf(after) === keyOf(before)) continue;
+    unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' }, changed ? { changedPaths: changed } : undefined);
     modified += 1;
   }
   return { matched: matches.length, modified, ...last };

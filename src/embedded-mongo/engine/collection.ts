@@ -176,19 +176,20 @@ export class Collection {
     return bytes;
   }
 
-  /** Replaces the stored document with the same `_id` by `after`. */
-  replace(after: Document): void {
+  /**
+   * Replaces the stored document with the same `_id` by `after`. `known`: the stored document as decoded, and the
+   * only paths whose values differ in `after`; then only the indexes on those paths are maintained.
+   */
+  replace(after: Document, known?: { before: Document; changedPaths: readonly string[] }): void {
     const rid = this.recordIdOf(after._id);
     const before = rid === undefined ? undefined : this.readRecordBytes(rid);
     if (rid === undefined || !before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
-    const beforeDoc = deserialize(before, BSON_DECODE_OPTIONS);
-    const newKeys = this.secondaryKeys(after, rid);
+    const beforeDoc = known?.before ?? deserialize(before, BSON_DECODE_OPTIONS);
+    const newKeys = this.secondaryKeys(after, rid, known ? (idx) => indexTouches(idx, known.changedPaths) : undefined);
     const bytes = bsonBytes(after);
     const { records, index } = this.host.storage;
-    let i = 0;
-    for (const idx of this.indexes.values()) {
+    for (const { index: idx, keys: fresh } of newKeys) {
       const old = idx.keysOf(beforeDoc) ?? [];
-      const fresh = newKeys[i++]!.keys;
       const keep = new Set(fresh.map((k) => k.prefix.toString('latin1')));
       const had = new Set(old.map((k) => k.prefix.toString('latin1')));
       for (const k of old) if (!keep.has(k.prefix.toString('latin1'))) index.removeSync(withRecordId(k.prefix, rid));
@@ -384,12 +385,14 @@ export class Collection {
     return w.toBuffer();
   }
 
-  // Private: every secondary index's keys for `doc`, unique ones checked against other records; nothing is
-  // written or flagged until every check passed, so a refused document leaves no trace.
-  private secondaryKeys(doc: Document, rid: number): Array<{ index: Index; keys: EntryKey[] }> {
+  // Private: every secondary index's keys for `doc` (of the indexes `only` accepts, when given), unique ones
+  // checked against other records; nothing is written or flagged until every check passed, so a refused document
+  // leaves no trace.
+  private secondaryKeys(doc: Document, rid: number, only?: (index: Index) => boolean): Array<{ index: Index; keys: EntryKey[] }> {
     const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
     checkKeySize(this.idIndex.entryKey([doc._id]).prefix, ID_INDEX_NAME);
     for (const index of this.indexes.values()) {
+      if (only && !only(index)) continue;
       const seen = { multikey: false };
       const keys = index.keysOf(doc, seen) ?? [];
       for (const k of keys) checkKeySize(k.prefix, index.name);
@@ -561,6 +564,16 @@ function sortFields(sort: Document | undefined): SortField[] {
     out.push({ path, dir });
   }
   return out;
+}
+
+// Private: whether an index reads a path an update changed (the same path, one inside it, or one around it).
+function indexTouches(index: Index, changedPaths: readonly string[]): boolean {
+  for (const field of index.fields) {
+    for (const path of changedPaths) {
+      if (field === path || field.startsWith(`${path}.`) || path.startsWith(`${field}.`)) return true;
+    }
+  }
+  return false;
 }
 
 /** LMDB's longest key, less the record id suffix. */

@@ -163,8 +163,8 @@ export class Engine implements CollectionHost {
   }
 
   /** @internal WriteUnit's path: apply, then stamp the entry. */
-  applyAndStamp(op: OplogOp): OplogEntry {
-    const docBytes = this.apply(op);
+  applyAndStamp(op: OplogOp, hint?: ApplyHint): OplogEntry {
+    const docBytes = this.apply(op, hint);
     // The entry does not keep an insert's arrived bytes (a view of the whole request): `docBytes` is what was stored.
     const logged: OplogOp = op.kind === 'insert' && op.bytes ? { kind: 'insert', db: op.db, coll: op.coll, doc: op.doc } : op;
     const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op: logged };
@@ -340,12 +340,12 @@ export class Engine implements CollectionHost {
   }
 
   // Private: the one place state changes; an insert returns the document's stored BSON.
-  private apply(op: OplogOp): Buffer | undefined {
+  private apply(op: OplogOp, hint?: ApplyHint): Buffer | undefined {
     switch (op.kind) {
       case 'insert':
         return this.ensure(op.db, op.coll).insert(op.doc, op.bytes);
       case 'update':
-        this.require(op.db, op.coll).replace(op.after);
+        this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
         return;
       case 'delete':
         this.collection(op.db, op.coll)?.remove(op.doc);
@@ -444,8 +444,8 @@ export class WriteUnit {
 
   constructor(private readonly engine: Engine) {}
 
-  apply(op: OplogOp): void {
-    this.entries.push(this.engine.applyAndStamp(op));
+  apply(op: OplogOp, hint?: ApplyHint): void {
+    this.entries.push(this.engine.applyAndStamp(op, hint));
   }
 
   /** The collection, created (with a createCollection op) if it does not exist yet. */
@@ -459,6 +459,14 @@ export class WriteUnit {
   get size(): number {
     return this.entries.length;
   }
+}
+
+/**
+ * What the writer of an op knows that saves the engine work; never stored. `changedPaths` (updates): the only
+ * paths whose values differ between `before` (the stored document) and `after`, so only indexes on them change.
+ */
+export interface ApplyHint {
+  readonly changedPaths?: readonly string[];
 }
 
 /** The error a command answers when its transaction could not be committed. */

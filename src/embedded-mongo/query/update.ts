@@ -6,6 +6,7 @@ import { ObjectId, type Document } from 'bson';
 import { update as mingoUpdate, aggregate as mingoAggregate } from 'mingo';
 import { cloneDocument, getPath, isPlainDocument, keyOf } from '../engine';
 import { MongoCommandError } from '../errors';
+import { applyOperatorsDirectly } from './fast-update';
 import { MINGO_OPTIONS } from './filter';
 import { unknownModifier, withMingo } from './mingo-errors';
 
@@ -53,6 +54,13 @@ export function updateKind(update: unknown): UpdateKind {
   return 'operators';
 }
 
+/** An update's outcome: the new document, and the paths that changed when the update knows them. */
+export interface UpdateOutcomeDoc {
+  readonly doc: Document;
+  /** Paths (as the update named them) whose value changed; undefined when not known (compare the documents). */
+  readonly changed?: readonly string[];
+}
+
 /**
  * The document after applying `update` to `before` (never mutated). `inserting` is true for an upsert's new
  * document, where `$setOnInsert` applies. `filter` is the statement's query, which the positional `$` refers to.
@@ -67,7 +75,21 @@ export function applyUpdate(
   filter?: Document,
   variables?: Readonly<Document>,
 ): Document {
+  return applyUpdateTracked(before, update, kind, inserting, arrayFilters, filter, variables).doc;
+}
+
+/** `applyUpdate`, also telling which paths changed when the operators were applied directly (fast-update.ts). */
+export function applyUpdateTracked(
+  before: Document,
+  update: Document | Document[],
+  kind: UpdateKind,
+  inserting: boolean,
+  arrayFilters?: Document[],
+  filter?: Document,
+  variables?: Readonly<Document>,
+): UpdateOutcomeDoc {
   let after: Document;
+  let changed: readonly string[] | undefined;
   switch (kind) {
     case 'replacement': {
       const replacement = update as Document;
@@ -84,11 +106,17 @@ export function applyUpdate(
       break;
     }
     case 'operators': {
-      after = cloneDocument(before);
       const modifier: Document = { ...(update as Document) };
       let onInsert = modifier.$setOnInsert as Document | undefined;
       delete modifier.$setOnInsert;
-      checkOperands(after, modifier);
+      checkOperands(before, modifier);
+      const direct = arrayFilters === undefined ? applyOperatorsDirectly(before, update as Document, inserting) : undefined;
+      if (direct) {
+        after = direct.doc;
+        changed = direct.changed;
+        break;
+      }
+      after = cloneDocument(before);
       // One mingo call instead of two (each builds its operator context afresh, the bulk of an upsert's cost):
       // when no $setOnInsert path overlaps a path of the other operators, setting them together is the same as
       // setting them afterwards.
@@ -117,7 +145,7 @@ export function applyUpdate(
         : "Performing an update on the path '_id' would modify the immutable field '_id'",
     );
   }
-  return idFirst(after);
+  return { doc: idFirst(after), changed };
 }
 
 /** The document an upsert starts from: the filter's equality fields (MongoDB: "query fields become the doc"). */
@@ -187,11 +215,16 @@ function disjointPaths(onInsert: Document, modifier: Document): boolean {
   return true;
 }
 
-// Private: MongoDB's operand checks for arithmetic and array modifiers, which mingo would otherwise coerce.
+/** Operators that create the fields on their path when missing (so the path must be able to hold them). */
+const CREATING_MODIFIERS = new Set(['$set', '$inc', '$mul', '$min', '$max', '$currentDate', '$push', '$addToSet', '$bit']);
+
+// Private: MongoDB's operand checks for arithmetic and array modifiers, which mingo would otherwise coerce, and its
+// check that a field can be created where a path leads.
 function checkOperands(doc: Document, modifier: Document): void {
   for (const [op, fields] of Object.entries(modifier)) {
     for (const [path, operand] of Object.entries(fields as Document)) {
       if (path.includes('$')) continue; // positional paths: mingo resolves them
+      if (CREATING_MODIFIERS.has(op) && path.includes('.')) checkViable(doc, path);
       const current = getPath(doc, path);
       if (NUMERIC_MODIFIERS.has(op)) {
         if (!isNumeric(operand)) {
@@ -209,6 +242,29 @@ function checkOperands(doc: Document, modifier: Document): void {
       }
     }
   }
+}
+
+// Private: a path whose parent is a scalar (or null), or an array reached by a non-numeric name, cannot get its
+// field: MongoDB refuses the update with PathNotViable (28).
+function checkViable(doc: Document, path: string): void {
+  const parts = path.split('.');
+  let node: unknown = doc;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    const child: unknown = Array.isArray(node) ? (/^[0-9]+$/.test(part) ? node[Number(part)] : undefined) : (node as Document)[part];
+    if (child === undefined) return;
+    const next = parts[i + 1]!;
+    if (isPlainDocument(child) || (Array.isArray(child) && /^[0-9]+$/.test(next))) {
+      node = child;
+      continue;
+    }
+    throw new MongoCommandError('PathNotViable', `Cannot create field '${next}' in element {${part}: ${describe(child)}}`);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  return JSON.stringify(v) ?? String(v);
 }
 
 function isNumeric(v: unknown): boolean {

@@ -2,14 +2,25 @@
  * Trace and service summaries, updated after each insert with commutative operators only ($min, $max,
  * $addToSet, and $inc for services), so batches of one trace may apply in any order with the same result.
  *
- * Trace counts are not `$inc`remented: they are counted from the stored spans of the batch's traces (one
- * aggregate) and applied with `$max` (counts only grow). That makes the trace update idempotent, so it can be
- * re-applied for duplicates: a re-submit after a failure between the span insert and the summary update
- * (the client saw STORE_UNAVAILABLE) repairs the summary instead of leaving its spans out of it.
+ * Trace counts are not `$inc`remented but raised with `$max` (counts only grow) to a count of stored spans, which
+ * makes the trace update idempotent: it can be re-applied for duplicates, so a re-submit after a failure between
+ * the span insert and the summary update (the client saw STORE_UNAVAILABLE) repairs the summary instead of
+ * leaving its spans out of it. The count comes from the batch itself for a trace whose summary this batch's
+ * upsert created, and from the stored spans (one aggregate over those traces only) for a trace whose summary
+ * already existed:
+ * - The creating upsert is the first of all upserts of that trace. Every other batch's upsert of it comes later,
+ *   finds the summary, and then counts the trace's stored spans; whichever of those counts runs last runs after
+ *   every such batch's insert (each batch inserts before it upserts) and after the creator's insert, so the
+ *   largest count is the number of spans stored by all of them.
+ * - Spans stored by a submit that failed before its summary update are counted when that submit is re-sent
+ *   (they come back as duplicates, are re-applied, and the trace either is created with them or is counted).
+ * The batch's own count takes each stored span of the trace once: the spans it inserted and the stored copies of
+ * its duplicates (a span sent twice in one batch is one stored span).
  *
- * `durationUs` cannot be expressed with such operators; it is set on insert, and after an update of an existing
- * summary by a guarded update that only matches while start and end are still the values it was computed from
- * (the last writer re-derives it). The services update runs concurrently with the trace updates.
+ * `durationUs` cannot be expressed with such operators; it is set on insert, and for a summary that already
+ * existed it is re-derived from the stored start and end by the same pipeline update that raises the counts,
+ * atomically per document: the last batch to move start or end re-derives it last. The services update runs
+ * concurrently with the trace updates.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
@@ -18,6 +29,9 @@ import { Collections, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc
 interface TraceDelta {
   startUs: number;
   endUs: number;
+  /** Stored spans of the trace this batch holds (inserted, or the stored copy of a duplicate), once each. */
+  spans: number;
+  errors: number;
   /** False when the trace only has re-applied (duplicate) spans in this batch: its expiry stays. */
   received: boolean;
   services: Set<string>;
@@ -35,10 +49,10 @@ interface ServiceDelta {
 }
 
 /** What the summaries read of a stored span: its document's fields (attributes already in their stored form). */
-export type SummarySource = Pick<SpanDoc, 'traceId' | 'service' | 'operation' | 'startUs' | 'endUs' | 'attrs'>;
+export type SummarySource = Pick<SpanDoc, '_id' | 'traceId' | 'service' | 'operation' | 'startUs' | 'endUs' | 'status' | 'attrs'>;
 
 /** The projection that reads a stored span as a SummarySource. */
-export const SUMMARY_SOURCE_PROJECTION = { traceId: 1, service: 1, operation: 1, startUs: 1, endUs: 1, attrs: 1 } as const;
+export const SUMMARY_SOURCE_PROJECTION = { _id: 1, traceId: 1, service: 1, operation: 1, startUs: 1, endUs: 1, status: 1, attrs: 1 } as const;
 
 /**
  * `inserted`: documents of the spans this call stored. `reapplied`: stored copies of spans this call found
@@ -54,13 +68,19 @@ export async function updateSummaries(
   if (inserted.length === 0 && reapplied.length === 0) return;
   const traces = new Map<string, TraceDelta>();
   const services = new Map<string, ServiceDelta>();
+  // A duplicate within the batch is both inserted (its first copy) and re-applied (the stored copy): count it once.
+  const insertedIds = reapplied.length === 0 ? null : new Set(inserted.map((span) => span._id));
   const add = (span: SummarySource, isNew: boolean): void => {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, received: isNew, services: new Set(), svcOps: new Map(), attrs: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: isNew, services: new Set(), svcOps: new Map(), attrs: new Map() };
       traces.set(span.traceId, t);
     }
     if (isNew) t.received = true;
+    if (isNew || !insertedIds!.has(span._id)) {
+      t.spans += 1;
+      if (span.status === 'ERROR') t.errors += 1;
+    }
     if (span.startUs < t.startUs) t.startUs = span.startUs;
     if (span.endUs > t.endUs) t.endUs = span.endUs;
     t.services.add(span.service);
@@ -90,38 +110,32 @@ export async function updateSummaries(
   if (servicesDone.status === 'rejected') throw servicesDone.reason;
 }
 
-// Private: span counts (one aggregate), the commutative upsert of every trace of the batch, then the
-// duration fix-up for the traces the upsert did not create.
+// Private: the commutative upsert of every trace of the batch (counts of the batch's own spans), then, for the
+// traces whose summary already existed, their stored spans counted (one aggregate) and one pipeline update each
+// that raises the counts and re-derives durationUs.
 async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt: Date, expireAt: Date): Promise<void> {
-  const counts = await countSpans(db, [...traces.keys()]);
-
-  const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => {
-    const count = counts.get(traceId) ?? { spans: 0, errors: 0 };
-    return {
-      updateOne: {
-        filter: { _id: traceId },
-        update: {
-          $min: { startUs: t.startUs },
-          $max: { endUs: t.endUs, spanCount: count.spans, errorCount: count.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
-          $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
-          // Right for a trace first seen in this batch; a concurrent batch is reconciled by fixDurations.
-          $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
-        },
-        upsert: true,
+  const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => ({
+    updateOne: {
+      filter: { _id: traceId },
+      update: {
+        $min: { startUs: t.startUs },
+        $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
+        $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
+        // Right for a trace first seen in this batch; a summary that existed is re-derived below.
+        $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
       },
-    };
-  });
+      upsert: true,
+    },
+  }));
   const created = await upsertAll(db.collection<TraceDoc>(Collections.traces), traceOps);
-  // A trace this batch's upsert created got its durationUs from $setOnInsert, computed from the very start and
-  // end it inserted; any later change of start/end is made by another batch's upsert, which matches the
-  // document and so runs the fix-up itself. Only traces that already existed need the read-back.
   const ids = [...traces.keys()];
   const existing = created === null ? ids : ids.filter((_, index) => !created.has(index));
-  if (existing.length > 0) await fixDurations(db, existing);
+  if (existing.length > 0) await reconcileExisting(db, existing, traces);
 }
 
-// Private: stored spans and error spans per trace: one aggregate for the whole batch.
-async function countSpans(db: Db, traceIds: readonly string[]): Promise<Map<string, { spans: number; errors: number }>> {
+// Private: counts of stored spans and error spans of the traces whose summary existed before this batch's upsert,
+// raised into their summaries with durationUs re-derived from the stored start and end, one update per trace.
+async function reconcileExisting(db: Db, traceIds: readonly string[], traces: Map<string, TraceDelta>): Promise<void> {
   const rows = await db
     .collection<SpanDoc>(Collections.spans)
     .aggregate<{ _id: string; spans: number; errors: number }>(
@@ -132,7 +146,26 @@ async function countSpans(db: Db, traceIds: readonly string[]): Promise<Map<stri
       { batchSize: LOOKUP_BATCH_SIZE },
     )
     .toArray();
-  return new Map(rows.map((r) => [r._id, { spans: r.spans, errors: r.errors }]));
+  const counts = new Map(rows.map((r) => [r._id, r]));
+  const ops: AnyBulkWriteOperation<TraceDoc>[] = traceIds.map((traceId) => {
+    const own = traces.get(traceId)!;
+    const stored = counts.get(traceId);
+    return {
+      updateOne: {
+        filter: { _id: traceId },
+        update: [
+          {
+            $set: {
+              spanCount: { $max: ['$spanCount', Math.max(own.spans, stored?.spans ?? 0)] },
+              errorCount: { $max: ['$errorCount', Math.max(own.errors, stored?.errors ?? 0)] },
+              durationUs: { $subtract: ['$endUs', '$startUs'] },
+            },
+          },
+        ],
+      },
+    };
+  });
+  await db.collection<TraceDoc>(Collections.traces).bulkWrite(ops, { ordered: false });
 }
 
 // Private: one upsert per service of the batch.
@@ -169,19 +202,4 @@ async function upsertAll<T extends Document>(collection: Collection<T>, ops: Any
     await collection.bulkWrite(writeErrors.map((w) => ops[w.index]!), { ordered: false });
     return null;
   }
-}
-
-// Private: re-derive durationUs from the stored start/end; the filter on start/end makes a stale
-// computation match nothing, and whoever changed start/end last reads and writes the final value.
-async function fixDurations(db: Db, traceIds: readonly string[]): Promise<void> {
-  const traces = db.collection<TraceDoc>(Collections.traces);
-  const docs = await traces
-    .find({ _id: { $in: [...traceIds] } }, { projection: { startUs: 1, endUs: 1, durationUs: 1 }, batchSize: LOOKUP_BATCH_SIZE })
-    .toArray();
-  const ops: AnyBulkWriteOperation<TraceDoc>[] = docs
-    .filter((d) => d.durationUs !== d.endUs - d.startUs)
-    .map((d) => ({
-      updateOne: { filter: { _id: d._id, startUs: d.startUs, endUs: d.endUs }, update: { $set: { durationUs: d.endUs - d.startUs } } },
-    }));
-  if (ops.length > 0) await traces.bulkWrite(ops, { ordered: false });
 }

@@ -48,6 +48,24 @@ describe('Coalescer', () => {
     expect(batches).toEqual([]);
   });
 
+  it('with a window of 0, flushes what one synchronous run added as soon as that run ends, before the next turn', async () => {
+    const batches: number[][] = [];
+    const c = new Coalescer<number>(0, (items) => batches.push(items));
+    let turned = false;
+    setImmediate(() => (turned = true));
+    c.add([1]);
+    c.add([2]);
+    expect(batches).toEqual([]);
+    await Promise.resolve();
+    expect(batches).toEqual([[1, 2]]);
+    expect(turned).toBe(false);
+    c.add([3]);
+    c.dispose();
+    await turns(1);
+    expect(batches).toEqual([[1, 2]]);
+    expect(c.scheduled).toBe(false);
+  });
+
   it('ignores empty adds and rejects a bad window', () => {
     const c = new Coalescer<number>(0, () => undefined);
     c.add([]);

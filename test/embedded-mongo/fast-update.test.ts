@@ -1,0 +1,77 @@
+/**
+ * Unit tests of the directly applied update operators (src/embedded-mongo/query/fast-update.ts): which updates they
+ * take and which they leave to the general path, that the input document is never changed, and the changed paths
+ * they report (what index maintenance relies on). Their results are tested through the driver in
+ * update-operators.test.ts.
+ */
+import { Long } from 'bson';
+import { applyOperatorsDirectly, compareUtf8 } from '../../src/embedded-mongo/query/fast-update';
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !(v instanceof Date)) {
+    for (const child of Object.values(v as object)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+describe('applyOperatorsDirectly', () => {
+  test('leaves the input untouched and shares what it did not change', () => {
+    const before = deepFreeze({ _id: 1, a: { b: 1, keep: { deep: true } }, list: [1], other: { x: 1 } });
+    const out = applyOperatorsDirectly(before, { $inc: { 'a.b': 1 }, $addToSet: { list: 2 }, $set: { 'n.m': 1 } }, false)!;
+    expect(out.doc).toEqual({ _id: 1, a: { b: 2, keep: { deep: true } }, list: [1, 2], other: { x: 1 }, n: { m: 1 } });
+    expect(before).toEqual({ _id: 1, a: { b: 1, keep: { deep: true } }, list: [1], other: { x: 1 } });
+    expect(out.doc.other).toBe(before.other);
+    expect(out.doc.a.keep).toBe(before.a.keep);
+    expect(out.changed).toEqual(['a.b', 'list', 'n.m']);
+  });
+
+  test('reports no changed path for a no-op', () => {
+    const before = { _id: 1, a: 1, s: ['x'], lo: 1, z: 5 };
+    expect(applyOperatorsDirectly(before, { $set: { a: 1 }, $inc: { a2: 0, z: 0 }, $addToSet: { s: 'x' }, $min: { lo: 2 }, $unset: { none: '' } }, false)).toEqual({
+      doc: { _id: 1, a: 1, s: ['x'], lo: 1, z: 5, a2: 0 },
+      changed: ['a2'],
+    });
+    expect(applyOperatorsDirectly(before, { $max: { lo: 1 }, $unset: { 'x.y': '' } }, false)?.changed).toEqual([]);
+  });
+
+  test('$setOnInsert applies only when inserting', () => {
+    expect(applyOperatorsDirectly({ _id: 1 }, { $setOnInsert: { a: 1 }, $set: { b: 1 } }, true)?.doc).toEqual({ _id: 1, a: 1, b: 1 });
+    expect(applyOperatorsDirectly({ _id: 1 }, { $setOnInsert: { a: 1 }, $set: { b: 1 } }, false)?.doc).toEqual({ _id: 1, b: 1 });
+  });
+
+  test.each([
+    ['another operator', { $push: { l: 1 } }],
+    ['a positional path', { $set: { 'l.$': 1 } }],
+    ['the _id field', { $set: { _id: 1 } }],
+    ['an _id sub-field', { $set: { '_id.x': 1 } }],
+    ['an empty path part', { $set: { 'a..b': 1 } }],
+    ['the same path twice', { $set: { a: 1 }, $inc: { a: 1 } }],
+    ['a path inside another', { $set: { o: {} }, $inc: { 'o.n': 1 } }],
+    ['a $setOnInsert path inside another', { $setOnInsert: { o: {} }, $inc: { 'o.n': 1 } }],
+    ['a path through an array', { $set: { 'l.0': 2 } }],
+    ['a path through a scalar', { $set: { 'a.b': 2 } }],
+    ['$inc with a BSON number class', { $inc: { a: Long.fromNumber(1) } }],
+    ['$inc of a BSON number class', { $inc: { big: 1 } }],
+    ['$min with a document', { $min: { o: { x: 1 } } }],
+    ['$max of a document', { $max: { o: 1 } }],
+    ['$addToSet to a non-array', { $addToSet: { a: 1 } }],
+    ['$addToSet with $each and more', { $addToSet: { l: { $each: [1], $slice: 1 } } }],
+    ['$addToSet with a non-array $each', { $addToSet: { l: { $each: 1 } } }],
+    ['$set of undefined', { $set: { a: undefined } }],
+  ])('leaves %s to the general path', (_what, update) => {
+    const before = deepFreeze({ _id: 1, a: 1, l: [1], o: { x: 0 }, big: Long.fromString('9007199254740993') });
+    expect(applyOperatorsDirectly(before, update, false)).toBeUndefined();
+  });
+});
+
+describe('compareUtf8', () => {
+  test('orders strings by their UTF-8 bytes', () => {
+    expect(compareUtf8('a', 'b')).toBeLessThan(0);
+    expect(compareUtf8('ab', 'a')).toBeGreaterThan(0);
+    expect(compareUtf8('same', 'same')).toBe(0);
+    // UTF-16 puts the surrogate pair (D83D) before U+FFFD; UTF-8 (F0 vs EF) after it.
+    expect(compareUtf8('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
+    expect(compareUtf8('x\uE000', 'x\u{10000}')).toBeLessThan(0);
+  });
+});
