@@ -134,7 +134,8 @@ test('idle cursors time out (unless noCursorTimeout); getMore then answers Curso
     await db.collection('c').insertMany([{}, {}, {}]);
     const kept = await db.command({ find: 'c', batchSize: 1, noCursorTimeout: true });
     const first = await db.command({ find: 'c', batchSize: 1 });
-    expect(store.cursors.size).toBe(2);
+    // Both finds left a cursor open (with a 50 ms timeout, a loaded machine may already have reaped the second).
+    expect([String(kept.cursor.id), String(first.cursor.id)]).not.toContain('0');
     await eventually(() => store.cursors.size === 1, 'the idle cursor to be reaped');
     const err = await db.command({ getMore: first.cursor.id, collection: 'c' }).catch((e) => e);
     expect(err.code).toBe(43);
