@@ -258,7 +258,7 @@ describe('change events of an update', () => {
     await c.insertOne({ _id: 1, n: 1, l: ['a'] });
     const token = (await nextEvent(probe))._id;
     await c.updateOne({ _id: 1 }, { $inc: { n: 1 }, $set: { s: 'x' } });
-    await c.updateOne({ _id: 1 }, { $push: { l: 'b' } });
+    await c.updateOne({ _id: 1 }, { $push: { l: 'b' } } as AnyDoc);
     const resumed = c.watch([], { resumeAfter: token, fullDocument: 'whenAvailable', fullDocumentBeforeChange: 'whenAvailable' });
     streams.push(resumed);
     const first = (await nextEvent(resumed)) as Document;
