@@ -7,7 +7,7 @@ import { deserialize, Long, ObjectId, serialize, type Document } from 'bson';
 import { Query } from 'mingo';
 import { Engine, WriteUnit } from '../../src/embedded-mongo';
 import { filterFields, select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
-import { BSON_DECODE_OPTIONS, compareValues, keyOf } from '../../src/embedded-mongo/engine';
+import { BSON_DECODE_OPTIONS, compareValues, Index, keyOf } from '../../src/embedded-mongo/engine';
 import { pickFields } from '../../src/embedded-mongo/raw-bson';
 
 // Private: a small deterministic PRNG (mulberry32) so failures reproduce.
@@ -175,4 +175,64 @@ test('equalities on leading fields and a range on the next field read only that 
   }
   expect(narrowed).toBeGreaterThan(30);
   await engine.close();
+});
+
+test('element keys: bounds on several fields of one array narrow together only inside one $elemMatch, and equal full scans', async () => {
+  const rnd = prng(20261201);
+  const engine = Engine.open();
+  const K = ['x', 'y', 'z'];
+  const element = (): unknown => {
+    const r = rnd();
+    // Non-document elements: ones mingo's $elemMatch cannot mistake for a document holding k or v.
+    if (r < 0.08) return pick(rnd, [true, false, null]);
+    const e: Document = {};
+    if (r < 0.92) e.k = rnd() < 0.15 ? [pick(rnd, K), pick(rnd, K)] : pick(rnd, K);
+    if (rnd() < 0.9) e.v = rnd() < 0.15 ? [pick(rnd, SCALARS), pick(rnd, SCALARS)] : pick(rnd, SCALARS);
+    return e;
+  };
+  await engine.write((unit: WriteUnit) => {
+    unit.apply({ kind: 'createCollection', db: 'd', coll: 'c', options: {} });
+    unit.apply({ kind: 'createIndex', db: 'd', coll: 'c', spec: { v: 2, key: { 'attrs.k': 1, 'attrs.v': -1 }, name: 'kv' } });
+    for (let i = 0; i < 300; i++) {
+      const r = rnd();
+      const attrs = r < 0.75 ? Array.from({ length: Math.floor(rnd() * 4) }, element) : r < 0.9 ? element() : undefined;
+      unit.apply({ kind: 'insert', db: 'd', coll: 'c', doc: attrs === undefined ? { _id: i } : { _id: i, attrs } });
+    }
+  });
+  const coll = engine.collection('d', 'c')!;
+  expect(coll.indexes.get('kv')!.elementArray).toBe('attrs');
+  const all = [...coll.scan()];
+  const v = (): unknown => (rnd() < 0.7 ? pick(rnd, SCALARS.filter((s) => s !== null)) : { $gte: pick(rnd, [1, 2, 'x']) });
+  let combined = 0;
+  for (let n = 0; n < 500; n++) {
+    const k = pick(rnd, K);
+    const filter: Document = pick(rnd, [
+      { attrs: { $elemMatch: { k, v: v() } } },
+      { 'attrs.k': k, 'attrs.v': v() },
+      { $and: [{ attrs: { $elemMatch: { k } } }, { attrs: { $elemMatch: { v: v() } } }] },
+      { attrs: { $elemMatch: { k } }, 'attrs.v': v() },
+      { $and: [{ 'attrs.k': k }, { attrs: { $elemMatch: { k, v: v() } } }] },
+    ]);
+    const query = new Query(filter, MINGO_OPTIONS);
+    const expected = all.filter((d) => query.test(d)).map((d) => d._id).sort();
+    const got = select(coll, filter);
+    expect(got.plan.stage).toBe('IXSCAN');
+    expect({ filter, ids: got.docs.map((d) => d._id).sort() }).toEqual({ filter, ids: expected });
+    // One $elemMatch giving both fields: the read is narrowed to matching elements' keys.
+    if ('attrs' in filter && !('attrs.v' in filter) && got.plan.keysExamined < all.length / 3) combined += 1;
+  }
+  expect(combined).toBeGreaterThan(50);
+  await engine.close();
+});
+
+test('an index stored before element keys keeps its combination keys', () => {
+  const doc = { _id: 1, attrs: [{ k: 'a', v: 1 }, { k: 'b', v: 2 }] };
+  const element = new Index(7, { v: 2, key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'kv' });
+  const combination = new Index(7, { v: 2, key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'kv' }, true, false);
+  expect(element.valueTuples(doc)).toEqual([['a', 1], ['b', 2]]);
+  expect(combination.valueTuples(doc)).toEqual([['a', 1], ['a', 2], ['b', 1], ['b', 2]]);
+  // Fields in different arrays, or a single field: one key per combination / element either way.
+  const apart = new Index(8, { v: 2, key: { k: 1, 'attrs.v': 1 }, name: 'apart' });
+  expect(apart.elementArray).toBeUndefined();
+  expect(apart.valueTuples({ k: ['p', 'q'], attrs: [{ v: 1 }] })).toEqual([['p', 1], ['q', 1]]);
 });

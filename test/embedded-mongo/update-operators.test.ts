@@ -247,4 +247,27 @@ describe('change events of an update', () => {
     expect(event.updateDescription.updatedFields).toEqual({ 'a.b': 2, 'list.1': 'y', top: 3 });
     expect(event.updateDescription.removedFields).toEqual(['gone']);
   });
+
+  test('read back from the history by a resumed stream, with the documents before and after', async () => {
+    const name = `upd_ops_images_${++n}`;
+    await t.db.createCollection(name, { changeStreamPreAndPostImages: { enabled: true } });
+    const c = t.db.collection<AnyDoc>(name);
+    const probe = c.watch();
+    streams.push(probe);
+    await probe.tryNext();
+    await c.insertOne({ _id: 1, n: 1, l: ['a'] });
+    const token = (await nextEvent(probe))._id;
+    await c.updateOne({ _id: 1 }, { $inc: { n: 1 }, $set: { s: 'x' } });
+    await c.updateOne({ _id: 1 }, { $push: { l: 'b' } } as AnyDoc);
+    const resumed = c.watch([], { resumeAfter: token, fullDocument: 'whenAvailable', fullDocumentBeforeChange: 'whenAvailable' });
+    streams.push(resumed);
+    const first = (await nextEvent(resumed)) as Document;
+    const second = (await nextEvent(resumed)) as Document;
+    expect(first.updateDescription.updatedFields).toEqual({ n: 2, s: 'x' });
+    expect(first.fullDocumentBeforeChange).toEqual({ _id: 1, n: 1, l: ['a'] });
+    expect(first.fullDocument).toEqual({ _id: 1, n: 2, l: ['a'], s: 'x' });
+    expect(second.updateDescription.updatedFields).toEqual({ 'l.1': 'b' });
+    expect(second.fullDocumentBeforeChange).toEqual({ _id: 1, n: 2, l: ['a'], s: 'x' });
+    expect(second.fullDocument).toEqual({ _id: 1, n: 2, l: ['a', 'b'], s: 'x' });
+  });
 });

@@ -104,7 +104,9 @@ export class Collection {
       nextRecordId: entry.nextRecordId as number,
       idIndex,
     });
-    for (const i of entry.indexes as Document[]) coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true));
+    for (const i of entry.indexes as Document[]) {
+      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true));
+    }
     return coll;
   }
 
@@ -120,7 +122,7 @@ export class Collection {
       dataSize: this.bytes,
       nextRecordId: this.nextRecordId,
       idIndexId: this.idIndex.id,
-      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey })),
+      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys })),
     };
   }
 
@@ -247,7 +249,7 @@ export class Collection {
   modifyIndex(name: string, expireAfterSeconds: number): void {
     const index = this.indexes.get(name);
     if (!index) throw new MongoCommandError('IndexNotFound', `cannot find index ${name} for ns ${this.ns}`);
-    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey));
+    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey, index.elementKeys));
     this.host.touched(this);
   }
 
@@ -442,13 +444,22 @@ export class Collection {
    * the plan is exact).
    */
   private prefixRanges(index: Index, bounds: Map<string, PathBounds>): { ranges: KeyRange[]; truncated: boolean; eqFields: number } | undefined {
-    const leading = bounds.get(index.leadingField)?.eq;
+    const leadingBounds = bounds.get(index.leadingField);
+    const leading = leadingBounds?.eq;
     if (!leading) return undefined;
+    // Element keys pair the values of one array element: bounds on several fields narrow together only when one
+    // $elemMatch on that array gives them all (else different elements may satisfy them).
+    const usable = (field: string): PathBounds | undefined => {
+      const b = bounds.get(field);
+      if (!b || field === index.leadingField || index.elementArray === undefined || !index.multikey) return b;
+      const scope = leadingBounds.scope;
+      return scope && b.scope === scope && scope.path === index.elementArray ? b : undefined;
+    };
     let prefixes = [index.idPrefix()];
     let truncated = false;
     let eqFields = 0;
     for (; eqFields < index.fields.length; eqFields++) {
-      const eq = bounds.get(index.fields[eqFields]!)?.eq;
+      const eq = usable(index.fields[eqFields]!)?.eq;
       if (!eq || (eqFields > 0 && prefixes.length * eq.length > MAX_PREFIX_RANGES)) break;
       const next: Buffer[] = [];
       for (const prefix of prefixes) {
@@ -464,7 +475,7 @@ export class Collection {
       prefixes = next;
     }
     prefixes.sort(Buffer.compare);
-    const rangeBounds = eqFields < index.fields.length ? bounds.get(index.fields[eqFields]!) : undefined;
+    const rangeBounds = eqFields < index.fields.length ? usable(index.fields[eqFields]!) : undefined;
     const ranges = prefixes.map((p) => this.rangeUnder(p, index.directions[eqFields] ?? 1, index.multikey, rangeBounds));
     return { ranges, truncated, eqFields };
   }

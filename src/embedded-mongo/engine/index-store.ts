@@ -2,12 +2,15 @@
  * An index's definition and the keys it gives a document. Entries live in LMDB's `index` database as
  * `indexId (4 bytes) | key of each field (order-preserving, inverted for descending fields) | recordId (8 bytes)`,
  * with an empty value, so equality, `$in`, ranges and sorts on the leading fields are key-range scans.
- * A multikey field (an array) gives one entry per element (per combination for compound indexes).
+ * A multikey field (an array) gives one entry per element. A compound index whose fields all lie in one array of
+ * documents (`{'attrs.k': 1, 'attrs.v': 1}` over `attrs: [{k, v}, ...]`) gets one entry per element of that array,
+ * as MongoDB's key generator does (element keys); other compound indexes over arrays get one entry per combination
+ * of their fields' values. Indexes written before element keys existed keep combinations (`elementKeys` false).
  */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { encodeValue, KeyWriter } from './keys';
-import { keyOf, valuesAtPath } from './values';
+import { isPlainDocument, keyOf, valuesAtPath } from './values';
 
 /** Bytes of an index id prefix and of a record id suffix. */
 export const ID_BYTES = 4;
@@ -30,16 +33,26 @@ export class Index {
   /** Seconds after the date in the (single) indexed field when a document expires; undefined for non-TTL. */
   readonly expireAfterSeconds: number | undefined;
 
+  /**
+   * The array field holding every field of a compound index (`attrs` for `attrs.k` / `attrs.v`) when the index has
+   * element keys: an array of documents there gives one entry per element. A query may then combine bounds on
+   * several of the index's fields only when one `$elemMatch` on this field gives them all.
+   */
+  readonly elementArray: string | undefined;
+
   constructor(
     readonly id: number,
     readonly spec: Readonly<Document>,
     /** Some document has an array on an indexed path: ranges on one field cannot be intersected, order is not
      *  a sort order. Never reset while the index exists (like MongoDB). */
     public multikey = false,
+    /** Entries per element of the shared array (see the module comment); false for indexes stored before. */
+    readonly elementKeys = true,
   ) {
     this.name = spec.name as string;
     const key = spec.key as Document;
     this.fields = Object.keys(key);
+    this.elementArray = elementKeys ? sharedArrayField(this.fields) : undefined;
     this.directions = this.fields.map((f) => (typeof key[f] === 'number' && (key[f] as number) < 0 ? -1 : 1));
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
@@ -60,15 +73,37 @@ export class Index {
   /** The entry keys `doc` contributes (deduplicated), or undefined if the index leaves it out (sparse); sets
    *  `multikey` in `seen` when an indexed path holds an array. */
   keysOf(doc: Document, seen?: { multikey: boolean }): EntryKey[] | undefined {
+    const tuples = this.valueTuples(doc, seen);
+    return tuples && tuples.map((values) => this.entryKey(values));
+  }
+
+  /** The values of each entry `doc` contributes, one per field in field order (see keysOf). */
+  valueTuples(doc: Document, seen?: { multikey: boolean }): unknown[][] | undefined {
     if (this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined))) return undefined;
-    let combos: unknown[][] = [[]];
-    for (const field of this.fields) {
-      const values = valuesAtPath(doc, field);
-      if (seen && !seen.multikey && pathHasArray(doc, field)) seen.multikey = true;
-      const distinct = values.length === 1 ? values : dedupe(values);
-      combos = distinct.length === 1 ? combos.map((c) => [...c, distinct[0]]) : combos.flatMap((c) => distinct.map((v) => [...c, v]));
+    const shared = this.elementArray === undefined ? undefined : doc[this.elementArray];
+    if (Array.isArray(shared) && shared.length > 0) {
+      if (seen) seen.multikey = true;
+      const rest = this.fields.map((f) => f.slice(this.elementArray!.length + 1));
+      const out: unknown[][] = [];
+      const keys = new Set<string>();
+      for (const element of shared) {
+        // A non-document element holds none of the fields: its entry is all null, as in MongoDB.
+        const tuples = isPlainDocument(element) ? combinations(rest.map((f) => valuesAtPath(element, f))) : [rest.map(() => undefined)];
+        for (const tuple of tuples) {
+          const k = keyOf(tuple);
+          if (keys.has(k)) continue;
+          keys.add(k);
+          out.push(tuple);
+        }
+      }
+      return out;
     }
-    return combos.map((values) => this.entryKey(values));
+    const perField: unknown[][] = [];
+    for (const field of this.fields) {
+      perField.push(valuesAtPath(doc, field));
+      if (seen && !seen.multikey && pathHasArray(doc, field)) seen.multikey = true;
+    }
+    return combinations(perField);
   }
 
   /** The entry key (without record id) for one value per field, in field order. */
@@ -94,14 +129,7 @@ export class Index {
 
   /** Two documents hold the same key in this index (exact comparison, for keys whose strings were cut). */
   sameKey(a: Document, b: Document): boolean {
-    const keys = (doc: Document): Set<string> => {
-      let combos = [''];
-      for (const f of this.fields) {
-        const parts = dedupe(valuesAtPath(doc, f)).map((v) => `${keyOf(v).length}:${keyOf(v)}`);
-        combos = combos.flatMap((c) => parts.map((p) => c + p));
-      }
-      return new Set(combos);
-    };
+    const keys = (doc: Document): Set<string> => new Set((this.valueTuples(doc) ?? []).map((tuple) => keyOf(tuple)));
     const ka = keys(a);
     for (const k of keys(b)) if (ka.has(k)) return true;
     return false;
@@ -138,6 +166,28 @@ function pathHasArray(doc: Document, path: string): boolean {
     v = (v as Document)[part];
   }
   return Array.isArray(v);
+}
+
+// Private: a compound index's fields all under one top-level field (`attrs.k`, `attrs.v`: `attrs`), with no
+// positional part; undefined otherwise.
+function sharedArrayField(fields: readonly string[]): string | undefined {
+  if (fields.length < 2) return undefined;
+  const first = fields[0]!.split('.')[0]!;
+  for (const field of fields) {
+    const parts = field.split('.');
+    if (parts.length < 2 || parts[0] !== first || parts.some((p) => /^\d+$/.test(p))) return undefined;
+  }
+  return first;
+}
+
+// Private: one tuple per combination of each field's distinct values.
+function combinations(perField: unknown[][]): unknown[][] {
+  let combos: unknown[][] = [[]];
+  for (const values of perField) {
+    const distinct = values.length === 1 ? values : dedupe(values);
+    combos = distinct.length === 1 ? combos.map((c) => [...c, distinct[0]]) : combos.flatMap((c) => distinct.map((v) => [...c, v]));
+  }
+  return combos;
 }
 
 // Private: values equal for an equality match appear once.

@@ -89,6 +89,14 @@ export interface PathBounds {
   lower?: { value: unknown; inclusive: boolean };
   /** Upper bound. */
   upper?: { value: unknown; inclusive: boolean };
+  /** The one `$elemMatch` (on the array `path`) every bound of this path came from; null when they came from
+   *  elsewhere or from several places; absent when no bound did. */
+  scope?: ElemMatchScope | null;
+}
+
+/** One `$elemMatch` clause of a filter (the same object for every path it bounds). */
+export interface ElemMatchScope {
+  readonly path: string;
 }
 
 /**
@@ -97,19 +105,20 @@ export interface PathBounds {
  */
 export function pathBounds(filter: Document): Map<string, PathBounds> {
   const out = new Map<string, PathBounds>();
-  collectBounds(filter, '', out);
+  collectBounds(filter, '', out, null);
   return out;
 }
 
-function collectBounds(filter: Document, prefix: string, out: Map<string, PathBounds>): void {
+function collectBounds(filter: Document, prefix: string, out: Map<string, PathBounds>, scope: ElemMatchScope | null): void {
   for (const [field, cond] of Object.entries(filter)) {
     if (field === '$and' && Array.isArray(cond)) {
-      for (const sub of cond) if (isPlainDocument(sub)) collectBounds(sub, prefix, out);
+      for (const sub of cond) if (isPlainDocument(sub)) collectBounds(sub, prefix, out, scope);
       continue;
     }
     if (field.startsWith('$')) continue;
     const path = prefix + field;
     const bounds = out.get(path) ?? {};
+    const before = { eq: bounds.eq, lower: bounds.lower, upper: bounds.upper };
     if (isOperatorDocument(cond)) {
       if ('$eq' in cond && indexable(cond.$eq)) setEq(bounds, [cond.$eq]);
       if (Array.isArray(cond.$in) && cond.$in.length > 0 && cond.$in.every(indexable)) setEq(bounds, cond.$in);
@@ -119,9 +128,12 @@ function collectBounds(filter: Document, prefix: string, out: Map<string, PathBo
       for (const op of ['$lt', '$lte'] as const) {
         if (op in cond && rangeable(cond[op]) && !bounds.upper) bounds.upper = { value: cond[op], inclusive: op === '$lte' };
       }
-      if (isPlainDocument(cond.$elemMatch) && !isOperatorDocument(cond.$elemMatch)) collectBounds(cond.$elemMatch, path + '.', out);
+      if (isPlainDocument(cond.$elemMatch) && !isOperatorDocument(cond.$elemMatch)) collectBounds(cond.$elemMatch, path + '.', out, { path });
     } else if (indexable(cond)) {
       setEq(bounds, [cond]);
+    }
+    if (bounds.eq !== before.eq || bounds.lower !== before.lower || bounds.upper !== before.upper) {
+      bounds.scope = bounds.scope === undefined ? scope : bounds.scope === scope ? scope : null;
     }
     if (bounds.eq || bounds.lower || bounds.upper) out.set(path, bounds);
   }
