@@ -3,12 +3,12 @@
  * to JavaScript that resolves its fields without graphql-js's per-field interpretation (argument values,
  * paths, promise bookkeeping). The resolvers, the result and its errors are the same: the compiled code calls
  * the schema's own resolvers and scalar `serialize` functions, a resolver's error reaches the result with its
- * path and original error (masking sees the same chain), and variables are coerced by graphql-js itself
- * before a compiled operation runs, so a bad variable fails with graphql-js's own error.
+ * path and original error (masking sees the same chain), and a bad variable fails with graphql-js's own error
+ * (a query's variables are coerced by graphql-js before the compiled operation runs; a mutation's below).
  *
  * Queries and mutations are compiled; introspection, subscriptions and operations whose variables are of a
- * recursive input type run on graphql-js. An operation runs on
- * graphql-js until it was seen `compileAfter` times, so a stream of one-off documents costs no compilation.
+ * recursive input type run on graphql-js. An operation runs on graphql-js until it was seen `compileAfter`
+ * times, so a stream of one-off documents costs no compilation.
  *
  * A compiled mutation's variables are first checked without copying (input-check.ts): when coercion would leave
  * them as they are (apart from default values, written into them), the mutation runs compiled with every variable
