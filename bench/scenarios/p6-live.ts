@@ -4,24 +4,34 @@
  * server (trigger -> receipt of a message of the same shape by as many sockets). The gateway's figure includes
  * its store write and the change stream that reports it: that is the work the ratio prices.
  *
+ * The issue's baseline stores nothing, so a second raw side is measured next to it (reported, not judged): the
+ * same raw server inserts the probe's span document into the same store with the raw driver (`insertMany`, as
+ * the gateway inserts, into a collection with the gateway's span indexes) and broadcasts once the store
+ * acknowledged it (`storedP99Ratio_N`).
+ *
  * Layout: store, gateway, raw ws server, and the subscribers of each kind in a worker of their own (so neither
  * side's client work lands in the other's latencies); probes and background traffic in the parent. Sending and
  * receipt are timed in different processes on the machine's monotonic clock (`nowMs`). Gateway and raw runs
  * alternate. From the acknowledgement (ack -> receipt, a receipt before the ack counting 0) is reported too.
  */
 import { randomBytes } from 'node:crypto';
+import { EJSON } from 'bson';
 import { keepAliveAgent, postJson, SpanSubmitter, toIsoMicros, TrafficFeeder } from '../../src/demo';
+import { DEFAULT_INGEST_LIMITS, validateSpans } from '../../src/domain';
+// The gateway's own document mapping, so the stored baseline writes exactly the document the gateway writes.
+import { toSpanDoc } from '../../src/store/mongo/documents';
 import { forkWorker, type WorkerHandle } from '../harness/child';
 import { startGatewayFixture } from '../harness/fixture';
 import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { nowMs } from '../load/subscribers';
 import type { CollectArgs, SubscribersArgs, SubscribersReady } from '../workers/subscribers';
-import type { WsBroadcastReady } from '../workers/ws-broadcast';
+import type { WsBroadcastArgs, WsBroadcastReady } from '../workers/ws-broadcast';
 
 const GOAL = 1.5;
 const DELIVERY_TIMEOUT_MS = 10_000;
 const BACKGROUND_TRACES_PER_SEC = 10;
+const RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 interface Sizes {
   subscribers: number[];
@@ -66,9 +76,11 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `probe = one span submitted over HTTP (submitSpans), latency from sending it to each receipt; ${sz.warmupProbes} warm-up probes, ${sz.runs} alternating runs of ` +
     `${sz.probesPerRun} sequential probes; median of per-run p50/p99; background demo ingest ${BACKGROUND_TRACES_PER_SEC} traces/s throughout; ` +
     `raw: ws server acks POST /broadcast, then sends the same-shaped message to every socket, timed from sending the POST; ` +
+    `raw stored (reported, not judged): the same server first inserts the probe's span document (the gateway's own mapping) with the raw driver's insertMany into the same store, then broadcasts; ` +
     `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
-  const raw = await forkWorker<WsBroadcastReady>('ws-broadcast').catch(async (e: unknown) => {
+  const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw' };
+  const raw = await forkWorker<WsBroadcastReady>('ws-broadcast', { args: rawArgs }).catch(async (e: unknown) => {
     await fx.stop();
     throw e;
   });
@@ -95,22 +107,27 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         options.progress(`P6 ${n} subscribers of each kind connected`);
         const gwProbe = (): Promise<Probe> => probeGateway(submitter, probeTrace, gwSubs);
         const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, agent, rawSubs);
+        const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, agent, rawSubs, probeTrace);
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
+          await storedProbe();
         }
         const gwRuns: Run[] = [];
         const rawRuns: Run[] = [];
+        const storedRuns: Run[] = [];
         for (let r = 0; r < sz.runs; r++) {
           gwRuns.push(await run(gwProbe, sz.probesPerRun));
           rawRuns.push(await run(rawProbe, sz.probesPerRun));
+          storedRuns.push(await run(storedProbe, sz.probesPerRun));
           options.progress(
-            `P6 ${n} subscribers run ${r + 1}/${sz.runs}: submit->receipt p99 gateway ${gwRuns[r]!.p99.toFixed(1)} ms, raw ${rawRuns[r]!.p99.toFixed(1)} ms; ` +
+            `P6 ${n} subscribers run ${r + 1}/${sz.runs}: submit->receipt p99 gateway ${gwRuns[r]!.p99.toFixed(1)} ms, raw ${rawRuns[r]!.p99.toFixed(1)} ms, ` +
+              `raw stored ${storedRuns[r]!.p99.toFixed(1)} ms; ` +
               `ack->receipt p99 gateway ${gwRuns[r]!.ackP99.toFixed(1)} ms (${(gwRuns[r]!.beforeAck * 100).toFixed(0)}% before the ack), raw ${rawRuns[r]!.ackP99.toFixed(1)} ms`,
           );
         }
         const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]));
-        const lost = [...gwRuns, ...rawRuns].reduce((a, x) => a + x.lost, 0);
+        const lost = [...gwRuns, ...rawRuns, ...storedRuns].reduce((a, x) => a + x.lost, 0);
         lostAll += lost;
         const ratio = med(gwRuns, 'p99') / med(rawRuns, 'p99');
         ratios.push(ratio);
@@ -126,6 +143,10 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           [`rawAckP99Ms_${n}`]: med(rawRuns, 'ackP99'),
           [`gatewayShareBeforeAck_${n}`]: med(gwRuns, 'beforeAck'),
           [`runP99Ratios_${n}`]: gwRuns.map((g, i) => Math.round((g.p99 / rawRuns[i]!.p99) * 100) / 100),
+          [`storedP99Ratio_${n}`]: med(gwRuns, 'p99') / med(storedRuns, 'p99'),
+          [`storedP50Ratio_${n}`]: med(gwRuns, 'p50') / med(storedRuns, 'p50'),
+          [`rawStoredP50Ms_${n}`]: med(storedRuns, 'p50'),
+          [`rawStoredP99Ms_${n}`]: med(storedRuns, 'p99'),
         });
       } finally {
         for (const w of started) await w.stop();
@@ -191,6 +212,31 @@ async function probeRaw(url: string, agent: ReturnType<typeof keepAliveAgent>, s
   const reply = await postJson(new URL(url), message, agent, 10_000);
   const ack = nowMs();
   if (reply.status !== 200) throw new Error(`P6 raw broadcast trigger answered HTTP ${reply.status}`);
+  return { fromSend: await collect(subs, probe, sent), ackMs: ack - sent };
+}
+
+/**
+ * The issue's raw side plus the store write: the probe span's document as the gateway would store it (validated
+ * and mapped by the gateway's own code, here in the parent, outside the timing), inserted by the raw server with
+ * the raw driver before it broadcasts.
+ */
+async function probeRawStored(url: string, agent: ReturnType<typeof keepAliveAgent>, subs: Subscribers, traceId: string): Promise<Probe> {
+  const probe = randomBytes(8).toString('hex');
+  const nowUs = Date.now() * 1000;
+  const span = {
+    traceId, spanId: probe, service: 'bench-probe-raw', operation: 'probe', kind: 'INTERNAL' as const,
+    startTime: toIsoMicros(nowUs - 1000), endTime: toIsoMicros(nowUs), status: 'OK' as const,
+  };
+  const { valid } = validateSpans([span], DEFAULT_INGEST_LIMITS);
+  const receivedAt = new Date();
+  const docs = valid.map((v) => toSpanDoc(v.record, receivedAt, new Date(receivedAt.getTime() + RETENTION_MS)));
+  if (docs.length !== 1) throw new Error('P6: the stored baseline\'s probe span did not validate');
+  const message = JSON.stringify({ probe, id: randomBytes(16).toString('hex'), type: 'next', payload: { data: { traceUpdated: { spans: [{ spanId: probe }] } } } });
+  const body = EJSON.stringify({ docs, message }, { relaxed: true });
+  const sent = nowMs();
+  const reply = await postJson(new URL(url), body, agent, 10_000);
+  const ack = nowMs();
+  if (reply.status !== 200) throw new Error(`P6 stored raw broadcast answered HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
   return { fromSend: await collect(subs, probe, sent), ackMs: ack - sent };
 }
 
