@@ -6,7 +6,7 @@
  */
 import type { IngestLimits } from '../domain';
 import type { IngestService } from '../ingest';
-import type { TraceStore } from '../store';
+import type { TracePart, TraceStore } from '../store';
 import { createLoaders, type Loaders } from './loaders';
 
 export interface GraphQLContext {
@@ -16,6 +16,11 @@ export interface GraphQLContext {
   ingest: IngestService;
   loaders: Loaders;
   limits: IngestLimits;
+  /**
+   * The trace summary parts the request's searches read (src/graphql/projection.ts), set once the operation is
+   * known; absent: every part.
+   */
+  traceParts?: ReadonlySet<TracePart>;
   /** Who asked: set by the auth plugin once the operation is known; absent when authentication is off. */
   principal?: { readonly name: string; readonly scopes: ReadonlySet<string> };
 }

@@ -5,5 +5,5 @@ export { createLoaders, type Loaders } from './loaders';
 export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
-export { spanPartsOf } from './projection';
+export { spanPartsOf, tracePartsOf } from './projection';
 export { compiledExecution, type OperationExecutor, type OperationRequest } from './compiled';

@@ -8,7 +8,7 @@
  * batches mix spans reached through different selections, and each one is complete for all of them.
  */
 import { Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type FieldNode, type GraphQLSchema } from 'graphql';
-import { SPAN_PARTS, type SpanPart } from '../store';
+import { SPAN_PARTS, TRACE_PARTS, type SpanPart, type TracePart } from '../store';
 
 /**
  * What reading each field of `Span` and `Trace` takes of the spans loaded in its request: the part(s) it reads,
@@ -67,7 +67,51 @@ export const QUERY_FIELD_PARTS: Readonly<Record<string, readonly SpanPart[]>> = 
   trace: ['times', 'status'],
 };
 
+/**
+ * What reading each field of `Trace` takes of a trace summary from a search (a page of `traces`): the summary
+ * part(s) it reads, or `[]` for none beyond the id and start time. The summaries of a page are also what
+ * `Span.trace` and `Query.trace` find for those traces in the request, so every Trace field of the document
+ * counts. A field missing here (a new one) counts as reading every part until it is classified.
+ */
+export const TRACE_SUMMARY_PARTS: Readonly<Record<string, readonly TracePart[]>> = {
+  __typename: [],
+  id: [],
+  rootSpan: [],
+  spans: [],
+  spanCount: ['counts'],
+  errorCount: ['counts'],
+  status: ['counts'],
+  services: ['services'],
+  startTime: [],
+  endTime: ['times'],
+  durationUs: ['times'],
+  criticalPath: [],
+};
+
 const byDocument = new WeakMap<DocumentNode, ReadonlySet<SpanPart>>();
+const traceByDocument = new WeakMap<DocumentNode, ReadonlySet<TracePart>>();
+
+/** The trace summary parts any field of `document` reads (cached per parsed document). */
+export function tracePartsOf(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<TracePart> {
+  let parts = traceByDocument.get(document);
+  if (!parts) {
+    const found = new Set<TracePart>();
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          if (typeInfo.getParentType()?.name !== 'Trace') return;
+          const read = Object.hasOwn(TRACE_SUMMARY_PARTS, node.name.value) ? TRACE_SUMMARY_PARTS[node.name.value]! : TRACE_PARTS;
+          for (const part of read) found.add(part);
+        },
+      }),
+    );
+    parts = found;
+    traceByDocument.set(document, parts);
+  }
+  return parts;
+}
 
 /** The span parts any field of `document` reads (cached per parsed document). */
 export function spanPartsOf(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<SpanPart> {

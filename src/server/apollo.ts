@@ -5,7 +5,7 @@
 import { ApolloServer, type ApolloServerOptionsWithGateway, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
-import { compiledExecution, spanPartsOf, type GraphQLContext } from '../graphql';
+import { compiledExecution, spanPartsOf, tracePartsOf, type GraphQLContext } from '../graphql';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -57,12 +57,13 @@ function noStorePlugin(): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
-// Private: once the operation is known, the request's span reads ask the store only for the span parts its
-// document can read (src/graphql/projection.ts).
+// Private: once the operation is known, the request's span reads and trace searches ask the store only for the
+// parts its document can read (src/graphql/projection.ts).
 function spanPartsPlugin(): ApolloServerPlugin<GraphQLContext> {
   const listener: Awaited<ReturnType<NonNullable<ApolloServerPlugin<GraphQLContext>['requestDidStart']>>> = {
     async didResolveOperation({ document, schema, contextValue }) {
       contextValue.loaders.readSpanParts(spanPartsOf(document, schema));
+      contextValue.traceParts = tracePartsOf(document, schema);
     },
   };
   return { requestDidStart: async () => listener };

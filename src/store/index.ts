@@ -1,6 +1,7 @@
 /** Storage: the TraceStore contract (owned by its consumers) and its MongoDB implementation. */
 export {
   SPAN_PARTS,
+  TRACE_PARTS,
   spanKeyString,
   type TraceStore,
   type StoredSpan,
@@ -15,6 +16,7 @@ export {
   type EraseOutcome,
   type SpanKey,
   type SpanPart,
+  type TracePart,
   type SpanReadOptions,
   type SpanChangeFeed,
 } from './types';

@@ -68,7 +68,20 @@ export interface TraceSearch {
   first: number;
   /** An `endCursor` from an earlier page of the same order, or null for the first page. */
   after: string | null;
+  /**
+   * The summary parts to read (default: all of them). A part not asked for is absent (`undefined`) on the
+   * page's summaries, whatever its type says: a caller asks for every part it, or anything it hands the
+   * summaries to, will read.
+   */
+  parts?: ReadonlySet<TracePart>;
 }
+
+/**
+ * The parts of a trace summary a search may leave out. Every summary has its trace id and start time; `times` is
+ * the end time and duration, `counts` the span and error counts, `services` the service names.
+ */
+export const TRACE_PARTS = ['times', 'counts', 'services'] as const;
+export type TracePart = (typeof TRACE_PARTS)[number];
 
 export interface TracePage {
   items: { cursor: string; trace: TraceSummary }[];

@@ -5,7 +5,7 @@
  */
 import type { CommandStartedEvent } from 'mongodb';
 import { createSchema, spanPartsOf } from '../../src/graphql';
-import { SPAN_FIELD_PARTS, TRACE_FIELD_PARTS } from '../../src/graphql/projection';
+import { SPAN_FIELD_PARTS, TRACE_FIELD_PARTS, TRACE_SUMMARY_PARTS } from '../../src/graphql/projection';
 import { parse, type GraphQLObjectType } from 'graphql';
 import { startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
 import { at, newTraceId, span, spanId, SUBMIT } from './fixtures';
@@ -97,6 +97,52 @@ describe('span reads follow the selection', () => {
     expect(whole.data!.trace.spans[2]).toEqual({ spanId: spanId(2), kind: spans[2].kind, status: spans[2].status, endTime: spans[2].endTime, durationUs: spans[2].durationUs });
   });
 
+  it('reads of a page of traces only the summary fields its document selects, and answers them alike', async () => {
+    /** Projections of the finds on the traces collection while `fn` runs. */
+    const traceFinds = async (fn: () => Promise<unknown>): Promise<unknown[]> => {
+      const seen: unknown[] = [];
+      const listener = (e: CommandStartedEvent) => {
+        if (e.commandName === 'find' && e.command.find === 'traces') seen.push(e.command.projection);
+      };
+      gw.store.client.on('commandStarted', listener);
+      try {
+        await fn();
+      } finally {
+        gw.store.client.off('commandStarted', listener);
+      }
+      return seen;
+    };
+    const always = { svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 };
+    const cases: [string, Record<string, number>][] = [
+      ['id', { ...always, endUs: 0, durationUs: 0, spanCount: 0, errorCount: 0, services: 0 }],
+      ['id startTime status', { ...always, endUs: 0, durationUs: 0, services: 0 }],
+      ['id durationUs', { ...always, spanCount: 0, errorCount: 0, services: 0 }],
+      ['id services { name }', { ...always, endUs: 0, durationUs: 0, spanCount: 0, errorCount: 0 }],
+      ['id spans { spanId trace { spanCount } }', { ...always, endUs: 0, durationUs: 0, services: 0 }],
+      ['id spanCount errorCount status services { name } startTime endTime durationUs', always],
+    ];
+    for (const [selection, projection] of cases) {
+      let res: GqlResponse | undefined;
+      const finds = await traceFinds(async () => {
+        res = await gw.gql(`{ traces(first: 5) { nodes { ${selection} } } }`);
+      });
+      expect(res!.errors).toBeUndefined();
+      expect({ selection, finds }).toEqual({ selection, finds: [projection] });
+    }
+    // Ordered by duration, the duration is read for the cursor whatever is selected.
+    const byDuration = await traceFinds(() => gw.gql(`{ traces(first: 5, orderBy: DURATION_DESC) { pageInfo { endCursor } nodes { id } } }`));
+    expect(byDuration).toEqual([{ ...always, endUs: 0, spanCount: 0, errorCount: 0, services: 0 }]);
+    const fields = ['spanCount', 'errorCount', 'status', 'services { name }', 'startTime', 'endTime', 'durationUs'];
+    const whole = await gw.gql(`{ traces(first: 5) { nodes { id ${fields.join(' ')} } } }`);
+    for (const field of fields) {
+      const one = await gw.gql(`{ traces(first: 5) { nodes { id ${field} } } }`);
+      const key = field.split(' ')[0]!;
+      expect(one.data!.traces.nodes).toEqual(whole.data!.traces.nodes.map((t: Record<string, unknown>) => ({ id: t.id, [key]: t[key] })));
+    }
+    const ours = whole.data!.traces.nodes.find((t: { id: string }) => t.id === traceId);
+    expect(ours).toMatchObject({ spanCount: 3, errorCount: 3, status: 'ERROR', services: [{ name: 'checkout' }, { name: 'payment' }] });
+  });
+
   it('reads the parts a fragment selects, for every span of the batch that fragment may reach', async () => {
     // rootSpan and spans come from one read of the trace's spans: the fragment on rootSpan needs attributes and
     // events, so every span of that read carries them.
@@ -132,6 +178,7 @@ describe('span reads follow the selection', () => {
     const unclassified = [
       ...Object.keys((schema.getType('Span') as GraphQLObjectType).getFields()).filter((f) => !Object.hasOwn(SPAN_FIELD_PARTS, f)).map((f) => `Span.${f}`),
       ...Object.keys((schema.getType('Trace') as GraphQLObjectType).getFields()).filter((f) => !Object.hasOwn(TRACE_FIELD_PARTS, f)).map((f) => `Trace.${f}`),
+      ...Object.keys((schema.getType('Trace') as GraphQLObjectType).getFields()).filter((f) => !Object.hasOwn(TRACE_SUMMARY_PARTS, f)).map((f) => `Trace summary: ${f}`),
     ];
     expect(unclassified).toEqual([]);
   });

@@ -21,6 +21,7 @@ export const Query: QueryResolvers = {
       order: orderBy ?? 'START_TIME_DESC',
       first: pageSize(first),
       after: after ?? null,
+      ...(ctx.traceParts ? { parts: ctx.traceParts } : {}),
     });
     return toConnection(page, ctx);
   },

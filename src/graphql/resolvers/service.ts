@@ -11,6 +11,7 @@ export const Service: ServiceResolvers = {
       order: 'START_TIME_DESC',
       first: pageSize(first),
       after: after ?? null,
+      ...(ctx.traceParts ? { parts: ctx.traceParts } : {}),
     });
     return toConnection(page, ctx);
   },

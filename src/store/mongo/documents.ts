@@ -6,7 +6,7 @@
  * multikey index on `attrs.k` + `attrs.v` serves an equality filter on any attribute.
  */
 import { canonicalJson, type Attribute, type SpanRecord } from '../../domain';
-import type { ServiceRecord, SpanPart, TraceSummary } from '../types';
+import type { ServiceRecord, SpanPart, TracePart, TraceSummary } from '../types';
 
 export const Collections = { spans: 'spans', traces: 'traces', services: 'services' } as const;
 
@@ -153,6 +153,27 @@ function fromResultDoc(result: SpanDoc['result']): SpanRecord['result'] {
 }
 
 export function fromTraceDoc(doc: TraceDoc): TraceSummary {
+  return fromTraceDocParts(doc, undefined);
+}
+
+/**
+ * The summary of a trace document read with only `parts` of its optional parts (undefined: all of them); the
+ * parts not read are left undefined, as for spans (fromSpanDocParts).
+ */
+export function fromTraceDocParts(doc: TraceDoc, parts: ReadonlySet<TracePart> | undefined): TraceSummary {
+  if (parts !== undefined) {
+    const times = parts.has('times');
+    const counts = parts.has('counts');
+    return {
+      traceId: doc._id,
+      startUs: doc.startUs,
+      endUs: (times ? doc.endUs : undefined)!,
+      durationUs: (times ? doc.endUs - doc.startUs : undefined)!,
+      spanCount: (counts ? doc.spanCount : undefined)!,
+      errorCount: (counts ? doc.errorCount : undefined)!,
+      services: (parts.has('services') ? [...(doc.services ?? [])].sort() : undefined)!,
+    };
+  }
   return {
     traceId: doc._id,
     startUs: doc.startUs,

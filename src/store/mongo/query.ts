@@ -5,8 +5,8 @@
 import { Long, type Db, type Document, type Filter } from 'mongodb';
 import { canonicalJson, type SpanRecord } from '../../domain';
 import type { CursorPosition } from '../cursor';
-import { SPAN_PARTS, type SpanPart, type TraceOrder, type TraceQuery } from '../types';
-import { fromSpanDoc, fromSpanDocParts, type SpanDoc, type TraceDoc } from './documents';
+import { SPAN_PARTS, TRACE_PARTS, type SpanPart, type TraceOrder, type TracePart, type TraceQuery, type TraceSummary } from '../types';
+import { fromSpanDoc, fromSpanDocParts, fromTraceDoc, fromTraceDocParts, type SpanDoc, type TraceDoc } from './documents';
 
 /**
  * What a trace read leaves out: a trace document also holds every (service, operation) pair and attribute seen
@@ -14,6 +14,25 @@ import { fromSpanDoc, fromSpanDocParts, type SpanDoc, type TraceDoc } from './do
  * top-level fields: the embedded store applies it to the stored bytes without decoding the document.
  */
 export const TRACE_READ_PROJECTION = { svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 } as const;
+
+/** The document fields holding each optional part of a trace summary. */
+const TRACE_PART_FIELDS: Readonly<Record<TracePart, readonly (keyof TraceDoc)[]>> = {
+  times: ['endUs', 'durationUs'],
+  counts: ['spanCount', 'errorCount'],
+  services: ['services'],
+};
+
+/**
+ * How to read trace summaries in `order` with only the given parts: the find projection (an exclusion, which
+ * the embedded store applies to the stored bytes) and the decoder. The field the order sorts on is always read:
+ * the page's cursors hold it.
+ */
+export function traceRead(parts: ReadonlySet<TracePart> | undefined, order: TraceOrder): { projection: Record<string, 0>; decode(doc: TraceDoc): TraceSummary } {
+  if (parts === undefined || TRACE_PARTS.every((p) => parts.has(p))) return { projection: TRACE_READ_PROJECTION, decode: fromTraceDoc };
+  const projection: Record<string, 0> = { ...TRACE_READ_PROJECTION };
+  for (const part of TRACE_PARTS) if (!parts.has(part)) for (const field of TRACE_PART_FIELDS[part]) if (field !== sortField(order)) projection[field] = 0;
+  return { projection, decode: (doc) => fromTraceDocParts(doc, parts) };
+}
 
 export function traceFilter(query: TraceQuery): Filter<TraceDoc> {
   const and: Filter<TraceDoc>[] = [];

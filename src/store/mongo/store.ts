@@ -42,7 +42,7 @@ import { isUnavailableError } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
-import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceSort } from './query';
+import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
 import { SUMMARY_SOURCE_PROJECTION, updateSummaries } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
@@ -221,13 +221,14 @@ export class MongoTraceStore implements TraceStore {
     return this.run('searchTraces', async () => {
       const base = traceFilter(search.query);
       const filter = position ? { $and: [base, afterFilter(position)] } : base;
-      const docs = await findAll<TraceDoc>(this.db, Collections.traces, { filter, projection: TRACE_READ_PROJECTION, sort: traceSort(search.order), limit: search.first + 1 });
+      const read = traceRead(search.parts, search.order);
+      const docs = await findAll<TraceDoc>(this.db, Collections.traces, { filter, projection: read.projection, sort: traceSort(search.order), limit: search.first + 1 });
       const field = sortField(search.order);
       const page = docs.slice(0, search.first);
       return {
         items: page.map((doc) => ({
           cursor: encodeCursor({ order: search.order, key: doc[field], traceId: doc._id }),
-          trace: fromTraceDoc(doc),
+          trace: read.decode(doc),
         })),
         hasNextPage: docs.length > search.first,
       };
