@@ -4,6 +4,7 @@
  * reply around the envelope it encodes. A top-level exclusion projection (`{ field: 0, ... }`) is applied to the
  * bytes by copying the other elements.
  */
+import { isUtf8 } from 'node:buffer';
 import { serialize, type Document } from 'bson';
 
 /** Stored documents as BSON, in the order a reply sends them. */
@@ -16,19 +17,6 @@ export class RawDocuments {
 }
 
 const SERIALIZE_OPTIONS = { ignoreUndefined: true } as const;
-
-/** Documents of a request's document sequence (an insert's `documents`) and the bytes they were decoded from. */
-const arrivedAs = new WeakMap<Document, Uint8Array>();
-
-/** Notes the BSON a request's document was decoded from (the wire layer, for document sequences). */
-export function rememberArrivedBytes(doc: Document, bytes: Uint8Array): void {
-  arrivedAs.set(doc, bytes);
-}
-
-/** The BSON `doc` was decoded from, if it came in a request's document sequence (the object, not a copy). */
-export function arrivedBytes(doc: Document): Uint8Array | undefined {
-  return arrivedAs.get(doc);
-}
 
 /**
  * A reply as BSON. A `cursor.firstBatch` / `cursor.nextBatch` holding `RawDocuments` (the first field of `cursor`,
@@ -127,6 +115,122 @@ function keepElements(doc: Uint8Array, keep: (name: string) => boolean): Uint8Ar
   }
   out[w] = 0;
   return out;
+}
+
+/**
+ * Throws unless `doc` is well-formed BSON (the checks a decode makes: sizes and terminators, known element types,
+ * valid UTF-8 in string values, booleans 0 or 1), without building its values: an insert's documents are checked
+ * this way and then stored as they came.
+ */
+export function validateBson(doc: Uint8Array): void {
+  const bytes = Buffer.isBuffer(doc) ? doc : Buffer.from(doc.buffer, doc.byteOffset, doc.length);
+  checkDocument(bytes, 0, bytes.length, 0);
+}
+
+/** True when a BSON document's first element is `_id`. */
+export function startsWithId(doc: Uint8Array): boolean {
+  return doc.length > 9 && doc[5] === 0x5f && doc[6] === 0x69 && doc[7] === 0x64 && doc[8] === 0;
+}
+
+/** Documents nested deeper than this are refused (mongod's own limit is 100 levels below the top). */
+const MAX_DEPTH = 200;
+
+// Private: the document at [start, end) (its declared size must be exactly that).
+function checkDocument(b: Buffer, start: number, end: number, depth: number): void {
+  if (depth > MAX_DEPTH) throw new Error(`BSON document nested deeper than ${MAX_DEPTH} levels`);
+  if (end - start < 5 || int32At(b, start) !== end - start) throw new Error('BSON document size does not match its bytes');
+  if (b[end - 1] !== 0) throw new Error('BSON document not terminated by a NUL byte');
+  const last = end - 1;
+  let o = start + 4;
+  while (o < last) {
+    const type = b[o]!;
+    const nameEnd = b.indexOf(0, o + 1);
+    if (nameEnd < 0 || nameEnd >= last) throw new Error('BSON element name not terminated');
+    o = nameEnd + 1;
+    o = checkValue(b, type, o, last, depth);
+  }
+  if (o !== last) throw new Error('BSON element runs past its document');
+}
+
+// Private: one element's value starting at `o`; returns where the next element starts.
+function checkValue(b: Buffer, type: number, o: number, last: number, depth: number): number {
+  const need = (n: number): number => {
+    if (n < 0 || o + n > last) throw new Error(`BSON element of type 0x${type.toString(16)} runs past its document`);
+    return o + n;
+  };
+  switch (type) {
+    case 0x01: // double
+    case 0x09: // UTC datetime
+    case 0x11: // timestamp
+    case 0x12: // int64
+      return need(8);
+    case 0x02: // string
+    case 0x0d: // JavaScript code
+    case 0x0e: // symbol
+      need(4);
+      return checkString(b, o, last);
+    case 0x03: // document
+    case 0x04: { // array
+      need(4);
+      const end = need(int32At(b, o));
+      checkDocument(b, o, end, depth + 1);
+      return end;
+    }
+    case 0x05: { // binary
+      need(5);
+      const length = int32At(b, o);
+      const end = need(5 + length);
+      if (b[o + 4] === 0x02 && (length < 4 || int32At(b, o + 5) !== length - 4)) throw new Error('BSON binary of subtype 2 has a bad inner length');
+      return end;
+    }
+    case 0x06: // undefined
+    case 0x0a: // null
+    case 0xff: // MinKey
+    case 0x7f: // MaxKey
+      return o;
+    case 0x07: // ObjectId
+      return need(12);
+    case 0x08: // boolean
+      need(1);
+      if (b[o] !== 0 && b[o] !== 1) throw new Error('BSON boolean is neither 0 nor 1');
+      return o + 1;
+    case 0x0b: { // regular expression: two C strings
+      const patternEnd = b.indexOf(0, o);
+      if (patternEnd < 0 || patternEnd >= last) throw new Error('BSON regex pattern not terminated');
+      const optionsEnd = b.indexOf(0, patternEnd + 1);
+      if (optionsEnd < 0 || optionsEnd >= last) throw new Error('BSON regex options not terminated');
+      return optionsEnd + 1;
+    }
+    case 0x0c: { // DBPointer: string, then 12 bytes
+      need(4);
+      const after = checkString(b, o, last);
+      if (after + 12 > last) throw new Error('BSON DBPointer runs past its document');
+      return after + 12;
+    }
+    case 0x0f: { // code with scope: total size, string, document
+      need(4);
+      const end = need(int32At(b, o));
+      const codeEnd = checkString(b, o + 4, end);
+      checkDocument(b, codeEnd, end, depth + 1);
+      return end;
+    }
+    case 0x10: // int32
+      return need(4);
+    case 0x13: // decimal128
+      return need(16);
+    default:
+      throw new Error(`unknown BSON element type 0x${type.toString(16)}`);
+  }
+}
+
+// Private: a BSON string (int32 size including the NUL, UTF-8 bytes, NUL) at `o`; returns where it ends.
+function checkString(b: Buffer, o: number, last: number): number {
+  const size = int32At(b, o);
+  const end = o + 4 + size;
+  if (size < 1 || end > last) throw new Error('BSON string size out of bounds');
+  if (b[end - 1] !== 0) throw new Error('BSON string not terminated by a NUL byte');
+  if (!isUtf8(b.subarray(o + 4, end - 1))) throw new Error('BSON string is not valid UTF-8');
+  return end;
 }
 
 const EMBEDDED_DOCUMENT = 0x03;

@@ -4,7 +4,7 @@
  * without those fields, for every BSON element type.
  */
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, deserialize, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
-import { excludeFields, RawDocuments, serializeReply, topLevelExclusion } from '../../src/embedded-mongo/raw-bson';
+import { excludeFields, RawDocuments, serializeReply, topLevelExclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
 
 const RAW = { promoteLongs: false, promoteValues: false, bsonRegExp: true } as const;
 
@@ -73,4 +73,51 @@ test('a cursor reply with stored BSON is byte for byte the reply with the decode
       expect(Buffer.from(serializeReply(envelope(new RawDocuments(batch))))).toEqual(Buffer.from(expected));
     }
   }
+});
+
+describe('validateBson', () => {
+  test('accepts every element type, nested and at the top', () => {
+    expect(() => validateBson(serialize(everyType()))).not.toThrow();
+    expect(() => validateBson(serialize({ nested: everyType(), list: [everyType(), [everyType()]] }))).not.toThrow();
+    expect(() => validateBson(serialize({}))).not.toThrow();
+  });
+
+  test.each([
+    ['a size larger than the bytes', (b: Buffer) => b.writeInt32LE(b.length + 1, 0)],
+    ['a size smaller than the bytes', (b: Buffer) => b.writeInt32LE(b.length - 1, 0)],
+    ['no terminating NUL', (b: Buffer) => (b[b.length - 1] = 1)],
+    ['an unknown element type', (b: Buffer) => (b[4] = 0x7e)],
+    ['a string that is not UTF-8', (b: Buffer) => (b[b.indexOf('héllo') + 1] = 0xff)],
+    ['a string size past the document', (b: Buffer) => b.writeInt32LE(10_000, b.indexOf('string\0') + 7)],
+    ['a boolean other than 0 or 1', (b: Buffer) => (b[b.indexOf('bool\0') + 5] = 2)],
+    ['an embedded document with a wrong size', (b: Buffer) => b.writeInt32LE(6, b.indexOf('doc\0') + 4)],
+  ])('refuses %s', (_what, corrupt) => {
+    const bytes = Buffer.from(serialize(everyType()));
+    corrupt(bytes);
+    expect(() => validateBson(bytes)).toThrow();
+    expect(() => deserialize(bytes)).toThrow();
+  });
+
+  test('never accepts bytes the decoder refuses (seeded byte flips of every element type)', () => {
+    const original = Buffer.from(serialize({ ...everyType(), nested: { list: [1, 'two', { three: 3 }] } }));
+    let seed = 20261130;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Buffer.from(original);
+      for (let flips = 1 + rnd(3); flips > 0; flips--) bytes[rnd(bytes.length)] = rnd(256);
+      let valid = true;
+      try {
+        validateBson(bytes);
+      } catch {
+        valid = false;
+        refused += 1;
+      }
+      if (valid) expect(() => deserialize(bytes, { promoteLongs: true, promoteValues: true, bsonRegExp: false })).not.toThrow();
+    }
+    expect(refused).toBeGreaterThan(300);
+  });
 });

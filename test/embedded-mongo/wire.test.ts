@@ -226,6 +226,16 @@ describe('malformed frames close only their connection', () => {
       frame[25] = 0x7e; // element type byte of the first field: no such BSON type
       return frame;
     }],
+    ['an inserted document that is not valid BSON (string not UTF-8)', () => {
+      const frame = opMsg({ insert: 'bad', $db: 'wire_test' }, { sequences: { documents: [{ _id: 1, s: 'valid text' }] } });
+      frame[frame.indexOf('valid text')] = 0xff;
+      return frame;
+    }],
+    ['an inserted document (in the body) whose element runs past it', () => {
+      const frame = opMsg({ insert: 'bad', documents: [{ _id: 1, s: 'valid text' }], $db: 'wire_test' });
+      frame.writeInt32LE(1000, frame.indexOf('valid text') - 4);
+      return frame;
+    }],
     ['unknown required flag bit', () => opMsg({ ping: 1, $db: 'admin' }, { flags: 1 << 5 })],
     ['unknown section kind', () => {
       const frame = opMsg({ ping: 1, $db: 'admin' });

@@ -3,11 +3,11 @@
  * keyPattern / keyValue for duplicate keys). `ordered` (default true) stops at the first error; `ordered: false`
  * carries on. All applied statements of a command commit together before the reply.
  */
-import { calculateObjectSize, type Document } from 'bson';
-import { isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
+import { calculateObjectSize, deserialize, type Document } from 'bson';
+import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, applyUpdateTracked, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
-import { arrivedBytes } from '../raw-bson';
+import { pickFields, startsWithId } from '../raw-bson';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
@@ -54,19 +54,35 @@ const insert: CommandHandler = async (command, context) => {
   const checkSizes = messageBytes(command) > MAX_BSON_OBJECT_SIZE;
   let n = 0;
   const writeErrors = await runStatements(context, documents, ordered, (unit, raw, index) => {
-    const doc = prepareInsert(raw, index);
-    // A document the insert leaves as it came (its _id first) is stored as the bytes it arrived in.
-    const bytes = doc === raw ? arrivedBytes(doc) : undefined;
-    const size = checkSizes ? (bytes?.length ?? calculateObjectSize(doc)) : 0;
-    if (size > MAX_BSON_OBJECT_SIZE) {
-      throw new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+    // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, and only the
+    // fields its indexes read are decoded; any other document is decoded whole, prepared and encoded.
+    if (raw instanceof Uint8Array && startsWithId(raw)) {
+      const fields = context.engine.collection(context.db, coll)?.keyFields() ?? ID_ONLY;
+      const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
+      const doc = prepareInsert(partial, index);
+      if (doc === partial) {
+        if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
+        unit.ensureCollection(context.db, coll);
+        unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw });
+        n += 1;
+        return;
+      }
     }
+    const doc = prepareInsert(raw instanceof Uint8Array ? deserialize(raw, BSON_DECODE_OPTIONS) : raw, index);
+    const size = checkSizes ? calculateObjectSize(doc) : 0;
+    if (size > MAX_BSON_OBJECT_SIZE) throw tooLarge(size);
     unit.ensureCollection(context.db, coll);
-    unit.apply(bytes ? { kind: 'insert', db: context.db, coll, doc, bytes } : { kind: 'insert', db: context.db, coll, doc });
+    unit.apply({ kind: 'insert', db: context.db, coll, doc });
     n += 1;
   });
   return withErrors({ n }, writeErrors);
 };
+
+const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
+
+function tooLarge(size: number): MongoCommandError {
+  return new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);
+}
 
 interface UpdateStatement {
   q: Document;

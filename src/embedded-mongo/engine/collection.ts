@@ -62,6 +62,7 @@ export class Collection {
   /** Cumulative counters, like `serverStatus`'s metrics: documents tested against a filter, index keys read. */
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
   private docCount: number;
+  private keyFieldCache: Set<string> | undefined;
   private bytes: number;
   private nextRecordId: number;
 
@@ -138,6 +139,15 @@ export class Collection {
   /** Total BSON size of the documents (collStats `size`). */
   get dataSize(): number {
     return this.bytes;
+  }
+
+  /** `_id` and the top-level fields every index reads (all an insert must decode of a document to index it). */
+  keyFields(): ReadonlySet<string> {
+    if (!this.keyFieldCache) {
+      this.keyFieldCache = new Set(['_id']);
+      for (const index of this.indexes.values()) for (const field of index.fields) this.keyFieldCache.add(field.split('.')[0]!);
+    }
+    return this.keyFieldCache;
   }
 
   /** The `_id` index spec first, then the secondary indexes' specs, in creation order. */
@@ -231,6 +241,7 @@ export class Collection {
     }
     index.multikey = seen.multikey;
     this.indexes.set(index.name, index);
+    this.keyFieldCache = undefined;
     this.host.touched(this);
   }
 
@@ -258,6 +269,7 @@ export class Collection {
     if (!index) return false;
     this.removeRange(this.host.storage.index, index.idPrefix(), prefixAfter(index.idPrefix()));
     this.indexes.delete(name);
+    this.keyFieldCache = undefined;
     this.host.touched(this);
     return true;
   }

@@ -165,8 +165,9 @@ export class Engine implements CollectionHost {
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp, hint?: ApplyHint): OplogEntry {
     const docBytes = this.apply(op, hint);
-    // The entry does not keep an insert's arrived bytes (a view of the whole request): `docBytes` is what was stored.
-    const logged: OplogOp = op.kind === 'insert' && op.bytes ? { kind: 'insert', db: op.db, coll: op.coll, doc: op.doc } : op;
+    // An insert given as its BSON may carry only the fields its indexes read: its entry decodes the whole document
+    // from the stored bytes when something (a change stream) reads it.
+    const logged: OplogOp = op.kind === 'insert' && op.bytes && docBytes ? lazyInsert(op.db, op.coll, docBytes) : op;
     const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op: logged };
     this.stamped.push(entry);
     if (docBytes) this.insertBytes.set(entry, docBytes);
@@ -467,6 +468,21 @@ export class WriteUnit {
  */
 export interface ApplyHint {
   readonly changedPaths?: readonly string[];
+}
+
+// Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
+// an insert from the wire they are a view of the request that carried it).
+function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
+  let doc: Document | undefined;
+  return {
+    kind: 'insert',
+    db,
+    coll,
+    get doc(): Document {
+      doc ??= deserialize(bytes, BSON_DECODE_OPTIONS);
+      return doc;
+    },
+  };
 }
 
 /** The error a command answers when its transaction could not be committed. */

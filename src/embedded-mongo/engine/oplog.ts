@@ -6,7 +6,8 @@
 import type { Document, Timestamp } from 'bson';
 
 export type OplogOp =
-  /** `bytes`: the document's BSON as the client sent it, stored as it is (absent: the store encodes `doc`). */
+  /** `bytes`: the document's BSON as the client sent it, stored as it is, and `doc` then holds at least `_id` and
+   *  the fields the collection's indexes read (absent: the store encodes `doc`, the whole document). */
   | { kind: 'insert'; db: string; coll: string; doc: Document; bytes?: Uint8Array }
   | { kind: 'update'; db: string; coll: string; before: Document; after: Document; replace: boolean }
   | { kind: 'delete'; db: string; coll: string; doc: Document }

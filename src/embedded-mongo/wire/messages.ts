@@ -13,7 +13,7 @@ import {
   SectionKind,
 } from './constants';
 import { crc32c } from '../crc32c';
-import { rememberArrivedBytes, serializeReply } from '../raw-bson';
+import { serializeReply, validateBson } from '../raw-bson';
 import { ProtocolError } from './errors';
 
 export interface MessageHeader {
@@ -99,7 +99,7 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
     if (expected !== actual) throw new ProtocolError(`OP_MSG checksum mismatch: expected ${expected}, computed ${actual}`);
   }
   let body: Document | undefined;
-  const sequences: Array<[string, Document[]]> = [];
+  const sequences: Array<[string, Buffer[]]> = [];
   while (offset < end) {
     const kind = frame[offset]!;
     offset += 1;
@@ -116,11 +116,11 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
       const nameEnd = frame.indexOf(0, offset + 4);
       if (nameEnd < 0 || nameEnd >= sectionEnd) throw new ProtocolError('OP_MSG document sequence identifier is not terminated');
       const identifier = frame.toString('utf8', offset + 4, nameEnd);
-      const docs: Document[] = [];
+      const docs: Buffer[] = [];
       let p = nameEnd + 1;
       while (p < sectionEnd) {
         const docSize = bsonSizeAt(frame, p, sectionEnd);
-        docs.push(readArrivedDocument(frame.subarray(p, p + docSize)));
+        docs.push(frame.subarray(p, p + docSize));
         p += docSize;
       }
       sequences.push([identifier, docs]);
@@ -130,9 +130,10 @@ function parseOpMsg(header: MessageHeader, frame: Buffer): OpMsgRequest {
     }
   }
   if (!body) throw new ProtocolError('OP_MSG has no body section');
+  const insert = Object.keys(body)[0] === 'insert';
   for (const [identifier, docs] of sequences) {
     if (identifier in body) throw new ProtocolError(`OP_MSG document sequence '${identifier}' duplicates a body field`);
-    body[identifier] = docs;
+    body[identifier] = insert && identifier === 'documents' ? docs.map(checkedArrivedDocument) : docs.map((d) => readDocument(d, 0, d.length));
   }
   Object.defineProperty(body, MESSAGE_BYTES, { value: frame.length, enumerable: false });
   return { kind: 'msg', header, flags, command: body, moreToCome: (flags & OpMsgFlag.MORE_TO_COME) !== 0 };
@@ -194,12 +195,12 @@ function bsonSizeAt(frame: Buffer, offset: number, end: number): number {
   return size;
 }
 
-/** An OP_MSG body whose command is `insert`: its `documents` are decoded one by one, each remembered with the
- *  bytes it came in (the store keeps those bytes for a document it does not change). */
+/** An OP_MSG body whose command is `insert`: its `documents` stay the BSON they came in, checked (the store
+ *  decodes of each only what it needs, and keeps those bytes for a document it does not change). */
 const INSERT_NAME = Buffer.from('insert\0', 'latin1');
 const INSERT_BODY_OPTIONS = { ...DESERIALIZE_OPTIONS, fieldsAsRaw: { documents: true } } as const;
 
-// Private: the body section; an insert's documents keep their arrived bytes (see rememberArrivedBytes).
+// Private: the body section; an insert's documents stay BSON (see checkedArrivedDocument).
 function readBody(frame: Buffer, offset: number, size: number): Document {
   if (size < 5 + INSERT_NAME.length || frame.compare(INSERT_NAME, 0, INSERT_NAME.length, offset + 5, offset + 5 + INSERT_NAME.length) !== 0) {
     return readDocument(frame, offset, size);
@@ -210,20 +211,18 @@ function readBody(frame: Buffer, offset: number, size: number): Document {
   } catch (err) {
     throw new ProtocolError(`invalid BSON document: ${(err as Error).message}`);
   }
-  if (Array.isArray(body.documents)) body.documents = body.documents.map((d: unknown) => (d instanceof Uint8Array ? readArrivedDocument(d) : d));
+  if (Array.isArray(body.documents)) body.documents = body.documents.map((d: unknown) => (d instanceof Uint8Array ? checkedArrivedDocument(d) : d));
   return body;
 }
 
-// Private: one document of an insert, remembered with its bytes.
-function readArrivedDocument(bytes: Uint8Array): Document {
-  let doc: Document;
+// Private: one document of an insert, checked and kept as its bytes.
+function checkedArrivedDocument(bytes: Uint8Array): Uint8Array {
   try {
-    doc = deserialize(bytes, DESERIALIZE_OPTIONS);
+    validateBson(bytes);
   } catch (err) {
     throw new ProtocolError(`invalid BSON document: ${(err as Error).message}`);
   }
-  rememberArrivedBytes(doc, bytes);
-  return doc;
+  return bytes;
 }
 
 // Private: BSON errors (bad element types, bad UTF-8, ...) become protocol errors.

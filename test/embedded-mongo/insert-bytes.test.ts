@@ -1,0 +1,94 @@
+/**
+ * Inserts through the driver as MongoDB answers them: the embedded store keeps a document that arrives with its
+ * `_id` first as the bytes it came in and decodes only the fields its indexes read; what a client reads back (find,
+ * change events, duplicate-key errors, TTL expiry) must still be the whole document. Runs unchanged against a real
+ * MongoDB.
+ */
+import { Binary, Decimal128, Long, MongoBulkWriteError, ObjectId, type Document } from 'mongodb';
+import { conformanceSuite, nextEvent } from './fixture';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDoc = any;
+
+const { t, streams } = conformanceSuite();
+
+let n = 0;
+const fresh = () => t.db.collection<AnyDoc>(`ins_bytes_${++n}`);
+
+const wide = (id: unknown, k: string): AnyDoc => ({
+  _id: id,
+  k,
+  nested: { deep: { list: [1, 'two', { three: 3 }] } },
+  attrs: [{ k: 'region', v: 'eu' }, { k: 'tier', v: 'gold' }],
+  at: new Date('2026-11-30T12:00:00Z'),
+  big: Long.fromString('9007199254740993'),
+  dec: Decimal128.fromString('1.25'),
+  bin: new Binary(Buffer.from([1, 2, 3])),
+  nothing: null,
+});
+
+test('documents read back whole, with indexes on some of their fields', async () => {
+  const c = fresh();
+  await c.createIndex({ k: 1 });
+  await c.createIndex({ 'attrs.k': 1, 'attrs.v': 1 });
+  await c.insertMany([wide(1, 'a'), wide(2, 'b'), wide('three', 'a')]);
+  const found = await c.find({ k: 'a' }, { promoteLongs: false }).sort({ _id: 1 }).toArray();
+  expect(found).toEqual([wide(1, 'a'), wide('three', 'a')]);
+  expect((await c.find({ attrs: { $elemMatch: { k: 'tier', v: 'gold' } } }).toArray()).map((d) => d._id)).toEqual([1, 2, 'three']);
+  expect(await c.countDocuments({ 'nested.deep.list': 'two' })).toBe(3);
+});
+
+test('an _id that is not first, or missing, is put first', async () => {
+  const c = fresh();
+  await c.createIndex({ k: 1 });
+  const r = await c.insertOne({ k: 'x', v: 1 });
+  await c.insertOne({ k: 'y', _id: 'late', v: 2 });
+  const docs = await c.find({}).sort({ k: 1 }).toArray();
+  expect(docs.map((d) => Object.keys(d))).toEqual([
+    ['_id', 'k', 'v'],
+    ['_id', 'k', 'v'],
+  ]);
+  expect(docs[0]!._id).toEqual(r.insertedId);
+  expect(docs[0]!._id).toBeInstanceOf(ObjectId);
+  expect(docs[1]!._id).toBe('late');
+});
+
+test('a duplicate on a unique index names the key; an unordered insert stores the others', async () => {
+  const c = fresh();
+  await c.createIndex({ traceId: 1, spanId: 1 }, { unique: true });
+  await c.insertOne({ _id: 'a', traceId: 't', spanId: 's1', payload: 'x' });
+  const err = await c
+    .insertMany(
+      [
+        { _id: 'b', traceId: 't', spanId: 's2' },
+        { _id: 'c', traceId: 't', spanId: 's1' },
+        { _id: 'a', traceId: 'u', spanId: 's9' },
+        { _id: 'd', traceId: 't', spanId: 's3' },
+      ],
+      { ordered: false },
+    )
+    .catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(MongoBulkWriteError);
+  const bulk = err as MongoBulkWriteError;
+  const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors];
+  expect(writeErrors.map((w) => [w.index, w.code])).toEqual([
+    [1, 11000],
+    [2, 11000],
+  ]);
+  expect(writeErrors[0]!.errmsg).toContain('dup key: { traceId: "t", spanId: "s1" }');
+  expect((await c.find({}).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'b', 'd']);
+});
+
+test('an insert event carries the whole document', async () => {
+  const c = fresh();
+  await c.createIndex({ k: 1 });
+  const stream = c.watch();
+  streams.push(stream);
+  await stream.tryNext();
+  await c.insertOne(wide(7, 'z'));
+  const event = (await nextEvent(stream)) as Document;
+  expect(event.operationType).toBe('insert');
+  const { big, ...rest } = wide(7, 'z');
+  expect(event.fullDocument).toMatchObject(rest);
+  expect(Number(event.fullDocument.big)).toBe(Number(big));
+});
