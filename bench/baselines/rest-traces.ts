@@ -13,11 +13,17 @@
  * `GET /traces/<traceId>` is P4's raw work behind HTTP: `find({ traceId })` of the trace's span documents, whole,
  * and `JSON.stringify` of them, in this worker, so a client pays the same HTTP round trip to it as to the
  * gateway's `trace(id)`.
+ *
+ * `reads` chooses how the finds are read: `cursor` (default) as a hand-written endpoint reads them,
+ * `collection.find(...).toArray()`; `command` as one `find` command through `db.command`, its reply decoded by
+ * the driver in one pass, which is how the gateway's store reads them (cheaper on the client than the cursor,
+ * which decodes each document separately). Every reply of these endpoints fits one batch; a `command` read that
+ * leaves a cursor open fails rather than answer part of the data.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
-import { MongoClient } from 'mongodb';
+import { Long, MongoClient, type Db, type Document } from 'mongodb';
 import { encodeCursor } from '../../src/store/cursor';
 
 export interface RestTraces {
@@ -67,24 +73,27 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const TRACE_EXCLUDED = { endUs: 0, durationUs: 0, spanCount: 0, errorCount: 0, services: 0, svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 } as const;
 const SPAN_EXCLUDED = { _id: 0, kind: 0, endUs: 0, durationUs: 0, status: 0, result: 0, attrs: 0, metrics: 0, events: 0, links: 0, redactedCount: 0, receivedAt: 0, expireAt: 0 } as const;
 
-export async function startRestTraces(options: { uri: string; dbName: string }): Promise<RestTraces> {
+/** How the endpoint reads its finds (see the header). */
+export type RestReads = 'cursor' | 'command';
+
+interface Find {
+  filter: Document;
+  projection?: Document;
+  sort?: Document;
+  limit?: number;
+}
+
+export async function startRestTraces(options: { uri: string; dbName: string; reads?: RestReads }): Promise<RestTraces> {
   const client = new MongoClient(options.uri, { ignoreUndefined: true });
   await client.connect();
   const db = client.db(options.dbName);
-  const traces = db.collection<TraceRow>('traces');
-  const spans = db.collection<SpanRow>('spans');
-  const spanDocs = db.collection('spans');
+  const find = options.reads === 'command' ? commandFind(db) : cursorFind(db);
 
   const page = async (first: number): Promise<TracesPage> => {
-    const rows = await traces.find({}, { projection: TRACE_EXCLUDED }).sort({ startUs: -1, _id: -1 }).limit(first + 1).toArray();
+    const rows = await find<TraceRow>('traces', { filter: {}, projection: TRACE_EXCLUDED, sort: { startUs: -1, _id: -1 }, limit: first + 1 });
     const pageRows = rows.slice(0, first);
     const ids = pageRows.map((t) => t._id);
-    const spanRows =
-      ids.length === 0
-        ? []
-        : await spans
-            .find({ traceId: { $in: ids } }, { projection: SPAN_EXCLUDED })
-            .toArray();
+    const spanRows = ids.length === 0 ? [] : await find<SpanRow>('spans', { filter: { traceId: { $in: ids } }, projection: SPAN_EXCLUDED });
     const byTrace = new Map<string, SpanRow[]>();
     for (const s of spanRows) {
       const list = byTrace.get(s.traceId);
@@ -116,7 +125,7 @@ export async function startRestTraces(options: { uri: string; dbName: string }):
       if (req.method === 'GET' && req.url?.startsWith(TRACE_PATH)) {
         const traceId = req.url.slice(TRACE_PATH.length);
         if (!TRACE_ID.test(traceId)) return fail(400, `expected GET ${TRACE_PATH}<32 lowercase hex digits>, received ${req.url}`);
-        spanDocs.find({ traceId }).toArray().then(reply, (e: unknown) => fail(503, e instanceof Error ? e.message : String(e)));
+        find('spans', { filter: { traceId } }).then(reply, (e: unknown) => fail(503, e instanceof Error ? e.message : String(e)));
         return;
       }
       if (req.method !== 'POST' || req.url !== '/traces') return fail(404, `expected POST /traces or GET ${TRACE_PATH}<traceId>, received ${req.method} ${req.url}`);
@@ -141,6 +150,26 @@ export async function startRestTraces(options: { uri: string; dbName: string }):
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.close();
     },
+  };
+}
+
+// Private: a find as a hand-written endpoint reads it, through the driver's cursor.
+function cursorFind(db: Db) {
+  return <T>(collection: string, f: Find): Promise<T[]> => {
+    let cursor = db.collection(collection).find(f.filter, f.projection ? { projection: f.projection } : {});
+    if (f.sort) cursor = cursor.sort(f.sort);
+    if (f.limit !== undefined) cursor = cursor.limit(f.limit);
+    return cursor.toArray() as Promise<T[]>;
+  };
+}
+
+// Private: a find as one `find` command, its reply's first batch taken whole.
+function commandFind(db: Db) {
+  return async <T>(collection: string, f: Find): Promise<T[]> => {
+    const reply = await db.command({ find: collection, filter: f.filter, projection: f.projection, sort: f.sort, limit: f.limit, batchSize: f.limit ?? 1_000_000 });
+    const cursor = reply.cursor as { id: unknown; firstBatch: T[] };
+    if (Long.isLong(cursor.id) ? !cursor.id.isZero() : Number(cursor.id) !== 0) throw new Error(`find on ${collection}: expected the whole result in one reply, received a cursor left open`);
+    return cursor.firstBatch;
   };
 }
 

@@ -2,11 +2,15 @@
  * P5: requests/s of a nested query (traces -> spans -> service, parent, children) through the gateway ÷
  * requests/s of a hand-written REST endpoint serving the same page from the same store with the raw driver
  * (baselines/rest-traces.ts). A bare Apollo Server hello-world runs alongside; its ratio is reported, not judged.
+ * So does the same REST endpoint reading its finds as find commands, as the gateway's store does
+ * (`restCommandRatio`): the judged baseline reads them as a hand-written endpoint does, through the driver's
+ * cursor, which costs more client CPU per document.
  *
  * Layout: the store, the gateway, the REST endpoint and the hello-world each in a worker process; the closed-loop
  * load generator (keep-alive http.Agent) in the parent. Before the timed runs one reply of the gateway and one
- * of the REST endpoint are compared: a baseline that serves other data is no baseline, so a difference fails
- * the scenario. Runs alternate gateway, REST, hello-world; every reply is checked, and errors fail the scenario.
+ * of each REST endpoint are compared: a baseline that serves other data is no baseline, so a difference fails
+ * the scenario. Runs alternate gateway, REST, REST with command reads, hello-world; every reply is checked, and
+ * errors fail the scenario.
  */
 import { TrafficGenerator, keepAliveAgent, postJson } from '../../src/demo';
 import { pageDifference } from '../baselines/rest-traces';
@@ -53,8 +57,9 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
   const conditions =
     `${SEEDED_TRACES} demo traces stored; query traces(first: ${PAGE}) { pageInfo, nodes { id spans { spanId operation service { name } parent { spanId } children { spanId } } } } (~${PAGE * 8} spans per reply); ` +
     `baseline: node:http POST /traces in its own worker, raw driver on the same store: traces find (projection startUs, sort startUs/_id desc, limit ${PAGE + 1}) + spans find ` +
-    `(traceId $in, projection of the 6 fields used), nested by hand, JSON.stringify; one reply of each compared before the runs; ` +
-    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up each, ${sz.runs} alternating runs of ${sz.durationMs} ms each (gateway, REST, hello-world); ` +
+    `(traceId $in, projection of the 6 fields used), nested by hand, JSON.stringify, finds read through the driver's cursor (find().toArray()); ` +
+    `reported too: the same endpoint reading its finds as find commands (db.command), as the gateway's store does; one reply of each compared before the runs; ` +
+    `closed loop, ${CONCURRENCY} keep-alive clients, ${sz.warmupMs} ms warm-up each, ${sz.runs} alternating runs of ${sz.durationMs} ms each (gateway, REST, REST with command reads, hello-world); ` +
     `each server in its own process, load generator in the parent; query cost limit raised to ${BENCH_MAX_COST}`;
   const fx = await startGatewayFixture('bench_p5', { cpuProfDir: options.cpuProfDir, label: 'P5', maxCost: BENCH_MAX_COST });
   const started: WorkerHandle<unknown>[] = [];
@@ -62,6 +67,9 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     const restArgs: RestTracesArgs = { storeUri: fx.store.ready.uri, dbName: fx.dbName };
     const rest = await forkWorker<RestTracesReady>('rest-traces', { args: restArgs, cpuProfDir: options.cpuProfDir, label: 'P5' });
     started.push(rest);
+    const restCommandArgs: RestTracesArgs = { ...restArgs, reads: 'command' };
+    const restCommand = await forkWorker<RestTracesReady>('rest-traces', { args: restCommandArgs, cpuProfDir: options.cpuProfDir, label: 'P5' });
+    started.push(restCommand);
     const hello = await forkWorker<HelloReady>('hello');
     started.push(hello);
 
@@ -81,8 +89,11 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     try {
       const gwReply = await postJson(new URL(fx.gateway.ready.url), nestedBody, agent, 30_000);
       const restReply = await postJson(new URL(rest.ready.url), restBody, agent, 30_000);
-      const problem = graphqlOk(gwReply) ?? (restReply.status === 200 ? pageDifference(gwReply.body, restReply.body) : `REST HTTP ${restReply.status}: ${restReply.body.slice(0, 200)}`);
-      if (problem) throw new Error(`P5 baseline does not serve the gateway's page: ${problem}`);
+      const restCommandReply = await postJson(new URL(restCommand.ready.url), restBody, agent, 30_000);
+      for (const [name, reply] of [['REST', restReply], ['REST with command reads', restCommandReply]] as const) {
+        const problem = graphqlOk(gwReply) ?? (reply.status === 200 ? pageDifference(gwReply.body, reply.body) : `HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+        if (problem) throw new Error(`P5 baseline (${name}) does not serve the gateway's page: ${problem}`);
+      }
       sameSpans = (JSON.parse(restReply.body) as { traces: { nodes: { spans: unknown[] }[] } }).traces.nodes.reduce((n, t) => n + t.spans.length, 0);
     } finally {
       agent.destroy();
@@ -103,9 +114,10 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
     const sides = [
       side('gateway', fx.gateway, fx.gateway.ready.url, nestedBody, gatewayCheck),
       side('rest', rest, rest.ready.url, restBody, restCheck),
+      side('rest-command', restCommand, restCommand.ready.url, restBody, restCheck),
       side('hello', hello, hello.ready.url, helloBody, graphqlOk),
     ];
-    const [gw, rs, hw] = sides as [Side, Side, Side];
+    const [gw, rs, rc, hw] = sides as [Side, Side, Side, Side];
     for (const s of sides) await s.load(sz.warmupMs);
     // CPU of the server process per measured request; warm-ups run before, outside the CPU window.
     for (let r = 0; r < sz.runs; r++) {
@@ -135,6 +147,9 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
         restReqPerSec: rps(rs),
         helloReqPerSec: rps(hw),
         helloRatio: median(ratios(hw)),
+        restCommandReqPerSec: rps(rc),
+        restCommandRatio: median(ratios(rc)),
+        restCommandCpuRatio: median(rc.cpuMsPerReq) / median(gw.cpuMsPerReq),
         nestedP99Ms: p99(gw),
         restP99Ms: p99(rs),
         helloP99Ms: p99(hw),
@@ -143,11 +158,13 @@ async function runP5(options: RunOptions): Promise<ScenarioResult> {
         // The REST endpoint's CPU per request ÷ the gateway's (reported, not judged): load on a shared machine
         // disturbs CPU time less than it disturbs a closed-loop throughput.
         cpuRatio: median(rs.cpuMsPerReq) / median(gw.cpuMsPerReq),
+        restCommandServerCpuMsPerReq: median(rc.cpuMsPerReq),
         helloServerCpuMsPerReq: median(hw.cpuMsPerReq),
         spansPerReply: sameSpans,
         errors,
         ...(firstError ? { firstError } : {}),
         runRatios: ratios(rs).map((x) => Math.round(x * 1000) / 1000),
+        restCommandRunRatios: ratios(rc).map((x) => Math.round(x * 1000) / 1000),
         helloRunRatios: ratios(hw).map((x) => Math.round(x * 10000) / 10000),
       },
     };
