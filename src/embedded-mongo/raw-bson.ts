@@ -77,16 +77,34 @@ export function topLevelExclusion(projection: Document | undefined): Set<string>
 
 /** A stored document's BSON without the named top-level fields (the same bytes when it has none of them). */
 export function excludeFields(doc: Uint8Array, excluded: ReadonlySet<string>): Uint8Array {
-  return keepElements(doc, (name) => !excluded.has(name));
+  return keepElements(doc, excluded, false);
 }
 
 /** A stored document's BSON with only the named top-level fields (what a filter on those fields needs). */
 export function pickFields(doc: Uint8Array, names: ReadonlySet<string>): Uint8Array {
-  return keepElements(doc, (name) => names.has(name));
+  return keepElements(doc, names, true);
 }
 
-// Private: the document with the top-level elements `keep` accepts, in their order (the same bytes if all are).
-function keepElements(doc: Uint8Array, keep: (name: string) => boolean): Uint8Array {
+/** UTF-8 byte lengths of a set's names (an element whose name has another length is not among them). */
+const nameLengths = new WeakMap<ReadonlySet<string>, Set<number>>();
+
+function lengthsOf(names: ReadonlySet<string>): Set<number> {
+  let lengths = nameLengths.get(names);
+  if (!lengths) {
+    lengths = new Set([...names].map((n) => Buffer.byteLength(n, 'utf8')));
+    nameLengths.set(names, lengths);
+  }
+  return lengths;
+}
+
+// Private: the document with the top-level elements named in `names` (`inNames`) or not named there (!`inNames`),
+// in their order (the same bytes if all are kept). A name is decoded only when its length is one of `names`'.
+function keepElements(doc: Uint8Array, names: ReadonlySet<string>, inNames: boolean): Uint8Array {
+  const lengths = lengthsOf(names);
+  const keep = (start: number, end: number): boolean => {
+    const named = lengths.has(end - start) && names.has(Buffer.from(doc.buffer, doc.byteOffset + start, end - start).toString('utf8'));
+    return named === inNames;
+  };
   const parts: Array<[number, number]> = [];
   let kept = 0;
   let dropped = false;
@@ -99,7 +117,7 @@ function keepElements(doc: Uint8Array, keep: (name: string) => boolean): Uint8Ar
     while (doc[nameEnd] !== 0) nameEnd++;
     const valueStart = nameEnd + 1;
     const next = valueStart + valueLength(doc, type, valueStart);
-    if (keep(Buffer.from(doc.buffer, doc.byteOffset + o + 1, nameEnd - o - 1).toString('utf8'))) {
+    if (keep(o + 1, nameEnd)) {
       parts.push([start, next]);
       kept += next - start;
     } else dropped = true;

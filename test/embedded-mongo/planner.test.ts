@@ -9,6 +9,7 @@ import { Engine, WriteUnit } from '../../src/embedded-mongo';
 import { filterFields, select, MINGO_OPTIONS } from '../../src/embedded-mongo/query';
 import { BSON_DECODE_OPTIONS, compareValues, Index, keyOf } from '../../src/embedded-mongo/engine';
 import { pickFields } from '../../src/embedded-mongo/raw-bson';
+import { encodeValue, KeyWriter, valueKey } from '../../src/embedded-mongo/engine/keys';
 
 // Private: a small deterministic PRNG (mulberry32) so failures reproduce.
 function prng(seed: number): () => number {
@@ -235,4 +236,23 @@ test('an index stored before element keys keeps its combination keys', () => {
   const apart = new Index(8, { v: 2, key: { k: 1, 'attrs.v': 1 }, name: 'apart' });
   expect(apart.elementArray).toBeUndefined();
   expect(apart.valueTuples({ k: ['p', 'q'], attrs: [{ v: 1 }] })).toEqual([['p', 1], ['q', 1]]);
+});
+
+test('string keys: UTF-8 with NUL escaped, terminated, long strings cut and marked (the stored key format)', () => {
+  const hex = (s: string): string => {
+    const w = new KeyWriter();
+    encodeValue(w, s);
+    return `${w.toBuffer().toString('hex')}${w.truncated ? ' cut' : ''}`;
+  };
+  expect(hex('ab')).toBe('1461620000');
+  expect(hex('a\u0000b')).toBe('146100ff620000');
+  expect(hex('é')).toBe('14c3a90000');
+  expect(hex('')).toBe('140000');
+  expect(hex('x'.repeat(300))).toBe(`14${'78'.repeat(256)}0001 cut`);
+  expect(hex(`${'é'.repeat(200)}`)).toBe(`14${'c3a9'.repeat(128)}0001 cut`);
+  const rnd = prng(7);
+  const strings = Array.from({ length: 300 }, () => Array.from({ length: Math.floor(rnd() * 6) }, () => pick(rnd, ['a', 'b', '\u0000', 'é', '\uFFFD', '\u{1F600}', 'z'])).join(''));
+  const byKey = [...strings].sort((a, b) => Buffer.compare(valueKey(a), valueKey(b)));
+  const byUtf8 = [...strings].sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  expect(byKey).toEqual(byUtf8);
 });

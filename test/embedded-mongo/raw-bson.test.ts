@@ -4,7 +4,7 @@
  * without those fields, for every BSON element type.
  */
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, deserialize, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
-import { excludeFields, RawDocuments, serializeReply, topLevelExclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
+import { excludeFields, pickFields, RawDocuments, serializeReply, topLevelExclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
 
 const RAW = { promoteLongs: false, promoteValues: false, bsonRegExp: true } as const;
 
@@ -120,4 +120,12 @@ describe('validateBson', () => {
     }
     expect(refused).toBeGreaterThan(300);
   });
+});
+
+test('picking and excluding fields whose names share a length with the wanted ones, or are not ASCII', () => {
+  const doc = { _id: 1, ab: 1, cd: 2, 'é': 3, e: 4, abc: 5 };
+  const bytes = serialize(doc);
+  expect(deserialize(pickFields(bytes, new Set(['_id', 'cd', 'é'])))).toEqual({ _id: 1, cd: 2, 'é': 3 });
+  expect(deserialize(excludeFields(bytes, new Set(['ab', 'é'])))).toEqual({ _id: 1, cd: 2, e: 4, abc: 5 });
+  expect(pickFields(bytes, new Set(['_id', 'ab', 'cd', 'é', 'e', 'abc']))).toBe(bytes);
 });

@@ -65,6 +65,36 @@ export class KeyWriter {
     this.u32(n % 0x1_0000_0000);
   }
 
+  /**
+   * A string's key component: its UTF-8 (cut to `MAX_STRING_KEY_BYTES`, then marked) with 0x00 escaped as 00 FF,
+   * terminated by 00 00 (whole) or 00 01 (cut).
+   */
+  string(s: string): void {
+    this.ensure(s.length * 3 + 2);
+    const start = this.length;
+    let n = this.buf.write(s, start, 'utf8');
+    let cut = false;
+    if (n > MAX_STRING_KEY_BYTES) {
+      n = MAX_STRING_KEY_BYTES;
+      cut = true;
+      this.truncated = true;
+    }
+    const zero = this.buf.indexOf(0, start);
+    if (zero !== -1 && zero < start + n) {
+      // Escape NULs: re-append the written bytes one by one.
+      const bytes = Buffer.from(this.buf.subarray(start, start + n));
+      this.length = start;
+      for (const b of bytes) {
+        this.byte(b);
+        if (b === 0) this.byte(0xff);
+      }
+    } else {
+      this.length = start + n;
+    }
+    this.byte(0);
+    this.byte(cut ? 1 : 0);
+  }
+
   /** Inverts the bytes written since `from` (a descending key component). */
   invertFrom(from: number): void {
     for (let i = from; i < this.length; i++) this.buf[i] = ~this.buf[i]! & 0xff;
@@ -219,25 +249,9 @@ function encodeDouble(w: KeyWriter, n: number): void {
   w.bytes(scratch);
 }
 
-// Private: UTF-8 with 0x00 escaped as 00 FF, terminated by 00 00 (whole) or 00 01 (cut).
+// Private: see KeyWriter.string.
 function encodeString(w: KeyWriter, s: string): void {
-  let bytes = Buffer.from(s, 'utf8');
-  let cut = false;
-  if (bytes.length > MAX_STRING_KEY_BYTES) {
-    bytes = bytes.subarray(0, MAX_STRING_KEY_BYTES);
-    cut = true;
-    w.truncated = true;
-  }
-  if (bytes.includes(0)) {
-    for (const b of bytes) {
-      w.byte(b);
-      if (b === 0) w.byte(0xff);
-    }
-  } else {
-    w.bytes(bytes);
-  }
-  w.byte(0);
-  w.byte(cut ? 1 : 0);
+  w.string(s);
 }
 
 // Private: values without a dedicated encoding: ordered after regexes by their canonical equality key.
