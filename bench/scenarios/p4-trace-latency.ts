@@ -5,7 +5,9 @@
  * The issue's baseline runs in the parent with no HTTP; the gateway's latency includes an HTTP round trip to
  * another process. Next to it (reported, not judged): the same find + `JSON.stringify` behind a plain
  * `node:http` endpoint in its own worker (`GET /traces/<id>`, baselines/rest-traces.ts), so both sides pay a
- * round trip (`restP50Ratio_N`, `restP99Ratio_N`).
+ * round trip (`restP50Ratio_N`, `restP99Ratio_N`); and the raw find sent as a find command through `db.command`,
+ * its reply decoded in one pass, which is how the gateway's store reads (`rawCommandP50Ratio_N`): the driver's
+ * cursor decodes each document separately, at a cost the gateway's read does not pay.
  *
  * Layout: store worker, gateway worker, REST worker; sequential requests from the parent (one at a time:
  * latency, not load). Gateway, raw and REST runs alternate.
@@ -56,7 +58,8 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
     `traces of ${sz.spans.join(' and ')} spans among 200 demo traces; sequential requests, ${sz.warmup} warm-up each, ${sz.runs} alternating runs of ` +
     `${sz.spans.map((n) => `${sz.perRun(n)} (${n} spans)`).join(' / ')} requests; median of per-run p50 and p99; raw: find({traceId}) of the gateway's ` +
     `span documents + JSON.stringify in the parent; store, gateway, client in 3 processes; rest* figures (not judged): the same find + ` +
-    `JSON.stringify behind node:http GET /traces/<id> in its own worker, timed like the gateway`;
+    `JSON.stringify behind node:http GET /traces/<id> in its own worker, timed like the gateway; rawCommand* figures (not judged): the raw find sent as a ` +
+    `find command (db.command, reply decoded in one pass, as the gateway's store reads) + JSON.stringify in the parent`;
   const fx = await startGatewayFixture('bench_p4', { cpuProfDir: options.cpuProfDir, label: 'P4' });
   const agent = keepAliveAgent(1);
   let rest: WorkerHandle<RestTracesReady> | undefined;
@@ -68,7 +71,8 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
     await fx.seed(gen.spans(200));
     const targets = sz.spans.map((n, i) => bigTrace(gen, n, startMs + i * 1000));
     for (const t of targets) await fx.seed(t.spans);
-    const spansColl = fx.client.db(fx.dbName).collection('spans');
+    const db = fx.client.db(fx.dbName);
+    const spansColl = db.collection('spans');
     const url = new URL(fx.gateway.ready.url);
 
     const details: Record<string, unknown> = {};
@@ -97,6 +101,16 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
         if (docs.length !== n || text.length === 0) throw new Error(`P4 raw find returned ${docs.length} of ${n} spans`);
         return ms;
       };
+      // The same find as one find command, its reply decoded in one pass: how the gateway's store reads it.
+      const rawCommand = async (): Promise<number> => {
+        const t0 = process.hrtime.bigint();
+        const reply = await db.command({ find: 'spans', filter: { traceId: t.traceId }, batchSize: 1_000_000 });
+        const docs = (reply.cursor as { firstBatch: unknown[] }).firstBatch;
+        const text = JSON.stringify(docs);
+        const ms = msSince(t0);
+        if (docs.length !== n || text.length === 0) throw new Error(`P4 raw find command returned ${docs.length} of ${n} spans`);
+        return ms;
+      };
       const restUrl = new URL(`${rest.ready.url}/${t.traceId}`);
       const viaRest = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
@@ -109,12 +123,13 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
       for (let i = 0; i < sz.warmup; i++) {
         await viaGateway();
         await raw();
+        await rawCommand();
         await viaRest();
       }
-      const p50s = { gw: [] as number[], raw: [] as number[], rest: [] as number[] };
-      const p99s = { gw: [] as number[], raw: [] as number[], rest: [] as number[] };
+      const p50s = { gw: [] as number[], raw: [] as number[], rawCommand: [] as number[], rest: [] as number[] };
+      const p99s = { gw: [] as number[], raw: [] as number[], rawCommand: [] as number[], rest: [] as number[] };
       for (let r = 0; r < sz.runs; r++) {
-        for (const [kind, fn] of [['gw', viaGateway], ['raw', raw], ['rest', viaRest]] as const) {
+        for (const [kind, fn] of [['gw', viaGateway], ['raw', raw], ['rawCommand', rawCommand], ['rest', viaRest]] as const) {
           const samples: number[] = [];
           for (let i = 0; i < sz.perRun(n); i++) samples.push(await fn());
           p50s[kind].push(percentile(samples, 50));
@@ -143,6 +158,9 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
         [`restP50Ratio_${n}`]: gwP50 / restP50,
         [`restP99Ratio_${n}`]: gwP99 / restP99,
         [`restP50Ms_${n}`]: restP50,
+        [`rawCommandP50Ratio_${n}`]: gwP50 / median(p50s.rawCommand),
+        [`rawCommandP99Ratio_${n}`]: gwP99 / median(p99s.rawCommand),
+        [`rawCommandP50Ms_${n}`]: median(p50s.rawCommand),
         [`restP99Ms_${n}`]: restP99,
       });
       options.progress(
