@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, MongoServerError, type ChangeStream, type Document } from 'mongodb';
 import { startEmbeddedMongo } from '../../src/embedded-mongo';
-import { conformanceSuite, nextEvent, openConformance } from './fixture';
+import { conformanceSuite, failure, nextEvent, openConformance } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -18,15 +18,6 @@ const { t, streams } = conformanceSuite();
 let n = 0;
 
 const name = (prefix: string): string => `${prefix}${++n}`;
-
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(err)}`);
-  return err;
-}
 
 async function collectionInfo(coll: string): Promise<Document | undefined> {
   return (await t.db.listCollections({ name: coll }).toArray())[0];

@@ -4,7 +4,7 @@
  * `$`-prefixed fields inside `_id`, and the Atlas Search index commands. Runs unchanged against a real MongoDB.
  */
 import { Double, Int32, Long, MongoBulkWriteError, MongoServerError, type Document } from 'mongodb';
-import { openConformance, type Conformance } from './fixture';
+import { failure, openConformance, type Conformance } from './fixture';
 
 /** Test documents carry literal `_id`s of any type (numbers, documents), which the driver's typings reject. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,15 +24,6 @@ async function seeded(name: string, docs: AnyDoc[]) {
   await c.deleteMany({});
   await c.insertMany(docs);
   return c;
-}
-
-async function failure(p: Promise<unknown>): Promise<MongoServerError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(err)}`);
-  return err;
 }
 
 describe('sort on update statements', () => {

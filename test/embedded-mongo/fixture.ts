@@ -2,7 +2,7 @@
  * A driver connected to the store under test (MONGODB_URI or a fresh embedded store), with a unique database
  * dropped at the end. Conformance tests use only this: they run unchanged against a real MongoDB.
  */
-import { MongoClient, type ChangeStream, type ChangeStreamDocument, type Db, type Document } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Db, type Document, type WriteError } from 'mongodb';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 
 export interface Conformance {
@@ -74,4 +74,24 @@ export async function nextEvent<T extends Document>(stream: ChangeStream<T>, ms 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The server error `p` fails with; throws when it succeeds or fails otherwise. */
+export async function failure(p: Promise<unknown>): Promise<MongoServerError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof MongoServerError)) throw new Error(`expected a server error, got ${String(err)}`);
+  return err;
+}
+
+/** The bulk write error `p` fails with, and its write errors as a list; throws when it succeeds or fails otherwise. */
+export async function bulkFailure(p: Promise<unknown>): Promise<{ bulk: MongoBulkWriteError; writeErrors: WriteError[] }> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof MongoBulkWriteError)) throw new Error(`expected a bulk write error, got ${String(err)}`);
+  return { bulk: err, writeErrors: Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors] };
 }
