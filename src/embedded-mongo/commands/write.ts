@@ -6,7 +6,7 @@
 import { calculateObjectSize, deserialize, type Document } from 'bson';
 import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
-import { applyUpdate, applyUpdateTracked, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
+import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { pickFields, startsWithId } from '../raw-bson';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
@@ -162,7 +162,7 @@ export function applyUpdateStatement(
   if (matches.length === 0) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
     const seed = kind === 'replacement' ? pickId(upsertSeed(statement.q)) : upsertSeed(statement.q);
-    const doc = prepareInsert(applyUpdate(seed, statement.u, kind, true, statement.arrayFilters, undefined, variables), 0);
+    const doc = prepareInsert(applyUpdate(seed, statement.u, kind, true, statement.arrayFilters, undefined, variables).doc, 0);
     unit.ensureCollection(db, collName);
     unit.apply({ kind: 'insert', db, coll: collName, doc });
     return { matched: 0, modified: 0, upsertedId: doc._id, after: doc };
@@ -170,7 +170,7 @@ export function applyUpdateStatement(
   let modified = 0;
   let last: { before: Document; after: Document } | undefined;
   for (const before of matches) {
-    const { doc: after, changed } = applyUpdateTracked(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
+    const { doc: after, changed } = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
     last = { before, after };
     if (changed ? changed.length === 0 : keyOf(after) === keyOf(before)) continue;
     unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' }, changed ? { changedPaths: changed } : undefined);

@@ -62,24 +62,12 @@ export interface UpdateOutcomeDoc {
 }
 
 /**
- * The document after applying `update` to `before` (never mutated). `inserting` is true for an upsert's new
- * document, where `$setOnInsert` applies. `filter` is the statement's query, which the positional `$` refers to.
- * `variables` are what `$$name` refers to in a pipeline update (the command's `let` and the statement's `c`).
+ * The document after applying `update` to `before` (never mutated), and the paths that changed when the operators
+ * were applied directly (fast-update.ts). `inserting` is true for an upsert's new document, where `$setOnInsert`
+ * applies. `filter` is the statement's query, which the positional `$` refers to. `variables` are what `$$name`
+ * refers to in a pipeline update (the command's `let` and the statement's `c`).
  */
 export function applyUpdate(
-  before: Document,
-  update: Document | Document[],
-  kind: UpdateKind,
-  inserting: boolean,
-  arrayFilters?: Document[],
-  filter?: Document,
-  variables?: Readonly<Document>,
-): Document {
-  return applyUpdateTracked(before, update, kind, inserting, arrayFilters, filter, variables).doc;
-}
-
-/** `applyUpdate`, also telling which paths changed when the operators were applied directly (fast-update.ts). */
-export function applyUpdateTracked(
   before: Document,
   update: Document | Document[],
   kind: UpdateKind,
