@@ -88,38 +88,39 @@ export const TRACE_SUMMARY_PARTS: Readonly<Record<string, readonly TracePart[]>>
   criticalPath: [],
 };
 
-const byDocument = new WeakMap<DocumentNode, ReadonlySet<SpanPart>>();
-const traceByDocument = new WeakMap<DocumentNode, ReadonlySet<TracePart>>();
-
 /** The trace summary parts any field of `document` reads (cached per parsed document). */
-export function tracePartsOf(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<TracePart> {
-  let parts = traceByDocument.get(document);
-  if (!parts) {
-    const found = new Set<TracePart>();
-    const typeInfo = new TypeInfo(schema);
-    visit(
-      document,
-      visitWithTypeInfo(typeInfo, {
-        Field(node) {
-          if (typeInfo.getParentType()?.name !== 'Trace') return;
-          const read = Object.hasOwn(TRACE_SUMMARY_PARTS, node.name.value) ? TRACE_SUMMARY_PARTS[node.name.value]! : TRACE_PARTS;
-          for (const part of read) found.add(part);
-        },
-      }),
-    );
-    parts = found;
-    traceByDocument.set(document, parts);
-  }
-  return parts;
-}
+export const tracePartsOf = cachedPerDocument(computeTraceParts);
 
 /** The span parts any field of `document` reads (cached per parsed document). */
-export function spanPartsOf(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<SpanPart> {
-  let parts = byDocument.get(document);
-  if (!parts) {
-    parts = computeSpanParts(document, schema);
-    byDocument.set(document, parts);
-  }
+export const spanPartsOf = cachedPerDocument(computeSpanParts);
+
+// Private: `compute` run once per parsed document (Apollo's document cache hands the same node to every request
+// of one query).
+function cachedPerDocument<T>(compute: (document: DocumentNode, schema: GraphQLSchema) => T): (document: DocumentNode, schema: GraphQLSchema) => T {
+  const cache = new WeakMap<DocumentNode, T>();
+  return (document, schema) => {
+    let value = cache.get(document);
+    if (value === undefined) {
+      value = compute(document, schema);
+      cache.set(document, value);
+    }
+    return value;
+  };
+}
+
+function computeTraceParts(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<TracePart> {
+  const parts = new Set<TracePart>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (typeInfo.getParentType()?.name !== 'Trace') return;
+        const read = Object.hasOwn(TRACE_SUMMARY_PARTS, node.name.value) ? TRACE_SUMMARY_PARTS[node.name.value]! : TRACE_PARTS;
+        for (const part of read) parts.add(part);
+      },
+    }),
+  );
   return parts;
 }
 
