@@ -17,11 +17,11 @@ describe('span reads follow the selection', () => {
   let gw: TestGateway;
   const traceId = newTraceId();
   const linkedTrace = newTraceId();
-  /** Projections of the finds on the spans collection while `fn` runs. */
-  const spanFinds = async (fn: () => Promise<unknown>): Promise<(Record<string, unknown> | undefined)[]> => {
+  /** Projections of the finds on `collection` while `fn` runs. */
+  const findsOn = async (collection: string, fn: () => Promise<unknown>): Promise<(Record<string, unknown> | undefined)[]> => {
     const seen: (Record<string, unknown> | undefined)[] = [];
     const listener = (e: CommandStartedEvent) => {
-      if (e.commandName === 'find' && e.command.find === 'spans') seen.push(e.command.projection as Record<string, unknown> | undefined);
+      if (e.commandName === 'find' && e.command.find === collection) seen.push(e.command.projection as Record<string, unknown> | undefined);
     };
     gw.store.client.on('commandStarted', listener);
     try {
@@ -31,6 +31,7 @@ describe('span reads follow the selection', () => {
     }
     return seen;
   };
+  const spanFinds = (fn: () => Promise<unknown>) => findsOn('spans', fn);
 
   beforeAll(async () => {
     gw = await startTestGateway();
@@ -98,20 +99,7 @@ describe('span reads follow the selection', () => {
   });
 
   it('reads of a page of traces only the summary fields its document selects, and answers them alike', async () => {
-    /** Projections of the finds on the traces collection while `fn` runs. */
-    const traceFinds = async (fn: () => Promise<unknown>): Promise<unknown[]> => {
-      const seen: unknown[] = [];
-      const listener = (e: CommandStartedEvent) => {
-        if (e.commandName === 'find' && e.command.find === 'traces') seen.push(e.command.projection);
-      };
-      gw.store.client.on('commandStarted', listener);
-      try {
-        await fn();
-      } finally {
-        gw.store.client.off('commandStarted', listener);
-      }
-      return seen;
-    };
+    const traceFinds = (fn: () => Promise<unknown>) => findsOn('traces', fn);
     const always = { svcOps: 0, attrs: 0, receivedAt: 0, expireAt: 0 };
     const cases: [string, Record<string, number>][] = [
       ['id', { ...always, endUs: 0, durationUs: 0, spanCount: 0, errorCount: 0, services: 0 }],

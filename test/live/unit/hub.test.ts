@@ -1,4 +1,4 @@
-import { LiveHub, LiveSpanFilter, LocalSource, SlowConsumerSignal, type LiveBatch, type LiveSpan, type LiveStream } from '../../../src/live';
+import { LiveHub, LiveSpanFilter, LocalSource, SlowConsumerSignal, type LiveBatch, type LiveHubOptions, type LiveSpan, type LiveStream } from '../../../src/live';
 import { createLogger } from '../../../src/log';
 import { span, turns } from './spans';
 
@@ -159,11 +159,17 @@ describe('LiveHub source on demand', () => {
     };
   }
 
-  it('opens the source only while someone subscribes', async () => {
+  /** A hub started on a gated source, past the start's first open and close (nobody subscribes yet). */
+  async function hubOnGate(options: LiveHubOptions = { coalesceMs: 0 }) {
     const src = gatedOpener();
-    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
+    const hub = new LiveHub<LiveSpan>(options);
     await hub.start(src.open);
     await turns(2);
+    return { src, hub };
+  }
+
+  it('opens the source only while someone subscribes', async () => {
+    const { src, hub } = await hubOnGate();
     // Opened once at start (it decides the kind), then closed: nobody subscribes.
     expect(src.opened.map((o) => o.closed)).toEqual([true]);
     expect(hub.stats()).toMatchObject({ source: 'changestream', feed: 'closed', subscriptions: 0, waiting: 0 });
@@ -188,10 +194,7 @@ describe('LiveHub source on demand', () => {
   });
 
   it('counts a subscriber as waiting until the source is open, and whenLive() resolves only then', async () => {
-    const src = gatedOpener();
-    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
-    await hub.start(src.open);
-    await turns(2);
+    const { src, hub } = await hubOnGate();
     src.hold();
     const s = hub.subscribeTrace('t1');
     let live = false;
@@ -207,11 +210,8 @@ describe('LiveHub source on demand', () => {
   });
 
   it('retries a source that fails to open while a subscriber waits', async () => {
-    const src = gatedOpener();
     const lines: string[] = [];
-    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0, log: createLogger('debug', 'live', (l) => lines.push(l)) });
-    await hub.start(src.open);
-    await turns(2);
+    const { src, hub } = await hubOnGate({ coalesceMs: 0, log: createLogger('debug', 'live', (l) => lines.push(l)) });
     src.refuse(2);
     const s = hub.subscribeTrace('t1');
     await hub.whenLive();
@@ -222,10 +222,7 @@ describe('LiveHub source on demand', () => {
   });
 
   it('whenLive() does not wait when the last subscriber leaves before the source opens', async () => {
-    const src = gatedOpener();
-    const hub = new LiveHub<LiveSpan>({ coalesceMs: 0 });
-    await hub.start(src.open);
-    await turns(2);
+    const { src, hub } = await hubOnGate();
     src.hold();
     const s = hub.subscribeTrace('t1');
     const waiting = hub.whenLive();
