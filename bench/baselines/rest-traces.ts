@@ -76,7 +76,7 @@ const SPAN_EXCLUDED = { _id: 0, kind: 0, endUs: 0, durationUs: 0, status: 0, res
 /** How the endpoint reads its finds (see the header). */
 export type RestReads = 'cursor' | 'command';
 
-interface Find {
+export interface Find {
   filter: Document;
   projection?: Document;
   sort?: Document;
@@ -153,8 +153,8 @@ export async function startRestTraces(options: { uri: string; dbName: string; re
   };
 }
 
-// Private: a find as a hand-written endpoint reads it, through the driver's cursor.
-function cursorFind(db: Db) {
+/** A find as a hand-written endpoint reads it, through the driver's cursor. */
+export function cursorFind(db: Db) {
   return <T>(collection: string, f: Find): Promise<T[]> => {
     let cursor = db.collection(collection).find(f.filter, f.projection ? { projection: f.projection } : {});
     if (f.sort) cursor = cursor.sort(f.sort);
@@ -163,8 +163,8 @@ function cursorFind(db: Db) {
   };
 }
 
-// Private: a find as one `find` command, its reply's first batch taken whole.
-function commandFind(db: Db) {
+/** A find as one `find` command, its reply's first batch taken whole (a cursor left open fails). */
+export function commandFind(db: Db) {
   return async <T>(collection: string, f: Find): Promise<T[]> => {
     const reply = await db.command({ find: collection, filter: f.filter, projection: f.projection, sort: f.sort, limit: f.limit, batchSize: f.limit ?? 1_000_000 });
     const cursor = reply.cursor as { id: unknown; firstBatch: T[] };

@@ -14,6 +14,7 @@
  */
 import * as http from 'node:http';
 import { keepAliveAgent, postJson, TrafficGenerator } from '../../src/demo';
+import { commandFind, cursorFind } from '../baselines/rest-traces';
 import { forkWorker, type WorkerHandle } from '../harness/child';
 import { startGatewayFixture } from '../harness/fixture';
 import { median, msSince, percentile } from '../harness/stats';
@@ -72,7 +73,8 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
     const targets = sz.spans.map((n, i) => bigTrace(gen, n, startMs + i * 1000));
     for (const t of targets) await fx.seed(t.spans);
     const db = fx.client.db(fx.dbName);
-    const spansColl = db.collection('spans');
+    const cursorRead = cursorFind(db);
+    const commandRead = commandFind(db);
     const url = new URL(fx.gateway.ready.url);
 
     const details: Record<string, unknown> = {};
@@ -95,7 +97,7 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
       };
       const raw = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
-        const docs = await spansColl.find({ traceId: t.traceId }).toArray();
+        const docs = await cursorRead<unknown>('spans', { filter: { traceId: t.traceId } });
         const text = JSON.stringify(docs);
         const ms = msSince(t0);
         if (docs.length !== n || text.length === 0) throw new Error(`P4 raw find returned ${docs.length} of ${n} spans`);
@@ -104,8 +106,7 @@ async function runP4(options: RunOptions): Promise<ScenarioResult> {
       // The same find as one find command, its reply decoded in one pass: how the gateway's store reads it.
       const rawCommand = async (): Promise<number> => {
         const t0 = process.hrtime.bigint();
-        const reply = await db.command({ find: 'spans', filter: { traceId: t.traceId }, batchSize: 1_000_000 });
-        const docs = (reply.cursor as { firstBatch: unknown[] }).firstBatch;
+        const docs = await commandRead<unknown>('spans', { filter: { traceId: t.traceId } });
         const text = JSON.stringify(docs);
         const ms = msSince(t0);
         if (docs.length !== n || text.length === 0) throw new Error(`P4 raw find command returned ${docs.length} of ${n} spans`);
