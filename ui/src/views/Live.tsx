@@ -11,6 +11,7 @@ import { graphql } from '../gql';
 import type { LiveSpansSubscription, SpanFilter, StatusCode } from '../gql/graphql';
 import { formatClock, formatUs, serviceColor } from '../format';
 import { ServiceChip } from '../components/ServiceChip';
+import { ServiceSelect, StatusSelect } from '../components/FilterSelects';
 
 const LiveSpans = graphql(`
   subscription LiveSpans($filter: SpanFilter) {
@@ -200,17 +201,7 @@ export function LiveView() {
         </p>
       </div>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Live filters">
-        <label>
-          Service{' '}
-          <select value={filters.service} onChange={(e) => set({ service: e.target.value, operation: '' })}>
-            <option value="">any</option>
-            {services.data?.services.map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ServiceSelect value={filters.service} services={services.data?.services ?? []} onChange={(service) => set({ service, operation: '' })} />
         <label>
           Operation{' '}
           <input list="live-operations" value={filters.operation} onChange={(e) => set({ operation: e.target.value })} placeholder="any" />
@@ -220,15 +211,7 @@ export function LiveView() {
             ))}
           </datalist>
         </label>
-        <label>
-          Status{' '}
-          <select value={filters.status} onChange={(e) => set({ status: e.target.value as Filters['status'] })}>
-            <option value="">any</option>
-            <option value="ERROR">ERROR</option>
-            <option value="OK">OK</option>
-            <option value="UNSET">UNSET</option>
-          </select>
-        </label>
+        <StatusSelect value={filters.status} onChange={(status) => set({ status })} />
         <label>
           Min duration (ms){' '}
           <input type="number" min="0" step="any" inputMode="decimal" value={filters.minDurationMs} onChange={(e) => set({ minDurationMs: e.target.value })} style={{ width: '7em' }} />

@@ -10,6 +10,7 @@ import { graphql } from '../gql';
 import type { TraceFilter, TraceOrder, StatusCode } from '../gql/graphql';
 import { formatDateTime, formatUs } from '../format';
 import { ServiceChip } from '../components/ServiceChip';
+import { ServiceSelect, StatusSelect } from '../components/FilterSelects';
 import { ServiceNames } from './Live';
 
 const SearchTraces = graphql(`
@@ -265,17 +266,7 @@ function SearchForm({ initial, onSearch }: { initial: SearchParams; onSearch: (p
   const operations = p.service ? (all.find((s) => s.name === p.service)?.operations ?? []) : [...new Set(all.flatMap((s) => s.operations))].sort();
   return (
     <form className="filters search-form" onSubmit={submit} aria-label="Trace filter">
-      <label>
-        Service{' '}
-        <select name="service" value={p.service} onChange={(e) => set({ service: e.target.value, operation: '' })}>
-          <option value="">any</option>
-          {all.map((s) => (
-            <option key={s.name} value={s.name}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ServiceSelect name="service" value={p.service} services={all} onChange={(service) => set({ service, operation: '' })} />
       <label>
         Operation{' '}
         <select name="operation" value={p.operation} onChange={(e) => set({ operation: e.target.value })}>
@@ -287,15 +278,7 @@ function SearchForm({ initial, onSearch }: { initial: SearchParams; onSearch: (p
           ))}
         </select>
       </label>
-      <label>
-        Status{' '}
-        <select name="status" value={p.status} onChange={(e) => set({ status: e.target.value as SearchParams['status'] })}>
-          <option value="">any</option>
-          <option value="ERROR">ERROR</option>
-          <option value="OK">OK</option>
-          <option value="UNSET">UNSET</option>
-        </select>
-      </label>
+      <StatusSelect name="status" value={p.status} onChange={(status) => set({ status })} />
       <label>
         Min duration (ms) <input name="minMs" type="number" min="0" step="any" value={p.minMs} onChange={(e) => set({ minMs: e.target.value })} style={{ width: '7em' }} />
       </label>
