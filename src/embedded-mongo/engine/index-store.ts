@@ -10,7 +10,7 @@
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { encodeValue, KeyWriter } from './keys';
-import { isPlainDocument, keyOf, valuesAtPath } from './values';
+import { isPlainDocument, setKey, valuesAtPath } from './values';
 
 /** Bytes of an index id prefix and of a record id suffix. */
 export const ID_BYTES = 4;
@@ -90,7 +90,7 @@ export class Index {
         // A non-document element holds none of the fields: its entry is all null, as in MongoDB.
         const tuples = isPlainDocument(element) ? combinations(rest.map((f) => valuesAtPath(element, f))) : [rest.map(() => undefined)];
         for (const tuple of tuples) {
-          const k = keyOf(tuple);
+          const k = setKey(tuple);
           if (keys.has(k)) continue;
           keys.add(k);
           out.push(tuple);
@@ -129,7 +129,7 @@ export class Index {
 
   /** Two documents hold the same key in this index (exact comparison, for keys whose strings were cut). */
   sameKey(a: Document, b: Document): boolean {
-    const keys = (doc: Document): Set<string> => new Set((this.valueTuples(doc) ?? []).map((tuple) => keyOf(tuple)));
+    const keys = (doc: Document): Set<string> => new Set((this.valueTuples(doc) ?? []).map((tuple) => setKey(tuple)));
     const ka = keys(a);
     for (const k of keys(b)) if (ka.has(k)) return true;
     return false;
@@ -194,7 +194,7 @@ function combinations(perField: unknown[][]): unknown[][] {
 function dedupe(values: unknown[]): unknown[] {
   const seen = new Map<string, unknown>();
   for (const v of values) {
-    const k = keyOf(v);
+    const k = setKey(v);
     if (!seen.has(k)) seen.set(k, v);
   }
   return [...seen.values()];

@@ -4,4 +4,4 @@ export { Index, duplicateKey, type EntryKey } from './index-store';
 export { Storage, LMDB_DIR } from './storage';
 export { exactEqualityPath } from './planner';
 export type { OplogOp, OplogEntry, CommitListener } from './oplog';
-export { keyOf, valuesAtPath, getPath, isPlainDocument, cloneDocument, compareValues } from './values';
+export { keyOf, setKey, valuesAtPath, getPath, isPlainDocument, cloneDocument, compareValues } from './values';

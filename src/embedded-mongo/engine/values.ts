@@ -22,12 +22,53 @@ export function keyOf(v: unknown): string {
   }
   if (v === null) return 'n';
   if (v instanceof Date) return 't' + v.getTime();
-  if (Array.isArray(v)) return 'a' + JSON.stringify(v.map(keyOf));
+  if (Array.isArray(v)) {
+    // The text of JSON.stringify(v.map(keyOf)), built without the intermediate arrays.
+    let out = 'a[';
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? '' : ',') + JSON.stringify(keyOf(v[i]));
+    return out + ']';
+  }
   if (v instanceof RegExp) return 'r' + String(v);
   const bsonType = (v as { _bsontype?: string })._bsontype;
   if (bsonType) return bsonKey(bsonType, v);
+  // The text of JSON.stringify(Object.keys(obj).map((k) => [k, keyOf(obj[k])])), built without the arrays.
   const obj = v as Document;
-  return 'O' + JSON.stringify(Object.keys(obj).map((k) => [k, keyOf(obj[k])]));
+  let out = 'O[';
+  let first = true;
+  for (const k in obj) {
+    if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+    out += (first ? '[' : ',[') + JSON.stringify(k) + ',' + JSON.stringify(keyOf(obj[k])) + ']';
+    first = false;
+  }
+  return out + ']';
+}
+
+/**
+ * Like `keyOf`, a string equal for exactly the values an equality match treats as equal, but cheaper to build for
+ * strings, numbers and arrays and documents of them (components length-prefixed, no JSON text). Only for sets and
+ * maps in memory: its form differs from `keyOf`'s, so the two are never compared, and it is never stored.
+ */
+export function setKey(v: unknown): string {
+  if (typeof v === 'string') return 's' + v;
+  if (typeof v === 'number') return numberKey(v);
+  if (Array.isArray(v)) {
+    let out = 'A';
+    for (let i = 0; i < v.length; i++) {
+      const k = setKey(v[i]);
+      out += k.length + ':' + k;
+    }
+    return out;
+  }
+  if (isPlainDocument(v)) {
+    let out = 'D';
+    for (const field in v) {
+      const k = setKey(v[field]);
+      out += field.length + ':' + field + k.length + ':' + k;
+    }
+    return out;
+  }
+  // keyOf never starts with 'A' or 'D'.
+  return keyOf(v);
 }
 
 /** True for a plain embedded document (not an array, Date, RegExp or BSON value class). */

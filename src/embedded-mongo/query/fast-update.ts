@@ -18,7 +18,7 @@
  * The input document is never mutated: the result shares every value the update did not touch with it.
  */
 import type { Document } from 'bson';
-import { cloneDocument, isPlainDocument, keyOf } from '../engine';
+import { cloneDocument, isPlainDocument, setKey } from '../engine';
 
 export interface FastUpdateResult {
   /** The document after the update (a new object; untouched values are shared with the input). */
@@ -75,7 +75,7 @@ function applyStep(step: Step, has: boolean, current: unknown): unknown {
   const { op, operand } = step;
   switch (op) {
     case '$set':
-      return has && keyOf(current) === keyOf(operand) ? UNCHANGED : cloneDocument(operand);
+      return has && setKey(current) === setKey(operand) ? UNCHANGED : cloneDocument(operand);
     case '$unset':
       return has ? REMOVE : UNCHANGED;
     case '$inc': {
@@ -96,10 +96,10 @@ function applyStep(step: Step, has: boolean, current: unknown): unknown {
       const values = addToSetValues(operand);
       if (!values) return NOT_FAST;
       const existing = has ? (current as unknown[]) : [];
-      const keys = new Set(existing.map(keyOf));
+      const keys = new Set(existing.map(setKey));
       let out: unknown[] | undefined;
       for (const v of values) {
-        const k = keyOf(v);
+        const k = setKey(v);
         if (keys.has(k)) continue;
         keys.add(k);
         (out ??= [...existing]).push(cloneDocument(v));

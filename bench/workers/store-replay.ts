@@ -1,0 +1,128 @@
+/**
+ * The store's CPU per command kind under the gateway's ingest (a development tool, not a scenario).
+ *
+ *   node dist/bench/workers/store-replay.js record FILE [batches]   (the gateway as a worker ingests P1's demo
+ *       batches of 500 spans into an in-process store through a loopback proxy that keeps every message the
+ *       gateway sends, in order, as wire frames in FILE)
+ *   node dist/bench/workers/store-replay.js replay FILE [repeats]   (runs FILE's commands one at a time against a
+ *       fresh in-process memory-only store per repeat and prints process.cpuUsage per command kind, the least of the repeats;
+ *       `replay FILE N 'update traces'` replays only that kind and the index builds, e.g. under --cpu-prof)
+ *
+ * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
+ * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
+ * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import type { Document } from 'bson';
+import { startEmbeddedMongo } from '../../src/embedded-mongo';
+import { CommandDispatcher } from '../../src/embedded-mongo/commands';
+import { encodeOpMsgReply, FrameDecoder, parseRequest } from '../../src/embedded-mongo/wire';
+import { keepAliveAgent, SpanSubmitter, TrafficGenerator } from '../../src/demo';
+import { log } from '../../src/log';
+import { forkWorker } from '../harness/child';
+import { INGEST_CONCURRENCY, sendAll } from '../load/ingest';
+import { ingestBatches } from '../load/span-bodies';
+import type { GatewayArgs, GatewayReady } from './gateway';
+
+async function record(file: string, batches: number): Promise<void> {
+  const store = await startEmbeddedMongo({ port: 0 });
+  const out = createWriteStream(file);
+  const proxy = createServer((client: Socket) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: store.port });
+    const frames = new FrameDecoder();
+    client.on('data', (chunk) => {
+      for (const frame of frames.push(chunk)) out.write(frame);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as { port: number }).port;
+  const args: GatewayArgs = { storeUri: `mongodb://127.0.0.1:${port}/?directConnection=true`, dbName: 'bench_ingest' };
+  const gateway = await forkWorker<GatewayReady>('gateway', { args });
+  const agent = keepAliveAgent(INGEST_CONCURRENCY);
+  try {
+    const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
+    const gen = new TrafficGenerator({ seed: 'p1' });
+    await sendAll(submitter, ingestBatches(gen, batches, 500, Date.now() - 3_600_000));
+  } finally {
+    agent.destroy();
+    await gateway.stop();
+    proxy.close();
+    await store.stop();
+    await new Promise<void>((resolve) => out.end(resolve));
+  }
+  const frames = new FrameDecoder().push(readFileSync(file)).length;
+  console.log(`recorded ${frames} messages of ${batches} batches into ${file}`);
+}
+
+const SKIPPED = new Set(['getMore', 'killCursors', 'endSessions']);
+
+function kindOf(command: Document): string | undefined {
+  const name = Object.keys(command)[0]!;
+  if (SKIPPED.has(name)) return undefined;
+  if (name === 'aggregate' && Array.isArray(command.pipeline) && (command.pipeline as Document[])[0]?.$changeStream) return undefined;
+  const target = command[name];
+  return typeof target === 'string' ? `${name} ${target}` : name;
+}
+
+async function replay(file: string, repeats: number, only?: string): Promise<void> {
+  const commands: Document[] = [];
+  for (const frame of new FrameDecoder().push(readFileSync(file))) {
+    const request = parseRequest(frame);
+    if (request.kind === 'msg') commands.push(request.command);
+  }
+  // Per kind, the repeat that cost least (the machine is shared: the least disturbed run is the steadiest figure).
+  const figures = new Map<string, { n: number; statements: number; us: number }>();
+  for (let r = 0; r < repeats; r++) {
+    const run = new Map<string, { n: number; statements: number; us: number }>();
+    const store = await startEmbeddedMongo({ port: 0, plugins: [] });
+    const server = { address: 'replay', setName: 'tracegate', electionId: undefined as never, startedAt: new Date() };
+    const dispatcher = new CommandDispatcher((db, connection) => ({ engine: store.engine, cursors: store.cursors, extensions: store.extensions, server, connection, db }), log);
+    const connection = { id: 1, remoteAddress: 'replay' };
+    for (const command of commands) {
+      const kind = kindOf(command);
+      if (!kind || (only !== undefined && !kind.startsWith('createIndexes') && !only.split(',').includes(kind))) continue;
+      const before = process.cpuUsage();
+      const reply = await dispatcher.run(command, connection);
+      encodeOpMsgReply(1, 1, reply);
+      const used = process.cpuUsage(before);
+      if (reply.ok !== 1 || reply.writeErrors) throw new Error(`replayed ${kind} failed: ${JSON.stringify(reply)}`);
+      const f = run.get(kind) ?? { n: 0, statements: 0, us: 0 };
+      f.n += 1;
+      const list = command.documents ?? command.updates ?? command.deletes;
+      f.statements += Array.isArray(list) ? list.length : 1;
+      f.us += used.user + used.system;
+      run.set(kind, f);
+    }
+    await store.stop();
+    for (const [kind, f] of run) {
+      const best = figures.get(kind);
+      if (!best || f.us < best.us) figures.set(kind, f);
+    }
+  }
+  const total = [...figures.values()].reduce((s, f) => s + f.us, 0);
+  const rows = [...figures.entries()].sort((a, b) => b[1].us - a[1].us);
+  for (const [kind, f] of rows) {
+    console.log(`${kind.padEnd(34)} ${String(f.n).padStart(6)} cmds ${String(f.statements).padStart(7)} stmts ${(f.us / 1000).toFixed(1).padStart(9)} ms ${(f.us / f.statements).toFixed(1).padStart(8)} µs/stmt ${((100 * f.us) / total).toFixed(1).padStart(5)}%`);
+  }
+  console.log(`total ${(total / 1000).toFixed(1)} ms`);
+}
+
+const [mode, file, count, only] = process.argv.slice(2);
+if (!file || (mode !== 'record' && mode !== 'replay')) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats]');
+  process.exit(2);
+}
+(mode === 'record' ? record(file, Number(count ?? 40)) : replay(file, Number(count ?? 3), only)).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
