@@ -8,7 +8,7 @@
  * - For a child whose parent it did not insert, it first notes in `edge_waits` (in the note of the trace, under
  *   the parent's span id) that the child waits for that parent, then looks the parent up. It reads the notes of
  *   the traces of the spans it inserted (an `_id` lookup per trace) and looks up the children waiting for a span
- *   it inserted. If the child's call misses the parent, its
+ *   it inserted. Both lookups are one find, after the note is written and the notes are read. If the child's call misses the parent, its
  *   lookup ran before the parent's insert, so its wait was written before the parent's call read the waits: at
  *   least one of the two calls sees the pair, possibly both.
  * - A pair seen by a call that did not insert both spans is contested. Each such call tries a conditional update on the child,
@@ -58,68 +58,68 @@ export async function countableEdges(db: Db, inserted: readonly SpanRecord[], wa
   const contested = new Map<string, EdgeCall>();
   const spans = db.collection<PairSpan & { _id: string }>(Collections.spans);
   const waits = db.collection<WaitDoc>(EDGE_WAITS_COLLECTION);
-  await Promise.all([
-    // As a child: note the wait first, then look for the parent (see the module comment for why this order).
-    (async () => {
-      if (waiting.size === 0) return;
-      // One note per trace, one `w.<parent span id>` list per awaited parent (span ids are hex: plain field names).
-      const notes = new Map<string, Record<string, { $each: string[] }>>();
-      for (const children of waiting.values()) {
-        const { traceId, parentSpanId } = children[0]!;
-        let note = notes.get(traceId);
-        if (!note) {
-          note = {};
-          notes.set(traceId, note);
+  // As a child: note the wait first (the lookup of the parent comes after it; see the module comment for why
+  // this order). As a parent: read the notes of the batch's traces (one `_id` per trace) for children stored
+  // earlier by other calls that wait for a span this call inserted.
+  const [, found] = await Promise.all([noteWaits(waits, waiting, waitExpireAt), waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray()]);
+  const waitingChildIds = new Set<string>();
+  // Per note, the lists of the awaited parents this call inserted: they are resolved.
+  const resolved: ResolvedWaits[] = [];
+  for (const note of found) {
+    const lists: Record<string, ''> = {};
+    let all = true;
+    for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
+      if (!mine.has(spanDocId(note._id, parentSpanId))) {
+        all = false;
+        continue;
+      }
+      for (const spanId of children) waitingChildIds.add(spanDocId(note._id, spanId));
+      lists[`w.${parentSpanId}`] = '';
+    }
+    if (Object.keys(lists).length > 0) resolved.push({ note, lists, all });
+  }
+  // Resolved lists leave their notes alongside the rest (a child noted after the read finds its parent itself).
+  const removed = resolved.length > 0 ? removeResolved(waits, resolved) : Promise.resolve();
+  try {
+    // The awaited parents and the waiting children, in one lookup.
+    if (waiting.size > 0 || waitingChildIds.size > 0) {
+      const docs = await spans.find({ _id: { $in: [...waiting.keys(), ...waitingChildIds] } }, { projection: PAIR_PROJECTION }).toArray();
+      for (const doc of docs) {
+        const id = spanDocId(doc.traceId, doc.spanId);
+        for (const child of waiting.get(id) ?? []) {
+          if (doc.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: doc.service, child });
         }
-        note[`w.${parentSpanId!}`] = { $each: children.map((c) => c.spanId) };
-      }
-      await waits.bulkWrite(
-        [...notes].map(([traceId, lists]) => ({
-          updateOne: { filter: { _id: traceId }, update: { $addToSet: lists, $max: { expireAt: waitExpireAt } }, upsert: true },
-        })),
-        { ordered: false },
-      );
-      const parents = await spans.find({ _id: { $in: [...waiting.keys()] } }, { projection: PAIR_PROJECTION }).toArray();
-      for (const parent of parents) {
-        for (const child of waiting.get(spanDocId(parent.traceId, parent.spanId)) ?? []) {
-          if (parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child });
+        if (waitingChildIds.has(id) && doc.parentSpanId !== null) {
+          const parent = mine.get(spanDocId(doc.traceId, doc.parentSpanId));
+          if (parent && parent.service !== doc.service) contested.set(id, { source: parent.service, child: asRecord(doc) });
         }
       }
-    })(),
-    // As a parent: children stored earlier by other calls, which noted that they wait for this span (looked up
-    // by the batch's traces: one `_id` per trace rather than per span).
-    (async () => {
-      const found = await waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray();
-      if (found.length === 0) return;
-      const childIds: string[] = [];
-      // Per note, the lists of the awaited parents this call inserted: they are resolved.
-      const resolved: ResolvedWaits[] = [];
-      for (const note of found) {
-        const lists: Record<string, ''> = {};
-        let all = true;
-        for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
-          if (!mine.has(spanDocId(note._id, parentSpanId))) {
-            all = false;
-            continue;
-          }
-          for (const spanId of children) childIds.push(spanDocId(note._id, spanId));
-          lists[`w.${parentSpanId}`] = '';
-        }
-        if (Object.keys(lists).length > 0) resolved.push({ note, lists, all });
-      }
-      if (resolved.length === 0) return;
-      const children = await spans.find({ _id: { $in: childIds } }, { projection: PAIR_PROJECTION }).toArray();
-      for (const child of children) {
-        if (child.parentSpanId === null) continue;
-        const parent = mine.get(spanDocId(child.traceId, child.parentSpanId));
-        if (parent && parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child: asRecord(child) });
-      }
-      await removeResolved(waits, resolved);
-    })(),
-  ]);
+    }
+  } finally {
+    await removed;
+  }
   if (contested.size === 0) return own;
   const won = await claim(db, [...contested.keys()]);
   return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];
+}
+
+// Private: one note per trace, one `w.<parent span id>` list per awaited parent (span ids are hex: plain field names).
+async function noteWaits(waits: Collection<WaitDoc>, waiting: ReadonlyMap<string, readonly SpanRecord[]>, expireAt: Date): Promise<void> {
+  if (waiting.size === 0) return;
+  const notes = new Map<string, Record<string, { $each: string[] }>>();
+  for (const children of waiting.values()) {
+    const { traceId, parentSpanId } = children[0]!;
+    let note = notes.get(traceId);
+    if (!note) {
+      note = {};
+      notes.set(traceId, note);
+    }
+    note[`w.${parentSpanId!}`] = { $each: children.map((c) => c.spanId) };
+  }
+  await waits.bulkWrite(
+    [...notes].map(([traceId, lists]) => ({ updateOne: { filter: { _id: traceId }, update: { $addToSet: lists, $max: { expireAt } }, upsert: true } })),
+    { ordered: false },
+  );
 }
 
 /** A wait note as read, the `w.<parent>` paths of its lists this call resolved, and whether that is all of them. */
