@@ -8,6 +8,11 @@
  *       fresh in-process memory-only store per repeat and prints process.cpuUsage per command kind, the least of the repeats;
  *       `replay FILE N 'update traces'` replays only that kind and the index builds, e.g. under --cpu-prof)
  *
+ *   node dist/bench/workers/store-replay.js contend FILE [probeMs]   (a store worker; one connection replays
+ *       FILE's write commands back to back, as the gateway's background ingest, while a driver inserts one span
+ *       document every probeMs (default 10) on another connection into a collection with the span indexes; prints
+ *       the probe inserts' latency percentiles: how long a short write waits behind long ones)
+ *
  * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
  * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
  * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
@@ -19,8 +24,12 @@ import { startEmbeddedMongo } from '../../src/embedded-mongo';
 import { CommandDispatcher } from '../../src/embedded-mongo/commands';
 import { encodeOpMsgReply, FrameDecoder, parseRequest } from '../../src/embedded-mongo/wire';
 import { keepAliveAgent, SpanSubmitter, TrafficGenerator } from '../../src/demo';
+import { MongoClient } from 'mongodb';
+import { INDEXES } from '../../src/store';
 import { log } from '../../src/log';
 import { forkWorker } from '../harness/child';
+import { percentile } from '../harness/stats';
+import type { StoreReady } from './store';
 import { INGEST_CONCURRENCY, sendAll } from '../load/ingest';
 import { ingestBatches } from '../load/span-bodies';
 import type { GatewayArgs, GatewayReady } from './gateway';
@@ -100,6 +109,7 @@ async function replay(file: string, repeats: number, only?: string): Promise<voi
       f.us += used.user + used.system;
       run.set(kind, f);
     }
+    if (r === repeats - 1) console.log(`write transactions: ${store.engine.transactions}`);
     await store.stop();
     for (const [kind, f] of run) {
       const best = figures.get(kind);
@@ -114,12 +124,61 @@ async function replay(file: string, repeats: number, only?: string): Promise<voi
   console.log(`total ${(total / 1000).toFixed(1)} ms`);
 }
 
+async function contend(file: string, probeMs: number): Promise<void> {
+  const frames = new FrameDecoder().push(readFileSync(file)).filter((frame) => {
+    const request = parseRequest(frame);
+    return request.kind === 'msg' && /^(insert|update|delete|createIndexes)$/.test(Object.keys(request.command)[0]!);
+  });
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+  const client = new MongoClient(store.ready.uri);
+  try {
+    const port = Number(/:(\d+)\//.exec(store.ready.uri)![1]);
+    const probes = client.db('contend').collection('spans');
+    await probes.createIndexes(INDEXES.spans);
+    const socket = createConnection({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const replies = new FrameDecoder();
+    let waiting: (() => void) | undefined;
+    socket.on('data', (chunk) => {
+      if (replies.push(chunk).length > 0) waiting?.();
+    });
+    let running = true;
+    const t0 = performance.now();
+    const background = (async () => {
+      for (const frame of frames) {
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+          socket.write(frame);
+        });
+      }
+      running = false;
+    })();
+    const latencies: number[] = [];
+    let n = 0;
+    while (running) {
+      const start = performance.now();
+      await probes.insertOne({ _id: `probe-${n}` as never, traceId: `t${n}`, spanId: 's', service: 'probe', startUs: n, attrs: [{ k: 'a', v: '1' }], expireAt: new Date() });
+      latencies.push(performance.now() - start);
+      n += 1;
+      await new Promise((resolve) => setTimeout(resolve, probeMs));
+    }
+    await background;
+    const ms = (p: number): string => percentile(latencies, p).toFixed(2);
+    console.log(`background: ${frames.length} write commands in ${(performance.now() - t0).toFixed(0)} ms; ${latencies.length} probes: p50 ${ms(50)} p90 ${ms(90)} p99 ${ms(99)} max ${Math.max(...latencies).toFixed(2)} ms`);
+    socket.destroy();
+  } finally {
+    await client.close();
+    await store.stop();
+  }
+}
+
 const [mode, file, count, only] = process.argv.slice(2);
-if (!file || (mode !== 'record' && mode !== 'replay')) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats]');
+if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend')) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs]');
   process.exit(2);
 }
-(mode === 'record' ? record(file, Number(count ?? 40)) : replay(file, Number(count ?? 3), only)).then(
+const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : contend(file, Number(count ?? 10));
+work.then(
   () => process.exit(0),
   (err) => {
     console.error(err);

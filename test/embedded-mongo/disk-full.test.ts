@@ -3,11 +3,13 @@
  * data file cannot grow, exactly as when the disk has no free block. A write whose commit cannot be written answers
  * OutOfDiskSpace (14031) and is not acknowledged; the store stays up and serves reads; once the limit is raised
  * on the running process (space returns) writes succeed again; a restart holds every acknowledged write and none
- * of the refused ones.
+ * of the refused ones. A long insert that fills the disk midway (it commits in slices) reports the documents
+ * stored before the failed slice and 14031 for the rest, and exactly those are stored.
  */
 import { spawnSync } from 'node:child_process';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { buildStore, type StoreBuild } from './child-store';
+import { bulkFailure } from './fixture';
 
 const LIMIT_BYTES = 3 * 1024 * 1024;
 let build: StoreBuild;
@@ -65,6 +67,34 @@ const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
   const coll2 = client2.db('full').collection('c');
   expect(await coll2.countDocuments()).toBe(acknowledged);
   expect(await coll2.countDocuments({ blob: 'after' })).toBe(1);
+  again.proc.kill('SIGTERM');
+  expect(await again.exited).toBe(0);
+}, 120_000);
+
+(hasPrlimit ? it : it.skip)('a long insert that fills the disk midway reports what was stored before and 14031 from there on', async () => {
+  const dataDir = build.dir('midway');
+  const child = await build.start(['--port', '0', '--data-dir', dataDir], { prefix: ['prlimit', `--fsize=${4 * LIMIT_BYTES}:unlimited`, '--'] });
+  const client = await MongoClient.connect(child.uri, { serverSelectionTimeoutMS: 10_000 });
+  clients.push(client);
+  const coll = client.db('full').collection<{ _id: number; blob: string }>('long');
+  const blob = 'y'.repeat(4 * 1024);
+  // ~20 MB of documents (each stored with its oplog entry) against a 12 MB file: the first slices fit, one fails.
+  const docs = Array.from({ length: 5_000 }, (_, i) => ({ _id: i, blob: `${i}${blob}` }));
+  const { bulk, writeErrors } = await bulkFailure(coll.insertMany(docs));
+  const stored = bulk.result.insertedCount;
+  expect(stored).toBeGreaterThan(0);
+  expect(writeErrors.map((e) => [e.index, e.code])).toEqual([[stored, 14031]]);
+  expect(writeErrors[0]!.errmsg).toMatch(/nothing of this write was stored/);
+  expect(await coll.countDocuments()).toBe(stored);
+  expect(await coll.countDocuments({ _id: { $gte: stored } })).toBe(0);
+  await client.close();
+  child.proc.kill('SIGKILL');
+  await child.exited;
+
+  const again = await build.start(['--port', '0', '--data-dir', dataDir]);
+  const client2 = await MongoClient.connect(again.uri, { serverSelectionTimeoutMS: 10_000 });
+  clients.push(client2);
+  expect(await client2.db('full').collection('long').countDocuments()).toBe(stored);
   again.proc.kill('SIGTERM');
   expect(await again.exited).toBe(0);
 }, 120_000);

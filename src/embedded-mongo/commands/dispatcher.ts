@@ -50,6 +50,7 @@ export class CommandDispatcher implements CommandRunner {
     const name = Object.keys(command)[0] ?? '';
     const db = typeof command.$db === 'string' ? command.$db : 'admin';
     const context: CommandContext = { ...this.makeContext(db, connection), sessions: this.sessions };
+    context.engine.requests += 1;
     this.sessions.touch(command.lsid);
     if (name === 'endSessions' || name === 'killSessions') this.sessions.end(command[name]);
     const reply = await this.retryable.run(name, command, () => this.reply(name, command, context));

@@ -1,10 +1,12 @@
 /**
  * insert / update / delete: per-statement results with MongoDB's `writeErrors` (index, code, errmsg, plus
  * keyPattern / keyValue for duplicate keys). `ordered` (default true) stops at the first error; `ordered: false`
- * carries on. All applied statements of a command commit together before the reply.
+ * carries on. A command's statements are applied in slices of a few milliseconds, each slice one transaction that
+ * other connections' writes may share (so a long command does not hold the store); the reply comes once every
+ * applied statement is committed (durable with a data directory).
  */
 import { calculateObjectSize, deserialize, type Document } from 'bson';
-import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, type Collection, type WriteUnit } from '../engine';
+import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, SlicedWriteFailure, type Collection, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { pickFields, startsWithId } from '../raw-bson';
@@ -19,27 +21,52 @@ interface WriteError {
   [field: string]: unknown;
 }
 
-/** Runs each statement; a MongoCommandError becomes a writeError, anything else aborts the command. */
-async function runStatements<T>(
+/**
+ * Runs each statement, in slices (see Engine.writeSliced: other connections' commands run between them; each
+ * statement is applied whole within one slice); a MongoCommandError becomes a writeError, anything else ends the
+ * command's statements. Answers each applied statement's outcome by index, and the writeErrors. If a slice cannot
+ * commit after earlier ones did, the statements from that slice on were not stored: each gets the failure as its
+ * writeError (ordered: the first only, as the command stops there), and the outcomes before it stand.
+ */
+async function runStatements<T, R>(
   context: CommandContext,
   statements: readonly T[],
   ordered: boolean,
-  run: (unit: WriteUnit, statement: T, index: number) => void,
-): Promise<WriteError[]> {
-  const writeErrors: WriteError[] = [];
-  await context.engine.write((unit) => {
-    for (let i = 0; i < statements.length; i++) {
-      try {
-        run(unit, statements[i]!, i);
-      } catch (err) {
-        // An unexpected failure still ends in a commit: statements already applied are committed and reported.
-        const known = err instanceof MongoCommandError ? err : new MongoCommandError('InternalError', (err as Error).message ?? String(err));
-        writeErrors.push({ index: i, code: known.code, errmsg: known.message, ...known.extra });
-        if (ordered || known !== err) break;
+  run: (unit: WriteUnit, statement: T, index: number) => R,
+): Promise<{ outcomes: (R | undefined)[]; writeErrors: WriteError[] }> {
+  let writeErrors: WriteError[] = [];
+  const outcomes: (R | undefined)[] = [];
+  const sliceStarts: number[] = [];
+  let next = 0;
+  let stopped = false;
+  try {
+    await context.engine.writeSliced((unit, deadline) => {
+      const first = next;
+      sliceStarts.push(first);
+      while (next < statements.length && !stopped) {
+        if (next > first && performance.now() >= deadline) return false;
+        const i = next++;
+        try {
+          outcomes[i] = run(unit, statements[i]!, i);
+        } catch (err) {
+          // An unexpected failure still ends in a commit: statements already applied are committed and reported.
+          const known = err instanceof MongoCommandError ? err : new MongoCommandError('InternalError', (err as Error).message ?? String(err));
+          writeErrors.push({ index: i, code: known.code, errmsg: known.message, ...known.extra });
+          if (ordered || known !== err) stopped = true;
+        }
       }
-    }
-  });
-  return writeErrors;
+      return true;
+    });
+  } catch (err) {
+    if (!(err instanceof SlicedWriteFailure)) throw err;
+    const failedFrom = sliceStarts[err.committedSlices] ?? statements.length;
+    outcomes.length = Math.min(outcomes.length, failedFrom);
+    writeErrors = writeErrors.filter((e) => e.index < failedFrom);
+    const end = ordered ? Math.min(failedFrom + 1, statements.length) : statements.length;
+    const { code, message } = err.failure;
+    for (let i = failedFrom; i < end; i++) writeErrors.push({ index: i, code, errmsg: message, ...err.failure.extra });
+  }
+  return { outcomes, writeErrors };
 }
 
 function withErrors(reply: Document, writeErrors: WriteError[]): Document {
@@ -52,8 +79,7 @@ const insert: CommandHandler = async (command, context) => {
   const ordered = optionalBoolean(command, 'insert', 'ordered') ?? true;
   // Sizing every document costs as much as serializing it; only a message over 16 MB can hold an oversized one.
   const checkSizes = messageBytes(command) > MAX_BSON_OBJECT_SIZE;
-  let n = 0;
-  const writeErrors = await runStatements(context, documents, ordered, (unit, raw, index) => {
+  const { outcomes, writeErrors } = await runStatements(context, documents, ordered, (unit, raw, index): true => {
     // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, and only the
     // fields its indexes read are decoded; any other document is decoded whole, prepared and encoded.
     if (raw instanceof Uint8Array && startsWithId(raw)) {
@@ -64,8 +90,7 @@ const insert: CommandHandler = async (command, context) => {
         if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
         unit.ensureCollection(context.db, coll);
         unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw });
-        n += 1;
-        return;
+        return true;
       }
     }
     const doc = prepareInsert(raw instanceof Uint8Array ? deserialize(raw, BSON_DECODE_OPTIONS) : raw, index);
@@ -73,8 +98,10 @@ const insert: CommandHandler = async (command, context) => {
     if (size > MAX_BSON_OBJECT_SIZE) throw tooLarge(size);
     unit.ensureCollection(context.db, coll);
     unit.apply({ kind: 'insert', db: context.db, coll, doc });
-    n += 1;
+    return true;
   });
+  let n = 0;
+  for (const inserted of outcomes) if (inserted) n += 1;
   return withErrors({ n }, writeErrors);
 };
 
@@ -190,12 +217,16 @@ const update: CommandHandler = async (command, context) => {
   const variables = evaluateVariables(command.let, 'update.let');
   const statements = requiredArray(command, 'update', 'updates').map((raw) => parseUpdateStatement(raw, variables));
   const ordered = optionalBoolean(command, 'update', 'ordered') ?? true;
+  const { outcomes, writeErrors } = await runStatements(context, statements, ordered, (unit, raw) => {
+    checkStatementHint(raw.hint, context.engine.collection(context.db, coll));
+    const { matched, modified, upsertedId } = applyUpdateStatement(context, unit, coll, raw);
+    return { matched, modified, upsertedId };
+  });
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = await runStatements(context, statements, ordered, (unit, raw, index) => {
-    checkStatementHint(raw.hint, context.engine.collection(context.db, coll));
-    const outcome = applyUpdateStatement(context, unit, coll, raw);
+  outcomes.forEach((outcome, index) => {
+    if (!outcome) return;
     if (outcome.upsertedId !== undefined) {
       upserted.push({ index, _id: outcome.upsertedId });
       n += 1;
@@ -231,15 +262,14 @@ const del: CommandHandler = async (command, context) => {
   const variables = evaluateVariables(command.let, 'delete.let');
   const statements = requiredArray(command, 'delete', 'deletes').map(parseDeleteStatement);
   const ordered = optionalBoolean(command, 'delete', 'ordered') ?? true;
-  let n = 0;
-  const writeErrors = await runStatements(context, statements, ordered, (unit, statement) => {
+  const { outcomes, writeErrors } = await runStatements(context, statements, ordered, (unit, statement) => {
     checkStatementHint(statement.hint, context.engine.collection(context.db, coll));
     const { docs } = select(context.engine.collection(context.db, coll), statement.q, statement.limit === 1 ? 1 : Infinity, variables);
-    for (const doc of docs) {
-      unit.apply({ kind: 'delete', db: context.db, coll, doc });
-      n += 1;
-    }
+    for (const doc of docs) unit.apply({ kind: 'delete', db: context.db, coll, doc });
+    return docs.length;
   });
+  let n = 0;
+  for (const deleted of outcomes) n += deleted ?? 0;
   return withErrors({ n }, writeErrors);
 };
 

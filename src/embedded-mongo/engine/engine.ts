@@ -3,7 +3,9 @@
  * through `write(fn)`: `fn` applies ops through a WriteUnit (each op at once, so later ops of the same command see
  * earlier ones). Writes queued in the same turn of the event loop run in one LMDB transaction (group commit): it
  * commits (all or nothing: a document is never on disk without its index entries), the commit is flushed to disk
- * (with a data directory), the commit listeners see the entries, and only then do the commands answer.
+ * (with a data directory), the commit listeners see the entries, and only then do the commands answer. A long
+ * multi-statement command writes through `writeSliced`: its statements are applied in slices of a few
+ * milliseconds, each committed with the other writes queued by then, so other connections are served between them.
  *
  * A transaction that cannot commit (disk full, file size limit, I/O error) writes nothing: the commands in it
  * answer OutOfDiskSpace (14031) or InternalError, the in-memory catalog is reloaded from disk, and the store goes
@@ -25,14 +27,51 @@ export interface OplogRetention {
 
 export const DEFAULT_OPLOG_RETENTION: OplogRetention = { maxEntries: 100_000, maxAgeMs: 60 * 60 * 1000 };
 
+/** A sliced write's step: applies ops through `unit` and answers true when the write is complete, false when it
+ *  stopped at `deadline` (a `performance.now()` time) with more to apply in a later transaction. */
+export type WriteStep = (unit: WriteUnit, deadline: number) => boolean;
+
 interface PendingWrite {
-  fn: (unit: WriteUnit) => unknown;
+  fn: (unit: WriteUnit, deadline: number) => unknown;
+  /** A sliced write (see writeSliced): `fn` is its step. */
+  sliced: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
   result?: unknown;
   error?: unknown;
   failed?: boolean;
+  /** A sliced write whose last step stopped early: it runs again in the next transaction. */
+  more?: boolean;
+  /** Transactions that committed slices of this write. */
+  committedSlices: number;
+  /** Sliced writes: this slice's length in ms, and `requests` when the previous slice ended. */
+  sliceMs: number;
+  requestsSeen: number;
+  /** Settled (a failure rejected it): no further slices run. */
+  settled?: boolean;
   entries: OplogEntry[];
+}
+
+/**
+ * How long one slice of a sliced write (long insert, update and delete commands) applies ops before its
+ * transaction commits and the event loop serves other connections; a slice applies at least one statement. Like
+ * MongoDB yielding between the documents of a long write.
+ */
+export const WRITE_SLICE_MS = 2;
+/** A sliced write's slices double (up to this) while no other command arrives between them. */
+export const WRITE_SLICE_MAX_MS = 32;
+
+/**
+ * A sliced write failed to commit after some of its slices had committed (and been flushed): those stay stored.
+ * `committedSlices` says how many; `failure` is the error of the failed transaction.
+ */
+export class SlicedWriteFailure extends Error {
+  constructor(
+    readonly failure: MongoCommandError,
+    readonly committedSlices: number,
+  ) {
+    super(failure.message);
+  }
 }
 
 const META_STATE = Buffer.from('state');
@@ -58,6 +97,8 @@ export class Engine implements CollectionHost {
   private floorTs = new Timestamp({ t: 0, i: 0 });
   private closed = false;
   retention: OplogRetention = DEFAULT_OPLOG_RETENTION;
+  /** Commands received (the dispatcher counts them): a sliced write takes longer slices while none arrive. */
+  requests = 0;
   /** Write transactions committed since open (each holds every write queued in one turn: group commit). */
   transactions = 0;
 
@@ -104,14 +145,35 @@ export class Engine implements CollectionHost {
    * write is then not acknowledged) or with `fn`'s own error after committing what it applied.
    */
   write<T>(fn: (unit: WriteUnit) => T): Promise<T> {
+    return this.enqueue(fn, false) as Promise<T>;
+  }
+
+  /**
+   * Runs a long write in slices: `step` applies ops until it is done (true) or until `deadline` has passed (false;
+   * it must have applied something first), and is called again, in a later transaction, until it is done. Each
+   * slice commits as a whole, with whatever other writes are queued then (so other connections' commands run
+   * between slices), and its ops reach the commit listeners in commit order. Resolves once the last slice is
+   * committed (durable with a data directory) and announced. If a slice cannot commit: rejects with the failure as
+   * `write` does when no slice had committed, else with a SlicedWriteFailure (after the committed slices are
+   * flushed) saying how many did.
+   */
+  writeSliced(step: WriteStep): Promise<void> {
+    return this.enqueue(step, true) as Promise<void>;
+  }
+
+  private enqueue(fn: (unit: WriteUnit, deadline: number) => unknown, sliced: boolean): Promise<unknown> {
     if (this.closed) return Promise.reject(new MongoCommandError('InternalError', 'the store is shutting down'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject, entries: [] });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.runBatch());
-      }
+    return new Promise<unknown>((resolve, reject) => {
+      this.queue.push({ fn, sliced, resolve, reject, entries: [], committedSlices: 0, sliceMs: WRITE_SLICE_MS, requestsSeen: this.requests });
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.runBatch());
+    }
   }
 
   databaseNames(): string[] {
@@ -205,18 +267,25 @@ export class Engine implements CollectionHost {
   // Private: one transaction for every write queued since the last batch.
   private runBatch(): void {
     this.scheduled = false;
-    const batch = this.queue;
+    const batch = this.queue.filter((p) => !p.settled);
     this.queue = [];
     if (batch.length === 0) return;
     try {
       this.storage.transact(() => {
         for (const pending of batch) {
           const unit = new WriteUnit(this);
+          if (pending.sliced && pending.committedSlices > 0) {
+            // Nobody else asked for anything since the previous slice: a longer one costs no one a wait.
+            pending.sliceMs = pending.requestsSeen === this.requests ? Math.min(pending.sliceMs * 2, WRITE_SLICE_MAX_MS) : WRITE_SLICE_MS;
+          }
           try {
-            pending.result = pending.fn(unit);
+            const result = pending.fn(unit, performance.now() + pending.sliceMs);
+            if (pending.sliced) pending.more = result === false;
+            else pending.result = result;
           } catch (err) {
             pending.error = err;
             pending.failed = true;
+            pending.more = false;
           }
           pending.entries = unit.entries;
         }
@@ -230,11 +299,29 @@ export class Engine implements CollectionHost {
       this.reload();
       const failure = commitFailure(err);
       this.log?.error('write transaction not committed; nothing of it was written', { err, code: failure.code, writes: batch.length });
-      for (const pending of batch) pending.reject(failure);
+      const previous = this.announced;
+      for (const pending of batch) {
+        pending.settled = true;
+        if (pending.committedSlices === 0) pending.reject(failure);
+        // Earlier slices are stored: the command reports them once they are flushed.
+        else void previous.then(() => pending.reject(new SlicedWriteFailure(failure, pending.committedSlices)));
+      }
       return;
     }
     this.stamped = [];
     const entries = batch.flatMap((p) => p.entries);
+    // Sliced writes with more to apply go on in the next transaction, after what is queued by then.
+    const unfinished = batch.filter((p) => p.more);
+    for (const pending of unfinished) {
+      pending.more = false;
+      pending.committedSlices += 1;
+      pending.requestsSeen = this.requests;
+    }
+    if (unfinished.length > 0) {
+      this.queue = [...unfinished, ...this.queue];
+      this.schedule();
+    }
+    const finished = unfinished.length === 0 ? batch : batch.filter((p) => !unfinished.includes(p));
     const previous = this.announced;
     const done = (async () => {
       await previous.catch(() => undefined);
@@ -244,14 +331,17 @@ export class Engine implements CollectionHost {
     this.announced = done.catch(() => undefined);
     done.then(
       () => {
-        for (const pending of batch) {
+        for (const pending of finished) {
           if (pending.failed) pending.reject(pending.error);
           else pending.resolve(pending.result);
         }
       },
       (err) => {
         const failure = err instanceof MongoCommandError ? err : commitFailure(err);
-        for (const pending of batch) pending.reject(failure);
+        for (const pending of batch) {
+          pending.settled = true;
+          pending.reject(failure);
+        }
       },
     );
   }
