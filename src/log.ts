@@ -29,14 +29,12 @@ export function createLogger(level: LogLevel = defaultLevel(), component?: strin
   const threshold = ORDER[level];
   const emit = (lvl: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields): void => {
     if (ORDER[lvl] < threshold) return;
-    const requestId = fields?.requestId ?? requestIdSource?.();
     if (format === 'json') {
-      sink(jsonLine(lvl, message, component, requestId, fields));
+      sink(jsonLine(lvl, message, component, fields?.requestId, fields));
       return;
     }
     const prefix = component ? `[${component}] ` : '';
-    const withId = requestId !== undefined && fields?.requestId === undefined ? { requestId, ...fields } : fields;
-    sink(`${new Date().toISOString()} ${lvl.toUpperCase()} ${prefix}${message}${formatFields(withId)}`);
+    sink(`${new Date().toISOString()} ${lvl.toUpperCase()} ${prefix}${message}${formatFields(fields)}`);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -55,16 +53,7 @@ export function setLogFormat(next: LogFormat): void {
   format = next;
 }
 
-/**
- * Where a line's request id comes from when its fields carry none (the HTTP layer's request scope), so every
- * line written while serving a request names it.
- */
-export function setRequestIdSource(source: (() => string | undefined) | null): void {
-  requestIdSource = source;
-}
-
 let format: LogFormat = process.env.TRACEGATE_LOG_FORMAT === 'json' ? 'json' : 'text';
-let requestIdSource: (() => string | undefined) | null = null;
 
 const SECRET_FIELD = /authorization|token|password|secret|cookie/i;
 

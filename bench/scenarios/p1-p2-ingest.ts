@@ -61,6 +61,9 @@ interface RunFigures {
   rawSpansPerSec: number;
   gatewayCpuUsPerSpan: number;
   floorUsPerSpan: number;
+  /** The store process's CPU per span while the gateway stored the run, and while the raw side inserted it. */
+  storeCpuUsPerGatewaySpan: number;
+  storeCpuUsPerRawSpan: number;
 }
 
 async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2: ScenarioResult }> {
@@ -97,20 +100,24 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
       const rawBatches = ingestBatches(gen, sz.batchesPerRun, BATCH, startMs);
       const spans = sz.batchesPerRun * BATCH;
 
-      const cpu0 = await gateway.call<ProcessFigures>('figures');
+      const [cpu0, store0] = await Promise.all([gateway.call<ProcessFigures>('figures'), store.call<ProcessFigures>('figures')]);
       const gwMs = await sendAll(submitter, gwBatches);
-      const cpu1 = await gateway.call<ProcessFigures>('figures');
+      const [cpu1, store1] = await Promise.all([gateway.call<ProcessFigures>('figures'), store.call<ProcessFigures>('figures')]);
       const rawMs = await insertAll(raw, rawBatches);
+      const store2 = await store.call<ProcessFigures>('figures');
       const fig: RunFigures = {
         gatewaySpansPerSec: spans / (gwMs / 1000),
         rawSpansPerSec: spans / (rawMs / 1000),
         gatewayCpuUsPerSpan: (cpu1.cpuUs - cpu0.cpuUs) / spans,
         floorUsPerSpan: floorUsPerSpan(gwBatches),
+        storeCpuUsPerGatewaySpan: (store1.cpuUs - store0.cpuUs) / spans,
+        storeCpuUsPerRawSpan: (store2.cpuUs - store1.cpuUs) / spans,
       };
       runs.push(fig);
       options.progress(
         `P1/P2 run ${r + 1}/${sz.runs}: gateway ${fig.gatewaySpansPerSec.toFixed(0)} spans/s, raw ${fig.rawSpansPerSec.toFixed(0)} spans/s; ` +
-          `gateway CPU ${fig.gatewayCpuUsPerSpan.toFixed(1)} µs/span, floor ${fig.floorUsPerSpan.toFixed(2)} µs/span`,
+          `gateway CPU ${fig.gatewayCpuUsPerSpan.toFixed(1)} µs/span, floor ${fig.floorUsPerSpan.toFixed(2)} µs/span; ` +
+          `store CPU ${fig.storeCpuUsPerGatewaySpan.toFixed(1)} µs/span for the gateway, ${fig.storeCpuUsPerRawSpan.toFixed(1)} for raw`,
       );
     }
     const p1Value = median(runs.map((f) => f.gatewaySpansPerSec / f.rawSpansPerSec));
@@ -121,6 +128,11 @@ async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2:
         gatewaySpansPerSec: median(runs.map((f) => f.gatewaySpansPerSec)),
         rawSpansPerSec: median(runs.map((f) => f.rawSpansPerSec)),
         runRatios: runs.map((f) => round2(f.gatewaySpansPerSec / f.rawSpansPerSec)),
+        // What the gateway's statements cost the store per span against the raw insert of the same spans: the
+        // part of P1 the gateway's choice of statements decides, and less disturbed by load than throughput.
+        storeCpuUsPerGatewaySpan: round2(median(runs.map((f) => f.storeCpuUsPerGatewaySpan))),
+        storeCpuUsPerRawSpan: round2(median(runs.map((f) => f.storeCpuUsPerRawSpan))),
+        storeCpuRatio: round2(median(runs.map((f) => f.storeCpuUsPerGatewaySpan / f.storeCpuUsPerRawSpan))),
       },
     };
     const p2: ScenarioResult = {

@@ -1,23 +1,26 @@
 /**
- * The rollup collection: one document per bucket (see rollup.ts for the keys).
+ * The rollup collection: one document per service and minute, per service and hour, per edge and minute, and
+ * per edge and hour (see rollup.ts for the keys).
  *
- * `k` tells the kind ('s' service, 'o' operation, 'e' edge per minute; 'S' service, 'E' edge per hour), `s` the service (the source of an edge), `x` the
- * operation or the edge's target, `m` the bucket's start (ms since the epoch). Counters: `c` calls, `e`
- * errors, `d` summed duration (µs), `z` zero durations, `b` DDSketch bins `{binIndex: count}`; extremes `lo`,
- * `hi`. `expireAt` = last write + TRACEGATE_STATS_RETENTION (TTL index).
+ * `k` tells the kind ('s' service per minute, 'S' per hour; 'e' edge per minute, 'E' per hour), `s` the service
+ * (the source of an edge), `x` the edge's target, `m` the bucket's start (ms since the epoch). Figures of a
+ * bucket: `c` calls, `e` errors, `d` summed duration (µs), `z` zero durations, `b` DDSketch bins
+ * `{binIndex: count}`; extremes `lo`, `hi`. A service's minute document holds them per operation, under
+ * `o.<operation field>` (rollup.ts `operationField`), and none of its own: its figures are its operations'
+ * summed. `expireAt` = last write + TRACEGATE_STATS_RETENTION (TTL index).
+ *
+ * Data directories written when each operation had a document of its own (`k` 'o', and service minutes with
+ * figures of their own): `npm run stats:rebuild` rewrites them in this layout (until then operations of those
+ * minutes are not listed).
  */
 import type { IndexDescription } from 'mongodb';
 
 export const ROLLUPS_COLLECTION = 'rollups';
 
-export type RollupKindCode = 's' | 'o' | 'e' | 'S' | 'E';
+export type RollupKindCode = 's' | 'e' | 'S' | 'E';
 
-export interface RollupDoc {
-  _id: string;
-  k: RollupKindCode;
-  s: string;
-  x: string | null;
-  m: number;
+/** The figures of one bucket. */
+export interface RollupFigures {
   c: number;
   e: number;
   d: number;
@@ -25,6 +28,17 @@ export interface RollupDoc {
   lo: number;
   hi: number;
   b: Record<string, number>;
+}
+
+export interface RollupDoc extends Partial<RollupFigures> {
+  _id: string;
+  k: RollupKindCode;
+  s: string;
+  /** The target service of an edge document. */
+  x?: string;
+  m: number;
+  /** A service minute's operations, by operation field. */
+  o?: Record<string, Partial<RollupFigures>>;
   expireAt: Date;
 }
 

@@ -3,8 +3,9 @@
  * that left rollups behind their spans.
  *
  * Spans are read once, in trace order, so every parent/child pair of a trace is seen together; buckets are
- * summed in memory, then each bucket document is replaced by its recomputed value and buckets that existed
- * before the run but no stored span contributes to are deleted. Running it twice gives the same rollups (idempotent). It never blocks ingest: it
+ * summed in memory, then each bucket document is replaced by its recomputed value (in the layout documents.ts
+ * describes, whatever layout it had) and documents that existed before the run but no stored span contributes
+ * to are deleted (among them those of an earlier layout). Running it twice gives the same rollups (idempotent). It never blocks ingest: it
  * reads with a cursor and writes bucket by bucket in bulk. The one thing it cannot order against ingest is a span
  * stored while its bucket is being replaced: such a span's contribution can be counted twice or missed in that
  * one bucket; run the rebuild at a quiet moment, or again, for exact figures.
@@ -13,9 +14,9 @@ import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import { Collections, fromSpanDoc, type MongoTraceStore, type SpanDoc } from '../store';
 
-import type { RollupDoc } from './documents';
+import type { RollupDoc, RollupFigures } from './documents';
 import { pairsWithin } from './edges';
-import { bucketId, KIND_CODE, rollupDeltas, type BucketDelta } from './rollup';
+import { bucketId, bucketPlace, KIND_CODE, rollupDeltas, type BucketDelta } from './rollup';
 import { rollups, type ServiceAnalytics } from './service-analytics';
 
 export interface RebuildProgress {
@@ -70,8 +71,8 @@ export async function rebuildRollups(store: MongoTraceStore, analytics: ServiceA
 
     progress.phase = 'writing';
     report(true);
-    await writeBuckets(db, buckets, new Date(now() + options.retentionMs));
-    const stale = before.filter((id) => !buckets.has(id));
+    const written = await writeBuckets(db, buckets, new Date(now() + options.retentionMs));
+    const stale = before.filter((id) => !written.has(id));
     for (let i = 0; i < stale.length; i += WRITE_BATCH) await rollups(db).deleteMany({ _id: { $in: stale.slice(i, i + WRITE_BATCH) } });
     progress.phase = 'done';
     report(true);
@@ -96,16 +97,18 @@ function merge(buckets: Map<string, BucketDelta>, delta: BucketDelta): void {
   for (const [bin, count] of delta.bins) known.bins.set(bin, (known.bins.get(bin) ?? 0) + count);
 }
 
-// Private: each bucket replaced whole (upsert), in unordered bulk writes.
-async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt: Date): Promise<void> {
-  let ops: AnyBulkWriteOperation<RollupDoc>[] = [];
-  for (const [id, d] of buckets) {
-    const doc: RollupDoc = {
-      _id: id,
-      k: KIND_CODE[d.key.kind],
-      s: d.key.service,
-      x: d.key.second,
-      m: d.key.minuteMs,
+// Private: each bucket document replaced whole (upsert), in unordered bulk writes; the ids written.
+async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt: Date): Promise<Set<string>> {
+  const docs = new Map<string, RollupDoc>();
+  for (const d of buckets.values()) {
+    const { docId, prefix } = bucketPlace(d.key);
+    let doc = docs.get(docId);
+    if (!doc) {
+      doc = { _id: docId, k: KIND_CODE[d.key.kind], s: d.key.service, m: d.key.minuteMs, expireAt };
+      if (d.key.kind === 'edge' || d.key.kind === 'edgeHour') doc.x = d.key.second ?? '';
+      docs.set(docId, doc);
+    }
+    const figures: RollupFigures = {
       c: d.calls,
       e: d.errors,
       d: d.sumUs,
@@ -113,8 +116,12 @@ async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt:
       lo: d.minUs,
       hi: d.maxUs,
       b: Object.fromEntries([...d.bins].map(([bin, count]) => [String(bin), count])),
-      expireAt,
     };
+    if (prefix === '') Object.assign(doc, figures);
+    else (doc.o ??= {})[prefix.slice(2, -1)] = figures;
+  }
+  let ops: AnyBulkWriteOperation<RollupDoc>[] = [];
+  for (const [id, doc] of docs) {
     ops.push({ replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } });
     if (ops.length >= WRITE_BATCH) {
       await rollups(db).bulkWrite(ops, { ordered: false });
@@ -122,4 +129,5 @@ async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt:
     }
   }
   if (ops.length > 0) await rollups(db).bulkWrite(ops, { ordered: false });
+  return new Set(docs.keys());
 }

@@ -1,15 +1,23 @@
 /**
- * Rollup deltas: what a set of spans adds to (or, negated, removes from) the per-minute buckets.
+ * Rollup deltas: what a set of spans adds to (or, negated, removes from) the buckets, and the document each
+ * delta is written to.
  *
- * Keys (one document each, `_id` = the JSON array of the kind's code and the key):
- * - service bucket:   ['s', service, minute]                  and per hour ['S', service, hour]
- * - operation bucket: ['o', service, operation, minute]
- * - edge bucket:      ['e', source service, target service, minute]  and per hour ['E', source, target, hour]
+ * Deltas (one per touched bucket):
+ * - operation bucket: (service, operation, minute)
+ * - service bucket per hour: (service, hour)
+ * - edge bucket:      (source service, target service, minute)  and per hour (source, target, hour)
  * where `minute` / `hour` is the span's start time floored to the minute / hour (ms since the epoch); for an
- * edge, the start of the child span. Hour buckets hold the same sums as their minutes: a long window's service
- * graph reads 24 of them a day instead of 1440. Every field is a sum or an extreme: calls, errors (status ERROR), summed duration, a bin count
- * per DDSketch bin and a count of zero durations, all `$inc`; min and max duration `$min` / `$max`. Deltas of
- * one batch are merged per key first, so a batch costs one update per touched bucket.
+ * edge, the start of the child span. Every field is a sum or an extreme: calls, errors (status ERROR), summed
+ * duration, a bin count per DDSketch bin and a count of zero durations, all `$inc`; min and max duration `$min`
+ * / `$max`. Deltas of one batch are merged per bucket first.
+ *
+ * Documents (`_id` = the JSON array of the kind's code and the key):
+ * - ['s', service, minute]: one per service and minute, holding each operation's bucket under `o.<operation>`
+ *   (the name encoded by `operationField`); the service's minute is the sum of its operations, added up when
+ *   read. A batch costs one update per service and minute for all its operations.
+ * - ['S', service, hour]: the service's sums per hour (a long window's service graph reads 24 a day instead of
+ *   1440 minutes).
+ * - ['e', source, target, minute] and ['E', source, target, hour]: an edge's sums.
  */
 import type { SpanRecord } from '../domain';
 import { binOf } from './sketch';
@@ -17,11 +25,11 @@ import { binOf } from './sketch';
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
-/** Minute buckets of each kind, and hour buckets of services and edges (the service graph of long windows reads those). */
-export type RollupKind = 'service' | 'operation' | 'edge' | 'serviceHour' | 'edgeHour';
+/** Minute buckets of operations and edges, and hour buckets of services and edges (the service graph of long windows reads those). */
+export type RollupKind = 'operation' | 'edge' | 'serviceHour' | 'edgeHour';
 
-/** The `k` field of each kind's documents. */
-export const KIND_CODE = { service: 's', operation: 'o', edge: 'e', serviceHour: 'S', edgeHour: 'E' } as const satisfies Record<RollupKind, string>;
+/** The `k` field of the document each kind is written to (an operation's bucket lives in its service's minute document). */
+export const KIND_CODE = { operation: 's', edge: 'e', serviceHour: 'S', edgeHour: 'E' } as const satisfies Record<RollupKind, string>;
 
 export interface BucketKey {
   kind: RollupKind;
@@ -50,9 +58,36 @@ export interface EdgeCall {
   child: SpanRecord;
 }
 
+/** A bucket's own key, unique among the buckets of every kind (an operation's bucket: ['o', service, operation, minute]). */
 export function bucketId(key: BucketKey): string {
-  const code = KIND_CODE[key.kind];
+  const code = key.kind === 'operation' ? 'o' : KIND_CODE[key.kind];
   return key.second === null ? JSON.stringify([code, key.service, key.minuteMs]) : JSON.stringify([code, key.service, key.second, key.minuteMs]);
+}
+
+/** Where a bucket is stored: its document's `_id`, and the prefix of its fields in that document ('' or `o.<field>.`). */
+export interface BucketPlace {
+  docId: string;
+  prefix: string;
+}
+
+export function bucketPlace(key: BucketKey): BucketPlace {
+  if (key.kind === 'operation') return { docId: JSON.stringify(['s', key.service, key.minuteMs]), prefix: `o.${operationField(key.second ?? '')}.` };
+  return { docId: bucketId(key), prefix: '' };
+}
+
+/**
+ * An operation name as a field name: `%`, `.`, `$` and NUL written as `%` and two hex digits (a field name may
+ * hold none of the last three where an update path names it), the empty name as `%`.
+ */
+export function operationField(operation: string): string {
+  if (operation === '') return '%';
+  return operation.replace(/[%.$\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+}
+
+/** The operation name a field name stands for (the inverse of operationField). */
+export function operationOfField(field: string): string {
+  if (field === '%') return '';
+  return field.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export function hourOf(us: number): number {
@@ -63,7 +98,7 @@ export function minuteOf(us: number): number {
   return Math.floor(us / 1000 / MINUTE_MS) * MINUTE_MS;
 }
 
-/** Deltas of spans (service and operation buckets) and of counted edge calls (edge buckets), merged per key. */
+/** Deltas of spans (operation and service-hour buckets) and of counted edge calls (edge buckets), merged per key. */
 export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeCall[]): BucketDelta[] {
   const out: BucketDelta[] = [];
   // Buckets found through nested maps (service or edge source, then operation or target, then the bucket's
@@ -91,7 +126,6 @@ export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeC
     const bin = binOf(span.durationUs);
     const service = series(services, span.service);
     const operation = series(service.seconds, span.operation);
-    add(bucket(service.minutes, 'service', span.service, null, minuteMs), span, bin);
     add(bucket(operation.minutes, 'operation', span.service, span.operation, minuteMs), span, bin);
     add(bucket(service.hours, 'serviceHour', span.service, null, hourOf(span.startUs)), span, bin);
   }

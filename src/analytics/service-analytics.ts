@@ -8,9 +8,9 @@
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import type { MongoTraceStore } from '../store';
-import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupKindCode } from './documents';
+import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupFigures, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
-import { bucketId, HOUR_MS, KIND_CODE, MINUTE_MS, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
+import { bucketPlace, HOUR_MS, KIND_CODE, MINUTE_MS, operationOfField, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
 import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
 import type { StatsWindow } from './window';
 
@@ -29,8 +29,15 @@ export class Series {
   firstMs: number | null = null;
   lastMs: number | null = null;
 
+  /** A bucket document's figures: its own, and those of each operation it holds (a service's minute). */
   add(doc: RollupDoc): void {
-    if ((doc.c ?? 0) > 0) {
+    this.addFigures(doc, doc);
+    if (doc.o) for (const part of Object.values(doc.o)) this.addFigures(doc, part);
+  }
+
+  /** Figures stored in the document `doc` (the document itself, or one operation's part of it). */
+  addFigures(doc: Pick<RollupDoc, 'k' | 'm'>, figures: Partial<RollupFigures>): void {
+    if ((figures.c ?? 0) > 0) {
       const end = doc.m + (doc.k === 'S' || doc.k === 'E' ? HOUR_MS : MINUTE_MS);
       this.firstMs = this.firstMs === null ? doc.m : Math.min(this.firstMs, doc.m);
       this.lastMs = this.lastMs === null ? end : Math.max(this.lastMs, end);
@@ -40,7 +47,7 @@ export class Series {
       acc = emptyAccumulator();
       this.minutes.set(doc.m, acc);
     }
-    addDoc(acc, doc);
+    addDoc(acc, figures);
   }
 
   /** The whole window as one point (start null). */
@@ -129,7 +136,18 @@ export class ServiceAnalytics {
       const edges: EdgeCall[] = pairsWithin(spans);
       const deltas = rollupDeltas(spans, edges);
       await this.apply(db, deltas, -1);
-      await rollups(db).deleteMany({ _id: { $in: deltas.map((d) => bucketId(d.key)) }, c: { $lte: 0 } });
+      const places = deltas.map((d) => bucketPlace(d.key));
+      const whole = [...new Set(places.filter((p) => p.prefix === '').map((p) => p.docId))];
+      if (whole.length > 0) await rollups(db).deleteMany({ _id: { $in: whole }, c: { $lte: 0 } });
+      // An operation left without calls leaves its service's minute (each removal only while it still has none),
+      // then a minute left without operations is deleted.
+      const parts = places.filter((p) => p.prefix !== '');
+      if (parts.length === 0) return;
+      await rollups(db).bulkWrite(
+        parts.map((p) => ({ updateOne: { filter: { _id: p.docId, [`${p.prefix}c`]: { $lte: 0 } }, update: { $unset: { [p.prefix.slice(0, -1)]: '' } } } })),
+        { ordered: false },
+      );
+      await rollups(db).deleteMany({ _id: { $in: [...new Set(parts.map((p) => p.docId))] }, o: {}, c: { $exists: false } });
     });
   }
 
@@ -179,19 +197,22 @@ export class ServiceAnalytics {
     });
   }
 
-  /** Operations in the window, of one service or of all. */
+  /** Operations in the window, of one service or of all: the operations held by the services' minute documents. */
   async operationSeries(window: StatsWindow, service?: string | null): Promise<OperationSeries[]> {
     return this.store.withDb('operationStats', async (db) => {
       await this.ensureIndexes(db);
       const out = new Map<string, OperationSeries>();
-      for (const doc of await read(db, 'o', window, service ?? undefined)) {
-        const key = JSON.stringify([doc.s, doc.x]);
-        let op = out.get(key);
-        if (!op) {
-          op = { service: doc.s, operation: doc.x ?? '', series: new Series() };
-          out.set(key, op);
+      for (const doc of await read(db, 's', window, service ?? undefined)) {
+        for (const [field, figures] of Object.entries(doc.o ?? {})) {
+          const operation = operationOfField(field);
+          const key = JSON.stringify([doc.s, operation]);
+          let op = out.get(key);
+          if (!op) {
+            op = { service: doc.s, operation, series: new Series() };
+            out.set(key, op);
+          }
+          op.series.addFigures(doc, figures);
         }
-        op.series.add(doc);
       }
       return [...out.values()];
     });
@@ -202,25 +223,44 @@ export class ServiceAnalytics {
     await rollups(db).deleteMany(filter);
   }
 
-  /** Applies deltas as one unordered bulk write; `sign` -1 subtracts them. */
+  /**
+   * Applies deltas as one unordered bulk write of one update per document (a service's minute takes all its
+   * operations' deltas in one); `sign` -1 subtracts them.
+   */
   async apply(db: Db, deltas: readonly BucketDelta[], sign: 1 | -1): Promise<void> {
     if (deltas.length === 0) return;
     const expireAt = new Date(this.now() + this.retentionMs);
-    const ops: AnyBulkWriteOperation<RollupDoc>[] = deltas.map((d) => {
-      const inc: Record<string, number> = { c: sign * d.calls, e: sign * d.errors, d: sign * d.sumUs, z: sign * d.zeros };
-      for (const [bin, count] of d.bins) inc[`b.${bin}`] = sign * count;
-      return {
-        updateOne: {
-          filter: { _id: bucketId(d.key) },
-          update: {
-            $inc: inc,
-            ...(sign === 1 ? { $min: { lo: d.minUs }, $max: { hi: d.maxUs, expireAt } } : {}),
-            $setOnInsert: { k: KIND_CODE[d.key.kind], s: d.key.service, x: d.key.second, m: d.key.minuteMs },
+    const docs = new Map<string, { inc: Record<string, number>; min: Record<string, number>; max: Record<string, number | Date>; onInsert: Partial<RollupDoc> }>();
+    for (const d of deltas) {
+      const { docId, prefix } = bucketPlace(d.key);
+      let doc = docs.get(docId);
+      if (!doc) {
+        const onInsert: Partial<RollupDoc> = { k: KIND_CODE[d.key.kind], s: d.key.service, m: d.key.minuteMs };
+        if (d.key.kind === 'edge' || d.key.kind === 'edgeHour') onInsert.x = d.key.second ?? '';
+        doc = { inc: {}, min: {}, max: sign === 1 ? { expireAt } : {}, onInsert };
+        docs.set(docId, doc);
+      }
+      const inc = doc.inc;
+      inc[`${prefix}c`] = sign * d.calls;
+      inc[`${prefix}e`] = sign * d.errors;
+      inc[`${prefix}d`] = sign * d.sumUs;
+      inc[`${prefix}z`] = sign * d.zeros;
+      for (const [bin, count] of d.bins) inc[`${prefix}b.${bin}`] = sign * count;
+      if (sign === 1) {
+        doc.min[`${prefix}lo`] = d.minUs;
+        doc.max[`${prefix}hi`] = d.maxUs;
+      }
+    }
+    const ops: AnyBulkWriteOperation<RollupDoc>[] = [...docs].map(
+      ([docId, doc]) =>
+        ({
+          updateOne: {
+            filter: { _id: docId },
+            update: sign === 1 ? { $inc: doc.inc, $min: doc.min, $max: doc.max, $setOnInsert: doc.onInsert } : { $inc: doc.inc },
+            upsert: sign === 1,
           },
-          upsert: sign === 1,
-        },
-      } as AnyBulkWriteOperation<RollupDoc>;
-    });
+        }) as AnyBulkWriteOperation<RollupDoc>,
+    );
     await upsertAllRollups(rollups(db), ops);
   }
 

@@ -3,7 +3,7 @@
  */
 import type { DDSketch } from '@datadog/sketches-js';
 import { addBin, emptyBins, quantileOf, sketchOf, type Bins } from './sketch';
-import type { RollupDoc } from './documents';
+import type { RollupFigures } from './documents';
 
 /** Sums and extremes of one or more buckets. */
 export interface Accumulator {
@@ -19,7 +19,7 @@ export function emptyAccumulator(): Accumulator {
   return { calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, bins: emptyBins() };
 }
 
-export function addDoc(acc: Accumulator, doc: RollupDoc): void {
+export function addDoc(acc: Accumulator, doc: Partial<RollupFigures>): void {
   acc.calls += doc.c ?? 0;
   acc.errors += doc.e ?? 0;
   acc.sumUs += doc.d ?? 0;

@@ -1,12 +1,11 @@
 /**
- * The id of the request being served, carried through async calls so code without a request argument (Apollo's
- * `formatError`, the log) can name the request. One scope for every transport: HTTP routes and graphql-ws.
+ * Request ids. A transport picks the id of each request it serves (`x-request-id` on HTTP and gRPC, a fresh one
+ * per graphql-ws operation) and hands it on explicitly: in the route context, the GraphQL context, the fields of
+ * a log line. There is no ambient "current request": an AsyncLocalStorage scope would put a promise hook on
+ * every promise the process creates, a measurable share of a small request's CPU.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-const scope = new AsyncLocalStorage<string>();
 
 /** A fresh request id (UUID v4). */
 export function newRequestId(): string {
@@ -17,14 +16,4 @@ export function newRequestId(): string {
 export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
   return typeof sent === 'string' && /^[\w.-]{1,64}$/.test(sent) ? sent : newRequestId();
-}
-
-/** Runs `fn` with `requestId` as the id of the request being served. */
-export function runInRequestScope<T>(requestId: string, fn: () => T): T {
-  return scope.run(requestId, fn);
-}
-
-/** The id of the request being served, if a transport set one. */
-export function currentRequestId(): string | undefined {
-  return scope.getStore();
 }

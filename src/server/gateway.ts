@@ -14,12 +14,12 @@ import type { Config } from '../config';
 import { ErrorCode, type TracegateError } from '../errors';
 import { createSchema } from '../graphql';
 import { IngestService } from '../ingest';
-import { log, setRequestIdSource } from '../log';
+import { log } from '../log';
 import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
-import { currentRequestId, requestIdOf, runInRequestScope, sendError, sendJson } from '../http';
+import { requestIdOf, sendError, sendJson } from '../http';
 import { requireAuthenticated } from '../auth';
 import { defaultMaxInflightBytes } from './overload';
 import { createSecurity, type Security } from './security';
@@ -60,7 +60,6 @@ type Phase = 'listening' | 'stopping' | 'stopped';
 const logger = log.child('gateway');
 
 export async function startGateway(config: Config, deps: GatewayDeps = {}): Promise<Gateway> {
-  setRequestIdSource(currentRequestId);
   const ownsStore = !deps.store;
   const store = deps.store ?? openStore(config);
   const production = config.nodeEnv === 'production';
@@ -295,29 +294,27 @@ function isPublic(route: Route, req: IncomingMessage): boolean {
 async function handle(router: Router, services: GatewayServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
-  await runInRequestScope(requestId, async () => {
-    let found: { route: Route; ctx: RouteContext } | undefined;
-    try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-      const match = router.match(req.method ?? 'GET', url.pathname);
-      switch (match.kind) {
-        case 'found':
-          found = { route: match.route, ctx: { requestId, url, services } };
-          // Before the body is read: without a known token a client costs no more than this check.
-          if (!isPublic(match.route, req)) requireAuthenticated(services.security.authenticateHttp(req));
-          await match.route.handle(req, res, found.ctx);
-          return;
-        case 'wrong-method':
-          sendError(res, 405, ErrorCode.BAD_USER_INPUT, `${req.method} ${url.pathname}: expected one of ${match.allowed.join(', ')}`, requestId, { allow: match.allowed.join(', ') });
-          return;
-        case 'not-found':
-          sendError(res, 404, ErrorCode.BAD_USER_INPUT, `${url.pathname}: no such route`, requestId);
-          return;
-      }
-    } catch (error) {
-      const failure = failureOf(error, { requestId, logger, storeRetryAfterSeconds: found?.route.storeRetryAfterSeconds });
-      if (found?.route.sendFailure) found.route.sendFailure(req, res, failure, found.ctx);
-      else sendError(res, failure.status, failure.code, failure.message, requestId, failure.headers);
+  let found: { route: Route; ctx: RouteContext } | undefined;
+  try {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const match = router.match(req.method ?? 'GET', url.pathname);
+    switch (match.kind) {
+      case 'found':
+        found = { route: match.route, ctx: { requestId, url, services } };
+        // Before the body is read: without a known token a client costs no more than this check.
+        if (!isPublic(match.route, req)) requireAuthenticated(services.security.authenticateHttp(req));
+        await match.route.handle(req, res, found.ctx);
+        return;
+      case 'wrong-method':
+        sendError(res, 405, ErrorCode.BAD_USER_INPUT, `${req.method} ${url.pathname}: expected one of ${match.allowed.join(', ')}`, requestId, { allow: match.allowed.join(', ') });
+        return;
+      case 'not-found':
+        sendError(res, 404, ErrorCode.BAD_USER_INPUT, `${url.pathname}: no such route`, requestId);
+        return;
     }
-  });
+  } catch (error) {
+    const failure = failureOf(error, { requestId, logger, storeRetryAfterSeconds: found?.route.storeRetryAfterSeconds });
+    if (found?.route.sendFailure) found.route.sendFailure(req, res, failure, found.ctx);
+    else sendError(res, failure.status, failure.code, failure.message, requestId, failure.headers);
+  }
 }

@@ -5,7 +5,10 @@
  * - A `TracegateError`, or a GraphQL error carrying one of the public codes (src/errors.ts), is shown as is.
  * - A client's own mistake found by graphql-js or Apollo (syntax, validation, variable coercion, bad request)
  *   is shown with code BAD_USER_INPUT.
- * - Every error carries the request's id (`extensions.requestId`) when the transport set one.
+ * - Every error carries the request's id (`extensions.requestId`) when the transport named it: graphql-ws passes
+ *   it to `maskErrors`; on HTTP, `errorPlugin` names the request of each error Apollo is about to format (its
+ *   `didEncounterErrors` hook, which sees the request's context, runs before `formatError` for every error of
+ *   Apollo's request pipeline), and the GraphQL route adds it to errors Apollo answers before that pipeline.
  * - Anything else is unexpected and masked by the error edge (generic message quoting the request id, code
  *   INTERNAL or STORE_UNAVAILABLE, full error in the log). Driver messages, collection names and stack traces
  *   never reach a client.
@@ -15,7 +18,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode, TracegateError } from '../errors';
-import { currentRequestId, newRequestId } from '../http';
+import { newRequestId } from '../http';
 import type { Logger } from '../log';
 import { causes, failureOf, httpOf } from '../error-edge';
 import { tokenLimitError } from './limits';
@@ -37,8 +40,10 @@ const CLIENT_REQUEST_CODES: ReadonlySet<unknown> = new Set([
 const PUBLIC_CODES: ReadonlySet<unknown> = new Set(Object.values(ErrorCode));
 
 export interface ErrorMasker {
-  /** Apollo's `formatError`. */
+  /** Apollo's `formatError`; the request id is the one `nameRequest` recorded for `error`, if any. */
   formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Records the request `errors` belong to, for `formatError` (see `errorPlugin`). */
+  nameRequest(errors: readonly unknown[], requestId: string): void;
   /** For graphql-ws (`onError` / `onNext`): the client's view of each error, logged under `requestId`. */
   maskErrors(errors: readonly GraphQLError[], requestId?: string): GraphQLFormattedError[];
 }
@@ -55,8 +60,8 @@ export interface MaskerOptions {
 
 export function createErrorMasker(options: MaskerOptions): ErrorMasker {
   const { log, production } = options;
-  const formatError = (formatted: GraphQLFormattedError, error: unknown, requestId?: string): GraphQLFormattedError => {
-    const id = requestId ?? currentRequestId();
+  const requestIds = new WeakMap<object, string>();
+  const formatError = (formatted: GraphQLFormattedError, error: unknown, id: string | undefined): GraphQLFormattedError => {
     let shown: Shown | undefined = classify(formatted, error, options.maxTokens);
     if (!shown) {
       // A masked error always carries an id: the one the client quotes to find the log line.
@@ -70,7 +75,10 @@ export function createErrorMasker(options: MaskerOptions): ErrorMasker {
     return withLocation(formatted, { message, extensions });
   };
   return {
-    formatError: (formatted, error) => formatError(formatted, error),
+    formatError: (formatted, error) => formatError(formatted, error, typeof error === 'object' && error !== null ? requestIds.get(error) : undefined),
+    nameRequest: (errors, requestId) => {
+      for (const error of errors) if (typeof error === 'object' && error !== null) requestIds.set(error, requestId);
+    },
     maskErrors: (errors, requestId) => errors.map((error) => formatError(error.toJSON(), error, requestId)),
   };
 }
@@ -145,15 +153,24 @@ const WHOLE_REQUEST_CODES: ReadonlySet<unknown> = new Set([
   ErrorCode.STORE_UNAVAILABLE,
 ]);
 
+/** What `errorPlugin` reads from a request's context. */
+export interface RequestNamed {
+  readonly requestId: string;
+}
+
 /**
- * Apollo plugin: when a response has no data and its first error has one of the codes above, answer with that
- * code's HTTP status and headers from the error edge (401 with `WWW-Authenticate: Bearer`, 429 and 503
- * with `Retry-After`). Runs on the already masked errors, so it sees public codes only.
+ * Apollo plugin: names the request of each error before Apollo formats it (`masker.nameRequest`), and when a
+ * response has no data and its first error has one of the codes above, answers with that code's HTTP status and
+ * headers from the error edge (401 with `WWW-Authenticate: Bearer`, 429 and 503 with `Retry-After`). The status
+ * is set on the already masked errors, so it sees public codes only.
  */
-export function errorStatusPlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+export function errorPlugin<TContext extends BaseContext & RequestNamed>(masker: ErrorMasker): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
+        async didEncounterErrors({ errors, contextValue }) {
+          masker.nameRequest(errors, contextValue.requestId);
+        },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single') return;
           const { data, errors } = response.body.singleResult;

@@ -11,7 +11,7 @@ import type { Logger } from '../log';
 import { Authenticator, type AuthOutcome, type TokenEntry } from '../auth';
 import { authPlugin } from './auth';
 import { DEFAULT_QUERY_LIMITS, documentRules, queryLimitsPlugin, type QueryLimits } from './limits';
-import { createErrorMasker, errorStatusPlugin, type ErrorMasker } from './masking';
+import { createErrorMasker, errorPlugin, type ErrorMasker, type RequestNamed } from './masking';
 import { BodyAdmission, IngestLimiter } from './overload';
 
 export interface SecurityOptions {
@@ -36,8 +36,8 @@ export interface Security {
   readonly production: boolean;
   /** Apollo `validationRules`: limits on the document alone (and no introspection in production). */
   validationRules(): ValidationRule[];
-  /** Apollo plugins: operation scope, variable-aware cost, HTTP statuses of refused requests. */
-  apolloPlugins<TContext extends BaseContext>(): ApolloServerPlugin<TContext>[];
+  /** Apollo plugins: operation scope, variable-aware cost, the request id and HTTP status of errors. */
+  apolloPlugins<TContext extends BaseContext & RequestNamed>(): ApolloServerPlugin<TContext>[];
   /** Apollo `parseOptions`: the token limit, enforced while parsing. */
   parseOptions(): { maxTokens: number };
   /** The credentials of an HTTP request. */
@@ -63,10 +63,10 @@ export function createSecurity(options: SecurityOptions): Security {
     bodyAdmission,
     production: options.production,
     validationRules: () => documentRules(queryLimits, { production: options.production }),
-    apolloPlugins: <TContext extends BaseContext>() => [
+    apolloPlugins: <TContext extends BaseContext & RequestNamed>() => [
       authPlugin<TContext>(authenticator),
       queryLimitsPlugin<TContext>(queryLimits),
-      errorStatusPlugin<TContext>(),
+      errorPlugin<TContext>(masker),
     ],
     parseOptions: () => ({ maxTokens: queryLimits.maxTokens }),
     authenticateHttp: (req) => authenticator.authenticate(req.headers.authorization),

@@ -111,17 +111,63 @@ describe('rollups at ingest', () => {
     }
   });
 
+  it('keeps operations whose names hold `.`, `$` or `%`, or are digits, apart within their service\'s minute', async () => {
+    const gw = await startAnalyticsGateway(otherDb(mongo));
+    try {
+      const names = ['GET /a.b', '$where', 'a.$.b', '100%', '%2E', '0', 'GET /a'];
+      const start = (BASE_MS + 90_000) * 1000;
+      const spans: GenSpan[] = names.flatMap((operation, i) =>
+        Array.from({ length: i + 1 }, (_, n) => {
+          const startUs = start + n * 1000;
+          const durationUs = 100 * (i + 1);
+          return {
+            traceId: (i + 1).toString(16).padStart(32, '0'), spanId: (n + 1).toString(16).padStart(16, '0'), parentSpanId: null, service: 'names',
+            operation, kind: 'SERVER' as const, startTime: isoUs(startUs), endTime: isoUs(startUs + durationUs), status: 'OK' as const, startUs, durationUs,
+          };
+        }),
+      );
+      // In two batches, so the second adds to the minute document the first created.
+      await gw.submit(spans.slice(0, 9));
+      await gw.submit(spans.slice(9));
+      const res = await gw.gql<{ service: { stats: { totals: { calls: number }; operations: { operation: string; totals: { calls: number; maxUs: number } }[] } } }>(
+        `query($from: DateTime!, $to: DateTime!) {
+          service(name: "names") { stats(from: $from, to: $to) { totals { calls } operations { operation totals { calls maxUs } } } }
+        }`,
+        { from: FROM, to: TO },
+      );
+      expect(res.errors).toBeUndefined();
+      const listed = [...res.data!.service.stats.operations].sort((a, b) => a.totals.calls - b.totals.calls);
+      expect(listed).toEqual(names.map((operation, i) => ({ operation, totals: { calls: i + 1, maxUs: 100 * (i + 1) } })));
+      expect(res.data!.service.stats.totals.calls).toBe(spans.length);
+      // One minute document holds them all.
+      expect(await rollups(gw.store.db).countDocuments({ k: 's', s: 'names' })).toBe(1);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it('stats:rebuild gives the same rollups as ingest, and again when run twice', async () => {
     const gw = await startAnalyticsGateway(otherDb(mongo));
     try {
       for (const batch of chunks(shuffle(spans, prng(3)), 150)) await gw.submit(batch);
+      const bins = (b: Record<string, number> | undefined) => (b === undefined ? undefined : Object.fromEntries(Object.entries(b).filter(([, c]) => c !== 0).sort()));
       const snapshot = async () =>
-        (await rollups(gw.store.db).find({}, { projection: { expireAt: 0 } }).sort({ _id: 1 }).toArray()).map((d) => ({ ...d, b: Object.fromEntries(Object.entries(d.b).filter(([, c]) => c !== 0).sort()) }));
+        (await rollups(gw.store.db).find({}, { projection: { expireAt: 0 } }).sort({ _id: 1 }).toArray()).map((d) => ({
+          ...d,
+          b: bins(d.b),
+          ...(d.o ? { o: Object.fromEntries(Object.entries(d.o).map(([op, f]) => [op, { ...f, b: bins(f.b) }])) } : {}),
+        }));
       const ingested = await snapshot();
       expect(ingested.length).toBeGreaterThan(0);
       // Lose some rollups (an outage), then rebuild.
       await rollups(gw.store.db).deleteMany({ k: 'e' });
-      await rollups(gw.store.db).updateMany({ k: 's' }, { $inc: { c: 5 } });
+      await rollups(gw.store.db).updateMany({ k: 'S' }, { $inc: { c: 5 } });
+      // And documents of the layout with one document per operation (and service minutes with figures of their
+      // own), as an older gateway wrote them: the rebuild rewrites them in this layout.
+      const minute = ingested.find((d) => d.k === 's')!;
+      const [field, figures] = Object.entries(minute.o!)[0]!;
+      await rollups(gw.store.db).updateOne({ _id: minute._id }, { $set: { c: figures.c!, e: 0, d: figures.d! }, $unset: { [`o.${field}`]: '' } });
+      await rollups(gw.store.db).insertOne({ _id: JSON.stringify(['o', minute.s, field, minute.m]), k: 'o' as never, s: minute.s, x: field, m: minute.m, ...figures, expireAt: new Date() });
       const analytics = new ServiceAnalytics(gw.store, { retentionMs: 86_400_000 });
       const progress: string[] = [];
       const result = await rebuildRollups(gw.store, analytics, { retentionMs: 86_400_000, onProgress: (p) => progress.push(p.phase) });

@@ -53,6 +53,20 @@ describe('HTTP surface', () => {
     );
   });
 
+  it("names the request in every GraphQL error, from Apollo's pipeline and from before it, as x-request-id does", async () => {
+    const headers = { 'content-type': 'application/json', 'x-request-id': 'named-2' };
+    const invalid = await fetch(gw.url, { method: 'POST', headers, body: JSON.stringify({ query: '{ noSuchField }' }) });
+    const noQuery = await fetch(gw.url, { method: 'POST', headers, body: JSON.stringify({ variables: {} }) });
+    const csrf = await fetch(`${gw.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'x-request-id': 'named-3' } });
+    for (const [res, id] of [[invalid, 'named-2'], [noQuery, 'named-2'], [csrf, 'named-3']] as const) {
+      expect(res.status).toBe(400);
+      expect(res.headers.get('x-request-id')).toBe(id);
+      const body = (await res.json()) as { errors: { extensions: { code: string; requestId: string } }[] };
+      expect(body.errors.length).toBeGreaterThan(0);
+      for (const error of body.errors) expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', requestId: id });
+    }
+  });
+
   it('answers HEAD wherever GET is served, with the headers of the GET and no body', async () => {
     for (const path of ['/healthz', '/']) {
       const get = await fetch(`${gw.origin}${path}`);

@@ -64,7 +64,8 @@ describe('IngestService', () => {
     const summaryWrites: string[] = [];
     const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
     observed.client.on('commandStarted', (e) => {
-      if (e.commandName === 'update' && (e.command.update === 'traces' || e.command.update === 'services')) summaryWrites.push(e.command.update);
+      const target = e.command[e.commandName] as unknown;
+      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
     });
     const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
     let release: () => void = () => undefined;

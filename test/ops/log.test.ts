@@ -1,9 +1,8 @@
 /** The logger's two line formats: text for a terminal, one JSON object per line for log pipelines. */
-import { createLogger, setLogFormat, setRequestIdSource } from '../../src/log';
+import { createLogger, setLogFormat } from '../../src/log';
 
 afterEach(() => {
   setLogFormat('text');
-  setRequestIdSource(null);
 });
 
 function capture(): { lines: string[]; sink: (line: string) => void } {
@@ -35,14 +34,6 @@ describe('log formats', () => {
     });
     expect(new Date(record.time).toISOString()).toBe(record.time);
     expect(record.error.stack).toContain('socket closed');
-  });
-
-  it('takes the request id from the request scope when the fields carry none', () => {
-    setLogFormat('json');
-    setRequestIdSource(() => 'scoped-7');
-    const { lines, sink } = capture();
-    createLogger('info', undefined, sink).error('unexpected error', { path: 'Query.trace' });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', msg: 'unexpected error', requestId: 'scoped-7', path: 'Query.trace' });
   });
 
   it('text stays the default: TIME LEVEL [component] message key=value, secrets redacted', () => {

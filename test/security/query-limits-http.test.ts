@@ -44,6 +44,28 @@ describe('query limits over HTTP', () => {
     expect(count).toBe(0);
   });
 
+  it('judges a document again only for other values of the variables given as `first`', async () => {
+    const query = `query Two($n: Int, $order: TraceOrder) { traces(first: $n, orderBy: $order) { nodes { spans { spanId } } } }`;
+    const statuses: number[] = [];
+    for (const variables of [
+      { n: 20, order: 'START_TIME_DESC' },
+      { n: 20, order: 'START_TIME_ASC' },
+      { n: 100, order: 'START_TIME_DESC' },
+      { n: 100, order: 'DURATION_DESC' },
+      { n: 20, order: 'DURATION_DESC' },
+      {},
+      undefined,
+      { order: 'START_TIME_ASC' },
+    ]) {
+      const res = await gw.gql(query, variables);
+      if (res.status === 400) expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+      else expect(res.errors).toBeUndefined();
+      statuses.push(res.status);
+    }
+    // No variables at all: `first` is unknown and taken at its maximum; `{}`: the schema's default applies.
+    expect(statuses).toEqual([200, 200, 400, 400, 200, 200, 400, 200]);
+  });
+
   it('answers legitimate documents at the edge of each limit', async () => {
     for (const [query, variables] of [
       [childrenChain(12), { id: TRACE_ID }],

@@ -11,7 +11,7 @@
  *   stored); failures as in ./status.ts.
  */
 import { Metadata, Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall, type ServiceDefinition } from '@grpc/grpc-js';
-import { newRequestId, runInRequestScope } from '../../http';
+import { newRequestId } from '../../http';
 import { log } from '../../log';
 import { requireScope, Scope } from '../../auth';
 import type { IngestRouteServices } from '../http-edge';
@@ -99,7 +99,7 @@ export function otlpGrpcExtension(options: OtlpGrpcOptions): OtlpGrpcExtension {
   };
 }
 
-// Private: one Export call in its request scope (the log names it); every failure becomes a gRPC status, never an
+// Private: one Export call (its log lines name its request id); every failure becomes a gRPC status, never an
 // unhandled rejection. The request id goes back as `x-request-id` response metadata, as on every HTTP response.
 async function handleExport(
   call: ServerUnaryCall<Buffer, Buffer>,
@@ -111,19 +111,17 @@ async function handleExport(
   const head = new Metadata();
   head.set(REQUEST_ID_KEY, requestId);
   call.sendMetadata(head);
-  await runInRequestScope(requestId, async () => {
-    try {
-      requireScope(services.security.authenticator.authenticate(authorizationOf(call.metadata)), Scope.INGEST);
-      const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
-      const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
-      const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
-      if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
-      callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
-    } catch (error) {
-      const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
-      callback(grpcStatusOf(failure), null);
-    }
-  });
+  try {
+    requireScope(services.security.authenticator.authenticate(authorizationOf(call.metadata)), Scope.INGEST);
+    const mapped = mapTraceRequest(decodeProtobufTraceRequest(call.request));
+    const result = mapped.inputs.length > 0 ? await services.ingest.submit(mapped.inputs, 'otlp-grpc') : undefined;
+    const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
+    if (rejected.length > 0) logger.debug('export partially rejected', { requestId, rejected: rejected.length, total: mapped.total });
+    callback(null, encodeExportResponse('protobuf', { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) }));
+  } catch (error) {
+    const failure = failureOf(error, { requestId, logger, decodeErrors: [OtlpDecodeError], storeRetryAfterSeconds: options.storeRetryAfterSeconds });
+    callback(grpcStatusOf(failure), null);
+  }
 }
 
 /** A client-sent `x-request-id` is kept when it is short and plain (as on HTTP); otherwise a fresh id. */

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { GraphQLError, validate, type DocumentNode } from 'graphql';
 import type { QueryLimits } from '../../graphql';
+import { costVariables } from './cost';
 import { requestRules } from './rules';
 
 const HTTP_BAD_REQUEST = 400;
@@ -13,30 +14,31 @@ const HTTP_BAD_REQUEST = 400;
  * Apollo's generic 500, so the count is not done there.)
  */
 export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
-  // The verdict depends on the schema, the document and the variables only. Apollo hands the same DocumentNode
-  // for a repeated query text (its parsed-document cache), so a query's verdict is kept per document and
-  // variables text; mutations (the ingest's big variable lists) are validated every time.
-  const verdicts = new WeakMap<object, WeakMap<DocumentNode, Map<string, GraphQLError | null>>>();
+  // The verdict depends on the schema, the document and the values of the variables the cost estimate reads (a
+  // `first` given as a variable; `costVariables`). Apollo hands the same DocumentNode for a repeated query text
+  // (its parsed-document cache), so a verdict is kept per document and those values: a `trace(id: $id)` asked for
+  // another id, or a `submitSpans` with other spans, is not estimated again.
+  const verdicts = new WeakMap<object, WeakMap<DocumentNode, Verdicts>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operation }) {
+          if (!operation) return;
           const variables = request.variables ?? undefined;
-          const key = operation?.operation === 'query' ? verdictKey(variables) : undefined;
-          let perDocument: Map<string, GraphQLError | null> | undefined;
+          let perSchema = verdicts.get(schema);
+          if (!perSchema) verdicts.set(schema, (perSchema = new WeakMap()));
+          let perDocument = perSchema.get(document);
+          if (!perDocument) perSchema.set(document, (perDocument = { reads: costVariables(document), byValues: new Map() }));
+          const key = verdictKey(perDocument.reads, variables);
           if (key !== undefined) {
-            let perSchema = verdicts.get(schema);
-            if (!perSchema) verdicts.set(schema, (perSchema = new WeakMap()));
-            perDocument = perSchema.get(document);
-            if (!perDocument) perSchema.set(document, (perDocument = new Map()));
-            const known = perDocument.get(key);
+            const known = perDocument.byValues.get(key);
             if (known === null) return;
             if (known) throw withHttpStatus(known);
           }
           const errors = validate(schema, document, requestRules(limits, variables));
-          if (perDocument && key !== undefined) {
-            if (perDocument.size >= MAX_VERDICTS_PER_DOCUMENT) perDocument.clear();
-            perDocument.set(key, errors[0] ?? null);
+          if (key !== undefined) {
+            if (perDocument.byValues.size >= MAX_VERDICTS_PER_DOCUMENT) perDocument.byValues.clear();
+            perDocument.byValues.set(key, errors[0] ?? null);
           }
           if (errors.length > 0) throw withHttpStatus(errors[0]!);
         },
@@ -48,9 +50,22 @@ export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLim
 const MAX_VERDICTS_PER_DOCUMENT = 256;
 const MAX_VERDICT_KEY_CHARS = 2048;
 
-// Private: the variables as a cache key, or undefined (not cached) when they are too long to be worth keeping.
-function verdictKey(variables: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  const key = variables === undefined ? '' : JSON.stringify(variables);
+/** One document's verdicts: the variables its estimate reads, and the verdict per key of their values. */
+interface Verdicts {
+  reads: readonly string[];
+  byValues: Map<string, GraphQLError | null>;
+}
+
+/** The key of a request that sent no variables at all (the estimate then assumes the worst for every variable). */
+const NO_VARIABLES = '-';
+
+// Private: the values of the variables the estimate reads as a cache key, or undefined (not cached) when they are
+// too long to be worth keeping. Each value is its JSON text, one not sent is empty (no JSON text is), joined with
+// commas (a JSON text has no comma outside its brackets and quotes, so the join is unambiguous); `-` when no
+// variables were sent at all.
+function verdictKey(reads: readonly string[], variables: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (variables === undefined) return NO_VARIABLES;
+  const key = reads.map((name) => (name in variables ? JSON.stringify(variables[name] ?? null) : '')).join(',');
   return key.length <= MAX_VERDICT_KEY_CHARS ? key : undefined;
 }
 

@@ -6,6 +6,8 @@ import {
   isObjectType,
   isInterfaceType,
   valueFromASTUntyped,
+  visit,
+  type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -55,6 +57,21 @@ export function costLimitRule(limits: QueryLimits, variables?: Readonly<Record<s
       return false;
     },
   });
+}
+
+/**
+ * The variables whose values the cost estimate of `document` reads: those given as a `first` argument anywhere in
+ * it. The estimate depends on the document, whether variables were sent, and these values only, so a verdict can
+ * be kept per document and these values.
+ */
+export function costVariables(document: DocumentNode): readonly string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'first' && node.value.kind === 'Variable') names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
 }
 
 // Private: where a selection set sits — on a set of distinct spans of one trace (below `Trace.spans` or

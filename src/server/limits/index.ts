@@ -3,7 +3,7 @@ export { documentRules } from './rules';
 export { depthLimitRule } from './depth';
 export { aliasLimitRule } from './aliases';
 export { directiveLimitRule } from './directives';
-export { costLimitRule } from './cost';
+export { costLimitRule, costVariables } from './cost';
 export { tokenLimitError, countTokensUpTo } from './tokens';
 export { queryLimitsPlugin } from './apollo-plugin';
 export { checkOperation, type OperationCheck } from './check-operation';

@@ -44,7 +44,7 @@ export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: 
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+      res.end(res.statusCode >= 400 ? withRequestId(response.body.string, ctx.requestId) : response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
@@ -64,6 +64,28 @@ export function prefersHtml(accept: string | undefined): boolean {
   if (html < 0) return false;
   const json = accept.search(/application\/(graphql-response\+)?json/);
   return json < 0 || html < json;
+}
+
+/**
+ * Apollo answers a malformed HTTP request (CSRF check, no query, wrong method) before its request pipeline, where no
+ * plugin sees the request's context, so the masker could not name the request of those errors: the id is added
+ * here. Such answers are always 4xx/5xx; every error of the pipeline already carries it.
+ */
+function withRequestId(text: string, requestId: string): string {
+  let body: { errors?: unknown };
+  try {
+    body = JSON.parse(text) as { errors?: unknown };
+  } catch {
+    return text;
+  }
+  if (!Array.isArray(body.errors)) return text;
+  let added = false;
+  for (const error of body.errors as { extensions?: Record<string, unknown> }[]) {
+    if (error.extensions?.requestId !== undefined) continue;
+    error.extensions = { ...error.extensions, requestId };
+    added = true;
+  }
+  return added ? JSON.stringify(body) : text;
 }
 
 function defaultContext(ctx: RouteContext): GraphQLContext {

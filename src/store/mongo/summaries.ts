@@ -5,13 +5,16 @@
  * Trace counts are not `$inc`remented but raised with `$max` (counts only grow) to a count of stored spans, which
  * makes the trace update idempotent: it can be re-applied for duplicates, so a re-submit after a failure between
  * the span insert and the summary update (the client saw STORE_UNAVAILABLE) repairs the summary instead of
- * leaving its spans out of it. The count comes from the batch itself for a trace whose summary this batch's
- * upsert created, and from the stored spans (one aggregate over those traces only) for a trace whose summary
- * already existed:
- * - The creating upsert is the first of all upserts of that trace. Every other batch's upsert of it comes later,
- *   finds the summary, and then counts the trace's stored spans; whichever of those counts runs last runs after
- *   every such batch's insert (each batch inserts before it upserts) and after the creator's insert, so the
- *   largest count is the number of spans stored by all of them.
+ * leaving its spans out of it. Each trace's summary is first inserted whole, as the batch alone makes it (one
+ * insert command for all traces of the batch; on an empty trace that is exactly what the commutative update
+ * would create, and an insert costs the store much less than an upsert applying operators). The count comes
+ * from the batch itself for a trace whose summary this batch's insert created, and from the stored spans (one
+ * aggregate over those traces only) for a trace whose summary already existed (its insert is refused as a
+ * duplicate; the batch's part is then applied with the commutative update):
+ * - The creating insert is the first write of that trace's summary. Every other batch's insert of it comes
+ *   later, is refused, and that batch then counts the trace's stored spans; whichever of those counts runs last
+ *   runs after every such batch's insert of spans (each batch stores its spans before its summaries) and after
+ *   the creator's, so the largest count is the number of spans stored by all of them.
  * - Spans stored by a submit that failed before its summary update are counted when that submit is re-sent
  *   (they come back as duplicates, are re-applied, and the trace either is created with them or is counted).
  * The batch's own count takes each stored span of the trace once: the spans it inserted and the stored copies of
@@ -110,27 +113,61 @@ export async function updateSummaries(
   if (servicesDone.status === 'rejected') throw servicesDone.reason;
 }
 
-// Private: the commutative upsert of every trace of the batch (counts of the batch's own spans), then, for the
-// traces whose summary already existed, their stored spans counted (one aggregate) and one pipeline update each
-// that raises the counts and re-derives durationUs.
+// Private: every trace of the batch inserted whole (one insert command: the summary as the batch alone makes
+// it, counts of the batch's own spans); for the traces whose summary already existed (the insert refused as a
+// duplicate) the commutative update of the batch's part, then their stored spans counted (one aggregate) and one
+// pipeline update each that raises the counts and re-derives durationUs.
 async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt: Date, expireAt: Date): Promise<void> {
-  const traceOps: AnyBulkWriteOperation<TraceDoc>[] = [...traces].map(([traceId, t]) => ({
-    updateOne: {
-      filter: { _id: traceId },
-      update: {
-        $min: { startUs: t.startUs },
-        $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
-        $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
-        // Right for a trace first seen in this batch; a summary that existed is re-derived below.
-        $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
-      },
-      upsert: true,
-    },
-  }));
-  const created = await upsertAll(db.collection<TraceDoc>(Collections.traces), traceOps);
+  const collection = db.collection<TraceDoc>(Collections.traces);
   const ids = [...traces.keys()];
-  const existing = created === null ? ids : ids.filter((_, index) => !created.has(index));
-  if (existing.length > 0) await reconcileExisting(db, existing, traces);
+  const docs: TraceDoc[] = [...traces].map(([traceId, t]) => ({
+    _id: traceId,
+    startUs: t.startUs,
+    endUs: t.endUs,
+    durationUs: t.endUs - t.startUs,
+    spanCount: t.spans,
+    errorCount: t.errors,
+    services: [...t.services],
+    svcOps: [...t.svcOps.values()],
+    attrs: [...t.attrs.values()],
+    receivedAt,
+    expireAt,
+  }));
+  const existing = await insertNew(collection, docs);
+  if (existing.length === 0) return;
+  const existingIds = existing.map((index) => ids[index]!);
+  const ops: AnyBulkWriteOperation<TraceDoc>[] = existingIds.map((traceId) => {
+    const t = traces.get(traceId)!;
+    return {
+      updateOne: {
+        filter: { _id: traceId },
+        update: {
+          $min: { startUs: t.startUs },
+          $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
+          $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
+          // A summary erased since the insert found it is created again; the counts below correct it.
+          $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
+        },
+        upsert: true,
+      },
+    };
+  });
+  await upsertAll(collection, ops);
+  await reconcileExisting(db, existingIds, traces);
+}
+
+// Private: an unordered insert of summaries; the positions of those refused because the trace already has one.
+// Any other refusal fails the whole update.
+async function insertNew(collection: Collection<TraceDoc>, docs: TraceDoc[]): Promise<number[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
+    return writeErrors.map((w) => w.index);
+  }
 }
 
 // Private: counts of stored spans and error spans of the traces whose summary existed before this batch's upsert,
@@ -187,19 +224,13 @@ async function updateServices(db: Db, services: Map<string, ServiceDelta>, expir
 
 // Private: two concurrent upserts of a new _id can race on a real MongoDB; the loser fails with a duplicate
 // key error and, the document now existing, succeeds as a plain update when retried (once, only those ops).
-// Returns the indexes of the ops whose upsert inserted a document, or null when that is not known (after a
-// retry: callers then treat every document as pre-existing).
-async function upsertAll<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<Set<number> | null> {
+async function upsertAll<T extends Document>(collection: Collection<T>, ops: AnyBulkWriteOperation<T>[]): Promise<void> {
   try {
-    const result = await collection.bulkWrite(ops, { ordered: false });
-    const upserted = result.upsertedIds as Record<string, unknown> | undefined;
-    if (!upserted || result.upsertedCount !== Object.keys(upserted).length) return null;
-    return new Set(Object.keys(upserted).map(Number));
+    await collection.bulkWrite(ops, { ordered: false });
   } catch (error) {
     if (!(error instanceof MongoBulkWriteError)) throw error;
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
     if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
     await collection.bulkWrite(writeErrors.map((w) => ops[w.index]!), { ordered: false });
-    return null;
   }
 }

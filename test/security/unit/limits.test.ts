@@ -5,6 +5,7 @@ import {
   aliasLimitRule,
   checkOperation,
   costLimitRule,
+  costVariables,
   countTokensUpTo,
   depthLimitRule,
   directiveLimitRule,
@@ -90,6 +91,16 @@ describe('directive limit', () => {
 
 describe('cost limit', () => {
   const cost = (query: string, variables?: Record<string, unknown>) => validate(schema, parse(query), [costLimitRule(limits, variables)]);
+
+  it('names the variables its estimate reads: those given as `first`, in fragments too', () => {
+    const query = `query Q($id: ID!, $n: Int, $m: Int, $order: TraceOrder) {
+      trace(id: $id) { id }
+      traces(first: $n, orderBy: $order) { nodes { ...S } }
+    }
+    fragment S on Trace { services { traces(first: $m) { nodes { id } } } }`;
+    expect(costVariables(parse(query))).toEqual(['m', 'n']);
+    expect(costVariables(parse(`{ traces(first: 5) { nodes { id } } }`))).toEqual([]);
+  });
 
   it('accepts the everyday queries of a trace UI', () => {
     expect(cost(`{ traces(first: 20) { nodes { id spanCount spans { spanId operation service { name } attributes { key value } } } } }`)).toEqual([]);

@@ -2,7 +2,6 @@ import { GraphQLError, buildSchema, graphql, parse } from 'graphql';
 import { MongoClient } from 'mongodb';
 import { ErrorCode, TracegateError } from '../../../src/errors';
 import { createLogger } from '../../../src/log';
-import { runInRequestScope } from '../../../src/http';
 import { maskedMessage } from '../../../src/error-edge';
 import { createErrorMasker } from '../../../src/server/masking';
 
@@ -72,14 +71,19 @@ describe('error masking', () => {
     expect(limited.extensions).toEqual({ code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 3 });
   });
 
-  it('takes the request id from the transport scope, or makes one', async () => {
-    const { log } = capture();
+  it("takes Apollo's request id from nameRequest, or makes one for a masked error of no named request", async () => {
+    const { log, lines } = capture();
     const masker = createErrorMasker({ log, production: false });
     const error = new GraphQLError('boom', { path: ['x'], originalError: new Error('boom') });
-    const scoped = runInRequestScope('from-scope', () => masker.maskErrors([error]));
-    expect(scoped[0]!.extensions?.requestId).toBe('from-scope');
-    const fresh = masker.maskErrors([error])[0]!.extensions?.requestId;
+    const shown = new GraphQLError('first: expected at most 100', { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    masker.nameRequest([error, shown], 'named-1');
+    expect(masker.formatError({ message: 'boom', path: ['x'] }, error)).toMatchObject({ message: maskedMessage(ErrorCode.INTERNAL, 'named-1'), extensions: { code: ErrorCode.INTERNAL, requestId: 'named-1' } });
+    expect(lines[0]).toContain('requestId=named-1');
+    expect(masker.formatError({ message: shown.message, extensions: { code: ErrorCode.BAD_USER_INPUT } }, shown).extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, requestId: 'named-1' });
+    const other = new GraphQLError('boom', { path: ['x'], originalError: new Error('boom') });
+    const fresh = masker.formatError({ message: 'boom', path: ['x'] }, other).extensions?.requestId;
     expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fresh).not.toBe('named-1');
   });
 
   it("shows a client's own syntax and validation mistakes as BAD_USER_INPUT, without suggestions in production", async () => {
