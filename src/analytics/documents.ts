@@ -55,15 +55,16 @@ export const ROLLUP_INDEXES: IndexDescription[] = [
 export const EDGE_COUNTED_FIELD = 'ec';
 
 /**
- * `edge_waits`: one document per awaited parent span (`_id` = the parent's span document id), listing the span
- * ids of stored children whose parent was not stored yet (`c`); deleted once the parent's call read it, else
- * expired with the rollups.
+ * `edge_waits`: one note per trace with children stored before their parent (`_id` = the trace id), listing
+ * under `w.<parent span id>` the span ids of the stored children waiting for that parent. A parent's list is
+ * removed once the call that stored the parent read it, a note left without lists is deleted, and otherwise
+ * notes expire with the rollups.
  */
 export const EDGE_WAITS_COLLECTION = 'edge_waits';
 
 export interface WaitDoc {
   _id: string;
-  c: string[];
+  w: Record<string, string[]>;
   expireAt: Date;
 }
 

@@ -5,9 +5,10 @@
  * Every call that stores spans (after its insert) looks for the other half of each pair it touches:
  * - When the call inserted both spans of a pair, the pair is its own: no other call inserted either span, so
  *   no other call can see the pair as one it touched. It counts it.
- * - For a child whose parent it did not insert, it first notes in `edge_waits` (keyed by the parent's id) that the
- *   child waits for that parent, then looks the parent up. For each span it inserted, it reads the waits keyed by
- *   that span (an `_id` lookup) and looks the waiting children up. If the child's call misses the parent, its
+ * - For a child whose parent it did not insert, it first notes in `edge_waits` (in the note of the trace, under
+ *   the parent's span id) that the child waits for that parent, then looks the parent up. It reads the notes of
+ *   the traces of the spans it inserted (an `_id` lookup per trace) and looks up the children waiting for a span
+ *   it inserted. If the child's call misses the parent, its
  *   lookup ran before the parent's insert, so its wait was written before the parent's call read the waits: at
  *   least one of the two calls sees the pair, possibly both.
  * - A pair seen by a call that did not insert both spans is contested. Each such call tries a conditional update on the child,
@@ -16,7 +17,7 @@
  * A PRODUCER -> CONSUMER pair is a parent/child pair like any other, so messaging counts like a call.
  */
 import { randomUUID } from 'node:crypto';
-import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import type { SpanRecord } from '../domain';
 import { Collections, spanDocId } from '../store';
 
@@ -61,13 +62,20 @@ export async function countableEdges(db: Db, inserted: readonly SpanRecord[], wa
     // As a child: note the wait first, then look for the parent (see the module comment for why this order).
     (async () => {
       if (waiting.size === 0) return;
+      // One note per trace, one `w.<parent span id>` list per awaited parent (span ids are hex: plain field names).
+      const notes = new Map<string, Record<string, { $each: string[] }>>();
+      for (const children of waiting.values()) {
+        const { traceId, parentSpanId } = children[0]!;
+        let note = notes.get(traceId);
+        if (!note) {
+          note = {};
+          notes.set(traceId, note);
+        }
+        note[`w.${parentSpanId!}`] = { $each: children.map((c) => c.spanId) };
+      }
       await waits.bulkWrite(
-        [...waiting].map(([parentId, children]) => ({
-          updateOne: {
-            filter: { _id: parentId },
-            update: { $addToSet: { c: { $each: children.map((c) => c.spanId) } }, $max: { expireAt: waitExpireAt } },
-            upsert: true,
-          },
+        [...notes].map(([traceId, lists]) => ({
+          updateOne: { filter: { _id: traceId }, update: { $addToSet: lists, $max: { expireAt: waitExpireAt } }, upsert: true },
         })),
         { ordered: false },
       );
@@ -78,27 +86,65 @@ export async function countableEdges(db: Db, inserted: readonly SpanRecord[], wa
         }
       }
     })(),
-    // As a parent: children stored earlier by other calls, which noted that they wait for this span.
+    // As a parent: children stored earlier by other calls, which noted that they wait for this span (looked up
+    // by the batch's traces: one `_id` per trace rather than per span).
     (async () => {
-      const found = await waits.find({ _id: { $in: [...mine.keys()] } }).toArray();
+      const found = await waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray();
       if (found.length === 0) return;
-      const childIds = found.flatMap((w) => {
-        const parent = mine.get(w._id)!;
-        return (w.c ?? []).map((spanId) => spanDocId(parent.traceId, spanId));
-      });
+      const childIds: string[] = [];
+      // Per note, the lists of the awaited parents this call inserted: they are resolved.
+      const resolved: ResolvedWaits[] = [];
+      for (const note of found) {
+        const lists: Record<string, ''> = {};
+        let all = true;
+        for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
+          if (!mine.has(spanDocId(note._id, parentSpanId))) {
+            all = false;
+            continue;
+          }
+          for (const spanId of children) childIds.push(spanDocId(note._id, spanId));
+          lists[`w.${parentSpanId}`] = '';
+        }
+        if (Object.keys(lists).length > 0) resolved.push({ note, lists, all });
+      }
+      if (resolved.length === 0) return;
       const children = await spans.find({ _id: { $in: childIds } }, { projection: PAIR_PROJECTION }).toArray();
       for (const child of children) {
         if (child.parentSpanId === null) continue;
         const parent = mine.get(spanDocId(child.traceId, child.parentSpanId));
         if (parent && parent.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: parent.service, child: asRecord(child) });
       }
-      // Resolved: a child that starts waiting for one of these parents after this read finds the parent itself.
-      await waits.deleteMany({ _id: { $in: found.map((w) => w._id) } });
+      await removeResolved(waits, resolved);
     })(),
   ]);
   if (contested.size === 0) return own;
   const won = await claim(db, [...contested.keys()]);
   return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];
+}
+
+/** A wait note as read, the `w.<parent>` paths of its lists this call resolved, and whether that is all of them. */
+export interface ResolvedWaits {
+  note: WaitDoc;
+  lists: Record<string, ''>;
+  all: boolean;
+}
+
+/**
+ * Resolved lists leave their notes: a child that starts waiting for one of these parents after the read finds the
+ * parent itself. A note whose lists were all resolved is deleted if it is still as read (an equality filter on
+ * its lists: a list or child added since makes it differ); otherwise only the resolved lists are removed, and a
+ * note left without lists is deleted.
+ */
+export async function removeResolved(waits: Collection<WaitDoc>, resolved: readonly ResolvedWaits[]): Promise<void> {
+  const whole = resolved.filter((r) => r.all);
+  const ops: AnyBulkWriteOperation<WaitDoc>[] = resolved.map((r) =>
+    r.all ? { deleteOne: { filter: { _id: r.note._id, w: r.note.w } } } : { updateOne: { filter: { _id: r.note._id }, update: { $unset: r.lists } } },
+  );
+  const result = await waits.bulkWrite(ops, { ordered: false });
+  if (result.deletedCount === whole.length) return;
+  // Some note changed since the read: remove just the resolved lists of those, then the notes left empty.
+  await waits.bulkWrite(whole.map((r) => ({ updateOne: { filter: { _id: r.note._id }, update: { $unset: r.lists } } })), { ordered: false });
+  await waits.deleteMany({ _id: { $in: whole.map((r) => r.note._id) }, w: {} });
 }
 
 /** Every cross-service pair among `spans` (both spans in the list): what a set of whole traces contributed. */

@@ -61,6 +61,8 @@ describe('service edges and queries', () => {
         const res = await gw.gql<Edges>(EDGES, window);
         expect(res.errors).toBeUndefined();
         expect(edgeCounts(res.data)).toEqual(want);
+        // Children first: every wait note was read by its parent's call, its lists removed, and the emptied note deleted.
+        if (order === deepestFirst) expect(await gw.store.db.collection('edge_waits').countDocuments({})).toBe(0);
       } finally {
         await gw.stop();
       }
