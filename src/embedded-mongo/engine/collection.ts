@@ -63,6 +63,10 @@ export class Collection {
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
   private docCount: number;
   private keyFieldCache: Set<string> | undefined;
+  /** Documents decoded by an index plan: their record id and stored bytes, valid while `changes` is unchanged. */
+  private readonly located = new WeakMap<Document, { rid: number; bytes: Buffer; changes: number }>();
+  /** Writes to this collection so far (a located document read before one is looked up again). */
+  private changes = 0;
   private bytes: number;
   private nextRecordId: number;
 
@@ -179,6 +183,7 @@ export class Collection {
     const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
     const { records, index } = this.host.storage;
     records.putSync(this.recordKey(rid), bytes);
+    this.changes += 1;
     index.putSync(withRecordId(this.idIndex.entryKey([doc._id]).prefix, rid), EMPTY);
     for (const { keys: entries } of keys) for (const k of entries) index.putSync(withRecordId(k.prefix, rid), EMPTY);
     this.nextRecordId += 1;
@@ -190,11 +195,15 @@ export class Collection {
 
   /**
    * Replaces the stored document with the same `_id` by `after`. `known`: the stored document as decoded, and the
-   * only paths whose values differ in `after`; then only the indexes on those paths are maintained.
+   * only paths whose values differ in `after`; then only the indexes on those paths are maintained. Returns the
+   * stored BSON before and after (the engine reuses them for the oplog entry).
    */
-  replace(after: Document, known?: { before: Document; changedPaths: readonly string[] }): void {
-    const rid = this.recordIdOf(after._id);
-    const before = rid === undefined ? undefined : this.readRecordBytes(rid);
+  replace(after: Document, known?: { before: Document; changedPaths: readonly string[] }): { before: Buffer; after: Buffer } {
+    // The document as an index plan read it, when nothing was written to the collection since.
+    const located = known && this.located.get(known.before);
+    const fresh = located !== undefined && located.changes === this.changes;
+    const rid = fresh ? located.rid : this.recordIdOf(after._id);
+    const before = fresh ? located.bytes : rid === undefined ? undefined : this.readRecordBytes(rid);
     if (rid === undefined || !before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
     const beforeDoc = known?.before ?? deserialize(before, BSON_DECODE_OPTIONS);
     const newKeys = this.secondaryKeys(after, rid, known ? (idx) => indexTouches(idx, known.changedPaths) : undefined);
@@ -208,8 +217,10 @@ export class Collection {
       for (const k of fresh) if (!had.has(k.prefix.toString('latin1'))) index.putSync(withRecordId(k.prefix, rid), EMPTY);
     }
     records.putSync(this.recordKey(rid), bytes);
+    this.changes += 1;
     this.bytes += bytes.length - before.length;
     this.host.touched(this);
+    return { before, after: bytes };
   }
 
   remove(doc: Document): void {
@@ -222,6 +233,7 @@ export class Collection {
     index.removeSync(withRecordId(this.idIndex.entryKey([storedDoc._id]).prefix, rid));
     for (const idx of this.indexes.values()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(withRecordId(k.prefix, rid));
     records.removeSync(this.recordKey(rid));
+    this.changes += 1;
     this.docCount -= 1;
     this.bytes -= stored.length;
     this.host.touched(this);
@@ -348,28 +360,35 @@ export class Collection {
       keysExamined: 0,
       candidates: {
         *[Symbol.iterator](): Iterator<Document> {
-          for (const bytes of plan.rawCandidates) yield deserialize(bytes, BSON_DECODE_OPTIONS);
+          for (const { rid, bytes } of records()) {
+            const doc = deserialize(bytes, BSON_DECODE_OPTIONS);
+            self.located.set(doc, { rid, bytes, changes: self.changes });
+            yield doc;
+          }
         },
       },
       rawCandidates: {
         *[Symbol.iterator](): Iterator<Buffer> {
-          const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
-          for (const range of ranges) {
-            for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
-              plan.keysExamined += 1;
-              self.metrics.keysExamined += 1;
-              const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
-              if (seen) {
-                if (seen.has(rid)) continue;
-                seen.add(rid);
-              }
-              const bytes = self.readRecordBytes(rid);
-              if (bytes) yield bytes;
-            }
-          }
+          for (const { bytes } of records()) yield bytes;
         },
       },
     };
+    function* records(): Iterable<{ rid: number; bytes: Buffer }> {
+      const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
+      for (const range of ranges) {
+        for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
+          plan.keysExamined += 1;
+          self.metrics.keysExamined += 1;
+          const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
+          if (seen) {
+            if (seen.has(rid)) continue;
+            seen.add(rid);
+          }
+          const bytes = self.readRecordBytes(rid);
+          if (bytes) yield { rid, bytes };
+        }
+      }
+    }
     return plan;
   }
 

@@ -84,6 +84,8 @@ export class Engine implements CollectionHost {
   private stamped: OplogEntry[] = [];
   /** An insert's document as stored (BSON), so its oplog entry does not encode it a second time. */
   private readonly insertBytes = new WeakMap<OplogEntry, Buffer>();
+  /** An update's documents as stored before and after (BSON), likewise. */
+  private readonly updateBytes = new WeakMap<OplogEntry, { before: Buffer; after: Buffer }>();
   private queue: PendingWrite[] = [];
   private scheduled = false;
   /** Commits are flushed and announced in order: each batch waits for the previous one's announcement. */
@@ -200,8 +202,13 @@ export class Engine implements CollectionHost {
       const headerBytes = value.readInt32LE(0);
       const header = deserialize(value.subarray(0, headerBytes), BSON_DECODE_OPTIONS);
       const op = header.op as OplogOp;
-      // An insert's document follows its header (see persist).
+      // An insert's document follows its header, an update's documents before and after it (see persist).
       if (value.length > headerBytes && op.kind === 'insert') op.doc = deserialize(value.subarray(headerBytes), BSON_DECODE_OPTIONS);
+      if (value.length > headerBytes && op.kind === 'update') {
+        const beforeEnd = headerBytes + value.readInt32LE(headerBytes);
+        op.before = deserialize(value.subarray(headerBytes, beforeEnd), BSON_DECODE_OPTIONS);
+        op.after = deserialize(value.subarray(beforeEnd), BSON_DECODE_OPTIONS);
+      }
       out.push({ seq: readSeq(key), ts: header.ts as Timestamp, wallTime: header.wallTime as Date, op });
     }
     return out;
@@ -226,13 +233,15 @@ export class Engine implements CollectionHost {
 
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp, hint?: ApplyHint): OplogEntry {
-    const docBytes = this.apply(op, hint);
+    const stored = this.apply(op, hint);
+    const docBytes = Buffer.isBuffer(stored) ? stored : undefined;
     // An insert given as its BSON may carry only the fields its indexes read: its entry decodes the whole document
     // from the stored bytes when something (a change stream) reads it.
     const logged: OplogOp = op.kind === 'insert' && op.bytes && docBytes ? lazyInsert(op.db, op.coll, docBytes) : op;
     const entry = { seq: ++this.seq, ts: this.nextTimestamp(), wallTime: new Date(), op: logged };
     this.stamped.push(entry);
     if (docBytes) this.insertBytes.set(entry, docBytes);
+    else if (stored && !Buffer.isBuffer(stored)) this.updateBytes.set(entry, stored);
     return entry;
   }
 
@@ -379,10 +388,16 @@ export class Engine implements CollectionHost {
     for (const entry of entries) {
       const doc = this.insertBytes.get(entry);
       this.insertBytes.delete(entry);
+      const docs = doc ? undefined : this.updateBytes.get(entry);
       if (doc && entry.op.kind === 'insert') {
         // An insert's entry: the header without the document, then the document's stored BSON.
         const { kind, db, coll } = entry.op;
         oplog.putSync(seqKey(entry.seq), Buffer.concat([bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: { kind, db, coll } }), doc]));
+      } else if (docs && entry.op.kind === 'update') {
+        // An update's entry: the header without the documents, then their stored BSON before and after.
+        this.updateBytes.delete(entry);
+        const { kind, db, coll, replace } = entry.op;
+        oplog.putSync(seqKey(entry.seq), Buffer.concat([bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: { kind, db, coll, replace } }), docs.before, docs.after]));
       } else {
         oplog.putSync(seqKey(entry.seq), bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: entry.op }));
       }
@@ -430,14 +445,14 @@ export class Engine implements CollectionHost {
     }
   }
 
-  // Private: the one place state changes; an insert returns the document's stored BSON.
-  private apply(op: OplogOp, hint?: ApplyHint): Buffer | undefined {
+  // Private: the one place state changes; an insert returns the document's stored BSON, an update the stored BSON
+  // before and after.
+  private apply(op: OplogOp, hint?: ApplyHint): Buffer | { before: Buffer; after: Buffer } | undefined {
     switch (op.kind) {
       case 'insert':
         return this.ensure(op.db, op.coll).insert(op.doc, op.bytes);
       case 'update':
-        this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
-        return;
+        return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
       case 'delete':
         this.collection(op.db, op.coll)?.remove(op.doc);
         return;

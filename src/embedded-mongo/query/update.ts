@@ -94,16 +94,18 @@ export function applyUpdate(
       break;
     }
     case 'operators': {
-      const modifier: Document = { ...(update as Document) };
-      let onInsert = modifier.$setOnInsert as Document | undefined;
-      delete modifier.$setOnInsert;
-      checkOperands(before, modifier);
+      // The direct path declines every case MongoDB's operand checks would refuse (a non-numeric $inc operand or
+      // target, a non-array $addToSet target, a path through a scalar or an array), so they run only without it.
       const direct = arrayFilters === undefined ? applyOperatorsDirectly(before, update as Document, inserting) : undefined;
       if (direct) {
         after = direct.doc;
         changed = direct.changed;
         break;
       }
+      const modifier: Document = { ...(update as Document) };
+      let onInsert = modifier.$setOnInsert as Document | undefined;
+      delete modifier.$setOnInsert;
+      checkOperands(before, modifier);
       after = cloneDocument(before);
       // One mingo call instead of two (each builds its operator context afresh, the bulk of an upsert's cost):
       // when no $setOnInsert path overlaps a path of the other operators, setting them together is the same as
