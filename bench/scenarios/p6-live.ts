@@ -96,6 +96,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     feeder.start();
     for (const n of sz.subscribers) {
       const started: Subscribers[] = [];
+      let probeAgent: ReturnType<typeof keepAliveAgent> | undefined;
       try {
         const fork = async (args: SubscribersArgs): Promise<Subscribers> => {
           const w = await forkWorker<SubscribersReady>('subscribers', { args, cpuProfDir: options.cpuProfDir, label: `P6-${args.kind}` });
@@ -105,9 +106,13 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         const gwSubs = await fork({ kind: 'graphql-ws', url: wsUrl, traceId: probeTrace, count: n });
         const rawSubs = await fork({ kind: 'raw', url: raw.ready.wsUrl, count: n });
         options.progress(`P6 ${n} subscribers of each kind connected`);
+        // The raw probes' connections are opened after the subscribers connected: a kept-alive one left idle
+        // while they connect (seconds at 1,000) meets the raw server's keep-alive timeout, and a probe sent on it
+        // as the server closes it fails with "socket hang up". (The gateway's probes retry through the submitter.)
+        const probes = (probeAgent = keepAliveAgent(2));
         const gwProbe = (): Promise<Probe> => probeGateway(submitter, probeTrace, gwSubs);
-        const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, agent, rawSubs);
-        const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, agent, rawSubs, probeTrace);
+        const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, probes, rawSubs);
+        const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, probes, rawSubs, probeTrace);
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
@@ -149,6 +154,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           [`rawStoredP99Ms_${n}`]: med(storedRuns, 'p99'),
         });
       } finally {
+        probeAgent?.destroy();
         for (const w of started) await w.stop();
       }
     }
