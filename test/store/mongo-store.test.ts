@@ -137,6 +137,38 @@ describe('MongoTraceStore', () => {
     }
   });
 
+  it('extends an existing trace summary as $addToSet would: new services, operations and attributes appended in order, `$` values kept as data', async () => {
+    const traceId = 'e1'.repeat(16);
+    const [a, b, c] = records([
+      { traceId, service: 'web', operation: 'GET /', attributes: [{ key: 'k', value: 'v' }] },
+      { traceId, spanId: '0000000000000002', service: '$svc', operation: '$op', startTime: '2026-11-20T09:59:59Z', attributes: [{ key: '$where', value: '$x' }, { key: 'k', value: 'v' }] },
+      { traceId, spanId: '0000000000000003', service: 'web', operation: 'GET /', endTime: '2026-11-20T10:00:03Z', status: 'ERROR', attributes: [{ key: 'n', value: 1 }] },
+    ]);
+    await store.insertSpans([a!]);
+    const first = await store.db.collection(Collections.traces).findOne({ _id: traceId as never });
+    await store.insertSpans([b!, c!]);
+    const doc = await store.db.collection(Collections.traces).findOne({ _id: traceId as never });
+    expect(doc).toEqual({
+      _id: traceId,
+      startUs: b!.startUs,
+      endUs: c!.endUs,
+      durationUs: c!.endUs - b!.startUs,
+      spanCount: 3,
+      errorCount: 1,
+      services: ['web', '$svc'],
+      svcOps: [{ s: 'web', o: 'GET /' }, { s: '$svc', o: '$op' }],
+      attrs: [...first!.attrs, ...doc!.attrs.slice(first!.attrs.length)],
+      receivedAt: first!.receivedAt,
+      expireAt: first!.expireAt,
+    });
+    // The first batch's attribute once, then the second batch's two new ones.
+    expect(first!.attrs).toHaveLength(1);
+    expect(doc!.attrs).toHaveLength(3);
+    expect(JSON.stringify(doc!.attrs)).toContain('$where');
+    // And the same trace read back through the store.
+    expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject({ spanCount: 3, errorCount: 1, services: ['$svc', 'web'], durationUs: c!.endUs - b!.startUs });
+  });
+
   it('answers lookups with only the keys that exist, and empty input without a command', async () => {
     const missing = 'ef'.repeat(16);
     expect((await store.tracesByIds([missing])).size).toBe(0);
