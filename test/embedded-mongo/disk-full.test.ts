@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { MongoBulkWriteError, MongoClient, MongoServerError } from 'mongodb';
-import { buildStore, type StoreBuild } from './child-store';
+import { buildStore, type StoreBuild, type StoreChild } from './child-store';
 import { bulkFailure } from './fixture';
 
 const LIMIT_BYTES = 3 * 1024 * 1024;
@@ -24,6 +24,17 @@ afterAll(async () => {
 });
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
+
+// Private: the store killed (SIGKILL, its client closed first) and started again on the same data directory, connected.
+async function killAndRestart(child: StoreChild, client: MongoClient, dataDir: string): Promise<{ again: StoreChild; client: MongoClient }> {
+  await client.close();
+  child.proc.kill('SIGKILL');
+  await child.exited;
+  const again = await build.start(['--port', '0', '--data-dir', dataDir]);
+  const restarted = await MongoClient.connect(again.uri, { serverSelectionTimeoutMS: 10_000 });
+  clients.push(restarted);
+  return { again, client: restarted };
+}
 
 (hasPrlimit ? it : it.skip)('refuses a write the disk cannot take with 14031, keeps serving reads, and recovers when space returns', async () => {
   const dataDir = build.dir('full');
@@ -59,13 +70,8 @@ const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
   expect(spawnSync('prlimit', ['--pid', String(child.proc.pid), '--fsize=unlimited:unlimited']).status).toBe(0);
   await coll.insertOne({ _id: -1, blob: 'after' });
   acknowledged += 1;
-  await client.close();
-  child.proc.kill('SIGKILL');
-  await child.exited;
 
-  const again = await build.start(['--port', '0', '--data-dir', dataDir]);
-  const client2 = await MongoClient.connect(again.uri, { serverSelectionTimeoutMS: 10_000 });
-  clients.push(client2);
+  const { again, client: client2 } = await killAndRestart(child, client, dataDir);
   const coll2 = client2.db('full').collection('c');
   expect(await coll2.countDocuments()).toBe(acknowledged);
   expect(await coll2.countDocuments({ blob: 'after' })).toBe(1);
@@ -89,13 +95,8 @@ const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0;
   expect(writeErrors[0]!.errmsg).toMatch(/nothing of this write was stored/);
   expect(await coll.countDocuments()).toBe(stored);
   expect(await coll.countDocuments({ _id: { $gte: stored } })).toBe(0);
-  await client.close();
-  child.proc.kill('SIGKILL');
-  await child.exited;
 
-  const again = await build.start(['--port', '0', '--data-dir', dataDir]);
-  const client2 = await MongoClient.connect(again.uri, { serverSelectionTimeoutMS: 10_000 });
-  clients.push(client2);
+  const { again, client: client2 } = await killAndRestart(child, client, dataDir);
   expect(await client2.db('full').collection('long').countDocuments()).toBe(stored);
   again.proc.kill('SIGTERM');
   expect(await again.exited).toBe(0);
