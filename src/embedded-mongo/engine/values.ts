@@ -67,7 +67,8 @@ export function setKey(v: unknown): string {
     }
     return out;
   }
-  // keyOf never starts with 'A' or 'D'.
+  // No keyOf text starts with 'A', and the only ones starting with 'D' are 'DBRef:…': never a document's form
+  // above ('D' alone, or followed by a field's length).
   return keyOf(v);
 }
 
