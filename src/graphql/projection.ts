@@ -89,62 +89,41 @@ export const TRACE_SUMMARY_PARTS: Readonly<Record<string, readonly TracePart[]>>
 };
 
 /** The trace summary parts any field of `document` reads (cached per parsed document). */
-export const tracePartsOf = cachedPerDocument(computeTraceParts);
+export const tracePartsOf = partsReadBy<TracePart>((parent, node) => {
+  if (parent !== 'Trace') return [];
+  return Object.hasOwn(TRACE_SUMMARY_PARTS, node.name.value) ? TRACE_SUMMARY_PARTS[node.name.value]! : TRACE_PARTS;
+});
 
 /** The span parts any field of `document` reads (cached per parsed document). */
-export const spanPartsOf = cachedPerDocument(computeSpanParts);
+export const spanPartsOf = partsReadBy<SpanPart>((parent, node) => {
+  if (parent === 'Query') return QUERY_FIELD_PARTS[node.name.value] ?? [];
+  const table = parent === 'Span' ? SPAN_FIELD_PARTS : parent === 'Trace' ? TRACE_FIELD_PARTS : null;
+  if (!table) return [];
+  if (parent === 'Span' && node.name.value === 'service' && selectsNameOnly([node])) return [];
+  return Object.hasOwn(table, node.name.value) ? table[node.name.value]! : SPAN_PARTS;
+});
 
-// Private: `compute` run once per parsed document (Apollo's document cache hands the same node to every request
-// of one query).
-function cachedPerDocument<T>(compute: (document: DocumentNode, schema: GraphQLSchema) => T): (document: DocumentNode, schema: GraphQLSchema) => T {
-  const cache = new WeakMap<DocumentNode, T>();
+// Private: the union of what `partsOf` says each field of a document reads (given the name of the field's parent
+// type), computed once per parsed document (Apollo's document cache hands the same node to every request of one
+// query).
+function partsReadBy<P>(partsOf: (parent: string | undefined, node: FieldNode) => readonly P[]): (document: DocumentNode, schema: GraphQLSchema) => ReadonlySet<P> {
+  const cache = new WeakMap<DocumentNode, ReadonlySet<P>>();
   return (document, schema) => {
-    let value = cache.get(document);
-    if (value === undefined) {
-      value = compute(document, schema);
-      cache.set(document, value);
-    }
-    return value;
+    const known = cache.get(document);
+    if (known) return known;
+    const parts = new Set<P>();
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          for (const part of partsOf(typeInfo.getParentType()?.name, node)) parts.add(part);
+        },
+      }),
+    );
+    cache.set(document, parts);
+    return parts;
   };
-}
-
-function computeTraceParts(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<TracePart> {
-  const parts = new Set<TracePart>();
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        if (typeInfo.getParentType()?.name !== 'Trace') return;
-        const read = Object.hasOwn(TRACE_SUMMARY_PARTS, node.name.value) ? TRACE_SUMMARY_PARTS[node.name.value]! : TRACE_PARTS;
-        for (const part of read) parts.add(part);
-      },
-    }),
-  );
-  return parts;
-}
-
-function computeSpanParts(document: DocumentNode, schema: GraphQLSchema): ReadonlySet<SpanPart> {
-  const parts = new Set<SpanPart>();
-  const typeInfo = new TypeInfo(schema);
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const parent = typeInfo.getParentType()?.name;
-        if (parent === 'Query') {
-          for (const part of QUERY_FIELD_PARTS[node.name.value] ?? []) parts.add(part);
-          return;
-        }
-        const table = parent === 'Span' ? SPAN_FIELD_PARTS : parent === 'Trace' ? TRACE_FIELD_PARTS : null;
-        if (!table) return;
-        if (parent === 'Span' && node.name.value === 'service' && selectsNameOnly([node])) return;
-        const read = Object.hasOwn(table, node.name.value) ? table[node.name.value]! : SPAN_PARTS;
-        for (const part of read) parts.add(part);
-      },
-    }),
-  );
-  return parts;
 }
 
 /** Whether every node of a field selects only `name` (and `__typename`), without fragments. */
