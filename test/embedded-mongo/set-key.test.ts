@@ -1,8 +1,8 @@
 /**
  * `setKey` (the in-memory equality key of `$addToSet` and index entry deduplication) must agree with `keyOf` (the
  * equality key of the rest of the store): two values get the same setKey exactly when they get the same keyOf,
- * i.e. when an equality match treats them as equal. `keyOf` builds its text without JSON arrays; its text must be
- * the same as before (it is part of the stored keys of values without a key encoding of their own).
+ * i.e. when an equality match treats them as equal. `keyOf`'s text of an array or a document is the JSON text of
+ * its element keys (pinned below): it is part of the stored keys of values without a key encoding of their own.
  */
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from 'bson';
 import { keyOf, setKey } from '../../src/embedded-mongo/engine';
