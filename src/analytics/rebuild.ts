@@ -16,7 +16,7 @@ import { Collections, fromSpanDoc, type MongoTraceStore, type SpanDoc } from '..
 
 import type { RollupDoc, RollupFigures } from './documents';
 import { pairsWithin } from './edges';
-import { bucketId, bucketPlace, KIND_CODE, rollupDeltas, type BucketDelta } from './rollup';
+import { bucketId, bucketPlace, documentHead, rollupDeltas, type BucketDelta } from './rollup';
 import { rollups, type ServiceAnalytics } from './service-analytics';
 
 export interface RebuildProgress {
@@ -104,8 +104,7 @@ async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt:
     const { docId, prefix } = bucketPlace(d.key);
     let doc = docs.get(docId);
     if (!doc) {
-      doc = { _id: docId, k: KIND_CODE[d.key.kind], s: d.key.service, m: d.key.minuteMs, expireAt };
-      if (d.key.kind === 'edge' || d.key.kind === 'edgeHour') doc.x = d.key.second ?? '';
+      doc = { _id: docId, ...documentHead(d.key), expireAt };
       docs.set(docId, doc);
     }
     const figures: RollupFigures = {

@@ -20,6 +20,7 @@
  * - ['e', source, target, minute] and ['E', source, target, hour]: an edge's sums.
  */
 import type { SpanRecord } from '../domain';
+import type { RollupDoc } from './documents';
 import { binOf } from './sketch';
 
 export const MINUTE_MS = 60_000;
@@ -73,6 +74,13 @@ export interface BucketPlace {
 export function bucketPlace(key: BucketKey): BucketPlace {
   if (key.kind === 'operation') return { docId: JSON.stringify(['s', key.service, key.minuteMs]), prefix: `o.${operationField(key.second ?? '')}.` };
   return { docId: bucketId(key), prefix: '' };
+}
+
+/** The fields that name the document a bucket is stored in: its kind, service, start and, for an edge, target. */
+export function documentHead(key: BucketKey): Pick<RollupDoc, 'k' | 's' | 'm' | 'x'> {
+  const head: Pick<RollupDoc, 'k' | 's' | 'm' | 'x'> = { k: KIND_CODE[key.kind], s: key.service, m: key.minuteMs };
+  if (key.kind === 'edge' || key.kind === 'edgeHour') head.x = key.second ?? '';
+  return head;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { SpanRecord } from '../domain';
 import type { MongoTraceStore } from '../store';
 import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupFigures, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
-import { bucketPlace, HOUR_MS, KIND_CODE, MINUTE_MS, operationOfField, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
+import { bucketPlace, documentHead, HOUR_MS, MINUTE_MS, operationOfField, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
 import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
 import type { StatsWindow } from './window';
 
@@ -235,9 +235,7 @@ export class ServiceAnalytics {
       const { docId, prefix } = bucketPlace(d.key);
       let doc = docs.get(docId);
       if (!doc) {
-        const onInsert: Partial<RollupDoc> = { k: KIND_CODE[d.key.kind], s: d.key.service, m: d.key.minuteMs };
-        if (d.key.kind === 'edge' || d.key.kind === 'edgeHour') onInsert.x = d.key.second ?? '';
-        doc = { inc: {}, min: {}, max: sign === 1 ? { expireAt } : {}, onInsert };
+        doc = { inc: {}, min: {}, max: sign === 1 ? { expireAt } : {}, onInsert: documentHead(d.key) };
         docs.set(docId, doc);
       }
       const inc = doc.inc;
