@@ -163,10 +163,7 @@ async function insertNew(collection: Collection<TraceDoc>, docs: TraceDoc[]): Pr
     await collection.insertMany(docs, { ordered: false });
     return [];
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
-    return writeErrors.map((w) => w.index);
+    return duplicatePositions(error);
   }
 }
 
@@ -228,9 +225,15 @@ async function upsertAll<T extends Document>(collection: Collection<T>, ops: Any
   try {
     await collection.bulkWrite(ops, { ordered: false });
   } catch (error) {
-    if (!(error instanceof MongoBulkWriteError)) throw error;
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
-    await collection.bulkWrite(writeErrors.map((w) => ops[w.index]!), { ordered: false });
+    await collection.bulkWrite(duplicatePositions(error).map((index) => ops[index]!), { ordered: false });
   }
+}
+
+// Private: the positions of an unordered bulk write's statements refused as duplicate keys, when those are all
+// its failures; any other failure is thrown again.
+function duplicatePositions(error: unknown): number[] {
+  if (!(error instanceof MongoBulkWriteError)) throw error;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  if (writeErrors.length === 0 || !writeErrors.every((w) => w?.code === DUPLICATE_KEY)) throw error;
+  return writeErrors.map((w) => w.index);
 }
