@@ -450,7 +450,7 @@ export class Engine implements CollectionHost {
   private apply(op: OplogOp, hint?: ApplyHint): Buffer | { before: Buffer; after: Buffer } | undefined {
     switch (op.kind) {
       case 'insert':
-        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes);
+        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes, hint?.idAbsent === true);
       case 'update':
         return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
       case 'delete':
@@ -570,9 +570,12 @@ export class WriteUnit {
 /**
  * What the writer of an op knows that saves the engine work; never stored. `changedPaths` (updates): the only
  * paths whose values differ between `before` (the stored document) and `after`, so only indexes on them change.
+ * `idAbsent` (inserts): `Collection.absentIds` answered this document in the running transaction, so the insert
+ * skips its own `_id` lookup.
  */
 export interface ApplyHint {
   readonly changedPaths?: readonly string[];
+  readonly idAbsent?: boolean;
 }
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
