@@ -83,9 +83,12 @@ const insert: CommandHandler = async (command, context) => {
   const ordered = optionalBoolean(command, 'insert', 'ordered') ?? true;
   // Sizing every document costs as much as serializing it; only a message over 16 MB can hold an oversized one.
   const checkSizes = messageBytes(command) > MAX_BSON_OBJECT_SIZE;
-  // The next statements' stored-as-they-came documents, decoded ahead in one window per slice so that one ordered
-  // pass over the `_id` index tells which ids are new (Collection.absentIds) instead of one lookup per document.
-  let ahead: LookAhead | undefined;
+  // Which of the next statements' ids are new, found for a few statements at a time in one ordered pass over the
+  // `_id` index (Collection.absentIds) instead of one lookup per document; per slice, as other connections may
+  // insert between slices. Once a pass gives up (the ids interleave with many stored ones, e.g. random ids), the
+  // rest of the command looks up one by one.
+  let pass: { to: number; absent: Set<number> } | undefined;
+  let passes = true;
   const { outcomes, writeErrors } = await runStatements(
     context,
     documents,
@@ -96,16 +99,18 @@ const insert: CommandHandler = async (command, context) => {
       if (raw instanceof Uint8Array && startsWithId(raw)) {
         const collection = context.engine.collection(context.db, coll);
         const fields = collection?.keyFields() ?? ID_ONLY;
-        if (collection && (!ahead || index >= ahead.from + ahead.docs.length || ahead.fields !== fields)) ahead = lookAhead(collection, documents, index, fields);
-        let doc = ahead && ahead.fields === fields && index >= ahead.from ? ahead.docs[index - ahead.from] : undefined;
-        if (!doc) {
-          const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
-          if (prepareInsert(partial, index) === partial) doc = partial;
-        }
-        if (doc) {
+        const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
+        const doc = prepareInsert(partial, index);
+        if (doc === partial) {
           if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
+          if (collection && passes && (!pass || index >= pass.to)) {
+            const ids = idsAhead(documents, index);
+            const found = collection.absentIds(ids.map((id) => id.value));
+            pass = { to: index + ID_PASS, absent: new Set([...found.absent].map((k) => ids[k]!.index)) };
+            passes = found.complete;
+          }
           unit.ensureCollection(context.db, coll);
-          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, ahead?.absent.has(doc) ? ID_ABSENT : undefined);
+          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, pass?.absent.has(index) ? ID_ABSENT : undefined);
           return true;
         }
       }
@@ -117,7 +122,7 @@ const insert: CommandHandler = async (command, context) => {
       return true;
     },
     () => {
-      ahead = undefined;
+      pass = undefined;
     },
   );
   let n = 0;
@@ -127,36 +132,18 @@ const insert: CommandHandler = async (command, context) => {
 
 const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
 const ID_ABSENT = { idAbsent: true } as const;
-/** Statements an insert decodes ahead (see LookAhead). */
-const LOOK_AHEAD = 128;
+/** Statements whose ids one pass over the `_id` index looks at. */
+const ID_PASS = 32;
 
-/** Documents of statements `from`.. decoded ahead (undefined where one is not stored as it came), and which of
- *  them have an `_id` no stored document has, both for the fields `fields` of the collection's indexes. */
-interface LookAhead {
-  from: number;
-  fields: ReadonlySet<string>;
-  docs: (Document | undefined)[];
-  absent: Set<Document>;
-}
-
-function lookAhead(collection: Collection, documents: readonly unknown[], from: number, fields: ReadonlySet<string>): LookAhead {
-  const docs: (Document | undefined)[] = [];
-  const known: Document[] = [];
-  for (let i = from; i < Math.min(documents.length, from + LOOK_AHEAD); i++) {
+// Private: the `_id`s of statements `from`.. (at most ID_PASS) that are documents with `_id` first, and their
+// statement index.
+function idsAhead(documents: readonly unknown[], from: number): Array<{ index: number; value: unknown }> {
+  const out: Array<{ index: number; value: unknown }> = [];
+  for (let i = from; i < Math.min(documents.length, from + ID_PASS); i++) {
     const raw = documents[i];
-    let doc: Document | undefined;
-    if (raw instanceof Uint8Array && startsWithId(raw)) {
-      try {
-        const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
-        if (prepareInsert(partial, i) === partial) doc = partial;
-      } catch {
-        // The statement reports its error when it runs.
-      }
-    }
-    docs.push(doc);
-    if (doc) known.push(doc);
+    if (raw instanceof Uint8Array && startsWithId(raw)) out.push({ index: i, value: deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS)._id });
   }
-  return { from, fields, docs, absent: collection.absentIds(known) };
+  return out;
 }
 
 function tooLarge(size: number): MongoCommandError {

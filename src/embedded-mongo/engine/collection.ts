@@ -398,21 +398,26 @@ export class Collection {
   }
 
   /**
-   * The documents among `docs` (about to be inserted in the running transaction) whose `_id` no stored document
-   * has, found in one ordered pass over the `_id` index rather than one lookup each. Left out (their inserts look
-   * up as usual): ids that occur more than once in `docs`, ids whose key was cut (long strings), and those past
-   * the point where the pass gave up (it reads at most a few keys per document: ids that interleave with many
-   * stored ones). The answer holds until something other than the inserts of these documents writes to the
-   * collection.
+   * Which of `ids` (of documents about to be inserted in the running transaction) no stored document has, by their
+   * position in `ids`, found in one ordered pass over the `_id` index rather than one lookup each. Left out (their
+   * inserts look up as usual): ids that occur more than once in `ids`, ids whose key was cut (long strings) or
+   * cannot be keyed, and those past the point where the pass gave up (`complete` false): it reads at most a few
+   * stored keys per id, so ids that interleave with many stored ones (random ids) cost little. The answer holds
+   * until something other than the inserts of these documents writes to the collection.
    */
-  absentIds(docs: readonly Document[]): Set<Document> {
-    const absent = new Set<Document>();
-    const items: Array<{ doc: Document; prefix: Buffer }> = [];
-    for (const doc of docs) {
-      const { prefix, truncated } = this.idIndex.entryKey([doc._id]);
-      if (!truncated) items.push({ doc, prefix });
+  absentIds(ids: readonly unknown[]): { absent: Set<number>; complete: boolean } {
+    const absent = new Set<number>();
+    const items: Array<{ at: number; prefix: Buffer }> = [];
+    for (let at = 0; at < ids.length; at++) {
+      let key: EntryKey;
+      try {
+        key = this.idIndex.entryKey([ids[at]]);
+      } catch {
+        continue;
+      }
+      if (!key.truncated) items.push({ at, prefix: key.prefix });
     }
-    if (items.length === 0) return absent;
+    if (items.length === 0) return { absent, complete: true };
     items.sort((a, b) => Buffer.compare(a.prefix, b.prefix));
     const budget = ABSENT_SCAN_KEYS_PER_ID * items.length;
     let i = 0;
@@ -420,10 +425,10 @@ export class Collection {
     // Marks items[i..] below `bound` (all of them when undefined) absent, skipping ids that repeat.
     const settleBelow = (bound: Buffer | undefined): void => {
       while (i < items.length && (bound === undefined || Buffer.compare(items[i]!.prefix, bound) < 0)) {
-        const { doc, prefix } = items[i]!;
+        const { at, prefix } = items[i]!;
         let j = i + 1;
         while (j < items.length && items[j]!.prefix.equals(prefix)) j++;
-        if (j === i + 1) absent.add(doc);
+        if (j === i + 1) absent.add(at);
         i = j;
       }
     };
@@ -435,11 +440,14 @@ export class Collection {
       settleBelow(stored);
       // A stored document holds items[i]'s id (and any repeat of it): not absent.
       while (i < items.length && items[i]!.prefix.equals(stored)) i++;
-      if (i === items.length) return absent;
+      if (i === items.length) return { absent, complete: true };
     }
     // The pass read every stored key in the range: what is left is absent. Else it stopped early, undecided.
-    if (read < budget) settleBelow(undefined);
-    return absent;
+    if (read < budget) {
+      settleBelow(undefined);
+      return { absent, complete: true };
+    }
+    return { absent, complete: false };
   }
 
   /** The record id of the document with this `_id` (a cut long string key is checked against the record). */
