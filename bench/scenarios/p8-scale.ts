@@ -19,6 +19,7 @@ import { median, msSince } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { fmtCount as fmt, LOAD_BATCH as BATCH, lookupRunner, SpanDocLoader, timedRun, type ScaleSizes } from '../load/span-loader';
 import { SpanDocStream, type SpanDoc } from '../load/span-docs';
+import type { ProcessFigures } from '../workers/protocol';
 import type { MemoryPeak, StoreDiskReady } from '../workers/store-disk';
 
 const GOALS = { insertVsFloor: 0.8, peakAnonMb: 512, lookupRatio: 1.5, rangeRatio: 2, restartMs: 3000 };
@@ -65,7 +66,12 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
     const smallLoad = new SpanDocLoader(smallColl, smallStream, options, sz.loadBudgetMs, 'P8');
     await smallLoad.loadTo(sz.small);
     const loader = new SpanDocLoader(largeColl, largeStream, options, sz.loadBudgetMs, 'P8');
+    const cpuBefore = await store.call<ProcessFigures>('figures');
     await loader.loadTo(sz.large);
+    const cpuAfter = await store.call<ProcessFigures>('figures');
+    // The store's own CPU per document loaded (the loader sends nothing else meanwhile): steadier than the rate
+    // on a loaded machine.
+    const storeCpuUsPerDoc = (cpuAfter.cpuUs - cpuBefore.cpuUs) / Math.max(1, loader.loaded);
     const memory = await store.call<MemoryPeak>('memory');
 
     const lookupSmall = lookupRunner(smallColl, smallStream.traceIds, 'p8-small');
@@ -134,6 +140,7 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
         insertDocsPerSec: insertRate,
         floorDocsPerSec: floorRate,
         insertVsFloor,
+        storeCpuUsPerDoc,
         avgBsonBytesPerDoc: loader.bsonBytes / loader.floorDocs,
         peakRssMb: memory.rssBytes / 2 ** 20,
         peakRssAnonMb: memory.rssAnonBytes / 2 ** 20,

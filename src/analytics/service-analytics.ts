@@ -7,7 +7,7 @@
  */
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
 import type { SpanRecord } from '../domain';
-import type { MongoTraceStore } from '../store';
+import { GroupCommit, type MongoTraceStore } from '../store';
 import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupFigures, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
 import { bucketPlace, documentHead, HOUR_MS, MINUTE_MS, operationOfField, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
@@ -99,6 +99,8 @@ export class ServiceAnalytics {
   private readonly retentionMs: number;
   private readonly now: () => number;
   private indexes: Promise<void> | null = null;
+  /** The rollups of concurrent inserts, written together: one group in flight at a time, the next collected meanwhile. */
+  private readonly recorded = new GroupCommit<readonly SpanRecord[]>((batches) => this.recordGroup(batches.length === 1 ? batches[0]! : batches.flat()));
 
   constructor(
     private readonly store: MongoTraceStore,
@@ -111,12 +113,25 @@ export class ServiceAnalytics {
   /**
    * Adds newly stored spans to the rollups: their service and operation buckets, and the edges this call is
    * responsible for (edges.ts). Call it once per insert, with exactly the spans that insert stored (never
-   * duplicates). One `_id` lookup of waiting children, a wait note and a parent lookup only for children whose
-   * parent is not in the batch, a conditional update and a read only when a pair's other span came from another
-   * call, then one bulk write for every bucket the batch touched.
+   * duplicates). Calls made while an earlier group's rollups are being written join the next group, which is
+   * written as if one insert had stored all its spans (see recordGroup); each call settles with the write of its
+   * group, and a failure fails every call of that group with the same error.
    */
-  async record(inserted: readonly SpanRecord[]): Promise<void> {
-    if (inserted.length === 0) return;
+  record(inserted: readonly SpanRecord[]): Promise<void> {
+    if (inserted.length === 0) return Promise.resolve();
+    return this.recorded.add(inserted);
+  }
+
+  /**
+   * Rollups of newly stored spans, those of one insert or of several (each span stored by exactly one of them, all
+   * stored before this runs). The deltas of spans are sums and extremes, so the spans of several inserts written
+   * as one set make exactly the documents their separate writes would; and the edge search (edges.ts) treats the
+   * set as one call that inserted all of them, which every span of it was stored before. One `_id` lookup of
+   * waiting children, a wait note and a parent lookup only for children whose parent is not in the set, a
+   * conditional update and a read only when a pair's other span came from another call, then one bulk write for
+   * every bucket the set touched.
+   */
+  private async recordGroup(inserted: readonly SpanRecord[]): Promise<void> {
     await this.store.withDb('recordRollups', async (db) => {
       await this.ensureIndexes(db);
       const edges = await countableEdges(db, inserted, new Date(this.now() + this.retentionMs));

@@ -22,6 +22,7 @@ export {
 } from './types';
 export type { CursorPosition } from './cursor';
 export { summarizeSpans } from './summary';
+export { GroupCommit } from './group-commit';
 export { MongoTraceStore, INDEXES, Collections, type MongoStoreOptions } from './mongo';
 // The span documents as stored: for features that read the spans collection themselves (analytics rebuild).
 export { spanDocId, fromSpanDoc, type SpanDoc } from './mongo';

@@ -76,6 +76,44 @@ test('a duplicate on a unique index names the key; an unordered insert stores th
   expect((await c.find({}).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['a', 'b', 'd']);
 });
 
+test('a long insert refuses exactly the ids stored before it or earlier in it, wherever they fall', async () => {
+  const c = fresh();
+  const long = (tail: string): string => `${'x'.repeat(300)}${tail}`;
+  // Stored: the even numbers below 2,000 and a long string id; the command's ids interleave with them.
+  await c.insertMany([...Array.from({ length: 1000 }, (_, i) => ({ _id: i * 2, k: 'old' })), { _id: long('a'), k: 'old' }]);
+  const ids: unknown[] = [];
+  for (let i = 0; i < 400; i++) ids.push(i); // every even one is stored
+  ids.splice(10, 0, 5000); // repeated much later in the command
+  ids.splice(60, 0, 5001, 5001); // repeated next to itself
+  ids.push(5000, -1, 1999, 1998, 3000, 0, 2500.5, long('a'), long('b'), long('b'));
+  const { writeErrors } = await bulkFailure(c.insertMany(ids.map((id) => ({ _id: id, k: 'new' })), { ordered: false }));
+  const seen = new Set<unknown>([...Array.from({ length: 1000 }, (_, i) => i * 2), long('a')]);
+  const refused: number[] = [];
+  ids.forEach((id, index) => {
+    if (seen.has(id)) refused.push(index);
+    seen.add(id);
+  });
+  expect(writeErrors.map((w) => w.index)).toEqual(refused);
+  expect(writeErrors.every((w) => w.code === 11000)).toBe(true);
+  expect(await c.countDocuments({ k: 'new' })).toBe(ids.length - refused.length);
+  expect(await c.countDocuments({})).toBe(1001 + ids.length - refused.length);
+  expect((await c.findOne({ _id: long('b') }))?.k).toBe('new');
+  // Above every stored id: repeats next to each other, apart within a few statements and far apart.
+  const above = Array.from({ length: 300 }, (_, i) => 10_000 + i);
+  above.splice(20, 0, 10_050, 10_050);
+  above.splice(100, 0, 10_030);
+  above.push(10_001, 9_998);
+  const again = await bulkFailure(c.insertMany(above.map((id) => ({ _id: id, k: 'above' })), { ordered: false }));
+  const firstAt = new Map<unknown, number>();
+  const repeated: number[] = [];
+  above.forEach((id, index) => {
+    if (firstAt.has(id)) repeated.push(index);
+    else firstAt.set(id, index);
+  });
+  expect(again.writeErrors.map((w) => w.index)).toEqual(repeated);
+  expect(await c.countDocuments({ k: 'above' })).toBe(firstAt.size);
+});
+
 test('an insert event carries the whole document', async () => {
   const c = fresh();
   await c.createIndex({ k: 1 });

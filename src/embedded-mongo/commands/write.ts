@@ -33,6 +33,9 @@ async function runStatements<T, R>(
   statements: readonly T[],
   ordered: boolean,
   run: (unit: WriteUnit, statement: T, index: number) => R,
+  /** Called as each slice starts, before its first statement (state carried from an earlier slice may be stale:
+   *  other connections' writes ran in between). */
+  onSlice?: () => void,
 ): Promise<{ outcomes: (R | undefined)[]; writeErrors: WriteError[] }> {
   let writeErrors: WriteError[] = [];
   const outcomes: (R | undefined)[] = [];
@@ -43,6 +46,7 @@ async function runStatements<T, R>(
     await context.engine.writeSliced((unit, deadline) => {
       const first = next;
       sliceStarts.push(first);
+      onSlice?.();
       while (next < statements.length && !stopped) {
         if (next > first && performance.now() >= deadline) return false;
         const i = next++;
@@ -79,33 +83,81 @@ const insert: CommandHandler = async (command, context) => {
   const ordered = optionalBoolean(command, 'insert', 'ordered') ?? true;
   // Sizing every document costs as much as serializing it; only a message over 16 MB can hold an oversized one.
   const checkSizes = messageBytes(command) > MAX_BSON_OBJECT_SIZE;
-  const { outcomes, writeErrors } = await runStatements(context, documents, ordered, (unit, raw, index): true => {
-    // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, and only the
-    // fields its indexes read are decoded; any other document is decoded whole, prepared and encoded.
-    if (raw instanceof Uint8Array && startsWithId(raw)) {
-      const fields = context.engine.collection(context.db, coll)?.keyFields() ?? ID_ONLY;
-      const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
-      const doc = prepareInsert(partial, index);
-      if (doc === partial) {
-        if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
-        unit.ensureCollection(context.db, coll);
-        unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw });
-        return true;
+  // The next statements' stored-as-they-came documents, decoded ahead in one window per slice so that one ordered
+  // pass over the `_id` index tells which ids are new (Collection.absentIds) instead of one lookup per document.
+  let ahead: LookAhead | undefined;
+  const { outcomes, writeErrors } = await runStatements(
+    context,
+    documents,
+    ordered,
+    (unit, raw, index): true => {
+      // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, and only the
+      // fields its indexes read are decoded; any other document is decoded whole, prepared and encoded.
+      if (raw instanceof Uint8Array && startsWithId(raw)) {
+        const collection = context.engine.collection(context.db, coll);
+        const fields = collection?.keyFields() ?? ID_ONLY;
+        if (collection && (!ahead || index >= ahead.from + ahead.docs.length || ahead.fields !== fields)) ahead = lookAhead(collection, documents, index, fields);
+        let doc = ahead && ahead.fields === fields && index >= ahead.from ? ahead.docs[index - ahead.from] : undefined;
+        if (!doc) {
+          const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
+          if (prepareInsert(partial, index) === partial) doc = partial;
+        }
+        if (doc) {
+          if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
+          unit.ensureCollection(context.db, coll);
+          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, ahead?.absent.has(doc) ? ID_ABSENT : undefined);
+          return true;
+        }
       }
-    }
-    const doc = prepareInsert(raw instanceof Uint8Array ? deserialize(raw, BSON_DECODE_OPTIONS) : raw, index);
-    const size = checkSizes ? calculateObjectSize(doc) : 0;
-    if (size > MAX_BSON_OBJECT_SIZE) throw tooLarge(size);
-    unit.ensureCollection(context.db, coll);
-    unit.apply({ kind: 'insert', db: context.db, coll, doc });
-    return true;
-  });
+      const doc = prepareInsert(raw instanceof Uint8Array ? deserialize(raw, BSON_DECODE_OPTIONS) : raw, index);
+      const size = checkSizes ? calculateObjectSize(doc) : 0;
+      if (size > MAX_BSON_OBJECT_SIZE) throw tooLarge(size);
+      unit.ensureCollection(context.db, coll);
+      unit.apply({ kind: 'insert', db: context.db, coll, doc });
+      return true;
+    },
+    () => {
+      ahead = undefined;
+    },
+  );
   let n = 0;
   for (const inserted of outcomes) if (inserted) n += 1;
   return withErrors({ n }, writeErrors);
 };
 
 const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
+const ID_ABSENT = { idAbsent: true } as const;
+/** Statements an insert decodes ahead (see LookAhead). */
+const LOOK_AHEAD = 128;
+
+/** Documents of statements `from`.. decoded ahead (undefined where one is not stored as it came), and which of
+ *  them have an `_id` no stored document has, both for the fields `fields` of the collection's indexes. */
+interface LookAhead {
+  from: number;
+  fields: ReadonlySet<string>;
+  docs: (Document | undefined)[];
+  absent: Set<Document>;
+}
+
+function lookAhead(collection: Collection, documents: readonly unknown[], from: number, fields: ReadonlySet<string>): LookAhead {
+  const docs: (Document | undefined)[] = [];
+  const known: Document[] = [];
+  for (let i = from; i < Math.min(documents.length, from + LOOK_AHEAD); i++) {
+    const raw = documents[i];
+    let doc: Document | undefined;
+    if (raw instanceof Uint8Array && startsWithId(raw)) {
+      try {
+        const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
+        if (prepareInsert(partial, i) === partial) doc = partial;
+      } catch {
+        // The statement reports its error when it runs.
+      }
+    }
+    docs.push(doc);
+    if (doc) known.push(doc);
+  }
+  return { from, fields, docs, absent: collection.absentIds(known) };
+}
 
 function tooLarge(size: number): MongoCommandError {
   return new MongoCommandError('BSONObjectTooLarge', `object to insert too large. size in bytes: ${size}, max size: ${MAX_BSON_OBJECT_SIZE}`);

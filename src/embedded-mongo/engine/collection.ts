@@ -174,17 +174,22 @@ export class Collection {
     for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) yield value;
   }
 
-  /** Inserts `doc` (stored as `encoded` when given: `doc`'s own BSON); returns its BSON (the engine reuses it for
-   *  the oplog entry). */
-  insert(doc: Document, encoded?: Uint8Array): Buffer {
-    if (this.recordIdOf(doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
+  /**
+   * Inserts `doc` (stored as `encoded` when given: `doc`'s own BSON); returns its BSON (the engine reuses it for
+   * the oplog entry). `idAbsent`: `absentIds` found no stored document with this `_id` in the running transaction,
+   * and nothing but these inserts wrote to the collection since, so its own lookup is skipped.
+   */
+  insert(doc: Document, encoded?: Uint8Array, idAbsent = false): Buffer {
+    const idKey = this.idIndex.entryKey([doc._id]);
+    if (!idAbsent && this.recordIdWithKey(idKey, doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
+    checkKeySize(idKey.prefix, ID_INDEX_NAME);
     const keys = this.secondaryKeys(doc, rid);
     const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
     const { records, index } = this.host.storage;
     records.putSync(this.recordKey(rid), bytes);
     this.changes += 1;
-    index.putSync(withRecordId(this.idIndex.entryKey([doc._id]).prefix, rid), EMPTY);
+    index.putSync(withRecordId(idKey.prefix, rid), EMPTY);
     for (const { keys: entries } of keys) for (const k of entries) index.putSync(withRecordId(k.prefix, rid), EMPTY);
     this.nextRecordId += 1;
     this.docCount += 1;
@@ -392,9 +397,57 @@ export class Collection {
     return plan;
   }
 
+  /**
+   * The documents among `docs` (about to be inserted in the running transaction) whose `_id` no stored document
+   * has, found in one ordered pass over the `_id` index rather than one lookup each. Left out (their inserts look
+   * up as usual): ids that occur more than once in `docs`, ids whose key was cut (long strings), and those past
+   * the point where the pass gave up (it reads at most a few keys per document: ids that interleave with many
+   * stored ones). The answer holds until something other than the inserts of these documents writes to the
+   * collection.
+   */
+  absentIds(docs: readonly Document[]): Set<Document> {
+    const absent = new Set<Document>();
+    const items: Array<{ doc: Document; prefix: Buffer }> = [];
+    for (const doc of docs) {
+      const { prefix, truncated } = this.idIndex.entryKey([doc._id]);
+      if (!truncated) items.push({ doc, prefix });
+    }
+    if (items.length === 0) return absent;
+    items.sort((a, b) => Buffer.compare(a.prefix, b.prefix));
+    const budget = ABSENT_SCAN_KEYS_PER_ID * items.length;
+    let i = 0;
+    let read = 0;
+    // Marks items[i..] below `bound` (all of them when undefined) absent, skipping ids that repeat.
+    const settleBelow = (bound: Buffer | undefined): void => {
+      while (i < items.length && (bound === undefined || Buffer.compare(items[i]!.prefix, bound) < 0)) {
+        const { doc, prefix } = items[i]!;
+        let j = i + 1;
+        while (j < items.length && items[j]!.prefix.equals(prefix)) j++;
+        if (j === i + 1) absent.add(doc);
+        i = j;
+      }
+    };
+    const start = items[0]!.prefix;
+    const end = prefixAfter(items[items.length - 1]!.prefix);
+    for (const key of this.host.storage.index.getKeys({ start, end, limit: budget })) {
+      read += 1;
+      const stored = key.subarray(0, key.length - RECORD_ID_BYTES);
+      settleBelow(stored);
+      // A stored document holds items[i]'s id (and any repeat of it): not absent.
+      while (i < items.length && items[i]!.prefix.equals(stored)) i++;
+      if (i === items.length) return absent;
+    }
+    // The pass read every stored key in the range: what is left is absent. Else it stopped early, undecided.
+    if (read < budget) settleBelow(undefined);
+    return absent;
+  }
+
   /** The record id of the document with this `_id` (a cut long string key is checked against the record). */
   private recordIdOf(id: unknown): number | undefined {
-    const { prefix, truncated } = this.idIndex.entryKey([id]);
+    return this.recordIdWithKey(this.idIndex.entryKey([id]), id);
+  }
+
+  private recordIdWithKey({ prefix, truncated }: EntryKey, id: unknown): number | undefined {
     for (const key of this.host.storage.index.getKeys({ start: prefix, end: prefixAfter(prefix), limit: truncated ? undefined : 1 })) {
       const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
       if (!truncated || keyOf(this.readRecord(rid)?._id) === keyOf(id)) return rid;
@@ -423,7 +476,6 @@ export class Collection {
   // leaves no trace.
   private secondaryKeys(doc: Document, rid: number, only?: (index: Index) => boolean): Array<{ index: Index; keys: EntryKey[] }> {
     const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
-    checkKeySize(this.idIndex.entryKey([doc._id]).prefix, ID_INDEX_NAME);
     for (const index of this.indexes.values()) {
       if (only && !only(index)) continue;
       const seen = { multikey: false };
@@ -583,6 +635,8 @@ export class Collection {
  * continues after the last key it returned, seeing the data as it is then (like a MongoDB cursor that yields).
  */
 const SCAN = { snapshot: false } as const;
+/** `absentIds` reads at most this many `_id` keys per document before it gives up on the rest. */
+const ABSENT_SCAN_KEYS_PER_ID = 4;
 /** Keys deleted per step when a collection or an index is dropped. */
 const REMOVE_CHUNK = 10_000;
 

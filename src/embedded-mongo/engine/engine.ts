@@ -11,7 +11,7 @@
  * answer OutOfDiskSpace (14031) or InternalError, the in-memory catalog is reloaded from disk, and the store goes
  * on serving reads and later writes.
  */
-import { deserialize, Timestamp, type Document } from 'bson';
+import { Binary, deserialize, Timestamp, type Document } from 'bson';
 import type { Logger } from '../../log';
 import { MongoCommandError } from '../errors';
 import { BSON_DECODE_OPTIONS, bsonBytes, Collection, type CollectionHost } from './collection';
@@ -198,10 +198,16 @@ export class Engine implements CollectionHost {
   /** Committed oplog entries with seq > `afterSeq`, oldest first, at most `limit` (read from disk). */
   oplogAfter(afterSeq: number, limit: number): OplogEntry[] {
     const out: OplogEntry[] = [];
-    for (const { key, value } of this.storage.oplog.getRange({ start: seqKey(afterSeq + 1), limit })) {
+    if (limit <= 0) return out;
+    for (const { key, value } of this.storage.oplog.getRange({ start: seqKey(afterSeq + 1) })) {
       const headerBytes = value.readInt32LE(0);
       const header = deserialize(value.subarray(0, headerBytes), BSON_DECODE_OPTIONS);
       const op = header.op as OplogOp;
+      if (typeof header.n === 'number') {
+        readInsertGroup(value, headerBytes, header, readSeq(key), afterSeq, limit, out);
+        if (out.length >= limit) break;
+        continue;
+      }
       // An insert's document follows its header, an update's documents before and after it (see persist).
       if (value.length > headerBytes && op.kind === 'insert') op.doc = deserialize(value.subarray(headerBytes), BSON_DECODE_OPTIONS);
       if (value.length > headerBytes && op.kind === 'update') {
@@ -210,6 +216,7 @@ export class Engine implements CollectionHost {
         op.after = deserialize(value.subarray(beforeEnd), BSON_DECODE_OPTIONS);
       }
       out.push({ seq: readSeq(key), ts: header.ts as Timestamp, wallTime: header.wallTime as Date, op });
+      if (out.length >= limit) break;
     }
     return out;
   }
@@ -385,11 +392,16 @@ export class Engine implements CollectionHost {
       if (this.collection(coll.db, coll.name) === coll) catalog.putSync(catalogKey(coll.db, coll.name), bsonBytes(coll.toCatalog()));
     }
     this.dirty.clear();
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
       const doc = this.insertBytes.get(entry);
       this.insertBytes.delete(entry);
       const docs = doc ? undefined : this.updateBytes.get(entry);
-      if (doc && entry.op.kind === 'insert') {
+      const run = doc ? this.insertRun(entries, i) : 1;
+      if (run > 1) {
+        oplog.putSync(seqKey(entries[i + run - 1]!.seq), this.insertGroup(entries, i, run, doc!));
+        i += run - 1;
+      } else if (doc && entry.op.kind === 'insert') {
         // An insert's entry: the header without the document, then the document's stored BSON.
         const { kind, db, coll } = entry.op;
         oplog.putSync(seqKey(entry.seq), Buffer.concat([bsonBytes({ ts: entry.ts, wallTime: entry.wallTime, op: { kind, db, coll } }), doc]));
@@ -404,6 +416,43 @@ export class Engine implements CollectionHost {
     }
     this.trimOplog();
     meta.putSync(META_STATE, bsonBytes({ seq: this.seq, ts: new Timestamp({ t: this.tsSeconds, i: this.tsIncrement }), ids: this.idCounter, floorSeq: this.floorSeq, floorTs: this.floorTs }));
+  }
+
+  // Private: how many entries from `entries[from]` on (an insert with stored bytes) are inserts into the same
+  // collection with stored bytes, at most OPLOG_GROUP_MAX: they make one oplog record (see insertGroup).
+  private insertRun(entries: readonly OplogEntry[], from: number): number {
+    const first = entries[from]!.op;
+    if (first.kind !== 'insert') return 1;
+    let n = 1;
+    while (n < OPLOG_GROUP_MAX && from + n < entries.length) {
+      const next = entries[from + n]!;
+      const op = next.op;
+      if (op.kind !== 'insert' || op.db !== first.db || op.coll !== first.coll || !this.insertBytes.has(next)) break;
+      n++;
+    }
+    return n;
+  }
+
+  // Private: the oplog record of `n` consecutive inserts into one collection (seqs entries[from].seq ..
+  // entries[from + n - 1].seq, keyed by the last): a header with the last entry's ts and wallTime (what trimming
+  // reads), the count `n` and each entry's own ts and wallTime packed in `times`, then each document's stored BSON.
+  private insertGroup(entries: readonly OplogEntry[], from: number, n: number, firstDoc: Buffer): Buffer {
+    const times = Buffer.allocUnsafe(n * GROUP_TIME_BYTES);
+    const parts: Buffer[] = [EMPTY_BUFFER, firstDoc];
+    for (let k = 0; k < n; k++) {
+      const entry = entries[from + k]!;
+      times.writeUInt32LE(entry.ts.high, k * GROUP_TIME_BYTES);
+      times.writeUInt32LE(entry.ts.low, k * GROUP_TIME_BYTES + 4);
+      times.writeDoubleLE(entry.wallTime.getTime(), k * GROUP_TIME_BYTES + 8);
+      if (k > 0) {
+        parts.push(this.insertBytes.get(entry)!);
+        this.insertBytes.delete(entry);
+      }
+    }
+    const last = entries[from + n - 1]!;
+    const { db, coll } = last.op as { db: string; coll: string };
+    parts[0] = bsonBytes({ ts: last.ts, wallTime: last.wallTime, op: { kind: 'insert', db, coll }, n, times: new Binary(times) });
+    return Buffer.concat(parts);
   }
 
   // Private: drops the oldest oplog entries beyond the retention (a bounded amount per commit).
@@ -450,7 +499,7 @@ export class Engine implements CollectionHost {
   private apply(op: OplogOp, hint?: ApplyHint): Buffer | { before: Buffer; after: Buffer } | undefined {
     switch (op.kind) {
       case 'insert':
-        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes);
+        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes, hint?.idAbsent === true);
       case 'update':
         return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
       case 'delete':
@@ -570,9 +619,12 @@ export class WriteUnit {
 /**
  * What the writer of an op knows that saves the engine work; never stored. `changedPaths` (updates): the only
  * paths whose values differ between `before` (the stored document) and `after`, so only indexes on them change.
+ * `idAbsent` (inserts): `Collection.absentIds` answered this document in the running transaction, so the insert
+ * skips its own `_id` lookup.
  */
 export interface ApplyHint {
   readonly changedPaths?: readonly string[];
+  readonly idAbsent?: boolean;
 }
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
@@ -588,6 +640,32 @@ function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
       return doc;
     },
   };
+}
+
+/** Most inserts one oplog record holds (see Engine.insertGroup). */
+const OPLOG_GROUP_MAX = 256;
+/** Per entry of an insert group: ts seconds and increment (u32 each), wallTime in ms (f64). */
+const GROUP_TIME_BYTES = 16;
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+// Private: the entries of an insert group record (see Engine.insertGroup) with seq > `afterSeq`, appended to `out`
+// until it holds `limit`.
+function readInsertGroup(value: Buffer, headerBytes: number, header: Document, lastSeq: number, afterSeq: number, limit: number, out: OplogEntry[]): void {
+  const n = header.n as number;
+  const { db, coll } = header.op as { db: string; coll: string };
+  const timesBin = header.times as Binary;
+  const times = Buffer.from(timesBin.buffer.buffer, timesBin.buffer.byteOffset, timesBin.buffer.byteLength);
+  let offset = headerBytes;
+  for (let k = 0; k < n && out.length < limit; k++) {
+    const size = value.readInt32LE(offset);
+    const seq = lastSeq - n + 1 + k;
+    if (seq > afterSeq) {
+      const ts = new Timestamp({ t: times.readUInt32LE(k * GROUP_TIME_BYTES), i: times.readUInt32LE(k * GROUP_TIME_BYTES + 4) });
+      const wallTime = new Date(times.readDoubleLE(k * GROUP_TIME_BYTES + 8));
+      out.push({ seq, ts, wallTime, op: { kind: 'insert', db, coll, doc: deserialize(value.subarray(offset, offset + size), BSON_DECODE_OPTIONS) } });
+    }
+    offset += size;
+  }
 }
 
 /** The error a command answers when its transaction could not be committed. */

@@ -43,7 +43,8 @@ import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
-import { SUMMARY_SOURCE_PROJECTION, updateSummaries } from './summaries';
+import { GroupCommit } from '../group-commit';
+import { SUMMARY_SOURCE_PROJECTION, updateSummaryGroup, type SummaryPart } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 
@@ -91,6 +92,11 @@ export class MongoTraceStore implements TraceStore {
   private readonly metrics: boolean;
   /** Set when a write failed with STORE_UNAVAILABLE; cleared by the next write that succeeds (ping probes one). */
   private writesFailing = false;
+  /**
+   * The summaries of concurrent inserts, written together: one group's statements in flight at a time, the next
+   * group collected meanwhile (each insert stored its spans before it joins).
+   */
+  private readonly summaries = new GroupCommit<SummaryPart>((parts) => updateSummaryGroup(this.db, parts));
 
   constructor(options: MongoStoreOptions) {
     const selection = options.serverSelectionTimeoutMs ?? 2500;
@@ -154,7 +160,7 @@ export class MongoTraceStore implements TraceStore {
           : await this.spans()
               .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
               .toArray();
-      await updateSummaries(this.db, insertedDocs, reapplied, receivedAt, expireAt);
+      if (insertedDocs.length > 0 || reapplied.length > 0) await this.summaries.add({ inserted: insertedDocs, reapplied, receivedAt, expireAt });
       const duplicates = duplicateIds.length;
       return { inserted, duplicates, failed };
     });

@@ -20,6 +20,10 @@
  * The batch's own count takes each stored span of the trace once: the spans it inserted and the stored copies of
  * its duplicates (a span sent twice in one batch is one stored span).
  *
+ * The gateway writes the summaries of concurrent inserts as one group (store.ts): the group's statements are
+ * those of one insert that stored all their spans, and every insert of the group stored its spans before, so
+ * the argument above holds with the group in the place of the batch.
+ *
  * `durationUs` cannot be expressed with such operators; it is set on insert, and for a summary that already
  * existed it is re-derived from the stored start and end by the same pipeline update that raises the counts,
  * atomically per document: the last batch to move start or end re-derives it last. The services update runs
@@ -35,8 +39,13 @@ interface TraceDelta {
   /** Stored spans of the trace this batch holds (inserted, or the stored copy of a duplicate), once each. */
   spans: number;
   errors: number;
-  /** False when the trace only has re-applied (duplicate) spans in this batch: its expiry stays. */
-  received: boolean;
+  /**
+   * The latest receipt (and expiry) among the inserts that stored new spans of the trace; null when it only has
+   * re-applied (duplicate) spans here: its expiry stays.
+   */
+  received: Receipt | null;
+  /** The receipt of the first insert (in the group's order) that holds spans of the trace. */
+  seen: Receipt;
   services: Set<string>;
   /** (service, operation) pairs by a key unique to the pair. */
   svcOps: Map<string, { s: string; o: string }>;
@@ -44,7 +53,14 @@ interface TraceDelta {
   attrs: Map<string, AttrDoc>;
 }
 
+interface Receipt {
+  receivedAt: Date;
+  expireAt: Date;
+}
+
 interface ServiceDelta {
+  /** The latest expiry among the inserts that hold spans of the service. */
+  expireAt: Date;
   operations: Set<string>;
   spanCount: number;
   firstSeenUs: number;
@@ -58,29 +74,40 @@ export type SummarySource = Pick<SpanDoc, '_id' | 'traceId' | 'service' | 'opera
 export const SUMMARY_SOURCE_PROJECTION = { _id: 1, traceId: 1, service: 1, operation: 1, startUs: 1, endUs: 1, status: 1, attrs: 1 } as const;
 
 /**
- * `inserted`: documents of the spans this call stored. `reapplied`: stored copies of spans this call found
- * already stored; their trace summary is re-applied (idempotent), their service counts are not touched again.
+ * What one insert hands the summaries. `inserted`: documents of the spans it stored. `reapplied`: stored copies of
+ * spans it found already stored; their trace summary is re-applied (idempotent), their service counts are not
+ * touched again. `receivedAt` / `expireAt`: the insert's receipt time and the expiry of what it stored.
  */
-export async function updateSummaries(
-  db: Db,
-  inserted: readonly SummarySource[],
-  reapplied: readonly SummarySource[],
-  receivedAt: Date,
-  expireAt: Date,
-): Promise<void> {
-  if (inserted.length === 0 && reapplied.length === 0) return;
+export interface SummaryPart {
+  inserted: readonly SummarySource[];
+  reapplied: readonly SummarySource[];
+  receivedAt: Date;
+  expireAt: Date;
+}
+
+/**
+ * The summaries of several inserts, each of which stored its spans before this runs, written as if one insert had
+ * stored them all: the same statements for the union of their spans. Each stored span counts once (a span
+ * re-applied by one part and inserted or re-applied by another is one stored span); a trace's receipt time and
+ * expiry, and a service's expiry, are what the parts' own writes applied one after the other in the group's order
+ * leave (the first part's, raised by `$max` to the latest).
+ */
+export async function updateSummaryGroup(db: Db, parts: readonly SummaryPart[]): Promise<void> {
   const traces = new Map<string, TraceDelta>();
   const services = new Map<string, ServiceDelta>();
-  // A duplicate within the batch is both inserted (its first copy) and re-applied (the stored copy): count it once.
-  const insertedIds = reapplied.length === 0 ? null : new Set(inserted.map((span) => span._id));
-  const add = (span: SummarySource, isNew: boolean): void => {
+  // Ids of the spans counted so far, needed only when some span is re-applied: a duplicate within the batch is
+  // both inserted (its first copy) and re-applied (the stored copy), and two parts may re-apply the same span.
+  const anyReapplied = parts.some((part) => part.reapplied.length > 0);
+  const counted = anyReapplied ? new Set<string>() : null;
+  const add = (span: SummarySource, isNew: boolean, part: SummaryPart): void => {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: isNew, services: new Set(), svcOps: new Map(), attrs: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, seen: part, services: new Set(), svcOps: new Map(), attrs: new Map() };
       traces.set(span.traceId, t);
     }
-    if (isNew) t.received = true;
-    if (isNew || !insertedIds!.has(span._id)) {
+    if (isNew && (t.received === null || part.receivedAt > t.received.receivedAt)) t.received = part;
+    if (counted === null || !counted.has(span._id)) {
+      counted?.add(span._id);
       t.spans += 1;
       if (span.status === 'ERROR') t.errors += 1;
     }
@@ -96,19 +123,22 @@ export async function updateSummaries(
     // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
     let s = services.get(span.service);
     if (!s) {
-      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs };
+      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs, expireAt: part.expireAt };
       services.set(span.service, s);
     }
     s.operations.add(span.operation);
     if (isNew) s.spanCount += 1;
     if (span.startUs < s.firstSeenUs) s.firstSeenUs = span.startUs;
     if (span.endUs > s.lastSeenUs) s.lastSeenUs = span.endUs;
+    if (part.expireAt > s.expireAt) s.expireAt = part.expireAt;
   };
-  for (const span of inserted) add(span, true);
-  for (const span of reapplied) add(span, false);
+  // Every part's inserted spans first: a span one part inserted and another re-applied counts as inserted.
+  for (const part of parts) for (const span of part.inserted) add(span, true, part);
+  for (const part of parts) for (const span of part.reapplied) add(span, false, part);
+  if (traces.size === 0) return;
   // The services update does not depend on the trace summaries: it runs alongside them. Both are awaited
   // (settled) before this returns or throws, so nothing is acknowledged before the store acknowledged both.
-  const [tracesDone, servicesDone] = await Promise.allSettled([updateTraces(db, traces, receivedAt, expireAt), updateServices(db, services, expireAt)]);
+  const [tracesDone, servicesDone] = await Promise.allSettled([updateTraces(db, traces), updateServices(db, services)]);
   if (tracesDone.status === 'rejected') throw tracesDone.reason;
   if (servicesDone.status === 'rejected') throw servicesDone.reason;
 }
@@ -117,22 +147,25 @@ export async function updateSummaries(
 // it, counts of the batch's own spans); for the traces whose summary already existed (the insert refused as a
 // duplicate) the commutative update of the batch's part, then their stored spans counted (one aggregate) and one
 // pipeline update each that raises the counts and re-derives durationUs.
-async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt: Date, expireAt: Date): Promise<void> {
+async function updateTraces(db: Db, traces: Map<string, TraceDelta>): Promise<void> {
   const collection = db.collection<TraceDoc>(Collections.traces);
   const ids = [...traces.keys()];
-  const docs: TraceDoc[] = [...traces].map(([traceId, t]) => ({
-    _id: traceId,
-    startUs: t.startUs,
-    endUs: t.endUs,
-    durationUs: t.endUs - t.startUs,
-    spanCount: t.spans,
-    errorCount: t.errors,
-    services: [...t.services],
-    svcOps: [...t.svcOps.values()],
-    attrs: [...t.attrs.values()],
-    receivedAt,
-    expireAt,
-  }));
+  const docs: TraceDoc[] = [...traces].map(([traceId, t]) => {
+    const receipt = insertedReceipt(t);
+    return {
+      _id: traceId,
+      startUs: t.startUs,
+      endUs: t.endUs,
+      durationUs: t.endUs - t.startUs,
+      spanCount: t.spans,
+      errorCount: t.errors,
+      services: [...t.services],
+      svcOps: [...t.svcOps.values()],
+      attrs: [...t.attrs.values()],
+      receivedAt: receipt.receivedAt,
+      expireAt: receipt.expireAt,
+    };
+  });
   const existing = await insertNew(collection, docs);
   if (existing.length === 0) return;
   const existingIds = existing.map((index) => ids[index]!);
@@ -143,10 +176,10 @@ async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt:
         filter: { _id: traceId },
         update: {
           $min: { startUs: t.startUs },
-          $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt, expireAt } : {}) },
+          $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt: t.received.receivedAt, expireAt: t.received.expireAt } : {}) },
           $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
           // A summary erased since the insert found it is created again; the counts below correct it.
-          $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt, expireAt }) },
+          $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt: t.seen.receivedAt, expireAt: t.seen.expireAt }) },
         },
         upsert: true,
       },
@@ -154,6 +187,12 @@ async function updateTraces(db: Db, traces: Map<string, TraceDelta>, receivedAt:
   });
   await upsertAll(collection, ops);
   await reconcileExisting(db, existingIds, traces);
+}
+
+// Private: the receipt a summary is created with: the first insert's, raised to the latest of those that stored
+// new spans of the trace (what the first insert and the others' $max updates leave, one after the other).
+function insertedReceipt(t: TraceDelta): Receipt {
+  return t.received !== null && t.received.receivedAt > t.seen.receivedAt ? t.received : t.seen;
 }
 
 // Private: an unordered insert of summaries; the positions of those refused because the trace already has one.
@@ -203,7 +242,7 @@ async function reconcileExisting(db: Db, traceIds: readonly string[], traces: Ma
 }
 
 // Private: one upsert per service of the batch.
-async function updateServices(db: Db, services: Map<string, ServiceDelta>, expireAt: Date): Promise<void> {
+async function updateServices(db: Db, services: Map<string, ServiceDelta>): Promise<void> {
   const ops: AnyBulkWriteOperation<ServiceDoc>[] = [...services].map(([name, s]) => ({
     updateOne: {
       filter: { _id: name },
@@ -211,7 +250,7 @@ async function updateServices(db: Db, services: Map<string, ServiceDelta>, expir
         $addToSet: { operations: { $each: [...s.operations] } },
         $inc: { spanCount: s.spanCount },
         $min: { firstSeenUs: s.firstSeenUs },
-        $max: { lastSeenUs: s.lastSeenUs, expireAt },
+        $max: { lastSeenUs: s.lastSeenUs, expireAt: s.expireAt },
       },
       upsert: true,
     },
