@@ -1,7 +1,7 @@
 /**
  * The one ingest path: every route (GraphQL `submitSpans`, OTLP, Zipkin) calls `submit`.
  * validate (whole-request caps, then each span) -> redact (src/privacy, before anything is stored) -> store (unordered bulk insert, summaries for the newly
- * inserted) -> after the store acknowledged, notify `onStored` listeners with exactly the newly stored spans.
+ * inserted) -> as soon as the store acknowledged the span insert, notify `onStored` listeners with exactly the newly stored spans.
  * Nothing is acknowledged that was not stored; a duplicate or a rejected span never reaches a listener.
  */
 import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanInputShape } from '../domain';
@@ -103,9 +103,17 @@ export class IngestService {
     const runSteps = (inserted: StoredSpan[]): void => {
       started.steps = Promise.allSettled([...this.steps].map((step) => step(inserted)));
     };
+    // Live listeners hear of the spans as soon as the store acknowledged their insert, before the summaries and
+    // steps (a change stream reports them at that point too).
+    let notified = false;
+    const onInserted = (inserted: StoredSpan[]): void => {
+      notified = true;
+      if (inserted.length > 0) this.notify(inserted);
+      if (this.steps.size > 0) runSteps(inserted);
+    };
     let outcome: InsertOutcome;
     try {
-      outcome = await this.store.insertSpans(records, this.steps.size > 0 ? runSteps : undefined);
+      outcome = await this.store.insertSpans(records, this.listeners.size > 0 || this.steps.size > 0 ? onInserted : undefined);
     } finally {
       // Steps started before the summaries failed still finish before the failure is reported.
       if (started.steps) await started.steps;
@@ -114,15 +122,19 @@ export class IngestService {
       rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }
     rejected.sort((a, b) => a.index - b.index);
+    // A store that does not report the insert early: listeners and steps get the spans now.
+    if (!notified && outcome.inserted.length > 0) this.notify(outcome.inserted);
     if (!started.steps && outcome.inserted.length > 0 && this.steps.size > 0) runSteps(outcome.inserted);
     const steps = started.steps ? await started.steps : [];
-    // The spans are stored whatever a step did: live listeners hear of them before a step's failure is raised.
-    if (outcome.inserted.length > 0) this.notify(outcome.inserted);
+    // The spans are stored whatever a step did: live listeners heard of them before a step's failure is raised.
     for (const done of steps) if (done.status === 'rejected') throw done.reason;
     return { accepted: outcome.inserted.length, duplicates: outcome.duplicates, rejected };
   }
 
-  /** Called after each acknowledged store write with the newly stored spans. Returns an unsubscribe. */
+  /**
+   * Called with the newly stored spans of each write as soon as the store acknowledged their insert: before the
+   * write's summaries and steps, and even when those then fail (the spans are stored). Returns an unsubscribe.
+   */
   onStored(listener: StoredListener): () => void {
     this.listeners.add(listener);
     return () => {

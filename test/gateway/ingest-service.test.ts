@@ -1,4 +1,7 @@
-/** IngestService.onStored: listeners see exactly the newly stored spans, after the store acknowledged them. */
+/**
+ * IngestService.onStored: listeners see exactly the newly stored spans, as soon as the store acknowledged their
+ * insert (before the summaries and steps of the write, and before the write is acknowledged).
+ */
 import { DEFAULT_INGEST_LIMITS } from '../../src/domain';
 import { IngestService } from '../../src/ingest/service';
 import { MongoTraceStore, type StoredSpan } from '../../src/store';
@@ -89,6 +92,55 @@ describe('IngestService', () => {
     release();
     expect(await submitted).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     await observed.close();
+  });
+
+  it('notifies listeners as soon as the span insert is acknowledged: before any summary write and before the submit is acknowledged', async () => {
+    const traceId = newTraceId();
+    const summaryWrites: string[] = [];
+    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
+    observed.client.on('commandStarted', (e) => {
+      const target = e.command[e.commandName] as unknown;
+      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
+    });
+    try {
+      const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
+      let acknowledged = false;
+      const heard: { spans: string[]; summaryWrites: number; acknowledged: boolean }[] = [];
+      service.onStored((spans) => heard.push({ spans: spans.map((s) => s.spanId), summaryWrites: summaryWrites.length, acknowledged }));
+      const result = await service.submit([span({ traceId, n: 0 }), span({ traceId, n: 1 })] as never);
+      acknowledged = true;
+      expect(result).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+      expect(heard).toEqual([{ spans: [spanId(0), spanId(1)], summaryWrites: 0, acknowledged: false }]);
+      // The summaries were written after the notification, before the acknowledgement.
+      expect(summaryWrites).toEqual(expect.arrayContaining(['traces', 'services']));
+    } finally {
+      await observed.close();
+    }
+  });
+
+  it('notifies listeners of the stored spans even when a step then fails the write', async () => {
+    const traceId = newTraceId();
+    const service = new IngestService(store, DEFAULT_INGEST_LIMITS);
+    const heard: string[][] = [];
+    service.onStored((spans) => heard.push(spans.map((s) => s.spanId)));
+    service.addStoredStep(async () => {
+      throw new Error('rollups not written');
+    });
+    await expect(service.submit([span({ traceId, n: 0 })] as never)).rejects.toThrow('rollups not written');
+    expect(heard).toEqual([[spanId(0)]]);
+    // Stored: a re-submit is a duplicate and announces nothing more.
+    expect(await service.submit([span({ traceId, n: 0 })] as never)).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(heard).toHaveLength(1);
+  });
+
+  it('notifies listeners after the insert when the store does not report it early', async () => {
+    const traceId = newTraceId();
+    const plain = Object.assign(Object.create(store) as MongoTraceStore, { insertSpans: (spans: never[]) => store.insertSpans(spans) });
+    const service = new IngestService(plain, DEFAULT_INGEST_LIMITS);
+    const heard: string[][] = [];
+    service.onStored((spans) => heard.push(spans.map((s) => s.spanId)));
+    expect(await service.submit([span({ traceId, n: 0 }), span({ traceId, n: 1 })] as never)).toMatchObject({ accepted: 2 });
+    expect(heard).toEqual([[spanId(0), spanId(1)]]);
   });
 
   it('runs stored steps after the insert when the store does not report it early', async () => {
