@@ -124,6 +124,31 @@ describe('indexed lookups examine only matching documents', () => {
   });
 });
 
+test('array elements with equal values in one document: found once, and gone from the index once changed or deleted', async () => {
+  const c = t.db.collection<{ _id: number; attrs?: Document[]; tags: string[] }>('repeated_elements');
+  await c.createIndex({ 'attrs.k': 1, 'attrs.v': 1 });
+  await c.createIndex({ tags: 1 }, { unique: true });
+  const a = { k: 'a', v: 1 };
+  await c.insertMany([
+    { _id: 1, attrs: [a, { k: 'a', v: 1.0 }, { k: 'b', v: 2 }], tags: ['x', 'x', 'y'] },
+    { _id: 2, attrs: [{ k: 'b', v: 2 }], tags: ['z'] },
+  ]);
+  const withA = { attrs: { $elemMatch: { k: 'a', v: 1 } } };
+  expect((await c.find(withA).toArray()).map((d) => d._id)).toEqual([1]);
+  expect((await stats('repeated_elements', withA)).totalDocsExamined).toBe(1);
+  // A repeat within one document is no duplicate of a unique index; another document's value is.
+  const dup = await c.insertOne({ _id: 3, tags: ['y'] }).catch((e) => e);
+  expect(dup.code).toBe(11000);
+  await c.updateOne({ _id: 1 }, { $set: { attrs: [{ k: 'b', v: 2 }], tags: ['w', 'w'] } });
+  expect(await c.countDocuments(withA)).toBe(0);
+  expect((await c.find({ attrs: { $elemMatch: { k: 'b', v: 2 } } }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([1, 2]);
+  await c.insertOne({ _id: 4, tags: ['x', 'y'] });
+  await c.deleteOne({ _id: 1 });
+  expect(await c.countDocuments({ tags: 'w' })).toBe(0);
+  await c.insertOne({ _id: 5, tags: ['w'] });
+  expect((await c.find({ tags: { $in: ['w', 'x'] } }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([4, 5]);
+});
+
 test('hint must name an existing index (by name or key); a valid hint does not change results', async () => {
   const c = t.db.collection('hinted');
   await c.insertMany([{ a: 1 }, { a: 2 }]);

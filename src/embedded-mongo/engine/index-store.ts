@@ -70,8 +70,9 @@ export class Index {
     return b;
   }
 
-  /** The entry keys `doc` contributes (deduplicated), or undefined if the index leaves it out (sparse); sets
-   *  `multikey` in `seen` when an indexed path holds an array. */
+  /** The entry keys `doc` contributes, or undefined if the index leaves it out (sparse); sets `multikey` in `seen`
+   *  when an indexed path holds an array. Elements of an array of documents with equal values give the same key
+   *  more than once: one LMDB key, so writing or removing it again changes nothing. */
   keysOf(doc: Document, seen?: { multikey: boolean }): EntryKey[] | undefined {
     const tuples = this.valueTuples(doc, seen);
     return tuples && tuples.map((values) => this.entryKey(values));
@@ -85,16 +86,17 @@ export class Index {
       if (seen) seen.multikey = true;
       const rest = this.fields.map((f) => f.slice(this.elementArray!.length + 1));
       const out: unknown[][] = [];
-      const keys = new Set<string>();
+      // Elements with equal values give equal tuples: they are one entry key, written once (see keysOf).
       for (const element of shared) {
         // A non-document element holds none of the fields: its entry is all null, as in MongoDB.
-        const tuples = isPlainDocument(element) ? combinations(rest.map((f) => valuesAtPath(element, f))) : [rest.map(() => undefined)];
-        for (const tuple of tuples) {
-          const k = setKey(tuple);
-          if (keys.has(k)) continue;
-          keys.add(k);
-          out.push(tuple);
-        }
+        if (!isPlainDocument(element)) out.push(rest.map(() => undefined));
+        else if (rest.length === 2) {
+          // The common shape ({k, v} pairs): one value at each field is one tuple.
+          const a = valuesAtPath(element, rest[0]!);
+          const b = valuesAtPath(element, rest[1]!);
+          if (a.length === 1 && b.length === 1) out.push([a[0], b[0]]);
+          else out.push(...combinations([a, b]));
+        } else out.push(...combinations(rest.map((f) => valuesAtPath(element, f))));
       }
       return out;
     }
