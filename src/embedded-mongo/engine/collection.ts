@@ -8,7 +8,7 @@
  */
 import { Binary, deserialize, serialize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { duplicateKey, ID_BYTES, Index, RECORD_ID_BYTES, type EntryKey } from './index-store';
+import { duplicateKey, entryWithRecordId, ID_BYTES, Index, RECORD_ID_BYTES, type EntryKey } from './index-store';
 import { encodeValue, KeyWriter, typeByte } from './keys';
 import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
 import type { Storage } from './storage';
@@ -189,8 +189,8 @@ export class Collection {
     const { records, index } = this.host.storage;
     records.putSync(this.recordKey(rid), bytes);
     this.changes += 1;
-    index.putSync(withRecordId(idKey.prefix, rid), EMPTY);
-    for (const { keys: entries } of keys) for (const k of entries) index.putSync(withRecordId(k.prefix, rid), EMPTY);
+    index.putSync(entryWithRecordId(idKey, rid), EMPTY);
+    for (const { keys: entries } of keys) for (const k of entries) index.putSync(entryWithRecordId(k, rid), EMPTY);
     this.nextRecordId += 1;
     this.docCount += 1;
     this.bytes += bytes.length;
@@ -218,8 +218,8 @@ export class Collection {
       const old = idx.keysOf(beforeDoc) ?? [];
       const keep = new Set(fresh.map((k) => k.prefix.toString('latin1')));
       const had = new Set(old.map((k) => k.prefix.toString('latin1')));
-      for (const k of old) if (!keep.has(k.prefix.toString('latin1'))) index.removeSync(withRecordId(k.prefix, rid));
-      for (const k of fresh) if (!had.has(k.prefix.toString('latin1'))) index.putSync(withRecordId(k.prefix, rid), EMPTY);
+      for (const k of old) if (!keep.has(k.prefix.toString('latin1'))) index.removeSync(entryWithRecordId(k, rid));
+      for (const k of fresh) if (!had.has(k.prefix.toString('latin1'))) index.putSync(entryWithRecordId(k, rid), EMPTY);
     }
     records.putSync(this.recordKey(rid), bytes);
     this.changes += 1;
@@ -235,8 +235,8 @@ export class Collection {
     if (!stored) return;
     const storedDoc = deserialize(stored, BSON_DECODE_OPTIONS);
     const { records, index } = this.host.storage;
-    index.removeSync(withRecordId(this.idIndex.entryKey([storedDoc._id]).prefix, rid));
-    for (const idx of this.indexes.values()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(withRecordId(k.prefix, rid));
+    index.removeSync(entryWithRecordId(this.idIndex.entryKey([storedDoc._id]), rid));
+    for (const idx of this.indexes.values()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(entryWithRecordId(k, rid));
     records.removeSync(this.recordKey(rid));
     this.changes += 1;
     this.docCount -= 1;
@@ -254,7 +254,7 @@ export class Collection {
       const doc = deserialize(value, BSON_DECODE_OPTIONS);
       const keys = index.keysOf(doc, seen) ?? [];
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
-      for (const k of keys) entries.putSync(withRecordId(k.prefix, rid), EMPTY);
+      for (const k of keys) entries.putSync(entryWithRecordId(k, rid), EMPTY);
     }
     index.multikey = seen.multikey;
     this.indexes.set(index.name, index);
@@ -690,13 +690,6 @@ function checkKeySize(prefix: Buffer, indexName: string): void {
   }
 }
 
-function withRecordId(prefix: Buffer, rid: number): Buffer {
-  const out = Buffer.allocUnsafe(prefix.length + RECORD_ID_BYTES);
-  prefix.copy(out, 0);
-  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), prefix.length);
-  out.writeUInt32BE(rid % 0x1_0000_0000, prefix.length + 4);
-  return out;
-}
 
 function readRecordId(key: Buffer, offset: number): number {
   return key.readUInt32BE(offset) * 0x1_0000_0000 + key.readUInt32BE(offset + 4);

@@ -21,6 +21,19 @@ export interface EntryKey {
   /** indexId | field keys (without the record id). */
   readonly prefix: Buffer;
   readonly truncated: boolean;
+  /** `prefix`'s bytes followed by room for a record id (see `entryWithRecordId`), when the key was built so. */
+  readonly withRoom?: Buffer;
+}
+
+/** The index entry `key | rid`: written into the key's spare room when it has one (each call overwrites the
+ *  previous call's record id there: LMDB copies a key when it is put or removed), else a new buffer. */
+export function entryWithRecordId(key: EntryKey, rid: number): Buffer {
+  const { prefix, withRoom } = key;
+  const out = withRoom ?? Buffer.allocUnsafe(prefix.length + RECORD_ID_BYTES);
+  if (!withRoom) prefix.copy(out, 0);
+  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), prefix.length);
+  out.writeUInt32BE(rid % 0x1_0000_0000, prefix.length + 4);
+  return out;
 }
 
 export class Index {
@@ -117,7 +130,8 @@ export class Index {
       encodeValue(w, values[i]);
       if (this.directions[i] === -1) w.invertFrom(from);
     }
-    return { prefix: w.toBuffer(), truncated: w.truncated };
+    const withRoom = w.toBuffer(RECORD_ID_BYTES);
+    return { prefix: withRoom.subarray(0, withRoom.length - RECORD_ID_BYTES), truncated: w.truncated, withRoom };
   }
 
   /** TTL: when `doc` expires (ms since epoch; Infinity if its field holds no date). MongoDB uses the earliest date

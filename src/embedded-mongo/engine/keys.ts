@@ -100,9 +100,11 @@ export class KeyWriter {
     for (let i = from; i < this.length; i++) this.buf[i] = ~this.buf[i]! & 0xff;
   }
 
-  /** A copy of the bytes written. */
-  toBuffer(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.length));
+  /** A copy of the bytes written, followed by `room` more bytes (not initialized). */
+  toBuffer(room = 0): Buffer {
+    const out = Buffer.allocUnsafe(this.length + room);
+    this.buf.copy(out, 0, 0, this.length);
+    return out;
   }
 
   private ensure(n: number): void {
