@@ -79,6 +79,22 @@ describe('validateSpans', () => {
     expect(rejection.message).toContain(message);
   });
 
+  it.each([3, 40])('refuses a repeated attribute key in a list of %i attributes, naming its position', (length) => {
+    const attributes = Array.from({ length }, (_, n) => ({ key: `k${n}`, value: n }));
+    attributes.push({ key: `k${length - 2}`, value: 0 });
+    const rejection = rejectionOf({ attributes }, { ...DEFAULT_INGEST_LIMITS, maxAttributesPerSpan: 64 });
+    expect(rejection).toMatchObject({ code: 'INVALID_ATTRIBUTE', message: `attributes[${length}].key: expected unique keys, received "k${length - 2}" twice` });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['a non-finite number', Number.NaN, 'attributes[1].value: expected a finite number, received NaN'],
+    ['a string over the cap', 'x'.repeat(6), 'attributes[1].value: expected at most 5 characters, received 6'],
+    ['a nested null', { a: [1, null] }, 'attributes[1].value.a.1: expected a string, number, boolean, array or object, received null'],
+  ])('refuses %s as an attribute value with its path', (_name, value, message) => {
+    const attributes = [{ key: 'ok', value: true }, { key: 'bad', value }];
+    expect(rejectionOf({ attributes }, limits).message).toBe(message);
+  });
+
   it('keeps `$` and `.` in attribute keys and values as data', () => {
     const attributes = [{ key: 'http.$method', value: { $gt: '' } }, { key: '$where', value: ['a.b', 1, true] }];
     const { valid } = validateSpans([span({ attributes })], DEFAULT_INGEST_LIMITS, NOW_US);

@@ -28,34 +28,49 @@ export function checkAttributes(field: string, list: readonly AttributeInputShap
   if (list.length > limits.maxAttributesPerSpan) {
     return fail(RejectionCode.TOO_MANY_ATTRIBUTES, `${field}: expected at most ${limits.maxAttributesPerSpan} attributes, received ${list.length}`);
   }
-  const seen = new Set<string>();
-  const out: Attribute[] = [];
+  // Keys already seen: a linear scan for the short lists spans carry, a set only for long ones.
+  const seen = list.length > UNIQUE_SCAN_MAX ? new Set<string>() : null;
+  const out: Attribute[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const attr = list[i];
-    const where = `${field}[${i}]`;
-    if (attr === null || typeof attr !== 'object') return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}: expected {key, value}, received ${describe(attr)}`);
+    if (attr === null || typeof attr !== 'object') return fail(RejectionCode.INVALID_ATTRIBUTE, `${field}[${i}]: expected {key, value}, received ${describe(attr)}`);
     const { key, value } = attr;
     if (typeof key !== 'string' || key.length === 0) {
-      return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}.key: expected a non-empty string, received ${describe(key)}`);
+      return fail(RejectionCode.INVALID_ATTRIBUTE, `${field}[${i}].key: expected a non-empty string, received ${describe(key)}`);
     }
     const lone = loneSurrogateAt(key);
-    if (lone !== -1) return loneSurrogate(`${where}.key`, key, lone);
+    if (lone !== -1) return loneSurrogate(`${field}[${i}].key`, key, lone);
     if (key.length > limits.maxAttributeKeyLength) {
-      return fail(RejectionCode.STRING_TOO_LONG, `${where}.key: expected at most ${limits.maxAttributeKeyLength} characters, received ${key.length} (${JSON.stringify(clip(key))})`);
+      return fail(RejectionCode.STRING_TOO_LONG, `${field}[${i}].key: expected at most ${limits.maxAttributeKeyLength} characters, received ${key.length} (${JSON.stringify(clip(key))})`);
     }
-    if (seen.has(key)) return fail(RejectionCode.INVALID_ATTRIBUTE, `${where}.key: expected unique keys, received ${JSON.stringify(clip(key))} twice`);
-    seen.add(key);
-    const problem = checkValue(`${where}.value`, value, limits, 0);
-    if (problem) return problem;
+    if (seen ? seen.has(key) : keyBefore(out, i, key)) {
+      return fail(RejectionCode.INVALID_ATTRIBUTE, `${field}[${i}].key: expected unique keys, received ${JSON.stringify(clip(key))} twice`);
+    }
+    seen?.add(key);
+    // The common values (a string within the cap, a finite number, a boolean) are checked here, without
+    // building the value's path; the rest, and every failure, by checkValue.
+    if (!(typeof value === 'string' ? value.length <= limits.maxStringLength : typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))) {
+      const problem = checkValue(`${field}[${i}].value`, value, limits, 0);
+      if (problem) return problem;
+    }
     if (typeof value === 'object') {
       const size = Buffer.byteLength(canonicalJson(value));
       if (size > limits.maxAttributeValueBytes) {
-        return fail(RejectionCode.TOO_LARGE, `${where}.value: expected at most ${limits.maxAttributeValueBytes} bytes of JSON, received ${size}`);
+        return fail(RejectionCode.TOO_LARGE, `${field}[${i}].value: expected at most ${limits.maxAttributeValueBytes} bytes of JSON, received ${size}`);
       }
     }
-    out.push({ key, value });
+    out[i] = { key, value };
   }
   return out;
+}
+
+/** Lists longer than this check key uniqueness with a set. */
+const UNIQUE_SCAN_MAX = 16;
+
+// Private: whether one of the first `count` attributes of `out` has `key`.
+function keyBefore(out: readonly Attribute[], count: number, key: string): boolean {
+  for (let j = 0; j < count; j++) if (out[j]!.key === key) return true;
+  return false;
 }
 
 // Private: walks one value; the first problem found is reported with its path.

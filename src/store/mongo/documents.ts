@@ -72,15 +72,27 @@ export function spanDocId(traceId: string, spanId: string): string {
 }
 
 export function toAttrDocs(attributes: readonly Attribute[]): AttrDoc[] {
-  return attributes.map((a) => ({ k: a.key, v: canonicalJson(a.value) }));
+  const out: AttrDoc[] = new Array(attributes.length);
+  for (let i = 0; i < attributes.length; i++) {
+    const a = attributes[i]!;
+    out[i] = { k: a.key, v: typeof a.value === 'string' ? JSON.stringify(a.value) : canonicalJson(a.value) };
+  }
+  return out;
 }
 
 export function fromAttrDocs(attrs: readonly AttrDoc[] | undefined): Attribute[] {
   return (attrs ?? []).map((a) => ({ key: a.k, value: JSON.parse(a.v) as unknown }));
 }
 
+/**
+ * The document of a validated span. Its metric objects are the record's own (the same three fields): the
+ * document is only serialised and read by the summaries, never changed. `links` and `redactedCount` are set
+ * only on the few spans that have them.
+ */
 export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): SpanDoc {
-  return {
+  const result = span.result;
+  const links = span.links;
+  const doc: SpanDoc = {
     _id: spanDocId(span.traceId, span.spanId),
     traceId: span.traceId,
     spanId: span.spanId,
@@ -92,22 +104,23 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
     endUs: span.endUs,
     durationUs: span.durationUs,
     status: span.status,
-    result: span.result && {
-      status: span.result.status,
-      code: span.result.code,
-      message: span.result.message,
-      dataJson: span.result.data === null || span.result.data === undefined ? null : canonicalJson(span.result.data),
-    },
+    result:
+      result &&
+      {
+        status: result.status,
+        code: result.code,
+        message: result.message,
+        dataJson: result.data === null || result.data === undefined ? null : canonicalJson(result.data),
+      },
     attrs: toAttrDocs(span.attributes),
-    metrics: span.metrics.map((m) => ({ name: m.name, value: m.value, unit: m.unit })),
-    events: span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attrs: toAttrDocs(e.attributes) })),
-    ...(span.links.length > 0
-      ? { links: span.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attrs: toAttrDocs(l.attributes) })) }
-      : {}),
-    ...(span.redactedCount ? { redactedCount: span.redactedCount } : {}),
+    metrics: span.metrics,
+    events: span.events.length === 0 ? [] : span.events.map((e) => ({ timeUs: e.timeUs, name: e.name, attrs: toAttrDocs(e.attributes) })),
     receivedAt,
     expireAt,
   };
+  if (links.length > 0) doc.links = links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attrs: toAttrDocs(l.attributes) }));
+  if (span.redactedCount) doc.redactedCount = span.redactedCount;
+  return doc;
 }
 
 export function fromSpanDoc(doc: SpanDoc): SpanRecord {

@@ -47,10 +47,14 @@ interface TraceDelta {
   /** The receipt of the first insert (in the group's order) that holds spans of the trace. */
   seen: Receipt;
   services: Set<string>;
-  /** (service, operation) pairs by a key unique to the pair. */
-  svcOps: Map<string, { s: string; o: string }>;
-  /** Attributes by a key unique to the (key, canonical value) pair. */
-  attrs: Map<string, AttrDoc>;
+  /** (service, operation) pairs, each once, in the order first seen. */
+  svcOps: { s: string; o: string }[];
+  /** The operations of `svcOps` by service, to find a pair without building a key for it. */
+  svcOpsSeen: Map<string, Seen>;
+  /** Attributes, each (key, canonical value) pair once, in the order first seen. */
+  attrs: AttrDoc[];
+  /** The canonical values of `attrs` by key. */
+  attrsSeen: Map<string, Seen>;
 }
 
 interface Receipt {
@@ -102,7 +106,7 @@ export async function updateSummaryGroup(db: Db, parts: readonly SummaryPart[]):
   const add = (span: SummarySource, isNew: boolean, part: SummaryPart): void => {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, seen: part, services: new Set(), svcOps: new Map(), attrs: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, seen: part, services: new Set(), svcOps: [], svcOpsSeen: new Map(), attrs: [], attrsSeen: new Map() };
       traces.set(span.traceId, t);
     }
     if (isNew && (t.received === null || part.receivedAt > t.received.receivedAt)) t.received = part;
@@ -114,12 +118,9 @@ export async function updateSummaryGroup(db: Db, parts: readonly SummaryPart[]):
     if (span.startUs < t.startUs) t.startUs = span.startUs;
     if (span.endUs > t.endUs) t.endUs = span.endUs;
     t.services.add(span.service);
-    const pair = `${span.service.length}:${span.service}${span.operation}`;
-    if (!t.svcOps.has(pair)) t.svcOps.set(pair, { s: span.service, o: span.operation });
-    for (const attr of span.attrs ?? []) {
-      const key = `${attr.k.length}:${attr.k}${attr.v}`;
-      if (!t.attrs.has(key)) t.attrs.set(key, attr);
-    }
+    if (firstOf(t.svcOpsSeen, span.service, span.operation)) t.svcOps.push({ s: span.service, o: span.operation });
+    const attrs = span.attrs;
+    if (attrs) for (let i = 0; i < attrs.length; i++) if (firstOf(t.attrsSeen, attrs[i]!.k, attrs[i]!.v)) t.attrs.push(attrs[i]!);
     // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
     let s = services.get(span.service);
     if (!s) {
@@ -160,8 +161,8 @@ async function updateTraces(db: Db, traces: Map<string, TraceDelta>): Promise<vo
       spanCount: t.spans,
       errorCount: t.errors,
       services: [...t.services],
-      svcOps: [...t.svcOps.values()],
-      attrs: [...t.attrs.values()],
+      svcOps: t.svcOps,
+      attrs: t.attrs,
       receivedAt: receipt.receivedAt,
       expireAt: receipt.expireAt,
     };
@@ -177,7 +178,7 @@ async function updateTraces(db: Db, traces: Map<string, TraceDelta>): Promise<vo
         update: {
           $min: { startUs: t.startUs },
           $max: { endUs: t.endUs, spanCount: t.spans, errorCount: t.errors, ...(t.received ? { receivedAt: t.received.receivedAt, expireAt: t.received.expireAt } : {}) },
-          $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: [...t.svcOps.values()] }, attrs: { $each: [...t.attrs.values()] } },
+          $addToSet: { services: { $each: [...t.services] }, svcOps: { $each: t.svcOps }, attrs: { $each: t.attrs } },
           // A summary erased since the insert found it is created again; the counts below correct it.
           $setOnInsert: { durationUs: t.endUs - t.startUs, ...(t.received ? {} : { receivedAt: t.seen.receivedAt, expireAt: t.seen.expireAt }) },
         },
@@ -187,6 +188,26 @@ async function updateTraces(db: Db, traces: Map<string, TraceDelta>): Promise<vo
   });
   await upsertAll(collection, ops);
   await reconcileExisting(db, existingIds, traces);
+}
+
+/** The inner values seen with one outer value: the only one as itself, several as a set. */
+type Seen = string | Set<string>;
+
+// Private: whether (`outer`, `inner`) is seen for the first time; records it as seen.
+function firstOf(seen: Map<string, Seen>, outer: string, inner: string): boolean {
+  const known = seen.get(outer);
+  if (known === undefined) {
+    seen.set(outer, inner);
+    return true;
+  }
+  if (typeof known === 'string') {
+    if (known === inner) return false;
+    seen.set(outer, new Set([known, inner]));
+    return true;
+  }
+  if (known.has(inner)) return false;
+  known.add(inner);
+  return true;
 }
 
 // Private: the receipt a summary is created with: the first insert's, raised to the latest of those that stored
