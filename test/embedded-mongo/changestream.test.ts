@@ -168,6 +168,18 @@ describe('change streams', () => {
     }
   });
 
+  it('reports every document of a 24 MiB insert in order', async () => {
+    const c = coll();
+    const stream = watch(c);
+    await stream.tryNext();
+    // More than one oplog record holds (16 MiB).
+    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: i, payload: String.fromCharCode(97 + (i % 26)).repeat(600 * 1024) }));
+    await c.insertMany(docs);
+    const events = await nextEvents(stream, 40);
+    expect(ids(events)).toEqual(docs.map((d) => d._id));
+    expect(events.every((e, i) => (e as Document).fullDocument.payload === docs[i]!.payload)).toBe(true);
+  });
+
   it('starts at an operation time, including the change made at that time', async () => {
     const c = coll();
     await c.insertOne({ _id: 'before' });

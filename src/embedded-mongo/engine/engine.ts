@@ -397,7 +397,7 @@ export class Engine implements CollectionHost {
       const doc = this.insertBytes.get(entry);
       this.insertBytes.delete(entry);
       const docs = doc ? undefined : this.updateBytes.get(entry);
-      const run = doc ? this.insertRun(entries, i) : 1;
+      const run = doc ? this.insertRun(entries, i, doc) : 1;
       if (run > 1) {
         oplog.putSync(seqKey(entries[i + run - 1]!.seq), this.insertGroup(entries, i, run, doc!));
         i += run - 1;
@@ -418,16 +418,20 @@ export class Engine implements CollectionHost {
     meta.putSync(META_STATE, bsonBytes({ seq: this.seq, ts: new Timestamp({ t: this.tsSeconds, i: this.tsIncrement }), ids: this.idCounter, floorSeq: this.floorSeq, floorTs: this.floorTs }));
   }
 
-  // Private: how many entries from `entries[from]` on (an insert with stored bytes) are inserts into the same
-  // collection with stored bytes, at most OPLOG_GROUP_MAX: they make one oplog record (see insertGroup).
-  private insertRun(entries: readonly OplogEntry[], from: number): number {
+  // Private: how many entries from `entries[from]` on (an insert of `firstBytes`) are inserts into the same
+  // collection with stored bytes, at most OPLOG_GROUP_MAX of them and OPLOG_GROUP_MAX_BYTES of documents (beyond
+  // the first): they make one oplog record (see insertGroup).
+  private insertRun(entries: readonly OplogEntry[], from: number, firstBytes: Buffer): number {
     const first = entries[from]!.op;
     if (first.kind !== 'insert') return 1;
     let n = 1;
+    let bytes = firstBytes.length;
     while (n < OPLOG_GROUP_MAX && from + n < entries.length) {
       const next = entries[from + n]!;
       const op = next.op;
-      if (op.kind !== 'insert' || op.db !== first.db || op.coll !== first.coll || !this.insertBytes.has(next)) break;
+      const doc = this.insertBytes.get(next);
+      if (op.kind !== 'insert' || op.db !== first.db || op.coll !== first.coll || !doc || bytes + doc.length > OPLOG_GROUP_MAX_BYTES) break;
+      bytes += doc.length;
       n++;
     }
     return n;
@@ -642,8 +646,9 @@ function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
   };
 }
 
-/** Most inserts one oplog record holds (see Engine.insertGroup). */
+/** Most inserts one oplog record holds, and most bytes of documents (see Engine.insertGroup). */
 const OPLOG_GROUP_MAX = 256;
+const OPLOG_GROUP_MAX_BYTES = 16 * 1024 * 1024;
 /** Per entry of an insert group: ts seconds and increment (u32 each), wallTime in ms (f64). */
 const GROUP_TIME_BYTES = 16;
 const EMPTY_BUFFER = Buffer.alloc(0);
