@@ -127,3 +127,28 @@ test('an insert event carries the whole document', async () => {
   expect(event.fullDocument).toMatchObject(rest);
   expect(Number(event.fullDocument.big)).toBe(Number(big));
 });
+
+test('an id sent first by one statement and later in the document by an earlier one is refused once stored', async () => {
+  const c = fresh();
+  await c.insertOne({ _id: 'a', k: 'before' });
+  // The second statement carries its _id after another field, the third carries the same _id first: the third is
+  // a duplicate of the second, whichever way each one is stored.
+  const { writeErrors } = await bulkFailure(
+    c.insertMany(
+      [
+        { _id: 'w', k: 'first' },
+        { k: 'late', _id: 'x' },
+        { _id: 'x', k: 'first' },
+        { _id: 'y', k: 'first' },
+      ],
+      { ordered: false },
+    ),
+  );
+  expect(writeErrors.map((w) => [w.index, w.code])).toEqual([[2, 11000]]);
+  expect((await c.find({}).sort({ _id: 1 }).toArray()).map((d) => [d._id, d.k])).toEqual([
+    ['a', 'before'],
+    ['w', 'first'],
+    ['x', 'late'],
+    ['y', 'first'],
+  ]);
+});

@@ -106,7 +106,7 @@ const insert: CommandHandler = async (command, context) => {
           if (collection && passes && (!pass || index >= pass.to)) {
             const ids = idsAhead(documents, index);
             const found = collection.absentIds(ids.map((id) => id.value));
-            pass = { to: index + ID_PASS, absent: new Set([...found.absent].map((k) => ids[k]!.index)) };
+            pass = { to: index + ids.length, absent: new Set([...found.absent].map((k) => ids[k]!.index)) };
             passes = found.complete;
           }
           unit.ensureCollection(context.db, coll);
@@ -135,13 +135,15 @@ const ID_ABSENT = { idAbsent: true } as const;
 /** Statements whose ids one pass over the `_id` index looks at. */
 const ID_PASS = 32;
 
-// Private: the `_id`s of statements `from`.. (at most ID_PASS) that are documents with `_id` first, and their
-// statement index.
+// Private: the `_id`s of statements `from`.. (at most ID_PASS), with their statement index, up to the first
+// statement that is not a document with `_id` first. Such a statement is stored after a lookup of its own; were
+// later statements in the pass, one of them could carry the same `_id` and be stored unchecked after it.
 function idsAhead(documents: readonly unknown[], from: number): Array<{ index: number; value: unknown }> {
   const out: Array<{ index: number; value: unknown }> = [];
   for (let i = from; i < Math.min(documents.length, from + ID_PASS); i++) {
     const raw = documents[i];
-    if (raw instanceof Uint8Array && startsWithId(raw)) out.push({ index: i, value: deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS)._id });
+    if (!(raw instanceof Uint8Array && startsWithId(raw))) break;
+    out.push({ index: i, value: deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS)._id });
   }
   return out;
 }
