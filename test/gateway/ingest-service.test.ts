@@ -23,6 +23,18 @@ describe('IngestService', () => {
     await test.stop();
   });
 
+  // A store of its own on the test database whose summary writes (inserts and updates of traces and services)
+  // are recorded in the order the driver sends them.
+  const observedStore = (): { observed: MongoTraceStore; summaryWrites: string[] } => {
+    const summaryWrites: string[] = [];
+    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
+    observed.client.on('commandStarted', (e) => {
+      const target = e.command[e.commandName] as unknown;
+      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
+    });
+    return { observed, summaryWrites };
+  };
+
   it('notifies only newly stored spans: not duplicates, not rejected; after the store has them', async () => {
     const traceId = newTraceId();
     const batches: StoredSpan[][] = [];
@@ -64,12 +76,7 @@ describe('IngestService', () => {
 
   it('runs stored steps alongside the summary updates, and acknowledges only after both', async () => {
     const traceId = newTraceId();
-    const summaryWrites: string[] = [];
-    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
-    observed.client.on('commandStarted', (e) => {
-      const target = e.command[e.commandName] as unknown;
-      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
-    });
+    const { observed, summaryWrites } = observedStore();
     const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
@@ -96,12 +103,7 @@ describe('IngestService', () => {
 
   it('notifies listeners as soon as the span insert is acknowledged: before any summary write and before the submit is acknowledged', async () => {
     const traceId = newTraceId();
-    const summaryWrites: string[] = [];
-    const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
-    observed.client.on('commandStarted', (e) => {
-      const target = e.command[e.commandName] as unknown;
-      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
-    });
+    const { observed, summaryWrites } = observedStore();
     try {
       const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
       let acknowledged = false;
