@@ -8,9 +8,15 @@ import { RE2JS } from 're2js';
 /** A half-open character range [start, end) of a match. */
 export type Match = readonly [start: number, end: number];
 
+/**
+ * What a detector finds in text with nothing sensitive (most text): one shared empty list, no allocation. Not
+ * frozen (a frozen array slows every loop over a detector's result); the readonly type keeps callers off it.
+ */
+const NO_MATCHES: readonly Match[] = [];
+
 export interface Detector {
   /** Ranges of the sensitive values in `text`, in increasing order, not overlapping. */
-  find(text: string): Match[];
+  find(text: string): readonly Match[];
   /** The text hashed for a match: equal values must hash equally (a card's digits without separators). */
   normalise(matched: string): string;
 }
@@ -27,7 +33,7 @@ const identity = (s: string): string => s;
  */
 export const cardDetector: Detector = {
   find(text) {
-    const out: Match[] = [];
+    let out: Match[] | null = null;
     const n = text.length;
     let i = 0;
     while (i < n) {
@@ -48,9 +54,9 @@ export const cardDetector: Detector = {
           i++;
         } else break;
       }
-      if (digits >= 13 && digits <= 19 && luhn(text.slice(start, end))) out.push([start, end]);
+      if (digits >= 13 && digits <= 19 && luhn(text.slice(start, end))) (out ??= []).push([start, end]);
     }
-    return out;
+    return out ?? NO_MATCHES;
   },
   normalise: (matched) => matched.replace(/[ -]/g, ''),
 };
@@ -79,7 +85,7 @@ export function luhn(text: string): boolean {
  */
 export const emailDetector: Detector = {
   find(text) {
-    const out: Match[] = [];
+    let out: Match[] | null = null;
     let at = text.indexOf('@');
     let floor = 0;
     while (at !== -1) {
@@ -91,12 +97,12 @@ export const emailDetector: Detector = {
       const domain = text.slice(at + 1, end);
       const dot = domain.lastIndexOf('.');
       if (start < at && dot > 0 && /^[A-Za-z]{2,}$/.test(domain.slice(dot + 1))) {
-        out.push([start, end]);
+        (out ??= []).push([start, end]);
         floor = end;
       }
       at = text.indexOf('@', at + 1);
     }
-    return out;
+    return out ?? NO_MATCHES;
   },
   normalise: identity,
 };
@@ -118,14 +124,14 @@ export function patternDetector(pattern: string): Detector {
   if (re.matcher('').find()) throw new Error('it matches empty text, so it would match everywhere');
   return {
     find(text) {
-      const out: Match[] = [];
+      let out: Match[] | null = null;
       const m = re.matcher(text);
       while (m.find()) {
         const start = m.start();
         const end = m.end();
-        if (end > start) out.push([start, end]);
+        if (end > start) (out ??= []).push([start, end]);
       }
-      return out;
+      return out ?? NO_MATCHES;
     },
     normalise: identity,
   };
@@ -135,7 +141,7 @@ export function patternDetector(pattern: string): Detector {
 function regexDetector(re: RegExp, hint: RegExp): Detector {
   return {
     find(text) {
-      if (!hint.test(text)) return [];
+      if (!hint.test(text)) return NO_MATCHES;
       const out: Match[] = [];
       re.lastIndex = 0;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push([m.index, m.index + m[0].length]);

@@ -135,25 +135,41 @@ export class Redactor {
   }
 
   // Private: any JSON value; `path` is the dotted path of its property names ('' at the root of result.data).
+  // Copy on write: a value nothing is redacted from comes back as the same object, and an array or object is
+  // copied only from its first changed element or property on (the ones before it taken as they are).
   private json(value: unknown, path: string): Redacted<unknown> {
     if (typeof value === 'string') return this.text(value);
     if (Array.isArray(value)) {
-      const out: unknown[] = [];
-      for (const element of value) {
+      let out: unknown[] | null = null;
+      for (let i = 0; i < value.length; i++) {
+        const element: unknown = value[i];
         const redacted = this.json(element, path);
+        if (out === null) {
+          if (redacted === element) continue;
+          out = value.slice(0, i);
+        }
         if (redacted !== DROP) out.push(redacted);
       }
-      return out;
+      return out ?? value;
     }
     if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [name, inner] of Object.entries(value as Record<string, unknown>)) {
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record);
+      let out: Record<string, unknown> | null = null;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        const inner = record[name];
         const innerPath = path === '' ? name : `${path}.${name}`;
         const rule = this.keyRule(name) ?? (innerPath === name ? null : this.keyRule(innerPath));
         const redacted = rule ? this.whole(rule, inner) : this.json(inner, innerPath);
-        if (redacted !== DROP) out[name] = redacted;
+        if (out === null) {
+          if (redacted === inner) continue;
+          out = {};
+          for (let j = 0; j < i; j++) setOwn(out, names[j]!, record[names[j]!]);
+        }
+        if (redacted !== DROP) setOwn(out, name, redacted);
       }
-      return out;
+      return out ?? value;
     }
     return value;
   }
@@ -235,6 +251,12 @@ export class Redactor {
     if (this.hmacKey === null) throw new Error('Redactor.hmac: no TRACEGATE_REDACTION_KEY');
     return HASH_PREFIX + createHmac('sha256', this.hmacKey).update(text, 'utf8').digest('hex').slice(0, 32);
   }
+}
+
+// Private: an own property, also for the name `__proto__` (which plain assignment would take as the prototype).
+function setOwn(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  else target[name] = value;
 }
 
 function mask(rule: string): string {

@@ -159,6 +159,37 @@ describe('Redactor with the default rules, no key (mask)', () => {
     expect('redactedCount' in s).toBe(false);
   });
 
+  it('keeps values nothing is redacted from as the same objects, and copies a changed one from its first change on', () => {
+    const clean = { a: [1, 'b', { c: 'd' }], e: { f: true } };
+    const nested = { keep: { g: 'h' }, list: ['x', 'bob@example.com', 'y'], after: { i: 1 } };
+    const data = { j: ['k'] };
+    const s = span({ attributes: [{ key: 'clean', value: clean }, { key: 'nested', value: nested }], result: { status: 'OK', code: null, message: null, data } });
+    expect(r.redactSpan(s)).toBe(1);
+    expect(s.attributes[0]!.value).toBe(clean);
+    expect(s.result!.data).toBe(data);
+    const redacted = s.attributes[1]!.value as typeof nested;
+    expect(redacted).not.toBe(nested);
+    expect(redacted).toEqual({ keep: { g: 'h' }, list: ['x', '[redacted:email]', 'y'], after: { i: 1 } });
+    expect(Object.keys(redacted)).toEqual(['keep', 'list', 'after']);
+    expect(redacted.keep).toBe(nested.keep);
+    expect(redacted.after).toBe(nested.after);
+    // The sent value is left as it was.
+    expect(nested.list).toEqual(['x', 'bob@example.com', 'y']);
+  });
+
+  it('keeps a property named __proto__ as a property, whether its object is copied or not', () => {
+    const untouched = JSON.parse('{"__proto__": {"x": 1}, "y": "z"}') as Record<string, unknown>;
+    const changed = JSON.parse('{"__proto__": {"x": 1}, "mail": "bob@example.com"}') as Record<string, unknown>;
+    const s = span({ attributes: [{ key: 'untouched', value: untouched }, { key: 'changed', value: changed }] });
+    expect(r.redactSpan(s)).toBe(1);
+    expect(s.attributes[0]!.value).toBe(untouched);
+    const copy = s.attributes[1]!.value as Record<string, unknown>;
+    expect(Object.keys(copy)).toEqual(['__proto__', 'mail']);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')!.value).toEqual({ x: 1 });
+    expect(copy['mail']).toBe('[redacted:email]');
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+  });
+
   it('counts redactions per rule', () => {
     const counted = redactor();
     counted.redactSpan(span({ attributes: [{ key: 'a', value: `${CARD} and ${CARD}` }, { key: 'b', value: 'x@y.io' }] }));
