@@ -62,6 +62,11 @@ interface Run {
   /** Share of receipts that came before the ack. */
   beforeAck: number;
   lost: number;
+  /** Sent -> first receipt of each probe (the path to the first subscriber): median and largest over the probes. */
+  firstP50: number;
+  firstMax: number;
+  /** First -> last receipt of each probe (the fan-out and the subscribers' reading): largest over the probes. */
+  spreadMax: number;
 }
 
 interface Probe {
@@ -82,6 +87,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `raw: ws server acks POST /broadcast, then sends the same-shaped message to every socket, timed from sending the POST; ` +
     `raw stored (reported, not judged): the same server first inserts the probe's span document (the gateway's own mapping) with the raw driver's insertMany into the same store, then broadcasts; ` +
     `raw streamed (reported, not judged): the same server inserts that document into the gateway's own spans collection and broadcasts when its own change stream on that collection reports it; ` +
+    `per side, First = sending -> a probe's first receipt (per run: median and largest over the probes), SpreadMax = first -> last receipt of a probe (per run: largest), medians over the runs; ` +
     `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
   const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw', streamDb: fx.dbName };
@@ -167,6 +173,13 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           [`streamedP50Ratio_${n}`]: med(gwRuns, 'p50') / med(streamedRuns, 'p50'),
           [`rawStreamedP50Ms_${n}`]: med(streamedRuns, 'p50'),
           [`rawStreamedP99Ms_${n}`]: med(streamedRuns, 'p99'),
+          ...Object.fromEntries(
+            ([['gateway', gwRuns], ['raw', rawRuns], ['rawStreamed', streamedRuns]] as const).flatMap(([side, runs]) => [
+              [`${side}FirstP50Ms_${n}`, med(runs, 'firstP50')],
+              [`${side}FirstMaxMs_${n}`, med(runs, 'firstMax')],
+              [`${side}SpreadMaxMs_${n}`, med(runs, 'spreadMax')],
+            ]),
+          ),
           [`runStreamedP99Ratios_${n}`]: gwRuns.map((g, i) => Math.round((g.p99 / streamedRuns[i]!.p99) * 100) / 100),
         });
       } finally {
@@ -190,9 +203,16 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
 async function run(probe: () => Promise<Probe>, probes: number): Promise<Run> {
   const fromSend: number[] = [];
   const fromAck: number[] = [];
+  const firsts: number[] = [];
+  const spreads: number[] = [];
   let lost = 0;
   for (let i = 0; i < probes; i++) {
     const p = await probe();
+    const received = p.fromSend.filter((x) => Number.isFinite(x));
+    if (received.length > 0) {
+      firsts.push(Math.min(...received));
+      spreads.push(Math.max(...received) - Math.min(...received));
+    }
     for (const x of p.fromSend) {
       if (!Number.isFinite(x)) lost++;
       else {
@@ -208,6 +228,9 @@ async function run(probe: () => Promise<Probe>, probes: number): Promise<Run> {
     ackP99: percentile(fromAck.map((x) => Math.max(0, x)), 99),
     beforeAck: fromAck.filter((x) => x < 0).length / fromAck.length,
     lost,
+    firstP50: percentile(firsts, 50),
+    firstMax: Math.max(...firsts),
+    spreadMax: Math.max(...spreads),
   };
 }
 
