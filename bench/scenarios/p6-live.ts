@@ -7,7 +7,11 @@
  * The issue's baseline stores nothing, so a second raw side is measured next to it (reported, not judged): the
  * same raw server inserts the probe's span document into the same store with the raw driver (`insertMany`, as
  * the gateway inserts, into a collection with the gateway's span indexes) and broadcasts once the store
- * acknowledged it (`storedP99Ratio_N`).
+ * acknowledged it (`storedP99Ratio_N`). A third (reported, not judged) does the gateway's whole path by hand: the
+ * raw server inserts the probe's span document into the gateway's own spans collection and broadcasts when its
+ * own change stream on that collection (which reads back the background traffic too, as the gateway's does)
+ * reports it (`streamedP99Ratio_N`): what is left between the gateway and it is the gateway's own code (HTTP and
+ * GraphQL front, validation, graphql-ws) and what shares the gateway's process (the background ingest).
  *
  * Layout: store, gateway, raw ws server, and the subscribers of each kind in a worker of their own (so neither
  * side's client work lands in the other's latencies); probes and background traffic in the parent. Sending and
@@ -77,9 +81,10 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `${sz.probesPerRun} sequential probes; median of per-run p50/p99; background demo ingest ${BACKGROUND_TRACES_PER_SEC} traces/s throughout; ` +
     `raw: ws server acks POST /broadcast, then sends the same-shaped message to every socket, timed from sending the POST; ` +
     `raw stored (reported, not judged): the same server first inserts the probe's span document (the gateway's own mapping) with the raw driver's insertMany into the same store, then broadcasts; ` +
+    `raw streamed (reported, not judged): the same server inserts that document into the gateway's own spans collection and broadcasts when its own change stream on that collection reports it; ` +
     `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
-  const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw' };
+  const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw', streamDb: fx.dbName };
   const raw = await forkWorker<WsBroadcastReady>('ws-broadcast', { args: rawArgs }).catch(async (e: unknown) => {
     await fx.stop();
     throw e;
@@ -88,6 +93,8 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
   const submitter = new SpanSubmitter({ url: fx.gateway.ready.url, agent, maxAttempts: 10, baseDelayMs: 20 });
   const feeder = new TrafficFeeder(submitter, { rate: BACKGROUND_TRACES_PER_SEC, batch: 100, seed: 'p6', concurrency: 2 });
   const probeTrace = randomBytes(16).toString('hex');
+  // The streamed side's probes go into the gateway's spans collection, in a trace nobody subscribes to.
+  const streamedTrace = randomBytes(16).toString('hex');
   const wsUrl = fx.gateway.ready.url.replace(/^http/, 'ws');
   const details: Record<string, unknown> = {};
   const ratios: number[] = [];
@@ -113,26 +120,30 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         const gwProbe = (): Promise<Probe> => probeGateway(submitter, probeTrace, gwSubs);
         const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, probes, rawSubs);
         const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, probes, rawSubs, probeTrace);
+        const streamedProbe = (): Promise<Probe> => probeRawStored(raw.ready.streamHttpUrl!, probes, rawSubs, streamedTrace);
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
           await storedProbe();
+          await streamedProbe();
         }
         const gwRuns: Run[] = [];
         const rawRuns: Run[] = [];
         const storedRuns: Run[] = [];
+        const streamedRuns: Run[] = [];
         for (let r = 0; r < sz.runs; r++) {
           gwRuns.push(await run(gwProbe, sz.probesPerRun));
           rawRuns.push(await run(rawProbe, sz.probesPerRun));
           storedRuns.push(await run(storedProbe, sz.probesPerRun));
+          streamedRuns.push(await run(streamedProbe, sz.probesPerRun));
           options.progress(
             `P6 ${n} subscribers run ${r + 1}/${sz.runs}: submit->receipt p99 gateway ${gwRuns[r]!.p99.toFixed(1)} ms, raw ${rawRuns[r]!.p99.toFixed(1)} ms, ` +
-              `raw stored ${storedRuns[r]!.p99.toFixed(1)} ms; ` +
+              `raw stored ${storedRuns[r]!.p99.toFixed(1)} ms, raw streamed ${streamedRuns[r]!.p99.toFixed(1)} ms; ` +
               `ack->receipt p99 gateway ${gwRuns[r]!.ackP99.toFixed(1)} ms (${(gwRuns[r]!.beforeAck * 100).toFixed(0)}% before the ack), raw ${rawRuns[r]!.ackP99.toFixed(1)} ms`,
           );
         }
         const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]));
-        const lost = [...gwRuns, ...rawRuns, ...storedRuns].reduce((a, x) => a + x.lost, 0);
+        const lost = [...gwRuns, ...rawRuns, ...storedRuns, ...streamedRuns].reduce((a, x) => a + x.lost, 0);
         lostAll += lost;
         const ratio = med(gwRuns, 'p99') / med(rawRuns, 'p99');
         ratios.push(ratio);
@@ -152,6 +163,11 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           [`storedP50Ratio_${n}`]: med(gwRuns, 'p50') / med(storedRuns, 'p50'),
           [`rawStoredP50Ms_${n}`]: med(storedRuns, 'p50'),
           [`rawStoredP99Ms_${n}`]: med(storedRuns, 'p99'),
+          [`streamedP99Ratio_${n}`]: med(gwRuns, 'p99') / med(streamedRuns, 'p99'),
+          [`streamedP50Ratio_${n}`]: med(gwRuns, 'p50') / med(streamedRuns, 'p50'),
+          [`rawStreamedP50Ms_${n}`]: med(streamedRuns, 'p50'),
+          [`rawStreamedP99Ms_${n}`]: med(streamedRuns, 'p99'),
+          [`runStreamedP99Ratios_${n}`]: gwRuns.map((g, i) => Math.round((g.p99 / streamedRuns[i]!.p99) * 100) / 100),
         });
       } finally {
         probeAgent?.destroy();
@@ -224,7 +240,8 @@ async function probeRaw(url: string, agent: ReturnType<typeof keepAliveAgent>, s
 /**
  * The issue's raw side plus the store write: the probe span's document as the gateway would store it (validated
  * and mapped by the gateway's own code, here in the parent, outside the timing), inserted by the raw server with
- * the raw driver before it broadcasts.
+ * the raw driver; it broadcasts once the store acknowledged the insert (`url` = /store-broadcast) or once its
+ * change stream on the gateway's spans collection reported it (/stream-broadcast).
  */
 async function probeRawStored(url: string, agent: ReturnType<typeof keepAliveAgent>, subs: Subscribers, traceId: string): Promise<Probe> {
   const probe = randomBytes(8).toString('hex');
@@ -236,13 +253,13 @@ async function probeRawStored(url: string, agent: ReturnType<typeof keepAliveAge
   const { valid } = validateSpans([span], DEFAULT_INGEST_LIMITS);
   const receivedAt = new Date();
   const docs = valid.map((v) => toSpanDoc(v.record, receivedAt, new Date(receivedAt.getTime() + RETENTION_MS)));
-  if (docs.length !== 1) throw new Error('P6: the stored baseline\'s probe span did not validate');
+  if (docs.length !== 1) throw new Error('P6: the stored or streamed baseline\'s probe span did not validate');
   const message = JSON.stringify({ probe, id: randomBytes(16).toString('hex'), type: 'next', payload: { data: { traceUpdated: { spans: [{ spanId: probe }] } } } });
   const body = EJSON.stringify({ docs, message }, { relaxed: true });
   const sent = nowMs();
   const reply = await postJson(new URL(url), body, agent, 10_000);
   const ack = nowMs();
-  if (reply.status !== 200) throw new Error(`P6 stored raw broadcast answered HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+  if (reply.status !== 200) throw new Error(`P6 raw broadcast ${url} answered HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
   return { fromSend: await collect(subs, probe, sent), ackMs: ack - sent };
 }
 

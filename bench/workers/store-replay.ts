@@ -13,6 +13,12 @@
  *       document every probeMs (default 10) on another connection into a collection with the span indexes; prints
  *       the probe inserts' latency percentiles: how long a short write waits behind long ones)
  *
+ *   node dist/bench/workers/store-replay.js wire FILE [repeats]   (a store worker per run; one connection sends
+ *       FILE's messages one at a time, each after the previous reply, as the gateway's store traffic; then, on a
+ *       fresh worker, only FILE's span inserts (and the index builds), as the raw side of P1 sends them; prints the
+ *       store process's CPU for each and their ratio: the replay's figure with the wire, the checks of arrived
+ *       documents and the transactions counted)
+ *
  * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
  * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
  * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
@@ -30,6 +36,7 @@ import { log } from '../../src/log';
 import { forkWorker } from '../harness/child';
 import { percentile } from '../harness/stats';
 import type { StoreReady } from './store';
+import type { ProcessFigures } from './protocol';
 import { INGEST_CONCURRENCY, sendAll } from '../load/ingest';
 import { ingestBatches } from '../load/span-bodies';
 import type { GatewayArgs, GatewayReady } from './gateway';
@@ -174,12 +181,58 @@ async function contend(file: string, probeMs: number): Promise<void> {
   }
 }
 
+// Private: the store worker's CPU (µs) to take `frames` over one connection, one message at a time.
+async function wireRun(frames: readonly Buffer[]): Promise<number> {
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+  try {
+    const port = Number(/:(\d+)\//.exec(store.ready.uri)![1]);
+    const socket = createConnection({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const replies = new FrameDecoder();
+    let waiting: (() => void) | undefined;
+    socket.on('data', (chunk) => {
+      if (replies.push(chunk).length > 0) waiting?.();
+    });
+    const before = await store.call<ProcessFigures>('figures');
+    for (const frame of frames) {
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        socket.write(frame);
+      });
+    }
+    const after = await store.call<ProcessFigures>('figures');
+    socket.destroy();
+    return after.cpuUs - before.cpuUs;
+  } finally {
+    await store.stop();
+  }
+}
+
+async function wire(file: string, repeats: number): Promise<void> {
+  const all: Buffer[] = [];
+  const spans: Buffer[] = [];
+  for (const frame of new FrameDecoder().push(readFileSync(file))) {
+    const request = parseRequest(frame);
+    if (request.kind !== 'msg' || request.moreToCome) continue;
+    const kind = kindOf(request.command);
+    // Cursor continuations and change streams wait for data or name cursors of the recording's store.
+    if (!kind) continue;
+    all.push(frame);
+    if (kind === 'insert spans' || kind.startsWith('createIndexes') || kind === 'hello') spans.push(frame);
+  }
+  for (let r = 0; r < repeats; r++) {
+    const gatewayUs = await wireRun(all);
+    const rawUs = await wireRun(spans);
+    console.log(`run ${r + 1}: gateway's traffic ${(gatewayUs / 1000).toFixed(1)} ms, span inserts alone ${(rawUs / 1000).toFixed(1)} ms of store CPU: ratio ${(gatewayUs / rawUs).toFixed(3)}`);
+  }
+}
+
 const [mode, file, count, only] = process.argv.slice(2);
-if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend')) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs]');
+if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend' && mode !== 'wire')) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats]');
   process.exit(2);
 }
-const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : contend(file, Number(count ?? 10));
+const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : mode === 'wire' ? wire(file, Number(count ?? 3)) : contend(file, Number(count ?? 10));
 work.then(
   () => process.exit(0),
   (err) => {

@@ -8,11 +8,17 @@
  * the documents are inserted with the raw driver (`insertMany`, unordered, the driver's default write concern,
  * as the gateway inserts spans) into a collection with the gateway's span indexes; once the store acknowledged
  * them the message goes to every socket, then the request is acknowledged.
+ *
+ * With `streamDb` as well, POST /stream-broadcast prices the gateway's own path without its code: the same body,
+ * the documents inserted with the raw driver into that database's `spans` collection (the gateway's own, which
+ * the background traffic fills), and the message sent to every socket when this server's change stream on that
+ * collection (the gateway's pipeline: inserts only, every event read back, as the gateway's is) reports the
+ * insert; the request is acknowledged once the insert is. A hand-written store + change stream + `ws` server.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EJSON } from 'bson';
-import { MongoClient, type Document } from 'mongodb';
+import { MongoClient, type ChangeStreamDocument, type Document } from 'mongodb';
 import { WebSocketServer } from 'ws';
 import { INDEXES } from '../../src/store';
 import { serveWorker } from './serve';
@@ -21,6 +27,8 @@ export interface WsBroadcastArgs {
   /** The store the gateway uses; absent: no /store-broadcast. */
   storeUri?: string;
   dbName?: string;
+  /** The gateway's database: /stream-broadcast inserts into its `spans` collection and watches it. */
+  streamDb?: string;
 }
 
 export interface WsBroadcastReady {
@@ -28,6 +36,8 @@ export interface WsBroadcastReady {
   httpUrl: string;
   /** POST here to insert, then broadcast; null without a store. */
   storeHttpUrl: string | null;
+  /** POST here to insert into the gateway's spans and broadcast on the change event; null without `streamDb`. */
+  streamHttpUrl: string | null;
 }
 
 serveWorker(async (raw) => {
@@ -43,6 +53,29 @@ serveWorker(async (raw) => {
   const broadcast = (payload: string): void => {
     for (const ws of wss.clients) ws.send(payload);
   };
+  // The streamed side: span document _id -> the message its change event releases.
+  const awaiting = new Map<string, string>();
+  const watched = client && args.streamDb ? client.db(args.streamDb).collection<Document>('spans') : null;
+  const changes = watched ? watched.watch([{ $match: { operationType: 'insert' } }]) : null;
+  let pumping: Promise<void> = Promise.resolve();
+  if (changes) {
+    // The first tryNext runs the aggregate: the stream is open before the first probe is sent.
+    const first = await changes.tryNext();
+    const release = (change: ChangeStreamDocument | null): void => {
+      if (change?.operationType !== 'insert') return;
+      const id = String(change.documentKey._id);
+      const message = awaiting.get(id);
+      if (message === undefined) return;
+      awaiting.delete(id);
+      broadcast(message);
+    };
+    release(first);
+    pumping = (async () => {
+      while (!changes.closed) release(await changes.next());
+    })().catch((err: unknown) => {
+      if (!changes.closed) console.error('ws-broadcast: the change stream failed', err);
+    });
+  }
   server.on('request', (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -64,13 +97,27 @@ serveWorker(async (raw) => {
         );
         return;
       }
+      if (req.method === 'POST' && req.url === '/stream-broadcast' && watched) {
+        const { docs, message } = EJSON.parse(body) as { docs: Document[]; message: string };
+        for (const doc of docs) awaiting.set(String(doc._id), message);
+        watched.insertMany(docs, { ordered: false }).then(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+          (err: unknown) => {
+            for (const doc of docs) awaiting.delete(String(doc._id));
+            res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+          },
+        );
+        return;
+      }
       res.writeHead(404).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
-  const info: WsBroadcastReady = { wsUrl: `ws://127.0.0.1:${port}/`, httpUrl: `${base}/broadcast`, storeHttpUrl: spans ? `${base}/store-broadcast` : null };
+  const info: WsBroadcastReady = { wsUrl: `ws://127.0.0.1:${port}/`, httpUrl: `${base}/broadcast`, storeHttpUrl: spans ? `${base}/store-broadcast` : null,
+    streamHttpUrl: watched ? `${base}/stream-broadcast` : null,
+  };
   return {
     info,
     stop: async () => {
@@ -78,6 +125,8 @@ serveWorker(async (raw) => {
       await new Promise<void>((r) => wss.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await changes?.close();
+      await pumping;
       await client?.close();
     },
   };

@@ -486,11 +486,12 @@ export class Collection {
     const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
     for (const index of this.indexes.values()) {
       if (only && !only(index)) continue;
-      const seen = { multikey: false };
+      // An index already multikey stays so: no need to look for arrays on its paths.
+      const seen = index.multikey ? undefined : { multikey: false };
       const keys = index.keysOf(doc, seen) ?? [];
       for (const k of keys) checkKeySize(k.prefix, index.name);
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
-      out.push({ index, keys, multikey: seen.multikey });
+      out.push({ index, keys, multikey: seen?.multikey === true });
     }
     for (const entry of out) {
       if (entry.multikey && !entry.index.multikey) {

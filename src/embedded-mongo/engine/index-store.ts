@@ -52,6 +52,10 @@ export class Index {
    * several of the index's fields only when one `$elemMatch` on this field gives them all.
    */
   readonly elementArray: string | undefined;
+  /** With element keys: each field's path within an element of `elementArray` (`k` for `attrs.k`). */
+  private readonly elementFields: readonly string[];
+  /** Each field's path split at its dots (for the multikey test). */
+  private readonly fieldParts: readonly (readonly string[])[];
 
   constructor(
     readonly id: number,
@@ -66,6 +70,8 @@ export class Index {
     const key = spec.key as Document;
     this.fields = Object.keys(key);
     this.elementArray = elementKeys ? sharedArrayField(this.fields) : undefined;
+    this.elementFields = this.elementArray === undefined ? [] : this.fields.map((f) => f.slice(this.elementArray!.length + 1));
+    this.fieldParts = this.fields.map((f) => f.split('.'));
     this.directions = this.fields.map((f) => (typeof key[f] === 'number' && (key[f] as number) < 0 ? -1 : 1));
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
@@ -97,7 +103,7 @@ export class Index {
     const shared = this.elementArray === undefined ? undefined : doc[this.elementArray];
     if (Array.isArray(shared) && shared.length > 0) {
       if (seen) seen.multikey = true;
-      const rest = this.fields.map((f) => f.slice(this.elementArray!.length + 1));
+      const rest = this.elementFields;
       const out: unknown[][] = [];
       // Elements with equal values give equal tuples: they are one entry key, written once (see keysOf).
       for (const element of shared) {
@@ -114,16 +120,26 @@ export class Index {
       return out;
     }
     const perField: unknown[][] = [];
-    for (const field of this.fields) {
-      perField.push(valuesAtPath(doc, field));
-      if (seen && !seen.multikey && pathHasArray(doc, field)) seen.multikey = true;
+    // One value per field (no array on any path): the one tuple of those values.
+    let single = true;
+    for (let i = 0; i < this.fields.length; i++) {
+      const values = valuesAtPath(doc, this.fields[i]!);
+      perField.push(values);
+      if (values.length !== 1) single = false;
+      if (seen && !seen.multikey && pathHasArray(doc, this.fieldParts[i]!)) seen.multikey = true;
+    }
+    if (single) {
+      const tuple: unknown[] = [];
+      for (const values of perField) tuple.push(values[0]);
+      return [tuple];
     }
     return combinations(perField);
   }
 
   /** The entry key (without record id) for one value per field, in field order. */
   entryKey(values: readonly unknown[]): EntryKey {
-    const w = new KeyWriter();
+    const w = KEY_SCRATCH;
+    w.reset();
     w.u32(this.id);
     for (let i = 0; i < values.length; i++) {
       const from = w.length;
@@ -173,10 +189,13 @@ export function duplicateKey(ns: string, indexName: string, keyPattern: Document
   });
 }
 
-// Private: an array anywhere along a dotted path makes an index on it multikey.
-function pathHasArray(doc: Document, path: string): boolean {
+/** The buffer entry keys are built in (then copied out): one key at a time, never across a call out. */
+const KEY_SCRATCH = new KeyWriter();
+
+// Private: an array anywhere along a dotted path (split at its dots) makes an index on it multikey.
+function pathHasArray(doc: Document, parts: readonly string[]): boolean {
   let v: unknown = doc;
-  for (const part of path.split('.')) {
+  for (const part of parts) {
     if (Array.isArray(v)) return true;
     if (v === null || typeof v !== 'object') return false;
     v = (v as Document)[part];

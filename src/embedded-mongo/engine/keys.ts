@@ -70,6 +70,25 @@ export class KeyWriter {
    * terminated by 00 00 (whole) or 00 01 (cut).
    */
   string(s: string): void {
+    // Short ASCII without NUL (most keys): written char by char, no call into the runtime.
+    const len = s.length;
+    if (len <= MAX_STRING_KEY_BYTES) {
+      this.ensure(len + 2);
+      const buf = this.buf;
+      const at = this.length;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 0 || c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === len) {
+        buf[at + len] = 0;
+        buf[at + len + 1] = 0;
+        this.length = at + len + 2;
+        return;
+      }
+    }
     this.ensure(s.length * 3 + 2);
     const start = this.length;
     let n = this.buf.write(s, start, 'utf8');
@@ -93,6 +112,12 @@ export class KeyWriter {
     }
     this.byte(0);
     this.byte(cut ? 1 : 0);
+  }
+
+  /** Starts a new key in the same buffer. */
+  reset(): void {
+    this.length = 0;
+    this.truncated = false;
   }
 
   /** Inverts the bytes written since `from` (a descending key component). */
