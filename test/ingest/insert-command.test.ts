@@ -10,7 +10,7 @@ import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
 import { ErrorCode, TracegateError } from '../../src/errors';
 import { MongoTraceStore } from '../../src/store';
-import { spanDocSizeBound, toSpanDoc, type SpanDoc } from '../../src/store/mongo/documents';
+import { spanDocSizeBound, toSpanDoc, traceDocSizeBound, type SpanDoc, type TraceDoc } from '../../src/store/mongo/documents';
 import { bsonSizeBound, insertUnordered } from '../../src/store/mongo/insert';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 
@@ -127,6 +127,25 @@ describe('insert command', () => {
       const exact = calculateObjectSize(doc);
       expect(spanDocSizeBound(doc)).toBeGreaterThanOrEqual(exact);
       expect(bsonSizeBound(doc)).toBeGreaterThanOrEqual(exact);
+    }
+  });
+
+  it('bounds a trace summary document from above, whatever it holds', () => {
+    const summary: TraceDoc = {
+      _id: TRACE,
+      startUs: 1,
+      endUs: 2e15,
+      durationUs: 2e15 - 1,
+      spanCount: 3,
+      errorCount: 1,
+      services: ['svc', 'sërvice-✓', '𝄞'.repeat(20)],
+      svcOps: Array.from({ length: 30 }, (_, i) => ({ s: `svc${i % 3}`, o: `GET /€/${i}` })),
+      attrs: Array.from({ length: 60 }, (_, i) => ({ k: `k${i}`, v: JSON.stringify('é'.repeat(i)) })),
+      receivedAt: new Date(),
+      expireAt: new Date(),
+    };
+    for (const doc of [summary, { ...summary, services: [], svcOps: [], attrs: [] }]) {
+      expect(traceDocSizeBound(doc)).toBeGreaterThanOrEqual(calculateObjectSize(doc));
     }
   });
 

@@ -160,6 +160,21 @@ export function spanDocSizeBound(doc: SpanDoc): number {
   return size;
 }
 
+/** Elements at the top level of a trace summary document, counted generously (it has 11 fields). */
+const TRACE_TOP_ELEMENTS = 16;
+
+/** An upper bound of a trace summary document's BSON size, as spanDocSizeBound for spans (it knows every field of TraceDoc). */
+export function traceDocSizeBound(doc: TraceDoc): number {
+  let size = 5 + TRACE_TOP_ELEMENTS * (ELEMENT + 8) + text(doc._id);
+  const services = doc.services;
+  size += 5;
+  for (let i = 0; i < services.length; i++) size += ELEMENT + text(services[i]!);
+  const svcOps = doc.svcOps;
+  size += 5;
+  for (let i = 0; i < svcOps.length; i++) size += ELEMENT + 5 + 2 * ELEMENT + 10 + 3 * (svcOps[i]!.s.length + svcOps[i]!.o.length);
+  return size + attrsBound(doc.attrs);
+}
+
 // Private: a string's (or null's) BSON value size, at most.
 function text(value: string | null | undefined): number {
   return value == null ? 0 : 5 + 3 * value.length;
