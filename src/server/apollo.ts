@@ -5,7 +5,8 @@
 import { ApolloServer, type ApolloServerOptionsWithGateway, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
-import { compiledExecution, spanPartsOf, tracePartsOf, type GraphQLContext } from '../graphql';
+import { compiledExecution, type OperationExecutor, spanPartsOf, tracePartsOf, type GraphQLContext } from '../graphql';
+import { PreparedQueries } from './prepared-queries';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -18,12 +19,21 @@ export interface ApolloOptions {
   parseOptions?: { maxTokens?: number };
 }
 
-export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
-  return new ApolloServer<GraphQLContext>({
+export interface ApolloFront {
+  apollo: ApolloServer<GraphQLContext>;
+  /** Repeated queries answered without Apollo's request machinery, with its plugins (prepared-queries.ts). */
+  prepared: PreparedQueries<GraphQLContext>;
+}
+
+export function createApollo(options: ApolloOptions): ApolloFront {
+  const run = compiledExecution(options.schema);
+  // A request's context and Apollo's copy of it share its loaders.
+  const prepared = new PreparedQueries<GraphQLContext>(options.schema, run, (context) => context.loaders);
+  const apollo = new ApolloServer<GraphQLContext>({
     // The schema is served through Apollo's gateway interface only for its executor: repeated queries run
     // compiled (src/graphql/compiled.ts). Parsing, validation (query limits), plugins (auth scopes, limits,
     // metrics) and error formatting (masking) are Apollo's, as for a plain schema.
-    gateway: compiledGateway(options.schema),
+    gateway: compiledGateway(options.schema, run, prepared),
     // Apollo's implicit cache-control plugin wraps every field resolver (willResolveField) to compute a cache
     // policy; the schema declares no @cacheControl hints and no resolver sets one, so that policy is always
     // "uncacheable" and the plugin only ever sent `cache-control: no-store`. The header is kept (below),
@@ -41,6 +51,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // and re-raise the signal, leaving the gateway's shutdown waiting on an already stopped server.
     stopOnTerminationSignals: false,
   });
+  return { apollo, prepared };
 }
 
 // Private: what the implicit cache-control plugin answered for every response of this schema (no hints, default
@@ -70,13 +81,17 @@ function spanPartsPlugin(): ApolloServerPlugin<GraphQLContext> {
 }
 
 // Private: a fixed schema whose operations run through `compiledExecution`.
-function compiledGateway(schema: GraphQLSchema): ApolloServerOptionsWithGateway<GraphQLContext>['gateway'] {
-  const run = compiledExecution(schema);
+function compiledGateway(schema: GraphQLSchema, run: OperationExecutor, prepared: PreparedQueries<GraphQLContext>): ApolloServerOptionsWithGateway<GraphQLContext>['gateway'] {
   return {
     async load() {
       return {
         executor: async (request) => {
           if (!request.operation) throw new Error('Apollo called the executor without a resolved operation');
+          // An operation the prepared path already ran for this request, then left to Apollo for its errors.
+          const context = request.context as GraphQLContext;
+          const ran = prepared.takeResult(context);
+          if (ran) return ran;
+          prepared.record(request);
           return run({ document: request.document, operation: request.operation, operationName: request.operationName, variables: request.request.variables, contextValue: request.context });
         },
       };

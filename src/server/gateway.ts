@@ -19,6 +19,7 @@ import { describePolicy, Redactor } from '../privacy';
 import { MongoTraceStore, type TraceStore } from '../store';
 import { createApollo } from './apollo';
 import type { GatewayExtension } from './extensions';
+import type { PreparedQueries } from './prepared-queries';
 import { requestIdOf, sendError, sendJson } from '../http';
 import { requireAuthenticated } from '../auth';
 import { defaultMaxInflightBytes } from './overload';
@@ -52,6 +53,8 @@ export interface Gateway {
   security: Security;
   /** Where `GET /metrics` is served (null: metrics off). */
   metricsUrl: string | null;
+  /** Repeated queries answered without Apollo's request machinery (prepared-queries.ts); tests read its stats. */
+  prepared: PreparedQueries<GraphQLContext>;
   stop(): Promise<void>;
 }
 
@@ -77,7 +80,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   const extensions = deps.extensions ?? [];
 
   const schema = createSchema({ extraResolvers: extensions.flatMap((e) => e.resolvers?.(services) ?? []) });
-  const apollo = createApollo({
+  const { apollo, prepared } = createApollo({
     schema,
     production,
     plugins: [...security.apolloPlugins<GraphQLContext>(), ...(config.metrics ? [graphqlMetricsPlugin<GraphQLContext>()] : []), ...extensions.flatMap((e) => e.plugins?.(services) ?? [])],
@@ -89,7 +92,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
 
   const router = new Router();
   const routes = [
-    ...graphqlRoutes(apollo),
+    ...graphqlRoutes(apollo, undefined, prepared),
     ...healthRoutes,
     ...uiRoutes({ production, ...(deps.uiDir ? { dir: deps.uiDir } : {}) }),
     ...extensions.flatMap((e) => e.routes?.(services) ?? []),
@@ -210,7 +213,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   logger.info(security.authenticator.describe());
   if (config.redaction.enabled) logger.info(describePolicy(config.redaction));
   else logger.warn(describePolicy(config.redaction));
-  return { url, port, httpServer, store, ingest, security, metricsUrl, stop };
+  return { url, port, httpServer, store, ingest, security, metricsUrl, prepared, stop };
 }
 
 const ingestInflightSpans = readGauge('tracegate_ingest_inflight_spans', 'spans being validated and written now, across every ingest route');

@@ -7,12 +7,18 @@ import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { ErrorCode } from '../../errors';
 import { createContext, type GraphQLContext } from '../../graphql';
 import { readBody, sendError } from '../../http';
+import type { PreparedQueries } from '../prepared-queries';
 import type { Route, RouteContext } from '../router';
 
 export const GRAPHQL_PATH = '/graphql';
 const GRAPHIQL_PATH = '/graphiql';
 
-export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: (ctx: RouteContext, req: IncomingMessage) => GraphQLContext = defaultContext): Route[] {
+export function graphqlRoutes(
+  apollo: ApolloServer<GraphQLContext>,
+  contextFor: (ctx: RouteContext, req: IncomingMessage) => GraphQLContext = defaultContext,
+  /** Repeated queries answered with Apollo's plugins but without its request machinery (prepared-queries.ts). */
+  prepared?: PreparedQueries<GraphQLContext>,
+): Route[] {
   const handle = async (req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<void> => {
     if (req.method === 'GET' && prefersHtml(req.headers.accept)) {
       // A person with a browser: the self-hosted GraphiQL, not Apollo's landing page (which loads from a CDN).
@@ -37,9 +43,21 @@ export function graphqlRoutes(apollo: ApolloServer<GraphQLContext>, contextFor: 
         }
       } else body = raw;
     }
+    // One context per request, also when the prepared path leaves the request to Apollo.
+    let context: GraphQLContext | undefined;
+    const contextValue = (): GraphQLContext => (context ??= contextFor(ctx, req));
+    if (prepared && req.method === 'POST' && body !== undefined && typeof body !== 'string') {
+      const reply = await prepared.serve(apollo, { body, headers, search: ctx.url.search, accept: req.headers.accept, contextValue });
+      if (reply) {
+        for (const [name, value] of reply.headers) res.setHeader(name, value);
+        res.statusCode = reply.status;
+        res.end(res.statusCode >= 400 ? withRequestId(reply.body, ctx.requestId) : reply.body);
+        return;
+      }
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: ctx.url.search, body },
-      context: async () => contextFor(ctx, req),
+      context: async () => contextValue(),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
