@@ -13,7 +13,7 @@
  *       document every probeMs (default 10) on another connection into a collection with the span indexes; prints
  *       the probe inserts' latency percentiles: how long a short write waits behind long ones)
  *
- *   node dist/bench/workers/store-replay.js wire FILE [repeats]   (a store worker per run; one connection sends
+ *   node dist/bench/workers/store-replay.js wire FILE [repeats] [cpuProfDir]   (a store worker per run; one connection sends
  *       FILE's messages one at a time, each after the previous reply, as the gateway's store traffic; then, on a
  *       fresh worker, only FILE's span inserts (and the index builds), as the raw side of P1 sends them; prints the
  *       store process's CPU for each and their ratio: the replay's figure with the wire, the checks of arrived
@@ -182,8 +182,8 @@ async function contend(file: string, probeMs: number): Promise<void> {
 }
 
 // Private: the store worker's CPU (µs) to take `frames` over one connection, one message at a time.
-async function wireRun(frames: readonly Buffer[]): Promise<number> {
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
+async function wireRun(frames: readonly Buffer[], cpuProfDir?: string, label?: string): Promise<number> {
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir, label });
   try {
     const port = Number(/:(\d+)\//.exec(store.ready.uri)![1]);
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -208,7 +208,7 @@ async function wireRun(frames: readonly Buffer[]): Promise<number> {
   }
 }
 
-async function wire(file: string, repeats: number): Promise<void> {
+async function wire(file: string, repeats: number, cpuProfDir?: string): Promise<void> {
   const all: Buffer[] = [];
   const spans: Buffer[] = [];
   for (const frame of new FrameDecoder().push(readFileSync(file))) {
@@ -221,18 +221,18 @@ async function wire(file: string, repeats: number): Promise<void> {
     if (kind === 'insert spans' || kind.startsWith('createIndexes') || kind === 'hello') spans.push(frame);
   }
   for (let r = 0; r < repeats; r++) {
-    const gatewayUs = await wireRun(all);
-    const rawUs = await wireRun(spans);
+    const gatewayUs = await wireRun(all, cpuProfDir, 'wire-gateway');
+    const rawUs = await wireRun(spans, cpuProfDir, 'wire-spans');
     console.log(`run ${r + 1}: gateway's traffic ${(gatewayUs / 1000).toFixed(1)} ms, span inserts alone ${(rawUs / 1000).toFixed(1)} ms of store CPU: ratio ${(gatewayUs / rawUs).toFixed(3)}`);
   }
 }
 
 const [mode, file, count, only] = process.argv.slice(2);
 if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend' && mode !== 'wire')) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats]');
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir]');
   process.exit(2);
 }
-const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : mode === 'wire' ? wire(file, Number(count ?? 3)) : contend(file, Number(count ?? 10));
+const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : mode === 'wire' ? wire(file, Number(count ?? 3), only) : contend(file, Number(count ?? 10));
 work.then(
   () => process.exit(0),
   (err) => {

@@ -275,7 +275,8 @@ function cstringEnd(b: Uint8Array, o: number): number {
 }
 
 // Private: bytes of an element's value by its BSON type (the stored bytes are valid BSON).
-function valueLength(b: Uint8Array, type: number, o: number): number {
+/** The length of an element's value of BSON type `type` starting at `o`. */
+export function valueLength(b: Uint8Array, type: number, o: number): number {
   switch (type) {
     case 0x01: // double
     case 0x09: // UTC datetime

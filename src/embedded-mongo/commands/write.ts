@@ -94,12 +94,12 @@ const insert: CommandHandler = async (command, context) => {
     documents,
     ordered,
     (unit, raw, index): true => {
-      // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, and only the
-      // fields its indexes read are decoded; any other document is decoded whole, prepared and encoded.
+      // A document as it came over the wire (checked BSON) with its _id first is stored as those bytes, only its
+      // `_id` is decoded (the collection reads its index keys from the bytes); any other document is decoded whole,
+      // prepared and encoded.
       if (raw instanceof Uint8Array && startsWithId(raw)) {
         const collection = context.engine.collection(context.db, coll);
-        const fields = collection?.keyFields() ?? ID_ONLY;
-        const partial = deserialize(pickFields(raw, fields), BSON_DECODE_OPTIONS);
+        const partial = deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS);
         const doc = prepareInsert(partial, index);
         if (doc === partial) {
           if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);

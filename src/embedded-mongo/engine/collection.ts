@@ -13,6 +13,8 @@ import { encodeValue, KeyWriter, typeByte } from './keys';
 import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
 import type { Storage } from './storage';
 import { keyOf } from './values';
+import { TopLevel } from './raw-keys';
+import { pickFields } from '../raw-bson';
 
 export const ID_INDEX_NAME = '_id_';
 export const ID_INDEX_SPEC: Readonly<Document> = Object.freeze({ v: 2, key: { _id: 1 }, name: ID_INDEX_NAME });
@@ -63,6 +65,7 @@ export class Collection {
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
   private docCount: number;
   private keyFieldCache: Set<string> | undefined;
+  private rawNameCache: Map<string, Buffer> | undefined;
   /** Documents decoded by an index plan: their record id and stored bytes, valid while `changes` is unchanged. */
   private readonly located = new WeakMap<Document, { rid: number; bytes: Buffer; changes: number }>();
   /** Writes to this collection so far (a located document read before one is looked up again). */
@@ -175,17 +178,19 @@ export class Collection {
   }
 
   /**
-   * Inserts `doc` (stored as `encoded` when given: `doc`'s own BSON); returns its BSON (the engine reuses it for
-   * the oplog entry). `idAbsent`: `absentIds` found no stored document with this `_id` in the running transaction,
-   * and nothing but these inserts wrote to the collection since, so its own lookup is skipped.
+   * Inserts `doc`, or, when `encoded` is given, the document of those BSON bytes, stored as they are (`doc` then
+   * needs only its `_id`: the index keys are read from the bytes, see raw-keys.ts, and the fields they need are
+   * decoded only for a shape read there not, or for a unique index's refusal). Returns the stored BSON (the engine
+   * reuses it for the oplog entry). `idAbsent`: `absentIds` found no stored document with this `_id` in the running
+   * transaction, and nothing but these inserts wrote to the collection since, so its own lookup is skipped.
    */
   insert(doc: Document, encoded?: Uint8Array, idAbsent = false): Buffer {
     const idKey = this.idIndex.entryKey([doc._id]);
     if (!idAbsent && this.recordIdWithKey(idKey, doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
     checkKeySize(idKey.prefix, ID_INDEX_NAME);
-    const keys = this.secondaryKeys(doc, rid);
     const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
+    const keys = encoded ? this.secondaryKeysOfBytes(bytes, rid) : this.secondaryKeys(doc, rid);
     const { records, index } = this.host.storage;
     records.putSync(this.recordKey(rid), bytes);
     this.changes += 1;
@@ -253,12 +258,13 @@ export class Collection {
       const rid = readRecordId(key, ID_BYTES);
       const doc = deserialize(value, BSON_DECODE_OPTIONS);
       const keys = index.keysOf(doc, seen) ?? [];
-      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
+      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, () => doc);
       for (const k of keys) entries.putSync(entryWithRecordId(k, rid), EMPTY);
     }
     index.multikey = seen.multikey;
     this.indexes.set(index.name, index);
     this.keyFieldCache = undefined;
+    this.rawNameCache = undefined;
     this.host.touched(this);
   }
 
@@ -287,6 +293,7 @@ export class Collection {
     this.removeRange(this.host.storage.index, index.idPrefix(), prefixAfter(index.idPrefix()));
     this.indexes.delete(name);
     this.keyFieldCache = undefined;
+    this.rawNameCache = undefined;
     this.host.touched(this);
     return true;
   }
@@ -479,18 +486,47 @@ export class Collection {
     return w.toBuffer();
   }
 
+  // Private: secondaryKeys for the document of `bytes`, its keys read from the bytes where their shape allows;
+  // the fields the indexes read are decoded once, only when an index or a unique refusal needs them.
+  private secondaryKeysOfBytes(bytes: Buffer, rid: number): Array<{ index: Index; keys: EntryKey[] }> {
+    if (this.indexes.size === 0) return [];
+    let decoded: Document | undefined;
+    const docOf = (): Document => (decoded ??= deserialize(pickFields(bytes, this.keyFields()), BSON_DECODE_OPTIONS));
+    const top = new TopLevel(bytes, this.rawNames());
+    return this.collectKeys(rid, docOf, (index, seen) => index.rawKeys(top, seen) ?? index.keysOf(docOf(), seen));
+  }
+
+  // Private: the top-level names the indexes read, with their UTF-8 (for TopLevel).
+  private rawNames(): ReadonlyMap<string, Buffer> {
+    if (!this.rawNameCache) {
+      this.rawNameCache = new Map();
+      for (const index of this.indexes.values()) for (const name of index.rawPlan.names()) this.rawNameCache.set(name, Buffer.from(name, 'utf8'));
+    }
+    return this.rawNameCache;
+  }
+
   // Private: every secondary index's keys for `doc` (of the indexes `only` accepts, when given), unique ones
   // checked against other records; nothing is written or flagged until every check passed, so a refused document
   // leaves no trace.
   private secondaryKeys(doc: Document, rid: number, only?: (index: Index) => boolean): Array<{ index: Index; keys: EntryKey[] }> {
+    return this.collectKeys(rid, () => doc, (index, seen) => index.keysOf(doc, seen), only);
+  }
+
+  // Private: see secondaryKeys; `keysOf` gives an index's keys, `docOf` the document (decoded) for unique checks.
+  private collectKeys(
+    rid: number,
+    docOf: () => Document,
+    keysOf: (index: Index, seen: { multikey: boolean } | undefined) => EntryKey[] | undefined,
+    only?: (index: Index) => boolean,
+  ): Array<{ index: Index; keys: EntryKey[] }> {
     const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
     for (const index of this.indexes.values()) {
       if (only && !only(index)) continue;
       // An index already multikey stays so: no need to look for arrays on its paths.
       const seen = index.multikey ? undefined : { multikey: false };
-      const keys = index.keysOf(doc, seen) ?? [];
+      const keys = keysOf(index, seen) ?? [];
       for (const k of keys) checkKeySize(k.prefix, index.name);
-      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, doc);
+      if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, docOf);
       out.push({ index, keys, multikey: seen?.multikey === true });
     }
     for (const entry of out) {
@@ -502,15 +538,15 @@ export class Collection {
     return out;
   }
 
-  private checkUnique(index: Index, key: EntryKey, rid: number, doc: Document): void {
+  private checkUnique(index: Index, key: EntryKey, rid: number, docOf: () => Document): void {
     for (const other of this.host.storage.index.getKeys({ start: key.prefix, end: prefixAfter(key.prefix), limit: 4 })) {
       const otherRid = readRecordId(other, other.length - RECORD_ID_BYTES);
       if (otherRid === rid) continue;
       if (key.truncated) {
         const otherDoc = this.readRecord(otherRid);
-        if (!otherDoc || !index.sameKey(doc, otherDoc)) continue;
+        if (!otherDoc || !index.sameKey(docOf(), otherDoc)) continue;
       }
-      throw index.duplicateKeyError(this.ns, doc);
+      throw index.duplicateKeyError(this.ns, docOf());
     }
   }
 

@@ -10,6 +10,7 @@
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { encodeValue, KeyWriter } from './keys';
+import { RawKeyPlan, type TopLevel } from './raw-keys';
 import { isPlainDocument, setKey, valuesAtPath } from './values';
 
 /** Bytes of an index id prefix and of a record id suffix. */
@@ -56,6 +57,8 @@ export class Index {
   private readonly elementFields: readonly string[];
   /** Each field's path split at its dots (for the multikey test). */
   private readonly fieldParts: readonly (readonly string[])[];
+  /** How keys are read from a document's BSON (see raw-keys.ts). */
+  readonly rawPlan: RawKeyPlan;
 
   constructor(
     readonly id: number,
@@ -76,6 +79,7 @@ export class Index {
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
     this.expireAfterSeconds = typeof spec.expireAfterSeconds === 'number' ? spec.expireAfterSeconds : undefined;
+    this.rawPlan = new RawKeyPlan(id, this.fields, this.directions, this.elementArray, this.sparse);
   }
 
   get leadingField(): string {
@@ -95,6 +99,12 @@ export class Index {
   keysOf(doc: Document, seen?: { multikey: boolean }): EntryKey[] | undefined {
     const tuples = this.valueTuples(doc, seen);
     return tuples && tuples.map((values) => this.entryKey(values));
+  }
+
+  /** The entry keys (as `keysOf` gives them for the decoded document) of the document `top` was read from, or
+   *  null when its shape is not read from BSON (then decode it and use keysOf). */
+  rawKeys(top: TopLevel, seen?: { multikey: boolean }): EntryKey[] | null {
+    return this.rawPlan.keys(top, seen);
   }
 
   /** The values of each entry `doc` contributes, one per field in field order (see keysOf). */

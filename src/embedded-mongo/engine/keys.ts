@@ -114,6 +114,28 @@ export class KeyWriter {
     this.byte(cut ? 1 : 0);
   }
 
+  /** A string's key component (as `string`) from its UTF-8 bytes, `src[start..end)`. */
+  utf8(src: Uint8Array, start: number, end: number): void {
+    let n = end - start;
+    let cut = false;
+    if (n > MAX_STRING_KEY_BYTES) {
+      n = MAX_STRING_KEY_BYTES;
+      cut = true;
+      this.truncated = true;
+    }
+    this.ensure(2 * n + 2);
+    const buf = this.buf;
+    let at = this.length;
+    for (let i = 0; i < n; i++) {
+      const b = src[start + i]!;
+      buf[at++] = b;
+      if (b === 0) buf[at++] = 0xff;
+    }
+    buf[at++] = 0;
+    buf[at++] = cut ? 1 : 0;
+    this.length = at;
+  }
+
   /** Starts a new key in the same buffer. */
   reset(): void {
     this.length = 0;

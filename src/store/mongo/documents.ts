@@ -123,6 +123,70 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
   return doc;
 }
 
+/**
+ * Bytes an element of a span document costs at most besides its value: its type byte, its key (a field name of
+ * these documents, the longest `redactedCount`, or an array index below 10^13) and the key's NUL.
+ */
+const ELEMENT = 16;
+/** Elements at the top level of a span document, counted generously (it has 19 fields at most). */
+const TOP_ELEMENTS = 24;
+
+/**
+ * An upper bound of `doc`'s BSON size from its string lengths alone (a UTF-16 code unit is at most 3 bytes of
+ * UTF-8; a string costs 5 bytes besides, a number or date 8, a document or array 5 besides its elements), so a
+ * batch can be split within the store's command size without serializing anything twice. It knows every field
+ * of SpanDoc: a field added there is added here (the tests compare it with the exact size).
+ */
+export function spanDocSizeBound(doc: SpanDoc): number {
+  let size = 5 + TOP_ELEMENTS * (ELEMENT + 8);
+  size += text(doc._id) + text(doc.traceId) + text(doc.spanId) + text(doc.parentSpanId) + text(doc.service) + text(doc.operation) + text(doc.kind) + text(doc.status);
+  const result = doc.result;
+  if (result) size += 5 + 4 * ELEMENT + text(result.status) + text(result.code) + text(result.message) + text(result.dataJson);
+  size += attrsBound(doc.attrs);
+  const metrics = doc.metrics;
+  size += 5;
+  for (let i = 0; i < metrics.length; i++) size += ELEMENT + 5 + 3 * ELEMENT + text(metrics[i]!.name) + 8 + text(metrics[i]!.unit);
+  const events = doc.events;
+  size += 5;
+  for (let i = 0; i < events.length; i++) size += ELEMENT + 5 + 3 * ELEMENT + 8 + text(events[i]!.name) + attrsBound(events[i]!.attrs);
+  const links = doc.links;
+  if (links) {
+    size += 5;
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i]!;
+      size += ELEMENT + 5 + 4 * ELEMENT + text(l.traceId) + text(l.spanId) + text(l.traceState) + attrsBound(l.attrs);
+    }
+  }
+  return size;
+}
+
+/** Elements at the top level of a trace summary document, counted generously (it has 11 fields). */
+const TRACE_TOP_ELEMENTS = 16;
+
+/** An upper bound of a trace summary document's BSON size, as spanDocSizeBound for spans (it knows every field of TraceDoc). */
+export function traceDocSizeBound(doc: TraceDoc): number {
+  let size = 5 + TRACE_TOP_ELEMENTS * (ELEMENT + 8) + text(doc._id);
+  const services = doc.services;
+  size += 5;
+  for (let i = 0; i < services.length; i++) size += ELEMENT + text(services[i]!);
+  const svcOps = doc.svcOps;
+  size += 5;
+  for (let i = 0; i < svcOps.length; i++) size += ELEMENT + 5 + 2 * ELEMENT + 10 + 3 * (svcOps[i]!.s.length + svcOps[i]!.o.length);
+  return size + attrsBound(doc.attrs);
+}
+
+// Private: a string's (or null's) BSON value size, at most.
+function text(value: string | null | undefined): number {
+  return value == null ? 0 : 5 + 3 * value.length;
+}
+
+// Private: an attribute list's BSON value size, at most.
+function attrsBound(attrs: readonly AttrDoc[]): number {
+  let size = 5;
+  for (let i = 0; i < attrs.length; i++) size += ELEMENT + 5 + 2 * ELEMENT + 10 + 3 * (attrs[i]!.k.length + attrs[i]!.v.length);
+  return size;
+}
+
 export function fromSpanDoc(doc: SpanDoc): SpanRecord {
   return fromSpanDocParts(doc, undefined);
 }

@@ -2,7 +2,7 @@
  * TraceStore on MongoDB through the official driver: a real server when MONGODB_URI is set, otherwise the
  * embedded wire-compatible store. See ../types.ts for the contract.
  */
-import { MongoBulkWriteError, MongoClient, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document, type MongoClientOptions } from 'mongodb';
 import { compareSpans, type SpanRecord } from '../../domain';
 import { log } from '../../log';
 import { counter, histogram, secondsSince } from '../../metrics';
@@ -30,6 +30,7 @@ import {
   fromSpanDoc,
   fromTraceDoc,
   spanDocId,
+  spanDocSizeBound,
   toSpanDoc,
   type ServiceDoc,
   type SpanDoc,
@@ -38,12 +39,13 @@ import {
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
 import { toStoreError } from './errors';
 import { findAll, spanRead } from './query';
-import { isUnavailableError } from '../../error-edge';
+import { UNAVAILABLE_SERVER_CODES } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { ensureIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
 import { GroupCommit } from '../group-commit';
+import { insertUnordered } from './insert';
 import { SUMMARY_SOURCE_PROJECTION, updateSummaryGroup, type SummaryPart } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
@@ -122,16 +124,14 @@ export class MongoTraceStore implements TraceStore {
       const expireAt = new Date(receivedAt.getTime() + this.retentionMs);
       const docs = spans.map((s) => toSpanDoc(s, receivedAt, expireAt));
       const refused = new Map<number, { code: number | undefined; message: string }>();
-      try {
-        await this.spans().insertMany(docs, { ordered: false });
-      } catch (error) {
-        if (!(error instanceof MongoBulkWriteError)) throw error;
-        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-        // Without per-write errors the outcome of each insert is unknown, and a store that cannot write now (a
-        // full disk, a primary stepping down) refuses the rest too: the caller retries the batch (STORE_UNAVAILABLE).
-        if (writeErrors.length === 0 || writeErrors.some((w) => w === undefined) || isUnavailableError(error)) throw error;
-        for (const w of writeErrors) refused.set(w.index, { code: typeof w.code === 'number' ? w.code : undefined, message: w.errmsg ?? 'write refused' });
+      const refusals = await insertUnordered(this.spans(), docs, spanDocSizeBound);
+      // A store that cannot write now (a full disk, a primary stepping down) refuses the rest too: the caller
+      // retries the batch (STORE_UNAVAILABLE).
+      if (refusals.some((r) => r.code !== undefined && UNAVAILABLE_SERVER_CODES.has(r.code))) {
+        logger.warn('store unavailable: span writes refused', { codes: [...new Set(refusals.map((r) => r.code))] });
+        throw new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
       }
+      for (const r of refusals) refused.set(r.index, { code: r.code, message: r.message });
       let inserted: SpanRecord[] = spans as SpanRecord[];
       let insertedDocs: SpanDoc[] = docs;
       const duplicateIds: string[] = [];

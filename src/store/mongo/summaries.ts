@@ -31,7 +31,10 @@
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Db, type Document } from 'mongodb';
 import { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
-import { Collections, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
+import { Collections, traceDocSizeBound, type AttrDoc, type ServiceDoc, type SpanDoc, type TraceDoc } from './documents';
+import { insertUnordered } from './insert';
+import { UNAVAILABLE_SERVER_CODES } from '../../error-edge';
+import { ErrorCode, TracegateError } from '../../errors';
 
 interface TraceDelta {
   startUs: number;
@@ -219,12 +222,11 @@ function insertedReceipt(t: TraceDelta): Receipt {
 // Private: an unordered insert of summaries; the positions of those refused because the trace already has one.
 // Any other refusal fails the whole update.
 async function insertNew(collection: Collection<TraceDoc>, docs: TraceDoc[]): Promise<number[]> {
-  try {
-    await collection.insertMany(docs, { ordered: false });
-    return [];
-  } catch (error) {
-    return duplicatePositions(error);
-  }
+  const refusals = await insertUnordered(collection, docs, traceDocSizeBound);
+  const other = refusals.find((r) => r.code !== DUPLICATE_KEY);
+  if (other === undefined) return refusals.map((r) => r.index);
+  if (other.code !== undefined && UNAVAILABLE_SERVER_CODES.has(other.code)) throw new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
+  throw new Error(`trace summary insert refused by the store: ${other.message} (code ${other.code ?? 'none'})`);
 }
 
 // Private: counts of stored spans and error spans of the traces whose summary existed before this batch's upsert,

@@ -1,0 +1,270 @@
+/**
+ * Unordered inserts sent as the `insert` command (src/store/mongo/insert.ts), against the test store over the wire:
+ * commands split within the limits with refusals by position across them, the write concern sent as configured,
+ * a write-concern error in a reply failing the span insert as STORE_UNAVAILABLE, and the span document's size
+ * bound never below its BSON size.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { calculateObjectSize, deserialize, serialize, type Document } from 'bson';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
+import { ErrorCode, TracegateError } from '../../src/errors';
+import { MongoTraceStore } from '../../src/store';
+import { spanDocSizeBound, toSpanDoc, traceDocSizeBound, type SpanDoc, type TraceDoc } from '../../src/store/mongo/documents';
+import { bsonSizeBound, insertUnordered } from '../../src/store/mongo/insert';
+import { startTestMongo, type TestMongo } from '../helpers/mongo';
+
+const TRACE = 'cd'.repeat(16);
+const DAY_MS = 86_400_000;
+
+function spanInput(i: number, extra: Partial<SpanInputShape> = {}): SpanInputShape {
+  return {
+    traceId: TRACE,
+    spanId: (i + 1).toString(16).padStart(16, '0'),
+    service: 'svc',
+    operation: 'op',
+    startTime: '2026-11-20T10:00:00Z',
+    endTime: '2026-11-20T10:00:01Z',
+    ...extra,
+  };
+}
+
+describe('insert command', () => {
+  let mongo: TestMongo;
+  let client: MongoClient;
+  const started: CommandStartedEvent[] = [];
+
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+    client = new MongoClient(mongo.uri, { monitorCommands: true, ignoreUndefined: true, writeConcern: { w: 1, wtimeoutMS: 5000, journal: true } });
+    client.on('commandStarted', (e) => started.push(e));
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.close();
+    await mongo.stop();
+  });
+
+  const inserts = (): CommandStartedEvent[] => started.filter((e) => e.commandName === 'insert');
+
+  it('splits by count, reports every refusal by its position in the whole list, and stores all the others', async () => {
+    const coll = client.db(mongo.dbName).collection<{ _id: string; n: number }>('count');
+    await coll.insertMany([{ _id: 'd2', n: 0 }, { _id: 'd6', n: 0 }]);
+    const docs = Array.from({ length: 8 }, (_, i) => ({ _id: `d${i}`, n: i + 1 }));
+    started.length = 0;
+    const refused = await insertUnordered(coll, docs, bsonSizeBound, { maxDocuments: 3, maxBytes: 16 * 1024 * 1024 });
+    expect(inserts().map((e) => (e.command.documents as unknown[]).length)).toEqual([3, 3, 2]);
+    expect(refused.map((r) => [r.index, r.code])).toEqual([
+      [2, 11000],
+      [6, 11000],
+    ]);
+    expect(refused[0]!.message).toMatch(/duplicate key/i);
+    const stored = await coll.find({}, { sort: { _id: 1 } }).toArray();
+    expect(stored.map((d) => [d._id, d.n])).toEqual([
+      ['d0', 1],
+      ['d1', 2],
+      ['d2', 0],
+      ['d3', 4],
+      ['d4', 5],
+      ['d5', 6],
+      ['d6', 0],
+      ['d7', 8],
+    ]);
+  });
+
+  it('splits by size within the command limit, measuring exactly a document whose bound is over it', async () => {
+    const coll = client.db(mongo.dbName).collection<{ _id: string; s: string }>('bytes');
+    // 48 KiB of room after the command's own 16 KiB: two 12,000-character documents (bound ~36 KB each) go one
+    // per command.
+    const docs = [
+      { _id: 'a', s: 'x'.repeat(12_000) },
+      { _id: 'b', s: 'x'.repeat(12_000) },
+      { _id: 'c', s: 'x'.repeat(20_000) },
+      { _id: 'd', s: 'y' },
+      { _id: 'e', s: 'z' },
+    ];
+    started.length = 0;
+    const refused = await insertUnordered(coll, docs, bsonSizeBound, { maxDocuments: 1000, maxBytes: 64 * 1024 });
+    expect(refused).toEqual([]);
+    // 'c' has a bound of ~60 KB, over the room, and an exact size of ~20 KB: measured, it leaves room for the small ones.
+    expect(inserts().map((e) => (e.command.documents as { _id: string }[]).map((d) => d._id))).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    expect(await coll.countDocuments()).toBe(5);
+  });
+
+  it('sends the collection write concern with each command, as insertMany does', async () => {
+    const coll = client.db(mongo.dbName).collection<{ _id: string }>('concern');
+    started.length = 0;
+    await coll.insertMany([{ _id: 'm' }]);
+    await insertUnordered(coll, [{ _id: 'c' }]);
+    const [viaDriver, viaCommand] = inserts();
+    expect(viaCommand!.command.writeConcern).toEqual({ w: 1, wtimeout: 5000, j: true });
+    expect(viaCommand!.command.writeConcern).toEqual(viaDriver!.command.writeConcern);
+    expect(viaCommand!.command.ordered).toBe(false);
+  });
+
+  it('bounds a span document from above, whatever it holds', () => {
+    const inputs: SpanInputShape[] = [
+      spanInput(0),
+      spanInput(1, {
+        parentSpanId: 'f'.repeat(16),
+        kind: 'CLIENT',
+        status: 'ERROR',
+        result: { status: 'ERROR', code: 'E42', message: 'ünïcødé ✓ 𝄞', data: { nested: [1, 'two', { three: 3 }], 'key.with.$': 'ok' } },
+        attributes: Array.from({ length: 40 }, (_, i) => ({ key: `k${i}.€`, value: i % 3 === 0 ? `v${'€'.repeat(i)}` : i % 3 === 1 ? i * 1.5 : [true, { x: 'é' }] })),
+        metrics: [
+          { name: 'rows', value: 12, unit: 'rows' },
+          { name: 'bytes', value: 1e9 },
+        ],
+        events: [{ time: '2026-11-20T10:00:00.5Z', name: 'retry 🙂', attributes: [{ key: 'attempt', value: 2 }] }],
+        links: [{ traceId: 'e'.repeat(32), spanId: 'e'.repeat(16), traceState: 'a=b', attributes: [{ key: 'why', value: 'fan-in' }] }],
+      }),
+    ];
+    const { valid, rejected } = validateSpans(inputs, DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+    expect(rejected).toEqual([]);
+    const docs: SpanDoc[] = valid.map((v) => toSpanDoc(v.record, new Date(), new Date()));
+    docs[1]!.redactedCount = 3;
+    for (const doc of docs) {
+      const exact = calculateObjectSize(doc);
+      expect(spanDocSizeBound(doc)).toBeGreaterThanOrEqual(exact);
+      expect(bsonSizeBound(doc)).toBeGreaterThanOrEqual(exact);
+    }
+  });
+
+  it('bounds a trace summary document from above, whatever it holds', () => {
+    const summary: TraceDoc = {
+      _id: TRACE,
+      startUs: 1,
+      endUs: 2e15,
+      durationUs: 2e15 - 1,
+      spanCount: 3,
+      errorCount: 1,
+      services: ['svc', 'sërvice-✓', '𝄞'.repeat(20)],
+      svcOps: Array.from({ length: 30 }, (_, i) => ({ s: `svc${i % 3}`, o: `GET /€/${i}` })),
+      attrs: Array.from({ length: 60 }, (_, i) => ({ k: `k${i}`, v: JSON.stringify('é'.repeat(i)) })),
+      receivedAt: new Date(),
+      expireAt: new Date(),
+    };
+    for (const doc of [summary, { ...summary, services: [], svcOps: [], attrs: [] }]) {
+      expect(traceDocSizeBound(doc)).toBeGreaterThanOrEqual(calculateObjectSize(doc));
+    }
+  });
+
+  describe('a write-concern error in the span insert reply', () => {
+    let proxy: ReplyRewriter;
+    let store: MongoTraceStore;
+
+    beforeAll(async () => {
+      const { hostname, port } = new URL(mongo.uri.replace(/^mongodb:/, 'http:'));
+      proxy = await startReplyRewriter({ host: hostname, port: Number(port) });
+      store = new MongoTraceStore({ uri: `mongodb://${proxy.hostPort}/?directConnection=true`, dbName: `${mongo.dbName}_wc`, retentionMs: DAY_MS });
+    });
+    afterAll(async () => {
+      await store.close();
+      await proxy.close();
+    });
+
+    it('fails the insert with STORE_UNAVAILABLE (the store counts as not writable); a re-send reports the stored spans as duplicates', async () => {
+      const { valid } = validateSpans([spanInput(10), spanInput(11)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+      const records = valid.map((v) => v.record);
+      proxy.failNextInsertWriteConcern();
+      const failure = await store.insertSpans(records).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(TracegateError);
+      expect((failure as TracegateError).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+      expect(proxy.rewritten).toBe(1);
+      expect(store.writesFailingNow).toBe(true);
+      const again = await store.insertSpans(records);
+      expect(again).toEqual({ inserted: [], duplicates: 2, failed: [] });
+      expect(store.writesFailingNow).toBe(false);
+    });
+  });
+});
+
+interface ReplyRewriter {
+  hostPort: string;
+  /** The reply to the next `insert` command gets a writeConcernError (as a replica set whose w timed out). */
+  failNextInsertWriteConcern(): void;
+  /** Replies rewritten so far. */
+  readonly rewritten: number;
+  close(): Promise<void>;
+}
+
+const OP_MSG = 2013;
+
+// Private: a loopback proxy that reads the OP_MSG frames both ways and, when armed, adds a writeConcernError to
+// the reply of the next insert command (a server reports one with ok: 1, the documents written).
+async function startReplyRewriter(target: { host: string; port: number }): Promise<ReplyRewriter> {
+  let armed = false;
+  let rewritten = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    const inserts = new Set<number>();
+    framesOf(client, (frame) => {
+      if (frame.readInt32LE(12) === OP_MSG && frame[20] === 0 && firstKey(frame.subarray(21)) === 'insert' && armed) {
+        armed = false;
+        inserts.add(frame.readInt32LE(4));
+      }
+      upstream.write(frame);
+    });
+    framesOf(upstream, (frame) => {
+      const responseTo = frame.readInt32LE(8);
+      if (!inserts.delete(responseTo)) {
+        client.write(frame);
+        return;
+      }
+      const reply = deserialize(frame.subarray(21)) as Document;
+      reply.writeConcernError = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
+      const body = serialize(reply);
+      const head = Buffer.alloc(21);
+      frame.copy(head, 0, 0, 21);
+      head.writeInt32LE(21 + body.length, 0);
+      head.writeUInt32LE(0, 16);
+      rewritten += 1;
+      client.write(Buffer.concat([head, body]));
+    });
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    hostPort: `127.0.0.1:${address.port}`,
+    failNextInsertWriteConcern: () => {
+      armed = true;
+    },
+    get rewritten() {
+      return rewritten;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// Private: whole wire frames (a little-endian int32 length first) as they arrive on `socket`.
+function framesOf(socket: Socket, onFrame: (frame: Buffer) => void): void {
+  let pending: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+      const length = pending.readInt32LE(0);
+      onFrame(pending.subarray(0, length));
+      pending = pending.subarray(length);
+    }
+  });
+}
+
+// Private: the first field name of the BSON document at the start of `bytes` (a command's name).
+function firstKey(bytes: Buffer): string {
+  const end = bytes.indexOf(0, 5);
+  return bytes.toString('utf8', 5, end);
+}
