@@ -7,7 +7,8 @@
  * bucket: `c` calls, `e` errors, `d` summed duration (µs), `z` zero durations, `b` DDSketch bins
  * `{binIndex: count}`; extremes `lo`, `hi`. A service's minute document holds them per operation, under
  * `o.<operation field>` (rollup.ts `operationField`), and none of its own: its figures are its operations'
- * summed. `expireAt` = last write + TRACEGATE_STATS_RETENTION (TTL index).
+ * summed. `e` and `z` are written only once they count something (absent reads as 0). `expireAt` = last write +
+ * TRACEGATE_STATS_RETENTION, rounded up to the whole minute (TTL index).
  *
  * Data directories written when each operation had a document of its own (`k` 'o', and service minutes with
  * figures of their own): `npm run stats:rebuild` rewrites them in this layout (until then operations of those

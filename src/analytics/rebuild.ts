@@ -107,11 +107,12 @@ async function writeBuckets(db: Db, buckets: Map<string, BucketDelta>, expireAt:
       doc = { _id: docId, ...documentHead(d.key), expireAt };
       docs.set(docId, doc);
     }
-    const figures: RollupFigures = {
+    // As ingest writes them: errors and zero durations only where there are some.
+    const figures: Partial<RollupFigures> = {
       c: d.calls,
-      e: d.errors,
+      ...(d.errors !== 0 ? { e: d.errors } : {}),
       d: d.sumUs,
-      z: d.zeros,
+      ...(d.zeros !== 0 ? { z: d.zeros } : {}),
       lo: d.minUs,
       hi: d.maxUs,
       b: Object.fromEntries([...d.bins].map(([bin, count]) => [String(bin), count])),

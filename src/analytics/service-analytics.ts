@@ -134,7 +134,7 @@ export class ServiceAnalytics {
   private async recordGroup(inserted: readonly SpanRecord[]): Promise<void> {
     await this.store.withDb('recordRollups', async (db) => {
       await this.ensureIndexes(db);
-      const edges = await countableEdges(db, inserted, new Date(this.now() + this.retentionMs));
+      const edges = await countableEdges(db, inserted, this.expireAt());
       await this.apply(db, rollupDeltas(inserted, edges), 1);
     });
   }
@@ -244,7 +244,7 @@ export class ServiceAnalytics {
    */
   async apply(db: Db, deltas: readonly BucketDelta[], sign: 1 | -1): Promise<void> {
     if (deltas.length === 0) return;
-    const expireAt = new Date(this.now() + this.retentionMs);
+    const expireAt = this.expireAt();
     const docs = new Map<string, { inc: Record<string, number>; min: Record<string, number>; max: Record<string, number | Date>; onInsert: Partial<RollupDoc> }>();
     for (const d of deltas) {
       const { docId, prefix } = bucketPlace(d.key);
@@ -255,9 +255,10 @@ export class ServiceAnalytics {
       }
       const inc = doc.inc;
       inc[`${prefix}c`] = sign * d.calls;
-      inc[`${prefix}e`] = sign * d.errors;
+      // Errors and zero durations are absent from most buckets: a count of 0 adds no path (a missing field reads as 0).
+      if (d.errors !== 0) inc[`${prefix}e`] = sign * d.errors;
       inc[`${prefix}d`] = sign * d.sumUs;
-      inc[`${prefix}z`] = sign * d.zeros;
+      if (d.zeros !== 0) inc[`${prefix}z`] = sign * d.zeros;
       for (const [bin, count] of d.bins) inc[`${prefix}b.${bin}`] = sign * count;
       if (sign === 1) {
         doc.min[`${prefix}lo`] = d.minUs;
@@ -275,6 +276,14 @@ export class ServiceAnalytics {
         }) as AnyBulkWriteOperation<RollupDoc>,
     );
     await upsertAllRollups(rollups(db), ops);
+  }
+
+  /**
+   * When a bucket or wait note written now expires: the retention after now, rounded up to the whole minute, so
+   * the writes of one minute leave a document's `expireAt` (and its TTL index entry) as the first of them set it.
+   */
+  private expireAt(): Date {
+    return new Date(Math.ceil((this.now() + this.retentionMs) / MINUTE_MS) * MINUTE_MS);
   }
 
   ensureIndexes(db: Db): Promise<void> {

@@ -24,15 +24,24 @@ describe('IngestService', () => {
   });
 
   // A store of its own on the test database whose summary writes (inserts and updates of traces and services)
-  // are recorded in the order the driver sends them.
-  const observedStore = (): { observed: MongoTraceStore; summaryWrites: string[] } => {
+  // are recorded in the order the driver sends them, and again once the store acknowledged each.
+  const observedStore = (): { observed: MongoTraceStore; summaryWrites: string[]; summaryWritesDone: string[] } => {
     const summaryWrites: string[] = [];
+    const summaryWritesDone: string[] = [];
+    const pending = new Map<number, string>();
     const observed = new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 86_400_000 });
     observed.client.on('commandStarted', (e) => {
       const target = e.command[e.commandName] as unknown;
-      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) summaryWrites.push(target);
+      if ((e.commandName === 'update' || e.commandName === 'insert') && (target === 'traces' || target === 'services')) {
+        summaryWrites.push(target);
+        pending.set(e.requestId, target);
+      }
     });
-    return { observed, summaryWrites };
+    observed.client.on('commandSucceeded', (e) => {
+      const target = pending.get(e.requestId);
+      if (target !== undefined) summaryWritesDone.push(target);
+    });
+    return { observed, summaryWrites, summaryWritesDone };
   };
 
   it('notifies only newly stored spans: not duplicates, not rejected; after the store has them', async () => {
@@ -76,7 +85,7 @@ describe('IngestService', () => {
 
   it('runs stored steps alongside the summary updates, and acknowledges only after both', async () => {
     const traceId = newTraceId();
-    const { observed, summaryWrites } = observedStore();
+    const { observed, summaryWrites, summaryWritesDone } = observedStore();
     const service = new IngestService(observed, DEFAULT_INGEST_LIMITS);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
@@ -90,8 +99,10 @@ describe('IngestService', () => {
       acknowledged = true;
       return r;
     });
-    // The step started before any summary write, and the summaries are written while it is still running.
-    await eventually(() => stepSaw.length === 1 && summaryWrites.length === 2, 'the step started and both summary writes sent');
+    // The step started before any summary write, and the summaries are written while it is still running (a
+    // write counts once the store acknowledged it: a read sent on another connection after the write was only
+    // sent may reach the store first).
+    await eventually(() => stepSaw.length === 1 && summaryWritesDone.length === 2, 'the step started and both summary writes acknowledged');
     expect(stepSaw[0]).toEqual({ spans: [spanId(0), spanId(1)], summaryWritesAtStart: 0 });
     expect(acknowledged).toBe(false);
     expect((await observed.tracesByIds([traceId])).get(traceId)?.spanCount).toBe(2);

@@ -121,6 +121,20 @@ describe('prepared queries', () => {
     expect(viaPrepared.count).toBe(1);
   });
 
+  it('leaves a body Apollo would refuse to Apollo: a CSRF-prone content type, a wrong variables type', async () => {
+    const traceId = await seedRichTrace(gw);
+    const query = `query Id($id: ID!) { trace(id: $id) { id } }`;
+    for (let i = 0; i < 2; i++) expect((await post(gw, { query, variables: { id: traceId } })).status).toBe(200);
+    const served = gw.gateway.prepared.stats().served;
+    const plain = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query, variables: { id: traceId } }) });
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toMatch(/CSRF/);
+    const listed = await post(gw, { query, variables: [traceId] });
+    expect(listed.status).toBe(400);
+    expect(listed.text).toMatch(/variables/);
+    expect(gw.gateway.prepared.stats().served).toBe(served);
+  });
+
   it('never answers a mutation itself', async () => {
     const traceId = newTraceId();
     const before = gw.gateway.prepared.stats();
