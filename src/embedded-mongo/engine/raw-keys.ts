@@ -61,7 +61,7 @@ export class RawKeyPlan {
   /** Each field's top-level name and, inside an element of the shared array, its name there. */
   private readonly top: readonly string[];
   private readonly inner: readonly (string | undefined)[];
-  /** Null when this index's shape is never read from BSON. */
+  /** False when this index's shape is never read from BSON. */
   readonly usable: boolean;
 
   constructor(
