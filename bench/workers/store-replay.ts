@@ -141,25 +141,13 @@ async function contend(file: string, probeMs: number): Promise<void> {
   const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192 });
   const client = new MongoClient(store.ready.uri);
   try {
-    const port = Number(/:(\d+)\//.exec(store.ready.uri)![1]);
     const probes = client.db('contend').collection('spans');
     await probes.createIndexes(INDEXES.spans);
-    const socket = createConnection({ host: '127.0.0.1', port });
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const replies = new FrameDecoder();
-    let waiting: (() => void) | undefined;
-    socket.on('data', (chunk) => {
-      if (replies.push(chunk).length > 0) waiting?.();
-    });
+    const connection = await rawConnection(store.ready.uri);
     let running = true;
     const t0 = performance.now();
     const background = (async () => {
-      for (const frame of frames) {
-        await new Promise<void>((resolve) => {
-          waiting = resolve;
-          socket.write(frame);
-        });
-      }
+      for (const frame of frames) await connection.send(frame);
       running = false;
     })();
     const latencies: number[] = [];
@@ -174,34 +162,43 @@ async function contend(file: string, probeMs: number): Promise<void> {
     await background;
     const ms = (p: number): string => percentile(latencies, p).toFixed(2);
     console.log(`background: ${frames.length} write commands in ${(performance.now() - t0).toFixed(0)} ms; ${latencies.length} probes: p50 ${ms(50)} p90 ${ms(90)} p99 ${ms(99)} max ${Math.max(...latencies).toFixed(2)} ms`);
-    socket.destroy();
+    connection.close();
   } finally {
     await client.close();
     await store.stop();
   }
 }
 
+// Private: a socket to the store at `uri` that sends one recorded message at a time and resolves when its reply
+// arrived.
+async function rawConnection(uri: string): Promise<{ send(frame: Buffer): Promise<void>; close(): void }> {
+  const port = Number(/:(\d+)\//.exec(uri)![1]);
+  const socket = createConnection({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const replies = new FrameDecoder();
+  let waiting: (() => void) | undefined;
+  socket.on('data', (chunk) => {
+    if (replies.push(chunk).length > 0) waiting?.();
+  });
+  return {
+    send: (frame) =>
+      new Promise<void>((resolve) => {
+        waiting = resolve;
+        socket.write(frame);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
 // Private: the store worker's CPU (µs) to take `frames` over one connection, one message at a time.
 async function wireRun(frames: readonly Buffer[], cpuProfDir?: string, label?: string): Promise<number> {
   const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir, label });
   try {
-    const port = Number(/:(\d+)\//.exec(store.ready.uri)![1]);
-    const socket = createConnection({ host: '127.0.0.1', port });
-    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-    const replies = new FrameDecoder();
-    let waiting: (() => void) | undefined;
-    socket.on('data', (chunk) => {
-      if (replies.push(chunk).length > 0) waiting?.();
-    });
+    const connection = await rawConnection(store.ready.uri);
     const before = await store.call<ProcessFigures>('figures');
-    for (const frame of frames) {
-      await new Promise<void>((resolve) => {
-        waiting = resolve;
-        socket.write(frame);
-      });
-    }
+    for (const frame of frames) await connection.send(frame);
     const after = await store.call<ProcessFigures>('figures');
-    socket.destroy();
+    connection.close();
     return after.cpuUs - before.cpuUs;
   } finally {
     await store.stop();
