@@ -64,11 +64,17 @@ export function traceSort(order: TraceOrder): Record<string, 1 | -1> {
   return { [sortField(order)]: direction, _id: direction };
 }
 
-/** Everything strictly after the cursor's position in the order's (field, _id) sort. */
+/**
+ * Everything strictly after the cursor's position in the order's (field, _id) sort. The first condition, implied
+ * by the `$or`, is the range an index on the sort field can scan from, so a page deep in a long list starts at
+ * the cursor instead of examining every entry before it (a planner does not derive a range from an `$or`).
+ */
 export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
   const field = sortField(position.order);
-  const op = position.order === 'START_TIME_ASC' ? '$gt' : '$lt';
+  const ascending = position.order === 'START_TIME_ASC';
+  const op = ascending ? '$gt' : '$lt';
   return {
+    [field]: { [ascending ? '$gte' : '$lte']: position.key },
     $or: [
       { [field]: { [op]: position.key } },
       { [field]: { $eq: position.key }, _id: { [op]: position.traceId } },
