@@ -286,8 +286,8 @@ export function valueKey(v: unknown): Buffer {
   return w.toBuffer();
 }
 
-// Private: IEEE-754 bits made to sort as unsigned bytes; -0 is 0; every NaN sorts first among numbers.
-function encodeDouble(w: KeyWriter, n: number): void {
+/** A number's key bytes: IEEE-754 bits made to sort as unsigned bytes; -0 is 0; every NaN sorts first among numbers. */
+export function encodeDouble(w: KeyWriter, n: number): void {
   if (Number.isNaN(n)) {
     for (let i = 0; i < 8; i++) w.byte(0);
     return;

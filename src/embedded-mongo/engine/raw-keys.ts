@@ -8,7 +8,7 @@
  * other BSON types, a sparse index) answers null, and the caller decodes the document and keys it as usual.
  */
 import { valueLength } from '../raw-bson';
-import { KeyWriter, MAX_STRING_KEY_BYTES, TYPE } from './keys';
+import { encodeDouble, KeyWriter, MAX_STRING_KEY_BYTES, TYPE } from './keys';
 
 /** One entry key (as index-store's EntryKey): indexId | field keys, and the same bytes with room for a record id. */
 export interface RawEntryKey {
@@ -296,8 +296,6 @@ function fieldIn(doc: Buffer, at: number, name: string): number | undefined {
   return found;
 }
 
-const scratch8 = Buffer.alloc(8);
-
 // Private: appends the key of the scalar element at `at` (undefined: nothing there, keyed as null), as
 // keys.ts' encodeValue does for the decoded value.
 function encodeElement(w: KeyWriter, doc: Buffer, at: number | undefined): void {
@@ -309,19 +307,19 @@ function encodeElement(w: KeyWriter, doc: Buffer, at: number | undefined): void 
   switch (doc[at]) {
     case 0x01:
       w.byte(TYPE.number);
-      encodeNumber(w, doc.readDoubleLE(v));
+      encodeDouble(w, doc.readDoubleLE(v));
       return;
     case 0x10:
       w.byte(TYPE.number);
-      encodeNumber(w, doc.readInt32LE(v));
+      encodeDouble(w, doc.readInt32LE(v));
       return;
     case 0x12:
       w.byte(TYPE.number);
-      encodeNumber(w, int64At(doc, v));
+      encodeDouble(w, int64At(doc, v));
       return;
     case 0x09:
       w.byte(TYPE.date);
-      encodeNumber(w, int64At(doc, v));
+      encodeDouble(w, int64At(doc, v));
       return;
     case 0x02:
       w.byte(TYPE.string);
@@ -346,16 +344,4 @@ function encodeElement(w: KeyWriter, doc: Buffer, at: number | undefined): void 
 // Private: an int64 as the number the decoder gives (Long.toNumber: high * 2^32 + unsigned low).
 function int64At(doc: Buffer, v: number): number {
   return doc.readInt32LE(v + 4) * 0x1_0000_0000 + doc.readUInt32LE(v);
-}
-
-// Private: keys.ts' number encoding (IEEE-754 bits made to sort as unsigned bytes; -0 is 0; NaN first).
-function encodeNumber(w: KeyWriter, n: number): void {
-  if (Number.isNaN(n)) {
-    for (let i = 0; i < 8; i++) w.byte(0);
-    return;
-  }
-  scratch8.writeDoubleBE(n === 0 ? 0 : n, 0);
-  if (scratch8[0]! & 0x80) for (let i = 0; i < 8; i++) scratch8[i] = ~scratch8[i]! & 0xff;
-  else scratch8[0] = scratch8[0]! | 0x80;
-  w.bytes(scratch8);
 }
