@@ -5,7 +5,7 @@
  * update-operators.test.ts.
  */
 import { Long } from 'bson';
-import { applyOperatorsDirectly, compareUtf8 } from '../../src/embedded-mongo/query/fast-update';
+import { applyOperatorsDirectly, comparePaths, compareUtf8 } from '../../src/embedded-mongo/query/fast-update';
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !(v instanceof Date)) {
@@ -73,5 +73,51 @@ describe('compareUtf8', () => {
     // UTF-16 puts the surrogate pair (D83D) before U+FFFD; UTF-8 (F0 vs EF) after it.
     expect(compareUtf8('\u{1F600}', '\uFFFD')).toBeGreaterThan(0);
     expect(compareUtf8('x\uE000', 'x\u{10000}')).toBeLessThan(0);
+  });
+});
+
+describe('comparePaths', () => {
+  // MongoDB's order of update paths as its definition reads: part by part, all-digit names of different lengths
+  // the shorter first, other names by their UTF-8 bytes; a path before the paths inside it.
+  function byDefinition(a: string, b: string): number {
+    const pa = a.split('.');
+    const pb = b.split('.');
+    for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+      const x = pa[i]!;
+      const y = pb[i]!;
+      if (x === y) continue;
+      if (x.length !== y.length && /^[0-9]+$/.test(x) && /^[0-9]+$/.test(y)) return x.length - y.length;
+      return Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'));
+    }
+    return pa.length - pb.length;
+  }
+
+  test('orders paths as the definition does, without splitting them', () => {
+    // A seeded generator: the same paths every run.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = ['0', '1', '9', 'a', 'b', '-', ' ', 'é', '\uFFFD', '\u{1F600}', '\uE000'];
+    const part = (): string => Array.from({ length: 1 + next(3) }, () => alphabet[next(alphabet.length)]).join('');
+    const path = (): string => Array.from({ length: 1 + next(3) }, part).join('.');
+    const paths = Array.from({ length: 250 }, path);
+    const differ: string[] = [];
+    let compared = 0;
+    for (const a of paths) {
+      for (const b of paths) {
+        compared += 1;
+        if (Math.sign(comparePaths(a, b)) !== Math.sign(byDefinition(a, b))) differ.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      }
+    }
+    expect(compared).toBe(62_500);
+    expect(differ).toEqual([]);
+  });
+
+  test('new fields are appended in that order, parents shared by consecutive paths included', () => {
+    const out = applyOperatorsDirectly({ _id: 1 }, { $inc: { 'o.b.x10': 1, 'o.b.x9': 1, 'o.c': 1, 'o.b-y': 1, 'o.b.a': 1, 'o.a.z': 1 }, $max: { 'o.b.x1': 2 } }, true)!;
+    expect(JSON.stringify(out.doc)).toBe('{"_id":1,"o":{"a":{"z":1},"b":{"a":1,"x1":2,"x10":1,"x9":1},"b-y":1,"c":1}}');
+    expect(out.changed).toEqual(['o.a.z', 'o.b.a', 'o.b.x1', 'o.b.x10', 'o.b.x9', 'o.b-y', 'o.c']);
   });
 });

@@ -32,7 +32,8 @@ type Op = '$set' | '$unset' | '$inc' | '$min' | '$max' | '$addToSet';
 interface Step {
   readonly op: Op;
   readonly path: string;
-  readonly parts: readonly string[];
+  /** Index of the path's last dot (-1 for a top-level field). */
+  readonly lastDot: number;
   readonly operand: unknown;
 }
 
@@ -49,11 +50,24 @@ export function applyOperatorsDirectly(before: Document, update: Document, inser
   // Objects of `root` already copied for this update (so each is copied once, and `before` never changes).
   const copied = new Set<object>([root]);
   const changed: string[] = [];
+  // Steps come in path order, so consecutive ones often share their parent: the last parent found, by its path.
+  let cachedPrefix: string | undefined;
+  let cachedParent: Document | undefined;
   for (const step of steps) {
-    const parent = parentOf(root, step.parts, step.op !== '$unset', copied);
-    if (parent === undefined) return undefined;
+    const { path, lastDot } = step;
+    let parent: Document | null | undefined;
+    if (lastDot === -1) parent = root;
+    else if (cachedParent !== undefined && lastDot === cachedPrefix!.length && path.startsWith(cachedPrefix!)) parent = cachedParent;
+    else {
+      parent = parentOf(root, path, lastDot, step.op !== '$unset', copied);
+      if (parent === undefined) return undefined;
+      if (parent !== null) {
+        cachedPrefix = path.slice(0, lastDot);
+        cachedParent = parent;
+      }
+    }
     if (parent === null) continue;
-    const field = step.parts[step.parts.length - 1]!;
+    const field = lastDot === -1 ? path : path.slice(lastDot + 1);
     const has = Object.prototype.hasOwnProperty.call(parent, field);
     const current = has ? parent[field] : undefined;
     const next = applyStep(step, has, current);
@@ -61,7 +75,7 @@ export function applyOperatorsDirectly(before: Document, update: Document, inser
     if (next === UNCHANGED) continue;
     if (next === REMOVE) delete parent[field];
     else parent[field] = next;
-    changed.push(step.path);
+    changed.push(path);
   }
   return { doc: root, changed };
 }
@@ -116,29 +130,37 @@ function applyStep(step: Step, has: boolean, current: unknown): unknown {
 
 // Private: the steps of an update in MongoDB's application order, or undefined when it needs the general path.
 function planSteps(update: Document, inserting: boolean): Step[] | undefined {
-  const steps: Step[] = [];
-  const paths = new Set<string>();
+  // Every path, `$setOnInsert`'s included (they take part in the conflict check even when not applied, as in
+  // MongoDB); `skip` marks those not applied.
+  const all: Array<Step & { skip: boolean }> = [];
   for (const name of Object.keys(update)) {
     if (!FAST_OPERATORS.has(name)) return undefined;
     const fields = update[name] as Document;
     const op: Op = name === '$setOnInsert' ? '$set' : (name as Op);
+    const skip = name === '$setOnInsert' && !inserting;
     for (const path of Object.keys(fields)) {
-      if (!simplePath(path) || paths.has(path)) return undefined;
-      paths.add(path);
-      // $setOnInsert paths take part in the conflict check even when they are not applied, as in MongoDB.
-      if (name === '$setOnInsert' && !inserting) continue;
+      if (!simplePath(path)) return undefined;
       const operand = fields[path];
-      if (operand === undefined) return undefined;
-      steps.push({ op, path, parts: path.split('.'), operand });
+      if (operand === undefined && !skip) return undefined;
+      all.push({ op, path, lastDot: path.lastIndexOf('.'), operand, skip });
     }
   }
-  // A path equal to or inside another conflicts (MongoDB's error 40): the general path reports it.
-  for (const path of paths) {
-    for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
-      if (paths.has(path.slice(0, dot))) return undefined;
-    }
+  all.sort((a, b) => comparePaths(a.path, b.path));
+  const steps: Step[] = [];
+  for (let i = 0; i < all.length; i++) {
+    const step = all[i]!;
+    // The same path twice, or a path inside another (MongoDB's error 40): the general path reports it. In path
+    // order a path's descendants come right after it, so comparing neighbours finds every such pair.
+    const next = all[i + 1];
+    if (next && (next.path === step.path || isInside(next.path, step.path))) return undefined;
+    if (!step.skip) steps.push(step);
   }
-  return steps.sort((a, b) => comparePaths(a.parts, b.parts));
+  return steps;
+}
+
+// Private: `path` names a field inside the one `ancestor` names.
+function isInside(path: string, ancestor: string): boolean {
+  return path.length > ancestor.length && path.charCodeAt(ancestor.length) === DOT && path.startsWith(ancestor);
 }
 
 // Private: a dotted path of plain field names (no `$`, no empty part); `_id` is left to the general path.
@@ -147,31 +169,67 @@ function simplePath(path: string): boolean {
   return !path.startsWith('.') && !path.endsWith('.') && !path.includes('..');
 }
 
-// Private: MongoDB's order of update fields: part by part, numeric names numerically, others by their UTF-8 bytes.
-function comparePaths(a: readonly string[], b: readonly string[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x === y) continue;
-    // All-digit names of different lengths: the shorter first ("9" before "10"), as mongod's path comparator.
-    if (x.length !== y.length && DIGITS.test(x) && DIGITS.test(y)) return x.length - y.length;
-    return compareUtf8(x, y);
-  }
-  return a.length - b.length;
-}
-
-const DIGITS = /^[0-9]+$/;
+const DOT = 0x2e;
 
 /**
- * The object holding the path's last field, its ancestors copied into `copied` first (so `before` is untouched);
- * missing ancestors are created when `create`, else the answer is null. Undefined when the path runs through an
- * array or a non-object (MongoDB's rules there are the general path's).
+ * MongoDB's order of update fields: part by part (a path before the paths inside it), numeric names numerically,
+ * others by their UTF-8 bytes. Compares the dotted paths in place, without splitting them.
  */
-function parentOf(root: Document, parts: readonly string[], create: boolean, copied: Set<object>): Document | null | undefined {
+export function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let k = 0;
+  let partStart = 0;
+  while (k < n) {
+    const x = a.charCodeAt(k);
+    if (x !== b.charCodeAt(k)) break;
+    k++;
+    if (x === DOT) partStart = k;
+  }
+  const aEnded = k === a.length || a.charCodeAt(k) === DOT;
+  const bEnded = k === b.length || b.charCodeAt(k) === DOT;
+  // One part is a prefix of the other (or a path of the other): it comes first.
+  if (aEnded || bEnded) {
+    if (aEnded && bEnded) {
+      if (k === a.length && k === b.length) return 0;
+      return k === a.length ? -1 : 1;
+    }
+    return aEnded ? -1 : 1;
+  }
+  const aEnd = partEnd(a, k);
+  const bEnd = partEnd(b, k);
+  // All-digit names of different lengths: the shorter first ("9" before "10"), as mongod's path comparator.
+  if (aEnd - partStart !== bEnd - partStart && allDigits(a, partStart, aEnd) && allDigits(b, partStart, bEnd)) return aEnd - bEnd;
+  const x = a.charCodeAt(k);
+  const y = b.charCodeAt(k);
+  if (x < 0xd800 && y < 0xd800) return x - y;
+  return compareUtf8(a.slice(k, aEnd), b.slice(k, bEnd));
+}
+
+function partEnd(path: string, from: number): number {
+  const dot = path.indexOf('.', from);
+  return dot === -1 ? path.length : dot;
+}
+
+function allDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
+ * The object holding the last field of `path` (whose last dot is at `lastDot`), its ancestors copied into `copied`
+ * first (so `before` is untouched); missing ancestors are created when `create`, else the answer is null. Undefined
+ * when the path runs through an array or a non-object (MongoDB's rules there are the general path's).
+ */
+function parentOf(root: Document, path: string, lastDot: number, create: boolean, copied: Set<object>): Document | null | undefined {
   let node = root;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const part = parts[i]!;
+  let from = 0;
+  while (from <= lastDot) {
+    const dot = path.indexOf('.', from);
+    const part = path.slice(from, dot);
+    from = dot + 1;
     const child = node[part];
     if (child === undefined && !Object.prototype.hasOwnProperty.call(node, part)) {
       if (!create) return null;
