@@ -198,7 +198,7 @@ export class Engine implements CollectionHost {
   /**
    * Committed oplog entries with seq > `afterSeq`, oldest first, at most `limit` (read from disk). An entry's
    * documents (an insert's `doc`, an update's `before` and `after`) are decoded when first read: a change stream
-   * reads them only for the entries in its scope.
+   * reads them only for the entries in its scope. An insert also carries its document's stored BSON (`bytes`).
    */
   oplogAfter(afterSeq: number, limit: number): OplogEntry[] {
     const out: OplogEntry[] = [];
@@ -213,7 +213,11 @@ export class Engine implements CollectionHost {
         continue;
       }
       // An insert's document follows its header, an update's documents before and after it (see persist).
-      if (value.length > headerBytes && op.kind === 'insert') lazyDocument(op, 'doc', value.subarray(headerBytes));
+      if (value.length > headerBytes && op.kind === 'insert') {
+        const bytes = value.subarray(headerBytes);
+        op.bytes = bytes;
+        lazyDocument(op, 'doc', bytes);
+      }
       if (value.length > headerBytes && op.kind === 'update') {
         const beforeEnd = headerBytes + value.readInt32LE(headerBytes);
         lazyDocument(op, 'before', value.subarray(headerBytes, beforeEnd));
@@ -637,7 +641,7 @@ export interface ApplyHint {
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
 // an insert from the wire they are a view of the request that carried it).
-function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
+function lazyInsert(db: string, coll: string, bytes: Buffer): Extract<OplogOp, { kind: 'insert' }> {
   let doc: Document | undefined;
   return {
     kind: 'insert',
@@ -681,7 +685,10 @@ function readInsertGroup(value: Buffer, headerBytes: number, header: Document, l
     if (seq > afterSeq) {
       const ts = new Timestamp({ t: times.readUInt32LE(k * GROUP_TIME_BYTES), i: times.readUInt32LE(k * GROUP_TIME_BYTES + 4) });
       const wallTime = new Date(times.readDoubleLE(k * GROUP_TIME_BYTES + 8));
-      out.push({ seq, ts, wallTime, op: lazyInsert(db, coll, value.subarray(offset, offset + size)) });
+      const bytes = value.subarray(offset, offset + size);
+      const op = lazyInsert(db, coll, bytes);
+      op.bytes = bytes;
+      out.push({ seq, ts, wallTime, op });
     }
     offset += size;
   }
