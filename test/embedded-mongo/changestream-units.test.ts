@@ -131,6 +131,36 @@ describe('ChangeHistory', () => {
     await h.waitForEntryAfter(1, 5, { onAbort: () => {} });
   });
 
+  it('hands a cursor woken by a commit that commit\'s entries as committed, and sends any other position to the source', () => {
+    // Started after seq 1 (a restart: entry 1 is on disk only).
+    const onDisk: OplogEntry[] = [entry(1)];
+    const h = new ChangeHistory({ seq: 1, ts: new Timestamp({ t: 0, i: 0 }) }, {}, {
+      after: (seq, limit) => onDisk.filter((e) => e.seq > seq).slice(0, limit),
+      floor: () => ({ seq: 0, ts: new Timestamp({ t: 0, i: 0 }) }),
+    });
+    expect(h.recentAfter(0)).toBeNull();
+    expect(h.recentAfter(1)).toEqual([]);
+    const first = [entry(2)];
+    onDisk.push(...first);
+    h.record(first);
+    expect(h.recentAfter(1)).toEqual(first);
+    expect(h.recentAfter(1)![0]).toBe(first[0]);
+    expect(h.recentAfter(0)).toBeNull();
+    const second = [entry(3), entry(4), entry(5)];
+    onDisk.push(...second);
+    h.record(second);
+    expect(h.recentAfter(2)!.map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect(h.recentAfter(4)!.map((e) => e.seq)).toEqual([5]);
+    expect(h.recentAfter(5)).toEqual([]);
+    // Older than the last commit: only the source has every entry after it.
+    expect(h.recentAfter(1)).toBeNull();
+    expect(h.entriesAfter(1).map((e) => e.seq)).toEqual([2, 3, 4, 5]);
+    // Without a source the history holds every entry itself.
+    const own = new ChangeHistory({ seq: 0, ts: new Timestamp({ t: 0, i: 0 }) });
+    own.record([entry(1)]);
+    expect(own.recentAfter(0)).toBeNull();
+  });
+
   it('validates its bounds', () => {
     expect(() => new ChangeHistory({ seq: 0, ts: new Timestamp({ t: 0, i: 0 }) }, { maxEntries: 0 })).toThrow(/maxEntries must be a positive integer, got 0/);
   });

@@ -12,7 +12,8 @@ import { MongoCommandError } from '../errors';
 import { MINGO_OPTIONS } from '../query/filter';
 import { pickFields, RawDocuments } from '../raw-bson';
 import { withMingo } from '../query/mingo-errors';
-import { eventsOf, type ChangeEvent, type StoreLookup } from './events';
+import type { OplogEntry } from '../engine';
+import { eventsOf, touchesScope, type ChangeEvent, type StoreLookup } from './events';
 import type { ChangeHistory } from './history';
 import type { ChangeStreamOptions } from './options';
 import { comparePositions, Step, type Position } from './position';
@@ -112,7 +113,8 @@ export class ChangeStreamCursor implements ServerCursor {
     let exhausted = false;
     scan: while (batch.length < limit && this.phase.kind === 'open') {
       // The entry at the position itself may still owe events (an invalidate after its drop) unless it is done.
-      const entries = history.entriesAfter(this.position.seq - (this.position.step === Step.END ? 0 : 1), SCAN_CHUNK);
+      const after = this.position.seq - (this.position.step === Step.END ? 0 : 1);
+      const entries = this.fromLastCommit(after) ?? history.entriesAfter(after, SCAN_CHUNK);
       if (entries.length === 0) break;
       for (const entry of entries) {
         for (const event of eventsOf(entry, this.init.scope, this.init.options, this.init.lookup)) {
@@ -135,6 +137,15 @@ export class ChangeStreamCursor implements ServerCursor {
       }
     }
     return { batch: new RawDocuments(batch), exhausted, extra: { postBatchResumeToken: this.resumeToken() } };
+  }
+
+  // Private: the entries after `seq` as the last commit handed them over, when none of them is in this stream's
+  // scope (so none yields an event or has a document read): no read from disk for a commit the stream does not see.
+  private fromLastCommit(seq: number): readonly OplogEntry[] | null {
+    const recent = this.init.history.recentAfter(seq);
+    if (recent === null) return null;
+    for (const entry of recent) if (touchesScope(entry.op, this.init.scope)) return null;
+    return recent;
   }
 
   /** The token of the current position (the stream resumes strictly after it). */

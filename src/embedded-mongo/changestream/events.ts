@@ -38,6 +38,11 @@ export interface StoreLookup {
   imagesRecorded(db: string, coll: string): boolean;
 }
 
+/** Whether an entry can yield events for a stream of `scope` (the scope test every case of eventsOf starts with). */
+export function touchesScope(op: OplogEntry['op'], scope: StreamScope): boolean {
+  return inScope(scope, op.db, op.kind === 'dropDatabase' ? undefined : op.coll);
+}
+
 export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: StoreLookup): ChangeEvent[] {
   const op = entry.op;
   // Pre- and post-images (fullDocumentBeforeChange, fullDocument 'whenAvailable' / 'required') exist only for a

@@ -51,11 +51,16 @@ export class ChangeHistory {
       const last = start.seq > source.floor().seq ? source.after(start.seq - 1, 1)[0] : undefined;
       this.sourceHead = last ?? null;
       this.sourceHeadSeq = start.seq;
+      this.recentFrom = start.seq;
     }
   }
 
   private sourceHead: OplogEntry | null = null;
   private sourceHeadSeq = 0;
+  /** With a source: the entries of the last `record`, as committed (held until the next one), and the head
+   *  before them. Cursors woken by that commit read them here instead of from disk. */
+  private recent: readonly OplogEntry[] = [];
+  private recentFrom = 0;
 
   /** Seq of the newest entry not retained (see the class comment). */
   get floorSeq(): number {
@@ -86,6 +91,10 @@ export class ChangeHistory {
   /** Appends committed entries (in seq order), trims to the bounds and wakes waiting cursors. */
   record(entries: readonly OplogEntry[]): void {
     if (entries.length === 0) return;
+    if (this.source) {
+      this.recentFrom = this.sourceHeadSeq;
+      this.recent = entries.slice();
+    }
     for (const entry of entries) {
       if (entry.seq <= this.headSeq) {
         throw new Error(`change history must grow in seq order: got seq ${entry.seq} after ${this.headSeq}`);
@@ -111,6 +120,17 @@ export class ChangeHistory {
     }
     const from = this.indexAfter(seq);
     return this.entries.slice(from, Math.min(this.entries.length, from + limit));
+  }
+
+  /**
+   * With a source: the entries with seq > `seq` when all of them came with the last `record` (a cursor woken by
+   * that commit), as committed rather than read back from disk; null otherwise. Their documents are the engine's
+   * own: only a reader that reads no document of them (entries outside its stream's scope) may use them.
+   */
+  recentAfter(seq: number): readonly OplogEntry[] | null {
+    if (!this.source || seq < this.recentFrom || seq > this.sourceHeadSeq) return null;
+    if (seq === this.recentFrom) return this.recent;
+    return this.recent.filter((e) => e.seq > seq);
   }
 
   /** The seq just before the first retained entry at or after `ts` (where startAtOperationTime begins); null
