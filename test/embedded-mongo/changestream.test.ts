@@ -4,7 +4,7 @@
  * own resume after the connection is cut), invalidate on drop, history loss (286), batch caps and option errors.
  */
 import { createServer, connect, type Server } from 'node:net';
-import { MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Collection, type Document, type ResumeToken } from 'mongodb';
+import { Double, Int32, Long, MongoClient, MongoServerError, type ChangeStream, type ChangeStreamDocument, type Collection, type Document, type ResumeToken } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
 import { changeStreamPlugin } from '../../src/embedded-mongo/changestream/plugin';
 import { eventually } from '../helpers/eventually';
@@ -123,6 +123,26 @@ describe('change streams', () => {
     ]);
     // The stages worked on copies: the stored documents keep their fields.
     expect(await c.findOne({ _id: 3 })).toEqual({ _id: 3, kind: 'keep', secret: 't' });
+  });
+
+  it("sends an insert's document as it is stored: the same values and BSON types as find, filtered by a $match that reads it", async () => {
+    const c = coll();
+    const stream = watch(c, [{ $match: { operationType: 'insert', 'fullDocument.kind': 'keep' } }]);
+    await stream.tryNext();
+    const stored = { _id: 'k', kind: 'keep', whole: new Double(2), big: Long.fromNumber(7), small: new Int32(3), at: new Date(1_700_000_000_000), nested: { list: [new Double(1), 'x', null] } };
+    await c.insertMany([{ _id: 'd', kind: 'drop' }, stored]);
+    const event = (await nextEvent(stream)) as Document;
+    expect(event.documentKey).toEqual({ _id: 'k' });
+    // The driver decoding without promotion shows each value's BSON type: the change stream and find agree.
+    const raw = { promoteValues: false, promoteLongs: false } as const;
+    const [fromFind] = await c.find({ _id: 'k' }, raw).toArray();
+    expect(fromFind).toEqual(stored);
+    const typed = watch(c, [], raw);
+    await typed.tryNext();
+    await c.insertOne({ ...stored, _id: 'k2' });
+    const typedEvent = (await nextEvent(typed)) as Document;
+    expect(typedEvent.fullDocument).toEqual({ ...stored, _id: 'k2' });
+    expect(Object.keys(typedEvent)).toEqual(['_id', 'operationType', 'clusterTime', 'wallTime', 'ns', 'documentKey', 'fullDocument']);
   });
 
   it('resumes from a saved token with exactly the missed events (resumeAfter), and with startAfter', async () => {

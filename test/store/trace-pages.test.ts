@@ -1,14 +1,18 @@
 /**
- * Paging a service's traces: every trace listed once, in order, and a page deep in the list examines only the
- * summaries from its cursor on (the cursor's range bounds the index scan), not every summary of the service.
- * Counted by the store's own `explain` through the driver (embedded store, or a real MongoDB when MONGODB_URI is
- * set).
+ * Paging a service's traces: every trace listed once, in order, and a page, first or deep in the list, examines
+ * about a page of summaries: the service index orders by (start time, trace id), so the page's sort and its
+ * cursor's range are one index range and nothing is sorted in memory. Counted by the store's own `explain` through
+ * the driver (embedded store, or a real MongoDB when MONGODB_URI is set). Also: a database indexed by an earlier
+ * version gets the index at start and loses the one it replaces, with several stores starting at once.
  */
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
 import { Collections, type TraceOrder } from '../../src/store';
 import type { TraceDoc } from '../../src/store/mongo/documents';
+import { ensureIndexes, INDEXES, OBSOLETE_INDEXES } from '../../src/store/mongo/indexes';
 import { afterFilter, traceFilter, traceSort } from '../../src/store/mongo/query';
-import { startTestStore, type TestStore } from '../helpers/mongo';
+import { createLogger } from '../../src/log';
+import { MongoTraceStore } from '../../src/store';
+import { startTestMongo, startTestStore, type TestStore } from '../helpers/mongo';
 
 const TRACES = 600;
 const PAGE = 50;
@@ -34,7 +38,7 @@ describe('trace pages of one service', () => {
   });
 
   for (const order of ['START_TIME_DESC', 'START_TIME_ASC'] as const satisfies readonly TraceOrder[]) {
-    it(`lists every trace once in ${order} order, a deep page examining only the summaries from its cursor on`, async () => {
+    it(`lists every trace once in ${order} order, the first page and a deep one each examining about a page of summaries`, async () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
@@ -51,15 +55,57 @@ describe('trace pages of one service', () => {
       const ordered = await traces.find({ services: 'deep' }, { projection: { startUs: 1 } }).sort(sort).toArray();
       expect(seen).toEqual(ordered.map((d) => d._id));
 
-      // The page after the 500th trace: what the store examines to answer it.
+      // The first page, and the page after the 500th trace: what the store examines to answer each.
       const last = ordered[499]!;
-      const filter = { $and: [traceFilter({ service: 'deep' }), afterFilter({ order, key: last.startUs, traceId: last._id })] };
-      const explained = await traces.find(filter).sort(sort).limit(PAGE + 1).explain('executionStats');
-      const stats = explained.executionStats as { nReturned: number; totalDocsExamined: number };
-      expect(stats.nReturned).toBe(PAGE + 1);
-      // The 100 traces after the cursor and the cursor's own start time (a pair shares it), not the 600 of the
-      // service: the service's index orders by start time, not by trace id, so the matches are sorted in memory.
-      expect(stats.totalDocsExamined).toBeLessThanOrEqual(TRACES - 500 + 2);
+      for (const filter of [traceFilter({ service: 'deep' }), { $and: [traceFilter({ service: 'deep' }), afterFilter({ order, key: last.startUs, traceId: last._id })] }]) {
+        const explained = await traces.find(filter).sort(sort).limit(PAGE + 1).explain('executionStats');
+        const stats = explained.executionStats as { nReturned: number; totalDocsExamined: number; totalKeysExamined: number };
+        expect(stats.nReturned).toBe(PAGE + 1);
+        // The page and the trace after it, plus those sharing the cursor's start time (a pair here: the range starts
+        // at that start time, the cursor's trace id is checked on the documents), and at most one key read past
+        // the last: not the 100 traces after the cursor nor the 600 of the service.
+        expect(stats.totalDocsExamined).toBeLessThanOrEqual(PAGE + 1 + 2);
+        expect(stats.totalKeysExamined).toBeLessThanOrEqual(PAGE + 1 + 2 + 1);
+      }
     });
   }
+});
+
+describe('the service index of an earlier version', () => {
+  it('is replaced at start, once, by stores starting at once, and the change is logged', async () => {
+    const mongo = await startTestMongo();
+    const stores: MongoTraceStore[] = [];
+    try {
+      const seed = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 86_400_000 });
+      stores.push(seed);
+      const traces = seed.db.collection<TraceDoc>(Collections.traces);
+      // A database as an earlier version left it: its indexes, with the obsolete one, and summaries in it.
+      const earlier = INDEXES.traces.filter((i) => i.name !== 'services_start_id');
+      await traces.createIndexes([...earlier, { key: { services: 1, startUs: -1 }, name: 'services_start' }]);
+      await traces.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i.toString(16).padStart(32, '0'), startUs: 1_000 + i, services: ['a', 'b'] }) as unknown as TraceDoc));
+
+      const lines: string[] = [];
+      const logger = createLogger('info', 'store', (line) => lines.push(line));
+      const outcomes = await Promise.all([0, 1, 2].map(() => ensureIndexes(seed.db, logger)));
+      const names = (await traces.listIndexes().toArray()).map((i) => i.name as string);
+      expect(names.sort()).toEqual(['_id_', ...INDEXES.traces.map((i) => i.name!)].sort());
+      expect(names).not.toContain(OBSOLETE_INDEXES.traces![0]!.name);
+      // Each start saw the old index; exactly one of them dropped it, the others found it gone.
+      expect(outcomes.flatMap((o) => o.dropped)).toEqual([{ collection: 'traces', name: 'services_start' }]);
+      expect(outcomes.flatMap((o) => o.built).filter((b) => b.collection === 'traces').length).toBeGreaterThanOrEqual(1);
+      expect(lines.some((l) => l.includes('built indexes') && l.includes('services_start_id'))).toBe(true);
+      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('services_start'))).toHaveLength(1);
+      expect(lines.some((l) => l.includes('could not'))).toBe(false);
+
+      // A later start changes nothing and says nothing; a store on the database pages by the index.
+      lines.length = 0;
+      expect(await ensureIndexes(seed.db, logger)).toEqual({ built: [], dropped: [] });
+      expect(lines).toEqual([]);
+      const page = await seed.searchTraces({ query: { service: 'b' }, order: 'START_TIME_DESC', first: 5, after: null });
+      expect(page.items.map((i) => i.trace.startUs)).toEqual([1_019, 1_018, 1_017, 1_016, 1_015]);
+    } finally {
+      for (const store of stores) await store.close();
+      await mongo.stop();
+    }
+  });
 });

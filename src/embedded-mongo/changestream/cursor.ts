@@ -4,12 +4,13 @@
  * (awaitData) up to `maxTimeMS` for a new entry, woken by the commit rather than polling, and an empty batch still
  * carries a `postBatchResumeToken` so the driver can resume from the newest position it was shown.
  */
-import { calculateObjectSize, Long, type Document } from 'bson';
+import { Long, serialize, type Document } from 'bson';
 import { Aggregator, Query } from 'mingo';
 import type { CursorBatch, ServerCursor } from '../cursors';
 import { cloneDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { MINGO_OPTIONS } from '../query/filter';
+import { pickFields, RawDocuments } from '../raw-bson';
 import { withMingo } from '../query/mingo-errors';
 import { eventsOf, type ChangeEvent, type StoreLookup } from './events';
 import type { ChangeHistory } from './history';
@@ -24,6 +25,9 @@ export const DEFAULT_AWAIT_MS = 1000;
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
 /** Entries examined per history read; bounds the work of one step for a stream far behind. */
 const SCAN_CHUNK = 1024;
+/** How replies encode documents (src/embedded-mongo/raw-bson.ts' serializeReply). */
+const SERIALIZE_OPTIONS = { ignoreUndefined: true } as const;
+const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
 
 export type CursorPhase = { readonly kind: 'open' } | { readonly kind: 'invalidated' } | { readonly kind: 'closed' };
 
@@ -102,7 +106,7 @@ export class ChangeStreamCursor implements ServerCursor {
         `the change stream's position (seq ${this.position.seq}) is older than the oldest change the store keeps (after seq ${history.floorSeq}); restart the stream`,
       );
     }
-    const batch: Document[] = [];
+    const batch: Uint8Array[] = [];
     const limit = batchSize === undefined || batchSize <= 0 ? Infinity : batchSize;
     let bytes = 0;
     let exhausted = false;
@@ -115,10 +119,10 @@ export class ChangeStreamCursor implements ServerCursor {
           if (comparePositions(event.position, this.position) <= 0) continue;
           const out = this.transform(event);
           if (out) {
-            const size = calculateObjectSize(out);
-            if (batch.length >= limit || (batch.length > 0 && bytes + size > MAX_BATCH_BYTES)) break scan;
-            batch.push(out);
-            bytes += size;
+            const encoded = out === event.doc && event.stored ? insertEventBytes(out, event.stored) : serialize(out, SERIALIZE_OPTIONS);
+            if (batch.length >= limit || (batch.length > 0 && bytes + encoded.length > MAX_BATCH_BYTES)) break scan;
+            batch.push(encoded);
+            bytes += encoded.length;
           }
           this.position = event.position;
           if (event.invalidates) {
@@ -130,7 +134,7 @@ export class ChangeStreamCursor implements ServerCursor {
         this.position = { seq: entry.seq, ts: entry.ts, step: Step.END };
       }
     }
-    return { batch, exhausted, extra: { postBatchResumeToken: this.resumeToken() } };
+    return { batch: new RawDocuments(batch), exhausted, extra: { postBatchResumeToken: this.resumeToken() } };
   }
 
   /** The token of the current position (the stream resumes strictly after it). */
@@ -155,6 +159,38 @@ export class ChangeStreamCursor implements ServerCursor {
     }
     return out as Document;
   }
+}
+
+/**
+ * An insert event as BSON, its document key and full document copied from the document's stored bytes: the same
+ * fields in the same order as the decoded event (`_id`, `operationType`, `clusterTime`, `wallTime`, `ns`,
+ * `documentKey`, `fullDocument`), without decoding the document and encoding it again.
+ */
+export function insertEventBytes(event: Document, stored: Uint8Array): Uint8Array {
+  const head = serialize({ _id: event._id, operationType: event.operationType, clusterTime: event.clusterTime, wallTime: event.wallTime, ns: event.ns }, SERIALIZE_OPTIONS);
+  const key = pickFields(stored, ID_ONLY);
+  const total = head.length + embeddedLength('documentKey', key) + embeddedLength('fullDocument', stored);
+  const out = Buffer.allocUnsafe(total);
+  out.set(head, 0);
+  let o = head.length - 1;
+  o = writeEmbedded(out, o, 'documentKey', key);
+  o = writeEmbedded(out, o, 'fullDocument', stored);
+  out[o] = 0;
+  out.writeInt32LE(total, 0);
+  return out;
+}
+
+// Private: bytes of an embedded-document element named `name` (ASCII) holding `doc`.
+function embeddedLength(name: string, doc: Uint8Array): number {
+  return 1 + name.length + 1 + doc.length;
+}
+
+function writeEmbedded(out: Buffer, o: number, name: string, doc: Uint8Array): number {
+  out[o++] = 0x03;
+  o += out.write(name, o, 'latin1');
+  out[o++] = 0;
+  out.set(doc, o);
+  return o + doc.length;
 }
 
 /** Cursor ids are sent as int64. */

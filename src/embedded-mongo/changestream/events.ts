@@ -23,6 +23,11 @@ export interface ChangeEvent {
   readonly doc: Document;
   /** An invalidate event ends the stream. */
   readonly invalidates: boolean;
+  /**
+   * An insert event of a document the store holds as BSON: its bytes. `doc.documentKey` and `doc.fullDocument`
+   * are then decoded only when read (by a stage), and the event's reply can carry the bytes as they are stored.
+   */
+  readonly stored?: Uint8Array;
 }
 
 /** What events read from the store besides the history entry. */
@@ -65,6 +70,11 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
     case 'insert': {
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'insert', { db: op.db, coll: op.coll });
+      if (op.bytes) {
+        lazyField(doc, 'documentKey', () => ({ _id: op.doc._id }));
+        lazyField(doc, 'fullDocument', () => op.doc);
+        return [{ ...event(doc), stored: op.bytes }];
+      }
       doc.documentKey = { _id: op.doc._id };
       doc.fullDocument = op.doc;
       return [event(doc)];
@@ -155,4 +165,17 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
 // Private: how the image errors name the event (mongod prints the event's namespace and document key).
 function describeEvent(db: string, coll: string, id: unknown): string {
   return `{ ns: "${db}.${coll}", documentKey: { _id: ${JSON.stringify(id)} } }`;
+}
+
+// Private: `doc[field]` is computed when first read, then kept.
+function lazyField(doc: Document, field: string, compute: () => unknown): void {
+  Object.defineProperty(doc, field, {
+    get(): unknown {
+      const value = compute();
+      Object.defineProperty(doc, field, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    enumerable: true,
+    configurable: true,
+  });
 }

@@ -27,12 +27,11 @@ function runFind(command: Document, context: CommandContext): FindPlan {
   const skip = nonNegative(command, 'find', 'skip') ?? 0;
   const rawLimit = optionalNumber(command, 'find', 'limit') ?? 0;
   const limit = Math.abs(rawLimit);
-  const hasSort = !!sort && Object.keys(sort).length > 0;
   const collection = context.engine.collection(context.db, coll);
   checkHint(command, collection);
-  // Without a sort, stop reading as soon as skip + limit documents matched.
+  // Without a sort, or with one the plan gives, stop reading as soon as skip + limit documents matched.
   const variables = evaluateVariables(command.let, 'find.let');
-  const selection = select(collection, filter, !hasSort && limit > 0 ? skip + limit : Infinity, variables, sort);
+  const selection = select(collection, filter, limit > 0 ? skip + limit : Infinity, variables, sort);
   let docs = sortDocs(selection.docs, sort);
   if (skip > 0 || limit > 0) docs = docs.slice(skip, limit > 0 ? skip + limit : undefined);
   return { selection, docs: project(docs, projection, variables) };

@@ -13,7 +13,7 @@ import { encodeValue, KeyWriter, typeByte } from './keys';
 import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
 import type { Storage } from './storage';
 import { keyOf } from './values';
-import { TopLevel } from './raw-keys';
+import { TopLevel, type MultikeySeen } from './raw-keys';
 import { pickFields } from '../raw-bson';
 
 export const ID_INDEX_NAME = '_id_';
@@ -113,7 +113,7 @@ export class Collection {
       idIndex,
     });
     for (const i of entry.indexes as Document[]) {
-      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true));
+      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true, typeof i.multikeyPaths === 'number' ? i.multikeyPaths : undefined));
     }
     return coll;
   }
@@ -130,7 +130,7 @@ export class Collection {
       dataSize: this.bytes,
       nextRecordId: this.nextRecordId,
       idIndexId: this.idIndex.id,
-      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys })),
+      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths })),
     };
   }
 
@@ -252,7 +252,7 @@ export class Collection {
   /** Builds a new index over the existing documents; throws DuplicateKey (the transaction then writes nothing). */
   addIndex(spec: Document): void {
     const index = new Index(this.host.nextId(), spec);
-    const seen = { multikey: false };
+    const seen: MultikeySeen = { multikey: false, paths: 0 };
     const { index: entries } = this.host.storage;
     for (const { key, value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER) })) {
       const rid = readRecordId(key, ID_BYTES);
@@ -261,7 +261,7 @@ export class Collection {
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, () => doc);
       for (const k of keys) entries.putSync(entryWithRecordId(k, rid), EMPTY);
     }
-    index.multikey = seen.multikey;
+    index.noteMultikey(seen);
     this.indexes.set(index.name, index);
     this.keyFieldCache = undefined;
     this.rawNameCache = undefined;
@@ -283,7 +283,7 @@ export class Collection {
   modifyIndex(name: string, expireAfterSeconds: number): void {
     const index = this.indexes.get(name);
     if (!index) throw new MongoCommandError('IndexNotFound', `cannot find index ${name} for ns ${this.ns}`);
-    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey, index.elementKeys));
+    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey, index.elementKeys, index.multikeyPaths));
     this.host.touched(this);
   }
 
@@ -516,25 +516,20 @@ export class Collection {
   private collectKeys(
     rid: number,
     docOf: () => Document,
-    keysOf: (index: Index, seen: { multikey: boolean } | undefined) => EntryKey[] | undefined,
+    keysOf: (index: Index, seen: MultikeySeen | undefined) => EntryKey[] | undefined,
     only?: (index: Index) => boolean,
   ): Array<{ index: Index; keys: EntryKey[] }> {
-    const out: Array<{ index: Index; keys: EntryKey[]; multikey: boolean }> = [];
+    const out: Array<{ index: Index; keys: EntryKey[]; seen: MultikeySeen | undefined }> = [];
     for (const index of this.indexes.values()) {
       if (only && !only(index)) continue;
-      // An index already multikey stays so: no need to look for arrays on its paths.
-      const seen = index.multikey ? undefined : { multikey: false };
+      // A field already multikey stays so: no need to look for arrays on it (nor on any field once every field is).
+      const seen = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
       const keys = keysOf(index, seen) ?? [];
       for (const k of keys) checkKeySize(k.prefix, index.name);
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, docOf);
-      out.push({ index, keys, multikey: seen?.multikey === true });
+      out.push({ index, keys, seen });
     }
-    for (const entry of out) {
-      if (entry.multikey && !entry.index.multikey) {
-        entry.index.multikey = true;
-        this.host.touched(this);
-      }
-    }
+    for (const entry of out) if (entry.seen && entry.index.noteMultikey(entry.seen)) this.host.touched(this);
     return out;
   }
 
@@ -604,7 +599,7 @@ export class Collection {
     }
     prefixes.sort(Buffer.compare);
     const rangeBounds = eqFields < index.fields.length ? usable(index.fields[eqFields]!) : undefined;
-    const ranges = prefixes.map((p) => this.rangeUnder(p, index.directions[eqFields] ?? 1, index.multikey, rangeBounds));
+    const ranges = prefixes.map((p) => this.rangeUnder(p, index.directions[eqFields] ?? 1, index.fieldMultikey(eqFields), rangeBounds));
     return { ranges, truncated, eqFields };
   }
 
@@ -615,14 +610,18 @@ export class Collection {
     return ranges.map((r) => ({ start: r.end, end: r.start, reverse: true })).reverse();
   }
 
-  /** Whether reading `index` (after `eqFields` fields fixed by equality) yields `sortSpec`'s order: false forward,
-   *  true backward, undefined when it cannot. */
+  /**
+   * Whether reading `index` (after `eqFields` fields fixed by equality) yields `sortSpec`'s order: false forward,
+   * true backward, undefined when it cannot. The sort's fields must hold no array in any document (MongoDB's rule
+   * with path-level multikey information); a multikey field fixed by one equality value is fine: a document has
+   * one entry with that value (equal elements give one key), so the entries under it follow the sort's fields.
+   */
   private servesSort(index: Index, eqFields: number, sortSpec: SortField[]): boolean | undefined {
-    if (sortSpec.length === 0 || index.multikey || index.fields.length < eqFields + sortSpec.length) return undefined;
+    if (sortSpec.length === 0 || index.fields.length < eqFields + sortSpec.length) return undefined;
     let reverse: boolean | undefined;
     for (let i = 0; i < sortSpec.length; i++) {
       const field = index.fields[eqFields + i]!;
-      if (field !== sortSpec[i]!.path) return undefined;
+      if (field !== sortSpec[i]!.path || index.fieldMultikey(eqFields + i)) return undefined;
       const r = index.directions[eqFields + i] !== sortSpec[i]!.dir;
       if (reverse === undefined) reverse = r;
       else if (reverse !== r) return undefined;
@@ -632,7 +631,7 @@ export class Collection {
 
   // Private: the key range of an index's leading field under some bounds (the whole index when none apply).
   private rangeOf(index: Index, b: PathBounds | undefined): KeyRange {
-    return this.rangeUnder(index.idPrefix(), index.directions[0]!, index.multikey, b);
+    return this.rangeUnder(index.idPrefix(), index.directions[0]!, index.fieldMultikey(0), b);
   }
 
   // Private: the key range, among the keys starting with `prefix`, of the field that follows it (of direction

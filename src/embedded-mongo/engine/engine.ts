@@ -199,7 +199,11 @@ export class Engine implements CollectionHost {
     for (const colls of this.dbs.values()) yield* colls.values();
   }
 
-  /** Committed oplog entries with seq > `afterSeq`, oldest first, at most `limit` (read from disk). */
+  /**
+   * Committed oplog entries with seq > `afterSeq`, oldest first, at most `limit` (read from disk). An entry's
+   * documents (an insert's `doc`, an update's `before` and `after`) are decoded when first read: a change stream
+   * reads them only for the entries in its scope. An insert also carries its document's stored BSON (`bytes`).
+   */
   oplogAfter(afterSeq: number, limit: number): OplogEntry[] {
     const out: OplogEntry[] = [];
     if (limit <= 0) return out;
@@ -213,11 +217,15 @@ export class Engine implements CollectionHost {
         continue;
       }
       // An insert's document follows its header, an update's documents before and after it (see persist).
-      if (value.length > headerBytes && op.kind === 'insert') op.doc = deserialize(value.subarray(headerBytes), BSON_DECODE_OPTIONS);
+      if (value.length > headerBytes && op.kind === 'insert') {
+        const bytes = value.subarray(headerBytes);
+        op.bytes = bytes;
+        lazyDocument(op, 'doc', bytes);
+      }
       if (value.length > headerBytes && op.kind === 'update') {
         const beforeEnd = headerBytes + value.readInt32LE(headerBytes);
-        op.before = deserialize(value.subarray(headerBytes, beforeEnd), BSON_DECODE_OPTIONS);
-        op.after = deserialize(value.subarray(beforeEnd), BSON_DECODE_OPTIONS);
+        lazyDocument(op, 'before', value.subarray(headerBytes, beforeEnd));
+        lazyDocument(op, 'after', value.subarray(beforeEnd));
       }
       out.push({ seq: readSeq(key), ts: header.ts as Timestamp, wallTime: header.wallTime as Date, op });
       if (out.length >= limit) break;
@@ -650,7 +658,7 @@ export interface ApplyHint {
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
 // an insert from the wire they are a view of the request that carried it).
-function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
+function lazyInsert(db: string, coll: string, bytes: Buffer): Extract<OplogOp, { kind: 'insert' }> {
   let doc: Document | undefined;
   return {
     kind: 'insert',
@@ -661,6 +669,16 @@ function lazyInsert(db: string, coll: string, bytes: Buffer): OplogOp {
       return doc;
     },
   };
+}
+
+// Private: `op[field]` decodes `bytes` when first read (the bytes are the record's own copy, read from disk).
+function lazyDocument(op: OplogOp, field: 'doc' | 'before' | 'after', bytes: Buffer): void {
+  let doc: Document | undefined;
+  Object.defineProperty(op, field, {
+    get: (): Document => (doc ??= deserialize(bytes, BSON_DECODE_OPTIONS)),
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** Most inserts one oplog record holds, and most bytes of documents (see Engine.insertGroup). */
@@ -684,7 +702,10 @@ function readInsertGroup(value: Buffer, headerBytes: number, header: Document, l
     if (seq > afterSeq) {
       const ts = new Timestamp({ t: times.readUInt32LE(k * GROUP_TIME_BYTES), i: times.readUInt32LE(k * GROUP_TIME_BYTES + 4) });
       const wallTime = new Date(times.readDoubleLE(k * GROUP_TIME_BYTES + 8));
-      out.push({ seq, ts, wallTime, op: { kind: 'insert', db, coll, doc: deserialize(value.subarray(offset, offset + size), BSON_DECODE_OPTIONS) } });
+      const bytes = value.subarray(offset, offset + size);
+      const op = lazyInsert(db, coll, bytes);
+      op.bytes = bytes;
+      out.push({ seq, ts, wallTime, op });
     }
     offset += size;
   }

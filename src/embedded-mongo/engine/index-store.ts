@@ -10,7 +10,7 @@
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { encodeValue, KeyWriter } from './keys';
-import { RawKeyPlan, type TopLevel } from './raw-keys';
+import { fieldBit, RawKeyPlan, type MultikeySeen, type TopLevel } from './raw-keys';
 import { isPlainDocument, setKey, valuesAtPath } from './values';
 
 /** Bytes of an index id prefix and of a record id suffix. */
@@ -63,11 +63,16 @@ export class Index {
   constructor(
     readonly id: number,
     readonly spec: Readonly<Document>,
-    /** Some document has an array on an indexed path: ranges on one field cannot be intersected, order is not
-     *  a sort order. Never reset while the index exists (like MongoDB). */
+    /** Some document has an array on an indexed path. Never reset while the index exists (like MongoDB). */
     public multikey = false,
     /** Entries per element of the shared array (see the module comment); false for indexes stored before. */
     readonly elementKeys = true,
+    /**
+     * Which fields some document holds an array on (a bit per field, see `MultikeySeen`), as MongoDB's path-level
+     * multikey information: on such a field ranges cannot be intersected and the order is not a sort order; the
+     * other fields keep both. Absent for an index stored multikey before it was kept: every field counts.
+     */
+    multikeyPaths?: number,
   ) {
     this.name = spec.name as string;
     const key = spec.key as Document;
@@ -80,6 +85,33 @@ export class Index {
     this.sparse = spec.sparse === true;
     this.expireAfterSeconds = typeof spec.expireAfterSeconds === 'number' ? spec.expireAfterSeconds : undefined;
     this.rawPlan = new RawKeyPlan(id, this.fields, this.directions, this.elementArray, this.sparse);
+    this.allPaths = this.fields.length < 31 ? (1 << this.fields.length) - 1 : ~0;
+    this.multikeyPaths = multikey ? (multikeyPaths ?? this.allPaths) & this.allPaths : 0;
+  }
+
+  /** Fields some document holds an array on (see the constructor). */
+  multikeyPaths: number;
+  /** Every field's bit. */
+  private readonly allPaths: number;
+
+  /** Whether every field is known multikey (nothing more to look for in documents). */
+  get everyPathMultikey(): boolean {
+    return this.multikeyPaths === this.allPaths;
+  }
+
+  /** Whether some document holds an array on field `i` (its values then give no order and no intersected range). */
+  fieldMultikey(i: number): boolean {
+    return (this.multikeyPaths & fieldBit(i)) !== 0;
+  }
+
+  /** Records what reading a document's keys found; true when the index's multikey information changed. */
+  noteMultikey(seen: MultikeySeen): boolean {
+    if (!seen.multikey) return false;
+    const paths = (this.multikeyPaths | (seen.paths === 0 ? this.allPaths : seen.paths)) & this.allPaths;
+    if (this.multikey && paths === this.multikeyPaths) return false;
+    this.multikey = true;
+    this.multikeyPaths = paths;
+    return true;
   }
 
   get leadingField(): string {
@@ -96,23 +128,26 @@ export class Index {
   /** The entry keys `doc` contributes, or undefined if the index leaves it out (sparse); sets `multikey` in `seen`
    *  when an indexed path holds an array. Elements of an array of documents with equal values give the same key
    *  more than once: one LMDB key, so writing or removing it again changes nothing. */
-  keysOf(doc: Document, seen?: { multikey: boolean }): EntryKey[] | undefined {
+  keysOf(doc: Document, seen?: MultikeySeen): EntryKey[] | undefined {
     const tuples = this.valueTuples(doc, seen);
     return tuples && tuples.map((values) => this.entryKey(values));
   }
 
   /** The entry keys (as `keysOf` gives them for the decoded document) of the document `top` was read from, or
    *  null when its shape is not read from BSON (then decode it and use keysOf). */
-  rawKeys(top: TopLevel, seen?: { multikey: boolean }): EntryKey[] | null {
+  rawKeys(top: TopLevel, seen?: MultikeySeen): EntryKey[] | null {
     return this.rawPlan.keys(top, seen);
   }
 
   /** The values of each entry `doc` contributes, one per field in field order (see keysOf). */
-  valueTuples(doc: Document, seen?: { multikey: boolean }): unknown[][] | undefined {
+  valueTuples(doc: Document, seen?: MultikeySeen): unknown[][] | undefined {
     if (this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined))) return undefined;
     const shared = this.elementArray === undefined ? undefined : doc[this.elementArray];
     if (Array.isArray(shared) && shared.length > 0) {
-      if (seen) seen.multikey = true;
+      if (seen) {
+        seen.multikey = true;
+        seen.paths = this.allPaths;
+      }
       const rest = this.elementFields;
       const out: unknown[][] = [];
       // Elements with equal values give equal tuples: they are one entry key, written once (see keysOf).
@@ -136,7 +171,10 @@ export class Index {
       const values = valuesAtPath(doc, this.fields[i]!);
       perField.push(values);
       if (values.length !== 1) single = false;
-      if (seen && !seen.multikey && pathHasArray(doc, this.fieldParts[i]!)) seen.multikey = true;
+      if (seen && (seen.paths & fieldBit(i)) === 0 && pathHasArray(doc, this.fieldParts[i]!)) {
+        seen.multikey = true;
+        seen.paths |= fieldBit(i);
+      }
     }
     if (single) {
       const tuple: unknown[] = [];

@@ -57,6 +57,20 @@ export class TopLevel {
 }
 
 /** How one index reads its keys from BSON (built once per index). */
+/**
+ * What reading one document's keys found: an array on some indexed path (`multikey`), and on which fields, as a
+ * bit per field in field order (`paths`; a field past the 31st sets every bit).
+ */
+export interface MultikeySeen {
+  multikey: boolean;
+  paths: number;
+}
+
+/** The bit of field `i` in `MultikeySeen.paths` / `Index.multikeyPaths`. */
+export function fieldBit(i: number): number {
+  return i < 31 ? 1 << i : ~0;
+}
+
 export class RawKeyPlan {
   /** Each field's top-level name and, inside an element of the shared array, its name there. */
   private readonly top: readonly string[];
@@ -103,7 +117,7 @@ export class RawKeyPlan {
    * The entry keys of the document `top` was read from (as `Index.keysOf` would give them, in the same order), or
    * null when its shape is not read here. Sets `multikey` in `seen` when an indexed path holds an array.
    */
-  keys(top: TopLevel, seen?: { multikey: boolean }): RawEntryKey[] | null {
+  keys(top: TopLevel, seen?: MultikeySeen): RawEntryKey[] | null {
     if (!this.usable) return null;
     const doc = top.doc;
     if (this.elementArray !== undefined) {
@@ -124,7 +138,10 @@ export class RawKeyPlan {
       }
       const type = doc[at]!;
       if (type === BSON_ARRAY) {
-        if (seen) seen.multikey = true;
+        if (seen) {
+          seen.multikey = true;
+          seen.paths |= fieldBit(i);
+        }
         const elements = arrayElements(doc, at);
         if (elements === null) return null;
         if (elements.length === 0) perField.push(undefined);
@@ -156,8 +173,12 @@ export class RawKeyPlan {
   }
 
   // Private: one key per element of the shared array of documents (element keys).
-  private elementKeys(doc: Buffer, arrayAt: number, seen?: { multikey: boolean }): RawEntryKey[] | null {
-    if (seen) seen.multikey = true;
+  private elementKeys(doc: Buffer, arrayAt: number, seen?: MultikeySeen): RawEntryKey[] | null {
+    // Every field lies in the shared array.
+    if (seen) {
+      seen.multikey = true;
+      seen.paths = ~0;
+    }
     const elements = elementOffsets(doc, arrayAt);
     if (elements.length === 0) return [this.single(doc, this.top.map(() => undefined))];
     const out: RawEntryKey[] = [];

@@ -28,16 +28,19 @@ export function compileFilter(filter: Document, variables?: Readonly<Document>):
 
 /**
  * The stored documents matching `filter` (the stored objects themselves: callers must not mutate them), at most
- * `limit` of them, read through the collection's best plan. Documents tested are counted in `metrics.docsExamined`.
+ * `limit` of them, read through the collection's best plan (for `sort`: then the limit holds only when the plan
+ * gives that order, else every match is read for the caller to sort). Documents tested are counted in
+ * `metrics.docsExamined`.
  */
 export function select(coll: Collection | undefined, filter: Document, limit = Infinity, variables?: Readonly<Document>, sort?: Document): Selection {
   const test = compileFilter(filter, variables);
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', indexName: undefined, keysExamined: 0 }, docsExamined: 0 };
   const plan = coll.plan(filter, sort);
+  const stopAt = sort && Object.keys(sort).length > 0 && !plan.sorted ? Infinity : limit;
   const docs: Document[] = [];
   let examined = 0;
   for (const doc of plan.candidates) {
-    if (docs.length >= limit) break;
+    if (docs.length >= stopAt) break;
     examined += 1;
     if (plan.exact || test(doc)) docs.push(doc);
   }

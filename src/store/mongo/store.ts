@@ -42,7 +42,7 @@ import { findAll, spanRead } from './query';
 import { UNAVAILABLE_SERVER_CODES } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
-import { ensureIndexes } from './indexes';
+import { setUpIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
 import { GroupCommit } from '../group-commit';
 import { insertUnordered } from './insert';
@@ -323,7 +323,9 @@ export class MongoTraceStore implements TraceStore {
 
   private ensureIndexes(): Promise<void> {
     if (!this.indexesReady) {
-      this.indexesReady = ensureIndexes(this.db).catch((error: unknown) => {
+      // Operations wait for the indexes they need, not for the replacement of an earlier version's index, which
+      // goes on meanwhile (its outcome is logged).
+      this.indexesReady = setUpIndexes(this.db, logger).then(() => undefined, (error: unknown) => {
         this.indexesReady = null;
         throw error;
       });

@@ -1,0 +1,74 @@
+/**
+ * `node dist/bench/search-pages.js [traces] [page]`: what a search page by service costs as the list grows. Seeds
+ * an in-memory embedded store with `traces` one-span traces of one service (default 5,000), pages through all of
+ * them with `traces(filter: { service })`'s store read (`searchTraces`, pages of `page`, default 100), and prints
+ * the wall time and the summaries examined (the store's `explain`) of the first page, a middle one and the last,
+ * then how long the start of a gateway takes to build the service index over them when the database holds the
+ * index that an earlier version had instead. Not a judged benchmark: a figure for docs/operations.md.
+ */
+import { startEmbeddedMongo } from '../src/embedded-mongo';
+import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../src/domain';
+import { Collections, MongoTraceStore } from '../src/store';
+import type { TraceDoc } from '../src/store/mongo/documents';
+import { ensureIndexes, INDEXES, OBSOLETE_INDEXES } from '../src/store/mongo/indexes';
+import { afterFilter, traceFilter, traceSort } from '../src/store/mongo/query';
+import { decodeCursor } from '../src/store/cursor';
+import { createLogger } from '../src/log';
+
+
+async function main(): Promise<void> {
+  const total = Number(process.argv[2] ?? 5000);
+  const pageSize = Number(process.argv[3] ?? 100);
+  // Traces of the last hours, kept for a week (the store's TTL sweep runs on the real clock).
+  const baseMs = Date.now() - 3_600_000 - total * 10;
+  const mongo = await startEmbeddedMongo({ port: 0 });
+  const store = new MongoTraceStore({ uri: mongo.uri, dbName: 'pages', retentionMs: 7 * 86_400_000, metrics: false });
+  try {
+    for (let from = 0; from < total; from += 1000) {
+      const inputs: SpanInputShape[] = [];
+      for (let i = from; i < Math.min(total, from + 1000); i++) {
+        const startMs = baseMs + i * 10;
+        inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString() });
+      }
+      await store.insertSpans(validateSpans(inputs, DEFAULT_INGEST_LIMITS).valid.map((v) => v.record));
+    }
+    const traces = store.db.collection<TraceDoc>(Collections.traces);
+    const order = 'START_TIME_DESC' as const;
+    const pages: Array<{ ms: number; after: string | null }> = [];
+    let after: string | null = null;
+    for (;;) {
+      const started = process.hrtime.bigint();
+      const page = await store.searchTraces({ query: { service: 'deep' }, order, first: pageSize, after });
+      pages.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, after });
+      if (!page.hasNextPage) break;
+      after = page.items.at(-1)!.cursor;
+    }
+    const examined = async (cursor: string | null): Promise<number> => {
+      const base = traceFilter({ service: 'deep' });
+      const filter = cursor === null ? base : { $and: [base, afterFilter(decodeCursor(cursor, order))] };
+      const explained = await traces.find(filter).sort(traceSort(order)).limit(pageSize + 1).explain('executionStats');
+      return (explained.executionStats as { totalDocsExamined: number }).totalDocsExamined;
+    };
+    const show = async (name: string, at: number): Promise<string> => `${name} page ${at + 1}: ${pages[at]!.ms.toFixed(1)} ms, ${await examined(pages[at]!.after)} summaries examined`;
+    const median = [...pages.map((p) => p.ms)].sort((a, b) => a - b)[Math.floor(pages.length / 2)]!;
+    console.log(`${total} traces of one service, ${pages.length} pages of ${pageSize}: all pages ${pages.reduce((s, p) => s + p.ms, 0).toFixed(0)} ms, median page ${median.toFixed(1)} ms`);
+    for (const line of [await show('first', 0), await show('middle', Math.floor(pages.length / 2)), await show('last', pages.length - 1)]) console.log(`  ${line}`);
+
+    // A database as an earlier version indexed it: the replaced index instead of the service index.
+    const replacing = INDEXES.traces.find((i) => i.name === 'services_start_id');
+    if (replacing && OBSOLETE_INDEXES.traces) {
+      await traces.dropIndex('services_start_id');
+      await traces.createIndex({ services: 1, startUs: -1 }, { name: OBSOLETE_INDEXES.traces[0]!.name });
+      const changes = await ensureIndexes(store.db, createLogger('silent'));
+      console.log(`start over the earlier indexes: built ${JSON.stringify(changes.built)}, dropped ${JSON.stringify(changes.dropped)}`);
+    }
+  } finally {
+    await store.close();
+    await mongo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
