@@ -5,7 +5,7 @@
  * update-operators.test.ts.
  */
 import { Long } from 'bson';
-import { applyOperatorsDirectly, comparePaths, compareUtf8 } from '../../src/embedded-mongo/query/fast-update';
+import { applyOperatorsDirectly, comparePaths, compareUtf8, pathSortKey } from '../../src/embedded-mongo/query/fast-update';
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !(v instanceof Date)) {
@@ -112,6 +112,32 @@ describe('comparePaths', () => {
       }
     }
     expect(compared).toBe(62_500);
+    expect(differ).toEqual([]);
+  });
+
+  test('sort keys order paths as the definition does, where a path has one', () => {
+    let seed = 11;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = ['0', '1', '9', 'a', 'b', 'z', '-', 'é', '~', '\uFFFD', '\u{1F600}'];
+    const part = (): string => Array.from({ length: 1 + next(3) }, () => alphabet[next(alphabet.length)]).join('');
+    const paths = Array.from({ length: 250 }, () => Array.from({ length: 1 + next(3) }, part).join('.'));
+    const keyed = paths.filter((p) => pathSortKey(p) !== undefined);
+    // Names with a surrogate pair, or not all digits yet starting with one or '-', have no key.
+    expect(pathSortKey('a.\u{1F600}')).toBeUndefined();
+    expect(pathSortKey('a.1b')).toBeUndefined();
+    expect(pathSortKey('a.-b')).toBeUndefined();
+    expect(keyed.length).toBeGreaterThan(40);
+    const differ: string[] = [];
+    for (const a of keyed) {
+      for (const b of keyed) {
+        const ka = pathSortKey(a)!;
+        const kb = pathSortKey(b)!;
+        if (Math.sign(ka < kb ? -1 : ka > kb ? 1 : 0) !== Math.sign(byDefinition(a, b))) differ.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      }
+    }
     expect(differ).toEqual([]);
   });
 

@@ -97,6 +97,10 @@ export class Engine implements CollectionHost {
   /** Newest oplog seq no longer stored (0 when none was ever trimmed), and its timestamp. */
   private floorSeq = 0;
   private floorTs = new Timestamp({ t: 0, i: 0 });
+  /** The oldest stored oplog record's seq (a group's last) and wall time in ms, once read (see trimOplog). */
+  private oldest: { seq: number; wallMs: number } | undefined;
+  /** Each collection's catalog key. */
+  private readonly catalogKeys = new WeakMap<Collection, Buffer>();
   private closed = false;
   retention: OplogRetention = DEFAULT_OPLOG_RETENTION;
   /** Commands received (the dispatcher counts them): a sliced write takes longer slices while none arrive. */
@@ -397,7 +401,10 @@ export class Engine implements CollectionHost {
     for (const key of this.droppedKeys) catalog.removeSync(key);
     this.droppedKeys.length = 0;
     for (const coll of this.dirty) {
-      if (this.collection(coll.db, coll.name) === coll) catalog.putSync(catalogKey(coll.db, coll.name), bsonBytes(coll.toCatalog()));
+      if (this.collection(coll.db, coll.name) !== coll) continue;
+      let key = this.catalogKeys.get(coll);
+      if (!key) this.catalogKeys.set(coll, (key = catalogKey(coll.db, coll.name)));
+      catalog.putSync(key, bsonBytes(coll.toCatalog()));
     }
     this.dirty.clear();
     for (let i = 0; i < entries.length; i++) {
@@ -467,16 +474,25 @@ export class Engine implements CollectionHost {
     return Buffer.concat(parts);
   }
 
-  // Private: drops the oldest oplog entries beyond the retention (a bounded amount per commit).
+  // Private: drops the oldest oplog entries beyond the retention (a bounded amount per commit). The oldest record
+  // kept is remembered, so a commit with nothing to trim reads nothing (records are only added after it, and only
+  // trimming removes one; a failed transaction forgets it, see reload).
   private trimOplog(): void {
     const { oplog } = this.storage;
     const countFloor = this.seq - this.retention.maxEntries;
     const cutoff = Date.now() - this.retention.maxAgeMs;
+    const oldest = this.oldest;
+    if (oldest && oldest.seq > countFloor && oldest.wallMs >= cutoff) return;
+    this.oldest = undefined;
     let budget = 10_000;
     for (const { key, value } of oplog.getRange({ start: seqKey(0), limit: budget })) {
       const seq = readSeq(key);
       const entry = deserialize(value.subarray(0, value.readInt32LE(0)), { promoteValues: true });
-      if (seq > countFloor && (entry.wallTime as Date).getTime() >= cutoff) break;
+      const wallMs = (entry.wallTime as Date).getTime();
+      if (seq > countFloor && wallMs >= cutoff) {
+        this.oldest = { seq, wallMs };
+        break;
+      }
       oplog.removeSync(key);
       this.floorSeq = seq;
       this.floorTs = entry.ts as Timestamp;
@@ -487,6 +503,7 @@ export class Engine implements CollectionHost {
   // Private: the in-memory catalog and clock from disk (at open, and after a failed transaction).
   private reload(): void {
     this.dbs.clear();
+    this.oldest = undefined;
     const state = this.storage.meta.get(META_STATE);
     if (state) {
       const s = deserialize(state, { promoteLongs: true });

@@ -129,6 +129,8 @@ export class RawKeyPlan {
     }
     // Each field's values: one offset (its element), none (missing), or an array's elements.
     let multi = false;
+    let arrays = 0;
+    let lastArray = -1;
     const perField: Array<number | undefined | number[]> = [];
     for (let i = 0; i < this.top.length; i++) {
       const at = top.element(this.top[i]!);
@@ -149,6 +151,8 @@ export class RawKeyPlan {
         else {
           perField.push(elements);
           multi = true;
+          arrays += 1;
+          lastArray = i;
         }
         continue;
       }
@@ -156,7 +160,26 @@ export class RawKeyPlan {
       perField.push(at);
     }
     if (!multi) return [this.single(doc, perField as Array<number | undefined>)];
+    if (arrays === 1) return this.oneArray(doc, perField, lastArray);
     return this.combinations(doc, perField);
+  }
+
+  // Private: the keys when only the field at `arrayField` holds several values (`{services: 1, startUs: -1}`): one
+  // key per distinct value, in the array's order, as `combinations` gives them, each written once.
+  private oneArray(doc: Buffer, perField: ReadonlyArray<number | undefined | number[]>, arrayField: number): RawEntryKey[] {
+    const values = perField.slice() as Array<number | undefined>;
+    const out: RawEntryKey[] = [];
+    const seenKeys = new Set<string>();
+    for (const at of perField[arrayField] as number[]) {
+      values[arrayField] = at;
+      const key = this.single(doc, values);
+      // An array may hold a value twice (or two values with one key, 1 and 1.0): one entry.
+      const text = key.prefix.toString('latin1');
+      if (seenKeys.has(text)) continue;
+      seenKeys.add(text);
+      out.push(key);
+    }
+    return out;
   }
 
   // Private: the one key of one value per field (an element's offset, or undefined for nothing).

@@ -132,7 +132,8 @@ function applyStep(step: Step, has: boolean, current: unknown): unknown {
 function planSteps(update: Document, inserting: boolean): Step[] | undefined {
   // Every path, `$setOnInsert`'s included (they take part in the conflict check even when not applied, as in
   // MongoDB); `skip` marks those not applied.
-  const all: Array<Step & { skip: boolean }> = [];
+  const all: Array<Step & { skip: boolean; key: string | undefined }> = [];
+  let keyed = true;
   for (const name of Object.keys(update)) {
     if (!FAST_OPERATORS.has(name)) return undefined;
     const fields = update[name] as Document;
@@ -142,10 +143,13 @@ function planSteps(update: Document, inserting: boolean): Step[] | undefined {
       if (!simplePath(path)) return undefined;
       const operand = fields[path];
       if (operand === undefined && !skip) return undefined;
-      all.push({ op, path, lastDot: path.lastIndexOf('.'), operand, skip });
+      const key = keyed ? pathSortKey(path) : undefined;
+      if (key === undefined) keyed = false;
+      all.push({ op, path, lastDot: path.lastIndexOf('.'), operand, skip, key });
     }
   }
-  all.sort((a, b) => comparePaths(a.path, b.path));
+  if (keyed) all.sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+  else all.sort((a, b) => comparePaths(a.path, b.path));
   const steps: Step[] = [];
   for (let i = 0; i < all.length; i++) {
     const step = all[i]!;
@@ -203,6 +207,34 @@ export function comparePaths(a: string, b: string): number {
   const y = b.charCodeAt(k);
   if (x < 0xd800 && y < 0xd800) return x - y;
   return compareUtf8(a.slice(k, aEnd), b.slice(k, bEnd));
+}
+
+/**
+ * A string whose order (by UTF-16 code units, as `<` compares) among other paths' keys is `comparePaths`' order, or
+ * undefined when the path has a name this cannot encode: one with a character from U+D800 on (where UTF-16 and
+ * UTF-8 orders differ), or one not all digits that starts with a character up to '9' (all-digit names order
+ * among themselves by length first, which only holds when every other name starts above them). Names are joined
+ * by NUL (below any character a name holds, so a path comes before the paths inside it and a name before the
+ * longer names it begins); an all-digit name is written as U+0001, its length as one character, then its digits.
+ */
+export function pathSortKey(path: string): string | undefined {
+  let key = '';
+  let from = 0;
+  for (;;) {
+    const end = partEnd(path, from);
+    let digits = true;
+    for (let i = from; i < end; i++) {
+      const c = path.charCodeAt(i);
+      if (c >= 0xd800) return undefined;
+      if (c < 0x30 || c > 0x39) digits = false;
+    }
+    if (digits) key += '\u0001' + String.fromCharCode(end - from) + path.slice(from, end);
+    else if (path.charCodeAt(from) <= 0x39) return undefined;
+    else key += path.slice(from, end);
+    if (end === path.length) return key;
+    key += '\u0000';
+    from = end + 1;
+  }
 }
 
 function partEnd(path: string, from: number): number {
