@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
-import type { SpanRecord } from '../domain';
+import type { SpanCore } from '../domain';
 import { Collections, spanDocId } from '../store';
 
 import { EDGE_COUNTED_FIELD, EDGE_WAITS_COLLECTION, type WaitDoc } from './documents';
@@ -32,20 +32,20 @@ export interface PairSpan {
   service: string;
   startUs: number;
   durationUs: number;
-  status: SpanRecord['status'];
+  status: SpanCore['status'];
 }
 
 const PAIR_PROJECTION = { _id: 1, traceId: 1, spanId: 1, parentSpanId: 1, service: 1, startUs: 1, durationUs: 1, status: 1 } as const;
 
 /** The edge calls this batch of newly inserted spans is responsible for counting. */
-export async function countableEdges(db: Db, inserted: readonly SpanRecord[], waitExpireAt: Date): Promise<EdgeCall[]> {
+export async function countableEdges(db: Db, inserted: readonly SpanCore[], waitExpireAt: Date): Promise<EdgeCall[]> {
   if (inserted.length === 0) return [];
-  const mine = new Map<string, SpanRecord>();
+  const mine = new Map<string, SpanCore>();
   for (const span of inserted) mine.set(spanDocId(span.traceId, span.spanId), span);
 
   const own: EdgeCall[] = [];
   // Children whose parent this call did not insert, by the parent's document id.
-  const waiting = new Map<string, SpanRecord[]>();
+  const waiting = new Map<string, SpanCore[]>();
   for (const child of inserted) {
     if (child.parentSpanId === null) continue;
     const parentId = spanDocId(child.traceId, child.parentSpanId);
@@ -104,7 +104,7 @@ export async function countableEdges(db: Db, inserted: readonly SpanRecord[], wa
 }
 
 // Private: one note per trace, one `w.<parent span id>` list per awaited parent (span ids are hex: plain field names).
-async function noteWaits(waits: Collection<WaitDoc>, waiting: ReadonlyMap<string, readonly SpanRecord[]>, expireAt: Date): Promise<void> {
+async function noteWaits(waits: Collection<WaitDoc>, waiting: ReadonlyMap<string, readonly SpanCore[]>, expireAt: Date): Promise<void> {
   if (waiting.size === 0) return;
   const notes = new Map<string, Record<string, { $each: string[] }>>();
   for (const children of waiting.values()) {
@@ -173,8 +173,8 @@ async function claim(db: Db, childIds: readonly string[]): Promise<Set<string>> 
   return new Set(won.map((d) => d._id));
 }
 
-// Private: the rollups read only these fields of a span.
-function asRecord(span: PairSpan): SpanRecord {
+// Private: the span as the rollups read it (its operation and kind are not read for an edge's child).
+function asRecord(span: PairSpan): SpanCore {
   return {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -186,10 +186,5 @@ function asRecord(span: PairSpan): SpanRecord {
     endUs: span.startUs + span.durationUs,
     durationUs: span.durationUs,
     status: span.status,
-    result: null,
-    attributes: [],
-    metrics: [],
-    events: [],
-    links: [],
   };
 }

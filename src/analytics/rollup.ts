@@ -19,7 +19,7 @@
  *   1440 minutes).
  * - ['e', source, target, minute] and ['E', source, target, hour]: an edge's sums.
  */
-import type { SpanRecord } from '../domain';
+import type { SpanCore } from '../domain';
 import type { RollupDoc } from './documents';
 import { binOf } from './sketch';
 
@@ -56,7 +56,7 @@ export interface BucketDelta {
 /** The cross-service call a child span makes its parent's service: source = parent's service. */
 export interface EdgeCall {
   source: string;
-  child: SpanRecord;
+  child: SpanCore;
 }
 
 /** A bucket's own key, unique among the buckets of every kind (an operation's bucket: ['o', service, operation, minute]). */
@@ -107,7 +107,7 @@ export function minuteOf(us: number): number {
 }
 
 /** Deltas of spans (operation and service-hour buckets) and of counted edge calls (edge buckets), merged per key. */
-export function rollupDeltas(spans: readonly SpanRecord[], edges: readonly EdgeCall[]): BucketDelta[] {
+export function rollupDeltas(spans: readonly SpanCore[], edges: readonly EdgeCall[]): BucketDelta[] {
   const out: BucketDelta[] = [];
   // Buckets found through nested maps (service or edge source, then operation or target, then the bucket's
   // start): a span adds to three buckets and an edge call to two without building a key string for any of them.
@@ -156,7 +156,7 @@ interface Series {
 }
 
 // Private: one span (or the child of an edge call) counted into a bucket.
-function add(delta: BucketDelta, span: SpanRecord, bin: number | null): void {
+function add(delta: BucketDelta, span: SpanCore, bin: number | null): void {
   delta.calls += 1;
   if (span.status === 'ERROR') delta.errors += 1;
   delta.sumUs += span.durationUs;

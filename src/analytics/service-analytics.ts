@@ -6,7 +6,7 @@
  * number of services, operations and edges, not on how many spans are stored.
  */
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
-import type { SpanRecord } from '../domain';
+import type { SpanCore, SpanRecord } from '../domain';
 import { GroupCommit, type MongoTraceStore } from '../store';
 import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupFigures, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
@@ -100,7 +100,7 @@ export class ServiceAnalytics {
   private readonly now: () => number;
   private indexes: Promise<void> | null = null;
   /** The rollups of concurrent inserts, written together: one group in flight at a time, the next collected meanwhile. */
-  private readonly recorded = new GroupCommit<readonly SpanRecord[]>((batches) => this.recordGroup(batches.length === 1 ? batches[0]! : batches.flat()));
+  private readonly recorded = new GroupCommit<readonly SpanCore[]>((batches) => this.recordGroup(batches.length === 1 ? batches[0]! : batches.flat()));
 
   constructor(
     private readonly store: MongoTraceStore,
@@ -117,7 +117,7 @@ export class ServiceAnalytics {
    * written as if one insert had stored all its spans (see recordGroup); each call settles with the write of its
    * group, and a failure fails every call of that group with the same error.
    */
-  record(inserted: readonly SpanRecord[]): Promise<void> {
+  record(inserted: readonly SpanCore[]): Promise<void> {
     if (inserted.length === 0) return Promise.resolve();
     return this.recorded.add(inserted);
   }
@@ -131,7 +131,7 @@ export class ServiceAnalytics {
    * conditional update and a read only when a pair's other span came from another call, then one bulk write for
    * every bucket the set touched.
    */
-  private async recordGroup(inserted: readonly SpanRecord[]): Promise<void> {
+  private async recordGroup(inserted: readonly SpanCore[]): Promise<void> {
     await this.store.withDb('recordRollups', async (db) => {
       await this.ensureIndexes(db);
       const edges = await countableEdges(db, inserted, this.expireAt());

@@ -12,6 +12,7 @@ export {
   type SpanInputShape,
   type AttributeInputShape,
   type SpanRecord,
+  type SpanCore,
   type Attribute,
   type CallResult,
   type Metric,

@@ -95,6 +95,13 @@ export interface SpanRecord {
   redactedCount?: number;
 }
 
+/**
+ * What figures derived from spans (the analytics rollups and their edge search) read of a span: its identity,
+ * names, times and status, without its payload (attributes, result, metrics, events, links). A SpanRecord is one;
+ * so is a stored span document, whose fields of these names hold the same values.
+ */
+export type SpanCore = Pick<SpanRecord, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'operation' | 'kind' | 'startUs' | 'endUs' | 'durationUs' | 'status'>;
+
 /** Per-span rejection codes, the `code` of a `RejectedSpan`. */
 export const RejectionCode = {
   INVALID_TRACE_ID: 'INVALID_TRACE_ID',

@@ -4,13 +4,13 @@
  * inserted) -> as soon as the store acknowledged the span insert, notify `onStored` listeners with exactly the newly stored spans.
  * Nothing is acknowledged that was not stored; a duplicate or a rejected span never reaches a listener.
  */
-import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanInputShape } from '../domain';
+import { assertBatchWithinLimits, RejectionCode, validateSpans, type IngestLimits, type Rejection, type SpanCore, type SpanInputShape, type SpanRecord } from '../domain';
 import { TracegateError } from '../errors';
 import { log } from '../log';
 import { counter } from '../metrics';
 import { Redactor } from '../privacy';
 import { Erasure } from './erasure';
-import type { InsertOutcome, StoredSpan, TraceStore } from '../store';
+import type { InsertedSpans, InsertOutcome, StoredSpan, TraceStore } from '../store';
 
 /** Same shape as the GraphQL `SubmitSpansResult`. */
 export interface SubmitSpansResult {
@@ -26,11 +26,11 @@ export type StoredListener = (spans: readonly StoredSpan[]) => void;
 
 /**
  * Work that belongs to the write itself (e.g. analytics rollups): awaited after the store acknowledged the
- * spans and before the submit is acknowledged, with exactly the newly stored spans. If it throws, the submit
- * fails with its error (the spans stay stored and are announced to listeners; a re-submit counts them as
- * duplicates).
+ * spans and before the submit is acknowledged, with exactly the newly stored spans (what it reads of them: their
+ * SpanCore). If it throws, the submit fails with its error (the spans stay stored and are announced to listeners;
+ * a re-submit counts them as duplicates).
  */
-export type StoredStep = (spans: readonly StoredSpan[]) => Promise<void>;
+export type StoredStep = (spans: readonly SpanCore[]) => Promise<void>;
 
 /**
  * Admission control the ingest path runs under: `run` either runs `work` or throws RATE_LIMITED at once without
@@ -93,42 +93,65 @@ export class IngestService {
 
   // Private: validate, store, notify; runs under the in-flight cap when there is one.
   private async write(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
-    const { valid, rejected } = validateSpans(inputs, this.limits, this.now() * 1000);
-    const records = valid.map((v) => v.record);
-    if (this.redactor.enabled) for (const record of records) this.redactor.redactSpan(record);
+    const rejected: Rejection[] = [];
+    // Submitted position of each valid span, by its position in the stored list.
+    const positions: number[] = [];
     // Steps start as soon as the spans themselves are stored and run alongside the store's summary updates
     // (a store that does not report the insert early gets them after); both are awaited before the write is
     // acknowledged.
     const started: { steps: Promise<PromiseSettledResult<void>[]> | null } = { steps: null };
-    const runSteps = (inserted: StoredSpan[]): void => {
+    const runSteps = (inserted: readonly SpanCore[]): void => {
       started.steps = Promise.allSettled([...this.steps].map((step) => step(inserted)));
     };
     // Live listeners hear of the spans as soon as the store acknowledged their insert, before the summaries and
     // steps (a change stream reports them at that point too).
     let notified = false;
-    const onInserted = (inserted: StoredSpan[]): void => {
+    let accepted = 0;
+    const onInserted = (inserted: StoredSpan[], stored: InsertedSpans): void => {
       notified = true;
-      if (inserted.length > 0) this.notify(inserted);
-      if (this.steps.size > 0) runSteps(inserted);
+      accepted = stored.cores.length;
+      if (stored.cores.length > 0 && this.listeners.size > 0) this.notify(inserted.length > 0 ? inserted : stored.records());
+      if (this.steps.size > 0) runSteps(stored.cores);
     };
     let outcome: InsertOutcome;
     try {
-      outcome = await this.store.insertSpans(records, this.listeners.size > 0 || this.steps.size > 0 ? onInserted : undefined);
+      // The records are kept only for listeners there are now; one added during the write hears of its spans as
+      // the store reads them back from their documents.
+      const keepRecords = this.listeners.size > 0;
+      outcome = await this.store.insertSpans(this.validRecords(inputs, rejected, positions), onInserted, { keepRecords });
     } finally {
       // Steps started before the summaries failed still finish before the failure is reported.
       if (started.steps) await started.steps;
     }
     for (const failure of outcome.failed) {
-      rejected.push({ index: valid[failure.position]!.index, code: RejectionCode.STORE_REJECTED, message: failure.message });
+      rejected.push({ index: positions[failure.position]!, code: RejectionCode.STORE_REJECTED, message: failure.message });
     }
     rejected.sort((a, b) => a.index - b.index);
     // A store that does not report the insert early: listeners and steps get the spans now.
-    if (!notified && outcome.inserted.length > 0) this.notify(outcome.inserted);
-    if (!started.steps && outcome.inserted.length > 0 && this.steps.size > 0) runSteps(outcome.inserted);
+    if (!notified) {
+      accepted = outcome.inserted.length;
+      if (accepted > 0) this.notify(outcome.inserted);
+      if (!started.steps && accepted > 0 && this.steps.size > 0) runSteps(outcome.inserted);
+    }
     const steps = started.steps ? await started.steps : [];
     // The spans are stored whatever a step did: live listeners heard of them before a step's failure is raised.
     for (const done of steps) if (done.status === 'rejected') throw done.reason;
-    return { accepted: outcome.inserted.length, duplicates: outcome.duplicates, rejected };
+    return { accepted, duplicates: outcome.duplicates, rejected };
+  }
+
+  // Private: the redacted records of the valid spans; the refusals go to `rejected` and the submitted position of
+  // each record to `positions`. Nothing here keeps the records (the store lets go of them when nobody listens).
+  private validRecords(inputs: readonly SpanInputShape[], rejected: Rejection[], positions: number[]): SpanRecord[] {
+    const validation = validateSpans(inputs, this.limits, this.now() * 1000);
+    const records: SpanRecord[] = new Array(validation.valid.length);
+    for (let i = 0; i < validation.valid.length; i++) {
+      const valid = validation.valid[i]!;
+      positions.push(valid.index);
+      records[i] = valid.record;
+    }
+    for (const r of validation.rejected) rejected.push(r);
+    if (this.redactor.enabled) for (const record of records) this.redactor.redactSpan(record);
+    return records;
   }
 
   /**

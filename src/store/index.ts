@@ -12,6 +12,8 @@ export {
   type TraceSearch,
   type TracePage,
   type InsertOutcome,
+  type InsertOptions,
+  type InsertedSpans,
   type EraseOptions,
   type EraseOutcome,
   type SpanKey,

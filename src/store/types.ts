@@ -13,7 +13,7 @@
  *   `TracegateError(BAD_USER_INPUT)`; anything else is unexpected and raised as is (the edge masks it).
  */
 import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
-import type { Attribute, Micros, SpanRecord, StatusCode } from '../domain';
+import type { Attribute, Micros, SpanCore, SpanRecord, StatusCode } from '../domain';
 
 /** A span as the store returns it: the normalised record (see src/domain/span.ts). */
 export type StoredSpan = SpanRecord;
@@ -98,6 +98,20 @@ export interface InsertOutcome {
   failed: { position: number; message: string }[];
 }
 
+/** How `insertSpans` hands back what it stored. */
+export interface InsertOptions {
+  /** Whether `inserted` (and `onInserted`'s first argument) holds the stored records; default true. */
+  keepRecords?: boolean;
+}
+
+/** The spans one `insertSpans` call stored, in submission order (`onInserted`'s second argument). */
+export interface InsertedSpans {
+  /** What stored steps read of each span (the store's own documents, not copies). */
+  readonly cores: readonly SpanCore[];
+  /** The spans as records: the caller's own when it kept them, otherwise read back from their documents. */
+  records(): StoredSpan[];
+}
+
 export interface EraseOptions {
   /** Count what matches; delete nothing. */
   dryRun: boolean;
@@ -150,9 +164,15 @@ export interface TraceStore {
    * `onInserted`, when given, is called once, synchronously, as soon as the insert itself is acknowledged and
    * before the summaries are written, with the spans this call stored (the same array `inserted` will hold;
    * not called when none were). The store neither waits for nor watches anything it starts: it is how the
-   * caller runs its own writes for the new spans alongside the summaries.
+   * caller runs its own writes for the new spans alongside the summaries. Its second argument has the same spans
+   * as SpanCore and, when the caller did not keep its records, as records read back from their documents.
+   *
+   * `options.keepRecords` false: the caller wants the stored spans as records only through `onInserted` (which it
+   * then gives), so the store lets go of `spans` once they are mapped to documents (while it writes, one copy of
+   * the batch is alive instead of two); `inserted` and `onInserted`'s first argument are then empty, and the
+   * second argument counts and describes the stored spans.
    */
-  insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[]) => void): Promise<InsertOutcome>;
+  insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[], stored: InsertedSpans) => void, options?: InsertOptions): Promise<InsertOutcome>;
   tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>>;
   /** Every span of each trace, ordered by start time then spanId; traces without spans are absent. */
   spansByTraceIds(traceIds: readonly string[], options?: SpanReadOptions): Promise<Map<string, StoredSpan[]>>;

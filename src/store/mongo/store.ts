@@ -13,6 +13,8 @@ import {
   type EraseOptions,
   type EraseOutcome,
   type InsertOutcome,
+  type InsertOptions,
+  type InsertedSpans,
   type ServiceRecord,
   type SpanChangeFeed,
   type SpanKey,
@@ -117,53 +119,70 @@ export class MongoTraceStore implements TraceStore {
     this.metrics = options.metrics ?? true;
   }
 
-  async insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[]) => void): Promise<InsertOutcome> {
-    if (spans.length === 0) return { inserted: [], duplicates: 0, failed: [] };
-    return this.run('insertSpans', async () => {
-      const receivedAt = new Date(this.now());
-      const expireAt = new Date(receivedAt.getTime() + this.retentionMs);
-      const docs = spans.map((s) => toSpanDoc(s, receivedAt, expireAt));
-      const refused = new Map<number, { code: number | undefined; message: string }>();
-      const refusals = await insertUnordered(this.spans(), docs, spanDocSizeBound);
-      // A store that cannot write now (a full disk, a primary stepping down) refuses the rest too: the caller
-      // retries the batch (STORE_UNAVAILABLE).
-      if (refusals.some((r) => r.code !== undefined && UNAVAILABLE_SERVER_CODES.has(r.code))) {
-        logger.warn('store unavailable: span writes refused', { codes: [...new Set(refusals.map((r) => r.code))] });
-        throw new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
-      }
-      for (const r of refusals) refused.set(r.index, { code: r.code, message: r.message });
-      let inserted: SpanRecord[] = spans as SpanRecord[];
-      let insertedDocs: SpanDoc[] = docs;
-      const duplicateIds: string[] = [];
-      const failed: InsertOutcome['failed'] = [];
-      if (refused.size > 0) {
-        inserted = [];
-        insertedDocs = [];
-        spans.forEach((span, position) => {
-          const refusal = refused.get(position);
-          if (!refusal) {
-            inserted.push(span);
-            insertedDocs.push(docs[position]!);
-          } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(docs[position]!._id);
-          else {
-            logger.error('span write refused by the store', { traceId: span.traceId, spanId: span.spanId, code: refusal.code, message: refusal.message });
-            failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
-          }
-        });
-      }
-      if (onInserted && inserted.length > 0) onInserted(inserted);
-      // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
-      // earlier submit stored the spans but failed before its summary update.
-      const reapplied =
-        duplicateIds.length === 0
-          ? []
-          : await this.spans()
-              .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
-              .toArray();
-      if (insertedDocs.length > 0 || reapplied.length > 0) await this.summaries.add({ inserted: insertedDocs, reapplied, receivedAt, expireAt });
-      const duplicates = duplicateIds.length;
-      return { inserted, duplicates, failed };
-    });
+  insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[], stored: InsertedSpans) => void, options?: InsertOptions): Promise<InsertOutcome> {
+    if (spans.length === 0) return Promise.resolve({ inserted: [], duplicates: 0, failed: [] });
+    // Without a listener for them the records are not referenced past their mapping to documents (only the
+    // documents are, which the summaries read), so a batch is alive once, not twice, while it is written.
+    const records = options?.keepRecords === false && onInserted ? null : spans;
+    const receivedAt = new Date(this.now());
+    const expireAt = new Date(receivedAt.getTime() + this.retentionMs);
+    const docs = spans.map((s) => toSpanDoc(s, receivedAt, expireAt));
+    return this.run('insertSpans', () => this.insertSpanDocs(docs, records, receivedAt, expireAt, onInserted));
+  }
+
+  // Private: the span insert, the early report and the summaries; `records` are the documents' own records, or
+  // null when the caller did not keep them.
+  private async insertSpanDocs(
+    docs: SpanDoc[],
+    records: readonly SpanRecord[] | null,
+    receivedAt: Date,
+    expireAt: Date,
+    onInserted: ((inserted: StoredSpan[], stored: InsertedSpans) => void) | undefined,
+  ): Promise<InsertOutcome> {
+    const refused = new Map<number, { code: number | undefined; message: string }>();
+    const refusals = await insertUnordered(this.spans(), docs, spanDocSizeBound);
+    // A store that cannot write now (a full disk, a primary stepping down) refuses the rest too: the caller
+    // retries the batch (STORE_UNAVAILABLE).
+    if (refusals.some((r) => r.code !== undefined && UNAVAILABLE_SERVER_CODES.has(r.code))) {
+      logger.warn('store unavailable: span writes refused', { codes: [...new Set(refusals.map((r) => r.code))] });
+      throw new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
+    }
+    for (const r of refusals) refused.set(r.index, { code: r.code, message: r.message });
+    let inserted: SpanRecord[] = records === null ? [] : (records as SpanRecord[]);
+    let insertedDocs: SpanDoc[] = docs;
+    const duplicateIds: string[] = [];
+    const failed: InsertOutcome['failed'] = [];
+    if (refused.size > 0) {
+      inserted = [];
+      insertedDocs = [];
+      docs.forEach((doc, position) => {
+        const refusal = refused.get(position);
+        if (!refusal) {
+          if (records !== null) inserted.push(records[position]!);
+          insertedDocs.push(doc);
+        } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(doc._id);
+        else {
+          logger.error('span write refused by the store', { traceId: doc.traceId, spanId: doc.spanId, code: refusal.code, message: refusal.message });
+          failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
+        }
+      });
+    }
+    if (onInserted && insertedDocs.length > 0) {
+      const stored = insertedDocs;
+      const kept = records === null ? null : inserted;
+      onInserted(inserted, { cores: stored, records: () => kept ?? stored.map(fromSpanDoc) });
+    }
+    // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
+    // earlier submit stored the spans but failed before its summary update.
+    const reapplied =
+      duplicateIds.length === 0
+        ? []
+        : await this.spans()
+            .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
+            .toArray();
+    if (insertedDocs.length > 0 || reapplied.length > 0) await this.summaries.add({ inserted: insertedDocs, reapplied, receivedAt, expireAt });
+    const duplicates = duplicateIds.length;
+    return { inserted, duplicates, failed };
   }
 
   async tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>> {
