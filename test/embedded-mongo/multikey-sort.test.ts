@@ -115,3 +115,44 @@ test('the multikey fields survive a restart; an index stored multikey without th
   expect([known.fieldMultikey(0), known.fieldMultikey(1), known.everyPathMultikey]).toEqual([true, false, false]);
   expect([new Index(1, spec).multikey, new Index(1, spec).fieldMultikey(0)]).toEqual([false, false]);
 });
+
+test('element keys followed by top-level fields give their order under one $elemMatch fixing the element fields', async () => {
+  const engine = Engine.open();
+  const rnd = prng(424242);
+  const OPS = ['get', 'put', 'list'];
+  try {
+    await engine.write((unit: WriteUnit) => {
+      unit.apply({ kind: 'createCollection', db: 'd', coll: 'e', options: {} });
+      unit.apply({ kind: 'createIndex', db: 'd', coll: 'e', spec: { v: 2, key: { 'ops.o': 1, 'ops.s': 1, t: -1, _id: -1 }, name: 'ops_t_id' } });
+      for (let i = 0; i < 300; i++) {
+        // Pairs (some twice), a non-document element, an empty list, no list at all.
+        const r = rnd();
+        const ops = r < 0.85 ? Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => ({ s: pick(rnd, TAGS), o: pick(rnd, OPS) })) : r < 0.9 ? ['plain', { s: 'a', o: 'get' }] : r < 0.95 ? [] : undefined;
+        unit.apply({ kind: 'insert', db: 'd', coll: 'e', doc: { _id: `id${String(i).padStart(4, '0')}`, ...(ops ? { ops } : {}), t: Math.floor(rnd() * 100) } });
+      }
+    });
+    const coll = engine.collection('d', 'e')!;
+    const index = coll.indexes.get('ops_t_id')!;
+    expect([0, 1, 2, 3].map((i) => index.fieldMultikey(i))).toEqual([true, true, false, false]);
+    const all = [...coll.scan()];
+    let found = 0;
+    for (let n = 0; n < 120; n++) {
+      const dir = rnd() < 0.5 ? 1 : -1;
+      const sort = { t: dir, _id: dir };
+      const filter: Document = { ops: { $elemMatch: { s: pick(rnd, TAGS), o: pick(rnd, OPS) } } };
+      if (rnd() < 0.6) filter.t = rnd() < 0.5 ? { $lte: Math.floor(rnd() * 100) } : { $gte: Math.floor(rnd() * 100), $lte: 99 };
+      const limit = 1 + Math.floor(rnd() * 15);
+      const query = new Query(filter, MINGO_OPTIONS);
+      const expected = sortDocs(all.filter((d) => query.test(d)), sort).slice(0, limit).map((d) => d._id);
+      const got = select(coll, filter, limit, undefined, sort);
+      expect({ filter, sort, ids: sortDocs(got.docs, sort).map((d) => d._id) }).toEqual({ filter, sort, ids: expected });
+      expect({ filter, sorted: coll.plan(filter, sort).sorted, examined: got.docsExamined }).toEqual({ filter, sorted: true, examined: expected.length });
+      found += expected.length;
+    }
+    expect(found).toBeGreaterThan(300);
+    // The element fields bound by different clauses: not one element's pair, so no order from the index.
+    expect(coll.plan({ 'ops.s': 'a', 'ops.o': 'get' }, { t: -1, _id: -1 }).sorted).toBe(false);
+  } finally {
+    await engine.close();
+  }
+});

@@ -55,7 +55,14 @@ function idLast(doc: Document): Document {
   return { ...rest, _id };
 }
 
-const INDEXES: Array<{ key: Record<string, 1 | -1> }> = [{ key: { a: 1 } }, { key: { c: 1, a: -1 } }, { key: { 'attrs.k': 1, 'attrs.v': 1 } }, { key: { 'attrs.v': -1 } }];
+const INDEXES: Array<{ key: Record<string, 1 | -1> }> = [
+  { key: { a: 1 } },
+  { key: { c: 1, a: -1 } },
+  { key: { 'attrs.k': 1, 'attrs.v': 1 } },
+  { key: { 'attrs.v': -1 } },
+  // Element keys followed by top-level fields of the document.
+  { key: { 'attrs.k': 1, 'attrs.v': 1, c: -1, a: 1 } },
+];
 
 async function compare(name: string, shapes: readonly unknown[], extra: readonly Document[]): Promise<void> {
   const raw = t.db.collection<AnyDoc>(`${name}_bytes`);
@@ -93,6 +100,8 @@ async function compare(name: string, shapes: readonly unknown[], extra: readonly
   await same({}, { a: 1, _id: 1 });
   await same({ c: 1 }, { a: -1, _id: 1 });
   await same({ 'attrs.v': { $gte: 0 } }, { 'attrs.v': -1, _id: 1 });
+  for (const v of shapes) await same({ attrs: { $elemMatch: { k: 'k', v } } }, { c: -1, a: 1, _id: 1 });
+  await same({ attrs: { $elemMatch: { k: 'k', v: 'w' } }, c: { $lte: 1 } }, { c: -1, a: 1, _id: 1 });
   expect(await raw.countDocuments({})).toBe(shapes.length + extra.length);
 }
 

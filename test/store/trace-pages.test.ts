@@ -1,12 +1,12 @@
 /**
- * Paging a service's traces: every trace listed once, in order, and a page, first or deep in the list, examines
+ * Paging a service's traces (and a service's operation's): every trace listed once, in order, and a page, first or deep in the list, examines
  * about a page of summaries: the service index orders by (start time, trace id), so the page's sort and its
  * cursor's range are one index range and nothing is sorted in memory. Counted by the store's own `explain` through
  * the driver (embedded store, or a real MongoDB when MONGODB_URI is set). Also: a database indexed by an earlier
  * version gets the index at start and loses the one it replaces, with several stores starting at once.
  */
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
-import { Collections, type TraceOrder } from '../../src/store';
+import { Collections, type TraceOrder, type TraceQuery } from '../../src/store';
 import type { TraceDoc } from '../../src/store/mongo/documents';
 import { ensureIndexes, INDEXES, OBSOLETE_INDEXES } from '../../src/store/mongo/indexes';
 import { afterFilter, traceFilter, traceSort } from '../../src/store/mongo/query';
@@ -37,12 +37,17 @@ describe('trace pages of one service', () => {
     await test?.stop();
   });
 
-  for (const order of ['START_TIME_DESC', 'START_TIME_ASC'] as const satisfies readonly TraceOrder[]) {
-    it(`lists every trace once in ${order} order, the first page and a deep one each examining about a page of summaries`, async () => {
+  const cases = [
+    { order: 'START_TIME_DESC', query: { service: 'deep' } },
+    { order: 'START_TIME_ASC', query: { service: 'deep' } },
+    { order: 'START_TIME_DESC', query: { service: 'deep', operation: 'op' } },
+  ] as const satisfies ReadonlyArray<{ order: TraceOrder; query: TraceQuery }>;
+  for (const { order, query } of cases) {
+    it(`lists every trace of ${JSON.stringify(query)} once in ${order} order, the first page and a deep one each examining about a page of summaries`, async () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const page = await test.store.searchTraces({ query: { service: 'deep' }, order, first: PAGE, after });
+        const page = await test.store.searchTraces({ query, order, first: PAGE, after });
         seen.push(...page.items.map((item) => item.trace.traceId));
         if (!page.hasNextPage) break;
         after = page.items.at(-1)!.cursor;
@@ -57,7 +62,7 @@ describe('trace pages of one service', () => {
 
       // The first page, and the page after the 500th trace: what the store examines to answer each.
       const last = ordered[499]!;
-      for (const filter of [traceFilter({ service: 'deep' }), { $and: [traceFilter({ service: 'deep' }), afterFilter({ order, key: last.startUs, traceId: last._id })] }]) {
+      for (const filter of [traceFilter(query), { $and: [traceFilter(query), afterFilter({ order, key: last.startUs, traceId: last._id })] }]) {
         const explained = await traces.find(filter).sort(sort).limit(PAGE + 1).explain('executionStats');
         const stats = explained.executionStats as { nReturned: number; totalDocsExamined: number; totalKeysExamined: number };
         expect(stats.nReturned).toBe(PAGE + 1);
@@ -71,7 +76,7 @@ describe('trace pages of one service', () => {
   }
 });
 
-describe('the service index of an earlier version', () => {
+describe('the search indexes of an earlier version', () => {
   it('is replaced at start, once, by stores starting at once, and the change is logged', async () => {
     const mongo = await startTestMongo();
     const stores: MongoTraceStore[] = [];
@@ -79,9 +84,10 @@ describe('the service index of an earlier version', () => {
       const seed = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 86_400_000 });
       stores.push(seed);
       const traces = seed.db.collection<TraceDoc>(Collections.traces);
-      // A database as an earlier version left it: its indexes, with the obsolete one, and summaries in it.
-      const earlier = INDEXES.traces.filter((i) => i.name !== 'services_start_id');
-      await traces.createIndexes([...earlier, { key: { services: 1, startUs: -1 }, name: 'services_start' }]);
+      // A database as an earlier version left it: its indexes, with the obsolete ones, and summaries in it.
+      const replacing = new Set(OBSOLETE_INDEXES.traces!.map((o) => o.replacedBy));
+      const earlier = INDEXES.traces.filter((i) => !replacing.has(i.name!));
+      await traces.createIndexes([...earlier, { key: { services: 1, startUs: -1 }, name: 'services_start' }, { key: { 'svcOps.o': 1, 'svcOps.s': 1 }, name: 'operations' }]);
       await traces.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i.toString(16).padStart(32, '0'), startUs: 1_000 + i, services: ['a', 'b'] }) as unknown as TraceDoc));
 
       const lines: string[] = [];
@@ -89,12 +95,17 @@ describe('the service index of an earlier version', () => {
       const outcomes = await Promise.all([0, 1, 2].map(() => ensureIndexes(seed.db, logger)));
       const names = (await traces.listIndexes().toArray()).map((i) => i.name as string);
       expect(names.sort()).toEqual(['_id_', ...INDEXES.traces.map((i) => i.name!)].sort());
-      expect(names).not.toContain(OBSOLETE_INDEXES.traces![0]!.name);
-      // Each start saw the old index; exactly one of them dropped it, the others found it gone.
-      expect(outcomes.flatMap((o) => o.dropped)).toEqual([{ collection: 'traces', name: 'services_start' }]);
+      expect(names).not.toContain('services_start');
+      expect(names).not.toContain('operations');
+      // Each start saw the old indexes; exactly one of them dropped each, the others found it gone.
+      expect(outcomes.flatMap((o) => o.dropped).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { collection: 'traces', name: 'operations' },
+        { collection: 'traces', name: 'services_start' },
+      ]);
       expect(outcomes.flatMap((o) => o.built).filter((b) => b.collection === 'traces').length).toBeGreaterThanOrEqual(1);
-      expect(lines.some((l) => l.includes('built indexes') && l.includes('services_start_id'))).toBe(true);
-      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('services_start'))).toHaveLength(1);
+      expect(lines.some((l) => l.includes('built indexes') && l.includes('services_start_id') && l.includes('operations_start_id'))).toBe(true);
+      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('index=services_start'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('index=operations'))).toHaveLength(1);
       expect(lines.some((l) => l.includes('could not'))).toBe(false);
 
       // A later start changes nothing and says nothing; a store on the database pages by the index.

@@ -113,7 +113,7 @@ export class Collection {
       idIndex,
     });
     for (const i of entry.indexes as Document[]) {
-      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true, typeof i.multikeyPaths === 'number' ? i.multikeyPaths : undefined));
+      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true, typeof i.multikeyPaths === 'number' ? i.multikeyPaths : undefined, i.trailingElementKeys === true));
     }
     return coll;
   }
@@ -130,7 +130,7 @@ export class Collection {
       dataSize: this.bytes,
       nextRecordId: this.nextRecordId,
       idIndexId: this.idIndex.id,
-      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths })),
+      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths, trailingElementKeys: i.trailingElementKeys })),
     };
   }
 
@@ -283,7 +283,7 @@ export class Collection {
   modifyIndex(name: string, expireAfterSeconds: number): void {
     const index = this.indexes.get(name);
     if (!index) throw new MongoCommandError('IndexNotFound', `cannot find index ${name} for ns ${this.ns}`);
-    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey, index.elementKeys, index.multikeyPaths));
+    this.indexes.set(name, new Index(index.id, { ...index.spec, expireAfterSeconds }, index.multikey, index.elementKeys, index.multikeyPaths, index.trailingElementKeys));
     this.host.touched(this);
   }
 
@@ -570,11 +570,12 @@ export class Collection {
     const leadingBounds = bounds.get(index.leadingField);
     const leading = leadingBounds?.eq;
     if (!leading) return undefined;
-    // Element keys pair the values of one array element: bounds on several fields narrow together only when one
-    // $elemMatch on that array gives them all (else different elements may satisfy them).
+    // Element keys pair the values of one array element: bounds on several of its fields narrow together only when
+    // one $elemMatch on that array gives them all (else different elements may satisfy them). A top-level field
+    // after them has the document's own value in every entry.
     const usable = (field: string): PathBounds | undefined => {
       const b = bounds.get(field);
-      if (!b || field === index.leadingField || index.elementArray === undefined || !index.multikey) return b;
+      if (!b || field === index.leadingField || index.elementArray === undefined || !index.multikey || !field.startsWith(`${index.elementArray}.`)) return b;
       const scope = leadingBounds.scope;
       return scope && b.scope === scope && scope.path === index.elementArray ? b : undefined;
     };

@@ -4,8 +4,12 @@
  * with an empty value, so equality, `$in`, ranges and sorts on the leading fields are key-range scans.
  * A multikey field (an array) gives one entry per element. A compound index whose fields all lie in one array of
  * documents (`{'attrs.k': 1, 'attrs.v': 1}` over `attrs: [{k, v}, ...]`) gets one entry per element of that array,
- * as MongoDB's key generator does (element keys); other compound indexes over arrays get one entry per combination
- * of their fields' values. Indexes written before element keys existed keep combinations (`elementKeys` false).
+ * as MongoDB's key generator does (element keys); so does one whose leading fields lie in one array of documents
+ * and whose other fields are top-level fields (`{'svcOps.o': 1, 'svcOps.s': 1, startUs: -1, _id: -1}`: each element's
+ * pair with the document's own start time and id). Other compound indexes over arrays get one entry per combination
+ * of their fields' values. Indexes written before element keys existed keep combinations (`elementKeys` false), and
+ * so do indexes with top-level fields after the array's written before those were keyed per element
+ * (`trailingElementKeys` false).
  */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
@@ -48,13 +52,16 @@ export class Index {
   readonly expireAfterSeconds: number | undefined;
 
   /**
-   * The array field holding every field of a compound index (`attrs` for `attrs.k` / `attrs.v`) when the index has
-   * element keys: an array of documents there gives one entry per element. A query may then combine bounds on
-   * several of the index's fields only when one `$elemMatch` on this field gives them all.
+   * The array field holding the leading fields of a compound index (`attrs` for `attrs.k` / `attrs.v`) when the
+   * index has element keys: an array of documents there gives one entry per element. A query may then combine
+   * bounds on several of those fields only when one `$elemMatch` on this field gives them all. The fields after
+   * them, if any, are top-level fields of the document (`trailingFields`).
    */
   readonly elementArray: string | undefined;
-  /** With element keys: each field's path within an element of `elementArray` (`k` for `attrs.k`). */
+  /** With element keys: each leading field's path within an element of `elementArray` (`k` for `attrs.k`). */
   private readonly elementFields: readonly string[];
+  /** With element keys: the top-level fields after the array's, in field order. */
+  private readonly trailingFields: readonly string[];
   /** Each field's path split at its dots (for the multikey test). */
   private readonly fieldParts: readonly (readonly string[])[];
   /** How keys are read from a document's BSON (see raw-keys.ts). */
@@ -73,12 +80,16 @@ export class Index {
      * other fields keep both. Absent for an index stored multikey before it was kept: every field counts.
      */
     multikeyPaths?: number,
+    /** Element keys also for an index with top-level fields after the array's; false for indexes stored before. */
+    readonly trailingElementKeys = true,
   ) {
     this.name = spec.name as string;
     const key = spec.key as Document;
     this.fields = Object.keys(key);
-    this.elementArray = elementKeys ? sharedArrayField(this.fields) : undefined;
-    this.elementFields = this.elementArray === undefined ? [] : this.fields.map((f) => f.slice(this.elementArray!.length + 1));
+    this.elementArray = elementKeys ? sharedArrayField(this.fields, trailingElementKeys) : undefined;
+    const inArray = this.elementArray === undefined ? [] : this.fields.filter((f) => f.startsWith(`${this.elementArray}.`));
+    this.elementFields = inArray.map((f) => f.slice(this.elementArray!.length + 1));
+    this.trailingFields = this.elementArray === undefined ? [] : this.fields.slice(inArray.length);
     this.fieldParts = this.fields.map((f) => f.split('.'));
     this.directions = this.fields.map((f) => (typeof key[f] === 'number' && (key[f] as number) < 0 ? -1 : 1));
     this.unique = spec.unique === true;
@@ -144,25 +155,13 @@ export class Index {
     if (this.sparse && this.fields.every((f) => valuesAtPath(doc, f).every((v) => v === undefined))) return undefined;
     const shared = this.elementArray === undefined ? undefined : doc[this.elementArray];
     if (Array.isArray(shared) && shared.length > 0) {
+      const rest = this.elementFields;
       if (seen) {
         seen.multikey = true;
-        seen.paths = this.allPaths;
+        for (let i = 0; i < rest.length; i++) seen.paths |= fieldBit(i);
       }
-      const rest = this.elementFields;
-      const out: unknown[][] = [];
-      // Elements with equal values give equal tuples: they are one entry key, written once (see keysOf).
-      for (const element of shared) {
-        // A non-document element holds none of the fields: its entry is all null, as in MongoDB.
-        if (!isPlainDocument(element)) out.push(rest.map(() => undefined));
-        else if (rest.length === 2) {
-          // The common shape ({k, v} pairs): one value at each field is one tuple.
-          const a = valuesAtPath(element, rest[0]!);
-          const b = valuesAtPath(element, rest[1]!);
-          if (a.length === 1 && b.length === 1) out.push([a[0], b[0]]);
-          else out.push(...combinations([a, b]));
-        } else out.push(...combinations(rest.map((f) => valuesAtPath(element, f))));
-      }
-      return out;
+      if (this.trailingFields.length > 0) return this.withTrailing(doc, this.elementTuples(shared, rest), seen);
+      return this.elementTuples(shared, rest);
     }
     const perField: unknown[][] = [];
     // One value per field (no array on any path): the one tuple of those values.
@@ -182,6 +181,47 @@ export class Index {
       return [tuple];
     }
     return combinations(perField);
+  }
+
+  // Private: the values of the shared array's fields in each of its elements (element keys).
+  private elementTuples(shared: unknown[], rest: readonly string[]): unknown[][] {
+    const out: unknown[][] = [];
+    // Elements with equal values give equal tuples: they are one entry key, written once (see keysOf).
+    for (const element of shared) {
+      // A non-document element holds none of the fields: its entry is all null, as in MongoDB.
+      if (!isPlainDocument(element)) out.push(rest.map(() => undefined));
+      else if (rest.length === 2) {
+        // The common shape ({k, v} pairs): one value at each field is one tuple.
+        const a = valuesAtPath(element, rest[0]!);
+        const b = valuesAtPath(element, rest[1]!);
+        if (a.length === 1 && b.length === 1) out.push([a[0], b[0]]);
+        else out.push(...combinations([a, b]));
+      } else out.push(...combinations(rest.map((f) => valuesAtPath(element, f))));
+    }
+    return out;
+  }
+
+  // Private: each element tuple followed by the document's values of the trailing top-level fields (one tuple per
+  // combination when one of them holds an array, which makes that field multikey).
+  private withTrailing(doc: Document, tuples: unknown[][], seen: MultikeySeen | undefined): unknown[][] {
+    const first = this.fields.length - this.trailingFields.length;
+    const tails: unknown[][] = [];
+    let single = true;
+    for (let i = 0; i < this.trailingFields.length; i++) {
+      const values = valuesAtPath(doc, this.trailingFields[i]!);
+      tails.push(values);
+      if (values.length !== 1) single = false;
+      if (seen && Array.isArray(doc[this.trailingFields[i]!])) {
+        seen.multikey = true;
+        seen.paths |= fieldBit(first + i);
+      }
+    }
+    if (single) {
+      const tail = tails.map((values) => values[0]);
+      return tuples.map((tuple) => [...tuple, ...tail]);
+    }
+    const tailCombos = combinations(tails);
+    return tuples.flatMap((tuple) => tailCombos.map((tail) => [...tuple, ...tail]));
   }
 
   /** The entry key (without record id) for one value per field, in field order. */
@@ -251,15 +291,21 @@ function pathHasArray(doc: Document, parts: readonly string[]): boolean {
   return Array.isArray(v);
 }
 
-// Private: a compound index's fields all under one top-level field (`attrs.k`, `attrs.v`: `attrs`), with no
-// positional part; undefined otherwise.
-function sharedArrayField(fields: readonly string[]): string | undefined {
+// Private: the top-level field holding a compound index's fields (`attrs.k`, `attrs.v`: `attrs`), with no
+// positional part: every field, or (`trailing`) at least two leading fields followed only by top-level fields other
+// than it; undefined otherwise.
+function sharedArrayField(fields: readonly string[], trailing: boolean): string | undefined {
   if (fields.length < 2) return undefined;
   const first = fields[0]!.split('.')[0]!;
+  let inArray = 0;
   for (const field of fields) {
     const parts = field.split('.');
-    if (parts.length < 2 || parts[0] !== first || parts.some((p) => /^\d+$/.test(p))) return undefined;
+    if (parts.length < 2 || parts[0] !== first || parts.some((p) => /^\d+$/.test(p))) break;
+    inArray += 1;
   }
+  if (inArray === fields.length) return first;
+  if (!trailing || inArray < 2) return undefined;
+  for (const field of fields.slice(inArray)) if (field.includes('.') || field === first || field.startsWith('$')) return undefined;
   return first;
 }
 

@@ -106,7 +106,13 @@ export class RawKeyPlan {
     this.top = top;
     this.inner = inner;
     this.usable = usable;
+    let bits = 0;
+    for (let i = 0; i < inner.length; i++) if (inner[i] !== undefined) bits |= fieldBit(i);
+    this.inArrayBits = bits;
   }
+
+  /** With element keys: the bits (see `MultikeySeen`) of the fields inside the shared array. */
+  private readonly inArrayBits: number;
 
   /** The top-level names this index reads. */
   names(): readonly string[] {
@@ -122,10 +128,11 @@ export class RawKeyPlan {
     const doc = top.doc;
     if (this.elementArray !== undefined) {
       const at = top.element(this.elementArray);
-      if (at !== undefined && doc[at] === BSON_ARRAY) return this.elementKeys(doc, at, seen);
-      // No array there: each field reads nothing (a missing field), or the shape is not read here.
+      if (at !== undefined && doc[at] === BSON_ARRAY) return this.elementKeys(top, at, seen);
+      // No array there: each of its fields reads nothing (a missing field), or the shape is not read here.
       if (at !== undefined) return null;
-      return [this.single(doc, this.top.map(() => undefined))];
+      const values = this.trailingValues(top);
+      return values && [this.single(doc, values)];
     }
     // Each field's values: one offset (its element), none (missing), or an array's elements.
     let multi = false;
@@ -195,15 +202,19 @@ export class RawKeyPlan {
     return finish(w);
   }
 
-  // Private: one key per element of the shared array of documents (element keys).
-  private elementKeys(doc: Buffer, arrayAt: number, seen?: MultikeySeen): RawEntryKey[] | null {
-    // Every field lies in the shared array.
+  // Private: one key per element of the shared array of documents (element keys), each with the document's values
+  // of the top-level fields after the array's.
+  private elementKeys(top: TopLevel, arrayAt: number, seen?: MultikeySeen): RawEntryKey[] | null {
+    const doc = top.doc;
+    // The array's fields are multikey.
     if (seen) {
       seen.multikey = true;
-      seen.paths = ~0;
+      seen.paths |= this.inArrayBits;
     }
+    const trailing = this.trailingValues(top);
+    if (!trailing) return null;
     const elements = elementOffsets(doc, arrayAt);
-    if (elements.length === 0) return [this.single(doc, this.top.map(() => undefined))];
+    if (elements.length === 0) return [this.single(doc, trailing)];
     const out: RawEntryKey[] = [];
     const values: Array<number | undefined> = [];
     for (const element of elements) {
@@ -211,13 +222,34 @@ export class RawKeyPlan {
       if (doc[element] !== BSON_DOCUMENT) return null;
       values.length = 0;
       for (let i = 0; i < this.inner.length; i++) {
-        const at = fieldIn(doc, element, this.inner[i]!);
+        const name = this.inner[i];
+        if (name === undefined) {
+          values.push(trailing[i]);
+          continue;
+        }
+        const at = fieldIn(doc, element, name);
         if (at !== undefined && !scalar(doc, at)) return null;
         values.push(at);
       }
       out.push(this.single(doc, values));
     }
     return out;
+  }
+
+  // Private: per field, undefined for the shared array's fields and the element of each top-level field after them
+  // (undefined when missing); null when one of those holds an array or a value not read here.
+  private trailingValues(top: TopLevel): Array<number | undefined> | null {
+    const values: Array<number | undefined> = [];
+    for (let i = 0; i < this.inner.length; i++) {
+      if (this.inner[i] !== undefined) {
+        values.push(undefined);
+        continue;
+      }
+      const at = top.element(this.top[i]!);
+      if (at !== undefined && (top.doc[at] === BSON_ARRAY || !scalar(top.doc, at))) return null;
+      values.push(at);
+    }
+    return values;
   }
 
   // Private: one key per combination of each field's distinct values (first field outermost), as

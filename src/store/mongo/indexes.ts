@@ -21,7 +21,9 @@ export const INDEXES: Record<keyof typeof Collections, IndexDescription[]> = {
     // cursor's range are one index range, so a page reads about its own size of entries (services holds no
     // duplicates, and start time and trace id are never arrays, so the index gives the order, on MongoDB too).
     { key: { services: 1, startUs: -1, _id: -1 }, name: 'services_start_id' },
-    { key: { 'svcOps.o': 1, 'svcOps.s': 1 }, name: 'operations' },
+    // An operation's traces (of a service), in the same order: keyed per (service, operation) pair of the trace,
+    // with its start time and id; one $elemMatch fixing both gives the page's sort and cursor range.
+    { key: { 'svcOps.o': 1, 'svcOps.s': 1, startUs: -1, _id: -1 }, name: 'operations_start_id' },
     { key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'attrs' },
     { key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 },
   ],
@@ -30,11 +32,15 @@ export const INDEXES: Record<keyof typeof Collections, IndexDescription[]> = {
 
 /**
  * Indexes of earlier versions and the index of INDEXES that replaces each, by collection. `services_start`
- * (services, startUs) did not order a service's traces by trace id, so every search page by service sorted all the
- * service's traces after its cursor in memory.
+ * (services, startUs) and `operations` (svcOps.o, svcOps.s) did not order the traces they find by (start time,
+ * trace id), so every search page by service, or by service and operation, sorted all the matching traces after
+ * its cursor in memory.
  */
 export const OBSOLETE_INDEXES: Partial<Record<keyof typeof Collections, ReadonlyArray<{ name: string; replacedBy: string }>>> = {
-  traces: [{ name: 'services_start', replacedBy: 'services_start_id' }],
+  traces: [
+    { name: 'services_start', replacedBy: 'services_start_id' },
+    { name: 'operations', replacedBy: 'operations_start_id' },
+  ],
 };
 
 /** What setting up the indexes changed: indexes built over a collection that already had indexes, and indexes dropped. */
