@@ -18,7 +18,8 @@ export const resultCheck: SpanCheck = {
     const problem = checkText('code', result.code, ctx.limits.maxStringLength) ?? checkText('message', result.message, ctx.limits.maxStringLength);
     if (problem) return problem;
     const data = result.data ?? null;
-    if (data !== null) {
+    // The exact size is measured only when a bound of it, taken without serialising, is over the cap.
+    if (data !== null && jsonBytesBound(data, 0) > ctx.limits.maxResultDataBytes) {
       let size: number;
       try {
         size = Buffer.byteLength(JSON.stringify(data));
@@ -41,4 +42,42 @@ function checkText(field: 'code' | 'message', value: unknown, max: number): Chec
   if (typeof value !== 'string') return fail(RejectionCode.INVALID_FIELD, `result.${field}: expected a string, received ${describe(value)}`);
   if (value.length > max) return fail(RejectionCode.STRING_TOO_LONG, `result.${field}: expected at most ${max} characters, received ${value.length}`);
   return null;
+}
+
+/** Nesting below which jsonBytesBound walks a value; deeper (or cyclic) values are measured exactly. */
+const BOUND_DEPTH = 32;
+/** The longest JSON text of a number (`-2.2250738585072014e-308`); NaN and the infinities are written as null. */
+const NUMBER_BYTES = 24;
+
+/**
+ * An upper bound of the UTF-8 bytes of `JSON.stringify(value)`, from string lengths only: a UTF-16 code unit is at
+ * most 6 bytes of JSON (an escape such as `\u001f`), every member or element costs its separator. Infinity for
+ * anything but strings, numbers, booleans, null, arrays and plain objects without `toJSON` (and for nesting
+ * deeper than BOUND_DEPTH), which the caller then measures by serialising.
+ */
+function jsonBytesBound(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return 2 + 6 * value.length;
+    case 'number':
+      return NUMBER_BYTES;
+    case 'boolean':
+      return 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (depth >= BOUND_DEPTH) return Infinity;
+      if (Array.isArray(value)) {
+        let size = 2;
+        for (let i = 0; i < value.length; i++) size += 1 + jsonBytesBound(value[i], depth + 1);
+        return size;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return Infinity;
+      let size = 2;
+      for (const key in value) size += 4 + 6 * key.length + jsonBytesBound((value as Record<string, unknown>)[key], depth + 1);
+      return size;
+    }
+    default:
+      return Infinity;
+  }
 }
