@@ -19,11 +19,20 @@
  *       store process's CPU for each and their ratio: the replay's figure with the wire, the checks of arrived
  *       documents and the transactions counted)
  *
+ *   node dist/bench/workers/store-replay.js pair FILE OTHER_DIST [repeats] [kinds]   (this tree's store and the store
+ *       compiled in OTHER_DIST, another checkout's `dist`, in one process, both fresh per repeat; each of FILE's
+ *       commands is decoded and run on both, in turn, in alternating order, and each side's process.cpuUsage per kind is
+ *       summed: two versions compared under the same load at the same moment. Prints per kind both figures and, for
+ *       the commands other than the span inserts, their CPU ÷ the span inserts' CPU on each side (P1's storeCpuRatio
+ *       minus 1, without frames and sockets). OTHER_DIST must load this tree's `node_modules` (make its checkout's
+ *       `node_modules` a symlink to this one's): two copies of lmdb-js in one process conflict.)
+ *
  * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
  * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
  * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createConnection, createServer, type Socket } from 'node:net';
 import type { Document } from 'bson';
 import { startEmbeddedMongo } from '../../src/embedded-mongo';
@@ -133,6 +142,69 @@ async function replay(file: string, repeats: number, only?: string): Promise<voi
   console.log(`total ${(total / 1000).toFixed(1)} ms`);
 }
 
+interface StoreModules {
+  startEmbeddedMongo: typeof startEmbeddedMongo;
+  CommandDispatcher: typeof CommandDispatcher;
+  parseRequest: typeof parseRequest;
+  encodeOpMsgReply: typeof encodeOpMsgReply;
+}
+
+async function pair(file: string, otherDist: string, repeats: number, only?: string): Promise<void> {
+  const dir = resolve(otherDist);
+  const other: StoreModules = {
+    ...(require(join(dir, 'src/embedded-mongo')) as Pick<StoreModules, 'startEmbeddedMongo'>),
+    ...(require(join(dir, 'src/embedded-mongo/commands')) as Pick<StoreModules, 'CommandDispatcher'>),
+    ...(require(join(dir, 'src/embedded-mongo/wire')) as Pick<StoreModules, 'parseRequest' | 'encodeOpMsgReply'>),
+  };
+  const sides: StoreModules[] = [{ startEmbeddedMongo, CommandDispatcher, parseRequest, encodeOpMsgReply }, other];
+  const frames: Array<{ kind: string; frame: Buffer }> = [];
+  for (const frame of new FrameDecoder().push(readFileSync(file))) {
+    const request = parseRequest(frame);
+    if (request.kind !== 'msg') continue;
+    const kind = kindOf(request.command);
+    if (!kind || (only !== undefined && !kind.startsWith('createIndexes') && !only.split(',').includes(kind))) continue;
+    frames.push({ kind, frame });
+  }
+  const totals = [new Map<string, number>(), new Map<string, number>()];
+  const connection = { id: 1, remoteAddress: 'pair' };
+  for (let r = 0; r < repeats; r++) {
+    const running = [];
+    for (const m of sides) {
+      const store = await m.startEmbeddedMongo({ port: 0, plugins: [] });
+      const server = { address: 'pair', setName: 'tracegate', electionId: undefined as never, startedAt: new Date() };
+      const dispatcher = new m.CommandDispatcher((db, c) => ({ engine: store.engine, cursors: store.cursors, extensions: store.extensions, server, connection: c, db }), log);
+      running.push({ m, store, dispatcher });
+    }
+    for (let i = 0; i < frames.length; i++) {
+      const { kind, frame } = frames[i]!;
+      for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        const { m, dispatcher } = running[s]!;
+        const before = process.cpuUsage();
+        const request = m.parseRequest(frame);
+        if (request.kind !== 'msg') continue;
+        const reply = await dispatcher.run(request.command, connection);
+        m.encodeOpMsgReply(1, 1, reply);
+        const used = process.cpuUsage(before);
+        const unexpected = (reply.writeErrors as Document[] | undefined)?.some((e) => e.code !== 11000);
+        if (reply.ok !== 1 || unexpected) throw new Error(`${s === 0 ? 'this tree' : otherDist}: ${kind} failed: ${JSON.stringify(reply)}`);
+        totals[s]!.set(kind, (totals[s]!.get(kind) ?? 0) + used.user + used.system);
+      }
+    }
+    for (const { store } of running) await store.stop();
+  }
+  const ms = (us: number | undefined): string => ((us ?? 0) / repeats / 1000).toFixed(1).padStart(9);
+  const spans = [0, 0];
+  const rest = [0, 0];
+  for (const kind of [...totals[0]!.keys()].sort((a, b) => totals[0]!.get(b)! - totals[0]!.get(a)!)) {
+    const [a, b] = [totals[0]!.get(kind) ?? 0, totals[1]!.get(kind) ?? 0];
+    console.log(`${kind.padEnd(34)} ${ms(a)} ms ${ms(b)} ms`);
+    const sums = kind === 'insert spans' ? spans : rest;
+    sums[0]! += a;
+    sums[1]! += b;
+  }
+  console.log(`the other commands ÷ the span inserts: this tree ${(rest[0]! / spans[0]!).toFixed(3)}, ${otherDist} ${(rest[1]! / spans[1]!).toFixed(3)} (ms per repeat, in columns: this tree, ${otherDist})`);
+}
+
 async function contend(file: string, probeMs: number): Promise<void> {
   const frames = new FrameDecoder().push(readFileSync(file)).filter((frame) => {
     const request = parseRequest(frame);
@@ -224,12 +296,21 @@ async function wire(file: string, repeats: number, cpuProfDir?: string): Promise
   }
 }
 
-const [mode, file, count, only] = process.argv.slice(2);
-if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend' && mode !== 'wire')) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir]');
+const [mode, file, count, only, pairKinds] = process.argv.slice(2);
+if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend' && mode !== 'wire' && mode !== 'pair') || (mode === 'pair' && !count)) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir] | pair FILE OTHER_DIST [repeats] [kinds]');
   process.exit(2);
 }
-const work = mode === 'record' ? record(file, Number(count ?? 40)) : mode === 'replay' ? replay(file, Number(count ?? 3), only) : mode === 'wire' ? wire(file, Number(count ?? 3), only) : contend(file, Number(count ?? 10));
+const work =
+  mode === 'record'
+    ? record(file, Number(count ?? 40))
+    : mode === 'replay'
+      ? replay(file, Number(count ?? 3), only)
+      : mode === 'wire'
+        ? wire(file, Number(count ?? 3), only)
+        : mode === 'pair'
+          ? pair(file, count!, Number(only ?? 3), pairKinds)
+          : contend(file, Number(count ?? 10));
 work.then(
   () => process.exit(0),
   (err) => {
