@@ -4,8 +4,7 @@
  * it is durable), register a first-stage handler in `extensions.firstStages`, and register its own cursors in
  * `cursors`.
  */
-import { changeStreamPlugin } from './changestream/plugin';
-import type { HistoryOptions } from './changestream/history';
+import { changeStreamPlugin, type HistoryOptions } from './changestream';
 import type { StorePlugin } from './plugin-types';
 
 export type { StoreInternals, StorePlugin } from './plugin-types';

@@ -9,8 +9,7 @@ import { CommandDispatcher, type CommandContext, type StoreExtensions } from './
 import { CursorRegistry, DEFAULT_CURSOR_TIMEOUT_MS } from './cursors';
 import { Engine } from './engine';
 import { defaultPlugins, type StoreInternals, type StorePlugin } from './plugins';
-import { convertJournalFormat, hasJournalFormat } from './journal/convert';
-import { acquireDataDirLock, type DataDirLock } from './journal/lock-file';
+import { acquireDataDirLock, convertJournalFormat, hasJournalFormat, type DataDirLock } from './journal';
 import { DEFAULT_TTL_SWEEP_MS, TtlMonitor } from './ttl';
 import { WireServer } from './wire';
 

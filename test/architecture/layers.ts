@@ -47,18 +47,7 @@ export const STANDALONE_MAY_IMPORT: readonly string[] = ['src/log.ts'];
  * Imports past a (nested) folder's index.ts that exist today, `importer -> imported`; each to be removed by whoever
  * owns the files (like the exceptions below, this list only shrinks).
  */
-export const KNOWN_DEEP_IMPORTS: readonly string[] = [
-  'src/embedded-mongo/changestream/cursor.ts -> src/embedded-mongo/query/filter.ts',
-  'src/embedded-mongo/changestream/cursor.ts -> src/embedded-mongo/query/mingo-errors.ts',
-  'src/embedded-mongo/changestream/handler.ts -> src/embedded-mongo/commands/context.ts',
-  'src/embedded-mongo/journal/entry-codec.ts -> src/embedded-mongo/engine/oplog.ts',
-  'src/embedded-mongo/journal/journal.ts -> src/embedded-mongo/engine/oplog.ts',
-  'src/embedded-mongo/journal/snapshot.ts -> src/embedded-mongo/engine/oplog.ts',
-  'src/embedded-mongo/plugins.ts -> src/embedded-mongo/changestream/plugin.ts',
-  'src/embedded-mongo/plugins.ts -> src/embedded-mongo/changestream/history.ts',
-  'src/embedded-mongo/store.ts -> src/embedded-mongo/journal/convert.ts',
-  'src/embedded-mongo/store.ts -> src/embedded-mongo/journal/lock-file.ts',
-];
+export const KNOWN_DEEP_IMPORTS: readonly string[] = [];
 
 /**
  * Exceptions that exist today, each to be removed by whoever owns the files (the test fails on an exception that

@@ -4,7 +4,7 @@
  * `postBatchResumeToken` the driver resumes from (the dispatcher adds `operationTime`).
  */
 import { Long, type Document } from 'bson';
-import type { FirstStageHandler, FirstStageRequest } from '../commands/context';
+import type { FirstStageHandler, FirstStageRequest } from '../commands';
 import { DEFAULT_BATCH_SIZE } from '../cursors';
 import { isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';

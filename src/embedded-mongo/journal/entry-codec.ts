@@ -4,7 +4,7 @@
  * written by something else (or a future format), and replaying it would be guessing.
  */
 import { deserialize, serialize, Timestamp, type Document } from 'bson';
-import type { OplogEntry, OplogOp } from '../engine/oplog';
+import type { OplogEntry, OplogOp } from '../engine';
 import { frameRecord } from './record-format';
 
 /** Decoded values must look exactly like what the wire layer hands the engine (the same options as

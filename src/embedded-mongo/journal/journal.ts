@@ -10,7 +10,7 @@
  * between any two steps replays to the same state.
  */
 import type { Timestamp } from 'bson';
-import type { OplogEntry, OplogOp } from '../engine/oplog';
+import type { OplogEntry, OplogOp } from '../engine';
 import { log as rootLog, type Logger } from '../../log';
 import { inDir, journalFileName, journalGenerations, SNAPSHOT_TMP_FILE } from './data-dir';
 import { decodeDocument, encodeEntry, toEntry } from './entry-codec';

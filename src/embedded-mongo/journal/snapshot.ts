@@ -5,7 +5,7 @@
  * step leaves either the old or the new snapshot whole; any defect in it is therefore corruption, not a torn write.
  */
 import { Timestamp, type Document } from 'bson';
-import type { OplogOp } from '../engine/oplog';
+import type { OplogOp } from '../engine';
 import { decodeDocument, encodeDocument, toOp } from './entry-codec';
 import { inDir, SNAPSHOT_FILE, SNAPSHOT_TMP_FILE } from './data-dir';
 import { JournalCorruptError } from './errors';
