@@ -1,7 +1,7 @@
 /**
- * `node dist/bench/search-pages.js [traces] [page]`: what a search page by service, and by service and operation,
- * costs as the list grows. Seeds an in-memory embedded store with `traces` one-span traces of one service and
- * operation (default 5,000), pages through all of them with `traces(filter:)`'s store read (`searchTraces`, pages
+ * `node dist/bench/search-pages.js [traces] [page]`: what a search page by service, by service and operation, and by
+ * attribute costs as the list grows. Seeds an in-memory embedded store with `traces` one-span traces of one service,
+ * operation and attribute (default 5,000), pages through all of them with `traces(filter:)`'s store read (`searchTraces`, pages
  * of `page`, default 100), and prints the wall time and the summaries examined (the store's `explain`) of the first
  * page, a middle one and the last; then how long the start of a gateway takes to build the search indexes over them
  * when the database holds the indexes an earlier version had instead. Not a judged benchmark: a figure for
@@ -30,13 +30,13 @@ async function main(): Promise<void> {
       const inputs: SpanInputShape[] = [];
       for (let i = from; i < Math.min(total, from + 1000); i++) {
         const startMs = baseMs + i * 10;
-        inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString() });
+        inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString(), attributes: [{ key: 'http.route', value: '/deep' }] });
       }
       await store.insertSpans(validateSpans(inputs, DEFAULT_INGEST_LIMITS).valid.map((v) => v.record));
     }
     const traces = store.db.collection<TraceDoc>(Collections.traces);
     const order = 'START_TIME_DESC' as const;
-    for (const query of [{ service: 'deep' }, { service: 'deep', operation: 'op' }]) await pageThrough(store, traces, query, order, total, pageSize);
+    for (const query of [{ service: 'deep' }, { service: 'deep', operation: 'op' }, { attributes: [{ key: 'http.route', value: '/deep' }] }]) await pageThrough(store, traces, query, order, total, pageSize);
 
     // A database as an earlier version indexed it: the replaced indexes instead of the search indexes.
     const replaced = (OBSOLETE_INDEXES.traces ?? []).filter((o) => INDEXES.traces.some((i) => i.name === o.replacedBy));
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       for (const { replacedBy } of replaced) await traces.dropIndex(replacedBy);
       await traces.createIndex({ services: 1, startUs: -1 }, { name: 'services_start' });
       await traces.createIndex({ 'svcOps.o': 1, 'svcOps.s': 1 }, { name: 'operations' });
+      await traces.createIndex({ 'attrs.k': 1, 'attrs.v': 1 }, { name: 'attrs' });
       const changes = await ensureIndexes(store.db, createLogger('silent'));
       console.log(`start over the earlier indexes: built ${JSON.stringify(changes.built)}, dropped ${JSON.stringify(changes.dropped)}`);
     }

@@ -1,5 +1,5 @@
 /**
- * Paging a service's traces (and a service's operation's): every trace listed once, in order, and a page, first or deep in the list, examines
+ * Paging a service's traces (and a service's operation's, and an attribute's): every trace listed once, in order, and a page, first or deep in the list, examines
  * about a page of summaries: the service index orders by (start time, trace id), so the page's sort and its
  * cursor's range are one index range and nothing is sorted in memory. Counted by the store's own `explain` through
  * the driver (embedded store, or a real MongoDB when MONGODB_URI is set). Also: a database indexed by an earlier
@@ -27,7 +27,7 @@ describe('trace pages of one service', () => {
     for (let i = 0; i < TRACES; i++) {
       // Pairs of traces share a start time, so the cursor's tie-break on the trace id is exercised too.
       const startMs = BASE_MS + Math.floor(i / 2) * 1000;
-      inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString() });
+      inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString(), attributes: [{ key: 'http.route', value: '/deep' }] });
     }
     const { valid, rejected } = validateSpans(inputs, DEFAULT_INGEST_LIMITS);
     expect(rejected).toEqual([]);
@@ -41,6 +41,7 @@ describe('trace pages of one service', () => {
     { order: 'START_TIME_DESC', query: { service: 'deep' } },
     { order: 'START_TIME_ASC', query: { service: 'deep' } },
     { order: 'START_TIME_DESC', query: { service: 'deep', operation: 'op' } },
+    { order: 'START_TIME_ASC', query: { attributes: [{ key: 'http.route', value: '/deep' }] } },
   ] as const satisfies ReadonlyArray<{ order: TraceOrder; query: TraceQuery }>;
   for (const { order, query } of cases) {
     it(`lists every trace of ${JSON.stringify(query)} once in ${order} order, the first page and a deep one each examining about a page of summaries`, async () => {
@@ -87,7 +88,12 @@ describe('the search indexes of an earlier version', () => {
       // A database as an earlier version left it: its indexes, with the obsolete ones, and summaries in it.
       const replacing = new Set(OBSOLETE_INDEXES.traces!.map((o) => o.replacedBy));
       const earlier = INDEXES.traces.filter((i) => !replacing.has(i.name!));
-      await traces.createIndexes([...earlier, { key: { services: 1, startUs: -1 }, name: 'services_start' }, { key: { 'svcOps.o': 1, 'svcOps.s': 1 }, name: 'operations' }]);
+      await traces.createIndexes([
+        ...earlier,
+        { key: { services: 1, startUs: -1 }, name: 'services_start' },
+        { key: { 'svcOps.o': 1, 'svcOps.s': 1 }, name: 'operations' },
+        { key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'attrs' },
+      ]);
       await traces.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i.toString(16).padStart(32, '0'), startUs: 1_000 + i, services: ['a', 'b'] }) as unknown as TraceDoc));
 
       const lines: string[] = [];
@@ -97,8 +103,10 @@ describe('the search indexes of an earlier version', () => {
       expect(names.sort()).toEqual(['_id_', ...INDEXES.traces.map((i) => i.name!)].sort());
       expect(names).not.toContain('services_start');
       expect(names).not.toContain('operations');
+      expect(names).not.toContain('attrs');
       // Each start saw the old indexes; exactly one of them dropped each, the others found it gone.
       expect(outcomes.flatMap((o) => o.dropped).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { collection: 'traces', name: 'attrs' },
         { collection: 'traces', name: 'operations' },
         { collection: 'traces', name: 'services_start' },
       ]);
@@ -106,6 +114,7 @@ describe('the search indexes of an earlier version', () => {
       expect(lines.some((l) => l.includes('built indexes') && l.includes('services_start_id') && l.includes('operations_start_id'))).toBe(true);
       expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('index=services_start'))).toHaveLength(1);
       expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('index=operations'))).toHaveLength(1);
+      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('index=attrs'))).toHaveLength(1);
       expect(lines.some((l) => l.includes('could not'))).toBe(false);
 
       // A later start changes nothing and says nothing; a store on the database pages by the index.

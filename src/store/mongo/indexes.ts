@@ -24,7 +24,8 @@ export const INDEXES: Record<keyof typeof Collections, IndexDescription[]> = {
     // An operation's traces (of a service), in the same order: keyed per (service, operation) pair of the trace,
     // with its start time and id; one $elemMatch fixing both gives the page's sort and cursor range.
     { key: { 'svcOps.o': 1, 'svcOps.s': 1, startUs: -1, _id: -1 }, name: 'operations_start_id' },
-    { key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'attrs' },
+    // An attribute's traces in the same order (one $elemMatch fixing key and value).
+    { key: { 'attrs.k': 1, 'attrs.v': 1, startUs: -1, _id: -1 }, name: 'attrs_start_id' },
     { key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 },
   ],
   services: [{ key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 }],
@@ -40,6 +41,7 @@ export const OBSOLETE_INDEXES: Partial<Record<keyof typeof Collections, Readonly
   traces: [
     { name: 'services_start', replacedBy: 'services_start_id' },
     { name: 'operations', replacedBy: 'operations_start_id' },
+    { name: 'attrs', replacedBy: 'attrs_start_id' },
   ],
 };
 
