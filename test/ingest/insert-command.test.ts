@@ -1,12 +1,13 @@
 /**
  * Unordered inserts sent as the `insert` command (src/store/mongo/insert.ts), against the test store over the wire:
  * commands split within the limits with refusals by position across them, the write concern sent as configured,
- * a write-concern error in a reply failing the span insert as STORE_UNAVAILABLE, and the span document's size
- * bound never below its BSON size.
+ * a write-concern error in a reply failing the span insert as STORE_UNAVAILABLE, a command whose reply was lost
+ * retried once as a retryable write (same lsid and txnNumber; STORE_UNAVAILABLE with retryWrites=false), and the
+ * span document's size bound never below its BSON size.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { calculateObjectSize, deserialize, serialize, type Document } from 'bson';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { Long, MongoClient, type CommandStartedEvent } from 'mongodb';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
 import { ErrorCode, TracegateError } from '../../src/errors';
 import { MongoTraceStore } from '../../src/store';
@@ -180,7 +181,163 @@ describe('insert command', () => {
       expect(store.writesFailingNow).toBe(false);
     });
   });
+
+  it('numbers its commands in the server session as the driver does: the next driver write continues the count', async () => {
+    const coll = client.db(mongo.dbName).collection<{ _id: string }>('numbering');
+    started.length = 0;
+    expect(await insertUnordered(coll, [{ _id: 'a' }, { _id: 'b' }, { _id: 'c' }], bsonSizeBound, { maxDocuments: 2, maxBytes: 16 * 1024 * 1024 })).toEqual([]);
+    await coll.insertOne({ _id: 'd' });
+    const [first, second, driver] = inserts();
+    const lsid = (e: CommandStartedEvent): string => JSON.stringify((e.command.lsid as { id: unknown }).id);
+    const txn = (e: CommandStartedEvent): number => Long.fromValue(e.command.txnNumber as Long).toNumber();
+    expect(first!.command.txnNumber).toBeDefined();
+    // The driver's insertOne took the server session the insert released (the pool hands out the latest first).
+    expect(new Set([lsid(first!), lsid(second!), lsid(driver!)]).size).toBe(1);
+    expect([txn(second!) - txn(first!), txn(driver!) - txn(second!)]).toEqual([1, 1]);
+  });
+
+  describe('a reply lost after the store applied the insert', () => {
+    let proxy: ReplyDropper;
+    let direct: MongoClient;
+    const viaProxy: CommandStartedEvent[] = [];
+
+    beforeAll(async () => {
+      const { hostname, port } = new URL(mongo.uri.replace(/^mongodb:/, 'http:'));
+      proxy = await startReplyDropper({ host: hostname, port: Number(port) });
+      direct = client;
+    });
+    afterAll(async () => {
+      await proxy.close();
+    });
+
+    const proxyUri = (query: string): string => `mongodb://${proxy.hostPort}/?directConnection=true${query}`;
+
+    it('is sent again with the same lsid and txnNumber, and every document counts as inserted, stored once', async () => {
+      const through = new MongoClient(proxyUri(''), { monitorCommands: true });
+      through.on('commandStarted', (e) => viaProxy.push(e));
+      try {
+        const coll = through.db(mongo.dbName).collection<{ _id: string; n: number }>('lost');
+        await coll.db.command({ ping: 1 });
+        viaProxy.length = 0;
+        proxy.dropNextInsertReply();
+        const refused = await insertUnordered(coll, [
+          { _id: 'x', n: 1 },
+          { _id: 'y', n: 2 },
+        ]);
+        expect(proxy.dropped).toBe(1);
+        expect(refused).toEqual([]);
+        const sent = viaProxy.filter((e) => e.commandName === 'insert');
+        expect(sent).toHaveLength(2);
+        expect(sent[1]!.command.lsid).toEqual(sent[0]!.command.lsid);
+        expect(sent[1]!.command.txnNumber).toEqual(sent[0]!.command.txnNumber);
+        const stored = await direct.db(mongo.dbName).collection('lost').find({}, { sort: { _id: 1 } }).toArray();
+        expect(stored).toEqual([
+          { _id: 'x', n: 1 },
+          { _id: 'y', n: 2 },
+        ]);
+      } finally {
+        await through.close();
+      }
+    });
+
+    it('leaves the span insert reporting every span as newly stored', async () => {
+      const store = new MongoTraceStore({ uri: proxyUri(''), dbName: `${mongo.dbName}_lost`, retentionMs: DAY_MS });
+      try {
+        await store.ping();
+        const { valid } = validateSpans([spanInput(20), spanInput(21), spanInput(22)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+        const records = valid.map((v) => v.record);
+        proxy.dropNextInsertReply();
+        const outcome = await store.insertSpans(records);
+        expect(proxy.dropped).toBe(2);
+        expect(outcome.duplicates).toBe(0);
+        expect(outcome.failed).toEqual([]);
+        expect(outcome.inserted.map((s) => s.spanId).sort()).toEqual(records.map((r) => r.spanId).sort());
+        expect(await direct.db(`${mongo.dbName}_lost`).collection('spans').countDocuments()).toBe(3);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('fails the span insert with STORE_UNAVAILABLE when the client has retryWrites=false', async () => {
+      const store = new MongoTraceStore({ uri: proxyUri('&retryWrites=false'), dbName: `${mongo.dbName}_noretry`, retentionMs: DAY_MS });
+      try {
+        await store.ping();
+        const { valid } = validateSpans([spanInput(30), spanInput(31)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+        const records = valid.map((v) => v.record);
+        proxy.dropNextInsertReply();
+        const failure = await store.insertSpans(records).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(proxy.dropped).toBe(3);
+        expect(failure).toBeInstanceOf(TracegateError);
+        expect((failure as TracegateError).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+        // The lost attempt did store them: the client's re-send sees duplicates.
+        expect(await store.insertSpans(records)).toEqual({ inserted: [], duplicates: 2, failed: [] });
+      } finally {
+        await store.close();
+      }
+    });
+  });
 });
+
+interface ReplyDropper {
+  hostPort: string;
+  /** The next `insert` command reaches the store; once its reply is back, both connections close, the reply unsent. */
+  dropNextInsertReply(): void;
+  /** Replies dropped so far. */
+  readonly dropped: number;
+  close(): Promise<void>;
+}
+
+// Private: a loopback proxy that, when armed, forwards the next insert command to the store, waits for its reply
+// (so the insert was applied) and then closes the client's connection instead of forwarding it.
+async function startReplyDropper(target: { host: string; port: number }): Promise<ReplyDropper> {
+  let armed = false;
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    let held: number | null = null;
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    framesOf(client, (frame) => {
+      if (armed && frame.readInt32LE(12) === OP_MSG && frame[20] === 0 && firstKey(frame.subarray(21)) === 'insert') {
+        armed = false;
+        held = frame.readInt32LE(4);
+      }
+      upstream.write(frame);
+    });
+    framesOf(upstream, (frame) => {
+      if (held !== null && frame.readInt32LE(8) === held) {
+        dropped += 1;
+        end();
+        return;
+      }
+      client.write(frame);
+    });
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    hostPort: `127.0.0.1:${address.port}`,
+    dropNextInsertReply: () => {
+      armed = true;
+    },
+    get dropped() {
+      return dropped;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 interface ReplyRewriter {
   hostPort: string;

@@ -13,13 +13,21 @@
  * - documents are split into commands within the server's limits (`maxWriteBatchSize` documents, and
  *   `maxBsonObjectSize` bytes of command, from its `hello`), sent one after the other, each split on an upper bound
  *   of a document's BSON size that costs no serialization (a document whose bound alone is over the limit is
- *   measured exactly).
- * What it does not do is the driver's retryable write: after a network error or a primary stepping down the
- * driver re-sends an `insertMany` once, and the server runs it at most once. Here such an error fails the
- * insert, and the caller's re-send (idempotent: what was stored comes back as duplicates) stores the rest.
+ *   measured exactly);
+ * - the driver's retryable write (MongoDB "Retryable Writes" spec): when the client has `retryWrites` on (the
+ *   driver's default), the write concern is acknowledged and the server supports it (its `hello` carries
+ *   `logicalSessionTimeoutMinutes` and it is a replica set member or a mongos, or the client is load balanced),
+ *   each command goes with an explicit session's `lsid` and a `txnNumber` taken from that server session's own
+ *   count (so the driver, reusing the session later, never repeats a number). A command that fails with an error
+ *   the driver labels `RetryableWriteError` (a network error, a primary stepping down) is sent once more, the same
+ *   `lsid` and `txnNumber` with it: the server runs it at most once and answers the retry with the first run's
+ *   outcome, so documents the lost attempt stored count as inserted, not as duplicates. If the retry fails too,
+ *   the insert fails with the first error (or the retry's, if it says writes were performed), which the caller
+ *   reports as STORE_UNAVAILABLE. With `retryWrites=false`, an unacknowledged write concern or a standalone server,
+ *   each command is sent once and such an error fails the insert.
  */
 import { calculateObjectSize } from 'bson';
-import type { Collection, Db, Document } from 'mongodb';
+import { Long, MongoError, MongoErrorLabel, type ClientSession, type Collection, type Db, type Document } from 'mongodb';
 import { ErrorCode, TracegateError } from '../../errors';
 import { log } from '../../log';
 
@@ -43,25 +51,41 @@ const DEFAULT_LIMITS: InsertLimits = { maxDocuments: 100_000, maxBytes: 16 * 102
 
 const logger = log.child('store');
 
-const limitsByDb = new WeakMap<Db, Promise<InsertLimits>>();
+/** What the server's hello says about inserts: its limits, and whether it supports retryable writes. */
+interface ServerTraits extends InsertLimits {
+  retryableWrites: boolean;
+}
+
+const traitsByDb = new WeakMap<Db, Promise<ServerTraits>>();
 
 /** The server's limits for one insert command, asked once per database handle (again after a failure). */
-export function insertLimits(db: Db): Promise<InsertLimits> {
-  let limits = limitsByDb.get(db);
-  if (!limits) {
-    limits = db.command({ hello: 1 }).then(
+export async function insertLimits(db: Db): Promise<InsertLimits> {
+  const { maxDocuments, maxBytes } = await serverTraits(db);
+  return { maxDocuments, maxBytes };
+}
+
+// Private: the server's hello, read once per database handle (again after a failure). Retryable writes as the
+// driver decides them (`supportsRetryableWrites`): a load-balanced client, or a server with logical sessions
+// that is not a standalone (a replica set member names its set, a mongos says `isdbgrid`).
+function serverTraits(db: Db): Promise<ServerTraits> {
+  let traits = traitsByDb.get(db);
+  if (!traits) {
+    traits = db.command({ hello: 1 }).then(
       (hello) => ({
         maxDocuments: typeof hello.maxWriteBatchSize === 'number' && hello.maxWriteBatchSize > 0 ? hello.maxWriteBatchSize : DEFAULT_LIMITS.maxDocuments,
         maxBytes: typeof hello.maxBsonObjectSize === 'number' && hello.maxBsonObjectSize > 0 ? hello.maxBsonObjectSize : DEFAULT_LIMITS.maxBytes,
+        retryableWrites:
+          db.client.options.loadBalanced === true ||
+          (hello.logicalSessionTimeoutMinutes != null && (typeof hello.setName === 'string' || hello.msg === 'isdbgrid')),
       }),
       (error: unknown) => {
-        limitsByDb.delete(db);
+        traitsByDb.delete(db);
         throw error;
       },
     );
-    limitsByDb.set(db, limits);
+    traitsByDb.set(db, traits);
   }
-  return limits;
+  return traits;
 }
 
 /**
@@ -78,8 +102,29 @@ export async function insertUnordered<T extends Document>(
 ): Promise<InsertRefusal[]> {
   if (docs.length === 0) return [];
   const db = collection.db;
-  const { maxDocuments, maxBytes } = limits ?? (await insertLimits(db));
+  const traits = await serverTraits(db);
+  const { maxDocuments, maxBytes } = limits ?? traits;
   const writeConcern = writeConcernDocument(collection as unknown as Collection<Document>);
+  const session =
+    traits.retryableWrites && db.client.options.retryWrites && writeConcern?.w !== 0 ? db.client.startSession({ causalConsistency: false }) : null;
+  try {
+    return await insertParts(collection, docs, sizeBound, maxDocuments, maxBytes, writeConcern, session);
+  } finally {
+    if (session) await session.endSession();
+  }
+}
+
+// Private: the commands of one insert, one after the other, each retried once when `session` is given.
+async function insertParts<T extends Document>(
+  collection: Collection<T>,
+  docs: readonly T[],
+  sizeBound: (doc: T) => number,
+  maxDocuments: number,
+  maxBytes: number,
+  writeConcern: Document | null,
+  session: ClientSession | null,
+): Promise<InsertRefusal[]> {
+  const db = collection.db;
   const refused: InsertRefusal[] = [];
   const room = maxBytes - COMMAND_ROOM;
   let start = 0;
@@ -98,7 +143,7 @@ export async function insertUnordered<T extends Document>(
     const part = start === 0 && end === docs.length ? docs : docs.slice(start, end);
     const command: Document = { insert: collection.collectionName, documents: part, ordered: false };
     if (writeConcern) command.writeConcern = writeConcern;
-    const reply = await db.command(command, collection.bsonOptions);
+    const reply = session ? await commandRetried(db, command, collection.bsonOptions, session) : await db.command(command, collection.bsonOptions);
     if (Array.isArray(reply.writeErrors)) {
       for (const w of reply.writeErrors as { index: number; code?: unknown; errmsg?: unknown }[]) {
         refused.push({ index: start + w.index, code: typeof w.code === 'number' ? w.code : undefined, message: typeof w.errmsg === 'string' ? w.errmsg : 'write refused' });
@@ -112,6 +157,28 @@ export async function insertUnordered<T extends Document>(
     start = end;
   }
   return refused;
+}
+
+// Private: `command` as a retryable write in `session` (as the driver's executeOperation runs one): the server
+// session's transaction number advanced by one and sent with the command, and the command sent once more, the
+// same number with it, after an error labelled RetryableWriteError. Of two errors the first one is thrown, unless
+// the retry's does not say that no writes were performed.
+async function commandRetried(db: Db, command: Document, bsonOptions: Collection['bsonOptions'], session: ClientSession): Promise<Document> {
+  const serverSession = session.serverSession;
+  serverSession.txnNumber += 1;
+  command.txnNumber = Long.fromNumber(serverSession.txnNumber);
+  const options = { ...bsonOptions, session };
+  try {
+    return await db.command(command, options);
+  } catch (first) {
+    if (!(first instanceof MongoError) || !(first.hasErrorLabel(MongoErrorLabel.RetryableWriteError) || first.hasErrorLabel(MongoErrorLabel.PoolRequestedRetry))) throw first;
+    logger.warn('store write retried', { collection: command.insert, error: first.message });
+    try {
+      return await db.command(command, options);
+    } catch (second) {
+      throw second instanceof MongoError && !second.hasErrorLabel(MongoErrorLabel.NoWritesPerformed) ? second : first;
+    }
+  }
 }
 
 // Private: the write concern the collection is configured with, as the command sends it (absent: the server's
