@@ -4,6 +4,7 @@ import { analyticsExtension, type AnalyticsExtension } from '../../src/server';
 import { liveExtension, type LiveExtension } from '../../src/server';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 import type { TestMongo } from '../helpers/mongo';
+import { prng } from '../helpers/prng';
 
 export interface GenSpan {
   traceId: string;
@@ -22,17 +23,7 @@ export interface GenSpan {
 
 export const SUBMIT = `mutation($spans: [SpanInput!]!) { submitSpans(spans: $spans) { accepted duplicates rejected { index code message } } }`;
 
-/** A seeded generator (mulberry32), so a failure reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export function isoUs(us: number): string {
   const ms = Math.floor(us / 1000);

@@ -11,17 +11,7 @@ import type { Document } from 'bson';
 import { Query } from 'mingo';
 import { Engine, Index, type WriteUnit } from '../../src/embedded-mongo/engine';
 import { MINGO_OPTIONS, select, sortDocs } from '../../src/embedded-mongo/query';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng';
 
 const TAGS = ['a', 'b', 'c', 'd'];
 

@@ -10,18 +10,7 @@ import { filterFields, select, MINGO_OPTIONS } from '../../src/embedded-mongo/qu
 import { BSON_DECODE_OPTIONS, compareValues, Index, keyOf } from '../../src/embedded-mongo/engine';
 import { pickFields } from '../../src/embedded-mongo/raw-bson';
 import { encodeValue, KeyWriter, valueKey } from '../../src/embedded-mongo/engine/keys';
-
-// Private: a small deterministic PRNG (mulberry32) so failures reproduce.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng';
 
 const SCALARS: unknown[] = [1, 2, 2.0, 3.5, Long.fromNumber(2), 'x', 'y', '2', true, false, null, new Date(1000), new ObjectId('650000000000000000000001')];
 
