@@ -295,47 +295,33 @@ interface ReplyDropper {
 async function startReplyDropper(target: { host: string; port: number }): Promise<ReplyDropper> {
   let armed = false;
   let dropped = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    sockets.add(client).add(upstream);
+  const proxy = await startFrameProxy(target, (end) => {
     let held: number | null = null;
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    framesOf(client, (frame) => {
-      if (armed && frame.readInt32LE(12) === OP_MSG && frame[20] === 0 && firstKey(frame.subarray(21)) === 'insert') {
-        armed = false;
-        held = frame.readInt32LE(4);
-      }
-      upstream.write(frame);
-    });
-    framesOf(upstream, (frame) => {
-      if (held !== null && frame.readInt32LE(8) === held) {
+    return {
+      fromClient: (frame) => {
+        if (armed && isInsertCommand(frame)) {
+          armed = false;
+          held = frame.readInt32LE(4);
+        }
+        return frame;
+      },
+      fromStore: (frame) => {
+        if (held === null || frame.readInt32LE(8) !== held) return frame;
         dropped += 1;
         end();
-        return;
-      }
-      client.write(frame);
-    });
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
+        return null;
+      },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
   return {
-    hostPort: `127.0.0.1:${address.port}`,
+    hostPort: proxy.hostPort,
     dropNextInsertReply: () => {
       armed = true;
     },
     get dropped() {
       return dropped;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: proxy.close,
   };
 }
 
@@ -350,43 +336,76 @@ interface ReplyRewriter {
 
 const OP_MSG = 2013;
 
-// Private: a loopback proxy that reads the OP_MSG frames both ways and, when armed, adds a writeConcernError to
-// the reply of the next insert command (a server reports one with ok: 1, the documents written).
+// Private: a loopback proxy that, when armed, adds a writeConcernError to the reply of the next insert command (a
+// server reports one with ok: 1, the documents written).
 async function startReplyRewriter(target: { host: string; port: number }): Promise<ReplyRewriter> {
   let armed = false;
   let rewritten = 0;
+  const proxy = await startFrameProxy(target, () => {
+    const inserts = new Set<number>();
+    return {
+      fromClient: (frame) => {
+        if (armed && isInsertCommand(frame)) {
+          armed = false;
+          inserts.add(frame.readInt32LE(4));
+        }
+        return frame;
+      },
+      fromStore: (frame) => {
+        if (!inserts.delete(frame.readInt32LE(8))) return frame;
+        const reply = deserialize(frame.subarray(21)) as Document;
+        reply.writeConcernError = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
+        const body = serialize(reply);
+        const head = Buffer.alloc(21);
+        frame.copy(head, 0, 0, 21);
+        head.writeInt32LE(21 + body.length, 0);
+        head.writeUInt32LE(0, 16);
+        rewritten += 1;
+        return Buffer.concat([head, body]);
+      },
+    };
+  });
+  return {
+    hostPort: proxy.hostPort,
+    failNextInsertWriteConcern: () => {
+      armed = true;
+    },
+    get rewritten() {
+      return rewritten;
+    },
+    close: proxy.close,
+  };
+}
+
+/** What a frame proxy does with each whole frame of one connection: the frame to forward, or null for none. */
+interface FrameRelay {
+  fromClient(frame: Buffer): Buffer | null;
+  fromStore(frame: Buffer): Buffer | null;
+}
+
+// Private: a loopback proxy to `target` passing whole wire frames through `relay`, one relay per client connection
+// (`end` closes both sides of that connection).
+async function startFrameProxy(
+  target: { host: string; port: number },
+  relay: (end: () => void) => FrameRelay,
+): Promise<{ hostPort: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     sockets.add(client).add(upstream);
-    const inserts = new Set<number>();
-    framesOf(client, (frame) => {
-      if (frame.readInt32LE(12) === OP_MSG && frame[20] === 0 && firstKey(frame.subarray(21)) === 'insert' && armed) {
-        armed = false;
-        inserts.add(frame.readInt32LE(4));
-      }
-      upstream.write(frame);
-    });
-    framesOf(upstream, (frame) => {
-      const responseTo = frame.readInt32LE(8);
-      if (!inserts.delete(responseTo)) {
-        client.write(frame);
-        return;
-      }
-      const reply = deserialize(frame.subarray(21)) as Document;
-      reply.writeConcernError = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
-      const body = serialize(reply);
-      const head = Buffer.alloc(21);
-      frame.copy(head, 0, 0, 21);
-      head.writeInt32LE(21 + body.length, 0);
-      head.writeUInt32LE(0, 16);
-      rewritten += 1;
-      client.write(Buffer.concat([head, body]));
-    });
     const end = (): void => {
       client.destroy();
       upstream.destroy();
     };
+    const frames = relay(end);
+    framesOf(client, (frame) => {
+      const out = frames.fromClient(frame);
+      if (out) upstream.write(out);
+    });
+    framesOf(upstream, (frame) => {
+      const out = frames.fromStore(frame);
+      if (out) client.write(out);
+    });
     client.on('close', end).on('error', end);
     upstream.on('close', end).on('error', end);
   });
@@ -394,17 +413,16 @@ async function startReplyRewriter(target: { host: string; port: number }): Promi
   const address = server.address() as { port: number };
   return {
     hostPort: `127.0.0.1:${address.port}`,
-    failNextInsertWriteConcern: () => {
-      armed = true;
-    },
-    get rewritten() {
-      return rewritten;
-    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+// Private: whether `frame` is an OP_MSG whose body section holds an `insert` command.
+function isInsertCommand(frame: Buffer): boolean {
+  return frame.readInt32LE(12) === OP_MSG && frame[20] === 0 && firstKey(frame.subarray(21)) === 'insert';
 }
 
 // Private: whole wire frames (a little-endian int32 length first) as they arrive on `socket`.
