@@ -163,24 +163,28 @@ export class Index {
       if (this.trailingFields.length > 0) return this.withTrailing(doc, this.elementTuples(shared, rest), seen);
       return this.elementTuples(shared, rest);
     }
-    const perField: unknown[][] = [];
+    const perField = this.fieldValues(doc, 0, seen);
     // One value per field (no array on any path): the one tuple of those values.
-    let single = true;
-    for (let i = 0; i < this.fields.length; i++) {
-      const values = valuesAtPath(doc, this.fields[i]!);
-      perField.push(values);
-      if (values.length !== 1) single = false;
-      if (seen && (seen.paths & fieldBit(i)) === 0 && pathHasArray(doc, this.fieldParts[i]!)) {
-        seen.multikey = true;
-        seen.paths |= fieldBit(i);
-      }
-    }
-    if (single) {
+    if (perField.every((values) => values.length === 1)) {
       const tuple: unknown[] = [];
       for (const values of perField) tuple.push(values[0]);
       return [tuple];
     }
     return combinations(perField);
+  }
+
+  // Private: the values at each field of `doc` from field `from` on, in field order; notes in `seen` the fields
+  // that hold an array on their path.
+  private fieldValues(doc: Document, from: number, seen: MultikeySeen | undefined): unknown[][] {
+    const perField: unknown[][] = [];
+    for (let i = from; i < this.fields.length; i++) {
+      perField.push(valuesAtPath(doc, this.fields[i]!));
+      if (seen && (seen.paths & fieldBit(i)) === 0 && pathHasArray(doc, this.fieldParts[i]!)) {
+        seen.multikey = true;
+        seen.paths |= fieldBit(i);
+      }
+    }
+    return perField;
   }
 
   // Private: the values of the shared array's fields in each of its elements (element keys).
@@ -204,19 +208,8 @@ export class Index {
   // Private: each element tuple followed by the document's values of the trailing top-level fields (one tuple per
   // combination when one of them holds an array, which makes that field multikey).
   private withTrailing(doc: Document, tuples: unknown[][], seen: MultikeySeen | undefined): unknown[][] {
-    const first = this.fields.length - this.trailingFields.length;
-    const tails: unknown[][] = [];
-    let single = true;
-    for (let i = 0; i < this.trailingFields.length; i++) {
-      const values = valuesAtPath(doc, this.trailingFields[i]!);
-      tails.push(values);
-      if (values.length !== 1) single = false;
-      if (seen && Array.isArray(doc[this.trailingFields[i]!])) {
-        seen.multikey = true;
-        seen.paths |= fieldBit(first + i);
-      }
-    }
-    if (single) {
+    const tails = this.fieldValues(doc, this.fields.length - this.trailingFields.length, seen);
+    if (tails.every((values) => values.length === 1)) {
       const tail = tails.map((values) => values[0]);
       return tuples.map((tuple) => [...tuple, ...tail]);
     }
