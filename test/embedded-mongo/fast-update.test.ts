@@ -7,6 +7,17 @@
 import { Long } from 'bson';
 import { applyOperatorsDirectly, comparePaths, compareUtf8, pathSortKey } from '../../src/embedded-mongo/query/fast-update';
 
+// Private: 250 dotted paths of 1-3 names of 1-3 characters of `alphabet`, the same every run for a seed (a linear
+// congruential generator).
+function seededPaths(seed: number, alphabet: readonly string[]): string[] {
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const part = (): string => Array.from({ length: 1 + next(3) }, () => alphabet[next(alphabet.length)]).join('');
+  return Array.from({ length: 250 }, () => Array.from({ length: 1 + next(3) }, part).join('.'));
+}
+
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     for (const child of Object.values(v as object)) deepFreeze(child);
@@ -93,16 +104,7 @@ describe('comparePaths', () => {
   }
 
   test('orders paths as the definition does, without splitting them', () => {
-    // A seeded generator: the same paths every run.
-    let seed = 7;
-    const next = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    const alphabet = ['0', '1', '9', 'a', 'b', '-', ' ', 'é', '\uFFFD', '\u{1F600}', '\uE000'];
-    const part = (): string => Array.from({ length: 1 + next(3) }, () => alphabet[next(alphabet.length)]).join('');
-    const path = (): string => Array.from({ length: 1 + next(3) }, part).join('.');
-    const paths = Array.from({ length: 250 }, path);
+    const paths = seededPaths(7, ['0', '1', '9', 'a', 'b', '-', ' ', 'é', '\uFFFD', '\u{1F600}', '\uE000']);
     const differ: string[] = [];
     let compared = 0;
     for (const a of paths) {
@@ -116,14 +118,7 @@ describe('comparePaths', () => {
   });
 
   test('sort keys order paths as the definition does, where a path has one', () => {
-    let seed = 11;
-    const next = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    const alphabet = ['0', '1', '9', 'a', 'b', 'z', '-', 'é', '~', '\uFFFD', '\u{1F600}'];
-    const part = (): string => Array.from({ length: 1 + next(3) }, () => alphabet[next(alphabet.length)]).join('');
-    const paths = Array.from({ length: 250 }, () => Array.from({ length: 1 + next(3) }, part).join('.'));
+    const paths = seededPaths(11, ['0', '1', '9', 'a', 'b', 'z', '-', 'é', '~', '\uFFFD', '\u{1F600}']);
     const keyed = paths.filter((p) => pathSortKey(p) !== undefined);
     // Names with a surrogate pair, or not all digits yet starting with one or '-', have no key.
     expect(pathSortKey('a.\u{1F600}')).toBeUndefined();
