@@ -1,9 +1,11 @@
 /**
  * Unit tests of the change-stream building blocks: updateDescription from before/after images, resume tokens
- * (round trip, ordering, rejection of foreign tokens) and the bounded history (trimming, floor, wake-ups).
+ * (round trip, ordering, rejection of foreign tokens), the bounded history (trimming, floor, wake-ups), an insert
+ * event's reply bytes and what a stream's `$match` stages read.
  */
-import { Long, Timestamp } from 'bson';
+import { Long, ObjectId, serialize, Timestamp } from 'bson';
 import { ChangeHistory, decodeToken, describeUpdate, encodeToken } from '../../src/embedded-mongo/changestream';
+import { insertEventBytes, stagesRead } from '../../src/embedded-mongo/changestream/cursor';
 import { Step } from '../../src/embedded-mongo/changestream/position';
 import type { OplogEntry } from '../../src/embedded-mongo/engine';
 import { MongoCommandError } from '../../src/embedded-mongo/errors';
@@ -163,5 +165,40 @@ describe('ChangeHistory', () => {
 
   it('validates its bounds', () => {
     expect(() => new ChangeHistory({ seq: 0, ts: new Timestamp({ t: 0, i: 0 }) }, { maxEntries: 0 })).toThrow(/maxEntries must be a positive integer, got 0/);
+  });
+});
+
+describe('insert events from stored bytes', () => {
+  it('are the bytes serialize gives the decoded event, for any _id, namespace and wall time', () => {
+    const docs = [
+      { _id: 'trace:span', n: 1, s: 'é✓' },
+      { _id: new ObjectId(), list: [1, 'x', null] },
+      { _id: { k: 1 }, z: null },
+      { _id: Long.fromNumber(5) },
+      // `_id` not first: the general path.
+      { a: 1, _id: 2 },
+    ];
+    let compared = 0;
+    for (const doc of docs) {
+      for (const ns of [{ db: 'b', coll: 'spans' }, { db: 'dé', coll: 'c✓' }]) {
+        for (const wallTime of [new Date(1_700_000_000_123), new Date(-5e12), new Date(8.64e15)]) {
+          const event = { _id: encodeToken({ seq: 7, ts: new Timestamp({ t: 1_700_000_000, i: 77 }), step: Step.EVENT }), operationType: 'insert', clusterTime: new Timestamp({ t: 1_700_000_000, i: 77 }), wallTime, ns };
+          const expected = serialize({ ...event, documentKey: { _id: doc._id }, fullDocument: doc });
+          expect(Buffer.from(insertEventBytes(event, serialize(doc))).equals(Buffer.from(expected))).toBe(true);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(30);
+  });
+
+  it("tell which event fields a stream's $match stages read, or that they cannot be told", () => {
+    expect(stagesRead([{ $match: { operationType: 'insert' } }])).toEqual(new Set(['operationType']));
+    expect(stagesRead([{ $match: { $or: [{ operationType: 'insert' }, { 'ns.coll': 'x' }] } }, { $match: { 'fullDocument.traceId': 't' } }])).toEqual(
+      new Set(['operationType', 'ns', 'fullDocument']),
+    );
+    expect(stagesRead([{ $match: { $expr: { $eq: ['$fullDocument.a', 1] } } }])).toBeNull();
+    expect(stagesRead([{ $match: { $and: [{ $where: 'true' }] } }])).toBeNull();
+    expect(stagesRead([])).toEqual(new Set());
   });
 });

@@ -145,6 +145,41 @@ describe('change streams', () => {
     expect(Object.keys(typedEvent)).toEqual(['_id', 'operationType', 'clusterTime', 'wallTime', 'ns', 'documentKey', 'fullDocument']);
   });
 
+  it('serves streams woken by a commit of inserts from that commit, without reading the oplog back, and reads updates back', async () => {
+    const c = coll();
+    // The collection exists first: the insert that creates it commits a create too, read back like any other op.
+    await c.insertOne({ _id: 0 });
+    const plain = watch(c, [{ $match: { operationType: 'insert' } }]);
+    const byDoc = watch(c, [{ $match: { 'fullDocument.kind': 'keep' } }]);
+    const staged = watch(c, [{ $match: { operationType: 'insert' } }, { $project: { 'fullDocument.secret': 0 } }]);
+    const all = watch(c);
+    for (const s of [plain, byDoc, staged, all]) await s.tryNext();
+    const reads: number[] = [];
+    const oplogAfter = store.engine.oplogAfter.bind(store.engine);
+    const spy = jest.spyOn(store.engine, 'oplogAfter').mockImplementation((seq, limit) => {
+      reads.push(seq);
+      return oplogAfter(seq, limit);
+    });
+    try {
+      await c.insertOne({ _id: 1, kind: 'keep', secret: 's' });
+      for (const s of [plain, byDoc, all]) expect(((await nextEvent(s)) as Document).fullDocument).toEqual({ _id: 1, kind: 'keep', secret: 's' });
+      const projected = (await nextEvent(staged)) as Document;
+      expect(projected.fullDocument).toEqual({ _id: 1, kind: 'keep' });
+      expect(projected.documentKey).toEqual({ _id: 1 });
+      expect(reads).toEqual([]);
+      // An update's documents are the engine's own: its event is read back from the oplog.
+      await c.updateOne({ _id: 1 }, { $set: { kind: 'keep2' } });
+      const updated = (await nextEvent(all)) as Document;
+      expect(updated.operationType).toBe('update');
+      expect(updated.updateDescription.updatedFields).toEqual({ kind: 'keep2' });
+      expect(reads.length).toBeGreaterThan(0);
+    } finally {
+      spy.mockRestore();
+    }
+    // The stored document kept every field (the stage worked on a copy).
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, kind: 'keep2', secret: 's' });
+  });
+
   it('resumes from a saved token with exactly the missed events (resumeAfter), and with startAfter', async () => {
     const c = coll();
     const stream = watch(c);

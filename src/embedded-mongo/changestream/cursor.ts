@@ -4,13 +4,13 @@
  * (awaitData) up to `maxTimeMS` for a new entry, woken by the commit rather than polling, and an empty batch still
  * carries a `postBatchResumeToken` so the driver can resume from the newest position it was shown.
  */
-import { Long, serialize, type Document } from 'bson';
+import { Long, serialize, Timestamp, type Document } from 'bson';
 import { Aggregator, Query } from 'mingo';
 import type { CursorBatch, ServerCursor } from '../cursors';
 import { cloneDocument } from '../engine';
 import { MongoCommandError } from '../errors';
 import { MINGO_OPTIONS, withMingo } from '../query';
-import { pickFields, RawDocuments } from '../raw-bson';
+import { pickFields, RawDocuments, startsWithId, valueLength } from '../raw-bson';
 import type { OplogEntry } from '../engine';
 import { eventsOf, touchesScope, type ChangeEvent, type StoreLookup } from './events';
 import type { ChangeHistory } from './history';
@@ -53,6 +53,8 @@ export class ChangeStreamCursor implements ServerCursor {
   private readonly filters: Query[];
   /** The stages after those, if any. */
   private readonly aggregator: Aggregator | null;
+  /** Whether a stage may read an insert event's `documentKey` or `fullDocument` (see `stagesRead`). */
+  private readonly readsInsertDocuments: boolean;
   private readonly abortWaits = new Set<() => void>();
 
   constructor(private readonly init: ChangeStreamCursorInit) {
@@ -64,6 +66,8 @@ export class ChangeStreamCursor implements ServerCursor {
     this.filters = init.pipeline.slice(0, leading).map((stage) => withMingo(() => new Query(stage.$match as Document, MINGO_OPTIONS)));
     const rest = init.pipeline.slice(leading);
     this.aggregator = rest.length > 0 ? withMingo(() => new Aggregator(rest, { ...MINGO_OPTIONS, scriptEnabled: false })) : null;
+    const read = rest.length > 0 ? null : stagesRead(init.pipeline.slice(0, leading));
+    this.readsInsertDocuments = read === null || read.has('documentKey') || read.has('fullDocument');
   }
 
   get state(): CursorPhase {
@@ -116,7 +120,7 @@ export class ChangeStreamCursor implements ServerCursor {
       const entries = this.fromLastCommit(after) ?? history.entriesAfter(after, SCAN_CHUNK);
       if (entries.length === 0) break;
       for (const entry of entries) {
-        for (const event of eventsOf(entry, this.init.scope, this.init.options, this.init.lookup)) {
+        for (const event of eventsOf(entry, this.init.scope, this.init.options, this.init.lookup, this.readsInsertDocuments)) {
           if (comparePositions(event.position, this.position) <= 0) continue;
           const out = this.transform(event);
           if (out) {
@@ -138,12 +142,16 @@ export class ChangeStreamCursor implements ServerCursor {
     return { batch: new RawDocuments(batch), exhausted, extra: { postBatchResumeToken: this.resumeToken() } };
   }
 
-  // Private: the entries after `seq` as the last commit handed them over, when none of them is in this stream's
-  // scope (so none yields an event or has a document read): no read from disk for a commit the stream does not see.
+  // Private: the entries after `seq` as the last commit handed them over, when each of them in this stream's scope
+  // is an insert carrying its document as stored (its event is copied from those bytes, and a stage reads a
+  // document decoded from them, never the engine's own): no read from disk for a commit of inserts, nor for one the
+  // stream does not see. Otherwise null (the entries are read back from disk).
   private fromLastCommit(seq: number): readonly OplogEntry[] | null {
     const recent = this.init.history.recentAfter(seq);
     if (recent === null) return null;
-    for (const entry of recent) if (touchesScope(entry.op, this.init.scope)) return null;
+    for (const entry of recent) {
+      if (touchesScope(entry.op, this.init.scope) && !(entry.op.kind === 'insert' && entry.op.bytes)) return null;
+    }
     return recent;
   }
 
@@ -172,11 +180,58 @@ export class ChangeStreamCursor implements ServerCursor {
 }
 
 /**
+ * The top-level event fields that `$match` stages read (a dotted path counts as its first field), or null when
+ * that cannot be told from the stages (an operator at the top level other than `$and`, `$or`, `$nor`: `$expr`,
+ * `$where`, `$text`, ...).
+ */
+export function stagesRead(stages: readonly Document[]): Set<string> | null {
+  const fields = new Set<string>();
+  const visit = (query: unknown): boolean => {
+    if (typeof query !== 'object' || query === null || Array.isArray(query)) return false;
+    for (const [key, value] of Object.entries(query as Document)) {
+      if (key === '$and' || key === '$or' || key === '$nor') {
+        if (!Array.isArray(value) || !value.every(visit)) return false;
+      } else if (key.startsWith('$')) {
+        return false;
+      } else {
+        fields.add(key.split('.')[0]!);
+      }
+    }
+    return true;
+  };
+  for (const stage of stages) if (!visit(stage.$match)) return null;
+  return fields;
+}
+
+/**
  * An insert event as BSON, its document key and full document copied from the document's stored bytes: the same
  * fields in the same order as the decoded event (`_id`, `operationType`, `clusterTime`, `wallTime`, `ns`,
- * `documentKey`, `fullDocument`), without decoding the document and encoding it again.
+ * `documentKey`, `fullDocument`), without decoding the document and encoding it again. The event's own fields are
+ * written directly (the bytes `serialize` gives them), the document key is the stored document's leading `_id`.
  */
 export function insertEventBytes(event: Document, stored: Uint8Array): Uint8Array {
+  const head = eventHead(event);
+  if (head === null) return insertEventBytesSerialized(event, stored);
+  const idEnd = startsWithId(stored) ? 9 + valueLength(stored, stored[4]!, 9) : -1;
+  const keyLength = idEnd > 0 ? 4 + (idEnd - 4) + 1 : -1;
+  if (keyLength < 0) return insertEventBytesSerialized(event, stored);
+  const total = head.length + 1 + 'documentKey'.length + 1 + keyLength + 1 + 'fullDocument'.length + 1 + stored.length + 1;
+  const out = Buffer.allocUnsafe(total);
+  let o = head.write(out);
+  out[o++] = 0x03;
+  o += out.write('documentKey', o, 'latin1');
+  out[o++] = 0;
+  out.writeInt32LE(keyLength, o);
+  out.set(stored.subarray(4, idEnd), o + 4);
+  o += keyLength;
+  out[o - 1] = 0;
+  o = writeEmbedded(out, o, 'fullDocument', stored);
+  out[o] = 0;
+  return out;
+}
+
+// Private: the general path (an event whose head fields are not the usual types, a document not led by `_id`).
+function insertEventBytesSerialized(event: Document, stored: Uint8Array): Uint8Array {
   const head = serialize({ _id: event._id, operationType: event.operationType, clusterTime: event.clusterTime, wallTime: event.wallTime, ns: event.ns }, SERIALIZE_OPTIONS);
   const key = pickFields(stored, ID_ONLY);
   const total = head.length + embeddedLength('documentKey', key) + embeddedLength('fullDocument', stored);
@@ -188,6 +243,76 @@ export function insertEventBytes(event: Document, stored: Uint8Array): Uint8Arra
   out[o] = 0;
   out.writeInt32LE(total, 0);
   return out;
+}
+
+/** The leading elements of an insert event (`_id` ... `ns`), measured first, then written into the reply. */
+interface EventHead {
+  /** Bytes of the document's size field plus these elements (the document's terminator not included). */
+  readonly length: number;
+  /** Writes the size field (of the whole reply buffer) and the elements; returns the offset after them. */
+  write(out: Buffer): number;
+}
+
+// Private: null unless the fields have the types an insert event gives them (then `serialize` writes them).
+function eventHead(event: Document): EventHead | null {
+  const id = event._id as { _data?: unknown } | undefined;
+  const data = id?._data;
+  const { operationType, clusterTime, wallTime, ns } = event as { operationType: unknown; clusterTime: unknown; wallTime: unknown; ns: { db?: unknown; coll?: unknown } | undefined };
+  if (typeof data !== 'string' || Object.keys(id!).length !== 1 || typeof operationType !== 'string') return null;
+  if (!(clusterTime instanceof Timestamp) || !(wallTime instanceof Date) || !Number.isFinite(wallTime.getTime())) return null;
+  if (!ns || typeof ns.db !== 'string' || typeof ns.coll !== 'string') return null;
+  if (Object.keys(ns).length !== 2) return null;
+  const { db, coll } = ns as { db: string; coll: string };
+  const dataBytes = Buffer.byteLength(data, 'utf8');
+  const typeBytes = Buffer.byteLength(operationType, 'utf8');
+  const dbBytes = Buffer.byteLength(db, 'utf8');
+  const collBytes = Buffer.byteLength(coll, 'utf8');
+  const idDoc = 4 + (1 + 6 + 4 + dataBytes + 1) + 1;
+  const nsDoc = 4 + (1 + 3 + 4 + dbBytes + 1) + (1 + 5 + 4 + collBytes + 1) + 1;
+  const length = 4 + (1 + 4 + idDoc) + (1 + 14 + 4 + typeBytes + 1) + (1 + 12 + 8) + (1 + 9 + 8) + (1 + 3 + nsDoc);
+  return {
+    length,
+    write(out: Buffer): number {
+      out.writeInt32LE(out.length, 0);
+      let o = 4;
+      o = writeName(out, o, 0x03, '_id');
+      out.writeInt32LE(idDoc, o);
+      o = writeString(out, o + 4, '_data', data, dataBytes);
+      out[o++] = 0;
+      o = writeString(out, o, 'operationType', operationType, typeBytes);
+      o = writeName(out, o, 0x11, 'clusterTime');
+      out.writeUInt32LE(clusterTime.low >>> 0, o);
+      out.writeUInt32LE(clusterTime.high >>> 0, o + 4);
+      o = writeName(out, o + 8, 0x09, 'wallTime');
+      const ms = wallTime.getTime();
+      out.writeUInt32LE(ms >>> 0, o);
+      out.writeInt32LE(Math.floor(ms / 0x1_0000_0000), o + 4);
+      o = writeName(out, o + 8, 0x03, 'ns');
+      out.writeInt32LE(nsDoc, o);
+      o = writeString(out, o + 4, 'db', db, dbBytes);
+      o = writeString(out, o, 'coll', coll, collBytes);
+      out[o++] = 0;
+      return o;
+    },
+  };
+}
+
+// Private: an element's type byte and name (ASCII); returns where its value starts.
+function writeName(out: Buffer, o: number, type: number, name: string): number {
+  out[o++] = type;
+  o += out.write(name, o, 'latin1');
+  out[o++] = 0;
+  return o;
+}
+
+// Private: a string element whose value is `bytes` long in UTF-8.
+function writeString(out: Buffer, o: number, name: string, value: string, bytes: number): number {
+  o = writeName(out, o, 0x02, name);
+  out.writeInt32LE(bytes + 1, o);
+  o += 4;
+  o += out.write(value, o, 'utf8');
+  out[o++] = 0;
+  return o;
 }
 
 // Private: bytes of an embedded-document element named `name` (ASCII) holding `doc`.

@@ -43,7 +43,12 @@ export function touchesScope(op: OplogEntry['op'], scope: StreamScope): boolean 
   return inScope(scope, op.db, op.kind === 'dropDatabase' ? undefined : op.coll);
 }
 
-export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: StoreLookup): ChangeEvent[] {
+/**
+ * The events of one entry for a stream of `scope`. `readsInsertDocuments` false: the stream's stages read neither
+ * `documentKey` nor `fullDocument`, so an insert event of stored bytes carries neither in `doc` (its reply copies
+ * them from `stored`).
+ */
+export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeStreamOptions, lookup: StoreLookup, readsInsertDocuments = true): ChangeEvent[] {
   const op = entry.op;
   // Pre- and post-images (fullDocumentBeforeChange, fullDocument 'whenAvailable' / 'required') exist only for a
   // collection with changeStreamPreAndPostImages enabled, as in MongoDB; 'required' without one is error 47.
@@ -76,9 +81,11 @@ export function eventsOf(entry: OplogEntry, scope: StreamScope, options: ChangeS
       if (!inScope(scope, op.db, op.coll)) return [];
       const doc = base(Step.EVENT, 'insert', { db: op.db, coll: op.coll });
       if (op.bytes) {
-        lazyField(doc, 'documentKey', () => ({ _id: op.doc._id }));
-        lazyField(doc, 'fullDocument', () => op.doc);
-        return [{ ...event(doc), stored: op.bytes }];
+        if (readsInsertDocuments) {
+          lazyField(doc, 'documentKey', () => ({ _id: op.doc._id }));
+          lazyField(doc, 'fullDocument', () => op.doc);
+        }
+        return [{ position: { seq: entry.seq, ts: entry.ts, step: Step.EVENT }, doc, invalidates: false, stored: op.bytes }];
       }
       doc.documentKey = { _id: op.doc._id };
       doc.fullDocument = op.doc;

@@ -125,7 +125,8 @@ export class ChangeHistory {
   /**
    * With a source: the entries with seq > `seq` when all of them came with the last `record` (a cursor woken by
    * that commit), as committed rather than read back from disk; null otherwise. Their documents are the engine's
-   * own: only a reader that reads no document of them (entries outside its stream's scope) may use them.
+   * own: a reader may use them only where it reads no document of them (entries outside its stream's scope) or
+   * reads an insert's document from the stored bytes it carries (`op.bytes`; a decoded copy the engine never holds).
    */
   recentAfter(seq: number): readonly OplogEntry[] | null {
     if (!this.source || seq < this.recentFrom || seq > this.sourceHeadSeq) return null;

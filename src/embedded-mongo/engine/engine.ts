@@ -657,13 +657,15 @@ export interface ApplyHint {
 }
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
-// an insert from the wire they are a view of the request that carried it).
+// an insert from the wire they are a view of the request that carried it). `bytes` is the document as stored, so a
+// change stream can copy it into an event without decoding it.
 function lazyInsert(db: string, coll: string, bytes: Buffer): Extract<OplogOp, { kind: 'insert' }> {
   let doc: Document | undefined;
   return {
     kind: 'insert',
     db,
     coll,
+    bytes,
     get doc(): Document {
       doc ??= deserialize(bytes, BSON_DECODE_OPTIONS);
       return doc;
