@@ -4,7 +4,7 @@
  * paths, promise bookkeeping). The resolvers, the result and its errors are the same: the compiled code calls
  * the schema's own resolvers and scalar `serialize` functions, a resolver's error reaches the result with its
  * path and original error (masking sees the same chain), and a bad variable fails with graphql-js's own error
- * (a query's variables are coerced by graphql-js before the compiled operation runs; a mutation's below).
+ * (below).
  *
  * Queries and mutations are compiled; introspection, subscriptions and operations whose variables are of a
  * recursive input type run on graphql-js. An operation runs on graphql-js until it was seen `compileAfter`
@@ -16,7 +16,8 @@
  * never copied. Otherwise they are coerced by graphql-jit's compiled variable parsing (graphql-js's rules,
  * compiled per operation); when that parsing finds a problem nothing has run yet, and the request is run on
  * graphql-js instead, so a bad variable fails with graphql-js's own errors (messages, locations, error limit).
- * Compiled queries keep coercing with graphql-js first.
+ * A compiled query's variables are coerced the same way, once, by graphql-jit's compiled variable parsing, with
+ * the same fallback to graphql-js for a variable it cannot coerce.
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import {
@@ -26,7 +27,6 @@ import {
   GraphQLError,
   GraphQLScalarType,
   GraphQLSchema,
-  getVariableValues,
   Kind,
   isInputObjectType,
   isInputType,
@@ -56,9 +56,6 @@ export interface CompiledExecutionOptions {
 
 /** Runs operations of `schema`, compiling the repeated queries. */
 export type OperationExecutor = (request: OperationRequest) => Promise<ExecutionResult>;
-
-/** graphql-js's bound on reported variable errors (its own `execute` uses 50). */
-const MAX_VARIABLE_ERRORS = 50;
 
 export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): OperationExecutor {
   const compileAfter = Math.max(1, options.compileAfter ?? 2);
@@ -106,9 +103,11 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
       const result = await outcome;
       return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
     }
-    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
-    if (variables.errors) return { errors: variables.errors };
-    const result = await entry.compiled.query(undefined, request.contextValue, variables.coerced);
+    // A query's variables are coerced once, by graphql-jit's compiled variable parsing, as a mutation's are; one
+    // it cannot coerce is answered by graphql-js, with graphql-js's own errors.
+    const outcome = entry.compiled.query(undefined, request.contextValue, request.variables ?? {});
+    if (!isPromise(outcome) && !('data' in outcome)) return interpret(request);
+    const result = await outcome;
     return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
   };
 }

@@ -270,4 +270,15 @@ describe('compiledExecution, against graphql-js execute', () => {
     expect(compiled.errors?.map((e) => e.message)).toEqual(interpreted.errors?.map((e) => e.message));
     expect(compiled.errors?.[0]?.message).toContain('Int cannot represent non-integer value');
   });
+
+  it('coerces a query\'s variables once, as graphql-js does, and answers a bad one with graphql-js\'s errors', async () => {
+    const query = 'query($id: Int!, $ids: [Int!], $name: String = "x") { item(id: $id) { id name } }';
+    const cases: Record<string, unknown>[] = [{ id: 2 }, { id: 3, ids: 1, name: null }, { id: 1, ids: [1, 2] }, { id: 2.5 }, { id: '2' }, {}, { id: null }, { id: 1, ids: [1, 'x'] }];
+    for (const variables of cases) {
+      const { compiled, interpreted } = await both(query, variables);
+      expect(JSON.parse(JSON.stringify(compiled))).toEqual(JSON.parse(JSON.stringify(interpreted)));
+    }
+    expect((await both(query, { id: 2 })).compiled.data).toEqual({ item: { id: 2, name: 'item 2' } });
+    expect((await both(query, { id: 2.5 })).compiled.errors?.[0]?.message).toContain('Int cannot represent non-integer value');
+  });
 });
