@@ -28,10 +28,14 @@ import {
   GraphQLScalarType,
   GraphQLSchema,
   Kind,
+  isEnumType,
   isInputObjectType,
+  isSpecifiedScalarType,
   isInputType,
   typeFromAST,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLInputObjectType,
@@ -52,6 +56,13 @@ export interface OperationRequest {
 export interface CompiledExecutionOptions {
   /** Compile an operation on its n-th run (1: at once). */
   compileAfter?: number;
+  /**
+   * Leaf fields (type name -> field names) whose ID, String, Int, Float, Boolean and enum values the resolvers
+   * already hand out as values of that type (src/graphql/stored-leaves.ts). A query that selects no other leaf of
+   * those types is compiled without graphql-jit's leaf serialization: such values are written as they are, with
+   * the null checks of non-null fields kept. Default: none (every leaf serialized).
+   */
+  trustedLeaves?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Runs operations of `schema`, compiling the repeated queries. */
@@ -87,7 +98,9 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     if (!entry.compilable) return interpret(request);
     entry.runs += 1;
     if (entry.compiled === undefined && entry.runs >= compileAfter) {
-      const compiled = compileQuery(schema, request.document, operation.name?.value);
+      const trusted = options.trustedLeaves;
+      const leaves = operation.operation === 'query' && trusted && selectsOnlyTrustedLeaves(schema, request.document, trusted) ? { disableLeafSerialization: true } : {};
+      const compiled = compileQuery(schema, request.document, operation.name?.value, leaves);
       entry.compiled = isCompiledQuery(compiled) ? compiled : null;
       if (entry.compiled && operation.operation === 'mutation') {
         checkedSchema ??= withCheckedInput(schema);
@@ -183,6 +196,32 @@ function takesRecursiveInput(schema: GraphQLSchema, operation: OperationDefiniti
 // Private: graphql-jit returns a promise when a resolver did.
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+// Private: whether every leaf of a built-in scalar or enum type that the document selects is a trusted one
+// (meta fields such as __typename are the schema's own names). Unused fragments are looked at too.
+function selectsOnlyTrustedLeaves(schema: GraphQLSchema, document: DocumentNode, trusted: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let only = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const type = typeInfo.getType();
+        const parent = typeInfo.getParentType();
+        if (!type || !parent) {
+          only = false;
+          return BREAK;
+        }
+        const named = getNamedType(type);
+        if (!(isEnumType(named) || isSpecifiedScalarType(named)) || node.name.value.startsWith('__')) return undefined;
+        if (trusted.get(parent.name)?.has(node.name.value)) return undefined;
+        only = false;
+        return BREAK;
+      },
+    }),
+  );
+  return only;
 }
 
 // Private: whether the document asks for `__schema` or `__type` anywhere (introspection is left to graphql-js).
