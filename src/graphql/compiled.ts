@@ -4,7 +4,7 @@
  * paths, promise bookkeeping). The resolvers, the result and its errors are the same: the compiled code calls
  * the schema's own resolvers and scalar `serialize` functions, a resolver's error reaches the result with its
  * path and original error (masking sees the same chain), and a bad variable fails with graphql-js's own error
- * (a query's variables are coerced by graphql-js before the compiled operation runs; a mutation's below).
+ * (below).
  *
  * Queries and mutations are compiled; introspection, subscriptions and operations whose variables are of a
  * recursive input type run on graphql-js. An operation runs on graphql-js until it was seen `compileAfter`
@@ -16,7 +16,8 @@
  * never copied. Otherwise they are coerced by graphql-jit's compiled variable parsing (graphql-js's rules,
  * compiled per operation); when that parsing finds a problem nothing has run yet, and the request is run on
  * graphql-js instead, so a bad variable fails with graphql-js's own errors (messages, locations, error limit).
- * Compiled queries keep coercing with graphql-js first.
+ * A compiled query's variables are coerced the same way, once, by graphql-jit's compiled variable parsing, with
+ * the same fallback to graphql-js for a variable it cannot coerce.
  */
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import {
@@ -26,12 +27,15 @@ import {
   GraphQLError,
   GraphQLScalarType,
   GraphQLSchema,
-  getVariableValues,
   Kind,
+  isEnumType,
   isInputObjectType,
+  isSpecifiedScalarType,
   isInputType,
   typeFromAST,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLInputObjectType,
@@ -52,13 +56,17 @@ export interface OperationRequest {
 export interface CompiledExecutionOptions {
   /** Compile an operation on its n-th run (1: at once). */
   compileAfter?: number;
+  /**
+   * Leaf fields (type name -> field names) whose ID, String, Int, Float, Boolean and enum values the resolvers
+   * already hand out as values of that type (src/graphql/stored-leaves.ts). A query that selects no other leaf of
+   * those types is compiled without graphql-jit's leaf serialization: such values are written as they are, with
+   * the null checks of non-null fields kept. Default: none (every leaf serialized).
+   */
+  trustedLeaves?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Runs operations of `schema`, compiling the repeated queries. */
 export type OperationExecutor = (request: OperationRequest) => Promise<ExecutionResult>;
-
-/** graphql-js's bound on reported variable errors (its own `execute` uses 50). */
-const MAX_VARIABLE_ERRORS = 50;
 
 export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions = {}): OperationExecutor {
   const compileAfter = Math.max(1, options.compileAfter ?? 2);
@@ -90,7 +98,9 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
     if (!entry.compilable) return interpret(request);
     entry.runs += 1;
     if (entry.compiled === undefined && entry.runs >= compileAfter) {
-      const compiled = compileQuery(schema, request.document, operation.name?.value);
+      const trusted = options.trustedLeaves;
+      const leaves = operation.operation === 'query' && trusted && selectsOnlyTrustedLeaves(schema, request.document, trusted) ? { disableLeafSerialization: true } : {};
+      const compiled = compileQuery(schema, request.document, operation.name?.value, leaves);
       entry.compiled = isCompiledQuery(compiled) ? compiled : null;
       if (entry.compiled && operation.operation === 'mutation') {
         checkedSchema ??= withCheckedInput(schema);
@@ -106,9 +116,11 @@ export function compiledExecution(schema: GraphQLSchema, options: CompiledExecut
       const result = await outcome;
       return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
     }
-    const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: MAX_VARIABLE_ERRORS });
-    if (variables.errors) return { errors: variables.errors };
-    const result = await entry.compiled.query(undefined, request.contextValue, variables.coerced);
+    // A query's variables are coerced once, by graphql-jit's compiled variable parsing, as a mutation's are; one
+    // it cannot coerce is answered by graphql-js, with graphql-js's own errors.
+    const outcome = entry.compiled.query(undefined, request.contextValue, request.variables ?? {});
+    if (!isPromise(outcome) && !('data' in outcome)) return interpret(request);
+    const result = await outcome;
     return result.errors ? { ...result, errors: result.errors.map(asExecutionError) } : result;
   };
 }
@@ -184,6 +196,32 @@ function takesRecursiveInput(schema: GraphQLSchema, operation: OperationDefiniti
 // Private: graphql-jit returns a promise when a resolver did.
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+// Private: whether every leaf of a built-in scalar or enum type that the document selects is a trusted one
+// (meta fields such as __typename are the schema's own names). Unused fragments are looked at too.
+function selectsOnlyTrustedLeaves(schema: GraphQLSchema, document: DocumentNode, trusted: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let only = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const type = typeInfo.getType();
+        const parent = typeInfo.getParentType();
+        if (!type || !parent) {
+          only = false;
+          return BREAK;
+        }
+        const named = getNamedType(type);
+        if (!(isEnumType(named) || isSpecifiedScalarType(named)) || node.name.value.startsWith('__')) return undefined;
+        if (trusted.get(parent.name)?.has(node.name.value)) return undefined;
+        only = false;
+        return BREAK;
+      },
+    }),
+  );
+  return only;
 }
 
 // Private: whether the document asks for `__schema` or `__type` anywhere (introspection is left to graphql-js).

@@ -7,3 +7,4 @@ export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './resolvers';
 export { spanPartsOf, tracePartsOf } from './projection';
 export { compiledExecution, type OperationExecutor, type OperationRequest } from './compiled';
+export { STORED_LEAF_FIELDS } from './stored-leaves';

@@ -5,7 +5,7 @@
 import { ApolloServer, type ApolloServerOptionsWithGateway, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
-import { compiledExecution, type OperationExecutor, spanPartsOf, tracePartsOf, type GraphQLContext } from '../graphql';
+import { compiledExecution, type OperationExecutor, spanPartsOf, STORED_LEAF_FIELDS, tracePartsOf, type GraphQLContext } from '../graphql';
 import { PreparedQueries } from './prepared-queries';
 
 export interface ApolloOptions {
@@ -26,7 +26,7 @@ export interface ApolloFront {
 }
 
 export function createApollo(options: ApolloOptions): ApolloFront {
-  const run = compiledExecution(options.schema);
+  const run = compiledExecution(options.schema, { trustedLeaves: STORED_LEAF_FIELDS });
   // A request's context and Apollo's copy of it share its loaders.
   const prepared = new PreparedQueries<GraphQLContext>(options.schema, run, (context) => context.loaders);
   const apollo = new ApolloServer<GraphQLContext>({

@@ -270,4 +270,49 @@ describe('compiledExecution, against graphql-js execute', () => {
     expect(compiled.errors?.map((e) => e.message)).toEqual(interpreted.errors?.map((e) => e.message));
     expect(compiled.errors?.[0]?.message).toContain('Int cannot represent non-integer value');
   });
+
+  it('passes trusted leaves on as they are only in queries that select no other leaf, with the null checks kept', async () => {
+    const leafy: GraphQLSchema = buildSchema('enum Kind { A B } type Query { rows: [Row!]! } type Row { id: ID! kind: Kind! size: Float! label: String count: Int! }');
+    let rows: Record<string, unknown>[] = [];
+    leafy.getQueryType()!.getFields().rows!.resolve = () => rows;
+    const trustedLeaves = new Map([['Row', new Set(['id', 'kind', 'size', 'label'])]]);
+    const answers = async (query: string) => {
+      const document = parse(query);
+      const operation = document.definitions[0] as import('graphql').OperationDefinitionNode;
+      const run = compiledExecution(leafy, { compileAfter: 1, trustedLeaves });
+      const compiled = JSON.parse(JSON.stringify(await run({ document, operation, variables: {}, contextValue: {} })));
+      const interpreted = JSON.parse(JSON.stringify(await execute({ schema: leafy, document, contextValue: {} })));
+      return { compiled, interpreted };
+    };
+    // Values of their types: the same answer either way.
+    rows = [{ id: 'r1', kind: 'A', size: 1.5, label: null, count: 2 }, { id: 'r2', kind: 'B', size: 2, label: 'x', count: 3 }];
+    for (const query of ['{ rows { id kind size label } }', '{ rows { id kind count __typename } }', '{ rows { ...R } } fragment R on Row { id label }']) {
+      const { compiled, interpreted } = await answers(query);
+      expect(compiled).toEqual(interpreted);
+    }
+    // Only trusted leaves: a value is passed on as it is (an ID given as a number stays a number); a null in a
+    // non-null field is still the error graphql-js reports.
+    rows = [{ id: 7, kind: 'A', size: 1, label: null, count: 1 }];
+    expect((await answers('{ rows { id kind } }')).compiled).toEqual({ data: { rows: [{ id: 7, kind: 'A' }] } });
+    rows = [{ id: null, kind: 'A', size: 1, label: null, count: 1 }];
+    const missing = await answers('{ rows { id kind } }');
+    expect(missing.compiled.errors.map((e: { message: string }) => e.message)).toEqual(missing.interpreted.errors.map((e: { message: string }) => e.message));
+    expect(missing.compiled.data).toEqual(missing.interpreted.data);
+    // Another leaf selected: every leaf is serialized as graphql-js does (the ID as a string, a bad Int an error).
+    rows = [{ id: 7, kind: 'A', size: 1, label: null, count: 1.5 }];
+    const other = await answers('{ rows { id count } }');
+    expect(other.compiled).toEqual(other.interpreted);
+    expect(other.compiled.errors[0].message).toContain('Int cannot represent non-integer value');
+  });
+
+  it('coerces a query\'s variables once, as graphql-js does, and answers a bad one with graphql-js\'s errors', async () => {
+    const query = 'query($id: Int!, $ids: [Int!], $name: String = "x") { item(id: $id) { id name } }';
+    const cases: Record<string, unknown>[] = [{ id: 2 }, { id: 3, ids: 1, name: null }, { id: 1, ids: [1, 2] }, { id: 2.5 }, { id: '2' }, {}, { id: null }, { id: 1, ids: [1, 'x'] }];
+    for (const variables of cases) {
+      const { compiled, interpreted } = await both(query, variables);
+      expect(JSON.parse(JSON.stringify(compiled))).toEqual(JSON.parse(JSON.stringify(interpreted)));
+    }
+    expect((await both(query, { id: 2 })).compiled.data).toEqual({ item: { id: 2, name: 'item 2' } });
+    expect((await both(query, { id: 2.5 })).compiled.errors?.[0]?.message).toContain('Int cannot represent non-integer value');
+  });
 });
