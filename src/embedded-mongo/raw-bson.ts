@@ -75,6 +75,28 @@ export function topLevelExclusion(projection: Document | undefined): Set<string>
   return new Set(names);
 }
 
+/**
+ * The fields an inclusion projection keeps, when `projection` is one that names only top-level fields (every value
+ * 1 or true, no dotted or `$` names; `_id` may be 0 or false to leave it out, and is kept otherwise, as MongoDB
+ * does); undefined for any other projection. Applied to a stored document with `pickFields`: the kept fields in the
+ * document's order, their values as stored.
+ */
+export function topLevelInclusion(projection: Document | undefined): Set<string> | undefined {
+  if (!projection) return undefined;
+  const kept = new Set<string>(['_id']);
+  let included = false;
+  for (const name of Object.keys(projection)) {
+    const v = projection[name];
+    if (name.includes('.') || name.startsWith('$')) return undefined;
+    if (v === 1 || v === true) {
+      kept.add(name);
+      included = true;
+    } else if (name === '_id' && (v === 0 || v === false)) kept.delete('_id');
+    else return undefined;
+  }
+  return included ? kept : undefined;
+}
+
 /** A stored document's BSON without the named top-level fields (the same bytes when it has none of them). */
 export function excludeFields(doc: Uint8Array, excluded: ReadonlySet<string>): Uint8Array {
   return keepElements(doc, excluded, false);

@@ -103,6 +103,16 @@ describe('find', () => {
     expect(got).toEqual({ _id: 3, n: 3, mod: 0 });
   });
 
+  test('inclusion projection: the named fields in the document order, `_id` unless left out', async () => {
+    const c = t.db.collection<AnyDoc>('f');
+    const got = await c.findOne({ _id: 3 as never }, { projection: { mod: 1, n: 1 } });
+    expect(got).toEqual({ _id: 3, n: 3, mod: 0 });
+    expect(Object.keys(got!)).toEqual(['_id', 'n', 'mod']);
+    expect(await c.findOne({ _id: 3 as never }, { projection: { _id: 0, mod: true, absent: 1 } })).toEqual({ mod: 0 });
+    const many = await c.find({ n: { $in: [1, 2] } }, { projection: { n: 1 } }).sort({ _id: 1 }).toArray();
+    expect(many).toEqual([{ _id: 1, n: 1 }, { _id: 2, n: 2 }]);
+  });
+
   test('unknown query operator: BadValue (2)', async () => {
     const err = await t.db.collection<AnyDoc>('f').find({ n: { $foo: 1 } }).toArray().catch((e) => e);
     expect(err).toBeInstanceOf(MongoServerError);

@@ -4,7 +4,7 @@
  * without those fields, for every BSON element type.
  */
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, deserialize, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
-import { excludeFields, pickFields, RawDocuments, serializeReply, topLevelExclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
+import { excludeFields, pickFields, RawDocuments, serializeReply, topLevelExclusion, topLevelInclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
 
 const RAW = { promoteLongs: false, promoteValues: false, bsonRegExp: true } as const;
 
@@ -56,6 +56,32 @@ test('only top-level exclusions are applied to bytes', () => {
   expect(topLevelExclusion({ a: 0, b: 1 })).toBeUndefined();
   expect(topLevelExclusion({})).toBeUndefined();
   expect(topLevelExclusion(undefined)).toBeUndefined();
+});
+
+test('keeping top-level fields of the bytes equals keeping them in the decoded document, in its order, for every type', () => {
+  const doc = everyType();
+  const bytes = serialize(doc);
+  for (const projection of [{ int64: 1, doc: true }, { _id: 0, last: 1, string: 1 }, { _id: 1 }, { absent: 1 }]) {
+    const kept = topLevelInclusion(projection)!;
+    const expected = Object.fromEntries(Object.entries(doc).filter(([k]) => kept.has(k)));
+    const got = deserialize(pickFields(bytes, kept), RAW);
+    expect(got).toEqual(deserialize(serialize(expected), RAW));
+    expect(Object.keys(got)).toEqual(Object.keys(expected));
+  }
+});
+
+test('only top-level inclusions are applied to bytes', () => {
+  expect(topLevelInclusion({ a: 1, b: true })).toEqual(new Set(['_id', 'a', 'b']));
+  expect(topLevelInclusion({ _id: 0, a: 1 })).toEqual(new Set(['a']));
+  expect(topLevelInclusion({ _id: 1 })).toEqual(new Set(['_id']));
+  expect(topLevelInclusion({ _id: 0 })).toBeUndefined();
+  expect(topLevelInclusion({ a: 1, b: 0 })).toBeUndefined();
+  expect(topLevelInclusion({ a: 2 })).toBeUndefined();
+  expect(topLevelInclusion({ 'a.b': 1 })).toBeUndefined();
+  expect(topLevelInclusion({ a: { $slice: 1 } })).toBeUndefined();
+  expect(topLevelInclusion({ $a: 1 })).toBeUndefined();
+  expect(topLevelInclusion({})).toBeUndefined();
+  expect(topLevelInclusion(undefined)).toBeUndefined();
 });
 
 test('a cursor reply with stored BSON is byte for byte the reply with the decoded documents', () => {

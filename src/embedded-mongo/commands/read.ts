@@ -1,7 +1,7 @@
 /** find, getMore, killCursors, count, distinct, and explain of find / count. */
 import { deserialize, Long, type Document } from 'bson';
 import { BSON_DECODE_OPTIONS, keyOf, valuesAtPath } from '../engine';
-import { excludeFields, RawDocuments, topLevelExclusion } from '../raw-bson';
+import { excludeFields, pickFields, RawDocuments, topLevelExclusion, topLevelInclusion } from '../raw-bson';
 import { MongoCommandError } from '../errors';
 import { QueryCursor } from '../cursors';
 import { evaluateVariables, project, select, selectLazily, selectRawLazily, sortDocs, type Selection } from '../query';
@@ -73,12 +73,14 @@ function streamFind(command: Document, context: CommandContext): QueryCursor | u
   return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, rawShape(projection, variables));
 }
 
-/** How a streamed find's batch is sent: its stored bytes when there is no projection or a top-level exclusion
- *  (applied to the bytes), else decoded and projected. */
+/** How a streamed find's batch is sent: its stored bytes when there is no projection, or a top-level exclusion or
+ *  inclusion (applied to the bytes), else decoded and projected. */
 function rawShape(projection: Document | undefined, variables: Readonly<Document> | undefined): (docs: Uint8Array[]) => Document[] | RawDocuments {
   if (!projection || Object.keys(projection).length === 0) return (docs) => new RawDocuments(docs);
   const excluded = topLevelExclusion(projection);
   if (excluded) return (docs) => new RawDocuments(docs.map((d) => excludeFields(d, excluded)));
+  const kept = topLevelInclusion(projection);
+  if (kept) return (docs) => new RawDocuments(docs.map((d) => pickFields(d, kept)));
   return (docs) => project(docs.map((d) => deserialize(d, BSON_DECODE_OPTIONS)), projection, variables);
 }
 
