@@ -2,11 +2,12 @@
  * A write nobody listens to lets go of its span records once they are mapped to documents
  * (`insertSpans(..., { keepRecords: false })`): stored steps read the stored documents' SpanCore, the result counts
  * the stored spans, and a listener that subscribes while the write is in flight still hears of exactly its stored
- * spans, read back from their documents (the same spans a read of the store returns).
+ * spans, read back from their documents (the same spans a read of the store returns). Once the insert is
+ * acknowledged the documents are let go of too (steps and summaries read a summary taken out of each).
  */
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanCore, type SpanInputShape } from '../../src/domain';
 import { IngestService } from '../../src/ingest';
-import { MongoTraceStore, type StoredSpan } from '../../src/store';
+import { MongoTraceStore, type InsertedSpans, type StoredSpan } from '../../src/store';
 import { startTestStore, type TestStore } from '../helpers/mongo';
 
 const TRACE = 'ab'.repeat(16);
@@ -46,7 +47,7 @@ describe('a write without listeners', () => {
     await test.stop();
   });
 
-  it('gets no records back from the store, but the cores of the stored spans (their documents) and their count', async () => {
+  it('gets no records back from the store, but the cores of the stored spans and their count', async () => {
     const { valid } = validateSpans([input(0), input(1)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 11) * 1000);
     const reported: { inserted: StoredSpan[]; cores: readonly SpanCore[] }[] = [];
     const outcome = await store.insertSpans(
@@ -134,5 +135,28 @@ describe('a write without listeners', () => {
     // The validated record keeps the attributes in the order sent (a read back would have them as stored).
     expect(heard[0]![0]!.result!.data).toEqual({ rows: 0, nested: { b: [1, 'two'], a: true } });
     expect(Object.keys((heard[0]![0]!.result!.data as { nested: object }).nested)).toEqual(['b', 'a']);
+  });
+
+  it('hands steps a summary of each stored span rather than its document, and reads records back during onInserted only', async () => {
+    const traceId = '12'.repeat(16);
+    const { valid } = validateSpans([input(0, { traceId }), input(1, { traceId })], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 11) * 1000);
+    let stored: InsertedSpans | undefined;
+    let duringCall: StoredSpan[] | undefined;
+    await store.insertSpans(
+      valid.map((v) => v.record),
+      (_inserted, report) => {
+        stored = report;
+        duringCall = report.records();
+      },
+      { keepRecords: false },
+    );
+    // The cores hold what the summaries and steps read, none of the payload a document holds.
+    for (const core of stored!.cores) {
+      expect(Object.keys(core).sort()).toEqual(['_id', 'attrs', 'durationUs', 'endUs', 'kind', 'operation', 'parentSpanId', 'service', 'spanId', 'startUs', 'status', 'traceId']);
+    }
+    expect(duringCall).toEqual((await store.spansByTraceIds([traceId])).get(traceId));
+    expect(() => stored!.records()).toThrow('insertSpans: the stored records are read during onInserted only');
+    // The summary of the trace was written from those cores.
+    expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject({ spanCount: 2, errorCount: 0, services: ['back', 'front'] });
   });
 });
