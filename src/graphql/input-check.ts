@@ -14,6 +14,13 @@
  */
 import {
   getNullableType,
+  GRAPHQL_MAX_INT,
+  GRAPHQL_MIN_INT,
+  GraphQLBoolean,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInt,
+  GraphQLString,
   isEnumType,
   isInputObjectType,
   isListType,
@@ -102,26 +109,35 @@ function build(type: GraphQLInputType, made: Map<GraphQLInputType, Checker>): Ch
     if ((type as { isOneOf?: boolean }).isOneOf) return () => false;
     const fields = Object.values(type.getFields()).map((field) => ({
       name: field.name,
+      // A name Object.prototype also has is read only as an own property.
+      inherited: field.name in Object.prototype,
       required: isNonNullType(field.type),
       hasDefault: field.defaultValue !== undefined,
       defaultValue: field.defaultValue,
       check: checkerOf(getNullableType(field.type) as GraphQLInputType, made),
     }));
-    const names = new Set(fields.map((f) => f.name));
     return (value, fills) => {
       if (typeof value !== 'object' || Array.isArray(value)) return false;
       const object = value as Record<string, unknown>;
-      for (const key in object) if (!names.has(key)) return false;
+      // Fields of the type the object holds (with a value other than undefined); every key it has must be one.
+      let known = 0;
       for (const field of fields) {
-        const fieldValue = Object.prototype.hasOwnProperty.call(object, field.name) ? object[field.name] : undefined;
+        const fieldValue = field.inherited && !Object.prototype.hasOwnProperty.call(object, field.name) ? undefined : object[field.name];
         if (fieldValue === undefined) {
           if (field.hasDefault) fills.push({ target: object, field: field.name, value: field.defaultValue });
           else if (field.required) return false;
-        } else if (fieldValue === null) {
+          continue;
+        }
+        known += 1;
+        if (fieldValue === null) {
           if (field.required) return false;
         } else if (!field.check(fieldValue, fills)) return false;
       }
-      return true;
+      // Counted rather than looked up by name: as many enumerable keys as known fields means no other key (a key
+      // whose value is undefined, or an enumerable inherited one, makes the counts differ: left to coercion).
+      let keys = 0;
+      for (const _key in object) keys += 1;
+      return keys === known;
     };
   }
   if (isEnumType(type)) {
@@ -130,6 +146,11 @@ function build(type: GraphQLInputType, made: Map<GraphQLInputType, Checker>): Ch
     return (value) => typeof value === 'string' && same.has(value);
   }
   if (isScalarType(type)) {
+    // graphql-js's own scalars keep exactly these values as they are (an ID sent as a number becomes a string).
+    if (type === GraphQLString || type === GraphQLID) return (value) => typeof value === 'string';
+    if (type === GraphQLBoolean) return (value) => typeof value === 'boolean';
+    if (type === GraphQLFloat) return (value) => typeof value === 'number' && Number.isFinite(value);
+    if (type === GraphQLInt) return (value) => typeof value === 'number' && Number.isInteger(value) && value <= GRAPHQL_MAX_INT && value >= GRAPHQL_MIN_INT;
     return (value) => {
       try {
         return type.parseValue(value) === value;

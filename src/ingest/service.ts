@@ -24,6 +24,16 @@ export interface SubmitSpansResult {
 
 export type StoredListener = (spans: readonly StoredSpan[]) => void;
 
+export interface SubmitOptions {
+  /**
+   * The caller hands the list over: `submit` empties it (`length = 0`) as soon as its spans are validated and
+   * mapped for the store, so the submitted objects can be collected while the write waits on the store rather
+   * than live as long as the request that parsed them (a GraphQL request holds its variables until it has
+   * answered). The caller must not read the list afterwards. A frozen list is left as it is.
+   */
+  release?: boolean;
+}
+
 /**
  * Work that belongs to the write itself (e.g. analytics rollups): awaited after the store acknowledged the
  * spans and before the submit is acknowledged, with exactly the newly stored spans (what it reads of them: their
@@ -77,14 +87,17 @@ export class IngestService {
    * RATE_LIMITED (over the in-flight cap; refused before any work, nothing stored) or
    * STORE_UNAVAILABLE (the store did not confirm; some spans may be stored, re-submitting is safe).
    */
-  async submit(inputs: readonly SpanInputShape[], route: IngestRoute = 'graphql'): Promise<SubmitSpansResult> {
+  async submit(inputs: readonly SpanInputShape[], route: IngestRoute = 'graphql', options: SubmitOptions = {}): Promise<SubmitSpansResult> {
     let result: SubmitSpansResult;
+    let count = 0;
     try {
       assertBatchWithinLimits(inputs, this.limits);
-      result = await (this.admission ? this.admission.run(inputs.length, () => this.write(inputs)) : this.write(inputs));
+      count = inputs.length;
+      const release = options.release === true && !Object.isFrozen(inputs);
+      result = await (this.admission ? this.admission.run(count, () => this.write(inputs, release)) : this.write(inputs, release));
     } catch (error) {
       // The whole request failed: every span of it counts as rejected with the request's code.
-      if (inputs.length > 0) spansCounted.inc({ route, outcome: 'rejected', code: error instanceof TracegateError ? error.code : 'INTERNAL' }, inputs.length);
+      if (count > 0) spansCounted.inc({ route, outcome: 'rejected', code: error instanceof TracegateError ? error.code : 'INTERNAL' }, count);
       throw error;
     }
     countOutcome(route, result);
@@ -92,7 +105,7 @@ export class IngestService {
   }
 
   // Private: validate, store, notify; runs under the in-flight cap when there is one.
-  private async write(inputs: readonly SpanInputShape[]): Promise<SubmitSpansResult> {
+  private async write(inputs: readonly SpanInputShape[], release: boolean): Promise<SubmitSpansResult> {
     const rejected: Rejection[] = [];
     // Submitted position of each valid span, by its position in the stored list.
     const positions: number[] = [];
@@ -118,7 +131,7 @@ export class IngestService {
       // The records are kept only for listeners there are now; one added during the write hears of its spans as
       // the store reads them back from their documents.
       const keepRecords = this.listeners.size > 0;
-      outcome = await this.store.insertSpans(this.validRecords(inputs, rejected, positions), onInserted, { keepRecords });
+      outcome = await this.store.insertSpans(this.validRecords(inputs, release, rejected, positions), onInserted, { keepRecords });
     } finally {
       // Steps started before the summaries failed still finish before the failure is reported.
       if (started.steps) await started.steps;
@@ -140,9 +153,11 @@ export class IngestService {
   }
 
   // Private: the redacted records of the valid spans; the refusals go to `rejected` and the submitted position of
-  // each record to `positions`. Nothing here keeps the records (the store lets go of them when nobody listens).
-  private validRecords(inputs: readonly SpanInputShape[], rejected: Rejection[], positions: number[]): SpanRecord[] {
+  // each record to `positions`; `inputs` emptied when `release`. Nothing here keeps the records (the store lets go
+  // of them when nobody listens).
+  private validRecords(inputs: readonly SpanInputShape[], release: boolean, rejected: Rejection[], positions: number[]): SpanRecord[] {
     const validation = validateSpans(inputs, this.limits, this.now() * 1000);
+    if (release) (inputs as SpanInputShape[]).length = 0;
     const records: SpanRecord[] = new Array(validation.valid.length);
     for (let i = 0; i < validation.valid.length; i++) {
       const valid = validation.valid[i]!;

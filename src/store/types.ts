@@ -106,9 +106,12 @@ export interface InsertOptions {
 
 /** The spans one `insertSpans` call stored, in submission order (`onInserted`'s second argument). */
 export interface InsertedSpans {
-  /** What stored steps read of each span (the store's own documents, not copies). */
+  /** What stored steps read of each span (small objects of the store's, sharing the stored documents' strings). */
   readonly cores: readonly SpanCore[];
-  /** The spans as records: the caller's own when it kept them, otherwise read back from their documents. */
+  /**
+   * The spans as records: the caller's own when it kept them, otherwise read back from their documents, which
+   * the store holds only during the `onInserted` call (called later, it throws).
+   */
   records(): StoredSpan[];
 }
 

@@ -200,7 +200,7 @@ describe('compiledExecution, against graphql-js execute', () => {
   it('coerces a mutation\'s input objects as graphql-js does, and reports a bad one with graphql-js\'s errors', async () => {
     const mutable: GraphQLSchema = buildSchema(`
       enum Kind { A B }
-      input Part { name: String! kind: Kind = A size: Float tags: [String!] data: Inner }
+      input Part { name: String! kind: Kind = A size: Float tags: [String!] data: Inner count: Int flag: Boolean }
       input Inner { id: ID! more: [Leaf!] }
       input Leaf { id: ID! }
       type Query { ok: Boolean }
@@ -231,6 +231,12 @@ describe('compiledExecution, against graphql-js execute', () => {
       [{ name: 'a', extra: true }],
       [{ kind: 'A' }],
       [{ name: 'a', data: { id: 1.5 } }],
+      [{ name: 'a', count: 3, flag: false }],
+      [{ name: 'a', count: 2.5 }],
+      [{ name: 'a', count: 2 ** 31 }],
+      [{ name: 'a', flag: 'yes' }],
+      [{ name: 'a', extra: undefined }],
+      [{ name: 'a', toString: 'x' }],
       null,
       Array.from({ length: 60 }, () => ({ name: 2 })),
     ];

@@ -2,11 +2,13 @@
  * A write nobody listens to lets go of its span records once they are mapped to documents
  * (`insertSpans(..., { keepRecords: false })`): stored steps read the stored documents' SpanCore, the result counts
  * the stored spans, and a listener that subscribes while the write is in flight still hears of exactly its stored
- * spans, read back from their documents (the same spans a read of the store returns).
+ * spans, read back from their documents (the same spans a read of the store returns). Once the insert is
+ * acknowledged the documents are let go of too (steps and summaries read a summary taken out of each), and a
+ * submit given its list to release (`{ release: true }`, as the GraphQL mutation does) empties it once validated.
  */
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanCore, type SpanInputShape } from '../../src/domain';
 import { IngestService } from '../../src/ingest';
-import { MongoTraceStore, type StoredSpan } from '../../src/store';
+import { MongoTraceStore, type InsertedSpans, type StoredSpan } from '../../src/store';
 import { startTestStore, type TestStore } from '../helpers/mongo';
 
 const TRACE = 'ab'.repeat(16);
@@ -46,7 +48,7 @@ describe('a write without listeners', () => {
     await test.stop();
   });
 
-  it('gets no records back from the store, but the cores of the stored spans (their documents) and their count', async () => {
+  it('gets no records back from the store, but the cores of the stored spans and their count', async () => {
     const { valid } = validateSpans([input(0), input(1)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 11) * 1000);
     const reported: { inserted: StoredSpan[]; cores: readonly SpanCore[] }[] = [];
     const outcome = await store.insertSpans(
@@ -134,5 +136,54 @@ describe('a write without listeners', () => {
     // The validated record keeps the attributes in the order sent (a read back would have them as stored).
     expect(heard[0]![0]!.result!.data).toEqual({ rows: 0, nested: { b: [1, 'two'], a: true } });
     expect(Object.keys((heard[0]![0]!.result!.data as { nested: object }).nested)).toEqual(['b', 'a']);
+  });
+
+  it('hands steps a summary of each stored span rather than its document, and reads records back during onInserted only', async () => {
+    const traceId = '12'.repeat(16);
+    const { valid } = validateSpans([input(0, { traceId }), input(1, { traceId })], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 11) * 1000);
+    let stored: InsertedSpans | undefined;
+    let duringCall: StoredSpan[] | undefined;
+    await store.insertSpans(
+      valid.map((v) => v.record),
+      (_inserted, report) => {
+        stored = report;
+        duringCall = report.records();
+      },
+      { keepRecords: false },
+    );
+    // The cores hold what the summaries and steps read, none of the payload a document holds.
+    for (const core of stored!.cores) {
+      expect(Object.keys(core).sort()).toEqual(['_id', 'attrs', 'durationUs', 'endUs', 'kind', 'operation', 'parentSpanId', 'service', 'spanId', 'startUs', 'status', 'traceId']);
+    }
+    expect(duringCall).toEqual((await store.spansByTraceIds([traceId])).get(traceId));
+    expect(() => stored!.records()).toThrow('insertSpans: the stored records are read during onInserted only');
+    // The summary of the trace was written from those cores.
+    expect((await store.tracesByIds([traceId])).get(traceId)).toMatchObject({ spanCount: 2, errorCount: 0, services: ['back', 'front'] });
+  });
+
+  it('empties a list given to release once its spans are validated, before the store writes them', async () => {
+    const traceId = '34'.repeat(16);
+    let lengthAtInsert: number | undefined;
+    const inputs = [input(0, { traceId }), { ...input(1, { traceId }), spanId: 'bad' } as SpanInputShape, input(2, { traceId })];
+    const observing = Object.assign(Object.create(store) as MongoTraceStore, {
+      insertSpans: (...args: Parameters<MongoTraceStore['insertSpans']>) => {
+        lengthAtInsert = inputs.length;
+        return store.insertSpans(...args);
+      },
+    });
+    const service = new IngestService(observing, DEFAULT_INGEST_LIMITS, () => Date.UTC(2026, 10, 20, 11));
+    const result = await service.submit(inputs, 'graphql', { release: true });
+    expect(lengthAtInsert).toBe(0);
+    expect(inputs).toEqual([]);
+    // The same outcome as without release: refusals by submitted position, every valid span stored.
+    expect(result).toEqual({ accepted: 2, duplicates: 0, rejected: [{ index: 1, code: 'INVALID_SPAN_ID', message: expect.any(String) as string }] });
+    expect((await store.spansByTraceIds([traceId])).get(traceId)!.map((s) => s.spanId)).toEqual(['0000000000000001', '0000000000000003']);
+    // Without release, or with a frozen list, the list is left as it is.
+    const kept = [input(3, { traceId })];
+    await service.submit(kept);
+    expect(kept).toHaveLength(1);
+    const frozen = Object.freeze([input(4, { traceId })]);
+    expect(await service.submit(frozen, 'graphql', { release: true })).toMatchObject({ accepted: 1 });
+    expect(frozen).toHaveLength(1);
   });
 });

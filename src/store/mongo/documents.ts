@@ -5,7 +5,7 @@
  * is then never a field name or an operator to the store, whatever `$` or `.` it contains, and one
  * multikey index on `attrs.k` + `attrs.v` serves an equality filter on any attribute.
  */
-import { canonicalJson, type Attribute, type SpanRecord } from '../../domain';
+import { canonicalJson, type Attribute, type SpanCore, type SpanRecord } from '../../domain';
 import type { ServiceRecord, SpanPart, TracePart, TraceSummary } from '../types';
 
 export const Collections = { spans: 'spans', traces: 'traces', services: 'services' } as const;
@@ -121,6 +121,34 @@ export function toSpanDoc(span: SpanRecord, receivedAt: Date, expireAt: Date): S
   if (links.length > 0) doc.links = links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState, attrs: toAttrDocs(l.attributes) }));
   if (span.redactedCount) doc.redactedCount = span.redactedCount;
   return doc;
+}
+
+/**
+ * What the writes that follow a span insert read of a stored span: its SpanCore (the stored steps) and its
+ * document id and attributes (the trace and service summaries).
+ */
+export type SpanDocSummary = SpanCore & Pick<SpanDoc, '_id' | 'attrs'>;
+
+/**
+ * The SpanDocSummary of a document, taken out of it (one object of its own, sharing the document's strings and
+ * attribute list), so the rest of the document (result, metrics, events, links) need not be held while the
+ * summaries and stored steps of an insert are written.
+ */
+export function spanDocSummary(doc: SpanDoc): SpanDocSummary {
+  return {
+    _id: doc._id,
+    traceId: doc.traceId,
+    spanId: doc.spanId,
+    parentSpanId: doc.parentSpanId,
+    service: doc.service,
+    operation: doc.operation,
+    kind: doc.kind,
+    startUs: doc.startUs,
+    endUs: doc.endUs,
+    durationUs: doc.durationUs,
+    status: doc.status,
+    attrs: doc.attrs,
+  };
 }
 
 /**

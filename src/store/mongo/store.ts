@@ -33,8 +33,10 @@ import {
   fromTraceDoc,
   spanDocId,
   spanDocSizeBound,
+  spanDocSummary,
   toSpanDoc,
   type ServiceDoc,
+  type SpanDocSummary,
   type SpanDoc,
   type TraceDoc,
 } from './documents';
@@ -47,7 +49,7 @@ import { eraseTraces } from './erase';
 import { setUpIndexes } from './indexes';
 import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
 import { GroupCommit } from '../group-commit';
-import { insertUnordered } from './insert';
+import { insertUnordered, type InsertRefusal } from './insert';
 import { SUMMARY_SOURCE_PROJECTION, updateSummaryGroup, type SummaryPart } from './summaries';
 
 export { DUPLICATE_KEY, LOOKUP_BATCH_SIZE } from './constants';
@@ -126,52 +128,28 @@ export class MongoTraceStore implements TraceStore {
     const records = options?.keepRecords === false && onInserted ? null : spans;
     const receivedAt = new Date(this.now());
     const expireAt = new Date(receivedAt.getTime() + this.retentionMs);
-    const docs = spans.map((s) => toSpanDoc(s, receivedAt, expireAt));
-    return this.run('insertSpans', () => this.insertSpanDocs(docs, records, receivedAt, expireAt, onInserted));
+    const batch: PendingDocs = { docs: spans.map((s) => toSpanDoc(s, receivedAt, expireAt)) };
+    return this.run('insertSpans', () => this.insertSpanDocs(batch, records, receivedAt, expireAt, onInserted));
   }
 
   // Private: the span insert, the early report and the summaries; `records` are the documents' own records, or
-  // null when the caller did not keep them.
+  // null when the caller did not keep them. `batch` holds the documents until the insert is acknowledged.
   private async insertSpanDocs(
-    docs: SpanDoc[],
+    batch: PendingDocs,
     records: readonly SpanRecord[] | null,
     receivedAt: Date,
     expireAt: Date,
     onInserted: ((inserted: StoredSpan[], stored: InsertedSpans) => void) | undefined,
   ): Promise<InsertOutcome> {
-    const refused = new Map<number, { code: number | undefined; message: string }>();
-    const refusals = await insertUnordered(this.spans(), docs, spanDocSizeBound);
+    const refusals = await insertUnordered(this.spans(), batch.docs!, spanDocSizeBound);
     // A store that cannot write now (a full disk, a primary stepping down) refuses the rest too: the caller
     // retries the batch (STORE_UNAVAILABLE).
     if (refusals.some((r) => r.code !== undefined && UNAVAILABLE_SERVER_CODES.has(r.code))) {
       logger.warn('store unavailable: span writes refused', { codes: [...new Set(refusals.map((r) => r.code))] });
       throw new TracegateError(ErrorCode.STORE_UNAVAILABLE, 'The trace store is unavailable; retry later');
     }
-    for (const r of refusals) refused.set(r.index, { code: r.code, message: r.message });
-    let inserted: SpanRecord[] = records === null ? [] : (records as SpanRecord[]);
-    let insertedDocs: SpanDoc[] = docs;
-    const duplicateIds: string[] = [];
-    const failed: InsertOutcome['failed'] = [];
-    if (refused.size > 0) {
-      inserted = [];
-      insertedDocs = [];
-      docs.forEach((doc, position) => {
-        const refusal = refused.get(position);
-        if (!refusal) {
-          if (records !== null) inserted.push(records[position]!);
-          insertedDocs.push(doc);
-        } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(doc._id);
-        else {
-          logger.error('span write refused by the store', { traceId: doc.traceId, spanId: doc.spanId, code: refusal.code, message: refusal.message });
-          failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
-        }
-      });
-    }
-    if (onInserted && insertedDocs.length > 0) {
-      const stored = insertedDocs;
-      const kept = records === null ? null : inserted;
-      onInserted(inserted, { cores: stored, records: () => kept ?? stored.map(fromSpanDoc) });
-    }
+    const settled = settleInsert(batch, records, refusals, onInserted);
+    const { duplicateIds } = settled;
     // The stored (first) copies of duplicates: their trace summary is re-applied, which repairs it when an
     // earlier submit stored the spans but failed before its summary update.
     const reapplied =
@@ -180,9 +158,8 @@ export class MongoTraceStore implements TraceStore {
         : await this.spans()
             .find({ _id: { $in: [...new Set(duplicateIds)] } }, { batchSize: LOOKUP_BATCH_SIZE, projection: SUMMARY_SOURCE_PROJECTION })
             .toArray();
-    if (insertedDocs.length > 0 || reapplied.length > 0) await this.summaries.add({ inserted: insertedDocs, reapplied, receivedAt, expireAt });
-    const duplicates = duplicateIds.length;
-    return { inserted, duplicates, failed };
+    if (settled.summaries.length > 0 || reapplied.length > 0) await this.summaries.add({ inserted: settled.summaries, reapplied, receivedAt, expireAt });
+    return { inserted: settled.inserted, duplicates: duplicateIds.length, failed: settled.failed };
   }
 
   async tracesByIds(traceIds: readonly string[]): Promise<Map<string, TraceSummary>> {
@@ -355,4 +332,73 @@ export class MongoTraceStore implements TraceStore {
   private spans(): Collection<SpanDoc> {
     return this.db.collection<SpanDoc>(Collections.spans);
   }
+}
+
+/** The documents of an insert, held until the store acknowledged it (then null). */
+interface PendingDocs {
+  docs: SpanDoc[] | null;
+}
+
+/** An acknowledged span insert, sorted: what was stored, duplicated or refused. */
+interface SettledInsert {
+  /** The caller's records of the stored spans (empty when it did not keep them). */
+  inserted: SpanRecord[];
+  /** What the summaries and stored steps read of each stored span, in submission order. */
+  summaries: SpanDocSummary[];
+  duplicateIds: string[];
+  failed: InsertOutcome['failed'];
+}
+
+// Private: sorts an acknowledged insert's documents by the store's refusals, reports the stored spans to
+// `onInserted`, and lets go of the documents: the summaries and stored steps read each stored span's
+// SpanDocSummary, so a document's payload (result, metrics, events, links) is not held while they are written.
+// The records `onInserted` may read back from the documents are read during that call only.
+function settleInsert(
+  batch: PendingDocs,
+  records: readonly SpanRecord[] | null,
+  refusals: readonly InsertRefusal[],
+  onInserted: ((inserted: StoredSpan[], stored: InsertedSpans) => void) | undefined,
+): SettledInsert {
+  const docs = batch.docs!;
+  batch.docs = null;
+  let inserted: SpanRecord[] = records === null ? [] : (records as SpanRecord[]);
+  let insertedDocs: SpanDoc[] = docs;
+  const duplicateIds: string[] = [];
+  const failed: InsertOutcome['failed'] = [];
+  if (refusals.length > 0) {
+    const refused = new Map<number, InsertRefusal>();
+    for (const r of refusals) refused.set(r.index, r);
+    inserted = [];
+    insertedDocs = [];
+    for (let position = 0; position < docs.length; position++) {
+      const doc = docs[position]!;
+      const refusal = refused.get(position);
+      if (!refusal) {
+        if (records !== null) inserted.push(records[position]!);
+        insertedDocs.push(doc);
+      } else if (refusal.code === DUPLICATE_KEY) duplicateIds.push(doc._id);
+      else {
+        logger.error('span write refused by the store', { traceId: doc.traceId, spanId: doc.spanId, code: refusal.code, message: refusal.message });
+        failed.push({ position, message: 'the store refused this span; nothing of it was stored' });
+      }
+    }
+  }
+  const summaries = insertedDocs.map(spanDocSummary);
+  if (onInserted && summaries.length > 0) {
+    const kept = records === null ? null : inserted;
+    let readable: SpanDoc[] | null = insertedDocs;
+    try {
+      onInserted(inserted, {
+        cores: summaries,
+        records: () => {
+          if (kept) return kept;
+          if (!readable) throw new Error('insertSpans: the stored records are read during onInserted only');
+          return readable.map(fromSpanDoc);
+        },
+      });
+    } finally {
+      readable = null;
+    }
+  }
+  return { inserted, summaries, duplicateIds, failed };
 }
