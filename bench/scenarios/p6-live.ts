@@ -29,6 +29,7 @@ import { startGatewayFixture } from '../harness/fixture';
 import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { nowMs } from '../load/subscribers';
+import type { GcFigures } from '../workers/protocol';
 import type { CollectArgs, SubscribersArgs, SubscribersReady } from '../workers/subscribers';
 import type { WsBroadcastArgs, WsBroadcastReady } from '../workers/ws-broadcast';
 
@@ -88,7 +89,8 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `raw stored (reported, not judged): the same server first inserts the probe's span document (the gateway's own mapping) with the raw driver's insertMany into the same store, then broadcasts; ` +
     `raw streamed (reported, not judged): the same server inserts that document into the gateway's own spans collection and broadcasts when its own change stream on that collection reports it; ` +
     `per side, First = sending -> a probe's first receipt (per run: median and largest over the probes), SpreadMax = first -> last receipt of a probe (per run: largest), medians over the runs; ` +
-    `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock`;
+    `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock; ` +
+    `reported, not judged: GC pauses (count, sum, largest, mark-compacts) of the gateway, store and raw server processes over each size's probes, and their heap used at its end`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
   const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw', streamDb: fx.dbName };
   const raw = await forkWorker<WsBroadcastReady>('ws-broadcast', { args: rawArgs }).catch(async (e: unknown) => {
@@ -127,6 +129,9 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, probes, rawSubs);
         const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, probes, rawSubs, probeTrace);
         const streamedProbe = (): Promise<Probe> => probeRawStored(raw.ready.streamHttpUrl!, probes, rawSubs, streamedTrace);
+        // GC pauses of the gateway, the store and the raw server over this size's probes (reported, not judged).
+        const watched = [['gateway', fx.gateway], ['store', fx.store], ['raw', raw]] as const;
+        await Promise.all(watched.map(([, w]) => w.call('gcWatch')));
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
@@ -148,6 +153,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
               `ack->receipt p99 gateway ${gwRuns[r]!.ackP99.toFixed(1)} ms (${(gwRuns[r]!.beforeAck * 100).toFixed(0)}% before the ack), raw ${rawRuns[r]!.ackP99.toFixed(1)} ms`,
           );
         }
+        const gcs = await Promise.all(watched.map(([, w]) => w.call<GcFigures>('gcFigures')));
         const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]));
         const lost = [...gwRuns, ...rawRuns, ...storedRuns, ...streamedRuns].reduce((a, x) => a + x.lost, 0);
         lostAll += lost;
@@ -181,6 +187,18 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
             ]),
           ),
           [`runStreamedP99Ratios_${n}`]: gwRuns.map((g, i) => Math.round((g.p99 / streamedRuns[i]!.p99) * 100) / 100),
+          ...Object.fromEntries(
+            watched.flatMap(([side], i) => {
+              const gc = gcs[i]!;
+              return [
+                [`${side}GcPauseSumMs_${n}`, Math.round(gc.pauseSumMs)],
+                [`${side}GcPauseMaxMs_${n}`, Math.round(gc.pauseMaxMs * 10) / 10],
+                [`${side}GcPauses_${n}`, gc.pauses],
+                [`${side}MajorGcs_${n}`, gc.majors],
+                [`${side}HeapUsedMb_${n}`, Math.round(gc.heapUsedBytes / 1e5) / 10],
+              ];
+            }),
+          ),
         });
       } finally {
         probeAgent?.destroy();

@@ -18,3 +18,16 @@ export interface ProcessFigures {
   heapUsedBytes: number;
   rssBytes: number;
 }
+
+/** GC pauses of a worker's process since it was asked to watch them (`gcWatch`), and its heap now (`gcFigures`). */
+export interface GcFigures {
+  /** Every pause (scavenges, mark-compacts, incremental marking steps): count, sum and largest, ms of wall time. */
+  pauses: number;
+  pauseSumMs: number;
+  pauseMaxMs: number;
+  /** Mark-compacts (full collections of the old generation). */
+  majors: number;
+  majorMaxMs: number;
+  heapUsedBytes: number;
+  oldSpaceUsedBytes: number;
+}
