@@ -5,7 +5,8 @@
  *
  * Served over WebSocket: subscriptions only (queries and mutations go over HTTP, where ingest overload
  * protection and HTTP status codes apply). Each subscribe is parsed and validated exactly like HTTP
- * (`checkOperation`: graphql-js rules + the shared limit rules), and its errors are masked like HTTP's.
+ * (`checkOperation`: graphql-js rules + the shared limit rules; a valid verdict is kept for identical subscribes,
+ * `CheckedOperations`), and its errors are masked like HTTP's.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -18,7 +19,7 @@ import { newRequestId } from '../http';
 import { log as rootLog, type Logger } from '../log';
 import { requireScope, Scope, type AuthOutcome } from '../auth';
 import type { ResultWriter } from '../live';
-import { checkOperation, type QueryLimits } from './limits';
+import { checkOperation, type OperationCheck, type QueryLimits } from './limits';
 import { GRAPHQL_PATH } from './routes';
 import type { ErrorMasker } from './masking';
 
@@ -91,6 +92,7 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
   const shareKeys = new WeakMap<object, string>();
   const writers = new WeakMap<object, ResultWriter>();
   const connections = new Set<WsContext>();
+  const checked = new CheckedOperations((query, variables) => checkOperation(deps.schema, query, variables, deps.queryLimits, { production: deps.production }));
 
   const disposable = useServer<Record<string, unknown>>(
     {
@@ -125,7 +127,7 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
             ),
           ];
         }
-        const check = checkOperation(deps.schema, payload.query, payload.variables, deps.queryLimits, { production: deps.production });
+        const check = checked.check(payload.query, payload.variables);
         if (check.kind === 'invalid') return [...check.errors];
         const operation = getOperationAST(check.document, payload.operationName);
         if (!operation) {
@@ -191,6 +193,44 @@ export function attachWebSocket<TContext extends { requestId: string }>(deps: We
       }
     },
   };
+}
+
+/** How many distinct valid subscribe operations (query and variables) keep their checked document. */
+export const CHECKED_OPERATIONS_MAX = 256;
+
+/**
+ * The verdicts of `checkOperation` for recent valid subscribes, by query and variables (the verdict depends on
+ * nothing else for one endpoint): a screen's many identical subscribes are parsed and validated once and share one
+ * document (execution only reads it). Invalid ones are checked each time. At most CHECKED_OPERATIONS_MAX, the
+ * longest unused dropped first.
+ */
+export class CheckedOperations {
+  private readonly valid = new Map<string, OperationCheck>();
+
+  constructor(
+    private readonly run: (query: string, variables: Readonly<Record<string, unknown>> | null | undefined) => OperationCheck,
+    private readonly max = CHECKED_OPERATIONS_MAX,
+  ) {}
+
+  check(query: string, variables: Readonly<Record<string, unknown>> | null | undefined): OperationCheck {
+    const key = JSON.stringify([query, variables ?? null]);
+    const known = this.valid.get(key);
+    if (known) {
+      this.valid.delete(key);
+      this.valid.set(key, known);
+      return known;
+    }
+    const check = this.run(query, variables);
+    if (check.kind === 'valid') {
+      this.valid.set(key, check);
+      if (this.valid.size > this.max) this.valid.delete(this.valid.keys().next().value!);
+    }
+    return check;
+  }
+
+  get size(): number {
+    return this.valid.size;
+  }
 }
 
 // Private: identical operations from callers with the same identity share one execution.
