@@ -34,6 +34,32 @@ test('$match $project $addFields $set $unset $sort $skip $limit', async () => {
   expect(got).toEqual([{ _id: 3, customer: 'ann', double: 60, tag: 'x' }]);
 });
 
+test('a $project of top-level fields right after $match gives what it gives anywhere else in the pipeline', async () => {
+  const match = { $match: { amount: { $gte: 20 } } };
+  const shapes = [{ customer: 1, items: 1 }, { _id: 0, service: 1, missing: 1 }, { amount: true }];
+  for (const spec of shapes) {
+    const second = await run([match, { $project: spec }]);
+    const later = await run([match, { $match: {} }, { $project: spec }]);
+    expect(second).toEqual(later);
+  }
+  expect(await run([match, { $project: { customer: 1, items: 1 } }])).toEqual([
+    { _id: 2, customer: 'bob', items: ['a'] },
+    { _id: 3, customer: 'ann', items: [] },
+    { _id: 4, customer: 'cid', items: ['c'] },
+  ]);
+  expect(await run([match, { $project: { _id: 0, service: 1, missing: 1 } }])).toEqual([{ service: 'order' }, { service: 'payment' }, { service: 'shipping' }]);
+  const grouped = await run([
+    { $match: { customer: { $in: ['ann', 'bob'] } } },
+    { $project: { _id: 0, customer: 1, amount: 1 } },
+    { $group: { _id: '$customer', n: { $sum: 1 }, big: { $sum: { $cond: [{ $gte: ['$amount', 20] }, 1, 0] } } } },
+    { $sort: { _id: 1 } },
+  ]);
+  expect(grouped).toEqual([
+    { _id: 'ann', n: 2, big: 1 },
+    { _id: 'bob', n: 1, big: 1 },
+  ]);
+});
+
 test('$group with every accumulator', async () => {
   const got = await run([
     { $sort: { _id: 1 } },

@@ -1,12 +1,14 @@
 /**
- * aggregate: a leading $match is served through the collection's read plan (indexes), the rest by mingo.
+ * aggregate: a leading $match is served through the collection's read plan (indexes), the rest by mingo; a
+ * `$project` of top-level fields right after it is applied to the stored bytes.
  * A pipeline whose first stage has a registered handler (S2's `$changeStream`) is handed to it whole.
  */
-import type { Document } from 'bson';
+import { deserialize, type Document } from 'bson';
 import { aggregate as mingoAggregate } from 'mingo';
-import { isPlainDocument } from '../engine';
+import { BSON_DECODE_OPTIONS, isPlainDocument, type Collection } from '../engine';
 import { MongoCommandError } from '../errors';
-import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, selectLazily, validatePipeline, withMingo, type Variables } from '../query';
+import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, selectLazily, selectRawLazily, validatePipeline, withMingo, type Variables } from '../query';
+import { pickFields, topLevelInclusion } from '../raw-bson';
 import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
 import { firstBatchReply } from './cursor-reply';
@@ -56,11 +58,28 @@ const aggregate: CommandHandler = async (command, context) => {
     const docs = n > 0 ? [{ _id: counted.id, [counted.field]: n }] : [];
     return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
   }
-  const input = isPlainDocument(leading) ? select(collection, leading, Infinity, variables).docs : select(collection, {}).docs;
-  const rest = isPlainDocument(leading) ? pipeline.slice(1) : pipeline;
+  const picked = collection && isPlainDocument(leading) ? pickedInput(collection, leading, pipeline[1], variables) : undefined;
+  const input = picked ?? (isPlainDocument(leading) ? select(collection, leading, Infinity, variables).docs : select(collection, {}).docs);
+  const rest = picked ? pipeline.slice(2) : isPlainDocument(leading) ? pipeline.slice(1) : pipeline;
   const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
   return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
 };
+
+/**
+ * The input of a pipeline that starts with `$match` then a `$project` keeping only top-level fields: each match's
+ * stored bytes cut to those fields and only they decoded (what `$project` makes of the whole document). Undefined
+ * when the second stage is anything else or the match cannot stream from the collection's plan.
+ */
+function pickedInput(collection: Collection, match: Document, second: Document | undefined, variables: Variables): Document[] | undefined {
+  if (!second || Object.keys(second).length !== 1 || !isPlainDocument(second.$project)) return undefined;
+  const kept = topLevelInclusion(second.$project);
+  if (!kept) return undefined;
+  const matches = selectRawLazily(collection, match, undefined, variables);
+  if (!matches) return undefined;
+  const out: Document[] = [];
+  for (let next = matches.next(); !next.done; next = matches.next()) out.push(deserialize(pickFields(next.value, kept), BSON_DECODE_OPTIONS));
+  return out;
+}
 
 /**
  * The shape the drivers' countDocuments sends: `[$match?, $skip?, $limit?, {$group: {_id: <constant>, n: {$sum: 1}}}]`

@@ -237,6 +237,8 @@ async function reconcileExisting(db: Db, traceIds: readonly string[], traces: Ma
     .aggregate<{ _id: string; spans: number; errors: number }>(
       [
         { $match: { traceId: { $in: [...traceIds] } } },
+        // Only what the counts read: a store need not decode the whole span.
+        { $project: { _id: 0, traceId: 1, status: 1 } },
         { $group: { _id: '$traceId', spans: { $sum: 1 }, errors: { $sum: { $cond: [{ $eq: ['$status', 'ERROR'] }, 1, 0] } } } },
       ],
       { batchSize: LOOKUP_BATCH_SIZE },
