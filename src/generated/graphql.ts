@@ -190,7 +190,8 @@ export type Service = {
   lastSeen: Scalars['DateTime']['output'];
   name: Scalars['String']['output'];
   operations: Array<Scalars['String']['output']>;
-  spanCount: Scalars['Int']['output'];
+  /** Spans stored for this service while its summary lives (each new span extends it), so a busy, long-lived service outgrows a 32-bit Int: a Float, exact up to 2^53. */
+  spanCount: Scalars['Float']['output'];
   stats: ServiceStats;
   traces: TraceConnection;
 };
@@ -715,7 +716,7 @@ export type ServiceResolvers<ContextType = GraphQLContext, ParentType extends Re
   lastSeen?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operations?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
-  spanCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  spanCount?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   stats?: Resolver<ResolversTypes['ServiceStats'], ParentType, ContextType, RequireFields<ServiceStatsArgs, 'from' | 'stepSeconds' | 'to'>>;
   traces?: Resolver<ResolversTypes['TraceConnection'], ParentType, ContextType, RequireFields<ServiceTracesArgs, 'first'>>;
 };
