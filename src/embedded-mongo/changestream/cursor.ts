@@ -7,9 +7,9 @@
 import { Long, serialize, Timestamp, type Document } from 'bson';
 import { Aggregator, Query } from 'mingo';
 import type { CursorBatch, ServerCursor } from '../cursors';
-import { cloneDocument } from '../engine';
+import { cloneDocument, isPlainDocument } from '../engine';
 import { MongoCommandError } from '../errors';
-import { MINGO_OPTIONS, withMingo } from '../query';
+import { filterFields, MINGO_OPTIONS, withMingo } from '../query';
 import { pickFields, RawDocuments, startsWithId, valueLength } from '../raw-bson';
 import type { OplogEntry } from '../engine';
 import { eventsOf, touchesScope, type ChangeEvent, type StoreLookup } from './events';
@@ -180,26 +180,17 @@ export class ChangeStreamCursor implements ServerCursor {
 }
 
 /**
- * The top-level event fields that `$match` stages read (a dotted path counts as its first field), or null when
- * that cannot be told from the stages (an operator at the top level other than `$and`, `$or`, `$nor`: `$expr`,
- * `$where`, `$text`, ...).
+ * The top-level event fields that `$match` stages read (a dotted path counts as its first field; each stage's
+ * filter as `filterFields` reads it), or null when that cannot be told from the stages (an operator at the top
+ * level other than `$and`, `$or`, `$nor`: `$expr`, `$where`, `$text`, ...).
  */
 export function stagesRead(stages: readonly Document[]): Set<string> | null {
   const fields = new Set<string>();
-  const visit = (query: unknown): boolean => {
-    if (typeof query !== 'object' || query === null || Array.isArray(query)) return false;
-    for (const [key, value] of Object.entries(query as Document)) {
-      if (key === '$and' || key === '$or' || key === '$nor') {
-        if (!Array.isArray(value) || !value.every(visit)) return false;
-      } else if (key.startsWith('$')) {
-        return false;
-      } else {
-        fields.add(key.split('.')[0]!);
-      }
-    }
-    return true;
-  };
-  for (const stage of stages) if (!visit(stage.$match)) return null;
+  for (const stage of stages) {
+    const read = isPlainDocument(stage.$match) ? filterFields(stage.$match) : undefined;
+    if (!read) return null;
+    for (const field of read) fields.add(field);
+  }
   return fields;
 }
 
