@@ -1,7 +1,7 @@
 /**
  * Index builds on a collection with documents do not hold the store: while createIndexes scans the collection, a
- * ping, a find and an insert on another connection are answered before the build's reply; inserts, updates and
- * deletes made during the build are indexed exactly; a unique build that meets a duplicate fails with 11000 and
+ * ping, a find, an explain (not using the index yet) and an insert on another connection are answered before the
+ * build's reply; inserts, updates and deletes made during the build are indexed exactly; a unique build that meets a duplicate fails with 11000 and
  * leaves no index; a second createIndexes of the same spec waits for the build; dropping the index or the
  * collection aborts the build (276). Runs unchanged against a real MongoDB, except the restart test at the end
  * (the embedded store with a data directory, stopped during a build).
@@ -79,14 +79,17 @@ test('a ping, a find and an insert on another connection are answered while an i
     other.db('admin').command({ ping: 1 }).then((r) => (order.push('ping'), r)),
     otherColl(coll).findOne({ _id: 7 }).then((r) => (order.push('find'), r)),
     otherColl(coll).insertOne({ _id: -1, k: 3 }).then((r) => (order.push('insert'), r)),
+    // A query the index would serve does not use it before it is ready.
+    usesIndex(otherColl(coll), { k: 3 }, 'k_id').then((r) => (order.push('explain'), r)),
   ]);
   await build.done;
   expect(served[0].ok).toBe(1);
   expect(served[1]).toMatchObject({ _id: 7, k: 7 });
   expect(served[2].insertedId).toBe(-1);
-  // All three were answered before the build's reply.
-  expect(order.slice(0, 3).sort()).toEqual(['find', 'insert', 'ping']);
-  expect(order[3]).toBe('build');
+  expect(served[3]).toBe(false);
+  // All four were answered before the build's reply.
+  expect(order.slice(0, 4).sort()).toEqual(['explain', 'find', 'insert', 'ping']);
+  expect(order[4]).toBe('build');
   // The index is ready, used, and holds the document inserted during the build.
   expect(await usesIndex(coll, { k: 3 }, 'k_id')).toBe(true);
   expect((await coll.find({ k: 3 }).toArray()).map((d) => d._id)).toContain(-1);
