@@ -35,3 +35,47 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps, requestId: string): GraphQLContext {
   return { requestId, store: deps.store, ingest: deps.ingest, limits: deps.limits, loaders: createLoaders(deps.store) };
 }
+
+/**
+ * The context of a long-lived operation (a subscription): its DataLoaders are built when a resolver first reads
+ * them, so a subscription whose events never read through them (`traceUpdated { spans { ... } }`) holds none.
+ * `renewLoaders` drops them: the next read builds fresh ones, so no cache outlives one event.
+ */
+export function createSubscriptionContext(deps: ContextDeps, requestId: string): GraphQLContext {
+  return new SubscriptionContext(deps, requestId);
+}
+
+/** Drops a context's DataLoaders: the next read through `loaders` builds fresh ones. */
+export function renewLoaders(context: GraphQLContext): void {
+  if (context instanceof SubscriptionContext) context.renew();
+  else context.loaders = createLoaders(context.store);
+}
+
+class SubscriptionContext implements GraphQLContext {
+  readonly requestId: string;
+  readonly store: TraceStore;
+  readonly ingest: IngestService;
+  readonly limits: IngestLimits;
+  traceParts?: ReadonlySet<TracePart>;
+  principal?: { readonly name: string; readonly scopes: ReadonlySet<string> };
+  private built: Loaders | null = null;
+
+  constructor(deps: ContextDeps, requestId: string) {
+    this.requestId = requestId;
+    this.store = deps.store;
+    this.ingest = deps.ingest;
+    this.limits = deps.limits;
+  }
+
+  get loaders(): Loaders {
+    return (this.built ??= createLoaders(this.store));
+  }
+
+  set loaders(loaders: Loaders) {
+    this.built = loaders;
+  }
+
+  renew(): void {
+    this.built = null;
+  }
+}

@@ -1,6 +1,6 @@
 /** The GraphQL layer: executable schema, per-request context and loaders. */
 export { createSchema, type SchemaOptions } from './schema';
-export { createContext, type GraphQLContext, type ContextDeps } from './context';
+export { createContext, createSubscriptionContext, renewLoaders, type GraphQLContext, type ContextDeps } from './context';
 export { createLoaders, type Loaders } from './loaders';
 export { DateTimeScalar, JSONScalar } from './scalars';
 export { DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';

@@ -5,7 +5,7 @@
  */
 import type { AuthOutcome } from '../auth';
 import type { Resolvers } from '../generated/graphql';
-import { createContext, createLoaders, type GraphQLContext } from '../graphql';
+import { createSubscriptionContext, renewLoaders, type GraphQLContext } from '../graphql';
 import {
   ChangeStreamSource,
   LiveHub,
@@ -77,9 +77,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
       const resolvers = liveResolvers({
         hub,
         spansOfTrace: async (traceId) => (await services.store.spansByTraceIds([traceId])).get(traceId) ?? [],
-        renewContext: (context) => {
-          (context as GraphQLContext).loaders = createLoaders(services.store);
-        },
+        renewContext: (context) => renewLoaders(context as GraphQLContext),
       });
       // The live models hold readonly arrays; codegen's resolver types want mutable ones. Same shapes otherwise.
       return [resolvers as unknown as Resolvers];
@@ -104,7 +102,7 @@ export function liveExtension(options: LiveOptions = {}): LiveExtension {
         production: security.production,
         masker: security.masker,
         shared,
-        createContext: (requestId) => createContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId),
+        createContext: (requestId) => createSubscriptionContext({ store: services.store, ingest: services.ingest, limits: config.limits }, requestId),
         authenticate: options.authenticate ?? ((payload) => security.authenticator.authenticateConnectionParams(payload)),
         limits: {
           maxSubscriptionsPerConnection: config.wsMaxSubscriptions,

@@ -62,6 +62,29 @@ describe.each(['local', 'changestream'] as const)('subscriptions over graphql-ws
     sub.unsubscribe();
   });
 
+  it('each message reads the store as it stands then: nothing cached from an earlier message of the subscription', async () => {
+    const traceId = newTraceId();
+    const query = 'subscription($id: ID!) { traceUpdated(traceId: $id) { spans { spanId parent { spanId } } } }';
+    type Parents = { traceUpdated: { spans: { spanId: string; parent: { spanId: string } | null }[] } };
+    const sub = subscribe<Parents>(client, query, { id: traceId });
+    await subscribed(1);
+    const parent = spanInput({ traceId });
+    const early = spanInput({ traceId, parentSpanId: parent.spanId, offsetUs: 10 });
+    const late = spanInput({ traceId, parentSpanId: parent.spanId, offsetUs: 20 });
+    const parentOf = (spanId: string) => sub.results.flatMap((r) => r.data?.traceUpdated.spans ?? []).find((s) => s.spanId === spanId)?.parent;
+    // The first message reads the trace before its parent span is stored.
+    await gw.submit([early]);
+    await sub.until((c) => c.results.length === 1, 'the first message');
+    expect(parentOf(early.spanId)).toBeNull();
+    await gw.submit([parent]);
+    await sub.until((c) => c.results.length === 2, 'the parent span');
+    await gw.submit([late]);
+    await sub.until((c) => c.results.length === 3, 'the late child');
+    expect(parentOf(late.spanId)).toEqual({ spanId: parent.spanId });
+    expect(sub.results.every((r) => r.errors === undefined)).toBe(true);
+    sub.unsubscribe();
+  });
+
   it('a rejected span or an idempotent re-submit publishes nothing', async () => {
     const traceId = newTraceId();
     const sub = subscribe<TraceUpdated>(client, TRACE_UPDATED, { id: traceId });
