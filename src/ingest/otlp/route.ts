@@ -13,7 +13,7 @@ import { HttpBodyError, mediaTypeOf, readBody } from '../../http';
 import { authorizeIngest, type IngestHttpRoute, type IngestRouteContext, type StandardIngestOptions } from '../http-edge';
 import { mergeRejections, summarizeRejections } from '../rejections';
 import { decodeJsonTraceRequest } from './json-decode';
-import { mapTraceRequest } from './map';
+import { mapTraceRequest, type MappedRequest } from './map';
 import { decodeProtobufTraceRequest } from './proto-decode';
 import { encodeExportResponse, encodeRpcStatus, OTLP_CONTENT_TYPE, RpcCode, type OtlpEncoding } from './response';
 
@@ -61,15 +61,23 @@ async function handleExport(req: IncomingMessage, res: ServerResponse, ctx: Inge
     const got = JSON.stringify(req.headers['content-type'] ?? '');
     throw new HttpBodyError(415, ErrorCode.BAD_USER_INPUT, `unsupported Content-Type: expected application/x-protobuf or application/json, got ${got}`);
   }
-  const body = await readBody(req, req.headers, ctx.services.config.limits.maxBodyBytes);
-  const request = encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body);
-  const mapped = mapTraceRequest(request);
+  const mapped = await readExport(req, encoding, ctx.services.config.limits.maxBodyBytes);
   const result = mapped.inputs.length > 0 ? await ctx.services.ingest.submit(mapped.inputs, 'otlp') : undefined;
   const rejected = mergeRejections(mapped.rejected, mapped.positions, result);
   if (rejected.length > 0) logger.debug('export partially rejected', { requestId: ctx.requestId, rejected: rejected.length, total: mapped.total });
   const out = encodeExportResponse(encoding, { rejectedSpans: rejected.length, errorMessage: summarizeRejections(rejected, mapped.total) });
   res.writeHead(200, { 'content-type': OTLP_CONTENT_TYPE[encoding], 'content-length': out.length });
   res.end(out);
+}
+
+/**
+ * The request's spans, mapped. A function of its own so that the body and its decoded request are garbage once
+ * mapped: locals of `handleExport` (an async function) would be kept until its last `await` returned, i.e.
+ * across the whole `submit`.
+ */
+async function readExport(req: IncomingMessage, encoding: OtlpEncoding, maxBytes: number): Promise<MappedRequest> {
+  const body = await readBody(req, req.headers, maxBytes);
+  return mapTraceRequest(encoding === 'protobuf' ? decodeProtobufTraceRequest(body) : decodeJsonTraceRequest(body));
 }
 
 function sendStatus(res: ServerResponse, encoding: OtlpEncoding, status: number, code: ErrorCode, message: string, headers: Record<string, string>): void {
