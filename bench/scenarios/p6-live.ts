@@ -9,8 +9,8 @@
  * the gateway inserts, into a collection with the gateway's span indexes) and broadcasts once the store
  * acknowledged it (`storedP99Ratio_N`). A third (reported, not judged) does the gateway's whole path by hand: the
  * raw server inserts the probe's span document into the gateway's own spans collection and broadcasts when its
- * own change stream on that collection (which reads back the background traffic too, as the gateway's does)
- * reports it (`streamedP99Ratio_N`): what is left between the gateway and it is the gateway's own code (HTTP and
+ * own change stream on that collection (which reads back the background traffic too, as the gateway's does; open
+ * only around its own probes, so that reading lands in no other side's figures) reports it (`streamedP99Ratio_N`): what is left between the gateway and it is the gateway's own code (HTTP and
  * GraphQL front, validation, graphql-ws) and what shares the gateway's process (the background ingest).
  *
  * Layout: store, gateway, raw ws server, and the subscribers of each kind in a worker of their own (so neither
@@ -29,7 +29,7 @@ import { startGatewayFixture } from '../harness/fixture';
 import { median, percentile } from '../harness/stats';
 import type { RunOptions, Scenario, ScenarioResult } from '../harness/types';
 import { nowMs } from '../load/subscribers';
-import type { GcFigures } from '../workers/protocol';
+import type { GcFigures, ProcessFigures } from '../workers/protocol';
 import type { CollectArgs, SubscribersArgs, SubscribersReady } from '../workers/subscribers';
 import type { WsBroadcastArgs, WsBroadcastReady } from '../workers/ws-broadcast';
 
@@ -87,10 +87,10 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
     `${sz.probesPerRun} sequential probes; median of per-run p50/p99; background demo ingest ${BACKGROUND_TRACES_PER_SEC} traces/s throughout; ` +
     `raw: ws server acks POST /broadcast, then sends the same-shaped message to every socket, timed from sending the POST; ` +
     `raw stored (reported, not judged): the same server first inserts the probe's span document (the gateway's own mapping) with the raw driver's insertMany into the same store, then broadcasts; ` +
-    `raw streamed (reported, not judged): the same server inserts that document into the gateway's own spans collection and broadcasts when its own change stream on that collection reports it; ` +
+    `raw streamed (reported, not judged): the same server inserts that document into the gateway's own spans collection and broadcasts when its own change stream on that collection (open only during its own probes) reports it; ` +
     `per side, First = sending -> a probe's first receipt (per run: median and largest over the probes), SpreadMax = first -> last receipt of a probe (per run: largest), medians over the runs; ` +
     `value: the larger of the p99 ratios over the sizes; subscribers of each kind in a worker of their own, times on the machine's monotonic clock; ` +
-    `reported, not judged: GC pauses (count, sum, largest, mark-compacts) of the gateway, store and raw server processes over each size's probes, and their heap used at its end`;
+    `reported, not judged: GC pauses (count, sum, largest, mark-compacts) of the gateway, store and raw server processes over each size's probes, their heap used at its end, and their CPU time over the probes (CpuS, seconds, every side's probes and the background ingest)`;
   const fx = await startGatewayFixture('bench_p6', { cpuProfDir: options.cpuProfDir, label: 'P6' });
   const rawArgs: WsBroadcastArgs = { storeUri: fx.store.ready.uri, dbName: 'bench_p6_raw', streamDb: fx.dbName };
   const raw = await forkWorker<WsBroadcastReady>('ws-broadcast', { args: rawArgs }).catch(async (e: unknown) => {
@@ -129,14 +129,25 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
         const rawProbe = (): Promise<Probe> => probeRaw(raw.ready.httpUrl, probes, rawSubs);
         const storedProbe = (): Promise<Probe> => probeRawStored(raw.ready.storeHttpUrl!, probes, rawSubs, probeTrace);
         const streamedProbe = (): Promise<Probe> => probeRawStored(raw.ready.streamHttpUrl!, probes, rawSubs, streamedTrace);
+        // The streamed side's change stream is open only around its own probes (see ws-broadcast.ts).
+        const streamed = async <T>(probing: () => Promise<T>): Promise<T> => {
+          await raw.call('openStream');
+          try {
+            return await probing();
+          } finally {
+            await raw.call('closeStream');
+          }
+        };
         // GC pauses of the gateway, the store and the raw server over this size's probes (reported, not judged).
         const watched = [['gateway', fx.gateway], ['store', fx.store], ['raw', raw]] as const;
         await Promise.all(watched.map(([, w]) => w.call('gcWatch')));
+        const cpuAt = (): Promise<number[]> => Promise.all(watched.map(([, w]) => w.call<ProcessFigures>('figures').then((f) => f.cpuUs)));
+        const cpuBefore = await cpuAt();
         for (let i = 0; i < sz.warmupProbes; i++) {
           await gwProbe();
           await rawProbe();
           await storedProbe();
-          await streamedProbe();
+          await streamed(streamedProbe);
         }
         const gwRuns: Run[] = [];
         const rawRuns: Run[] = [];
@@ -146,7 +157,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           gwRuns.push(await run(gwProbe, sz.probesPerRun));
           rawRuns.push(await run(rawProbe, sz.probesPerRun));
           storedRuns.push(await run(storedProbe, sz.probesPerRun));
-          streamedRuns.push(await run(streamedProbe, sz.probesPerRun));
+          streamedRuns.push(await streamed(() => run(streamedProbe, sz.probesPerRun)));
           options.progress(
             `P6 ${n} subscribers run ${r + 1}/${sz.runs}: submit->receipt p99 gateway ${gwRuns[r]!.p99.toFixed(1)} ms, raw ${rawRuns[r]!.p99.toFixed(1)} ms, ` +
               `raw stored ${storedRuns[r]!.p99.toFixed(1)} ms, raw streamed ${streamedRuns[r]!.p99.toFixed(1)} ms; ` +
@@ -154,6 +165,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
           );
         }
         const gcs = await Promise.all(watched.map(([, w]) => w.call<GcFigures>('gcFigures')));
+        const cpuAfter = await cpuAt();
         const med = (runs: Run[], k: keyof Run): number => median(runs.map((x) => x[k]));
         const lost = [...gwRuns, ...rawRuns, ...storedRuns, ...streamedRuns].reduce((a, x) => a + x.lost, 0);
         lostAll += lost;
@@ -196,6 +208,7 @@ async function runP6(options: RunOptions): Promise<ScenarioResult> {
                 [`${side}GcPauses_${n}`, gc.pauses],
                 [`${side}MajorGcs_${n}`, gc.majors],
                 [`${side}HeapUsedMb_${n}`, Math.round(gc.heapUsedBytes / 1e5) / 10],
+                [`${side}CpuS_${n}`, Math.round((cpuAfter[i]! - cpuBefore[i]!) / 1e4) / 100],
               ];
             }),
           ),

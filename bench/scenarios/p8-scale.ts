@@ -3,7 +3,9 @@
  * bulk insert rate next to its floor (JSON.parse + BSON serialize of the same documents), the store's peak
  * resident memory split into anonymous (heap, native) and file-backed (LMDB's map: page cache) pages, lookup by an
  * indexed `traceId` and a range query sorted on an indexed `startTime` at the large size ÷ the small size, and the
- * time to restart on the full data directory and answer `ping` next to a start on an empty one.
+ * time to restart on the full data directory and answer `ping` next to a start on an empty one; and (reported, not
+ * judged) an index built on the large collection while another connection pings the store in a loop: the longest
+ * ping against the build's duration (an index build that blocked the store would make them equal).
  *
  * Layout: the store runs alone in a worker process with a data directory on the temp disk; driver in the parent.
  * The large size is 1M documents in the full suite, or `P8_DOCS` (5M: about 3 GB of BSON); it shrinks to what the
@@ -49,7 +51,7 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
   const conditions =
     `one store with a data directory (${base}), two collections of ${fmt(sz.small)} and ${fmt(sz.large)} demo span docs${sz.large < requested ? ` (shrunk from ${fmt(requested)} to fit the disk)` : ''}, ` +
     `insertMany batches of ${BATCH}, indexes {traceId:1} and {startTime:1}; lookup find({traceId}) and range find({startTime:{$gte}}).sort({startTime:1}).limit(50), ` +
-    `${sz.warmup} warm-up each, ${sz.runs} alternating runs x ${sz.lookupsPerRun} per size, median of per-run p50; restart: fork to first ping, next to an empty directory; store in its own process`;
+    `${sz.warmup} warm-up each, ${sz.runs} alternating runs x ${sz.lookupsPerRun} per size, median of per-run p50; restart: fork to first ping, next to an empty directory; index build {service:1,startTime:-1} on the large collection while another connection pings in a loop (longest ping ÷ build time, reported); store in its own process`;
   let store: WorkerHandle<StoreDiskReady> | undefined = await forkWorker<StoreDiskReady>('store-disk', { args: { dataDir }, cpuProfDir: options.cpuProfDir, label: 'P8' });
   let client = new MongoClient(store.ready.uri);
   try {
@@ -94,6 +96,8 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
     const lookupRatio = median(runs.lookupLarge) / median(runs.lookupSmall);
     const rangeRatio = median(runs.rangeLarge) / median(runs.rangeSmall);
     options.progress(`P8 lookup p50 ratio ${lookupRatio.toFixed(2)}, range p50 ratio ${rangeRatio.toFixed(2)}`);
+    const build = await indexBuildStall(store.ready.uri, largeColl);
+    options.progress(`P8 index build ${Math.round(build.buildMs)} ms, longest ping meanwhile ${build.maxPingMs.toFixed(1)} ms (ratio ${build.stallRatio.toFixed(4)})`);
 
     // Restart on the full directory, next to a start on an empty one.
     await client.close();
@@ -148,12 +152,55 @@ async function runP8(options: RunOptions): Promise<ScenarioResult> {
         restartToPingMs: restart.ms,
         emptyStartToPingMs: empty.ms,
         insertChunkRates: loader.chunkRates.map(Math.round),
+        indexBuildMs: build.buildMs,
+        indexBuildPings: build.pings,
+        indexBuildMaxPingMs: build.maxPingMs,
+        indexBuildStallRatio: build.stallRatio,
+        pingP50MsIdle: build.idlePingP50Ms,
+        pingP50MsDuringBuild: build.pingP50Ms,
       },
     };
   } finally {
     await client.close().catch(() => undefined);
     await store?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds `{service: 1, startTime: -1}` on `coll` while another client pings the store one ping after the other:
+ * the build's duration, the pings answered meanwhile, their p50 and longest round trip (next to the p50 of 200
+ * pings before the build), and the longest ping ÷ the build's duration (1 when the build blocks the store).
+ */
+async function indexBuildStall(uri: string, coll: Collection<SpanDoc>): Promise<{ buildMs: number; pings: number; pingP50Ms: number; maxPingMs: number; idlePingP50Ms: number; stallRatio: number }> {
+  const pinger = new MongoClient(uri);
+  try {
+    await pinger.connect();
+    const admin = pinger.db('admin');
+    const ping = async (): Promise<number> => {
+      const t0 = process.hrtime.bigint();
+      await admin.command({ ping: 1 });
+      return msSince(t0);
+    };
+    const idle: number[] = [];
+    for (let i = 0; i < 200; i++) idle.push(await ping());
+    let building = true;
+    const during: number[] = [];
+    const loop = (async () => {
+      while (building) during.push(await ping());
+    })();
+    const t0 = process.hrtime.bigint();
+    try {
+      await coll.createIndex({ service: 1, startTime: -1 }, { name: 'p8_index_build' });
+    } finally {
+      building = false;
+      await loop;
+    }
+    const buildMs = msSince(t0);
+    const maxPingMs = Math.max(0, ...during);
+    return { buildMs, pings: during.length, pingP50Ms: median(during), maxPingMs, idlePingP50Ms: median(idle), stallRatio: maxPingMs / buildMs };
+  } finally {
+    await pinger.close();
   }
 }
 

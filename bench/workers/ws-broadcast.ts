@@ -14,11 +14,14 @@
  * the background traffic fills), and the message sent to every socket when this server's change stream on that
  * collection (the gateway's pipeline: inserts only, every event read back, as the gateway's is) reports the
  * insert; the request is acknowledged once the insert is. A hand-written store + change stream + `ws` server.
+ * The change stream is open only while the parent says so (`openStream` / `closeStream`, around this side's own
+ * runs): while open it reads back every insert, and that store and process work would otherwise land in the
+ * other sides' figures.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EJSON } from 'bson';
-import { MongoClient, type ChangeStreamDocument, type Document } from 'mongodb';
+import { MongoClient, type ChangeStream, type ChangeStreamDocument, type Document } from 'mongodb';
 import { WebSocketServer } from 'ws';
 import { INDEXES } from '../../src/store';
 import { serveWorker } from './serve';
@@ -56,26 +59,38 @@ serveWorker(async (raw) => {
   // The streamed side: span document _id -> the message its change event releases.
   const awaiting = new Map<string, string>();
   const watched = client && args.streamDb ? client.db(args.streamDb).collection<Document>('spans') : null;
-  const changes = watched ? watched.watch([{ $match: { operationType: 'insert' } }]) : null;
-  let pumping: Promise<void> = Promise.resolve();
-  if (changes) {
+  let stream: { changes: ChangeStream<Document>; pumping: Promise<void> } | null = null;
+  const release = (change: ChangeStreamDocument | null): void => {
+    if (change?.operationType !== 'insert') return;
+    const id = String(change.documentKey._id);
+    const message = awaiting.get(id);
+    if (message === undefined) return;
+    awaiting.delete(id);
+    broadcast(message);
+  };
+  const openStream = async (): Promise<null> => {
+    if (!watched) throw new Error('ws-broadcast: openStream needs streamDb');
+    if (stream) return null;
+    const changes = watched.watch([{ $match: { operationType: 'insert' } }]);
     // The first tryNext runs the aggregate: the stream is open before the first probe is sent.
-    const first = await changes.tryNext();
-    const release = (change: ChangeStreamDocument | null): void => {
-      if (change?.operationType !== 'insert') return;
-      const id = String(change.documentKey._id);
-      const message = awaiting.get(id);
-      if (message === undefined) return;
-      awaiting.delete(id);
-      broadcast(message);
-    };
-    release(first);
-    pumping = (async () => {
+    release(await changes.tryNext());
+    const pumping = (async () => {
       while (!changes.closed) release(await changes.next());
     })().catch((err: unknown) => {
       if (!changes.closed) console.error('ws-broadcast: the change stream failed', err);
     });
-  }
+    stream = { changes, pumping };
+    return null;
+  };
+  const closeStream = async (): Promise<null> => {
+    const open = stream;
+    stream = null;
+    if (open) {
+      await open.changes.close();
+      await open.pumping;
+    }
+    return null;
+  };
   server.on('request', (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -98,6 +113,10 @@ serveWorker(async (raw) => {
         return;
       }
       if (req.method === 'POST' && req.url === '/stream-broadcast' && watched) {
+        if (!stream) {
+          res.writeHead(409, { 'content-type': 'text/plain' }).end('the change stream is not open: call openStream first');
+          return;
+        }
         const { docs, message } = EJSON.parse(body) as { docs: Document[]; message: string };
         for (const doc of docs) awaiting.set(String(doc._id), message);
         watched.insertMany(docs, { ordered: false }).then(
@@ -120,13 +139,13 @@ serveWorker(async (raw) => {
   };
   return {
     info,
+    handlers: { openStream, closeStream },
     stop: async () => {
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await changes?.close();
-      await pumping;
+      await closeStream();
       await client?.close();
     },
   };

@@ -40,19 +40,20 @@ const PAIR_PROJECTION = { _id: 1, traceId: 1, spanId: 1, parentSpanId: 1, servic
 /** The edge calls this batch of newly inserted spans is responsible for counting. */
 export async function countableEdges(db: Db, inserted: readonly SpanCore[], waitExpireAt: Date): Promise<EdgeCall[]> {
   if (inserted.length === 0) return [];
-  const mine = new Map<string, SpanCore>();
-  for (const span of inserted) mine.set(spanDocId(span.traceId, span.spanId), span);
+  const mine = new SpansByKey(inserted);
 
   const own: EdgeCall[] = [];
   // Children whose parent this call did not insert, by the parent's document id.
   const waiting = new Map<string, SpanCore[]>();
   for (const child of inserted) {
     if (child.parentSpanId === null) continue;
-    const parentId = spanDocId(child.traceId, child.parentSpanId);
-    const parent = mine.get(parentId);
+    const parent = mine.get(child.traceId, child.parentSpanId);
     if (parent) {
       if (parent.service !== child.service) own.push({ source: parent.service, child });
-    } else waiting.set(parentId, [...(waiting.get(parentId) ?? []), child]);
+    } else {
+      const parentId = spanDocId(child.traceId, child.parentSpanId);
+      waiting.set(parentId, [...(waiting.get(parentId) ?? []), child]);
+    }
   }
 
   const contested = new Map<string, EdgeCall>();
@@ -69,7 +70,7 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
     const lists: Record<string, ''> = {};
     let all = true;
     for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
-      if (!mine.has(spanDocId(note._id, parentSpanId))) {
+      if (!mine.get(note._id, parentSpanId)) {
         all = false;
         continue;
       }
@@ -90,7 +91,7 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
           if (doc.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: doc.service, child });
         }
         if (waitingChildIds.has(id) && doc.parentSpanId !== null) {
-          const parent = mine.get(spanDocId(doc.traceId, doc.parentSpanId));
+          const parent = mine.get(doc.traceId, doc.parentSpanId);
           if (parent && parent.service !== doc.service) contested.set(id, { source: parent.service, child: asRecord(doc) });
         }
       }
@@ -101,6 +102,29 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   if (contested.size === 0) return own;
   const won = await claim(db, [...contested.keys()]);
   return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];
+}
+
+/**
+ * Spans by trace id, then span id: found by the two ids as they are, without joining them into a document id
+ * per span (the batch's own spans are looked up once per child).
+ */
+class SpansByKey {
+  private readonly byTrace = new Map<string, Map<string, SpanCore>>();
+
+  constructor(spans: readonly SpanCore[]) {
+    for (const span of spans) {
+      let bySpan = this.byTrace.get(span.traceId);
+      if (!bySpan) {
+        bySpan = new Map();
+        this.byTrace.set(span.traceId, bySpan);
+      }
+      bySpan.set(span.spanId, span);
+    }
+  }
+
+  get(traceId: string, spanId: string): SpanCore | undefined {
+    return this.byTrace.get(traceId)?.get(spanId);
+  }
 }
 
 // Private: one note per trace, one `w.<parent span id>` list per awaited parent (span ids are hex: plain field names).

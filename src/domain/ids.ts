@@ -19,8 +19,29 @@ export function parseSpanId(value: unknown): IdParse {
   return parseHexId(value, SPAN_ID_HEX_LENGTH);
 }
 
-// Private: one rule for both id kinds, the message names what was expected and what was received.
+// Private: one rule for both id kinds, the message names what was expected and what was received. The ids of a
+// well-formed span are read character by character (no pattern, no copy when already lowercase); anything else
+// takes the checks that word the refusal.
 function parseHexId(value: unknown, length: number): IdParse {
+  if (typeof value === 'string' && value.length === length) {
+    let upper = false;
+    let zero = true;
+    let i = 0;
+    for (; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 48) continue;
+      zero = false;
+      if ((c >= 49 && c <= 57) || (c >= 97 && c <= 102)) continue;
+      if (c >= 65 && c <= 70) upper = true;
+      else break;
+    }
+    if (i === length && !zero) return { ok: true, id: upper ? value.toLowerCase() : value };
+  }
+  return refuseHexId(value, length);
+}
+
+// Private: the refusal of what is not an id of `length` hex digits (or an all-zero one), with its reason.
+function refuseHexId(value: unknown, length: number): IdParse {
   const expected = `${length} hex digits, not all zero`;
   if (typeof value !== 'string') return { ok: false, reason: `expected ${expected}, received ${describe(value)}` };
   const id = value.toLowerCase();

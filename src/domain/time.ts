@@ -19,10 +19,10 @@ export function parseDateTime(value: unknown): TimeParse {
   return parseDateTimeByPattern(value);
 }
 
-// Private: the date and time up to the second of the last value scanned, and its ms since the epoch (the times of
-// one batch mostly share their second, so its calendar check runs once per second met).
-let scannedPrefix: string | null = null;
-let scannedMs = 0;
+// Private: the date of the last value scanned and its ms since the epoch at midnight UTC (the times of one batch
+// mostly share their day, so its calendar check runs once per day met).
+let scannedDay: string | null = null;
+let scannedDayMs = 0;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -36,23 +36,26 @@ function scanMicros(v: string): number | null {
   if (n < 20 || n > 35) return null;
   const t = v.charCodeAt(10);
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (t !== 84 && t !== 116) || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return null;
-  let ms: number;
-  if (scannedPrefix !== null && v.startsWith(scannedPrefix)) ms = scannedMs;
+  let dayMs: number;
+  if (scannedDay !== null && v.startsWith(scannedDay)) dayMs = scannedDayMs;
   else {
     const year = digitsAt(v, 0, 4);
     const month = digitsAt(v, 5, 2);
     const day = digitsAt(v, 8, 2);
-    const hour = digitsAt(v, 11, 2);
-    const minute = digitsAt(v, 14, 2);
-    const second = digitsAt(v, 17, 2);
     // Years below 100 are left to the pattern (Date.UTC reads them as 19xx, which it refuses).
-    if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+    if (year < 100 || month < 1 || month > 12 || day < 1) return null;
     const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
     if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return null;
-    ms = Date.UTC(year, month - 1, day, hour, minute, second);
-    scannedPrefix = v.slice(0, 19);
-    scannedMs = ms;
+    dayMs = Date.UTC(year, month - 1, day);
+    scannedDay = v.slice(0, 10);
+    scannedDayMs = dayMs;
   }
+  const hour = digitsAt(v, 11, 2);
+  const minute = digitsAt(v, 14, 2);
+  const second = digitsAt(v, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  // What Date.UTC(year, month - 1, day, hour, minute, second) gives for these in-range fields.
+  const ms = dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
   let at = 19;
   let micros = 0;
   if (v.charCodeAt(19) === 46) {

@@ -30,7 +30,13 @@ export const ErrorCodes = {
   NotImplemented: 238,
   InvalidResumeToken: 260,
   ChangeStreamFatalError: 280,
+  /** The store is stopping (an index build it interrupted resumes at the next start). */
+  InterruptedAtShutdown: 11600,
+  /** An index build stopped before it completed (its collection or index dropped meanwhile). */
+  IndexBuildAborted: 276,
   ChangeStreamHistoryLost: 286,
+  /** An operation refused while an index build runs on the collection (renameCollection). */
+  BackgroundOperationInProgressForNamespace: 12587,
   /** Atlas Search index commands on a deployment without Atlas Search. */
   SearchNotEnabled: 31082,
   DuplicateKey: 11000,

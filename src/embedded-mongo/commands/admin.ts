@@ -129,10 +129,12 @@ const createIndexes: CommandHandler = async (command, context) => {
   const specs = requiredArray(command, 'createIndexes', 'indexes').map(normalizeIndexSpec);
   if (specs.length === 0) throw new MongoCommandError('BadValue', 'Must specify at least one index to create');
   const existing = context.engine.collection(context.db, coll);
-  const numIndexesBefore = existing ? existing.indexes.size + 1 : 1;
+  const numIndexesBefore = existing ? existing.indexes.size + existing.building.size + 1 : 1;
   const toCreate: Document[] = [];
+  // Indexes of these specs being built (by another createIndexes, or resumed after a restart): waited for.
+  const inProgress: string[] = [];
   for (const spec of specs) {
-    const current = existing?.indexSpecs() ?? [];
+    const current = existing?.allIndexSpecs() ?? [];
     const sameName = current.find((s) => s.name === spec.name);
     const sameKey = current.find((s) => keyOf(s.key) === keyOf(spec.key));
     if (sameName && (keyOf(sameName.key) !== keyOf(spec.key) || (sameName.name !== ID_INDEX_NAME && !sameOptions(sameName, spec)))) {
@@ -141,17 +143,21 @@ const createIndexes: CommandHandler = async (command, context) => {
         `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName)}`,
       );
     }
-    if (sameName) continue;
+    if (sameName) {
+      if (existing?.building.has(spec.name as string)) inProgress.push(spec.name as string);
+      continue;
+    }
     if (sameKey) {
       throw new MongoCommandError('IndexOptionsConflict', `Index already exists with a different name: ${sameKey.name as string}`);
     }
     if (toCreate.some((s) => s.name === spec.name)) continue;
     toCreate.push(spec);
   }
-  await context.engine.write((unit) => {
-    if (!existing) unit.ensureCollection(context.db, coll);
-    for (const spec of toCreate) unit.apply({ kind: 'createIndex', db: context.db, coll, spec });
-  });
+  const waits = inProgress.map((name) => context.engine.resumeBuild(context.db, coll, name));
+  if (toCreate.length > 0 || !existing) waits.push(context.engine.buildIndexes(context.db, coll, toCreate));
+  const results = await Promise.allSettled(waits);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   const reply: Document = {
     numIndexesBefore,
     numIndexesAfter: numIndexesBefore + toCreate.length,
@@ -165,30 +171,36 @@ const listIndexes: CommandHandler = (command, context) => {
   const coll = collectionName(command, 'listIndexes');
   const collection = requireCollection(context, coll);
   const cursorOptions = optionalDocument(command, 'listIndexes', 'cursor') ?? {};
-  return firstBatchReply(context, `${context.db}.${coll}`, collection.indexSpecs(), cursorOptions.batchSize as number | undefined);
+  return firstBatchReply(context, `${context.db}.${coll}`, collection.allIndexSpecs(), cursorOptions.batchSize as number | undefined);
 };
 
 const dropIndexes: CommandHandler = async (command, context) => {
   const coll = collectionName(command, 'dropIndexes');
   const collection = requireCollection(context, coll);
-  const nIndexesWas = collection.indexes.size + 1;
+  const nIndexesWas = collection.indexes.size + collection.building.size + 1;
   const which = command.index;
   let names: string[];
-  if (which === '*') names = [...collection.indexes.keys()];
+  // Dropping an index being built aborts its build (its createIndexes answers 276 IndexBuildAborted), as in mongod.
+  if (which === '*') names = [...collection.indexes.keys(), ...collection.building.keys()];
   else if (typeof which === 'string') names = [which];
   else if (Array.isArray(which)) names = which.map(String);
   else if (isPlainDocument(which)) {
-    const match = collection.indexSpecs().find((s) => keyOf(s.key) === keyOf(which));
+    const match = collection.allIndexSpecs().find((s) => keyOf(s.key) === keyOf(which));
     if (!match) throw new MongoCommandError('IndexNotFound', `can't find index with key: ${JSON.stringify(which)}`);
     names = [match.name as string];
   } else {
     throw new MongoCommandError('TypeMismatch', `BSON field 'dropIndexes.index' must be a string, an array of strings or an object, got ${typeof which}`);
   }
-  for (const name of names) {
-    if (name === ID_INDEX_NAME) throw new MongoCommandError('InvalidOptions', 'cannot drop _id index');
-    if (!collection.indexes.has(name)) throw new MongoCommandError('IndexNotFound', `index not found with name [${name}]`);
-  }
+  const check = (current: Collection): void => {
+    for (const name of names) {
+      if (name === ID_INDEX_NAME) throw new MongoCommandError('InvalidOptions', 'cannot drop _id index');
+      if (!current.indexes.has(name) && !current.building.has(name)) throw new MongoCommandError('IndexNotFound', `index not found with name [${name}]`);
+    }
+  };
+  check(collection);
   await context.engine.write((unit) => {
+    // Checked again in the write: another dropIndexes queued in the same turn may have dropped it (27 then, as mongod).
+    check(requireCollection(context, coll));
     for (const name of names) unit.apply({ kind: 'dropIndex', db: context.db, coll, name });
   });
   return { nIndexesWas };

@@ -57,9 +57,28 @@ interface KeyRange {
   readonly reverse: boolean;
 }
 
+/**
+ * An index being built over a collection's documents (see `beginIndexBuild`): every write keeps its entries as for
+ * a ready index, while the build scans the documents that were stored when it began, in slices. Queries do not
+ * use it until it is ready.
+ */
+export interface IndexBuild {
+  readonly index: Index;
+  /** The scan has indexed every record id up to this one (0: none yet). */
+  scanned: number;
+  /** The scan stops before this record id (the collection's next record id when the build began: documents
+   *  inserted since were indexed by their insert). */
+  end: number;
+  /** Unique index: keys that two documents were seen to hold, in the scan or by a write (a unique build only
+   *  records them, as MongoDB does, and checks them again when the scan is done). */
+  readonly suspects: Map<string, EntryKey>;
+}
+
 export class Collection {
-  /** Secondary indexes by name (the `_id` index is `idIndex`). */
+  /** Secondary indexes by name (the `_id` index is `idIndex`), ready for queries. */
   readonly indexes = new Map<string, Index>();
+  /** Indexes being built, by name: maintained by writes, invisible to queries (see IndexBuild). */
+  readonly building = new Map<string, IndexBuild>();
   readonly idIndex: Index;
   /** Cumulative counters, like `serverStatus`'s metrics: documents tested against a filter, index keys read. */
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
@@ -113,7 +132,21 @@ export class Collection {
       idIndex,
     });
     for (const i of entry.indexes as Document[]) {
-      coll.indexes.set(i.spec.name as string, new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true, typeof i.multikeyPaths === 'number' ? i.multikeyPaths : undefined, i.trailingElementKeys === true));
+      const index = new Index(i.id as number, i.spec as Document, i.multikey === true, i.elementKeys === true, typeof i.multikeyPaths === 'number' ? i.multikeyPaths : undefined, i.trailingElementKeys === true);
+      const build = i.building as Document | undefined;
+      if (!build) {
+        coll.indexes.set(index.name, index);
+        continue;
+      }
+      // A unique build's suspected duplicates are not stored: its scan starts again and covers every document
+      // (its entries stay: each is a key some stored document holds).
+      const restart = index.unique;
+      coll.building.set(index.name, {
+        index,
+        scanned: restart ? 0 : (build.scanned as number),
+        end: restart ? coll.nextRecordId : (build.end as number),
+        suspects: new Map(),
+      });
     }
     return coll;
   }
@@ -130,7 +163,18 @@ export class Collection {
       dataSize: this.bytes,
       nextRecordId: this.nextRecordId,
       idIndexId: this.idIndex.id,
-      indexes: [...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths, trailingElementKeys: i.trailingElementKeys })),
+      indexes: [
+        ...[...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths, trailingElementKeys: i.trailingElementKeys })),
+        ...[...this.building.values()].map(({ index: i, scanned, end }) => ({
+          id: i.id,
+          spec: i.spec,
+          multikey: i.multikey,
+          elementKeys: i.elementKeys,
+          multikeyPaths: i.multikeyPaths,
+          trailingElementKeys: i.trailingElementKeys,
+          building: { scanned, end },
+        })),
+      ],
     };
   }
 
@@ -152,14 +196,25 @@ export class Collection {
   keyFields(): ReadonlySet<string> {
     if (!this.keyFieldCache) {
       this.keyFieldCache = new Set(['_id']);
-      for (const index of this.indexes.values()) for (const field of index.fields) this.keyFieldCache.add(field.split('.')[0]!);
+      for (const index of this.maintainedIndexes()) for (const field of index.fields) this.keyFieldCache.add(field.split('.')[0]!);
     }
     return this.keyFieldCache;
   }
 
-  /** The `_id` index spec first, then the secondary indexes' specs, in creation order. */
+  /** The `_id` index spec first, then the ready secondary indexes' specs, in creation order. */
   indexSpecs(): Document[] {
     return [ID_INDEX_SPEC, ...[...this.indexes.values()].map((i) => i.spec)];
+  }
+
+  /** indexSpecs, then the specs of the indexes being built (listIndexes shows them, as mongod does). */
+  allIndexSpecs(): Document[] {
+    return [...this.indexSpecs(), ...[...this.building.values()].map((b) => b.index.spec)];
+  }
+
+  /** Every secondary index writes keep: the ready ones, then those being built. */
+  *maintainedIndexes(): Iterable<Index> {
+    yield* this.indexes.values();
+    for (const build of this.building.values()) yield build.index;
   }
 
   findById(id: unknown): Document | undefined {
@@ -241,7 +296,7 @@ export class Collection {
     const storedDoc = deserialize(stored, BSON_DECODE_OPTIONS);
     const { records, index } = this.host.storage;
     index.removeSync(entryWithRecordId(this.idIndex.entryKey([storedDoc._id]), rid));
-    for (const idx of this.indexes.values()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(entryWithRecordId(k, rid));
+    for (const idx of this.maintainedIndexes()) for (const k of idx.keysOf(storedDoc) ?? []) index.removeSync(entryWithRecordId(k, rid));
     records.removeSync(this.recordKey(rid));
     this.changes += 1;
     this.docCount -= 1;
@@ -249,8 +304,21 @@ export class Collection {
     this.host.touched(this);
   }
 
-  /** Builds a new index over the existing documents; throws DuplicateKey (the transaction then writes nothing). */
+  /**
+   * Adds an index: an index being built under this name (see beginIndexBuild) becomes ready; else the index is built
+   * over the existing documents at once (an empty collection, the conversion of an old data directory); that throws
+   * DuplicateKey for a unique index the documents break.
+   */
   addIndex(spec: Document): void {
+    const build = this.building.get(spec.name as string);
+    if (build) {
+      this.building.delete(build.index.name);
+      this.indexes.set(build.index.name, build.index);
+      this.keyFieldCache = undefined;
+      this.rawNameCache = undefined;
+      this.host.touched(this);
+      return;
+    }
     const index = new Index(this.host.nextId(), spec);
     const seen: MultikeySeen = { multikey: false, paths: 0 };
     const { index: entries } = this.host.storage;
@@ -287,7 +355,92 @@ export class Collection {
     this.host.touched(this);
   }
 
+  /**
+   * Starts building indexes of these specs over the stored documents: from now on every write keeps their entries,
+   * and `buildStep` indexes the documents stored before (queries use them once `addIndex` made them ready).
+   */
+  beginIndexBuild(specs: readonly Document[]): void {
+    for (const spec of specs) {
+      const index = new Index(this.host.nextId(), spec);
+      this.building.set(index.name, { index, scanned: 0, end: this.nextRecordId, suspects: new Map() });
+    }
+    this.keyFieldCache = undefined;
+    this.rawNameCache = undefined;
+    this.host.touched(this);
+  }
+
+  /**
+   * Indexes, for the builds of these names, the stored documents their scan has not reached, until `deadline` (a
+   * `performance.now()` time; at least one document). True when every scan is done. Throws what a document's key
+   * cannot be (KeyTooLong); the caller then aborts the build.
+   */
+  buildStep(names: readonly string[], deadline: number): boolean {
+    const builds = names.map((name) => this.building.get(name)!);
+    // Builds started by one command scan together; after a restart their positions may differ: the least first.
+    const from = Math.min(...builds.map((b) => b.scanned)) + 1;
+    const end = Math.max(...builds.map((b) => b.end));
+    const { index: entries, records } = this.host.storage;
+    let last = from - 1;
+    let done = true;
+    let n = 0;
+    for (const { key, value } of records.getRange({ start: this.recordKey(from), end: this.recordKey(end) })) {
+      if (n > 0 && (n & 15) === 0 && performance.now() >= deadline) {
+        done = false;
+        break;
+      }
+      n++;
+      const rid = readRecordId(key, ID_BYTES);
+      let doc: Document | undefined;
+      const docOf = (): Document => (doc ??= deserialize(value, BSON_DECODE_OPTIONS));
+      for (const build of builds) {
+        if (rid <= build.scanned || rid >= build.end) continue;
+        const { index } = build;
+        const seen: MultikeySeen | undefined = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
+        const keys = index.keysOf(docOf(), seen) ?? [];
+        for (const k of keys) checkKeySize(k.prefix, index.name);
+        if (index.unique) for (const k of keys) this.suspectDuplicate(build, k, rid);
+        for (const k of keys) entries.putSync(entryWithRecordId(k, rid), EMPTY);
+        if (seen) index.noteMultikey(seen);
+      }
+      last = rid;
+    }
+    for (const build of builds) build.scanned = done ? build.end - 1 : Math.max(build.scanned, Math.min(last, build.end - 1));
+    this.host.touched(this);
+    return done;
+  }
+
+  /** A unique index being built: the first key two documents hold (checked again now), or undefined. */
+  duplicateInBuild(name: string): MongoCommandError | undefined {
+    const build = this.building.get(name);
+    if (!build || !build.index.unique) return undefined;
+    for (const key of build.suspects.values()) {
+      const rids = [...this.host.storage.index.getKeys({ start: key.prefix, end: prefixAfter(key.prefix) })].map((k) => readRecordId(k, k.length - RECORD_ID_BYTES));
+      if (rids.length < 2) continue;
+      if (!key.truncated) {
+        const first = this.readRecord(rids[0]!);
+        if (first) return build.index.duplicateKeyError(this.ns, first);
+        continue;
+      }
+      // A cut key stands for several values: two of its documents must hold the same one.
+      const docs = rids.slice(0, CUT_KEY_COMPARISONS).map((rid) => this.readRecord(rid)).filter((d): d is Document => d !== undefined);
+      for (let i = 0; i < docs.length; i++) {
+        for (let j = i + 1; j < docs.length; j++) if (build.index.sameKey(docs[i]!, docs[j]!)) return build.index.duplicateKeyError(this.ns, docs[i]!);
+      }
+    }
+    build.suspects.clear();
+    return undefined;
+  }
+
   dropIndex(name: string): boolean {
+    const build = this.building.get(name);
+    if (build) {
+      this.removeRange(this.host.storage.index, build.index.idPrefix(), prefixAfter(build.index.idPrefix()));
+      this.building.delete(name);
+      this.keyFieldCache = undefined;
+      this.rawNameCache = undefined;
+      this.host.touched(this);
+      return true;
+    }
     const index = this.indexes.get(name);
     if (!index) return false;
     this.removeRange(this.host.storage.index, index.idPrefix(), prefixAfter(index.idPrefix()));
@@ -302,7 +455,7 @@ export class Collection {
   destroy(): void {
     const { records, index } = this.host.storage;
     this.removeRange(records, this.recordKey(0), this.recordKey(Number.MAX_SAFE_INTEGER));
-    for (const idx of [this.idIndex, ...this.indexes.values()]) this.removeRange(index, idx.idPrefix(), prefixAfter(idx.idPrefix()));
+    for (const idx of [this.idIndex, ...this.maintainedIndexes()]) this.removeRange(index, idx.idPrefix(), prefixAfter(idx.idPrefix()));
   }
 
   /**
@@ -489,7 +642,7 @@ export class Collection {
   // Private: secondaryKeys for the document of `bytes`, its keys read from the bytes where their shape allows;
   // the fields the indexes read are decoded once, only when an index or a unique refusal needs them.
   private secondaryKeysOfBytes(bytes: Buffer, rid: number): Array<{ index: Index; keys: EntryKey[] }> {
-    if (this.indexes.size === 0) return [];
+    if (this.indexes.size === 0 && this.building.size === 0) return [];
     let decoded: Document | undefined;
     const docOf = (): Document => (decoded ??= deserialize(pickFields(bytes, this.keyFields()), BSON_DECODE_OPTIONS));
     const top = new TopLevel(bytes, this.rawNames());
@@ -500,7 +653,7 @@ export class Collection {
   private rawNames(): ReadonlyMap<string, Buffer> {
     if (!this.rawNameCache) {
       this.rawNameCache = new Map();
-      for (const index of this.indexes.values()) for (const name of index.rawPlan.names()) this.rawNameCache.set(name, Buffer.from(name, 'utf8'));
+      for (const index of this.maintainedIndexes()) for (const name of index.rawPlan.names()) this.rawNameCache.set(name, Buffer.from(name, 'utf8'));
     }
     return this.rawNameCache;
   }
@@ -529,11 +682,31 @@ export class Collection {
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, docOf);
       out.push({ index, keys, seen });
     }
+    // Indexes being built: kept like ready ones, except that a key another document holds is only noted for the
+    // unique check at the end of the build (MongoDB accepts such writes during a build and fails the build).
+    if (this.building.size > 0) {
+      const suspects: Array<{ build: IndexBuild; key: EntryKey }> = [];
+      for (const build of this.building.values()) {
+        const { index } = build;
+        if (only && !only(index)) continue;
+        const seen = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
+        const keys = keysOf(index, seen) ?? [];
+        for (const k of keys) checkKeySize(k.prefix, index.name);
+        if (index.unique) for (const k of keys) suspects.push({ build, key: copyKey(k) });
+        out.push({ index, keys, seen });
+      }
+      for (const { build, key } of suspects) this.suspectDuplicate(build, key, rid);
+    }
     for (const entry of out) if (entry.seen && entry.index.noteMultikey(entry.seen)) this.host.touched(this);
     return out;
   }
 
   private checkUnique(index: Index, key: EntryKey, rid: number, docOf: () => Document): void {
+    if (this.heldByOther(index, key, rid, docOf)) throw index.duplicateKeyError(this.ns, docOf());
+  }
+
+  // Private: whether a record other than `rid` holds `key` in `index` (a cut key: compared on the documents).
+  private heldByOther(index: Index, key: EntryKey, rid: number, docOf: () => Document): boolean {
     for (const other of this.host.storage.index.getKeys({ start: key.prefix, end: prefixAfter(key.prefix), limit: 4 })) {
       const otherRid = readRecordId(other, other.length - RECORD_ID_BYTES);
       if (otherRid === rid) continue;
@@ -541,8 +714,17 @@ export class Collection {
         const otherDoc = this.readRecord(otherRid);
         if (!otherDoc || !index.sameKey(docOf(), otherDoc)) continue;
       }
-      throw index.duplicateKeyError(this.ns, docOf());
+      return true;
     }
+    return false;
+  }
+
+  // Private: a unique index being built notes a key another record holds already (see IndexBuild.suspects); the
+  // check at the end of the build decides. A cut key is always noted (that check compares the documents).
+  private suspectDuplicate(build: IndexBuild, key: EntryKey, rid: number): void {
+    const id = key.prefix.toString('latin1');
+    if (build.suspects.has(id)) return;
+    if (key.truncated || this.heldByOther(build.index, key, rid, () => ({}))) build.suspects.set(id, copyKey(key));
   }
 
   // Private: one key range per equality value, in key order.
@@ -682,6 +864,8 @@ export class Collection {
 const SCAN = { snapshot: false } as const;
 /** `absentIds` reads at most this many `_id` keys per document before it gives up on the rest. */
 const ABSENT_SCAN_KEYS_PER_ID = 4;
+/** A unique build's end check compares at most this many documents sharing one cut key. */
+const CUT_KEY_COMPARISONS = 64;
 /** Keys deleted per step when a collection or an index is dropped. */
 const REMOVE_CHUNK = 10_000;
 
@@ -727,6 +911,11 @@ function checkKeySize(prefix: Buffer, indexName: string): void {
   }
 }
 
+
+// Private: an entry key in a buffer of its own (keys are built in a shared scratch buffer).
+function copyKey(key: EntryKey): EntryKey {
+  return { prefix: Buffer.from(key.prefix), truncated: key.truncated };
+}
 
 function readRecordId(key: Buffer, offset: number): number {
   return key.readUInt32BE(offset) * 0x1_0000_0000 + key.readUInt32BE(offset + 4);

@@ -102,17 +102,30 @@ export class Engine implements CollectionHost {
   /** Each collection's catalog key. */
   private readonly catalogKeys = new WeakMap<Collection, Buffer>();
   private closed = false;
+  /** close() has begun: index builds stop at their next slice and stay in the catalog, to resume at the next open. */
+  private closing = false;
   retention: OplogRetention = DEFAULT_OPLOG_RETENTION;
   /** Commands received (the dispatcher counts them): a sliced write takes longer slices while none arrive. */
   requests = 0;
   /** Write transactions committed since open (each holds every write queued in one turn: group commit). */
   transactions = 0;
+  /** Index builds running, by `db NUL collection NUL index name`: settles when the build is ready or failed. */
+  private readonly builds = new Map<string, Promise<void>>();
 
   private constructor(
     readonly storage: Storage,
     private readonly log?: Logger,
   ) {
     this.reload();
+    // Builds a stop or crash interrupted go on (see Collection.fromCatalog for where each one's scan resumes).
+    for (const coll of this.allCollections()) {
+      if (coll.building.size === 0) continue;
+      const names = [...coll.building.keys()];
+      this.log?.info('resuming index builds interrupted by a stop', { collection: coll.ns, indexes: names });
+      void this.runBuild(coll.db, coll.name, coll.uuid.toHexString(), names).catch((err: unknown) => {
+        this.log?.warn('an interrupted index build failed and was dropped', { collection: coll.ns, indexes: names, err });
+      });
+    }
   }
 
   /** Opens (or creates) the engine: in `dataDir`, or memory-only when it is undefined. */
@@ -179,6 +192,112 @@ export class Engine implements CollectionHost {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.runBatch());
+    }
+  }
+
+  /**
+   * createIndexes' build of `specs` (new names; the collection is created if missing). On an empty collection the
+   * indexes are created in one write. Otherwise the build does not block the store, as MongoDB's (4.2+): one write
+   * registers the indexes as being built (every later write keeps their entries; queries do not use them), the
+   * documents stored before are indexed in slices of a few milliseconds (`writeSliced`), each committed with the
+   * writes queued by then, and a last write checks a unique index's suspected duplicates and makes the indexes
+   * ready (the `createIndex` oplog entries). A failure (a duplicate, a key too long, the collection or one of the
+   * indexes dropped: 276 IndexBuildAborted) removes what the build wrote and rejects. Resolves once ready.
+   */
+  async buildIndexes(db: string, coll: string, specs: readonly Document[]): Promise<void> {
+    let uuid: string | undefined;
+    const fresh: string[] = [];
+    const joined: string[] = [];
+    await this.write((unit) => {
+      const existing = unit.ensureCollection(db, coll);
+      // Another createIndexes of the same names may have registered them since this one looked.
+      const todo = specs.filter((spec) => {
+        const name = spec.name as string;
+        if (existing.building.has(name)) joined.push(name);
+        return !existing.indexes.has(name) && !existing.building.has(name);
+      });
+      if (existing.count === 0) {
+        for (const spec of todo) unit.apply({ kind: 'createIndex', db, coll, spec });
+        return;
+      }
+      existing.beginIndexBuild(todo);
+      for (const spec of todo) fresh.push(spec.name as string);
+      uuid = existing.uuid.toHexString();
+    });
+    const waits = joined.map((name) => this.resumeBuild(db, coll, name));
+    if (uuid !== undefined && fresh.length > 0) waits.push(this.runBuild(db, coll, uuid, fresh));
+    const results = await Promise.allSettled(waits);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** The running build of this index, if any (a createIndexes of the same spec waits for it). */
+  indexBuild(db: string, coll: string, name: string): Promise<void> | undefined {
+    return this.builds.get(buildKey(db, coll, name));
+  }
+
+  /**
+   * Drives an index build registered in the collection's catalog (by buildIndexes, or found at open) to its end.
+   * A building index without a running build (its driver failed to clean up, e.g. on a full disk) is taken up by
+   * `resumeBuild`.
+   */
+  resumeBuild(db: string, coll: string, name: string): Promise<void> {
+    const running = this.indexBuild(db, coll, name);
+    if (running) return running;
+    const collection = this.collection(db, coll);
+    if (!collection?.building.has(name)) return Promise.resolve();
+    return this.runBuild(db, coll, collection.uuid.toHexString(), [name]);
+  }
+
+  // Private: see buildIndexes; `uuid` tells the collection from a later one of the same name.
+  private runBuild(db: string, coll: string, uuid: string, names: readonly string[]): Promise<void> {
+    const run = this.driveBuild(db, coll, uuid, names);
+    const settled = run.finally(() => {
+      for (const name of names) if (this.builds.get(buildKey(db, coll, name)) === settled) this.builds.delete(buildKey(db, coll, name));
+    });
+    for (const name of names) this.builds.set(buildKey(db, coll, name), settled);
+    return settled;
+  }
+
+  private async driveBuild(db: string, coll: string, uuid: string, names: readonly string[]): Promise<void> {
+    const started = performance.now();
+    // The collection and its builds, as they are now (a drop aborts the build; a failed transaction reloads the
+    // catalog, so the objects are looked up again each time).
+    const current = (): Collection => {
+      if (this.closing) throw new MongoCommandError('InterruptedAtShutdown', `index build of ${names.join(', ')} on ${db}.${coll} interrupted at shutdown; it resumes at the next start`);
+      const collection = this.collection(db, coll);
+      if (!collection || collection.uuid.toHexString() !== uuid) {
+        throw new MongoCommandError('IndexBuildAborted', `Index build aborted: collection ${db}.${coll} was dropped during the build of ${names.join(', ')}`);
+      }
+      const missing = names.find((name) => !collection.building.has(name));
+      if (missing) throw new MongoCommandError('IndexBuildAborted', `Index build aborted: index ${missing} of ${db}.${coll} was dropped during its build`);
+      return collection;
+    };
+    try {
+      await this.writeSliced((_unit, deadline) => current().buildStep(names, deadline));
+      await this.write((unit) => {
+        const collection = current();
+        for (const name of names) {
+          const duplicate = collection.duplicateInBuild(name);
+          if (duplicate) throw duplicate;
+        }
+        for (const name of names) unit.apply({ kind: 'createIndex', db, coll, spec: collection.building.get(name)!.index.spec });
+      });
+      this.log?.debug('index build done', { collection: `${db}.${coll}`, indexes: names, ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      const failure = err instanceof SlicedWriteFailure ? err.failure : err;
+      // A stop leaves the build in the catalog: the next open resumes it.
+      if (this.closing) throw failure;
+      try {
+        await this.write(() => {
+          const collection = this.collection(db, coll);
+          if (!collection || collection.uuid.toHexString() !== uuid) return;
+          for (const name of names) if (collection.building.has(name)) collection.dropIndex(name);
+        });
+      } catch (cleanup) {
+        this.log?.warn('could not remove a failed index build; the next createIndexes of it takes it up', { collection: `${db}.${coll}`, indexes: names, err: cleanup });
+      }
+      throw failure;
     }
   }
 
@@ -286,6 +405,7 @@ export class Engine implements CollectionHost {
   /** Waits for queued writes, then closes the environment (memory-only: deletes it). */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     while (this.queue.length > 0 || this.scheduled) await new Promise((r) => setImmediate(r));
     await this.announced.catch(() => undefined);
     this.closed = true;
@@ -579,6 +699,9 @@ export class Engine implements CollectionHost {
   // Private: the catalog entry moves to the new name; the data keep their collection id, so nothing is copied.
   private renameCollection(db: string, name: string, toDb: string, toName: string): void {
     const coll = this.require(db, name);
+    if (coll.building.size > 0) {
+      throw new MongoCommandError('BackgroundOperationInProgressForNamespace', `cannot perform operation: an index build is currently running for collection ${db}.${name}`);
+    }
     if (this.collection(toDb, toName)) throw new MongoCommandError('NamespaceExists', `target namespace exists: ${toDb}.${toName}`);
     const moved = Collection.fromCatalog(this, { ...coll.toCatalog(), db: toDb, name: toName });
     const colls = this.dbs.get(db)!;
@@ -723,6 +846,10 @@ function commitFailure(err: unknown): MongoCommandError {
     return new MongoCommandError('OutOfDiskSpace', `write not committed: the data directory's disk refused it (${message}); nothing of this write was stored`);
   }
   return new MongoCommandError('InternalError', `write not committed: ${message}; nothing of this write was stored`);
+}
+
+function buildKey(db: string, coll: string, name: string): string {
+  return `${db}\u0000${coll}\u0000${name}`;
 }
 
 function catalogKey(db: string, coll: string): Buffer {
