@@ -3,14 +3,15 @@
  * ping, a find, an explain (not using the index yet) and an insert on another connection are answered before the
  * build's reply; inserts, updates and deletes made during the build are indexed exactly; a unique build that meets a duplicate fails with 11000 and
  * leaves no index; a second createIndexes of the same spec waits for the build; dropping the index or the
- * collection aborts the build (276). Runs unchanged against a real MongoDB, except the restart test at the end
- * (the embedded store with a data directory, stopped during a build).
+ * collection aborts the build (276). Runs unchanged against a real MongoDB, except the restart tests at the end
+ * (the embedded store with a data directory, stopped during a build, or killed with SIGKILL in a child process).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/embedded-mongo';
+import { buildStore, type StoreChild } from './child-store';
 import { conformanceSuite, failure } from './fixture';
 
 const { t } = conformanceSuite();
@@ -19,7 +20,7 @@ const { t } = conformanceSuite();
 type AnyDoc = any;
 
 /** Documents per test collection: enough that a build takes many slices of the store's event loop. */
-const N = 20_000;
+const N = 15_000;
 const PAD = 'x'.repeat(200);
 
 let other: MongoClient;
@@ -68,7 +69,7 @@ async function usesIndex(coll: Collection<AnyDoc>, filter: Document, name: strin
   return plan.includes('IXSCAN') && plan.includes(name);
 }
 
-test('a ping, a find and an insert on another connection are answered while an index is built', async () => {
+test('a ping, a find, an explain and an insert on another connection are answered while an index is built', async () => {
   const coll = t.db.collection<AnyDoc>('builds_serve');
   await fill(coll);
   const order: string[] = [];
@@ -237,6 +238,43 @@ test('a build interrupted by a stop resumes at the next start (embedded store wi
     rmSync(dataDir, { recursive: true, force: true });
   }
 }, 120_000);
+
+test('a build cut short by SIGKILL resumes at the next start and ends exact (embedded store in a child process)', async () => {
+  if (!t.mongo.embedded) return;
+  const build = buildStore();
+  const clients: MongoClient[] = [];
+  const start = async (dataDir: string): Promise<{ child: StoreChild; coll: Collection<AnyDoc> }> => {
+    const child = await build.start(['--port', '0', '--data-dir', dataDir]);
+    const client = await MongoClient.connect(child.uri, { serverSelectionTimeoutMS: 10_000 });
+    clients.push(client);
+    return { child, coll: client.db('builds').collection<AnyDoc>('crash') };
+  };
+  try {
+    const dataDir = build.dir('data');
+    const first = await start(dataDir);
+    await fill(first.coll);
+    const running = startBuild(first.coll, { k: 1 }, { name: 'k_1' });
+    await untilBuildingOn(first.coll, 'k_1', running);
+    await first.coll.insertOne({ _id: -1, k: 501 });
+    first.child.proc.kill('SIGKILL');
+    expect(await first.child.exited).toBe('SIGKILL');
+    await running.done.catch(() => undefined);
+
+    const second = await start(dataDir);
+    await second.coll.createIndex({ k: 1 }, { name: 'k_1' });
+    // The build was cut short (the restarted store resumed it), and its index is exact.
+    expect(second.child.stderr()).toMatch(/resuming index builds interrupted by a stop or crash/);
+    expect((await second.coll.find({ k: 501 }).toArray()).map((d) => d._id)).toEqual([-1]);
+    const stats = (await second.coll.find({ k: { $gte: 0 } }).explain('executionStats')).executionStats;
+    expect(stats.totalKeysExamined).toBe(N + 1);
+    expect(stats.nReturned).toBe(N + 1);
+    second.child.proc.kill('SIGTERM');
+    await second.child.exited;
+  } finally {
+    for (const c of clients) await c.close().catch(() => undefined);
+    build.cleanup();
+  }
+}, 180_000);
 
 // untilBuilding for a collection of another client (the restart test's own store).
 async function untilBuildingOn(coll: Collection<AnyDoc>, name: string, build: { settled: () => boolean }): Promise<void> {

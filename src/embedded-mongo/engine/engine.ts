@@ -121,7 +121,7 @@ export class Engine implements CollectionHost {
     for (const coll of this.allCollections()) {
       if (coll.building.size === 0) continue;
       const names = [...coll.building.keys()];
-      this.log?.info('resuming index builds interrupted by a stop', { collection: coll.ns, indexes: names });
+      this.log?.info('resuming index builds interrupted by a stop or crash', { collection: coll.ns, indexes: names });
       void this.runBuild(coll.db, coll.name, coll.uuid.toHexString(), names).catch((err: unknown) => {
         this.log?.warn('an interrupted index build failed and was dropped', { collection: coll.ns, indexes: names, err });
       });
@@ -283,7 +283,7 @@ export class Engine implements CollectionHost {
         }
         for (const name of names) unit.apply({ kind: 'createIndex', db, coll, spec: collection.building.get(name)!.index.spec });
       });
-      this.log?.debug('index build done', { collection: `${db}.${coll}`, indexes: names, ms: Math.round(performance.now() - started) });
+      this.log?.info('index build done', { collection: `${db}.${coll}`, indexes: names, ms: Math.round(performance.now() - started) });
     } catch (err) {
       const failure = err instanceof SlicedWriteFailure ? err.failure : err;
       // A stop leaves the build in the catalog: the next open resumes it.
