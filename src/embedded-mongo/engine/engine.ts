@@ -46,6 +46,8 @@ interface PendingWrite {
   committedSlices: number;
   /** Sliced writes: this slice's length in ms, and `requests` when the previous slice ended. */
   sliceMs: number;
+  /** Sliced writes: the length of a slice after another command arrived (the first slice's length). */
+  baseSliceMs: number;
   requestsSeen: number;
   /** Settled (a failure rejected it): no further slices run. */
   settled?: boolean;
@@ -60,6 +62,11 @@ interface PendingWrite {
 export const WRITE_SLICE_MS = 2;
 /** A sliced write's slices double (up to this) while no other command arrives between them. */
 export const WRITE_SLICE_MAX_MS = 32;
+/**
+ * An index build's slices are at least this long (MongoDB's query yield period is 10 ms): each slice's commit is
+ * flushed to disk with a data directory, so shorter slices would spend much of the build on flushes.
+ */
+export const INDEX_BUILD_SLICE_MS = 10;
 
 /**
  * A sliced write failed to commit after some of its slices had committed (and been flushed): those stay stored.
@@ -176,14 +183,14 @@ export class Engine implements CollectionHost {
    * `write` does when no slice had committed, else with a SlicedWriteFailure (after the committed slices are
    * flushed) saying how many did.
    */
-  writeSliced(step: WriteStep): Promise<void> {
-    return this.enqueue(step, true) as Promise<void>;
+  writeSliced(step: WriteStep, sliceMs = WRITE_SLICE_MS): Promise<void> {
+    return this.enqueue(step, true, sliceMs) as Promise<void>;
   }
 
-  private enqueue(fn: (unit: WriteUnit, deadline: number) => unknown, sliced: boolean): Promise<unknown> {
+  private enqueue(fn: (unit: WriteUnit, deadline: number) => unknown, sliced: boolean, sliceMs = WRITE_SLICE_MS): Promise<unknown> {
     if (this.closed) return Promise.reject(new MongoCommandError('InternalError', 'the store is shutting down'));
     return new Promise<unknown>((resolve, reject) => {
-      this.queue.push({ fn, sliced, resolve, reject, entries: [], committedSlices: 0, sliceMs: WRITE_SLICE_MS, requestsSeen: this.requests });
+      this.queue.push({ fn, sliced, resolve, reject, entries: [], committedSlices: 0, sliceMs, baseSliceMs: sliceMs, requestsSeen: this.requests });
       this.schedule();
     });
   }
@@ -274,7 +281,7 @@ export class Engine implements CollectionHost {
       return collection;
     };
     try {
-      await this.writeSliced((_unit, deadline) => current().buildStep(names, deadline));
+      await this.writeSliced((_unit, deadline) => current().buildStep(names, deadline), INDEX_BUILD_SLICE_MS);
       await this.write((unit) => {
         const collection = current();
         for (const name of names) {
@@ -424,7 +431,7 @@ export class Engine implements CollectionHost {
           const unit = new WriteUnit(this);
           if (pending.sliced && pending.committedSlices > 0) {
             // Nobody else asked for anything since the previous slice: a longer one costs no one a wait.
-            pending.sliceMs = pending.requestsSeen === this.requests ? Math.min(pending.sliceMs * 2, WRITE_SLICE_MAX_MS) : WRITE_SLICE_MS;
+            pending.sliceMs = pending.requestsSeen === this.requests ? Math.min(pending.sliceMs * 2, WRITE_SLICE_MAX_MS) : pending.baseSliceMs;
           }
           try {
             const result = pending.fn(unit, performance.now() + pending.sliceMs);
