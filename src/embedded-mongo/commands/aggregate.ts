@@ -1,13 +1,14 @@
 /**
  * aggregate: a leading $match is served through the collection's read plan (indexes), the rest by mingo; a
- * `$project` of top-level fields right after it is applied to the stored bytes.
+ * `$project` of top-level fields right after it is applied to the stored bytes, and a `$group` of counts after those
+ * is computed from the stored bytes (`query/fast-group.ts`).
  * A pipeline whose first stage has a registered handler (S2's `$changeStream`) is handed to it whole.
  */
 import { deserialize, type Document } from 'bson';
 import { aggregate as mingoAggregate } from 'mingo';
 import { BSON_DECODE_OPTIONS, isPlainDocument, type Collection } from '../engine';
 import { MongoCommandError } from '../errors';
-import { evaluateVariables, MINGO_OPTIONS, runPipeline, select, selectLazily, selectRawLazily, validatePipeline, withMingo, type Variables } from '../query';
+import { compileRawGroup, evaluateVariables, MINGO_OPTIONS, runPipeline, select, selectLazily, selectRawLazily, validatePipeline, withMingo, type Variables } from '../query';
 import { pickFields, topLevelInclusion } from '../raw-bson';
 import { checkHint, nonNegative, optionalBoolean, rejectUnsupported } from './args';
 import type { CommandContext, CommandHandler } from './context';
@@ -58,12 +59,27 @@ const aggregate: CommandHandler = async (command, context) => {
     const docs = n > 0 ? [{ _id: counted.id, [counted.field]: n }] : [];
     return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
   }
+  if (collection && isPlainDocument(leading)) {
+    const grouped = rawGroup(collection, leading, pipeline.slice(1), variables);
+    if (grouped) return firstBatchReply(context, `${context.db}.${target}`, grouped, batchSize);
+  }
   const picked = collection && isPlainDocument(leading) ? pickedInput(collection, leading, pipeline[1], variables) : undefined;
   const input = picked ?? (isPlainDocument(leading) ? select(collection, leading, Infinity, variables).docs : select(collection, {}).docs);
   const rest = picked ? pipeline.slice(2) : isPlainDocument(leading) ? pipeline.slice(1) : pipeline;
   const docs = runPipeline(input, rest, (name) => select(context.engine.collection(context.db, name), {}).docs, variables);
   return firstBatchReply(context, `${context.db}.${target}`, docs, batchSize);
 };
+
+/**
+ * A pipeline `[$match, $project?, $group]` of counts (see `compileRawGroup`) run on the matches' stored bytes;
+ * undefined for any other pipeline or when a document needs the general path.
+ */
+function rawGroup(collection: Collection, match: Document, rest: Document[], variables: Variables): Document[] | undefined {
+  const group = compileRawGroup(rest);
+  if (!group) return undefined;
+  const matches = selectRawLazily(collection, match, undefined, variables);
+  return matches ? group.run(matches) : undefined;
+}
 
 /**
  * The input of a pipeline that starts with `$match` then a `$project` keeping only top-level fields: each match's

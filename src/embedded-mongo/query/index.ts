@@ -3,3 +3,4 @@ export { applyUpdate, updateKind, upsertSeed, prepareInsert, type UpdateKind, ty
 export { validatePipeline, runPipeline, searchNotEnabled, SUPPORTED_STAGES, UNSUPPORTED_STAGES, type CollectionReader } from './pipeline';
 export { withMingo, translateMingoError } from './mingo-errors';
 export { evaluateVariables, type Variables } from './variables';
+export { compileRawGroup, type RawGroup } from './fast-group';
