@@ -77,7 +77,7 @@ const aggregate: CommandHandler = async (command, context) => {
 function rawGroup(collection: Collection, match: Document, rest: Document[], variables: Variables): Document[] | undefined {
   const group = compileRawGroup(rest);
   if (!group) return undefined;
-  const matches = selectRawLazily(collection, match, undefined, variables);
+  const matches = selectRawLazily(collection, match, undefined, variables, true);
   return matches ? group.run(matches) : undefined;
 }
 

@@ -33,6 +33,11 @@ export interface ReadPlan {
   readonly candidates: Iterable<Document>;
   /** The same candidates as their stored BSON (not decoded). */
   readonly rawCandidates: Iterable<Buffer>;
+  /**
+   * The same stored BSON read without a copy of its own: each one is valid only until the next is read (or the
+   * store is read otherwise), for a caller done with a document before it asks for the next.
+   */
+  readonly transientRawCandidates: Iterable<Uint8Array>;
   /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
   readonly exact: boolean;
   /** Candidates come in the order of the sort passed to `plan` (an index supplies it). */
@@ -83,6 +88,7 @@ export class Collection {
   /** Cumulative counters, like `serverStatus`'s metrics: documents tested against a filter, index keys read. */
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
   private docCount: number;
+  private readonly readKeyBuffer = Buffer.alloc(12);
   private keyFieldCache: Set<string> | undefined;
   private rawNameCache: Map<string, Buffer> | undefined;
   /** Documents decoded by an index plan: their record id and stored bytes, valid while `changes` is unchanged. */
@@ -508,6 +514,7 @@ export class Collection {
       indexName: undefined,
       candidates: { [Symbol.iterator]: () => self.scan()[Symbol.iterator]() },
       rawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
+      transientRawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
       exact: false,
       sorted: sortSpec.length === 0,
       keysExamined: 0,
@@ -537,8 +544,13 @@ export class Collection {
           for (const { bytes } of records()) yield bytes;
         },
       },
+      transientRawCandidates: {
+        *[Symbol.iterator](): Iterator<Uint8Array> {
+          for (const { bytes } of records(true)) yield bytes;
+        },
+      },
     };
-    function* records(): Iterable<{ rid: number; bytes: Buffer }> {
+    function* records(transient = false): Iterable<{ rid: number; bytes: Buffer }> {
       const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
       for (const range of ranges) {
         for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
@@ -549,7 +561,7 @@ export class Collection {
             if (seen.has(rid)) continue;
             seen.add(rid);
           }
-          const bytes = self.readRecordBytes(rid);
+          const bytes = transient ? self.readRecordBytesTransient(rid) : self.readRecordBytes(rid);
           if (bytes) yield { rid, bytes };
         }
       }
@@ -624,7 +636,21 @@ export class Collection {
   }
 
   private readRecordBytes(rid: number): Buffer | undefined {
-    return this.host.storage.records.get(this.recordKey(rid));
+    return this.host.storage.records.get(this.readKey(rid));
+  }
+
+  // Private: the record's bytes in LMDB's read buffer, valid until the next read (no copy).
+  private readRecordBytesTransient(rid: number): Buffer | undefined {
+    return this.host.storage.records.getBinaryFast(this.readKey(rid));
+  }
+
+  // Private: a record's key for a read, in one reused buffer (a get copies the key before it returns).
+  private readKey(rid: number): Buffer {
+    const key = this.readKeyBuffer;
+    key.writeUInt32BE(this.id >>> 0, 0);
+    key.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), 4);
+    key.writeUInt32BE(rid >>> 0, 8);
+    return key;
   }
 
   private readRecord(rid: number): Document | undefined {

@@ -96,6 +96,7 @@ export function compileRawGroup(stages: readonly Document[]): RawGroup | undefin
   return {
     run(docs) {
       const groups = new Map<string | null, { key: string | null; totals: number[] }>();
+      const last = new LastString();
       const types = new Array<number>(names.length);
       const offsets = new Array<number>(names.length);
       for (let next = docs.next(); !next.done; next = docs.next()) {
@@ -104,7 +105,7 @@ export function compileRawGroup(stages: readonly Document[]): RawGroup | undefin
         let key: string | null;
         if (keyField === undefined) key = constantKey!;
         else if (keyField < 0 || types[keyField] === 0 || types[keyField] === NULL) key = null;
-        else if (types[keyField] === STRING) key = stringAt(b, offsets[keyField]!);
+        else if (types[keyField] === STRING) key = last.read(b, offsets[keyField]!);
         else return undefined;
         let entry = groups.get(key);
         if (!entry) groups.set(key, (entry = { key, totals: sums.map(() => 0) }));
@@ -201,10 +202,33 @@ function locate(b: Uint8Array, names: readonly Buffer[], types: number[], offset
   }
 }
 
-// Private: the BSON string value at `o` (int32 size including the NUL, then the bytes).
-function stringAt(b: Uint8Array, o: number): string {
-  const size = int32At(b, o);
-  return Buffer.from(b.buffer, b.byteOffset + o + 4, size - 1).toString('utf8');
+/** Decodes BSON string values, the last one's bytes kept: a value read again (a trace's id) is not decoded again. */
+class LastString {
+  private bytes = Buffer.alloc(64);
+  private length = -1;
+  private value = '';
+
+  /** The BSON string value at `o` (int32 size including the NUL, then the bytes). */
+  read(b: Uint8Array, o: number): string {
+    const n = int32At(b, o) - 1;
+    const start = o + 4;
+    if (n === this.length) {
+      let same = true;
+      for (let j = 0; j < n; j++) {
+        if (b[start + j] !== this.bytes[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.value;
+    }
+    const view = Buffer.from(b.buffer, b.byteOffset + start, n);
+    if (this.bytes.length < n) this.bytes = Buffer.alloc(n);
+    view.copy(this.bytes, 0);
+    this.length = n;
+    this.value = view.toString('utf8');
+    return this.value;
+  }
 }
 
 // Private: whether the value of BSON type `type` at `o` equals the literal (`undefined`: not decided here).

@@ -67,9 +67,12 @@ export function selectLazily(coll: Collection, filter: Document, sort: Document 
 
 /**
  * `selectLazily` yielding the matches' stored BSON: a document is decoded only to test it against the filter, and
- * not at all when the plan is exact or the filter empty.
+ * not at all when the plan is exact or the filter empty. `transient`: each yielded document is valid only until
+ * the next is asked for (read without a copy of its own; see `ReadPlan.transientRawCandidates`).
  */
-export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>): Iterator<Buffer> | undefined {
+export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>): Iterator<Buffer> | undefined;
+export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables: Readonly<Document> | undefined, transient: true): Iterator<Uint8Array> | undefined;
+export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>, transient = false): Iterator<Uint8Array> | undefined {
   const empty = Object.keys(filter).length === 0;
   const test = compileFilter(filter, variables);
   const plan = coll.plan(filter, sort);
@@ -77,7 +80,7 @@ export function selectRawLazily(coll: Collection, filter: Document, sort: Docume
   // Only the top-level fields the filter reads are decoded to test it.
   const fields = filterFields(filter);
   return (function* () {
-    for (const bytes of plan.rawCandidates) {
+    for (const bytes of transient ? plan.transientRawCandidates : plan.rawCandidates) {
       coll.metrics.docsExamined += 1;
       if (empty || plan.exact || test(deserialize(fields ? pickFields(bytes, fields) : bytes, BSON_DECODE_OPTIONS))) yield bytes;
     }
