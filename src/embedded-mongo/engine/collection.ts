@@ -480,11 +480,15 @@ export class Collection {
     // An equality / $in on a leading field (narrowed by equalities on the fields after it and a range on the
     // next one): the narrowest such index (counted up to a cap).
     let best: { index: Index; ranges: KeyRange[]; estimate: number; truncated: boolean; sorted: boolean } | undefined;
+    const candidates: Array<{ index: Index; prefixed: NonNullable<ReturnType<Collection['prefixRanges']>> }> = [];
     for (const index of this.indexes.values()) {
       const prefixed = this.prefixRanges(index, bounds);
-      if (!prefixed) continue;
+      if (prefixed) candidates.push({ index, prefixed });
+    }
+    for (const { index, prefixed } of candidates) {
       const { ranges, truncated, eqFields } = prefixed;
-      const estimate = this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
+      // A lone candidate is not counted (the count reads as many keys as the read itself, up to the cap).
+      const estimate = candidates.length === 1 ? 0 : this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
       const single = ranges.length === 1;
       const sorted = sortSpec.length === 0 || (single && this.servesSort(index, eqFields, sortSpec) !== undefined);
       if (!best || estimate < best.estimate) best = { index, ranges: sorted && single ? this.orientRanges(index, ranges, sortSpec, eqFields) : ranges, estimate, truncated, sorted };
