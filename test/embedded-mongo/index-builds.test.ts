@@ -3,8 +3,9 @@
  * ping, a find, an explain (not using the index yet) and an insert on another connection are answered before the
  * build's reply; inserts, updates and deletes made during the build are indexed exactly; a unique build that meets a duplicate fails with 11000 and
  * leaves no index; a second createIndexes of the same spec waits for the build; dropping the index or the
- * collection aborts the build (276). Runs unchanged against a real MongoDB, except the restart tests at the end
- * (the embedded store with a data directory, stopped during a build, or killed with SIGKILL in a child process).
+ * collection aborts the build (276). Runs unchanged against a real MongoDB; the restart tests at the end start
+ * embedded stores of their own whatever MONGODB_URI says (with a data directory, stopped during a build, or killed
+ * with SIGKILL in a child process).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,7 +199,6 @@ test('a second createIndexes of the same spec waits for the build; dropping the 
 }, 120_000);
 
 test('a build interrupted by a stop resumes at the next start (embedded store with a data directory)', async () => {
-  if (!t.mongo.embedded) return;
   const dataDir = mkdtempSync(join(tmpdir(), 'tg-index-build-'));
   const open: Array<{ store: EmbeddedMongo; client: MongoClient }> = [];
   const start = async (): Promise<Collection<AnyDoc>> => {
@@ -240,7 +240,6 @@ test('a build interrupted by a stop resumes at the next start (embedded store wi
 }, 120_000);
 
 test('a build cut short by SIGKILL resumes at the next start and ends exact (embedded store in a child process)', async () => {
-  if (!t.mongo.embedded) return;
   const build = buildStore();
   const clients: MongoClient[] = [];
   const start = async (dataDir: string): Promise<{ child: StoreChild; coll: Collection<AnyDoc> }> => {
