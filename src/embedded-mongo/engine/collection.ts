@@ -88,7 +88,7 @@ export class Collection {
   /** Cumulative counters, like `serverStatus`'s metrics: documents tested against a filter, index keys read. */
   readonly metrics = { docsExamined: 0, keysExamined: 0 };
   private docCount: number;
-  private readonly readKeyBuffer = Buffer.alloc(12);
+  private readonly readKeyBuffer = Buffer.alloc(RECORD_KEY_BYTES);
   private keyFieldCache: Set<string> | undefined;
   private rawNameCache: Map<string, Buffer> | undefined;
   /** Documents decoded by an index plan: their record id and stored bytes, valid while `changes` is unchanged. */
@@ -170,16 +170,8 @@ export class Collection {
       nextRecordId: this.nextRecordId,
       idIndexId: this.idIndex.id,
       indexes: [
-        ...[...this.indexes.values()].map((i) => ({ id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths, trailingElementKeys: i.trailingElementKeys })),
-        ...[...this.building.values()].map(({ index: i, scanned, end }) => ({
-          id: i.id,
-          spec: i.spec,
-          multikey: i.multikey,
-          elementKeys: i.elementKeys,
-          multikeyPaths: i.multikeyPaths,
-          trailingElementKeys: i.trailingElementKeys,
-          building: { scanned, end },
-        })),
+        ...[...this.indexes.values()].map((i) => indexCatalogEntry(i)),
+        ...[...this.building.values()].map(({ index, scanned, end }) => ({ ...indexCatalogEntry(index), building: { scanned, end } })),
       ],
     };
   }
@@ -650,11 +642,7 @@ export class Collection {
 
   // Private: a record's key for a read, in one reused buffer (a get copies the key before it returns).
   private readKey(rid: number): Buffer {
-    const key = this.readKeyBuffer;
-    key.writeUInt32BE(this.id >>> 0, 0);
-    key.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), 4);
-    key.writeUInt32BE(rid >>> 0, 8);
-    return key;
+    return writeRecordKey(this.readKeyBuffer, this.id, rid);
   }
 
   private readRecord(rid: number): Document | undefined {
@@ -663,10 +651,7 @@ export class Collection {
   }
 
   private recordKey(rid: number): Buffer {
-    const w = new KeyWriter();
-    w.u32(this.id);
-    w.u64(rid);
-    return w.toBuffer();
+    return writeRecordKey(Buffer.allocUnsafe(RECORD_KEY_BYTES), this.id, rid);
   }
 
   // Private: secondaryKeys for the document of `bytes`, its keys read from the bytes where their shape allows;
@@ -972,4 +957,20 @@ function invert(b: Buffer): Buffer {
 export function bsonBytes(doc: Document): Buffer {
   const bytes = serialize(doc, BSON_ENCODE_OPTIONS);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** A record's key: the collection id, then the record id, big-endian, so a collection's records sort by id. */
+const RECORD_KEY_BYTES = ID_BYTES + RECORD_ID_BYTES;
+
+// Private: writes the record key of (`collectionId`, `rid`) into `out` (RECORD_KEY_BYTES long) and returns it.
+function writeRecordKey(out: Buffer, collectionId: number, rid: number): Buffer {
+  out.writeUInt32BE(collectionId >>> 0, 0);
+  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), 4);
+  out.writeUInt32BE(rid % 0x1_0000_0000, 8);
+  return out;
+}
+
+// Private: what the catalog keeps of an index (the `building` state of one being built is added beside it).
+function indexCatalogEntry(i: Index): Document {
+  return { id: i.id, spec: i.spec, multikey: i.multikey, elementKeys: i.elementKeys, multikeyPaths: i.multikeyPaths, trailingElementKeys: i.trailingElementKeys };
 }
