@@ -131,8 +131,9 @@ const createIndexes: CommandHandler = async (command, context) => {
   const existing = context.engine.collection(context.db, coll);
   const numIndexesBefore = existing ? existing.indexes.size + existing.building.size + 1 : 1;
   const toCreate: Document[] = [];
-  // Indexes of these specs being built (by another createIndexes, or resumed after a restart): waited for.
-  const inProgress: string[] = [];
+  // Indexes of these specs being built (by another createIndexes, or resumed after a restart): buildIndexes waits
+  // for their builds.
+  const inProgress: Document[] = [];
   for (const spec of specs) {
     const current = existing?.allIndexSpecs() ?? [];
     const sameName = current.find((s) => s.name === spec.name);
@@ -144,7 +145,7 @@ const createIndexes: CommandHandler = async (command, context) => {
       );
     }
     if (sameName) {
-      if (existing?.building.has(spec.name as string)) inProgress.push(spec.name as string);
+      if (existing?.building.has(spec.name as string)) inProgress.push(spec);
       continue;
     }
     if (sameKey) {
@@ -153,11 +154,7 @@ const createIndexes: CommandHandler = async (command, context) => {
     if (toCreate.some((s) => s.name === spec.name)) continue;
     toCreate.push(spec);
   }
-  const waits = inProgress.map((name) => context.engine.resumeBuild(context.db, coll, name));
-  if (toCreate.length > 0 || !existing) waits.push(context.engine.buildIndexes(context.db, coll, toCreate));
-  const results = await Promise.allSettled(waits);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (toCreate.length > 0 || inProgress.length > 0 || !existing) await context.engine.buildIndexes(context.db, coll, [...toCreate, ...inProgress]);
   const reply: Document = {
     numIndexesBefore,
     numIndexesAfter: numIndexesBefore + toCreate.length,

@@ -203,7 +203,8 @@ export class Engine implements CollectionHost {
   }
 
   /**
-   * createIndexes' build of `specs` (new names; the collection is created if missing). On an empty collection the
+   * createIndexes' build of `specs` (names not ready yet: one whose build already runs is waited for, not built
+   * again; the collection is created if missing). On an empty collection the
    * indexes are created in one write. Otherwise the build does not block the store, as MongoDB's (4.2+): one write
    * registers the indexes as being built (every later write keeps their entries; queries do not use them), the
    * documents stored before are indexed in slices of a few milliseconds (`writeSliced`), each committed with the
@@ -223,6 +224,7 @@ export class Engine implements CollectionHost {
         if (existing.building.has(name)) joined.push(name);
         return !existing.indexes.has(name) && !existing.building.has(name);
       });
+      if (todo.length === 0) return;
       if (existing.count === 0) {
         for (const spec of todo) unit.apply({ kind: 'createIndex', db, coll, spec });
         return;
