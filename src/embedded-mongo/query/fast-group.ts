@@ -185,15 +185,7 @@ function locate(b: Uint8Array, names: readonly Buffer[], types: number[], offset
     const valueStart = nameEnd + 1;
     for (let i = 0; i < names.length; i++) {
       const n = names[i]!;
-      if (n.length !== nameEnd - nameStart) continue;
-      let same = true;
-      for (let j = 0; j < n.length; j++) {
-        if (b[nameStart + j] !== n[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
+      if (n.length === nameEnd - nameStart && sameBytes(b, nameStart, n, n.length)) {
         types[i] = type;
         offsets[i] = valueStart;
       }
@@ -212,16 +204,7 @@ class LastString {
   read(b: Uint8Array, o: number): string {
     const n = int32At(b, o) - 1;
     const start = o + 4;
-    if (n === this.length) {
-      let same = true;
-      for (let j = 0; j < n; j++) {
-        if (b[start + j] !== this.bytes[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.value;
-    }
+    if (n === this.length && sameBytes(b, start, this.bytes, n)) return this.value;
     const view = Buffer.from(b.buffer, b.byteOffset + start, n);
     if (this.bytes.length < n) this.bytes = Buffer.alloc(n);
     view.copy(this.bytes, 0);
@@ -237,14 +220,18 @@ function equals(b: Uint8Array, type: number, o: number, eq: Equality): boolean |
   if (eq.bytes) {
     if (type !== STRING) return false;
     const n = eq.bytes;
-    if (int32At(b, o) - 1 !== n.length) return false;
-    for (let j = 0; j < n.length; j++) if (b[o + 4 + j] !== n[j]) return false;
-    return true;
+    return int32At(b, o) - 1 === n.length && sameBytes(b, o + 4, n, n.length);
   }
   if (type === INT64) return undefined;
   if (type === INT32) return int32At(b, o) === eq.literal;
   if (type === DOUBLE) return Buffer.from(b.buffer, b.byteOffset + o, 8).readDoubleLE(0) === eq.literal;
   return false;
+}
+
+// Private: whether the `n` bytes of `b` from `at` are the first `n` bytes of `ref`.
+function sameBytes(b: Uint8Array, at: number, ref: Uint8Array, n: number): boolean {
+  for (let j = 0; j < n; j++) if (b[at + j] !== ref[j]) return false;
+  return true;
 }
 
 function int32At(b: Uint8Array, o: number): number {
