@@ -8,7 +8,7 @@
  */
 import { Binary, deserialize, serialize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { duplicateKey, entryWithRecordId, ID_BYTES, Index, RECORD_ID_BYTES, type EntryKey } from './index-store';
+import { duplicateKey, entryWithRecordId, ID_BYTES, Index, keyLength, RECORD_ID_BYTES, type EntryKey } from './index-store';
 import { encodeValue, KeyWriter, typeByte } from './keys';
 import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
 import type { Storage } from './storage';
@@ -241,7 +241,7 @@ export class Collection {
     const idKey = this.idIndex.entryKey([doc._id]);
     if (!idAbsent && this.recordIdWithKey(idKey, doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
-    checkKeySize(idKey.prefix, ID_INDEX_NAME);
+    checkKeySize(keyLength(idKey), ID_INDEX_NAME);
     const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
     const keys = encoded ? this.secondaryKeysOfBytes(bytes, rid) : this.secondaryKeys(doc, rid);
     const { records, index } = this.host.storage;
@@ -395,7 +395,7 @@ export class Collection {
         const { index } = build;
         const seen: MultikeySeen | undefined = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
         const keys = index.keysOf(docOf(), seen) ?? [];
-        for (const k of keys) checkKeySize(k.prefix, index.name);
+        for (const k of keys) checkKeySize(keyLength(k), index.name);
         if (index.unique) for (const k of keys) this.suspectDuplicate(build, k, rid);
         for (const k of keys) entries.putSync(entryWithRecordId(k, rid), EMPTY);
         if (seen) index.noteMultikey(seen);
@@ -693,7 +693,7 @@ export class Collection {
       // A field already multikey stays so: no need to look for arrays on it (nor on any field once every field is).
       const seen = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
       const keys = keysOf(index, seen) ?? [];
-      for (const k of keys) checkKeySize(k.prefix, index.name);
+      for (const k of keys) checkKeySize(keyLength(k), index.name);
       if (index.unique) for (const k of keys) this.checkUnique(index, k, rid, docOf);
       out.push({ index, keys, seen });
     }
@@ -706,7 +706,7 @@ export class Collection {
         if (only && !only(index)) continue;
         const seen = index.everyPathMultikey ? undefined : { multikey: false, paths: index.multikeyPaths };
         const keys = keysOf(index, seen) ?? [];
-        for (const k of keys) checkKeySize(k.prefix, index.name);
+        for (const k of keys) checkKeySize(keyLength(k), index.name);
         if (index.unique) for (const k of keys) suspects.push({ build, key: copyKey(k) });
         out.push({ index, keys, seen });
       }
@@ -920,9 +920,9 @@ function indexTouches(index: Index, changedPaths: readonly string[]): boolean {
 const MAX_KEY_BYTES = 1978 - RECORD_ID_BYTES;
 
 // Private: an index key too long for LMDB is refused before anything is written.
-function checkKeySize(prefix: Buffer, indexName: string): void {
-  if (prefix.length > MAX_KEY_BYTES) {
-    throw new MongoCommandError('KeyTooLong', `index key too large to index in ${indexName}: ${prefix.length} bytes, at most ${MAX_KEY_BYTES} (the embedded store cuts strings; large embedded documents or arrays as key values do not fit)`);
+function checkKeySize(length: number, indexName: string): void {
+  if (length > MAX_KEY_BYTES) {
+    throw new MongoCommandError('KeyTooLong', `index key too large to index in ${indexName}: ${length} bytes, at most ${MAX_KEY_BYTES} (the embedded store cuts strings; large embedded documents or arrays as key values do not fit)`);
   }
 }
 

@@ -33,12 +33,26 @@ export interface EntryKey {
 /** The index entry `key | rid`: written into the key's spare room when it has one (each call overwrites the
  *  previous call's record id there: LMDB copies a key when it is put or removed), else a new buffer. */
 export function entryWithRecordId(key: EntryKey, rid: number): Buffer {
-  const { prefix, withRoom } = key;
-  const out = withRoom ?? Buffer.allocUnsafe(prefix.length + RECORD_ID_BYTES);
-  if (!withRoom) prefix.copy(out, 0);
-  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), prefix.length);
-  out.writeUInt32BE(rid % 0x1_0000_0000, prefix.length + 4);
+  const { withRoom } = key;
+  let out: Buffer;
+  let length: number;
+  if (withRoom) {
+    out = withRoom;
+    length = withRoom.length - RECORD_ID_BYTES;
+  } else {
+    const { prefix } = key;
+    length = prefix.length;
+    out = Buffer.allocUnsafe(length + RECORD_ID_BYTES);
+    prefix.copy(out, 0);
+  }
+  out.writeUInt32BE(Math.floor(rid / 0x1_0000_0000), length);
+  out.writeUInt32BE(rid % 0x1_0000_0000, length + 4);
   return out;
+}
+
+/** The length of an entry key's prefix (without making a `prefix` view of a key built with room). */
+export function keyLength(key: EntryKey): number {
+  return key.withRoom ? key.withRoom.length - RECORD_ID_BYTES : key.prefix.length;
 }
 
 export class Index {

@@ -109,7 +109,15 @@ export class RawKeyPlan {
     let bits = 0;
     for (let i = 0; i < inner.length; i++) if (inner[i] !== undefined) bits |= fieldBit(i);
     this.inArrayBits = bits;
+    let leading = 0;
+    while (leading < inner.length && inner[leading] !== undefined) leading++;
+    // Element keys need the array's fields first, then top-level ones only (Index's shared-array rule).
+    if (elementArray !== undefined && inner.slice(leading).some((name) => name !== undefined)) this.usable = false;
+    this.leading = leading;
   }
+
+  /** With element keys: how many leading fields lie in the shared array (the others are top-level fields). */
+  private readonly leading: number;
 
   /** With element keys: the bits (see `MultikeySeen`) of the fields inside the shared array. */
   private readonly inArrayBits: number;
@@ -173,24 +181,28 @@ export class RawKeyPlan {
 
   // Private: the keys when only the field at `arrayField` holds several values (`{services: 1, startUs: -1}`): one
   // key per distinct value, in the array's order, as `combinations` gives them, each written once.
-  private oneArray(doc: Buffer, perField: ReadonlyArray<number | undefined | number[]>, arrayField: number): RawEntryKey[] {
+  private oneArray(doc: Buffer, perField: ReadonlyArray<number | undefined | number[]>, arrayField: number): RawKey[] {
     const values = perField.slice() as Array<number | undefined>;
-    const out: RawEntryKey[] = [];
-    const seenKeys = new Set<string>();
-    for (const at of perField[arrayField] as number[]) {
+    const elements = perField[arrayField] as number[];
+    const out: RawKey[] = [];
+    // An array may hold a value twice (or two values with one key, 1 and 1.0): one entry. A short array's keys are
+    // compared with the ones before; a long one's are looked up by their text.
+    const seenKeys = elements.length > SHORT_ARRAY ? new Set<string>() : undefined;
+    for (const at of elements) {
       values[arrayField] = at;
       const key = this.single(doc, values);
-      // An array may hold a value twice (or two values with one key, 1 and 1.0): one entry.
-      const text = key.prefix.toString('latin1');
-      if (seenKeys.has(text)) continue;
-      seenKeys.add(text);
+      if (seenKeys) {
+        const text = key.prefix.toString('latin1');
+        if (seenKeys.has(text)) continue;
+        seenKeys.add(text);
+      } else if (out.some((k) => k.sameKey(key))) continue;
       out.push(key);
     }
     return out;
   }
 
   // Private: the one key of one value per field (an element's offset, or undefined for nothing).
-  private single(doc: Buffer, values: ReadonlyArray<number | undefined>): RawEntryKey {
+  private single(doc: Buffer, values: ReadonlyArray<number | undefined>): RawKey {
     const w = SCRATCH;
     w.reset();
     w.u32(this.id);
@@ -215,23 +227,40 @@ export class RawKeyPlan {
     if (!trailing) return null;
     const elements = elementOffsets(doc, arrayAt);
     if (elements.length === 0) return [this.single(doc, trailing)];
+    // The array's fields lead (see Index): the top-level fields after them key the same in every element's entry,
+    // so their bytes are written once and copied after each element's.
+    const leading = this.leading;
+    const w = SCRATCH;
+    let tail: Buffer | undefined;
+    if (leading < trailing.length) {
+      w.reset();
+      for (let i = leading; i < trailing.length; i++) {
+        const from = w.length;
+        encodeElement(w, doc, trailing[i]);
+        if (this.directions[i] === -1) w.invertFrom(from);
+      }
+      tail = w.toBuffer();
+    }
     const out: RawEntryKey[] = [];
     const values: Array<number | undefined> = [];
     for (const element of elements) {
       // A non-document element holds none of the fields: its entry is all null (see Index.valueTuples).
       if (doc[element] !== BSON_DOCUMENT) return null;
       values.length = 0;
-      for (let i = 0; i < this.inner.length; i++) {
-        const name = this.inner[i];
-        if (name === undefined) {
-          values.push(trailing[i]);
-          continue;
-        }
-        const at = fieldIn(doc, element, name);
+      for (let i = 0; i < leading; i++) {
+        const at = fieldIn(doc, element, this.inner[i]!);
         if (at !== undefined && !scalar(doc, at)) return null;
         values.push(at);
       }
-      out.push(this.single(doc, values));
+      w.reset();
+      w.u32(this.id);
+      for (let i = 0; i < leading; i++) {
+        const from = w.length;
+        encodeElement(w, doc, values[i]);
+        if (this.directions[i] === -1) w.invertFrom(from);
+      }
+      if (tail) w.bytes(tail);
+      out.push(finish(w));
     }
     return out;
   }
@@ -289,6 +318,8 @@ export class RawKeyPlan {
 const BSON_DOCUMENT = 0x03;
 const BSON_ARRAY = 0x04;
 const SCRATCH = new KeyWriter();
+/** Arrays up to this length have their keys deduplicated by comparing each with the ones before. */
+const SHORT_ARRAY = 16;
 const RECORD_ID_ROOM = 8;
 
 function idBytes(id: number): Buffer {
@@ -297,9 +328,27 @@ function idBytes(id: number): Buffer {
   return b;
 }
 
-function finish(w: KeyWriter): RawEntryKey {
-  const withRoom = w.toBuffer(RECORD_ID_ROOM);
-  return { prefix: withRoom.subarray(0, withRoom.length - RECORD_ID_ROOM), truncated: w.truncated, withRoom };
+function finish(w: KeyWriter): RawKey {
+  return new RawKey(w.toBuffer(RECORD_ID_ROOM), w.truncated);
+}
+
+/** A key built with room for a record id; its `prefix` view is made only when asked for (inserts need none). */
+class RawKey implements RawEntryKey {
+  constructor(
+    readonly withRoom: Buffer,
+    readonly truncated: boolean,
+  ) {}
+
+  get prefix(): Buffer {
+    return this.withRoom.subarray(0, this.withRoom.length - RECORD_ID_ROOM);
+  }
+
+  /** Whether `other` has the same key bytes (the record id rooms aside). */
+  sameKey(other: RawKey): boolean {
+    const a = this.withRoom;
+    const b = other.withRoom;
+    return a.length === b.length && a.compare(b, 0, b.length - RECORD_ID_ROOM, 0, a.length - RECORD_ID_ROOM) === 0;
+  }
 }
 
 // Private: where an element's value starts (after its type byte and name).
