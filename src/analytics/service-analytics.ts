@@ -244,38 +244,7 @@ export class ServiceAnalytics {
    */
   async apply(db: Db, deltas: readonly BucketDelta[], sign: 1 | -1): Promise<void> {
     if (deltas.length === 0) return;
-    const expireAt = this.expireAt();
-    const docs = new Map<string, { inc: Record<string, number>; min: Record<string, number>; max: Record<string, number | Date>; onInsert: Partial<RollupDoc> }>();
-    for (const d of deltas) {
-      const { docId, prefix } = bucketPlace(d.key);
-      let doc = docs.get(docId);
-      if (!doc) {
-        doc = { inc: {}, min: {}, max: sign === 1 ? { expireAt } : {}, onInsert: documentHead(d.key) };
-        docs.set(docId, doc);
-      }
-      const inc = doc.inc;
-      inc[`${prefix}c`] = sign * d.calls;
-      // Errors and zero durations are absent from most buckets: a count of 0 adds no path (a missing field reads as 0).
-      if (d.errors !== 0) inc[`${prefix}e`] = sign * d.errors;
-      inc[`${prefix}d`] = sign * d.sumUs;
-      if (d.zeros !== 0) inc[`${prefix}z`] = sign * d.zeros;
-      for (const [bin, count] of d.bins) inc[`${prefix}b.${bin}`] = sign * count;
-      if (sign === 1) {
-        doc.min[`${prefix}lo`] = d.minUs;
-        doc.max[`${prefix}hi`] = d.maxUs;
-      }
-    }
-    const ops: AnyBulkWriteOperation<RollupDoc>[] = [...docs].map(
-      ([docId, doc]) =>
-        ({
-          updateOne: {
-            filter: { _id: docId },
-            update: sign === 1 ? { $inc: doc.inc, $min: doc.min, $max: doc.max, $setOnInsert: doc.onInsert } : { $inc: doc.inc },
-            upsert: sign === 1,
-          },
-        }) as AnyBulkWriteOperation<RollupDoc>,
-    );
-    await upsertAllRollups(rollups(db), ops);
+    await upsertAllRollups(rollups(db), rollupStatements(deltas, sign, this.expireAt()));
   }
 
   /**
@@ -297,6 +266,94 @@ export class ServiceAnalytics {
     }
     return this.indexes;
   }
+}
+
+/**
+ * The statements of `apply`: one update per rollup document (a service's minute takes all its operations' deltas
+ * in one); `sign` 1 upserts and raises `expireAt` to the given expiry, -1 subtracts.
+ */
+export function rollupStatements(deltas: readonly BucketDelta[], sign: 1 | -1, expireAt: Date): AnyBulkWriteOperation<RollupDoc>[] {
+  const docs = new Map<string, { inc: Record<string, number>; min: Record<string, number>; max: Record<string, number | Date>; onInsert: Partial<RollupDoc> }>();
+  for (const d of deltas) {
+    const { docId, prefix } = bucketPlace(d.key);
+    let doc = docs.get(docId);
+    if (!doc) {
+      doc = { inc: {}, min: {}, max: sign === 1 ? { expireAt } : {}, onInsert: documentHead(d.key) };
+      docs.set(docId, doc);
+    }
+    const paths = bucketPaths(prefix);
+    const inc = doc.inc;
+    inc[paths.c] = sign * d.calls;
+    // Errors and zero durations are absent from most buckets: a count of 0 adds no path (a missing field reads as 0).
+    if (d.errors !== 0) inc[paths.e] = sign * d.errors;
+    inc[paths.d] = sign * d.sumUs;
+    if (d.zeros !== 0) inc[paths.z] = sign * d.zeros;
+    for (const [bin, count] of d.bins) inc[paths.bins.get(bin) ?? binPath(paths, bin)] = sign * count;
+    if (sign === 1) {
+      doc.min[paths.lo] = d.minUs;
+      doc.max[paths.hi] = d.maxUs;
+    }
+  }
+  return [...docs].map(
+    ([docId, doc]) =>
+      ({
+        updateOne: {
+          filter: { _id: docId },
+          update: sign === 1 ? { $inc: doc.inc, $min: doc.min, $max: doc.max, $setOnInsert: doc.onInsert } : { $inc: doc.inc },
+          upsert: sign === 1,
+        },
+      }) as AnyBulkWriteOperation<RollupDoc>,
+  );
+}
+
+/**
+ * The update paths of the buckets stored under one prefix ('' or `o.<field>.`): the same strings from one write to
+ * the next, so building a statement does not make (and the engine does not intern) a new key text per path.
+ */
+interface BucketPaths {
+  prefix: string;
+  c: string;
+  e: string;
+  d: string;
+  z: string;
+  lo: string;
+  hi: string;
+  /** A bin's path by bin index. */
+  bins: Map<number, string>;
+}
+
+/** Paths kept at most (about 70 bytes each); past it the kept paths are dropped and kept anew. */
+const MAX_KEPT_PATHS = 50_000;
+const pathsByPrefix = new Map<string, BucketPaths>();
+let keptPaths = 0;
+
+// Private: the paths of a prefix, kept from earlier writes or made now.
+function bucketPaths(prefix: string): BucketPaths {
+  let paths = pathsByPrefix.get(prefix);
+  if (paths === undefined) {
+    keep(6);
+    paths = { prefix, c: `${prefix}c`, e: `${prefix}e`, d: `${prefix}d`, z: `${prefix}z`, lo: `${prefix}lo`, hi: `${prefix}hi`, bins: new Map() };
+    pathsByPrefix.set(prefix, paths);
+  }
+  return paths;
+}
+
+// Private: a bin's path under `paths`, made now and kept.
+function binPath(paths: BucketPaths, bin: number): string {
+  const path = `${paths.prefix}b.${bin}`;
+  keep(1);
+  paths.bins.set(bin, path);
+  return path;
+}
+
+// Private: counts `n` more kept paths, dropping every kept path first when that would pass the bound (statements
+// being built keep the paths they hold; the next write makes and keeps them again).
+function keep(n: number): void {
+  if (keptPaths + n > MAX_KEPT_PATHS) {
+    pathsByPrefix.clear();
+    keptPaths = 0;
+  }
+  keptPaths += n;
 }
 
 /** The rollup collection of a database. */

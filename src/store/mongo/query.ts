@@ -85,6 +85,9 @@ export function afterFilter(position: CursorPosition): Filter<TraceDoc> {
 /** The span document fields no read returns (the key, retention bookkeeping). */
 const SPAN_UNREAD_FIELDS = ['_id', 'receivedAt', 'expireAt'] as const;
 
+/** Parts whose fields most span documents do not have (`links` is set only on spans with links). */
+const SPARSE_PARTS: ReadonlySet<SpanPart> = new Set(['links']);
+
 /** The document fields holding each optional part. */
 const PART_FIELDS: Readonly<Record<SpanPart, readonly (keyof SpanDoc)[]>> = {
   result: ['result'],
@@ -113,9 +116,14 @@ export function spanRead(parts: ReadonlySet<SpanPart> | undefined): SpanRead {
   const key = SPAN_PARTS.filter((p) => parts.has(p)).join(',');
   let read = partialReads.get(key);
   if (!read) {
-    // An exclusion of top-level fields, which the embedded store applies to the stored bytes without decoding.
+    // An exclusion of top-level fields, which the embedded store applies to the stored bytes without decoding: it
+    // copies each document it takes a field out of, and sends a document that has none of them as stored. The
+    // bookkeeping fields, which every document has, are left out only when a part every document has is left out
+    // too (each document is copied anyway, and sent and decoded ~70 bytes shorter); a read leaving out sparse
+    // parts alone (every part but links) copies no document without them, and decodes the bookkeeping fields,
+    // which costs the gateway less than the copies cost the store.
     const projection: Record<string, 0 | 1> = {};
-    for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
+    if (SPAN_PARTS.some((p) => !parts.has(p) && !SPARSE_PARTS.has(p))) for (const field of SPAN_UNREAD_FIELDS) projection[field] = 0;
     for (const part of SPAN_PARTS) if (!parts.has(part)) for (const field of PART_FIELDS[part]) projection[field] = 0;
     const has = new Set(parts);
     read = { projection, decode: (doc) => fromSpanDocParts(doc, has) };

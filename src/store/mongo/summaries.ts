@@ -36,7 +36,7 @@ import { insertUnordered } from './insert';
 import { UNAVAILABLE_SERVER_CODES } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 
-interface TraceDelta {
+export interface TraceDelta {
   startUs: number;
   endUs: number;
   /** Stored spans of the trace this batch holds (inserted, or the stored copy of a duplicate), once each. */
@@ -47,6 +47,8 @@ interface TraceDelta {
    * re-applied (duplicate) spans here: its expiry stays.
    */
   received: Receipt | null;
+  /** `received`'s receipt time in ms (compared per span without converting a Date). */
+  receivedMs: number;
   /** The receipt of the first insert (in the group's order) that holds spans of the trace. */
   seen: Receipt;
   services: Set<string>;
@@ -60,14 +62,16 @@ interface TraceDelta {
   attrsSeen: Map<string, Seen>;
 }
 
-interface Receipt {
+export interface Receipt {
   receivedAt: Date;
   expireAt: Date;
 }
 
-interface ServiceDelta {
+export interface ServiceDelta {
   /** The latest expiry among the inserts that hold spans of the service. */
   expireAt: Date;
+  /** `expireAt` in ms. */
+  expireMs: number;
   operations: Set<string>;
   spanCount: number;
   firstSeenUs: number;
@@ -100,19 +104,43 @@ export interface SummaryPart {
  * leave (the first part's, raised by `$max` to the latest).
  */
 export async function updateSummaryGroup(db: Db, parts: readonly SummaryPart[]): Promise<void> {
+  const { traces, services } = summaryDeltas(parts);
+  if (traces.size === 0) return;
+  // The services update does not depend on the trace summaries: it runs alongside them. Both are awaited
+  // (settled) before this returns or throws, so nothing is acknowledged before the store acknowledged both.
+  const [tracesDone, servicesDone] = await Promise.allSettled([updateTraces(db, traces), updateServices(db, services)]);
+  if (tracesDone.status === 'rejected') throw tracesDone.reason;
+  if (servicesDone.status === 'rejected') throw servicesDone.reason;
+}
+
+/** What a group's parts add to each trace and service summary, before any statement is built. */
+export interface SummaryDeltas {
+  traces: Map<string, TraceDelta>;
+  services: Map<string, ServiceDelta>;
+}
+
+/** The trace and service deltas of a group of parts (see updateSummaryGroup): no store access. */
+export function summaryDeltas(parts: readonly SummaryPart[]): SummaryDeltas {
   const traces = new Map<string, TraceDelta>();
   const services = new Map<string, ServiceDelta>();
   // Ids of the spans counted so far, needed only when some span is re-applied: a duplicate within the batch is
   // both inserted (its first copy) and re-applied (the stored copy), and two parts may re-apply the same span.
   const anyReapplied = parts.some((part) => part.reapplied.length > 0);
   const counted = anyReapplied ? new Set<string>() : null;
-  const add = (span: SummarySource, isNew: boolean, part: SummaryPart): void => {
+  // A part's receipt and expiry in ms, read once per part: the spans compare numbers, not Dates.
+  let part: SummaryPart = parts[0]!;
+  let receivedMs = 0;
+  let expireMs = 0;
+  const add = (span: SummarySource, isNew: boolean): void => {
     let t = traces.get(span.traceId);
     if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, seen: part, services: new Set(), svcOps: [], svcOpsSeen: new Map(), attrs: [], attrsSeen: new Map() };
+      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, receivedMs: 0, seen: part, services: new Set(), svcOps: [], svcOpsSeen: new Map(), attrs: [], attrsSeen: new Map() };
       traces.set(span.traceId, t);
     }
-    if (isNew && (t.received === null || part.receivedAt > t.received.receivedAt)) t.received = part;
+    if (isNew && (t.received === null || receivedMs > t.receivedMs)) {
+      t.received = part;
+      t.receivedMs = receivedMs;
+    }
     if (counted === null || !counted.has(span._id)) {
       counted?.add(span._id);
       t.spans += 1;
@@ -127,24 +155,31 @@ export async function updateSummaryGroup(db: Db, parts: readonly SummaryPart[]):
     // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
     let s = services.get(span.service);
     if (!s) {
-      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs, expireAt: part.expireAt };
+      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs, expireAt: part.expireAt, expireMs };
       services.set(span.service, s);
     }
     s.operations.add(span.operation);
     if (isNew) s.spanCount += 1;
     if (span.startUs < s.firstSeenUs) s.firstSeenUs = span.startUs;
     if (span.endUs > s.lastSeenUs) s.lastSeenUs = span.endUs;
-    if (part.expireAt > s.expireAt) s.expireAt = part.expireAt;
+    if (expireMs > s.expireMs) {
+      s.expireAt = part.expireAt;
+      s.expireMs = expireMs;
+    }
+  };
+  const each = (isNew: boolean): void => {
+    for (const p of parts) {
+      part = p;
+      receivedMs = p.receivedAt.getTime();
+      expireMs = p.expireAt.getTime();
+      const spans = isNew ? p.inserted : p.reapplied;
+      for (let i = 0; i < spans.length; i++) add(spans[i]!, isNew);
+    }
   };
   // Every part's inserted spans first: a span one part inserted and another re-applied counts as inserted.
-  for (const part of parts) for (const span of part.inserted) add(span, true, part);
-  for (const part of parts) for (const span of part.reapplied) add(span, false, part);
-  if (traces.size === 0) return;
-  // The services update does not depend on the trace summaries: it runs alongside them. Both are awaited
-  // (settled) before this returns or throws, so nothing is acknowledged before the store acknowledged both.
-  const [tracesDone, servicesDone] = await Promise.allSettled([updateTraces(db, traces), updateServices(db, services)]);
-  if (tracesDone.status === 'rejected') throw tracesDone.reason;
-  if (servicesDone.status === 'rejected') throw servicesDone.reason;
+  each(true);
+  each(false);
+  return { traces, services };
 }
 
 // Private: every trace of the batch inserted whole (one insert command: the summary as the batch alone makes
