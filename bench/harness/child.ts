@@ -24,6 +24,10 @@ export interface ForkOptions {
   label?: string;
   /** Heap limit in MB (P7 keeps a million documents). */
   maxOldSpaceMb?: number;
+  /** The compiled `bench/` folder to fork the worker from (default this one): another checkout's build, for side-by-side runs. */
+  benchDir?: string;
+  /** More Node options for the worker (e.g. V8 flags being measured). */
+  nodeOptions?: readonly string[];
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -31,8 +35,8 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /** Forks `workers/<name>.js` and waits until it reports ready. */
 export async function forkWorker<Ready>(name: string, options: ForkOptions = {}): Promise<WorkerHandle<Ready>> {
-  const file = path.join(__dirname, '..', 'workers', `${name}.js`);
-  const execArgv = ['--expose-gc'];
+  const file = path.join(options.benchDir ?? path.join(__dirname, '..'), 'workers', `${name}.js`);
+  const execArgv = ['--expose-gc', ...(options.nodeOptions ?? [])];
   if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
   if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${options.label ? `${options.label}-` : ''}${name}-${process.pid}-${Date.now()}.cpuprofile`);
   const child = fork(file, [JSON.stringify(options.args ?? {})], {

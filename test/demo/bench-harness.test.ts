@@ -3,6 +3,7 @@ import { parseBenchArgs } from '../../bench/harness/args';
 import { median, percentile, round } from '../../bench/harness/stats';
 import { markdownTable } from '../../bench/harness/table';
 import { notMeasured } from '../../bench/harness/types';
+import { parsePairArgs } from '../../bench/p4-pair';
 import { summarizeProfile } from '../../bench/profile-summary';
 
 describe('bench stats', () => {
@@ -32,6 +33,15 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--json'])).toThrow('--json: expected a value, received nothing');
     expect(() => parseBenchArgs(['--fast'])).toThrow(/unknown option --fast: expected one of --quick, --json/);
     expect(() => parseBenchArgs(['--quick=yes'])).toThrow('--quick: expected no value (a switch), received one');
+  });
+
+  it('reads the side-by-side gateway tool\'s --other, --trials and Node options of each side', () => {
+    const options = parsePairArgs(['--other', '/tmp/base', '--trials', '3', '--flags-b', '--max-semi-space-size=64  --no-lazy-feedback-allocation']);
+    expect(options).toEqual({ other: '/tmp/base', trials: 3, flags: { A: [], B: ['--max-semi-space-size=64', '--no-lazy-feedback-allocation'] } });
+    expect(parsePairArgs([]).trials).toBe(6);
+    expect(() => parsePairArgs(['--trials'])).toThrow('--trials: expected a value, received nothing');
+    expect(() => parsePairArgs(['--trials', '0'])).toThrow('--trials: expected a positive integer, received 0');
+    expect(() => parsePairArgs(['--base', 'x'])).toThrow(/unknown option --base: expected one of --other DIR/);
   });
 });
 
