@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, ObjectId, type Document } from 'mongodb';
 import { openConformance, type Conformance } from './fixture';
 
 /** Tests use literal _id values of several types, so documents are loosely typed here. */
@@ -222,6 +222,38 @@ describe('update', () => {
     await c.insertOne({ _id: 1 as never, a: 2, b: 3 });
     await c.updateOne({ _id: 1 as never }, [{ $set: { sum: { $add: ['$a', '$b'] } } }]);
     expect(await c.findOne({})).toEqual({ _id: 1, a: 2, b: 3, sum: 5 });
+  });
+
+  test('pipeline-style updates keep every index right: fields changed, kept, removed, moved', async () => {
+    const c = t.db.collection<AnyDoc>('pipeupd_indexed');
+    await c.createIndex({ d: 1 });
+    await c.createIndex({ tags: 1, s: -1 });
+    await c.createIndex({ 'attrs.k': 1, 'attrs.v': 1, s: -1 });
+    await c.insertMany([
+      { _id: 1, s: 10, e: 15, n: 1, tags: ['x', 'y'], attrs: [{ k: 'k1', v: 'a' }] },
+      { _id: 2, s: 20, e: 22, n: 9, tags: ['y'], attrs: [{ k: 'k1', v: 'b' }] },
+    ] as AnyDoc[]);
+    const ids = async (filter: Document): Promise<unknown[]> => (await c.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+
+    const first = await c.updateMany({}, [{ $set: { d: { $subtract: ['$e', '$s'] }, n: { $max: ['$n', 5] } } }]);
+    expect([first.matchedCount, first.modifiedCount]).toEqual([2, 2]);
+    expect([await ids({ d: 5 }), await ids({ d: 2 }), await ids({ tags: 'y' }), await ids({ 'attrs.k': 'k1' })]).toEqual([[1], [2], [1, 2], [1, 2]]);
+    // Nothing changes: not modified.
+    const same = await c.updateOne({ _id: 2 }, [{ $set: { n: { $max: ['$n', 5] }, d: { $subtract: ['$e', '$s'] } } }]);
+    expect([same.matchedCount, same.modifiedCount]).toEqual([1, 0]);
+
+    // The start time, in two compound indexes, changes: their entries follow it.
+    await c.updateOne({ _id: 1 }, [{ $set: { s: { $add: ['$s', 1] } } }]);
+    expect([await ids({ tags: 'x', s: 11 }), await ids({ tags: 'x', s: 10 }), await ids({ attrs: { $elemMatch: { k: 'k1', v: 'a' } }, s: 11 })]).toEqual([[1], [], [1]]);
+
+    // An indexed field removed: missing matches null.
+    await c.updateOne({ _id: 1 }, [{ $unset: 'd' }]);
+    expect([await ids({ d: 5 }), await ids({ d: null })]).toEqual([[], [1]]);
+
+    // The document rebuilt in another field order, some fields dropped.
+    await c.updateOne({ _id: 2 }, [{ $replaceWith: { _id: '$_id', attrs: [{ k: 'k2', v: 'c' }], s: '$s' } }]);
+    expect(await c.findOne({ _id: 2 })).toEqual({ _id: 2, attrs: [{ k: 'k2', v: 'c' }], s: 20 });
+    expect([await ids({ d: 2 }), await ids({ tags: 'y' }), await ids({ 'attrs.k': 'k1' }), await ids({ 'attrs.k': 'k2', s: 20 })]).toEqual([[], [1], [1], [2]]);
   });
 });
 

@@ -51,6 +51,22 @@ describe('applyOperatorsDirectly', () => {
     expect(applyOperatorsDirectly({ _id: 1 }, { $setOnInsert: { a: 1 }, $set: { b: 1 } }, false)?.doc).toEqual({ _id: 1, b: 1 });
   });
 
+  test('updates existing fields in place and appends the new ones after them in path order, whatever the update\'s order', () => {
+    const before = deepFreeze({ _id: 1, o: { b: { x2: 1, x5: 1 }, c: 1 }, z: 0 });
+    const out = applyOperatorsDirectly(before, { $inc: { 'o.b.x9': 1, 'o.b.x5': 1, 'n.k': 1, 'o.b.x1': 1, 'o.c': 1, 'o.a': 1 }, $max: { z: 3, m: 2 } }, false)!;
+    expect(JSON.stringify(out.doc)).toBe('{"_id":1,"o":{"b":{"x2":1,"x5":2,"x1":1,"x9":1},"c":2,"a":1},"z":3,"m":2,"n":{"k":1}}');
+    expect([...out.changed].sort()).toEqual(['m', 'n.k', 'o.a', 'o.b.x1', 'o.b.x5', 'o.b.x9', 'o.c', 'z']);
+  });
+
+  test.each([
+    ['a path inside a later one', { $inc: { 'o.n.m': 1, 'o.x': 1 }, $set: { 'o.n': 1 } }],
+    ['a path inside a later one, several parts up', { $inc: { 'a.b.c.d': 1 }, $unset: { a: '' } }],
+    ['the same path under two operators, apart', { $inc: { 'o.x': 1, 'o.y': 1 }, $max: { 'o.x': 2 } }],
+  ])('leaves %s to the general path too', (_what, update) => {
+    const before = deepFreeze({ _id: 1, o: { x: 0 } });
+    expect(applyOperatorsDirectly(before, update, false)).toBeUndefined();
+  });
+
   test.each([
     ['another operator', { $push: { l: 1 } }],
     ['a positional path', { $set: { 'l.$': 1 } }],

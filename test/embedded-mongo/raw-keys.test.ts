@@ -5,7 +5,7 @@
  * last, and every indexed query (equality, ranges, `$elemMatch`, sorts an index may give) answers the same in
  * both. Runs unchanged against a real MongoDB.
  */
-import { Double, Int32, Long, ObjectId, type Document } from 'mongodb';
+import { Double, Int32, Long, ObjectId, type Collection, type Document } from 'mongodb';
 import { conformanceSuite } from './fixture';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,7 +70,37 @@ async function compare(name: string, shapes: readonly unknown[], extra: readonly
   for (const c of [raw, decoded]) for (const { key } of INDEXES) await c.createIndex(key);
   await raw.insertMany(docs(shapes, extra));
   await decoded.insertMany(docs(shapes, extra).map(idLast));
+  await sameAnswers(raw, decoded, shapes, extra);
+}
 
+// Each document's indexed fields given the next document's values (an update's keys replace its old ones).
+function shifted(all: readonly Document[]): Document[] {
+  return all.map((d, i) => {
+    const next = all[(i + 1) % all.length]!;
+    const { _id, ...rest } = next;
+    return { ...rest, _id: d._id };
+  });
+}
+
+// Documents updated in place (their old keys removed, their new keys read from the updated bytes where their shape
+// allows) answer as the same documents inserted fresh, decoded.
+async function compareUpdated(name: string, shapes: readonly unknown[], extra: readonly Document[]): Promise<void> {
+  const updated = t.db.collection<AnyDoc>(`${name}_updated`);
+  const fresh = t.db.collection<AnyDoc>(`${name}_fresh`);
+  for (const c of [updated, fresh]) for (const { key } of INDEXES) await c.createIndex(key);
+  const before = docs(shapes, extra);
+  const after = shifted(before);
+  await updated.insertMany(before);
+  for (const doc of after) {
+    const { _id, ...fields } = doc;
+    const unset = Object.fromEntries(['a', 'c', 'attrs'].filter((f) => !(f in fields)).map((f) => [f, '']));
+    await updated.updateOne({ _id }, Object.keys(unset).length > 0 ? { $set: fields, $unset: unset } : { $set: fields });
+  }
+  await fresh.insertMany(after.map(idLast));
+  await sameAnswers(updated, fresh, shapes, extra);
+}
+
+async function sameAnswers(raw: Collection<AnyDoc>, decoded: Collection<AnyDoc>, shapes: readonly unknown[], extra: readonly Document[]): Promise<void> {
   const ids = async (c: typeof raw, filter: Document, sort: Document = { _id: 1 }): Promise<unknown[]> => (await c.find(filter).sort(sort).toArray()).map((d) => d._id);
   const same = async (filter: Document, sort?: Document): Promise<void> => {
     const [a, b] = [await ids(raw, filter, sort), await ids(decoded, filter, sort)];
@@ -105,12 +135,20 @@ async function compare(name: string, shapes: readonly unknown[], extra: readonly
   expect(await raw.countDocuments({})).toBe(shapes.length + extra.length);
 }
 
+const READABLE_EXTRA: Document[] = [{ c: 1 }, { c: 2, attrs: [] }, { c: 0, attrs: [{ k: 'k' }] }];
+const DECODED_EXTRA: Document[] = [{ c: 0, attrs: ['plain', { k: 'k', v: 2 }, { v: 1 }] }, { c: 1, attrs: { k: 'k', v: 'single' } }];
+
 test('keys read from the inserted bytes answer every indexed query as keys of the decoded documents do', async () => {
-  await compare('raw_keys_read', readable, [{ c: 1 }, { c: 2, attrs: [] }, { c: 0, attrs: [{ k: 'k' }] }]);
+  await compare('raw_keys_read', readable, READABLE_EXTRA);
 });
 
 test('documents of shapes keyed after decoding them answer alike too', async () => {
-  await compare('raw_keys_decoded', decodedShapes, [{ c: 0, attrs: ['plain', { k: 'k', v: 2 }, { v: 1 }] }, { c: 1, attrs: { k: 'k', v: 'single' } }]);
+  await compare('raw_keys_decoded', decodedShapes, DECODED_EXTRA);
+});
+
+test('updated documents answer as the same documents inserted fresh, for both kinds of shapes', async () => {
+  await compareUpdated('raw_keys_read', readable, READABLE_EXTRA);
+  await compareUpdated('raw_keys_decoded', decodedShapes, DECODED_EXTRA);
 });
 
 test('a unique index refuses a duplicate read from the bytes, naming the key as the document holds it', async () => {

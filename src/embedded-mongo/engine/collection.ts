@@ -268,12 +268,16 @@ export class Collection {
     const rid = fresh ? located.rid : this.recordIdOf(after._id);
     const before = fresh ? located.bytes : rid === undefined ? undefined : this.readRecordBytes(rid);
     if (rid === undefined || !before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
-    const beforeDoc = known?.before ?? deserialize(before, BSON_DECODE_OPTIONS);
-    const newKeys = this.secondaryKeys(after, rid, known ? (idx) => indexTouches(idx, known.changedPaths) : undefined);
+    // Both documents' keys are read from their BSON where their shape allows (see raw-keys.ts), else decoded.
+    let beforeDoc = known?.before;
     const bytes = bsonBytes(after);
+    let afterTop: TopLevel | undefined;
+    const only = known ? (idx: Index): boolean => indexTouches(idx, known.changedPaths) : undefined;
+    const newKeys = this.collectKeys(rid, () => after, (idx, seen) => idx.rawKeys((afterTop ??= new TopLevel(bytes, this.rawNames())), seen) ?? idx.keysOf(after, seen), only);
+    const beforeTop = newKeys.length > 0 ? new TopLevel(before, this.rawNames()) : undefined;
     const { records, index } = this.host.storage;
     for (const { index: idx, keys: fresh } of newKeys) {
-      const old = idx.keysOf(beforeDoc) ?? [];
+      const old = idx.rawKeys(beforeTop!) ?? idx.keysOf((beforeDoc ??= deserialize(before, BSON_DECODE_OPTIONS))) ?? [];
       const keep = new Set(fresh.map((k) => k.prefix.toString('latin1')));
       const had = new Set(old.map((k) => k.prefix.toString('latin1')));
       for (const k of old) if (!keep.has(k.prefix.toString('latin1'))) index.removeSync(entryWithRecordId(k, rid));
@@ -673,14 +677,14 @@ export class Collection {
     return this.rawNameCache;
   }
 
-  // Private: every secondary index's keys for `doc` (of the indexes `only` accepts, when given), unique ones
-  // checked against other records; nothing is written or flagged until every check passed, so a refused document
-  // leaves no trace.
-  private secondaryKeys(doc: Document, rid: number, only?: (index: Index) => boolean): Array<{ index: Index; keys: EntryKey[] }> {
-    return this.collectKeys(rid, () => doc, (index, seen) => index.keysOf(doc, seen), only);
+  // Private: every secondary index's keys for `doc`, unique ones checked against other records; nothing is written
+  // or flagged until every check passed, so a refused document leaves no trace.
+  private secondaryKeys(doc: Document, rid: number): Array<{ index: Index; keys: EntryKey[] }> {
+    return this.collectKeys(rid, () => doc, (index, seen) => index.keysOf(doc, seen));
   }
 
-  // Private: see secondaryKeys; `keysOf` gives an index's keys, `docOf` the document (decoded) for unique checks.
+  // Private: see secondaryKeys (of the indexes `only` accepts, when given); `keysOf` gives an index's keys, `docOf`
+  // the document (decoded) for unique checks.
   private collectKeys(
     rid: number,
     docOf: () => Document,

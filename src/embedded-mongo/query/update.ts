@@ -63,7 +63,7 @@ export interface UpdateOutcomeDoc {
 
 /**
  * The document after applying `update` to `before` (never mutated), and the paths that changed when the operators
- * were applied directly (fast-update.ts). `inserting` is true for an upsert's new document, where `$setOnInsert`
+ * were applied directly (fast-update.ts) or, for a pipeline, the top-level fields that changed when none moved. `inserting` is true for an upsert's new document, where `$setOnInsert`
  * applies. `filter` is the statement's query, which the positional `$` refers to. `variables` are what `$$name`
  * refers to in a pipeline update (the command's `let` and the statement's `c`).
  */
@@ -135,7 +135,36 @@ export function applyUpdate(
         : "Performing an update on the path '_id' would modify the immutable field '_id'",
     );
   }
-  return { doc: idFirst(after), changed };
+  const doc = idFirst(after);
+  // A pipeline's changes are found field by field, so that only the indexes on those fields are maintained.
+  return { doc, changed: kind === 'pipeline' ? changedFields(before, doc) : changed };
+}
+
+/**
+ * The top-level fields whose value differs between `before` and `after` (compared by `keyOf`, as the whole
+ * documents are), added or removed; undefined when a field kept moved (the caller then compares the documents).
+ */
+function changedFields(before: Document, after: Document): string[] | undefined {
+  const changed: string[] = [];
+  const afterKeys = Object.keys(after);
+  let i = 0;
+  for (const k of Object.keys(before)) {
+    if (!Object.prototype.hasOwnProperty.call(after, k)) {
+      changed.push(k);
+      continue;
+    }
+    if (afterKeys[i] !== k) return undefined;
+    i += 1;
+    const was = before[k];
+    const is = after[k];
+    if (was !== is && keyOf(was) !== keyOf(is)) changed.push(k);
+  }
+  for (; i < afterKeys.length; i++) {
+    const k = afterKeys[i]!;
+    if (Object.prototype.hasOwnProperty.call(before, k)) return undefined;
+    changed.push(k);
+  }
+  return changed;
 }
 
 /** The document an upsert starts from: the filter's equality fields (MongoDB: "query fields become the doc"). */
