@@ -63,9 +63,10 @@ export interface UpdateOutcomeDoc {
 
 /**
  * The document after applying `update` to `before` (never mutated), and the paths that changed when the operators
- * were applied directly (fast-update.ts) or, for a pipeline, the top-level fields that changed when none moved. `inserting` is true for an upsert's new document, where `$setOnInsert`
- * applies. `filter` is the statement's query, which the positional `$` refers to. `variables` are what `$$name`
- * refers to in a pipeline update (the command's `let` and the statement's `c`).
+ * were applied directly (fast-update.ts) or, for a pipeline, the top-level fields that changed when none moved.
+ * `inserting` is true for an upsert's new document, where `$setOnInsert` applies. `filter` is the statement's
+ * query, which the positional `$` refers to. `variables` are what `$$name` refers to in a pipeline update (the
+ * command's `let` and the statement's `c`).
  */
 export function applyUpdate(
   before: Document,
