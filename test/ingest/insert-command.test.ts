@@ -2,8 +2,9 @@
  * Unordered inserts sent as the `insert` command (src/store/mongo/insert.ts), against the test store over the wire:
  * commands split within the limits with refusals by position across them, the write concern sent as configured,
  * a write-concern error in a reply failing the span insert as STORE_UNAVAILABLE, a command whose reply was lost
- * retried once as a retryable write (same lsid and txnNumber; STORE_UNAVAILABLE with retryWrites=false), and the
- * span document's size bound never below its BSON size.
+ * retried once as a retryable write (same lsid and txnNumber; STORE_UNAVAILABLE with retryWrites=false and against a
+ * server that answers hello as a standalone, which has no retryable writes), and the span document's size bound
+ * never below its BSON size.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { calculateObjectSize, deserialize, serialize, type Document } from 'bson';
@@ -278,6 +279,35 @@ describe('insert command', () => {
         await store.close();
       }
     });
+
+    it('fails the span insert with STORE_UNAVAILABLE against a standalone server (no retryable writes), sent once without a txnNumber', async () => {
+      const { hostname, port } = new URL(mongo.uri.replace(/^mongodb:/, 'http:'));
+      const standalone = await startReplyDropper({ host: hostname, port: Number(port) }, { standalone: true });
+      const store = new MongoTraceStore({ uri: `mongodb://${standalone.hostPort}/?directConnection=true`, dbName: `${mongo.dbName}_standalone`, retentionMs: DAY_MS });
+      try {
+        await store.ping();
+        const { valid } = validateSpans([spanInput(40), spanInput(41)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+        const records = valid.map((v) => v.record);
+        standalone.dropNextInsertReply();
+        const failure = await store.insertSpans(records).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        expect(standalone.dropped).toBe(1);
+        // The hello the insert path reads was answered as a standalone's.
+        expect(standalone.hellosRewritten).toBeGreaterThan(0);
+        expect(failure).toBeInstanceOf(TracegateError);
+        expect((failure as TracegateError).code).toBe(ErrorCode.STORE_UNAVAILABLE);
+        const spanInserts = standalone.inserts.filter((c) => c.insert === 'spans');
+        expect(spanInserts).toHaveLength(1);
+        expect(spanInserts[0]!.txnNumber).toBeUndefined();
+        // The lost attempt did store them: the client's re-send sees duplicates.
+        expect(await store.insertSpans(records)).toEqual({ inserted: [], duplicates: 2, failed: [] });
+      } finally {
+        await store.close();
+        await standalone.close();
+      }
+    });
   });
 });
 
@@ -287,25 +317,48 @@ interface ReplyDropper {
   dropNextInsertReply(): void;
   /** Replies dropped so far. */
   readonly dropped: number;
+  /** The `insert` commands sent through the proxy, decoded. */
+  readonly inserts: Document[];
+  /** Replies to `hello` / `isMaster` rewritten as a standalone's (with `standalone`). */
+  readonly hellosRewritten: number;
   close(): Promise<void>;
 }
 
+/** What a standalone's hello does not say: the replica set fields. */
+const REPLICA_SET_FIELDS = ['setName', 'setVersion', 'hosts', 'primary', 'me', 'secondary', 'electionId', 'lastWrite', 'topologyVersion'];
+
 // Private: a loopback proxy that, when armed, forwards the next insert command to the store, waits for its reply
-// (so the insert was applied) and then closes the client's connection instead of forwarding it.
-async function startReplyDropper(target: { host: string; port: number }): Promise<ReplyDropper> {
+// (so the insert was applied) and then closes the client's connection instead of forwarding it. With `standalone`,
+// replies to OP_MSG `hello` / `isMaster` lose their replica set fields, as a standalone server's hello has none
+// (logical sessions stay: a standalone has them too).
+async function startReplyDropper(target: { host: string; port: number }, options: { standalone?: boolean } = {}): Promise<ReplyDropper> {
   let armed = false;
   let dropped = 0;
+  let hellosRewritten = 0;
+  const inserts: Document[] = [];
   const proxy = await startFrameProxy(target, (end) => {
     let held: number | null = null;
+    const hellos = new Set<number>();
     return {
       fromClient: (frame) => {
-        if (armed && isInsertCommand(frame)) {
-          armed = false;
-          held = frame.readInt32LE(4);
+        if (isInsertCommand(frame)) {
+          inserts.push(deserialize(frame.subarray(21)) as Document);
+          if (armed) {
+            armed = false;
+            held = frame.readInt32LE(4);
+          }
+        } else if (options.standalone && isHelloCommand(frame)) {
+          hellos.add(frame.readInt32LE(4));
         }
         return frame;
       },
       fromStore: (frame) => {
+        if (hellos.delete(frame.readInt32LE(8))) {
+          hellosRewritten += 1;
+          return rewriteReply(frame, (reply) => {
+            for (const field of REPLICA_SET_FIELDS) delete reply[field];
+          });
+        }
         if (held === null || frame.readInt32LE(8) !== held) return frame;
         dropped += 1;
         end();
@@ -320,6 +373,10 @@ async function startReplyDropper(target: { host: string; port: number }): Promis
     },
     get dropped() {
       return dropped;
+    },
+    inserts,
+    get hellosRewritten() {
+      return hellosRewritten;
     },
     close: proxy.close,
   };
@@ -353,15 +410,10 @@ async function startReplyRewriter(target: { host: string; port: number }): Promi
       },
       fromStore: (frame) => {
         if (!inserts.delete(frame.readInt32LE(8))) return frame;
-        const reply = deserialize(frame.subarray(21)) as Document;
-        reply.writeConcernError = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
-        const body = serialize(reply);
-        const head = Buffer.alloc(21);
-        frame.copy(head, 0, 0, 21);
-        head.writeInt32LE(21 + body.length, 0);
-        head.writeUInt32LE(0, 16);
         rewritten += 1;
-        return Buffer.concat([head, body]);
+        return rewriteReply(frame, (reply) => {
+          reply.writeConcernError = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
+        });
       },
     };
   });
@@ -418,6 +470,25 @@ async function startFrameProxy(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+// Private: an OP_MSG reply (one body section, no checksum) with its document changed by `edit`.
+function rewriteReply(frame: Buffer, edit: (reply: Document) => void): Buffer {
+  const reply = deserialize(frame.subarray(21)) as Document;
+  edit(reply);
+  const body = serialize(reply);
+  const head = Buffer.alloc(21);
+  frame.copy(head, 0, 0, 21);
+  head.writeInt32LE(21 + body.length, 0);
+  head.writeUInt32LE(0, 16);
+  return Buffer.concat([head, body]);
+}
+
+// Private: whether `frame` is an OP_MSG whose body section holds a `hello` / `isMaster` command.
+function isHelloCommand(frame: Buffer): boolean {
+  if (frame.readInt32LE(12) !== OP_MSG || frame[20] !== 0) return false;
+  const name = firstKey(frame.subarray(21));
+  return name === 'hello' || name.toLowerCase() === 'ismaster';
 }
 
 // Private: whether `frame` is an OP_MSG whose body section holds an `insert` command.
