@@ -59,21 +59,23 @@ export function applyOperatorsDirectly(before: Document, update: Document, inser
   // Consecutive steps often share their parent: the last parent found, by its path.
   let cachedPrefix: string | undefined;
   let cachedParent: Document | undefined;
-  for (const step of steps) {
-    const { path, lastDot } = step;
-    let parent: Document | null | undefined;
-    if (lastDot === -1) parent = root;
-    else if (cachedParent !== undefined && lastDot === cachedPrefix!.length && path.startsWith(cachedPrefix!)) parent = cachedParent;
-    else {
-      parent = parentOf(root, path, lastDot, false, copied);
-      if (parent === undefined) return undefined;
-      if (parent !== null) {
-        cachedPrefix = path.slice(0, lastDot);
-        cachedParent = parent;
-      }
+  // The object holding `step`'s field (copied into `root`), made where missing with `create`: null when missing,
+  // undefined when the path cannot be applied directly.
+  const parentFor = ({ path, lastDot }: Step, create: boolean): Document | null | undefined => {
+    if (lastDot === -1) return root;
+    if (cachedParent !== undefined && lastDot === cachedPrefix!.length && path.startsWith(cachedPrefix!)) return cachedParent;
+    const parent = parentOf(root, path, lastDot, create, copied);
+    if (parent) {
+      cachedPrefix = path.slice(0, lastDot);
+      cachedParent = parent;
     }
+    return parent;
+  };
+  for (const step of steps) {
+    const parent = parentFor(step, false);
+    if (parent === undefined) return undefined;
     // A missing parent holds no field: the step adds one (parents created then), or `$unset` has nothing to do.
-    const field = lastDot === -1 ? path : path.slice(lastDot + 1);
+    const field = fieldOf(step);
     const has = parent !== null && Object.prototype.hasOwnProperty.call(parent, field);
     const next = applyStep(step, has, has ? parent![field] : undefined);
     if (next === NOT_FAST) return undefined;
@@ -84,28 +86,25 @@ export function applyOperatorsDirectly(before: Document, update: Document, inser
     }
     if (next === REMOVE) delete parent![field];
     else parent![field] = next;
-    changed.push(path);
+    changed.push(step.path);
   }
   if (added) {
     sortAdded(added);
     cachedParent = undefined;
     for (const { step, value } of added) {
-      const { path, lastDot } = step;
-      let parent: Document | null | undefined;
-      if (lastDot === -1) parent = root;
-      else if (cachedParent !== undefined && lastDot === cachedPrefix!.length && path.startsWith(cachedPrefix!)) parent = cachedParent;
-      else {
-        // The existing part of the path was walked above: only missing parents are made here.
-        parent = parentOf(root, path, lastDot, true, copied);
-        if (!parent) return undefined;
-        cachedPrefix = path.slice(0, lastDot);
-        cachedParent = parent;
-      }
-      parent[lastDot === -1 ? path : path.slice(lastDot + 1)] = value;
-      changed.push(path);
+      // The existing part of the path was walked above: only missing parents are made here.
+      const parent = parentFor(step, true);
+      if (!parent) return undefined;
+      parent[fieldOf(step)] = value;
+      changed.push(step.path);
     }
   }
   return { doc: root, changed };
+}
+
+// Private: the name of `step`'s field in its parent.
+function fieldOf({ path, lastDot }: Step): string {
+  return lastDot === -1 ? path : path.slice(lastDot + 1);
 }
 
 /** A field an update adds, with its value; `key` is its path's sort key once sorted (see sortAdded). */
