@@ -9,7 +9,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { calculateObjectSize, deserialize, serialize, type Document } from 'bson';
 import { Long, MongoClient, type CommandStartedEvent } from 'mongodb';
-import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
+import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape, type SpanRecord } from '../../src/domain';
 import { ErrorCode, TracegateError } from '../../src/errors';
 import { MongoTraceStore } from '../../src/store';
 import { spanDocSizeBound, toSpanDoc, traceDocSizeBound, type SpanDoc, type TraceDoc } from '../../src/store/mongo/documents';
@@ -262,14 +262,7 @@ describe('insert command', () => {
     it('fails the span insert with STORE_UNAVAILABLE when the client has retryWrites=false', async () => {
       const store = new MongoTraceStore({ uri: proxyUri('&retryWrites=false'), dbName: `${mongo.dbName}_noretry`, retentionMs: DAY_MS });
       try {
-        await store.ping();
-        const { valid } = validateSpans([spanInput(30), spanInput(31)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
-        const records = valid.map((v) => v.record);
-        proxy.dropNextInsertReply();
-        const failure = await store.insertSpans(records).then(
-          () => null,
-          (error: unknown) => error,
-        );
+        const { records, failure } = await insertLosingReply(store, proxy, 30);
         expect(proxy.dropped).toBe(3);
         expect(failure).toBeInstanceOf(TracegateError);
         expect((failure as TracegateError).code).toBe(ErrorCode.STORE_UNAVAILABLE);
@@ -285,14 +278,7 @@ describe('insert command', () => {
       const standalone = await startReplyDropper({ host: hostname, port: Number(port) }, { standalone: true });
       const store = new MongoTraceStore({ uri: `mongodb://${standalone.hostPort}/?directConnection=true`, dbName: `${mongo.dbName}_standalone`, retentionMs: DAY_MS });
       try {
-        await store.ping();
-        const { valid } = validateSpans([spanInput(40), spanInput(41)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
-        const records = valid.map((v) => v.record);
-        standalone.dropNextInsertReply();
-        const failure = await store.insertSpans(records).then(
-          () => null,
-          (error: unknown) => error,
-        );
+        const { records, failure } = await insertLosingReply(store, standalone, 40);
         expect(standalone.dropped).toBe(1);
         // The hello the insert path reads was answered as a standalone's.
         expect(standalone.hellosRewritten).toBeGreaterThan(0);
@@ -310,6 +296,20 @@ describe('insert command', () => {
     });
   });
 });
+
+// Private: two spans (ids from `first`) inserted by `store` through `dropper` with the insert's reply dropped: the
+// records and what the insert threw (null when it did not).
+async function insertLosingReply(store: MongoTraceStore, dropper: ReplyDropper, first: number): Promise<{ records: SpanRecord[]; failure: unknown }> {
+  await store.ping();
+  const { valid } = validateSpans([spanInput(first), spanInput(first + 1)], DEFAULT_INGEST_LIMITS, Date.UTC(2026, 10, 20, 10) * 1000);
+  const records = valid.map((v) => v.record);
+  dropper.dropNextInsertReply();
+  const failure = await store.insertSpans(records).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  return { records, failure };
+}
 
 interface ReplyDropper {
   hostPort: string;
