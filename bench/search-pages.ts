@@ -1,42 +1,92 @@
 /**
- * `node dist/bench/search-pages.js [traces] [page]`: what a search page by service, by service and operation, and by
- * attribute costs as the list grows. Seeds an in-memory embedded store with `traces` one-span traces of one service,
- * operation and attribute (default 5,000), pages through all of them with `traces(filter:)`'s store read (`searchTraces`, pages
- * of `page`, default 100), and prints the wall time and the summaries examined (the store's `explain`) of the first
- * page, a middle one and the last; then how long the start of a gateway takes to build the search indexes over them
- * when the database holds the indexes an earlier version had instead. Not a judged benchmark: a figure for
- * docs/operations.md.
+ * `node dist/bench/search-pages.js [traces] [page] [single]`: what a search page costs as the list grows, for every shape of
+ * `traces(filter:, orderBy:)`'s store read (`searchTraces`, pages of `page`, default 100). Seeds an in-memory embedded
+ * store with `traces` one-span traces (default 5,000): 10 services `s0`..`s9` (one trace in 1,000 of a service
+ * `rare` instead), operations `op0`..`op6` each seen in every service (one trace in 1,000 of an operation `rareop`),
+ * an attribute `http.route` of 3 values, durations spread over 0-999 ms, one trace in 50 in error. Then, per search
+ * shape and order, prints the median wall time (of 3) of the first page and of a page from a cursor in the middle of
+ * the matches, each with the summaries the store read for it (its `docsExamined` counter: a figure the machine's load
+ * does not move). With `single`, every search is one find of its filter in its order (the store sorting the matches
+ * when no index gives the order), for comparison. Last, how long the start of a gateway takes to build the search indexes over them when the database
+ * holds the indexes an earlier version had instead. Not a judged benchmark: figures for docs/operations.md.
  */
 import { startEmbeddedMongo } from '../src/embedded-mongo';
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../src/domain';
-import type { Collection } from 'mongodb';
-import { Collections, MongoTraceStore, type TraceOrder, type TraceQuery } from '../src/store';
+import { Collections, MongoTraceStore, type TraceQuery } from '../src/store';
+import { TRACE_ORDERS } from '../src/store/types';
 import type { TraceDoc } from '../src/store/mongo/documents';
 import { ensureIndexes, INDEXES, OBSOLETE_INDEXES } from '../src/store/mongo/indexes';
-import { afterFilter, traceFilter, traceSort } from '../src/store/mongo/query';
-import { decodeCursor } from '../src/store/cursor';
+import { sortField, traceFilter, traceSort } from '../src/store/mongo/query';
+import { encodeCursor } from '../src/store/cursor';
 import { createLogger } from '../src/log';
 
+const SHAPES: Array<{ name: string; query: TraceQuery }> = [
+  { name: 'no filter', query: {} },
+  { name: 'service (1/10)', query: { service: 's3' } },
+  { name: 'service (1/1000)', query: { service: 'rare' } },
+  { name: 'service + operation', query: { service: 's3', operation: 'op2' } },
+  { name: 'operation (1/7)', query: { operation: 'op2' } },
+  { name: 'operation (1/1000)', query: { operation: 'rareop' } },
+  { name: 'attribute (1/3)', query: { attributes: [{ key: 'http.route', value: '/r1' }] } },
+  { name: 'service + attribute (1/30)', query: { service: 's3', attributes: [{ key: 'http.route', value: '/r1' }] } },
+  { name: 'status ERROR (1/50)', query: { status: 'ERROR' } },
+  { name: 'minDuration 900 ms', query: { minDurationUs: 900_000 } },
+];
 
 async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 5000);
   const pageSize = Number(process.argv[3] ?? 100);
+  const single = process.argv[4] === 'single';
   // Traces of the last hours, kept for a week (the store's TTL sweep runs on the real clock).
   const baseMs = Date.now() - 3_600_000 - total * 10;
   const mongo = await startEmbeddedMongo({ port: 0 });
-  const store = new MongoTraceStore({ uri: mongo.uri, dbName: 'pages', retentionMs: 7 * 86_400_000, metrics: false });
+  const store = new MongoTraceStore({ uri: mongo.uri, dbName: 'pages', retentionMs: 7 * 86_400_000, metrics: false, ...(single ? { searchTuning: { sortStoreUpTo: Infinity } } : {}) });
   try {
     for (let from = 0; from < total; from += 1000) {
       const inputs: SpanInputShape[] = [];
       for (let i = from; i < Math.min(total, from + 1000); i++) {
         const startMs = baseMs + i * 10;
-        inputs.push({ traceId: (i + 1).toString(16).padStart(32, '0'), spanId: '00000000000000aa', service: 'deep', operation: 'op', startTime: new Date(startMs).toISOString(), endTime: new Date(startMs + 5).toISOString(), attributes: [{ key: 'http.route', value: '/deep' }] });
+        const durationMs = (i * 7919) % 1000;
+        inputs.push({
+          traceId: (i + 1).toString(16).padStart(32, '0'),
+          spanId: '00000000000000aa',
+          service: i % 1000 === 500 ? 'rare' : `s${i % 10}`,
+          operation: i % 1000 === 700 ? 'rareop' : `op${i % 7}`,
+          startTime: new Date(startMs).toISOString(),
+          endTime: new Date(startMs + durationMs).toISOString(),
+          ...(i % 50 === 7 ? { status: 'ERROR' as const } : {}),
+          attributes: [{ key: 'http.route', value: `/r${i % 3}` }],
+        });
       }
       await store.insertSpans(validateSpans(inputs, DEFAULT_INGEST_LIMITS).valid.map((v) => v.record));
     }
     const traces = store.db.collection<TraceDoc>(Collections.traces);
-    const order = 'START_TIME_DESC' as const;
-    for (const query of [{ service: 'deep' }, { service: 'deep', operation: 'op' }, { attributes: [{ key: 'http.route', value: '/deep' }] }]) await pageThrough(store, traces, query, order, total, pageSize);
+    // The store's count of summaries read (tested against a filter, or read for a sort) by the page's finds.
+    const metrics = mongo.engine.collection('pages', Collections.traces)!.metrics;
+    console.log(`${total} traces, pages of ${pageSize}: median of 3 in ms (summaries the store read), first page / a page from the middle of the matches`);
+    for (const { name, query } of SHAPES) {
+      const cells: string[] = [];
+      for (const order of TRACE_ORDERS) {
+        // The cursor of the match in the middle of the order (read with the store's own sort).
+        const matches = await traces.countDocuments(traceFilter(query));
+        const middle = await traces.find(traceFilter(query)).sort(traceSort(order)).skip(Math.floor(matches / 2)).limit(1).next();
+        const after = middle ? encodeCursor({ order, key: middle[sortField(order)], traceId: middle._id }) : null;
+        const time = async (cursor: string | null): Promise<string> => {
+          const ms: number[] = [];
+          let examined = 0;
+          for (let run = 0; run < 3; run++) {
+            const before = metrics.docsExamined;
+            const started = process.hrtime.bigint();
+            await store.searchTraces({ query, order, first: pageSize, after: cursor });
+            ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+            examined = metrics.docsExamined - before;
+          }
+          return `${ms.sort((a, b) => a - b)[1]!.toFixed(1)} (${examined})`;
+        };
+        cells.push(`${order} ${await time(null)} / ${await time(after)}`);
+      }
+      console.log(`  ${name.padEnd(22)} ${cells.join('   ')}`);
+    }
 
     // A database as an earlier version indexed it: the replaced indexes instead of the search indexes.
     const replaced = (OBSOLETE_INDEXES.traces ?? []).filter((o) => INDEXES.traces.some((i) => i.name === o.replacedBy));
@@ -52,28 +102,6 @@ async function main(): Promise<void> {
     await store.close();
     await mongo.stop();
   }
-}
-
-async function pageThrough(store: MongoTraceStore, traces: Collection<TraceDoc>, query: TraceQuery, order: TraceOrder, total: number, pageSize: number): Promise<void> {
-  const pages: Array<{ ms: number; after: string | null }> = [];
-  let after: string | null = null;
-  for (;;) {
-    const started = process.hrtime.bigint();
-    const page = await store.searchTraces({ query, order, first: pageSize, after });
-    pages.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, after });
-    if (!page.hasNextPage) break;
-    after = page.items.at(-1)!.cursor;
-  }
-  const examined = async (cursor: string | null): Promise<number> => {
-    const base = traceFilter(query);
-    const filter = cursor === null ? base : { $and: [base, afterFilter(decodeCursor(cursor, order))] };
-    const explained = await traces.find(filter).sort(traceSort(order)).limit(pageSize + 1).explain('executionStats');
-    return (explained.executionStats as { totalDocsExamined: number }).totalDocsExamined;
-  };
-  const show = async (name: string, at: number): Promise<string> => `${name} page ${at + 1}: ${pages[at]!.ms.toFixed(1)} ms, ${await examined(pages[at]!.after)} summaries examined`;
-  const median = [...pages.map((p) => p.ms)].sort((a, b) => a - b)[Math.floor(pages.length / 2)]!;
-  console.log(`${total} traces of ${JSON.stringify(query)}, ${pages.length} pages of ${pageSize}: all pages ${pages.reduce((s, p) => s + p.ms, 0).toFixed(0)} ms, median page ${median.toFixed(1)} ms`);
-  for (const line of [await show('first', 0), await show('middle', Math.floor(pages.length / 2)), await show('last', pages.length - 1)]) console.log(`  ${line}`);
 }
 
 main().catch((error: unknown) => {

@@ -47,7 +47,7 @@ import { UNAVAILABLE_SERVER_CODES } from '../../error-edge';
 import { ErrorCode, TracegateError } from '../../errors';
 import { eraseTraces } from './erase';
 import { setUpIndexes } from './indexes';
-import { afterFilter, sortField, TRACE_READ_PROJECTION, traceFilter, traceRead, traceSort } from './query';
+import { DEFAULT_SEARCH_TUNING, readSearchPage, sortField, TRACE_READ_PROJECTION, traceRead, type SearchTuning } from './query';
 import { GroupCommit } from '../group-commit';
 import { insertUnordered, type InsertRefusal } from './insert';
 import { SUMMARY_SOURCE_PROJECTION, updateSummaryGroup, type SummaryPart } from './summaries';
@@ -73,6 +73,8 @@ export interface MongoStoreOptions {
   now?: () => number;
   /** Time each operation and count its failures in the process's metrics (default true). */
   metrics?: boolean;
+  /** How search pages read (tests lower the bounds to reach every path with few traces). */
+  searchTuning?: Partial<SearchTuning>;
 }
 
 const operationDuration = histogram('tracegate_store_operation_duration_seconds', 'store operations (each one or a few driver commands) by operation, successful or not', ['operation']);
@@ -96,6 +98,7 @@ export class MongoTraceStore implements TraceStore {
   private indexesReady: Promise<void> | null = null;
   private connected: Promise<void> | null = null;
   private readonly metrics: boolean;
+  private readonly searchTuning: SearchTuning;
   /** Set when a write failed with STORE_UNAVAILABLE; cleared by the next write that succeeds (ping probes one). */
   private writesFailing = false;
   /**
@@ -119,6 +122,7 @@ export class MongoTraceStore implements TraceStore {
     this.retentionMs = options.retentionMs;
     this.now = options.now ?? Date.now;
     this.metrics = options.metrics ?? true;
+    this.searchTuning = { ...DEFAULT_SEARCH_TUNING, ...options.searchTuning };
   }
 
   insertSpans(spans: readonly SpanRecord[], onInserted?: (inserted: StoredSpan[], stored: InsertedSpans) => void, options?: InsertOptions): Promise<InsertOutcome> {
@@ -221,10 +225,8 @@ export class MongoTraceStore implements TraceStore {
   async searchTraces(search: TraceSearch): Promise<TracePage> {
     const position = search.after === null ? null : decodeCursor(search.after, search.order);
     return this.run('searchTraces', async () => {
-      const base = traceFilter(search.query);
-      const filter = position ? { $and: [base, afterFilter(position)] } : base;
       const read = traceRead(search.parts, search.order);
-      const docs = await findAll<TraceDoc>(this.db, Collections.traces, { filter, projection: read.projection, sort: traceSort(search.order), limit: search.first + 1 });
+      const docs = await readSearchPage(this.db, search.query, search.order, position, search.first + 1, read.projection, this.searchTuning);
       const field = sortField(search.order);
       const page = docs.slice(0, search.first);
       return {
