@@ -4,7 +4,7 @@
  */
 import { MongoClient, type Collection } from 'mongodb';
 import { EDGE_WAITS_COLLECTION, type WaitDoc } from '../../src/analytics/documents';
-import { countableEdges, removeResolved } from '../../src/analytics/edges';
+import { countableEdges, removeResolved, type PairSpan } from '../../src/analytics/edges';
 import type { SpanCore } from '../../src/domain';
 import { Collections, spanDocId } from '../../src/store';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
@@ -87,7 +87,7 @@ describe('edge wait notes', () => {
     const child = core('00000000000000b1', parent.spanId, 'back');
     await client
       .db(mongo.dbName)
-      .collection<{ _id: string }>(Collections.spans)
+      .collection<PairSpan & { _id: string }>(Collections.spans)
       .insertOne({ _id: spanDocId(traceId, parent.spanId), traceId, spanId: parent.spanId, parentSpanId: null, service: 'front', startUs: parent.startUs, durationUs: 50, status: 'OK' });
     const commands: string[] = [];
     const observed = new MongoClient(mongo.uri, { monitorCommands: true });
