@@ -27,6 +27,12 @@
  *       minus 1, without frames and sockets). OTHER_DIST must load this tree's `node_modules` (make its checkout's
  *       `node_modules` a symlink to this one's): two copies of lmdb-js in one process conflict.)
  *
+ *   node dist/bench/workers/store-replay.js recount FILE OTHER_DIST [rounds]   (the gateway's trace recount, the
+ *       `$match` / `$project` / `$group` aggregate of `reconcileExisting`, on a trace of 10, 100 and 1,000 stored spans
+ *       (FILE's span documents, 1,000 other spans around them, the span indexes), on this tree's store and on
+ *       OTHER_DIST's in one process, alternating per round; prints each side's median and least store CPU per
+ *       recount (dispatcher and reply encoding). OTHER_DIST as for `pair`.)
+ *
  * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
  * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
  * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
@@ -34,7 +40,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createConnection, createServer, type Socket } from 'node:net';
-import type { Document } from 'bson';
+import { deserialize, type Document } from 'bson';
 import { startEmbeddedMongo } from '../../src/embedded-mongo';
 import { CommandDispatcher } from '../../src/embedded-mongo/commands';
 import { encodeOpMsgReply, FrameDecoder, parseRequest } from '../../src/embedded-mongo/wire';
@@ -155,14 +161,18 @@ interface StoreModules {
   encodeOpMsgReply: typeof encodeOpMsgReply;
 }
 
-async function pair(file: string, otherDist: string, repeats: number, only?: string): Promise<void> {
+// Private: the store modules compiled in another checkout's `dist`.
+function storeModules(otherDist: string): StoreModules {
   const dir = resolve(otherDist);
-  const other: StoreModules = {
+  return {
     ...(require(join(dir, 'src/embedded-mongo')) as Pick<StoreModules, 'startEmbeddedMongo'>),
     ...(require(join(dir, 'src/embedded-mongo/commands')) as Pick<StoreModules, 'CommandDispatcher'>),
     ...(require(join(dir, 'src/embedded-mongo/wire')) as Pick<StoreModules, 'parseRequest' | 'encodeOpMsgReply'>),
   };
-  const sides: StoreModules[] = [{ startEmbeddedMongo, CommandDispatcher, parseRequest, encodeOpMsgReply }, other];
+}
+
+async function pair(file: string, otherDist: string, repeats: number, only?: string): Promise<void> {
+  const sides: StoreModules[] = [{ startEmbeddedMongo, CommandDispatcher, parseRequest, encodeOpMsgReply }, storeModules(otherDist)];
   const frames: Array<{ kind: string; frame: Buffer }> = [];
   for (const frame of new FrameDecoder().push(readFileSync(file))) {
     const request = parseRequest(frame);
@@ -208,6 +218,66 @@ async function pair(file: string, otherDist: string, repeats: number, only?: str
     sums[1]! += b;
   }
   console.log(`the other commands ÷ the span inserts: this tree ${(rest[0]! / spans[0]!).toFixed(3)}, ${otherDist} ${(rest[1]! / spans[1]!).toFixed(3)} (ms per repeat, in columns: this tree, ${otherDist})`);
+}
+
+// Private: a store (of `m`) with the span indexes, 1,000 spans of other traces and `n` spans of the probe trace.
+async function recountStore(m: StoreModules, spans: readonly Document[], n: number): Promise<{ stop(): Promise<void>; run(command: Document): Promise<Document> }> {
+  const store = await m.startEmbeddedMongo({ port: 0, plugins: [] });
+  const server = { address: 'recount', setName: 'tracegate', electionId: undefined as never, startedAt: new Date() };
+  const dispatcher = new m.CommandDispatcher((db, c) => ({ engine: store.engine, cursors: store.cursors, extensions: store.extensions, server, connection: c, db }), log);
+  const connection = { id: 1, remoteAddress: 'recount' };
+  const run = (command: Document): Promise<Document> => dispatcher.run({ ...command, $db: 'recount' }, connection);
+  await run({ createIndexes: 'spans', indexes: INDEXES.spans.map((i) => ({ ...i, name: i.name ?? Object.keys(i.key).join('_') })) });
+  const others = spans.slice(0, 1000).map((d, i) => ({ ...d, _id: `other-${i}`, spanId: `other-${i}` }));
+  await run({ insert: 'spans', documents: others });
+  const probe: Document[] = [];
+  for (let i = 0; i < n; i++) {
+    probe.push({ ...spans[(1000 + i) % spans.length], _id: `probe-${i}`, traceId: RECOUNT_TRACE, spanId: `probe-${i}`, status: i % 7 === 0 ? 'ERROR' : 'OK' });
+  }
+  for (let i = 0; i < probe.length; i += 500) await run({ insert: 'spans', documents: probe.slice(i, i + 500) });
+  return { stop: () => store.stop(), run };
+}
+
+const RECOUNT_TRACE = '0123456789abcdef0123456789abcdef';
+
+async function recount(file: string, otherDist: string, rounds: number): Promise<void> {
+  const sides: StoreModules[] = [{ startEmbeddedMongo, CommandDispatcher, parseRequest, encodeOpMsgReply }, storeModules(otherDist)];
+  const spans: Document[] = [];
+  for (const frame of new FrameDecoder().push(readFileSync(file))) {
+    const request = parseRequest(frame);
+    if (request.kind !== 'msg' || request.command.insert !== 'spans') continue;
+    for (const d of request.command.documents as Array<Document | Uint8Array>) spans.push(d instanceof Uint8Array ? deserialize(d) : d);
+    if (spans.length >= 2000) break;
+  }
+  if (spans.length === 0) throw new Error(`${file} holds no span inserts`);
+  // The pipeline `reconcileExisting` (src/store/mongo/summaries.ts) sends.
+  const command = {
+    aggregate: 'spans',
+    pipeline: [
+      { $match: { traceId: { $in: [RECOUNT_TRACE, 'fedcba9876543210fedcba9876543210'] } } },
+      { $project: { _id: 0, traceId: 1, status: 1 } },
+      { $group: { _id: '$traceId', spans: { $sum: 1 }, errors: { $sum: { $cond: [{ $eq: ['$status', 'ERROR'] }, 1, 0] } } } },
+    ],
+    cursor: {},
+  };
+  for (const n of [10, 100, 1000]) {
+    const stores = await Promise.all(sides.map((m) => recountStore(m, spans, n)));
+    const us: number[][] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      for (const s of r % 2 === 0 ? [0, 1] : [1, 0]) {
+        const before = process.cpuUsage();
+        const reply = await stores[s]!.run(command);
+        sides[s]!.encodeOpMsgReply(1, 1, reply);
+        const used = process.cpuUsage(before);
+        const counted = ((reply.cursor as Document | undefined)?.firstBatch as Document[] | undefined)?.[0]?.spans;
+        if (counted !== n) throw new Error(`${s === 0 ? 'this tree' : otherDist}: the recount of ${n} spans answered ${JSON.stringify(reply)}`);
+        us[s]!.push(used.user + used.system);
+      }
+    }
+    for (const store of stores) await store.stop();
+    const line = (a: number[]): string => `median ${percentile(a, 50).toFixed(0)} µs, least ${Math.min(...a)} µs`;
+    console.log(`${String(n).padStart(5)} spans: this tree ${line(us[0]!)}; ${otherDist} ${line(us[1]!)}`);
+  }
 }
 
 async function contend(file: string, probeMs: number): Promise<void> {
@@ -302,8 +372,8 @@ async function wire(file: string, repeats: number, cpuProfDir?: string): Promise
 }
 
 const [mode, file, count, only, pairKinds] = process.argv.slice(2);
-if (!file || (mode !== 'record' && mode !== 'replay' && mode !== 'contend' && mode !== 'wire' && mode !== 'pair') || (mode === 'pair' && !count)) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir] | pair FILE OTHER_DIST [repeats] [kinds]');
+if (!file || !['record', 'replay', 'contend', 'wire', 'pair', 'recount'].includes(mode!) || ((mode === 'pair' || mode === 'recount') && !count)) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir] | pair FILE OTHER_DIST [repeats] [kinds] | recount FILE OTHER_DIST [rounds]');
   process.exit(2);
 }
 const work =
@@ -315,7 +385,9 @@ const work =
         ? wire(file, Number(count ?? 3), only)
         : mode === 'pair'
           ? pair(file, count!, Number(only ?? 3), pairKinds)
-          : contend(file, Number(count ?? 10));
+          : mode === 'recount'
+            ? recount(file, count!, Number(only ?? 30))
+            : contend(file, Number(count ?? 10));
 work.then(
   () => process.exit(0),
   (err) => {

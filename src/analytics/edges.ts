@@ -5,12 +5,16 @@
  * Every call that stores spans (after its insert) looks for the other half of each pair it touches:
  * - When the call inserted both spans of a pair, the pair is its own: no other call inserted either span, so
  *   no other call can see the pair as one it touched. It counts it.
- * - For a child whose parent it did not insert, it first notes in `edge_waits` (in the note of the trace, under
- *   the parent's span id) that the child waits for that parent, then looks the parent up. It reads the notes of
- *   the traces of the spans it inserted (an `_id` lookup per trace) and looks up the children waiting for a span
- *   it inserted. Both lookups are one find, after the note is written and the notes are read. If the child's call misses the parent, its
- *   lookup ran before the parent's insert, so its wait was written before the parent's call read the waits: at
- *   least one of the two calls sees the pair, possibly both.
+ * - For a child whose parent it did not insert, it first looks the parent up, before noting anything. A parent
+ *   found then was stored before any note of this child existed; a parent's call sees a pair only through a
+ *   child's note, so this pair is the child's call's alone, and it counts it.
+ * - For a child whose parent that lookup missed, it notes in `edge_waits` (in the note of the trace, under the
+ *   parent's span id) that the child waits for that parent, then looks the parent up again. It reads the notes
+ *   of the traces of the spans it inserted (an `_id` lookup per trace, alongside the first lookup) and looks up
+ *   the children waiting for a span it inserted, in one find with the second lookup, after the note is written.
+ *   If the child's call misses the parent again, its second lookup ran before the parent's insert, so its wait
+ *   was written before the parent's call read the waits: at least one of the two calls sees the pair, possibly
+ *   both.
  * - A pair seen by a call that did not insert both spans is contested. Each such call tries a conditional update on the child,
  *   `{_id, ec: absent} -> {ec: <its own token>}`; the store applies it once, and a read of the token tells each
  *   call whether it won. Only the winner counts the pair.
@@ -59,10 +63,21 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   const contested = new Map<string, EdgeCall>();
   const spans = db.collection<PairSpan & { _id: string }>(Collections.spans);
   const waits = db.collection<WaitDoc>(EDGE_WAITS_COLLECTION);
-  // As a child: note the wait first (the lookup of the parent comes after it; see the module comment for why
-  // this order). As a parent: read the notes of the batch's traces (one `_id` per trace) for children stored
-  // earlier by other calls that wait for a span this call inserted.
-  const [, found] = await Promise.all([noteWaits(waits, waiting, waitExpireAt), waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray()]);
+  // As a child: look the awaited parents up before noting any wait; a parent found now was stored before this
+  // call noted anything, so no other call can see the pair (see the module comment). As a parent: read the notes
+  // of the batch's traces (one `_id` per trace) for children stored earlier by other calls that wait for a span
+  // this call inserted.
+  const [parents, found] = await Promise.all([
+    waiting.size > 0 ? spans.find({ _id: { $in: [...waiting.keys()] } }, { projection: PAIR_PROJECTION }).toArray() : [],
+    waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray(),
+  ]);
+  for (const doc of parents) {
+    const id = spanDocId(doc.traceId, doc.spanId);
+    for (const child of waiting.get(id) ?? []) {
+      if (doc.service !== child.service) own.push({ source: doc.service, child });
+    }
+    waiting.delete(id);
+  }
   const waitingChildIds = new Set<string>();
   // Per note, the lists of the awaited parents this call inserted: they are resolved.
   const resolved: ResolvedWaits[] = [];
@@ -82,7 +97,9 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   // Resolved lists leave their notes alongside the rest (a child noted after the read finds its parent itself).
   const removed = resolved.length > 0 ? removeResolved(waits, resolved) : Promise.resolve();
   try {
-    // The awaited parents and the waiting children, in one lookup.
+    // Parents still missing: the wait is noted first, then they are looked up again (see the module comment for
+    // why this order), in one lookup with the waiting children.
+    await noteWaits(waits, waiting, waitExpireAt);
     if (waiting.size > 0 || waitingChildIds.size > 0) {
       const docs = await spans.find({ _id: { $in: [...waiting.keys(), ...waitingChildIds] } }, { projection: PAIR_PROJECTION }).toArray();
       for (const doc of docs) {

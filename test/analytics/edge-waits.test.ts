@@ -1,7 +1,12 @@
-/** Removing resolved wait notes: whole when unchanged since the read, list by list when a child was noted meanwhile. */
+/**
+ * Wait notes: none for a child whose parent is already stored; removing resolved ones whole when unchanged since
+ * the read, list by list when a child was noted meanwhile.
+ */
 import { MongoClient, type Collection } from 'mongodb';
 import { EDGE_WAITS_COLLECTION, type WaitDoc } from '../../src/analytics/documents';
-import { removeResolved } from '../../src/analytics/edges';
+import { countableEdges, removeResolved, type PairSpan } from '../../src/analytics/edges';
+import type { SpanCore } from '../../src/domain';
+import { Collections, spanDocId } from '../../src/store';
 import { startTestMongo, type TestMongo } from '../helpers/mongo';
 
 describe('edge wait notes', () => {
@@ -62,5 +67,40 @@ describe('edge wait notes', () => {
     }
     expect(commands).toEqual(['delete']);
     expect(await waits.countDocuments({ _id: d._id })).toBe(0);
+  });
+
+  it('counts a child whose parent is already stored without a wait note or a claim: two lookups, no write', async () => {
+    const traceId = 'e'.repeat(32);
+    const core = (spanId: string, parentSpanId: string | null, service: string): SpanCore => ({
+      traceId,
+      spanId,
+      parentSpanId,
+      service,
+      operation: 'op',
+      kind: 'SERVER',
+      startUs: 1_700_000_000_000_000,
+      endUs: 1_700_000_000_000_050,
+      durationUs: 50,
+      status: 'OK',
+    });
+    const parent = core('00000000000000a1', null, 'front');
+    const child = core('00000000000000b1', parent.spanId, 'back');
+    await client
+      .db(mongo.dbName)
+      .collection<PairSpan & { _id: string }>(Collections.spans)
+      .insertOne({ _id: spanDocId(traceId, parent.spanId), traceId, spanId: parent.spanId, parentSpanId: null, service: 'front', startUs: parent.startUs, durationUs: 50, status: 'OK' });
+    const commands: string[] = [];
+    const observed = new MongoClient(mongo.uri, { monitorCommands: true });
+    observed.on('commandStarted', (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName !== 'endSessions') commands.push(`${e.commandName} ${String(e.command[e.commandName])}`);
+    });
+    try {
+      const edges = await countableEdges(observed.db(mongo.dbName), [child], expireAt);
+      expect(edges).toEqual([{ source: 'front', child }]);
+    } finally {
+      await observed.close();
+    }
+    expect(commands.sort()).toEqual([`find ${EDGE_WAITS_COLLECTION}`, `find ${Collections.spans}`]);
+    expect(await waits.countDocuments({ _id: traceId })).toBe(0);
   });
 });

@@ -140,7 +140,7 @@ describe('query APIs with tokens and when the store went away', () => {
   let proxy: TcpProxy;
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startQueryGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '300ms', TRACEGATE_TOKENS: 'agent:ingest:ingest-secret-1,viewer:read:read-secret-1' } });
+    gw = await startQueryGateway({ proxy: true, env: { TRACEGATE_STORE_TIMEOUT: '1500ms', TRACEGATE_TOKENS: 'agent:ingest:ingest-secret-1,viewer:read:read-secret-1' } });
     proxy = gw.proxy!;
   });
   afterAll(async () => {

@@ -914,10 +914,15 @@ function sortFields(sort: Document | undefined): SortField[] {
 function indexTouches(index: Index, changedPaths: readonly string[]): boolean {
   for (const field of index.fields) {
     for (const path of changedPaths) {
-      if (field === path || field.startsWith(`${path}.`) || path.startsWith(`${field}.`)) return true;
+      if (field === path || withinPath(field, path) || withinPath(path, field)) return true;
     }
   }
   return false;
+}
+
+// Private: whether `inner` is a path inside `outer` (`outer` then a dot, then more), compared in place.
+function withinPath(inner: string, outer: string): boolean {
+  return inner.length > outer.length && inner.charCodeAt(outer.length) === 0x2e && inner.startsWith(outer);
 }
 
 /** LMDB's longest key, less the record id suffix. */
