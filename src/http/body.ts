@@ -59,7 +59,20 @@ export function readBody(source: Readable, headers: BodyHeaders, maxBytes: numbe
   if (declared !== undefined && Number.isFinite(declared) && declared > maxBytes) {
     return Promise.reject(tooLarge(`${declared} bytes (Content-Length)`, maxBytes, { rawBytes: 0, inflatedBytes: 0 }));
   }
+  if (coding === ContentCoding.IDENTITY && declared !== undefined && heldWhole(source, declared)) {
+    return Promise.resolve((source.read() as Buffer | null) ?? Buffer.alloc(0));
+  }
   return coding === ContentCoding.GZIP ? readGzip(source, maxBytes) : readIdentity(source, maxBytes);
+}
+
+/**
+ * Whether the stream has already received all of a body of `length` bytes and holds it unread: an HTTP request
+ * whose body came in the packet of its headers, once that packet is parsed (the request event comes while its
+ * headers are parsed; the body follows in the same parse, before the next microtask). Such a body is taken from
+ * the stream's buffer at once, without switching the stream to flowing mode and waiting for its end event.
+ */
+function heldWhole(source: Readable, length: number): boolean {
+  return (source as Readable & { complete?: boolean }).complete === true && source.readableFlowing !== true && source.readableLength === length;
 }
 
 // Private: header value -> coding; a list of codings ("gzip, gzip") is refused rather than half-applied.

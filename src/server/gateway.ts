@@ -91,6 +91,7 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
   await apollo.start();
 
   const router = new Router();
+  const targets = new RequestTargets();
   const routes = [
     ...graphqlRoutes(apollo, undefined, prepared),
     ...healthRoutes,
@@ -119,15 +120,15 @@ export async function startGateway(config: Config, deps: GatewayDeps = {}): Prom
       refuseBody(req, res, error as TracegateError);
       return;
     }
-    res.once('close', release);
     inFlight += 1;
     open.add(res);
-    res.on('close', () => {
+    res.once('close', () => {
+      release();
       inFlight -= 1;
       open.delete(res);
       if (inFlight === 0) drained?.();
     });
-    void handle(router, services, req, res);
+    void handle(router, services, targets, req, res);
   });
 
   const stops: (() => Promise<void>)[] = [];
@@ -293,26 +294,66 @@ function isPublic(route: Route, req: IncomingMessage): boolean {
   return typeof route.public === 'function' ? route.public(req) : route.public === true;
 }
 
+/** A request target as the router reads it: its path, and its URL (parsed once, when first asked for). */
+interface RequestTarget {
+  pathname: string;
+  url(): URL;
+}
+
+/**
+ * Request targets of one gateway. A target that is a plain path (letters, digits, `-`, `_` and `/`, not starting
+ * with `//`: characters URL leaves as they are) on a Host header already seen to parse is its own pathname, and
+ * its URL is parsed only when a route reads `ctx.url`. Any other target is parsed at once, so a target or Host
+ * that does not parse fails where it always did.
+ */
+class RequestTargets {
+  private parsedHost: string | undefined;
+
+  parse(req: IncomingMessage): RequestTarget {
+    const path = req.url ?? '/';
+    const base = `http://${req.headers.host ?? 'localhost'}`;
+    if (base === this.parsedHost && PLAIN_PATH.test(path)) {
+      let url: URL | undefined;
+      return { pathname: path, url: () => (url ??= new URL(path, base)) };
+    }
+    const url = new URL(path, base);
+    this.parsedHost = base;
+    return { pathname: url.pathname, url: () => url };
+  }
+}
+
+const PLAIN_PATH = /^\/(?!\/)[\w/-]*$/;
+
 // Private: one request through the route table; what a route throws goes through the error edge.
-async function handle(router: Router, services: GatewayServices, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(router: Router, services: GatewayServices, targets: RequestTargets, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
   let found: { route: Route; ctx: RouteContext } | undefined;
   try {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const match = router.match(req.method ?? 'GET', url.pathname);
+    const target = targets.parse(req);
+    const pathname = target.pathname;
+    const match = router.match(req.method ?? 'GET', pathname);
     switch (match.kind) {
       case 'found':
-        found = { route: match.route, ctx: { requestId, url, services } };
+        found = {
+          route: match.route,
+          ctx: {
+            requestId,
+            services,
+            get url() {
+              return target.url();
+            },
+          },
+        };
         // Before the body is read: without a known token a client costs no more than this check.
         if (!isPublic(match.route, req)) requireAuthenticated(services.security.authenticateHttp(req));
         await match.route.handle(req, res, found.ctx);
         return;
       case 'wrong-method':
-        sendError(res, 405, ErrorCode.BAD_USER_INPUT, `${req.method} ${url.pathname}: expected one of ${match.allowed.join(', ')}`, requestId, { allow: match.allowed.join(', ') });
+        sendError(res, 405, ErrorCode.BAD_USER_INPUT, `${req.method} ${pathname}: expected one of ${match.allowed.join(', ')}`, requestId, { allow: match.allowed.join(', ') });
         return;
       case 'not-found':
-        sendError(res, 404, ErrorCode.BAD_USER_INPUT, `${url.pathname}: no such route`, requestId);
+        sendError(res, 404, ErrorCode.BAD_USER_INPUT, `${pathname}: no such route`, requestId);
         return;
     }
   } catch (error) {

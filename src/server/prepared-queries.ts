@@ -156,10 +156,12 @@ export class PreparedQueries<TContext extends BaseContext> {
 
     let listeners: GraphQLRequestListener<TContext>[];
     try {
-      listeners = (await Promise.all(plugins.map((p) => p.requestDidStart?.(requestContext as never)))).filter((l): l is GraphQLRequestListener<TContext> => l !== undefined && l !== null);
-      if (listeners.some((l) => Object.keys(l).some((hook) => !SERVED_HOOKS.has(hook)))) return this.leave();
-      await Promise.all(listeners.map((l) => l.didResolveSource?.(requestContext as never)));
-      await Promise.all(listeners.map((l) => l.didResolveOperation?.(requestContext as never)));
+      listeners = await startListeners(plugins, requestContext);
+      if (!listeners.every(servable)) return this.leave();
+      const resolvedSource = runHook(listeners, 'didResolveSource', requestContext);
+      if (resolvedSource) await resolvedSource;
+      const resolvedOperation = runHook(listeners, 'didResolveOperation', requestContext);
+      if (resolvedOperation) await resolvedOperation;
     } catch {
       // Refused (scope, cost, ...) or a hook that failed: Apollo runs the same hooks again and answers with its own error.
       return this.leave();
@@ -173,7 +175,8 @@ export class PreparedQueries<TContext extends BaseContext> {
     if (result.errors?.length) return this.leave(contextValue, { result });
     requestContext.response.body = { kind: 'single', singleResult: { ...result, errors: undefined } };
     try {
-      await Promise.all(listeners.map((l) => l.willSendResponse?.(requestContext as never)));
+      const sent = runHook(listeners, 'willSendResponse', requestContext);
+      if (sent) await sent;
     } catch {
       return this.leave(contextValue, { result });
     }
@@ -194,6 +197,34 @@ export class PreparedQueries<TContext extends BaseContext> {
     if (contextValue && outcome) this.results.set(this.resultKey(contextValue), outcome);
     return null;
   }
+}
+
+type ServedHook = 'didResolveSource' | 'didResolveOperation' | 'willSendResponse';
+
+// Private: every plugin's `requestDidStart`, run together as Apollo runs them; the listeners they returned.
+async function startListeners<TContext extends BaseContext>(plugins: readonly ApolloServerPlugin<TContext>[], requestContext: GraphQLRequestContext<TContext>): Promise<GraphQLRequestListener<TContext>[]> {
+  const starting: (Promise<GraphQLRequestListener<TContext> | void> | undefined)[] = [];
+  for (const plugin of plugins) if (plugin.requestDidStart) starting.push(plugin.requestDidStart(requestContext));
+  const listeners: GraphQLRequestListener<TContext>[] = [];
+  for (const listener of await Promise.all(starting)) if (listener !== undefined && listener !== null) listeners.push(listener);
+  return listeners;
+}
+
+// Private: whether `serve` runs every hook of a listener.
+function servable<TContext extends BaseContext>(listener: GraphQLRequestListener<TContext>): boolean {
+  for (const hook in listener) if (!SERVED_HOOKS.has(hook)) return false;
+  return true;
+}
+
+// Private: one hook of every listener that has it, started together as Apollo starts them; what they return
+// together, or undefined when no listener has the hook (nothing to wait for).
+function runHook<TContext extends BaseContext>(listeners: readonly GraphQLRequestListener<TContext>[], hook: ServedHook, requestContext: GraphQLRequestContext<TContext>): Promise<unknown> | undefined {
+  let running: unknown[] | undefined;
+  for (const listener of listeners) {
+    const run = listener[hook] as ((context: GraphQLRequestContext<TContext>) => unknown) | undefined;
+    if (run) (running ??= []).push(run.call(listener, requestContext));
+  }
+  return running && Promise.all(running);
 }
 
 function keyOf(query: string, operationName: string | undefined | null): string {

@@ -44,8 +44,20 @@ async function traceFromSpans(ctx: GraphQLContext, traceId: string): Promise<Tra
   return ctx.loaders.traceById.load(traceId);
 }
 
-// Private: whether a field's selection (through fragments) names a field that reads the trace's spans.
+// Private: whether a field's selection (through fragments) names a field that reads the trace's spans; kept per
+// field node when there is one (a parsed document is the same object for every request of one query, and its
+// fragments with it).
 function selectsSpans(nodes: readonly FieldNode[], fragments: Readonly<Record<string, FragmentDefinitionNode>>): boolean {
+  if (nodes.length !== 1) return findsSpans(nodes, fragments);
+  const node = nodes[0]!;
+  let known = spanSelections.get(node);
+  if (known === undefined) spanSelections.set(node, (known = findsSpans(nodes, fragments)));
+  return known;
+}
+
+const spanSelections = new WeakMap<FieldNode, boolean>();
+
+function findsSpans(nodes: readonly FieldNode[], fragments: Readonly<Record<string, FragmentDefinitionNode>>): boolean {
   const seen = new Set<string>();
   const inSet = (set: SelectionSetNode | undefined): boolean =>
     set?.selections.some((sel) => {

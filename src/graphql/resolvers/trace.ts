@@ -4,8 +4,18 @@ import type { TraceResolvers } from '../../generated/graphql';
 
 export const Trace: TraceResolvers = {
   id: (trace) => trace.traceId,
-  rootSpan: async (trace, _args, ctx) => (await ctx.loaders.treeOf(trace.traceId)).root,
-  spans: async (trace, _args, ctx) => [...(await ctx.loaders.treeOf(trace.traceId)).spans],
+  // Synchronous when the trace's tree is already loaded in this request (a trace read from its spans), which saves
+  // the promises of a second read through the loader.
+  rootSpan(trace, _args, ctx) {
+    const tree = ctx.loaders.treeNow(trace.traceId);
+    if (tree) return tree.root;
+    return ctx.loaders.treeOf(trace.traceId).then((t) => t.root);
+  },
+  spans(trace, _args, ctx) {
+    const tree = ctx.loaders.treeNow(trace.traceId);
+    if (tree) return [...tree.spans];
+    return ctx.loaders.treeOf(trace.traceId).then((t) => [...t.spans]);
+  },
   status: (trace) => (trace.errorCount > 0 ? 'ERROR' : 'OK'),
   async services(trace, _args, ctx) {
     const found = await ctx.loaders.serviceByName.loadMany(trace.services);
@@ -20,7 +30,6 @@ export const Trace: TraceResolvers = {
   },
   startTime: (trace) => trace.startUs,
   endTime: (trace) => trace.endUs,
-  durationUs: (trace) => trace.durationUs,
 };
 
 // Private: a service summary is written just after its spans (a live update can run in between); until it

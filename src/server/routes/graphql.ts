@@ -39,11 +39,13 @@ export function graphqlRoutes(
       }
       body = read.body;
     }
+    // A target without `?` has an empty query string (URL's `search`), known without parsing it.
+    const search = req.url?.includes('?') ? ctx.url.search : '';
     // One context per request, also when the prepared path leaves the request to Apollo.
     let context: GraphQLContext | undefined;
     const contextValue = (): GraphQLContext => (context ??= contextFor(ctx, req));
     if (prepared && req.method === 'POST' && body !== undefined && typeof body !== 'string') {
-      const reply = await prepared.serve(apollo, { body, headers, search: ctx.url.search, accept: req.headers.accept, contextValue });
+      const reply = await prepared.serve(apollo, { body, headers, search, accept: req.headers.accept, contextValue });
       if (reply) {
         for (const [name, value] of reply.headers) res.setHeader(name, value);
         res.statusCode = reply.status;
@@ -52,7 +54,7 @@ export function graphqlRoutes(
       }
     }
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: ctx.url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: async () => contextValue(),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
@@ -78,6 +80,9 @@ export function graphqlRoutes(
  * returned, i.e. until the response is sent (~280 KB of text for a 500-span batch).
  */
 async function postBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number): Promise<{ body: unknown } | null> {
+  // The request event comes while the request's first packet is being parsed: one microtask later a body that
+  // came with its headers is parsed too, and readBody takes it from the stream's buffer.
+  await Promise.resolve();
   const raw = (await readBody(req, req.headers, maxBytes, { contentEncoding: 'ignore' })).toString('utf8');
   if (!/\bjson\b/i.test(contentType ?? '')) return { body: raw };
   try {
