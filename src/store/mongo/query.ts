@@ -138,8 +138,12 @@ function narrowedByIndex(query: TraceQuery): boolean {
 
 // Private: one find of a page, in the order's sort.
 function findPage(db: Db, base: Filter<TraceDoc>, order: TraceOrder, position: CursorPosition | null, limit: number, projection: Document): Promise<TraceDoc[]> {
-  const filter = position ? { $and: [base, afterFilter(position)] } : base;
-  return findAll<TraceDoc>(db, Collections.traces, { filter, projection, sort: traceSort(order), limit });
+  return findAll<TraceDoc>(db, Collections.traces, { filter: afterCursor(base, position), projection, sort: traceSort(order), limit });
+}
+
+// Private: `base`'s matches after the cursor's position (all of them without a cursor).
+function afterCursor(base: Filter<TraceDoc>, position: CursorPosition | null): Filter<TraceDoc> {
+  return position ? { $and: [base, afterFilter(position)] } : base;
 }
 
 /**
@@ -157,11 +161,12 @@ async function operationServices(db: Db, operation: string, cap: number): Promis
     const [doc] = await findAll<Pick<TraceDoc, 'svcOps'>>(db, Collections.traces, { filter: { svcOps: { $elemMatch: pair } }, projection: { _id: 0, svcOps: 1 }, limit: 1 });
     if (!doc) return services;
     // The entry read is the summary's least service of the operation after the last one (in the store's string order).
+    const after = last === undefined ? undefined : Buffer.from(last, 'utf8');
     let next: Buffer | undefined;
     for (const { s, o } of doc.svcOps) {
       if (o !== operation) continue;
       const name = Buffer.from(s, 'utf8');
-      if ((last === undefined || Buffer.compare(name, Buffer.from(last, 'utf8')) > 0) && (next === undefined || Buffer.compare(name, next) < 0)) next = name;
+      if ((after === undefined || Buffer.compare(name, after) > 0) && (next === undefined || Buffer.compare(name, next) < 0)) next = name;
     }
     if (next === undefined) throw new Error(`operation ${JSON.stringify(operation)}: expected a trace summary with the operation after service ${JSON.stringify(last)}, received one without`);
     last = next.toString('utf8');
@@ -210,7 +215,7 @@ function compareIn(order: TraceOrder): (a: TraceDoc, b: TraceDoc) => number {
 async function durationPage(db: Db, query: TraceQuery, position: CursorPosition | null, limit: number, projection: Document, bound: number): Promise<TraceDoc[]> {
   const base = traceFilter(query);
   const few = Math.max(NARROW_PAGES * limit, bound);
-  const narrow = await findAll<TraceDoc>(db, Collections.traces, { filter: position ? { $and: [base, afterFilter(position)] } : base, projection, limit: few });
+  const narrow = await findAll<TraceDoc>(db, Collections.traces, { filter: afterCursor(base, position), projection, limit: few });
   if (narrow.length < few) return narrow.sort(compareIn('DURATION_DESC')).slice(0, limit);
   // The page's projection, keeping the fields the filter tests.
   const walkProjection: Document = { ...projection };
@@ -328,8 +333,6 @@ export interface FindAll {
   projection?: Document;
   sort?: Record<string, 1 | -1>;
   limit?: number;
-  /** An index name the find must read (MongoDB's planner otherwise chooses among its plans). */
-  hint?: string;
   /** Documents in the command's reply (default: the limit, else as many as 16 MiB holds). */
   batchSize?: number;
 }
@@ -349,7 +352,6 @@ export async function findAll<T>(db: Db, collection: string, find: FindAll): Pro
     ...(find.projection ? { projection: find.projection } : {}),
     ...(find.sort ? { sort: find.sort } : {}),
     ...(find.limit !== undefined ? { limit: find.limit } : {}),
-    ...(find.hint !== undefined ? { hint: find.hint } : {}),
     batchSize: find.batchSize ?? find.limit ?? WHOLE_REPLY_BATCH,
   });
   const cursor = (reply as { cursor?: { id?: unknown; firstBatch?: T[] } }).cursor;
@@ -363,8 +365,7 @@ export async function findAll<T>(db: Db, collection: string, find: FindAll): Pro
       ...(find.projection ? { projection: find.projection } : {}),
       ...(find.sort ? { sort: find.sort } : {}),
       ...(find.limit !== undefined ? { limit: find.limit } : {}),
-      ...(find.hint !== undefined ? { hint: find.hint } : {}),
-    })
+      })
     .toArray() as Promise<T[]>;
 }
 
