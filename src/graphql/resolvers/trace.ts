@@ -1,21 +1,12 @@
 import type { ServiceRecord } from '../../store';
-import type { SpanRecord } from '../../domain';
+import type { SpanRecord, TraceTree } from '../../domain';
+import type { GraphQLContext } from '../context';
 import type { TraceResolvers } from '../../generated/graphql';
 
 export const Trace: TraceResolvers = {
   id: (trace) => trace.traceId,
-  // Synchronous when the trace's tree is already loaded in this request (a trace read from its spans), which saves
-  // the promises of a second read through the loader.
-  rootSpan(trace, _args, ctx) {
-    const tree = ctx.loaders.treeNow(trace.traceId);
-    if (tree) return tree.root;
-    return ctx.loaders.treeOf(trace.traceId).then((t) => t.root);
-  },
-  spans(trace, _args, ctx) {
-    const tree = ctx.loaders.treeNow(trace.traceId);
-    if (tree) return [...tree.spans];
-    return ctx.loaders.treeOf(trace.traceId).then((t) => [...t.spans]);
-  },
+  rootSpan: (trace, _args, ctx) => fromTree(ctx, trace.traceId, (tree) => tree.root),
+  spans: (trace, _args, ctx) => fromTree(ctx, trace.traceId, (tree) => [...tree.spans]),
   status: (trace) => (trace.errorCount > 0 ? 'ERROR' : 'OK'),
   async services(trace, _args, ctx) {
     const found = await ctx.loaders.serviceByName.loadMany(trace.services);
@@ -31,6 +22,13 @@ export const Trace: TraceResolvers = {
   startTime: (trace) => trace.startUs,
   endTime: (trace) => trace.endUs,
 };
+
+// Private: `pick` of the trace's tree; synchronous when the tree is already loaded in this request (a trace read
+// from its spans), which saves the promises of a second read through the loader.
+function fromTree<T>(ctx: GraphQLContext, traceId: string, pick: (tree: TraceTree) => T): T | Promise<T> {
+  const tree = ctx.loaders.treeNow(traceId);
+  return tree ? pick(tree) : ctx.loaders.treeOf(traceId).then(pick);
+}
 
 // Private: a service summary is written just after its spans (a live update can run in between); until it
 // lands, the service is described from this trace's spans, as Span.service does from its one span.
