@@ -73,9 +73,7 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   ]);
   for (const doc of parents) {
     const id = spanDocId(doc.traceId, doc.spanId);
-    for (const child of waiting.get(id) ?? []) {
-      if (doc.service !== child.service) own.push({ source: doc.service, child });
-    }
+    own.push(...callsFrom(doc, waiting.get(id)));
     waiting.delete(id);
   }
   const waitingChildIds = new Set<string>();
@@ -104,9 +102,7 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
       const docs = await spans.find({ _id: { $in: [...waiting.keys(), ...waitingChildIds] } }, { projection: PAIR_PROJECTION }).toArray();
       for (const doc of docs) {
         const id = spanDocId(doc.traceId, doc.spanId);
-        for (const child of waiting.get(id) ?? []) {
-          if (doc.service !== child.service) contested.set(spanDocId(child.traceId, child.spanId), { source: doc.service, child });
-        }
+        for (const call of callsFrom(doc, waiting.get(id))) contested.set(spanDocId(call.child.traceId, call.child.spanId), call);
         if (waitingChildIds.has(id) && doc.parentSpanId !== null) {
           const parent = mine.get(doc.traceId, doc.parentSpanId);
           if (parent && parent.service !== doc.service) contested.set(id, { source: parent.service, child: asRecord(doc) });
@@ -119,6 +115,11 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   if (contested.size === 0) return own;
   const won = await claim(db, [...contested.keys()]);
   return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];
+}
+
+// Private: the cross-service calls from a stored parent to the children that wait for it.
+function callsFrom(parent: PairSpan, children: readonly SpanCore[] | undefined): EdgeCall[] {
+  return (children ?? []).filter((child) => child.service !== parent.service).map((child) => ({ source: parent.service, child }));
 }
 
 /**
