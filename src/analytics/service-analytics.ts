@@ -11,6 +11,7 @@ import { GroupCommit, type MongoTraceStore } from '../store';
 import { EDGE_WAITS_COLLECTION, EDGE_WAITS_INDEXES, ROLLUP_INDEXES, ROLLUPS_COLLECTION, type RollupDoc, type RollupFigures, type RollupKindCode } from './documents';
 import { countableEdges, pairsWithin } from './edges';
 import { bucketPlace, documentHead, HOUR_MS, MINUTE_MS, operationOfField, rollupDeltas, type BucketDelta, type EdgeCall } from './rollup';
+import { addBucketBytes, bucketHead, type BucketHead } from './bucket-bytes';
 import { addDoc, emptyAccumulator, mergeInto, StatPointModel, type Accumulator } from './stat-point';
 import type { StatsWindow } from './window';
 
@@ -37,17 +38,30 @@ export class Series {
 
   /** Figures stored in the document `doc` (the document itself, or one operation's part of it). */
   addFigures(doc: Pick<RollupDoc, 'k' | 'm'>, figures: Partial<RollupFigures>): void {
-    if ((figures.c ?? 0) > 0) {
-      const end = doc.m + (doc.k === 'S' || doc.k === 'E' ? HOUR_MS : MINUTE_MS);
-      this.firstMs = this.firstMs === null ? doc.m : Math.min(this.firstMs, doc.m);
-      this.lastMs = this.lastMs === null ? end : Math.max(this.lastMs, end);
-    }
-    let acc = this.minutes.get(doc.m);
+    if ((figures.c ?? 0) > 0) this.called(doc);
+    addDoc(this.bucket(doc.m), figures);
+  }
+
+  /** A bucket document's figures read from its stored bytes (`head`: `bucketHead` of the same bytes), as `add` adds them. */
+  addBytes(head: BucketHead, bytes: Uint8Array): void {
+    if (addBucketBytes(this.bucket(head.m), bytes)) this.called(head);
+  }
+
+  // Private: the accumulator of the bucket starting at `startMs`.
+  private bucket(startMs: number): Accumulator {
+    let acc = this.minutes.get(startMs);
     if (!acc) {
       acc = emptyAccumulator();
-      this.minutes.set(doc.m, acc);
+      this.minutes.set(startMs, acc);
     }
-    addDoc(acc, figures);
+    return acc;
+  }
+
+  // Private: widens the first and last times with calls to a bucket with calls.
+  private called(doc: Pick<RollupDoc, 'k' | 'm'>): void {
+    const end = doc.m + (doc.k === 'S' || doc.k === 'E' ? HOUR_MS : MINUTE_MS);
+    this.firstMs = this.firstMs === null ? doc.m : Math.min(this.firstMs, doc.m);
+    this.lastMs = this.lastMs === null ? end : Math.max(this.lastMs, end);
   }
 
   /** The whole window as one point (start null). */
@@ -172,27 +186,29 @@ export class ServiceAnalytics {
       await this.ensureIndexes(db);
       const [serviceDocs, edgeDocs] = await Promise.all([readTiered(db, 's', 'S', window), readTiered(db, 'e', 'E', window)]);
       const edges = new Map<string, GraphEdge>();
-      for (const doc of edgeDocs) {
-        const target = doc.x ?? '';
-        if (service != null && doc.s !== service && target !== service) continue;
-        const key = JSON.stringify([doc.s, target]);
+      for (const bytes of edgeDocs) {
+        const head = bucketHead(bytes);
+        const target = head.x ?? '';
+        if (service != null && head.s !== service && target !== service) continue;
+        const key = JSON.stringify([head.s, target]);
         let edge = edges.get(key);
         if (!edge) {
-          edge = { source: doc.s, target, series: new Series() };
+          edge = { source: head.s, target, series: new Series() };
           edges.set(key, edge);
         }
-        edge.series.add(doc);
+        edge.series.addBytes(head, bytes);
       }
       const wanted = service == null ? null : new Set([service, ...[...edges.values()].flatMap((e) => [e.source, e.target])]);
       const nodes = new Map<string, GraphNode>();
-      for (const doc of serviceDocs) {
-        if (wanted && !wanted.has(doc.s)) continue;
-        let node = nodes.get(doc.s);
+      for (const bytes of serviceDocs) {
+        const head = bucketHead(bytes);
+        if (wanted && !wanted.has(head.s)) continue;
+        let node = nodes.get(head.s);
         if (!node) {
-          node = { service: doc.s, series: new Series() };
-          nodes.set(doc.s, node);
+          node = { service: head.s, series: new Series() };
+          nodes.set(head.s, node);
         }
-        node.series.add(doc);
+        node.series.addBytes(head, bytes);
       }
       const byName = (a: { service: string }, b: { service: string }) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0);
       return {
@@ -207,7 +223,7 @@ export class ServiceAnalytics {
     return this.store.withDb('serviceStats', async (db) => {
       await this.ensureIndexes(db);
       const series = new Series();
-      for (const doc of await read(db, 's', window, service)) series.add(doc);
+      for (const bytes of await readBytes(db, 's', window, service)) series.addBytes(bucketHead(bytes), bytes);
       return series;
     });
   }
@@ -361,23 +377,33 @@ export function rollups(db: Db): Collection<RollupDoc> {
   return db.collection<RollupDoc>(ROLLUPS_COLLECTION);
 }
 
-// Private: a window's buckets with its whole hours read per hour and the minutes before and after per minute.
-async function readTiered(db: Db, minuteKind: RollupKindCode, hourKind: RollupKindCode, window: StatsWindow): Promise<RollupDoc[]> {
+// Private: a window's buckets (stored bytes) with its whole hours read per hour and the minutes before and after per minute.
+async function readTiered(db: Db, minuteKind: RollupKindCode, hourKind: RollupKindCode, window: StatsWindow): Promise<Uint8Array[]> {
   const firstHour = Math.ceil(window.fromMs / HOUR_MS) * HOUR_MS;
   const endHour = Math.floor(window.toMs / HOUR_MS) * HOUR_MS;
-  if (endHour <= firstHour) return read(db, minuteKind, window);
+  if (endHour <= firstHour) return readBytes(db, minuteKind, window);
   const parts = await Promise.all([
-    window.fromMs < firstHour ? read(db, minuteKind, { ...window, toMs: firstHour }) : [],
-    read(db, hourKind, { ...window, fromMs: firstHour, toMs: endHour }),
-    endHour < window.toMs ? read(db, minuteKind, { ...window, fromMs: endHour }) : [],
+    window.fromMs < firstHour ? readBytes(db, minuteKind, { ...window, toMs: firstHour }) : [],
+    readBytes(db, hourKind, { ...window, fromMs: firstHour, toMs: endHour }),
+    endHour < window.toMs ? readBytes(db, minuteKind, { ...window, fromMs: endHour }) : [],
   ]);
   return parts.flat();
 }
 
-// Private: bucket documents of one kind in the window (minutes in [from, to)), of one service when given.
+// Private: the filter of the bucket documents of one kind in the window (minutes in [from, to)), of one service when given.
+function bucketFilter(kind: RollupKindCode, window: StatsWindow, service?: string): Filter<RollupDoc> {
+  return service === undefined ? { k: kind, m: { $gte: window.fromMs, $lt: window.toMs } } : { k: kind, s: service, m: { $gte: window.fromMs, $lt: window.toMs } };
+}
+
+// Private: those documents decoded.
 async function read(db: Db, kind: RollupKindCode, window: StatsWindow, service?: string): Promise<RollupDoc[]> {
-  const filter: Filter<RollupDoc> = service === undefined ? { k: kind, m: { $gte: window.fromMs, $lt: window.toMs } } : { k: kind, s: service, m: { $gte: window.fromMs, $lt: window.toMs } };
-  return rollups(db).find(filter, { batchSize: 10_000, projection: { expireAt: 0 } }).toArray();
+  return rollups(db).find(bucketFilter(kind, window, service), { batchSize: 10_000, projection: { expireAt: 0 } }).toArray();
+}
+
+// Private: those documents as the store sends them (BSON bytes, read by bucket-bytes.ts), without the fields no read uses.
+async function readBytes(db: Db, kind: RollupKindCode, window: StatsWindow, service?: string): Promise<Uint8Array[]> {
+  const docs = await rollups(db).find(bucketFilter(kind, window, service), { batchSize: 10_000, projection: { _id: 0, expireAt: 0 }, raw: true }).toArray();
+  return docs as unknown as Uint8Array[];
 }
 
 // Private: two concurrent upserts of a new bucket can race on a real MongoDB; the loser fails with a duplicate
