@@ -41,26 +41,18 @@ export interface PairSpan {
 
 const PAIR_PROJECTION = { _id: 1, traceId: 1, spanId: 1, parentSpanId: 1, service: 1, startUs: 1, durationUs: 1, status: 1 } as const;
 
-/** The edge calls this batch of newly inserted spans is responsible for counting. */
+/**
+ * The edge calls this batch of newly inserted spans is responsible for counting.
+ *
+ * This function only sequences the store commands; the work over the spans, the notes and the spans read back is
+ * done by the small synchronous functions below (one loop each). This one runs once per rollup group, and the
+ * engine optimizes a function by the work done in its own body: kept free of loops, it is not optimized, while
+ * each loop is optimized on its own, which costs little and, should the loop meet a shape it has not seen (a
+ * note's lists, a span read back), is redone alone rather than with everything this function would inline.
+ */
 export async function countableEdges(db: Db, inserted: readonly SpanCore[], waitExpireAt: Date): Promise<EdgeCall[]> {
   if (inserted.length === 0) return [];
-  const mine = new SpansByKey(inserted);
-
-  const own: EdgeCall[] = [];
-  // Children whose parent this call did not insert, by the parent's document id.
-  const waiting = new Map<string, SpanCore[]>();
-  for (const child of inserted) {
-    if (child.parentSpanId === null) continue;
-    const parent = mine.get(child.traceId, child.parentSpanId);
-    if (parent) {
-      if (parent.service !== child.service) own.push({ source: parent.service, child });
-    } else {
-      const parentId = spanDocId(child.traceId, child.parentSpanId);
-      waiting.set(parentId, [...(waiting.get(parentId) ?? []), child]);
-    }
-  }
-
-  const contested = new Map<string, EdgeCall>();
+  const search = startSearch(inserted);
   const spans = db.collection<PairSpan & { _id: string }>(Collections.spans);
   const waits = db.collection<WaitDoc>(EDGE_WAITS_COLLECTION);
   // As a child: look the awaited parents up before noting any wait; a parent found now was stored before this
@@ -68,53 +60,118 @@ export async function countableEdges(db: Db, inserted: readonly SpanCore[], wait
   // of the batch's traces (one `_id` per trace) for children stored earlier by other calls that wait for a span
   // this call inserted.
   const [parents, found] = await Promise.all([
-    waiting.size > 0 ? spans.find({ _id: { $in: [...waiting.keys()] } }, { projection: PAIR_PROJECTION }).toArray() : [],
-    waits.find({ _id: { $in: [...new Set(inserted.map((s) => s.traceId))] } }).toArray(),
+    search.waiting.size > 0 ? spans.find({ _id: { $in: [...search.waiting.keys()] } }, { projection: PAIR_PROJECTION }).toArray() : [],
+    waits.find({ _id: { $in: traceIdsOf(inserted) } }).toArray(),
   ]);
-  for (const doc of parents) {
-    const id = spanDocId(doc.traceId, doc.spanId);
-    own.push(...callsFrom(doc, waiting.get(id)));
-    waiting.delete(id);
-  }
-  const waitingChildIds = new Set<string>();
-  // Per note, the lists of the awaited parents this call inserted: they are resolved.
-  const resolved: ResolvedWaits[] = [];
-  for (const note of found) {
-    const lists: Record<string, ''> = {};
-    let all = true;
-    for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
-      if (!mine.get(note._id, parentSpanId)) {
-        all = false;
-        continue;
-      }
-      for (const spanId of children) waitingChildIds.add(spanDocId(note._id, spanId));
-      lists[`w.${parentSpanId}`] = '';
-    }
-    if (Object.keys(lists).length > 0) resolved.push({ note, lists, all });
-  }
+  countFoundParents(search, parents);
+  const resolved = readNotes(search, found);
   // Resolved lists leave their notes alongside the rest (a child noted after the read finds its parent itself).
   const removed = resolved.length > 0 ? removeResolved(waits, resolved) : Promise.resolve();
   try {
     // Parents still missing: the wait is noted first, then they are looked up again (see the module comment for
     // why this order), in one lookup with the waiting children.
-    await noteWaits(waits, waiting, waitExpireAt);
-    if (waiting.size > 0 || waitingChildIds.size > 0) {
-      const docs = await spans.find({ _id: { $in: [...waiting.keys(), ...waitingChildIds] } }, { projection: PAIR_PROJECTION }).toArray();
-      for (const doc of docs) {
-        const id = spanDocId(doc.traceId, doc.spanId);
-        for (const call of callsFrom(doc, waiting.get(id))) contested.set(spanDocId(call.child.traceId, call.child.spanId), call);
-        if (waitingChildIds.has(id) && doc.parentSpanId !== null) {
-          const parent = mine.get(doc.traceId, doc.parentSpanId);
-          if (parent && parent.service !== doc.service) contested.set(id, { source: parent.service, child: asRecord(doc) });
-        }
-      }
+    await noteWaits(waits, search.waiting, waitExpireAt);
+    if (search.waiting.size > 0 || search.waitingChildIds.size > 0) {
+      const ids = [...search.waiting.keys(), ...search.waitingChildIds];
+      contestPairs(search, await spans.find({ _id: { $in: ids } }, { projection: PAIR_PROJECTION }).toArray());
     }
   } finally {
     await removed;
   }
-  if (contested.size === 0) return own;
-  const won = await claim(db, [...contested.keys()]);
-  return [...own, ...[...contested].filter(([id]) => won.has(id)).map(([, call]) => call)];
+  if (search.contested.size === 0) return search.own;
+  const won = await claim(db, [...search.contested.keys()]);
+  return wonCalls(search, won);
+}
+
+/** Where one search for the pairs of a batch stands. */
+interface PairSearch {
+  /** The batch's own spans. */
+  mine: SpansByKey;
+  /** Edge calls this call counts alone: both spans its own, or the parent stored before any wait was noted. */
+  own: EdgeCall[];
+  /** Children whose parent this call did not insert (nor found yet), by the parent's document id. */
+  waiting: Map<string, SpanCore[]>;
+  /** Children noted by other calls as waiting for a span this call inserted, by document id. */
+  waitingChildIds: Set<string>;
+  /** Pairs seen by this call and maybe by another, by the child's document id: counted by the claim's winner. */
+  contested: Map<string, EdgeCall>;
+}
+
+// Private: the batch's own pairs counted, and its children whose parent it did not insert set waiting.
+function startSearch(inserted: readonly SpanCore[]): PairSearch {
+  const search: PairSearch = { mine: new SpansByKey(inserted), own: [], waiting: new Map(), waitingChildIds: new Set(), contested: new Map() };
+  for (let i = 0; i < inserted.length; i++) {
+    const child = inserted[i]!;
+    if (child.parentSpanId === null) continue;
+    const parent = search.mine.get(child.traceId, child.parentSpanId);
+    if (parent) {
+      if (parent.service !== child.service) search.own.push({ source: parent.service, child });
+    } else {
+      const parentId = spanDocId(child.traceId, child.parentSpanId);
+      const children = search.waiting.get(parentId);
+      if (children) children.push(child);
+      else search.waiting.set(parentId, [child]);
+    }
+  }
+  return search;
+}
+
+// Private: the ids of the traces of `spans`, each once.
+function traceIdsOf(spans: readonly SpanCore[]): string[] {
+  const ids = new Set<string>();
+  for (let i = 0; i < spans.length; i++) ids.add(spans[i]!.traceId);
+  return [...ids];
+}
+
+// Private: parents found by the first lookup: their children's calls are this call's own, and no longer waiting.
+function countFoundParents(search: PairSearch, parents: readonly PairSpan[]): void {
+  for (const doc of parents) {
+    const id = spanDocId(doc.traceId, doc.spanId);
+    for (const call of callsFrom(doc, search.waiting.get(id))) search.own.push(call);
+    search.waiting.delete(id);
+  }
+}
+
+// Private: the children the notes list as waiting for a span this call inserted (into `waitingChildIds`), and per
+// note the lists of those parents, which are resolved.
+function readNotes(search: PairSearch, notes: readonly WaitDoc[]): ResolvedWaits[] {
+  const resolved: ResolvedWaits[] = [];
+  for (const note of notes) {
+    const lists: Record<string, ''> = {};
+    let any = false;
+    let all = true;
+    for (const [parentSpanId, children] of Object.entries(note.w ?? {})) {
+      if (!search.mine.get(note._id, parentSpanId)) {
+        all = false;
+        continue;
+      }
+      for (const spanId of children) search.waitingChildIds.add(spanDocId(note._id, spanId));
+      lists[`w.${parentSpanId}`] = '';
+      any = true;
+    }
+    if (any) resolved.push({ note, lists, all });
+  }
+  return resolved;
+}
+
+// Private: pairs seen by the second lookup, which another call may see too: a waiting child's parent found, or a
+// child noted by another call whose parent this call inserted.
+function contestPairs(search: PairSearch, docs: readonly PairSpan[]): void {
+  for (const doc of docs) {
+    const id = spanDocId(doc.traceId, doc.spanId);
+    for (const call of callsFrom(doc, search.waiting.get(id))) search.contested.set(spanDocId(call.child.traceId, call.child.spanId), call);
+    if (search.waitingChildIds.has(id) && doc.parentSpanId !== null) {
+      const parent = search.mine.get(doc.traceId, doc.parentSpanId);
+      if (parent && parent.service !== doc.service) search.contested.set(id, { source: parent.service, child: asRecord(doc) });
+    }
+  }
+}
+
+// Private: this call's own calls and the contested ones whose claim it won.
+function wonCalls(search: PairSearch, won: ReadonlySet<string>): EdgeCall[] {
+  const out = search.own;
+  for (const [id, call] of search.contested) if (won.has(id)) out.push(call);
+  return out;
 }
 
 // Private: the cross-service calls from a stored parent to the children that wait for it.

@@ -111,41 +111,35 @@ export function rollupDeltas(spans: readonly SpanCore[], edges: readonly EdgeCal
   const out: BucketDelta[] = [];
   // Buckets found through nested maps (service or edge source, then operation or target, then the bucket's
   // start): a span adds to three buckets and an edge call to two without building a key string for any of them.
-  const services = new Map<string, Series>();
-  const series = (of: Map<string, Series>, name: string): Series => {
-    let found = of.get(name);
-    if (!found) {
-      found = { minutes: new Map(), hours: new Map(), seconds: new Map() };
-      of.set(name, found);
-    }
-    return found;
-  };
-  const bucket = (at: Map<number, BucketDelta>, kind: RollupKind, service: string, second: string | null, minuteMs: number): BucketDelta => {
-    let delta = at.get(minuteMs);
-    if (!delta) {
-      delta = { key: { kind, service, second, minuteMs }, calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, zeros: 0, bins: new Map() };
-      at.set(minuteMs, delta);
-      out.push(delta);
-    }
-    return delta;
-  };
-  for (const span of spans) {
-    const minuteMs = minuteOf(span.startUs);
+  // The loops are functions of their own, and so are the lookups (no closure made per call): each is optimized
+  // once and stays so from one call to the next.
+  addSpans(new Map(), spans, out);
+  addEdgeCalls(new Map(), edges, out);
+  return out;
+}
+
+// Private: the operation and service-hour buckets of `spans`, found or added (to `out` too) under `services`.
+function addSpans(services: Map<string, Series>, spans: readonly SpanCore[], out: BucketDelta[]): void {
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
     const bin = binOf(span.durationUs);
-    const service = series(services, span.service);
-    const operation = series(service.seconds, span.operation);
-    add(bucket(operation.minutes, 'operation', span.service, span.operation, minuteMs), span, bin);
-    add(bucket(service.hours, 'serviceHour', span.service, null, hourOf(span.startUs)), span, bin);
+    const service = seriesOf(services, span.service);
+    const operation = seriesOf(service.seconds, span.operation);
+    add(bucketOf(operation.minutes, 'operation', span.service, span.operation, minuteOf(span.startUs), out), span, bin);
+    add(bucketOf(service.hours, 'serviceHour', span.service, null, hourOf(span.startUs), out), span, bin);
   }
-  const sources = new Map<string, Series>();
-  for (const edge of edges) {
+}
+
+// Private: the edge buckets (minute and hour) of the counted calls, found or added (to `out` too) under `sources`.
+function addEdgeCalls(sources: Map<string, Series>, edges: readonly EdgeCall[], out: BucketDelta[]): void {
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i]!;
     const child = edge.child;
     const bin = binOf(child.durationUs);
-    const target = series(series(sources, edge.source).seconds, child.service);
-    add(bucket(target.minutes, 'edge', edge.source, child.service, minuteOf(child.startUs)), child, bin);
-    add(bucket(target.hours, 'edgeHour', edge.source, child.service, hourOf(child.startUs)), child, bin);
+    const target = seriesOf(seriesOf(sources, edge.source).seconds, child.service);
+    add(bucketOf(target.minutes, 'edge', edge.source, child.service, minuteOf(child.startUs), out), child, bin);
+    add(bucketOf(target.hours, 'edgeHour', edge.source, child.service, hourOf(child.startUs), out), child, bin);
   }
-  return out;
 }
 
 /** Buckets of one series by start (minutes, hours), and the series one level down (operations, edge targets). */
@@ -153,6 +147,27 @@ interface Series {
   minutes: Map<number, BucketDelta>;
   hours: Map<number, BucketDelta>;
   seconds: Map<string, Series>;
+}
+
+// Private: the series of `name` under `of`, added when new.
+function seriesOf(of: Map<string, Series>, name: string): Series {
+  let found = of.get(name);
+  if (!found) {
+    found = { minutes: new Map(), hours: new Map(), seconds: new Map() };
+    of.set(name, found);
+  }
+  return found;
+}
+
+// Private: the bucket starting at `minuteMs` in `at`, added (to `at` and `out`) when new.
+function bucketOf(at: Map<number, BucketDelta>, kind: RollupKind, service: string, second: string | null, minuteMs: number, out: BucketDelta[]): BucketDelta {
+  let delta = at.get(minuteMs);
+  if (!delta) {
+    delta = { key: { kind, service, second, minuteMs }, calls: 0, errors: 0, sumUs: 0, minUs: Infinity, maxUs: -Infinity, zeros: 0, bins: new Map() };
+    at.set(minuteMs, delta);
+    out.push(delta);
+  }
+  return delta;
 }
 
 // Private: one span (or the child of an edge call) counted into a bucket.

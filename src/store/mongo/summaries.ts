@@ -121,65 +121,78 @@ export interface SummaryDeltas {
 
 /** The trace and service deltas of a group of parts (see updateSummaryGroup): no store access. */
 export function summaryDeltas(parts: readonly SummaryPart[]): SummaryDeltas {
-  const traces = new Map<string, TraceDelta>();
-  const services = new Map<string, ServiceDelta>();
   // Ids of the spans counted so far, needed only when some span is re-applied: a duplicate within the batch is
   // both inserted (its first copy) and re-applied (the stored copy), and two parts may re-apply the same span.
   const anyReapplied = parts.some((part) => part.reapplied.length > 0);
-  const counted = anyReapplied ? new Set<string>() : null;
-  // A part's receipt and expiry in ms, read once per part: the spans compare numbers, not Dates.
-  let part: SummaryPart = parts[0]!;
-  let receivedMs = 0;
-  let expireMs = 0;
-  const add = (span: SummarySource, isNew: boolean): void => {
-    let t = traces.get(span.traceId);
-    if (!t) {
-      t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, receivedMs: 0, seen: part, services: new Set(), svcOps: [], svcOpsSeen: new Map(), attrs: [], attrsSeen: new Map() };
-      traces.set(span.traceId, t);
-    }
-    if (isNew && (t.received === null || receivedMs > t.receivedMs)) {
-      t.received = part;
-      t.receivedMs = receivedMs;
-    }
-    if (counted === null || !counted.has(span._id)) {
-      counted?.add(span._id);
-      t.spans += 1;
-      if (span.status === 'ERROR') t.errors += 1;
-    }
-    if (span.startUs < t.startUs) t.startUs = span.startUs;
-    if (span.endUs > t.endUs) t.endUs = span.endUs;
-    t.services.add(span.service);
-    if (firstOf(t.svcOpsSeen, span.service, span.operation)) t.svcOps.push({ s: span.service, o: span.operation });
-    const attrs = span.attrs;
-    if (attrs) for (let i = 0; i < attrs.length; i++) if (firstOf(t.attrsSeen, attrs[i]!.k, attrs[i]!.v)) t.attrs.push(attrs[i]!);
-    // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
-    let s = services.get(span.service);
-    if (!s) {
-      s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs, expireAt: part.expireAt, expireMs };
-      services.set(span.service, s);
-    }
-    s.operations.add(span.operation);
-    if (isNew) s.spanCount += 1;
-    if (span.startUs < s.firstSeenUs) s.firstSeenUs = span.startUs;
-    if (span.endUs > s.lastSeenUs) s.lastSeenUs = span.endUs;
-    if (expireMs > s.expireMs) {
-      s.expireAt = part.expireAt;
-      s.expireMs = expireMs;
-    }
-  };
-  const each = (isNew: boolean): void => {
-    for (const p of parts) {
-      part = p;
-      receivedMs = p.receivedAt.getTime();
-      expireMs = p.expireAt.getTime();
-      const spans = isNew ? p.inserted : p.reapplied;
-      for (let i = 0; i < spans.length; i++) add(spans[i]!, isNew);
-    }
-  };
+  const state: DeltaState = { traces: new Map(), services: new Map(), counted: anyReapplied ? new Set() : null, part: parts[0]!, receivedMs: 0, expireMs: 0 };
   // Every part's inserted spans first: a span one part inserted and another re-applied counts as inserted.
-  each(true);
-  each(false);
-  return { traces, services };
+  addParts(state, parts, true);
+  addParts(state, parts, false);
+  return { traces: state.traces, services: state.services };
+}
+
+/**
+ * The deltas being summed, and the part whose spans are being added (its receipt and expiry in ms, read once per
+ * part: the spans compare numbers, not Dates). Module functions rather than closures per call do the adding, so
+ * the engine optimizes them once for every group.
+ */
+interface DeltaState {
+  traces: Map<string, TraceDelta>;
+  services: Map<string, ServiceDelta>;
+  counted: Set<string> | null;
+  part: SummaryPart;
+  receivedMs: number;
+  expireMs: number;
+}
+
+// Private: the inserted (`isNew`) or the re-applied spans of every part, added.
+function addParts(state: DeltaState, parts: readonly SummaryPart[], isNew: boolean): void {
+  for (const p of parts) {
+    state.part = p;
+    state.receivedMs = p.receivedAt.getTime();
+    state.expireMs = p.expireAt.getTime();
+    const spans = isNew ? p.inserted : p.reapplied;
+    for (let i = 0; i < spans.length; i++) addSource(state, spans[i]!, isNew);
+  }
+}
+
+// Private: one span of `state.part` added to its trace's and its service's delta.
+function addSource(state: DeltaState, span: SummarySource, isNew: boolean): void {
+  const { part, receivedMs, expireMs, counted } = state;
+  let t = state.traces.get(span.traceId);
+  if (!t) {
+    t = { startUs: span.startUs, endUs: span.endUs, spans: 0, errors: 0, received: null, receivedMs: 0, seen: part, services: new Set(), svcOps: [], svcOpsSeen: new Map(), attrs: [], attrsSeen: new Map() };
+    state.traces.set(span.traceId, t);
+  }
+  if (isNew && (t.received === null || receivedMs > t.receivedMs)) {
+    t.received = part;
+    t.receivedMs = receivedMs;
+  }
+  if (counted === null || !counted.has(span._id)) {
+    counted?.add(span._id);
+    t.spans += 1;
+    if (span.status === 'ERROR') t.errors += 1;
+  }
+  if (span.startUs < t.startUs) t.startUs = span.startUs;
+  if (span.endUs > t.endUs) t.endUs = span.endUs;
+  t.services.add(span.service);
+  if (firstOf(t.svcOpsSeen, span.service, span.operation)) t.svcOps.push({ s: span.service, o: span.operation });
+  const attrs = span.attrs;
+  if (attrs) for (let i = 0; i < attrs.length; i++) if (firstOf(t.attrsSeen, attrs[i]!.k, attrs[i]!.v)) t.attrs.push(attrs[i]!);
+  // Service counts grow only for newly inserted spans; operations and first/last seen are idempotent.
+  let s = state.services.get(span.service);
+  if (!s) {
+    s = { operations: new Set(), spanCount: 0, firstSeenUs: span.startUs, lastSeenUs: span.endUs, expireAt: part.expireAt, expireMs };
+    state.services.set(span.service, s);
+  }
+  s.operations.add(span.operation);
+  if (isNew) s.spanCount += 1;
+  if (span.startUs < s.firstSeenUs) s.firstSeenUs = span.startUs;
+  if (span.endUs > s.lastSeenUs) s.lastSeenUs = span.endUs;
+  if (expireMs > s.expireMs) {
+    s.expireAt = part.expireAt;
+    s.expireMs = expireMs;
+  }
 }
 
 // Private: every trace of the batch inserted whole (one insert command: the summary as the batch alone makes
