@@ -6,7 +6,7 @@
  * applied statement is committed (durable with a data directory).
  */
 import { calculateObjectSize, deserialize, type Document } from 'bson';
-import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, SlicedWriteFailure, type Collection, type WriteUnit } from '../engine';
+import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, SlicedWriteFailure, type Collection, type EntryKey, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
 import { ID_NOT_READ, leadingId, pickFields, startsWithId } from '../raw-bson';
@@ -87,7 +87,7 @@ const insert: CommandHandler = async (command, context) => {
   // `_id` index (Collection.absentIds) instead of one lookup per document; per slice, as other connections may
   // insert between slices. Once a pass gives up (the ids interleave with many stored ones, e.g. random ids), the
   // rest of the command looks up one by one.
-  let pass: { from: number; to: number; absent: Set<number>; ids: unknown[] } | undefined;
+  let pass: { from: number; to: number; absent: Map<number, EntryKey>; ids: unknown[] } | undefined;
   let passes = true;
   const { outcomes, writeErrors } = await runStatements(
     context,
@@ -106,11 +106,12 @@ const insert: CommandHandler = async (command, context) => {
           if (collection && passes && (!pass || index >= pass.to)) {
             const ids = idsAhead(documents, index);
             const found = collection.absentIds(ids);
-            pass = { from: index, to: index + ids.length, absent: new Set([...found.absent].map((k) => index + k)), ids };
+            pass = { from: index, to: index + ids.length, absent: found.absent, ids };
             passes = found.complete;
           }
           unit.ensureCollection(context.db, coll);
-          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, pass?.absent.has(index) ? ID_ABSENT : undefined);
+          const absentIdKey = pass && index >= pass.from ? pass.absent.get(index - pass.from) : undefined;
+          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, absentIdKey ? { absentIdKey } : undefined);
           return true;
         }
       }
@@ -131,7 +132,6 @@ const insert: CommandHandler = async (command, context) => {
 };
 
 const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
-const ID_ABSENT = { idAbsent: true } as const;
 /** Statements whose ids one pass over the `_id` index looks at. */
 const ID_PASS = 32;
 
