@@ -32,9 +32,20 @@ export interface TestStore {
   stop(): Promise<void>;
 }
 
+/**
+ * A store with a fixed clock (`now`) writes its documents' `expireAt` from that clock, while the embedded store's
+ * TTL sweep runs on the real one: once the real date passes a fixture's fixed date plus its retention, a sweep
+ * during the test (every 60 s) would delete the fixture under it. So with `now` given and no `ttlSweepMs`, the
+ * embedded store sweeps once a day, that is never during a test. (On a real MongoDB, `MONGODB_URI`, its own TTL
+ * monitor runs every 60 s whatever the tests ask: a test with a fixed clock there keeps its fixtures with a
+ * retention reaching past the real clock.)
+ */
+const NO_SWEEP_DURING_A_TEST_MS = 86_400_000;
+
 export async function startTestStore(options: Omit<MongoStoreOptions, 'uri' | 'dbName'> & { ttlSweepMs?: number }): Promise<TestStore> {
   const { ttlSweepMs, ...storeOptions } = options;
-  const mongo = await startTestMongo(ttlSweepMs !== undefined ? { ttlSweepMs } : {});
+  const sweep = ttlSweepMs ?? (storeOptions.now !== undefined ? NO_SWEEP_DURING_A_TEST_MS : undefined);
+  const mongo = await startTestMongo(sweep !== undefined ? { ttlSweepMs: sweep } : {});
   const store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, ...storeOptions });
   return {
     mongo,
