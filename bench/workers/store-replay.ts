@@ -33,14 +33,21 @@
  *       OTHER_DIST's in one process, alternating per round; prints each side's median and least store CPU per
  *       recount (dispatcher and reply encoding). OTHER_DIST as for `pair`.)
  *
+ *   node dist/bench/workers/store-replay.js bulk OTHER_DIST [batches] [cpuProfSide]   (P8's insert in one process: this
+ *       tree's store and OTHER_DIST's, each with a data directory and the `{traceId:1}` and `{startTime:1}` indexes,
+ *       receive the same `insertMany` frames of 1,000 demo span documents (ordered, a `documents` sequence as the
+ *       driver sends them), alternating per batch; prints each side's store CPU per document (frame parse, command,
+ *       durable commit, reply encoding), total and over the second half. OTHER_DIST as for `pair`.)
+ *
  * The replay runs each command through the store's dispatcher and encodes its reply, as the wire layer does, so a
  * kind's figure is the store's work for it (the frame decoding excepted). Cursor continuations (getMore,
  * killCursors) and change-stream aggregates are skipped: their cursors do not exist in the replaying store.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { deserialize, type Document } from 'bson';
+import { deserialize, serialize, type Document } from 'bson';
 import { startEmbeddedMongo } from '../../src/embedded-mongo';
 import { CommandDispatcher } from '../../src/embedded-mongo/commands';
 import { encodeOpMsgReply, FrameDecoder, parseRequest } from '../../src/embedded-mongo/wire';
@@ -53,6 +60,7 @@ import { percentile } from '../harness/stats';
 import type { StoreReady } from './store';
 import type { ProcessFigures } from './protocol';
 import { INGEST_CONCURRENCY, sendAll } from '../load/ingest';
+import { SpanDocStream } from '../load/span-docs';
 import { ingestBatches } from '../load/span-bodies';
 import type { GatewayArgs, GatewayReady } from './gateway';
 
@@ -371,9 +379,67 @@ async function wire(file: string, repeats: number, cpuProfDir?: string): Promise
   }
 }
 
+// Private: an OP_MSG insert of `docs` (a body, then the documents as a kind-1 sequence, as the driver sends them).
+function insertFrame(requestId: number, coll: string, db: string, docs: readonly Document[]): Buffer {
+  const body = serialize({ insert: coll, ordered: true, $db: db });
+  const encoded = docs.map((d) => serialize(d));
+  const name = Buffer.from('documents\0', 'latin1');
+  const seqSize = 4 + name.length + encoded.reduce((s, d) => s + d.length, 0);
+  const header = Buffer.alloc(16 + 4);
+  const total = header.length + 1 + body.length + 1 + seqSize;
+  header.writeInt32LE(total, 0);
+  header.writeInt32LE(requestId, 4);
+  header.writeInt32LE(2013, 12);
+  const size = Buffer.alloc(4);
+  size.writeInt32LE(seqSize, 0);
+  return Buffer.concat([header, Buffer.from([0]), body, Buffer.from([1]), size, name, ...encoded], total);
+}
+
+async function bulk(otherDist: string, batches: number): Promise<void> {
+  const sides: StoreModules[] = [{ startEmbeddedMongo, CommandDispatcher, parseRequest, encodeOpMsgReply }, storeModules(otherDist)];
+  const stream = new SpanDocStream(new TrafficGenerator({ seed: 'p8-large' }));
+  const frames: Buffer[] = [];
+  for (let b = 0; b < batches; b++) frames.push(insertFrame(b + 1, 'spans_large', 'bench_p8', stream.take(1000)));
+  const base = mkdtempSync(join(tmpdir(), 'store-bulk-'));
+  const connection = { id: 1, remoteAddress: 'bulk' };
+  const running = [];
+  for (let s = 0; s < sides.length; s++) {
+    const m = sides[s]!;
+    const store = await m.startEmbeddedMongo({ port: 0, plugins: [], dataDir: join(base, String(s)) });
+    const server = { address: 'bulk', setName: 'tracegate', electionId: undefined as never, startedAt: new Date() };
+    const dispatcher = new m.CommandDispatcher((db, c) => ({ engine: store.engine, cursors: store.cursors, extensions: store.extensions, server, connection: c, db }), log);
+    await dispatcher.run({ createIndexes: 'spans_large', indexes: [{ key: { traceId: 1 }, name: 'traceId_1' }, { key: { startTime: 1 }, name: 'startTime_1' }], $db: 'bench_p8' }, connection);
+    running.push({ m, store, dispatcher });
+  }
+  const us = [0, 0];
+  const late = [0, 0];
+  try {
+    for (let i = 0; i < frames.length; i++) {
+      for (const s of i % 2 === 0 ? [0, 1] : [1, 0]) {
+        const { m, dispatcher } = running[s]!;
+        const before = process.cpuUsage();
+        const request = m.parseRequest(frames[i]!);
+        if (request.kind !== 'msg') continue;
+        const reply = await dispatcher.run(request.command, connection);
+        m.encodeOpMsgReply(1, 1, reply);
+        const used = process.cpuUsage(before);
+        if (reply.ok !== 1 || reply.n !== 1000) throw new Error(`${s === 0 ? 'this tree' : otherDist}: insert failed: ${JSON.stringify(reply).slice(0, 300)}`);
+        us[s]! += used.user + used.system;
+        if (i >= frames.length / 2) late[s]! += used.user + used.system;
+      }
+    }
+  } finally {
+    for (const { store } of running) await store.stop();
+    rmSync(base, { recursive: true, force: true });
+  }
+  const docs = frames.length * 1000;
+  const line = (s: number): string => `${(us[s]! / docs).toFixed(2)} µs/doc (second half ${((2 * late[s]!) / docs).toFixed(2)})`;
+  console.log(`${docs} documents each: this tree ${line(0)}; ${otherDist} ${line(1)}; ratio ${(us[0]! / us[1]!).toFixed(3)}`);
+}
+
 const [mode, file, count, only, pairKinds] = process.argv.slice(2);
-if (!file || !['record', 'replay', 'contend', 'wire', 'pair', 'recount'].includes(mode!) || ((mode === 'pair' || mode === 'recount') && !count)) {
-  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir] | pair FILE OTHER_DIST [repeats] [kinds] | recount FILE OTHER_DIST [rounds]');
+if (!file || !['record', 'replay', 'contend', 'wire', 'pair', 'recount', 'bulk'].includes(mode!) || ((mode === 'pair' || mode === 'recount') && !count)) {
+  console.error('usage: store-replay record FILE [batches] | replay FILE [repeats] [kinds] | contend FILE [probeMs] | wire FILE [repeats] [cpuProfDir] | pair FILE OTHER_DIST [repeats] [kinds] | recount FILE OTHER_DIST [rounds] | bulk OTHER_DIST [batches]');
   process.exit(2);
 }
 const work =
@@ -387,7 +453,9 @@ const work =
           ? pair(file, count!, Number(only ?? 3), pairKinds)
           : mode === 'recount'
             ? recount(file, count!, Number(only ?? 30))
-            : contend(file, Number(count ?? 10));
+            : mode === 'bulk'
+              ? bulk(file, Number(count ?? 100))
+              : contend(file, Number(count ?? 10));
 work.then(
   () => process.exit(0),
   (err) => {

@@ -63,6 +63,8 @@ export interface Metric {
 
 export interface SpanEvent {
   timeUs: Micros;
+  /** `timeUs` again, under the API's field name (see SpanRecord's `startTime`). */
+  time: Micros;
   name: string;
   attributes: Attribute[];
 }
@@ -85,6 +87,13 @@ export interface SpanRecord {
   startUs: Micros;
   endUs: Micros;
   durationUs: number;
+  /**
+   * `startUs` and `endUs` again, under the API's field names (`Span.startTime`, `Span.endTime`, DateTime values
+   * formatted by the scalar from µs): a compiled query reads a field the record holds under its own name inline,
+   * where a renamed one costs a resolver call per span. Never stored: the span document keeps `startUs`/`endUs`.
+   */
+  startTime: Micros;
+  endTime: Micros;
   status: StatusCode;
   result: CallResult | null;
   attributes: Attribute[];

@@ -5,7 +5,7 @@
  * bytes by copying the other elements.
  */
 import { isUtf8 } from 'node:buffer';
-import { serialize, type Document } from 'bson';
+import { ObjectId, serialize, type Document } from 'bson';
 
 /** Stored documents as BSON, in the order a reply sends them. */
 export class RawDocuments {
@@ -172,6 +172,25 @@ export function startsWithId(doc: Uint8Array): boolean {
   return doc.length > 9 && doc[5] === 0x5f && doc[6] === 0x69 && doc[7] === 0x64 && doc[8] === 0;
 }
 
+/** What `leadingId` answers for an `_id` of a type it does not read from the bytes. */
+export const ID_NOT_READ: unique symbol = Symbol('ID_NOT_READ');
+
+/**
+ * The value of a checked document's leading `_id` element (see startsWithId), as `deserialize` with promoted values
+ * decodes it, read straight from the bytes when it is an ObjectId, a string or an int32; ID_NOT_READ for any other
+ * type (the caller decodes the element then).
+ */
+export function leadingId(doc: Uint8Array): unknown {
+  const type = doc[4];
+  if (type === 0x07) return new ObjectId(doc.subarray(9, 21));
+  if (type === 0x02) {
+    const size = int32At(doc, 9);
+    return Buffer.from(doc.buffer, doc.byteOffset, doc.length).toString('utf8', 13, 13 + size - 1);
+  }
+  if (type === 0x10) return int32At(doc, 9) | 0;
+  return ID_NOT_READ;
+}
+
 /** Documents nested deeper than this are refused (mongod's own limit is 100 levels below the top). */
 const MAX_DEPTH = 200;
 
@@ -194,32 +213,28 @@ function checkDocument(b: Buffer, start: number, end: number, depth: number): vo
 
 // Private: one element's value starting at `o`; returns where the next element starts.
 function checkValue(b: Buffer, type: number, o: number, last: number, depth: number): number {
-  const need = (n: number): number => {
-    if (n < 0 || o + n > last) throw new Error(`BSON element of type 0x${type.toString(16)} runs past its document`);
-    return o + n;
-  };
   switch (type) {
     case 0x01: // double
     case 0x09: // UTC datetime
     case 0x11: // timestamp
     case 0x12: // int64
-      return need(8);
+      return within(type, o, 8, last);
     case 0x02: // string
     case 0x0d: // JavaScript code
     case 0x0e: // symbol
-      need(4);
+      within(type, o, 4, last);
       return checkString(b, o, last);
     case 0x03: // document
     case 0x04: { // array
-      need(4);
-      const end = need(int32At(b, o));
+      within(type, o, 4, last);
+      const end = within(type, o, int32At(b, o), last);
       checkDocument(b, o, end, depth + 1);
       return end;
     }
     case 0x05: { // binary
-      need(5);
+      within(type, o, 5, last);
       const length = int32At(b, o);
-      const end = need(5 + length);
+      const end = within(type, o, 5 + length, last);
       if (b[o + 4] === 0x02 && (length < 4 || int32At(b, o + 5) !== length - 4)) throw new Error('BSON binary of subtype 2 has a bad inner length');
       return end;
     }
@@ -229,9 +244,9 @@ function checkValue(b: Buffer, type: number, o: number, last: number, depth: num
     case 0x7f: // MaxKey
       return o;
     case 0x07: // ObjectId
-      return need(12);
+      return within(type, o, 12, last);
     case 0x08: // boolean
-      need(1);
+      within(type, o, 1, last);
       if (b[o] !== 0 && b[o] !== 1) throw new Error('BSON boolean is neither 0 nor 1');
       return o + 1;
     case 0x0b: { // regular expression: two C strings
@@ -242,34 +257,46 @@ function checkValue(b: Buffer, type: number, o: number, last: number, depth: num
       return optionsEnd + 1;
     }
     case 0x0c: { // DBPointer: string, then 12 bytes
-      need(4);
+      within(type, o, 4, last);
       const after = checkString(b, o, last);
       if (after + 12 > last) throw new Error('BSON DBPointer runs past its document');
       return after + 12;
     }
     case 0x0f: { // code with scope: total size, string, document
-      need(4);
-      const end = need(int32At(b, o));
+      within(type, o, 4, last);
+      const end = within(type, o, int32At(b, o), last);
       const codeEnd = checkString(b, o + 4, end);
       checkDocument(b, codeEnd, end, depth + 1);
       return end;
     }
     case 0x10: // int32
-      return need(4);
+      return within(type, o, 4, last);
     case 0x13: // decimal128
-      return need(16);
+      return within(type, o, 16, last);
     default:
       throw new Error(`unknown BSON element type 0x${type.toString(16)}`);
   }
 }
 
-// Private: a BSON string (int32 size including the NUL, UTF-8 bytes, NUL) at `o`; returns where it ends.
+// Private: `o + n`, where a value of `n` bytes at `o` ends; throws if it runs past `last`.
+function within(type: number, o: number, n: number, last: number): number {
+  if (n < 0 || o + n > last) throw new Error(`BSON element of type 0x${type.toString(16)} runs past its document`);
+  return o + n;
+}
+
+// Private: a BSON string (int32 size including the NUL, UTF-8 bytes, NUL) at `o`; returns where it ends. ASCII text
+// is checked byte by byte here; only a string holding other bytes goes to the runtime's UTF-8 check.
 function checkString(b: Buffer, o: number, last: number): number {
   const size = int32At(b, o);
   const end = o + 4 + size;
   if (size < 1 || end > last) throw new Error('BSON string size out of bounds');
   if (b[end - 1] !== 0) throw new Error('BSON string not terminated by a NUL byte');
-  if (!isUtf8(b.subarray(o + 4, end - 1))) throw new Error('BSON string is not valid UTF-8');
+  for (let i = o + 4; i < end - 1; i++) {
+    if (b[i]! >= 0x80) {
+      if (!isUtf8(b.subarray(i, end - 1))) throw new Error('BSON string is not valid UTF-8');
+      break;
+    }
+  }
   return end;
 }
 

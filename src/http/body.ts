@@ -60,7 +60,10 @@ export function readBody(source: Readable, headers: BodyHeaders, maxBytes: numbe
     return Promise.reject(tooLarge(`${declared} bytes (Content-Length)`, maxBytes, { rawBytes: 0, inflatedBytes: 0 }));
   }
   if (coding === ContentCoding.IDENTITY && declared !== undefined && heldWhole(source, declared)) {
-    return Promise.resolve((source.read() as Buffer | null) ?? Buffer.alloc(0));
+    const body = (source.read() as Buffer | null) ?? Buffer.alloc(0);
+    // Nothing is left to read: flowing, the stream ends (and is let go of) as soon as its end comes.
+    source.resume();
+    return Promise.resolve(body);
   }
   return coding === ContentCoding.GZIP ? readGzip(source, maxBytes) : readIdentity(source, maxBytes);
 }
@@ -68,11 +71,14 @@ export function readBody(source: Readable, headers: BodyHeaders, maxBytes: numbe
 /**
  * Whether the stream has already received all of a body of `length` bytes and holds it unread: an HTTP request
  * whose body came in the packet of its headers, once that packet is parsed (the request event comes while its
- * headers are parsed; the body follows in the same parse, before the next microtask). Such a body is taken from
- * the stream's buffer at once, without switching the stream to flowing mode and waiting for its end event.
+ * headers are parsed; the body follows in the same parse, before the next microtask). An HTTP request stream
+ * holds body bytes only, at most its Content-Length, so holding `length` of them is holding all of them. Such a
+ * body is taken from the stream's buffer at once, without waiting for the stream's end, which Node signals only
+ * on a later turn of the event loop (the request's `complete` is still false one microtask after the request
+ * event, its bytes already buffered).
  */
 function heldWhole(source: Readable, length: number): boolean {
-  return (source as Readable & { complete?: boolean }).complete === true && source.readableFlowing !== true && source.readableLength === length;
+  return source.readableFlowing !== true && source.readableLength === length;
 }
 
 // Private: header value -> coding; a list of codings ("gzip, gzip") is refused rather than half-applied.

@@ -1,4 +1,4 @@
-import type { StoredSpan, TraceSummary } from './types';
+import { traceStatus, type StoredSpan, type TraceSummary } from './types';
 
 /**
  * A trace summary computed from the trace's spans: the figures the store keeps on ingest. Readers use it where
@@ -18,5 +18,17 @@ export function summarizeSpans(traceId: string, spans: readonly StoredSpan[]): T
     if (span.status === 'ERROR') errorCount += 1;
     services.add(span.service);
   }
-  return { traceId, startUs, endUs, durationUs: endUs - startUs, spanCount: spans.length, errorCount, services: [...services].sort() };
+  return {
+    traceId,
+    startUs,
+    endUs,
+    durationUs: endUs - startUs,
+    spanCount: spans.length,
+    errorCount,
+    services: [...services].sort(),
+    id: traceId,
+    startTime: startUs,
+    endTime: endUs,
+    status: traceStatus(errorCount),
+  };
 }

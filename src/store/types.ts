@@ -28,6 +28,23 @@ export interface TraceSummary {
   errorCount: number;
   /** Distinct service names, sorted. */
   services: string[];
+  /**
+   * The API's `Trace` fields that other fields hold under other names: `traceId`, `startUs`, `endUs` again, and
+   * `status` (ERROR when `errorCount` > 0, else OK), so that a compiled query reads them inline, without a
+   * resolver call each (as SpanRecord's `startTime`/`endTime`). Never stored.
+   */
+  id: string;
+  startTime: Micros;
+  endTime: Micros;
+  status: TraceStatus;
+}
+
+/** A trace's `status`: ERROR when any of its spans is ERROR, else OK. */
+export type TraceStatus = 'ERROR' | 'OK';
+
+/** The status of a trace with `errorCount` ERROR spans. */
+export function traceStatus(errorCount: number): TraceStatus {
+  return errorCount > 0 ? 'ERROR' : 'OK';
 }
 
 export interface ServiceRecord {

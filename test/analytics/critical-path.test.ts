@@ -15,6 +15,8 @@ function span(id: string, parent: string | null, start: number, end: number, ser
     startUs: T0 + start,
     endUs: T0 + end,
     durationUs: end - start,
+    startTime: T0 + start,
+    endTime: T0 + end,
     status: 'OK',
     result: null,
     attributes: [],

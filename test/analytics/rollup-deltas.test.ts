@@ -9,7 +9,7 @@ const base = Date.UTC(2026, 10, 20, 10) * 1000;
 function rec(n: number, service: string, operation: string, startUs: number, durationUs: number, status: SpanRecord['status'] = 'OK'): SpanRecord {
   return {
     traceId: 'ab'.repeat(16), spanId: (n + 1).toString(16).padStart(16, '0'), parentSpanId: null, service, operation, kind: 'SERVER',
-    startUs, endUs: startUs + durationUs, durationUs, status, result: null, attributes: [], metrics: [], events: [], links: [],
+    startUs, endUs: startUs + durationUs, durationUs, startTime: startUs, endTime: startUs + durationUs, status, result: null, attributes: [], metrics: [], events: [], links: [],
   };
 }
 

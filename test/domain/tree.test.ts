@@ -3,7 +3,7 @@ import { assembleTrace, type SpanRecord } from '../../src/domain';
 function rec(spanId: string, parentSpanId: string | null, startUs: number): SpanRecord {
   return {
     traceId: 't', spanId, parentSpanId, service: 's', operation: 'o', kind: 'INTERNAL', startUs, endUs: startUs + 1,
-    durationUs: 1, status: 'UNSET', result: null, attributes: [], metrics: [], events: [], links: [],
+    durationUs: 1, startTime: startUs, endTime: startUs + 1, status: 'UNSET', result: null, attributes: [], metrics: [], events: [], links: [],
   };
 }
 

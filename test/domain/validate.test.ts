@@ -39,6 +39,8 @@ describe('validateSpans', () => {
       startUs: Date.UTC(2026, 10, 26, 10) * 1000 + 1,
       endUs: Date.UTC(2026, 10, 26, 10) * 1000 + 38,
       durationUs: 37,
+      startTime: Date.UTC(2026, 10, 26, 10) * 1000 + 1,
+      endTime: Date.UTC(2026, 10, 26, 10) * 1000 + 38,
       result: null,
       attributes: [],
       metrics: [],

@@ -4,7 +4,7 @@
  * without those fields, for every BSON element type.
  */
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, deserialize, Double, Int32, Long, MaxKey, MinKey, ObjectId, serialize, Timestamp, type Document } from 'bson';
-import { excludeFields, pickFields, RawDocuments, serializeReply, topLevelExclusion, topLevelInclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
+import { excludeFields, ID_NOT_READ, leadingId, pickFields, RawDocuments, serializeReply, topLevelExclusion, topLevelInclusion, validateBson } from '../../src/embedded-mongo/raw-bson';
 
 const RAW = { promoteLongs: false, promoteValues: false, bsonRegExp: true } as const;
 
@@ -114,6 +114,8 @@ describe('validateBson', () => {
     ['no terminating NUL', (b: Buffer) => (b[b.length - 1] = 1)],
     ['an unknown element type', (b: Buffer) => (b[4] = 0x7e)],
     ['a string that is not UTF-8', (b: Buffer) => (b[b.indexOf('héllo') + 1] = 0xff)],
+    ['an ASCII string with a byte over 0x7f', (b: Buffer) => (b[b.indexOf('sym\0') + 1] = 0xc3)],
+    ['a string ending in half a character', (b: Buffer) => (b[b.indexOf('sym\0') + 2] = 0xe2)],
     ['a string size past the document', (b: Buffer) => b.writeInt32LE(10_000, b.indexOf('string\0') + 7)],
     ['a boolean other than 0 or 1', (b: Buffer) => (b[b.indexOf('bool\0') + 5] = 2)],
     ['an embedded document with a wrong size', (b: Buffer) => b.writeInt32LE(6, b.indexOf('doc\0') + 4)],
@@ -146,6 +148,20 @@ describe('validateBson', () => {
     }
     expect(refused).toBeGreaterThan(300);
   });
+});
+
+test('leadingId reads an ObjectId, string or int32 _id as the decoder does, and leaves other types to it', () => {
+  const decode = (doc: Document): unknown => deserialize(serialize(doc), { promoteLongs: true, promoteValues: true, bsonRegExp: false })._id;
+  const read = [new ObjectId('650000000000000000000abc'), 'span-1', 'héllo ✓ 𝄞', '', 7, -3, 2147483647];
+  for (const _id of read) {
+    const value = leadingId(serialize({ _id, rest: 1 }));
+    expect(value).toEqual(decode({ _id, rest: 1 }));
+    if (_id instanceof ObjectId) expect((value as ObjectId).equals(_id)).toBe(true);
+    else expect(value).toBe(_id);
+  }
+  for (const _id of [1.5, Long.fromString('9007199254740993'), { a: 1 }, null, new Date(0), new Binary(Buffer.from([1]), 0)]) {
+    expect(leadingId(serialize({ _id }))).toBe(ID_NOT_READ);
+  }
 });
 
 test('picking and excluding fields whose names share a length with the wanted ones, or are not ASCII', () => {

@@ -1,3 +1,6 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { HttpBodyError, readBody } from '../../src/http';
@@ -73,5 +76,63 @@ describe('readBody', () => {
     const br = await failure(readBody(source(Buffer.from('x')), { 'content-encoding': 'br' }, CAP));
     expect(br.status).toBe(415);
     expect(br.message).toBe('unsupported Content-Encoding: expected gzip or none, got "br"');
+  });
+});
+
+describe('readBody of a real HTTP request (node:http server, raw socket client)', () => {
+  let server: Server;
+  let port: number;
+  const heard: { body: string; ended: Promise<void> }[] = [];
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      const ended = new Promise<void>((resolve) => req.once('end', resolve));
+      // As the GraphQL route reads: one microtask after the request event.
+      void Promise.resolve()
+        .then(() => readBody(req, req.headers, CAP, { contentEncoding: 'ignore' }))
+        .then((body) => {
+          heard.push({ body: body.toString('utf8'), ended });
+          res.end(`read ${body.length}`);
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Sends `parts` (joined: one request, or several on one keep-alive connection) with `gapMs` between writes; the replies' text. */
+  const send = (parts: string[], gapMs: number, replies: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('utf8');
+        if ((text.match(/read \d+/g) ?? []).length === replies) {
+          socket.destroy();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', async () => {
+        for (const part of parts) {
+          socket.write(part);
+          if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+        }
+      });
+    });
+  const request = (body: string) => `POST /x HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+  it('reads a body that came with its headers, one that came later in pieces, and keep-alive requests back to back, each whole and each stream ended', async () => {
+    heard.length = 0;
+    const a = JSON.stringify({ query: '{ a }', variables: { s: 'é'.repeat(300) } });
+    const b = JSON.stringify({ query: '{ b }', variables: { n: [1, 2, 3] } });
+    await send([request(a)], 0, 1);
+    const split = request(b);
+    const head = split.indexOf('\r\n\r\n') + 4;
+    await send([split.slice(0, head), split.slice(head, head + 10), split.slice(head + 10)], 20, 1);
+    await send([request(a) + request(b) + request('')], 0, 3);
+    expect(heard.map((h) => h.body)).toEqual([a, b, a, b, '']);
+    await Promise.all(heard.map((h) => h.ended));
   });
 });

@@ -16,6 +16,8 @@ function span(overrides: Partial<SpanRecord> = {}): SpanRecord {
     startUs: 1,
     endUs: 2,
     durationUs: 1,
+    startTime: 1,
+    endTime: 2,
     status: 'OK',
     result: null,
     attributes: [],
@@ -127,7 +129,7 @@ describe('Redactor with the default rules, no key (mask)', () => {
         message: `card ${CARD} declined for bob@example.com`,
         data: { customer: { email: 'bob@example.com', password: 'hunter2', tier: 'gold' }, cards: [CARD, ORDER_ID], ok: false, n: 3 },
       },
-      events: [{ timeUs: 1, name: 'retry', attributes: [{ key: 'auth', value: 'bearer abc123' }, { key: 'attempt', value: 2 }] }],
+      events: [{ timeUs: 1, time: 1, name: 'retry', attributes: [{ key: 'auth', value: 'bearer abc123' }, { key: 'attempt', value: 2 }] }],
     });
     expect(r.redactSpan(s)).toBe(6);
     expect(s.result).toEqual({

@@ -100,6 +100,7 @@ describe('MongoTraceStore', () => {
     expect(retry.duplicates).toBe(2);
     expect((await store.tracesByIds([traceId])).get(traceId)).toEqual({
       traceId, startUs: a!.startUs, endUs: b!.endUs, durationUs: b!.endUs - a!.startUs, spanCount: 3, errorCount: 1, services: ['svc'],
+      id: traceId, startTime: a!.startUs, endTime: b!.endUs, status: 'ERROR',
     });
     // re-applying is idempotent: another re-submit changes nothing
     await store.insertSpans([a!, b!, c!]);

@@ -15,6 +15,11 @@ import { startTestStore, type TestStore } from '../helpers/mongo';
 
 const TRACES = 500;
 const BASE_MS = Date.UTC(2026, 10, 20, 10, 0, 0);
+/**
+ * The documents' expiry counts from the store's clock, fixed at BASE_MS; a retention reaching far beyond the real
+ * clock keeps the embedded store's TTL sweep (every 60 s, on the real clock) from deleting them during a slow run.
+ */
+const RETENTION_MS = 10 * 365 * 86_400_000;
 
 const SHAPES: TraceQuery[] = [
   { service: 'a' },
@@ -37,7 +42,7 @@ describe('search shapes', () => {
   const tuned: MongoTraceStore[] = [];
 
   beforeAll(async () => {
-    test = await startTestStore({ retentionMs: 7 * 86_400_000, now: () => BASE_MS + 3_600_000 });
+    test = await startTestStore({ retentionMs: RETENTION_MS, now: () => BASE_MS + 3_600_000 });
     const inputs: SpanInputShape[] = [];
     for (let i = 0; i < TRACES; i++) {
       const traceId = (i + 1).toString(16).padStart(32, '0');
@@ -54,7 +59,7 @@ describe('search shapes', () => {
     expect(rejected).toEqual([]);
     await test.store.insertSpans(valid.map((v) => v.record));
     for (const searchTuning of [{ sortStoreUpTo: 0, walkUpTo: 30 }, { sortStoreUpTo: 0, walkUpTo: 8 }, { sortStoreUpTo: 0, servicesUpTo: 1 }]) {
-      tuned.push(new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: 7 * 86_400_000, searchTuning }));
+      tuned.push(new MongoTraceStore({ uri: test.mongo.uri, dbName: test.mongo.dbName, retentionMs: RETENTION_MS, searchTuning }));
     }
   });
   afterAll(async () => {

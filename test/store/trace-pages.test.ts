@@ -22,7 +22,9 @@ describe('trace pages of one service', () => {
   let test: TestStore;
 
   beforeAll(async () => {
-    test = await startTestStore({ retentionMs: 7 * 86_400_000, now: () => BASE_MS + 3_600_000 });
+    // A retention reaching far beyond the real clock: the embedded store's TTL sweep (every 60 s, on the real clock)
+    // leaves the documents stored at the fixed BASE_MS alone during a slow run.
+    test = await startTestStore({ retentionMs: 10 * 365 * 86_400_000, now: () => BASE_MS + 3_600_000 });
     const inputs: SpanInputShape[] = [];
     for (let i = 0; i < TRACES; i++) {
       // Pairs of traces share a start time, so the cursor's tie-break on the trace id is exercised too.

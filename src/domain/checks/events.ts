@@ -23,7 +23,7 @@ export const eventsCheck: SpanCheck = {
       if (typeof name !== 'string') return name;
       const attributes = checkAttributes(`events[${i}].attributes`, event.attributes, ctx.limits);
       if (!Array.isArray(attributes)) return attributes;
-      out.push({ timeUs: time.us, name, attributes });
+      out.push({ timeUs: time.us, time: time.us, name, attributes });
     }
     draft.events = out;
     return null;

@@ -26,6 +26,8 @@ export const timesCheck: SpanCheck = {
     draft.startUs = start.us;
     draft.endUs = end.us;
     draft.durationUs = end.us - start.us;
+    draft.startTime = start.us;
+    draft.endTime = end.us;
     return null;
   },
 };

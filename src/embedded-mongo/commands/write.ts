@@ -6,10 +6,10 @@
  * applied statement is committed (durable with a data directory).
  */
 import { calculateObjectSize, deserialize, type Document } from 'bson';
-import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, SlicedWriteFailure, type Collection, type WriteUnit } from '../engine';
+import { BSON_DECODE_OPTIONS, isPlainDocument, keyOf, SlicedWriteFailure, type Collection, type EntryKey, type WriteUnit } from '../engine';
 import { MongoCommandError } from '../errors';
 import { applyUpdate, evaluateVariables, prepareInsert, select, updateKind, upsertSeed, type Variables } from '../query';
-import { pickFields, startsWithId } from '../raw-bson';
+import { ID_NOT_READ, leadingId, pickFields, startsWithId } from '../raw-bson';
 import { MAX_BSON_OBJECT_SIZE, messageBytes } from '../wire';
 import { checkHint, collectionName, optionalBoolean, requiredArray } from './args';
 import type { CommandContext, CommandHandler } from './context';
@@ -87,7 +87,7 @@ const insert: CommandHandler = async (command, context) => {
   // `_id` index (Collection.absentIds) instead of one lookup per document; per slice, as other connections may
   // insert between slices. Once a pass gives up (the ids interleave with many stored ones, e.g. random ids), the
   // rest of the command looks up one by one.
-  let pass: { to: number; absent: Set<number> } | undefined;
+  let pass: { from: number; to: number; absent: Map<number, EntryKey>; ids: unknown[] } | undefined;
   let passes = true;
   const { outcomes, writeErrors } = await runStatements(
     context,
@@ -99,18 +99,19 @@ const insert: CommandHandler = async (command, context) => {
       // prepared and encoded.
       if (raw instanceof Uint8Array && startsWithId(raw)) {
         const collection = context.engine.collection(context.db, coll);
-        const partial = deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS);
+        const partial = { _id: pass && index >= pass.from && index < pass.to ? pass.ids[index - pass.from] : idOf(raw) };
         const doc = prepareInsert(partial, index);
         if (doc === partial) {
           if (checkSizes && raw.length > MAX_BSON_OBJECT_SIZE) throw tooLarge(raw.length);
           if (collection && passes && (!pass || index >= pass.to)) {
             const ids = idsAhead(documents, index);
-            const found = collection.absentIds(ids.map((id) => id.value));
-            pass = { to: index + ids.length, absent: new Set([...found.absent].map((k) => ids[k]!.index)) };
+            const found = collection.absentIds(ids);
+            pass = { from: index, to: index + ids.length, absent: found.absent, ids };
             passes = found.complete;
           }
           unit.ensureCollection(context.db, coll);
-          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, pass?.absent.has(index) ? ID_ABSENT : undefined);
+          const absentIdKey = pass && index >= pass.from ? pass.absent.get(index - pass.from) : undefined;
+          unit.apply({ kind: 'insert', db: context.db, coll, doc, bytes: raw }, absentIdKey ? { absentIdKey } : undefined);
           return true;
         }
       }
@@ -131,21 +132,27 @@ const insert: CommandHandler = async (command, context) => {
 };
 
 const ID_ONLY: ReadonlySet<string> = new Set(['_id']);
-const ID_ABSENT = { idAbsent: true } as const;
 /** Statements whose ids one pass over the `_id` index looks at. */
 const ID_PASS = 32;
 
-// Private: the `_id`s of statements `from`.. (at most ID_PASS), with their statement index, up to the first
-// statement that is not a document with `_id` first. Such a statement is stored after a lookup of its own; were
-// later statements in the pass, one of them could carry the same `_id` and be stored unchecked after it.
-function idsAhead(documents: readonly unknown[], from: number): Array<{ index: number; value: unknown }> {
-  const out: Array<{ index: number; value: unknown }> = [];
+// Private: the `_id`s of statements `from`.. (at most ID_PASS), in statement order, up to the first statement that
+// is not a document with `_id` first. Such a statement is stored after a lookup of its own; were later statements in
+// the pass, one of them could carry the same `_id` and be stored unchecked after it.
+function idsAhead(documents: readonly unknown[], from: number): unknown[] {
+  const out: unknown[] = [];
   for (let i = from; i < Math.min(documents.length, from + ID_PASS); i++) {
     const raw = documents[i];
     if (!(raw instanceof Uint8Array && startsWithId(raw))) break;
-    out.push({ index: i, value: deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS)._id });
+    out.push(idOf(raw));
   }
   return out;
+}
+
+// Private: the `_id` of a checked document that starts with it: read from the bytes where leadingId can, else
+// decoded.
+function idOf(raw: Uint8Array): unknown {
+  const id = leadingId(raw);
+  return id === ID_NOT_READ ? deserialize(pickFields(raw, ID_ONLY), BSON_DECODE_OPTIONS)._id : id;
 }
 
 function tooLarge(size: number): MongoCommandError {

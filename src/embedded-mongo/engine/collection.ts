@@ -234,12 +234,13 @@ export class Collection {
    * Inserts `doc`, or, when `encoded` is given, the document of those BSON bytes, stored as they are (`doc` then
    * needs only its `_id`: the index keys are read from the bytes, see raw-keys.ts, and the fields they need are
    * decoded only for a shape read there not, or for a unique index's refusal). Returns the stored BSON (the engine
-   * reuses it for the oplog entry). `idAbsent`: `absentIds` found no stored document with this `_id` in the running
-   * transaction, and nothing but these inserts wrote to the collection since, so its own lookup is skipped.
+   * reuses it for the oplog entry). `absentKey`: `absentIds` found no stored document with this `_id` in the running
+   * transaction, and nothing but these inserts wrote to the collection since, so its own lookup is skipped; it is
+   * the `_id`'s entry key as absentIds built it.
    */
-  insert(doc: Document, encoded?: Uint8Array, idAbsent = false): Buffer {
-    const idKey = this.idIndex.entryKey([doc._id]);
-    if (!idAbsent && this.recordIdWithKey(idKey, doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
+  insert(doc: Document, encoded?: Uint8Array, absentKey?: EntryKey): Buffer {
+    const idKey = absentKey ?? this.idIndex.entryKey([doc._id]);
+    if (!absentKey && this.recordIdWithKey(idKey, doc._id) !== undefined) throw duplicateKey(this.ns, ID_INDEX_NAME, { _id: 1 }, { _id: doc._id });
     const rid = this.nextRecordId;
     checkKeySize(keyLength(idKey), ID_INDEX_NAME);
     const bytes = encoded ? Buffer.from(encoded.buffer, encoded.byteOffset, encoded.length) : bsonBytes(doc);
@@ -571,15 +572,15 @@ export class Collection {
 
   /**
    * Which of `ids` (of documents about to be inserted in the running transaction) no stored document has, by their
-   * position in `ids`, found in one ordered pass over the `_id` index rather than one lookup each. Left out (their
+   * position in `ids`, with the entry key of each in the `_id` index (for the insert), found in one ordered pass over the `_id` index rather than one lookup each. Left out (their
    * inserts look up as usual): ids that occur more than once in `ids`, ids whose key was cut (long strings) or
    * cannot be keyed, and those past the point where the pass gave up (`complete` false): it reads at most a few
    * stored keys per id, so ids that interleave with many stored ones (random ids) cost little. The answer holds
    * until something other than the inserts of these documents writes to the collection.
    */
-  absentIds(ids: readonly unknown[]): { absent: Set<number>; complete: boolean } {
-    const absent = new Set<number>();
-    const items: Array<{ at: number; prefix: Buffer }> = [];
+  absentIds(ids: readonly unknown[]): { absent: Map<number, EntryKey>; complete: boolean } {
+    const absent = new Map<number, EntryKey>();
+    const items: Array<{ at: number; prefix: Buffer; key: EntryKey }> = [];
     for (let at = 0; at < ids.length; at++) {
       let key: EntryKey;
       try {
@@ -587,7 +588,7 @@ export class Collection {
       } catch {
         continue;
       }
-      if (!key.truncated) items.push({ at, prefix: key.prefix });
+      if (!key.truncated) items.push({ at, prefix: key.prefix, key });
     }
     if (items.length === 0) return { absent, complete: true };
     items.sort((a, b) => Buffer.compare(a.prefix, b.prefix));
@@ -597,10 +598,10 @@ export class Collection {
     // Marks items[i..] below `bound` (all of them when undefined) absent, skipping ids that repeat.
     const settleBelow = (bound: Buffer | undefined): void => {
       while (i < items.length && (bound === undefined || Buffer.compare(items[i]!.prefix, bound) < 0)) {
-        const { at, prefix } = items[i]!;
+        const { at, prefix, key } = items[i]!;
         let j = i + 1;
         while (j < items.length && items[j]!.prefix.equals(prefix)) j++;
-        if (j === i + 1) absent.add(at);
+        if (j === i + 1) absent.set(at, key);
         i = j;
       }
     };

@@ -16,6 +16,7 @@ import type { Logger } from '../../log';
 import { MongoCommandError } from '../errors';
 import { BSON_DECODE_OPTIONS, bsonBytes, Collection, type CollectionHost } from './collection';
 import { KeyWriter } from './keys';
+import type { EntryKey } from './index-store';
 import type { CommitListener, OplogEntry, OplogOp } from './oplog';
 import { Storage } from './storage';
 
@@ -657,7 +658,7 @@ export class Engine implements CollectionHost {
   private apply(op: OplogOp, hint?: ApplyHint): Buffer | { before: Buffer; after: Buffer } | undefined {
     switch (op.kind) {
       case 'insert':
-        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes, hint?.idAbsent === true);
+        return this.ensure(op.db, op.coll).insert(op.doc, op.bytes, hint?.absentIdKey);
       case 'update':
         return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
       case 'delete':
@@ -780,29 +781,37 @@ export class WriteUnit {
 /**
  * What the writer of an op knows that saves the engine work; never stored. `changedPaths` (updates): the only
  * paths whose values differ between `before` (the stored document) and `after`, so only indexes on them change.
- * `idAbsent` (inserts): `Collection.absentIds` answered this document in the running transaction, so the insert
- * skips its own `_id` lookup.
+ * `absentIdKey` (inserts): `Collection.absentIds` answered this document in the running transaction, so the insert
+ * skips its own `_id` lookup; it is the `_id`'s entry key absentIds built.
  */
 export interface ApplyHint {
   readonly changedPaths?: readonly string[];
-  readonly idAbsent?: boolean;
+  readonly absentIdKey?: EntryKey;
 }
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for
 // an insert from the wire they are a view of the request that carried it). `bytes` is the document as stored, so a
 // change stream can copy it into an event without decoding it.
 function lazyInsert(db: string, coll: string, bytes: Buffer): Extract<OplogOp, { kind: 'insert' }> {
-  let doc: Document | undefined;
-  return {
-    kind: 'insert',
-    db,
-    coll,
-    bytes,
-    get doc(): Document {
-      doc ??= deserialize(bytes, BSON_DECODE_OPTIONS);
-      return doc;
-    },
-  };
+  return new LazyInsert(db, coll, bytes);
+}
+
+// Private: see lazyInsert; `doc` is a getter of the class (an accessor made per op costs a closure and a
+// dictionary-mode object for every inserted document).
+class LazyInsert {
+  readonly kind = 'insert' as const;
+  private decoded: Document | undefined = undefined;
+
+  constructor(
+    readonly db: string,
+    readonly coll: string,
+    public bytes: Buffer,
+  ) {}
+
+  get doc(): Document {
+    this.decoded ??= deserialize(this.bytes, BSON_DECODE_OPTIONS);
+    return this.decoded;
+  }
 }
 
 // Private: `op[field]` decodes `bytes` when first read (the bytes are the record's own copy, read from disk).

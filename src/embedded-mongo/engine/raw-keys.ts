@@ -26,6 +26,7 @@ export class TopLevel {
     readonly doc: Buffer,
     names: ReadonlyMap<string, Buffer>,
   ) {
+    const table = nameTable(names);
     const end = doc.length - 1;
     let o = 4;
     while (o < end) {
@@ -35,16 +36,19 @@ export class TopLevel {
       const valueStart = nameEnd + 1;
       const nameLength = nameEnd - o - 1;
       // A name given twice: the last one counts, as when the document is decoded.
-      for (const [name, bytes] of names) {
-        if (bytes.length !== nameLength) continue;
-        let same = true;
-        for (let i = 0; i < nameLength; i++) {
-          if (doc[o + 1 + i] !== bytes[i]) {
-            same = false;
-            break;
+      if (nameLength < table.byLength.length && table.byLength[nameLength] === 1) {
+        for (let n = 0; n < table.bytes.length; n++) {
+          const bytes = table.bytes[n]!;
+          if (bytes.length !== nameLength) continue;
+          let same = true;
+          for (let i = 0; i < nameLength; i++) {
+            if (doc[o + 1 + i] !== bytes[i]) {
+              same = false;
+              break;
+            }
           }
+          if (same) this.at.set(table.names[n]!, o);
         }
-        if (same) this.at.set(name, o);
       }
       o = valueStart + valueLength(doc, type, valueStart);
     }
@@ -54,6 +58,29 @@ export class TopLevel {
   element(name: string): number | undefined {
     return this.at.get(name);
   }
+}
+
+/** A names map as arrays, and which name lengths (in bytes) occur among them. */
+interface NameTable {
+  readonly names: readonly string[];
+  readonly bytes: readonly Buffer[];
+  /** 1 at each length some name has. */
+  readonly byLength: Uint8Array;
+}
+
+const nameTables = new WeakMap<ReadonlyMap<string, Buffer>, NameTable>();
+
+// Private: the table of a names map (built once per map: a collection keeps its map until its indexes change).
+function nameTable(names: ReadonlyMap<string, Buffer>): NameTable {
+  let table = nameTables.get(names);
+  if (!table) {
+    const bytes = [...names.values()];
+    const byLength = new Uint8Array(Math.max(0, ...bytes.map((b) => b.length)) + 1);
+    for (const b of bytes) byLength[b.length] = 1;
+    table = { names: [...names.keys()], bytes, byLength };
+    nameTables.set(names, table);
+  }
+  return table;
 }
 
 /** How one index reads its keys from BSON (built once per index). */

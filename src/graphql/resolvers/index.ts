@@ -5,7 +5,7 @@ import { Mutation } from './mutation';
 import { Query } from './query';
 import { Service } from './service';
 import { SpanLink } from './links';
-import { Span, SpanEvent } from './span';
+import { Span } from './span';
 import { Trace } from './trace';
 
 export { analyticsResolvers, type AnalyticsResolverDeps, type ServiceSpanFeed } from './analytics';
@@ -17,7 +17,6 @@ export const coreResolvers: Resolvers = {
   Mutation,
   Trace,
   Span,
-  SpanEvent,
   SpanLink,
   Service,
 };

@@ -1,7 +1,7 @@
 import { ErrorCode, TracegateError } from '../../errors';
 import type { SpanRecord } from '../../domain';
 import type { ServiceRecord } from '../../store';
-import type { SpanEventResolvers, SpanResolvers } from '../../generated/graphql';
+import type { SpanResolvers } from '../../generated/graphql';
 import { selectsNameOnly } from '../projection';
 import { loadTrace } from '../summary';
 
@@ -34,12 +34,6 @@ export const Span: SpanResolvers = {
     return ctx.loaders.serviceByName.load(span.service).then((service) => service ?? describeFromSpan(span));
   },
   redactedCount: (span) => span.redactedCount ?? 0,
-  startTime: (span) => span.startUs,
-  endTime: (span) => span.endUs,
-};
-
-export const SpanEvent: SpanEventResolvers = {
-  time: (event) => event.timeUs,
 };
 
 // Private: the service as this one span shows it.

@@ -4,10 +4,8 @@ import type { GraphQLContext } from '../context';
 import type { TraceResolvers } from '../../generated/graphql';
 
 export const Trace: TraceResolvers = {
-  id: (trace) => trace.traceId,
   rootSpan: (trace, _args, ctx) => fromTree(ctx, trace.traceId, (tree) => tree.root),
   spans: (trace, _args, ctx) => fromTree(ctx, trace.traceId, (tree) => [...tree.spans]),
-  status: (trace) => (trace.errorCount > 0 ? 'ERROR' : 'OK'),
   async services(trace, _args, ctx) {
     const found = await ctx.loaders.serviceByName.loadMany(trace.services);
     const missing = trace.services.filter((_name, i) => found[i] === null);
@@ -19,8 +17,6 @@ export const Trace: TraceResolvers = {
       return record ? [record] : [];
     });
   },
-  startTime: (trace) => trace.startUs,
-  endTime: (trace) => trace.endUs,
 };
 
 // Private: `pick` of the trace's tree; synchronous when the tree is already loaded in this request (a trace read

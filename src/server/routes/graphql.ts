@@ -81,7 +81,7 @@ export function graphqlRoutes(
  */
 async function postBody(req: IncomingMessage, contentType: string | undefined, maxBytes: number): Promise<{ body: unknown } | null> {
   // The request event comes while the request's first packet is being parsed: one microtask later a body that
-  // came with its headers is parsed too, and readBody takes it from the stream's buffer.
+  // came with its headers is in the stream's buffer, and readBody takes it from there (not waiting for its end).
   await Promise.resolve();
   const raw = (await readBody(req, req.headers, maxBytes, { contentEncoding: 'ignore' })).toString('utf8');
   if (!/\bjson\b/i.test(contentType ?? '')) return { body: raw };

@@ -6,7 +6,7 @@
  * multikey index on `attrs.k` + `attrs.v` serves an equality filter on any attribute.
  */
 import { canonicalJson, type Attribute, type SpanCore, type SpanRecord } from '../../domain';
-import type { ServiceRecord, SpanPart, TracePart, TraceSummary } from '../types';
+import { traceStatus, type ServiceRecord, type SpanPart, type TracePart, type TraceSummary } from '../types';
 
 export const Collections = { spans: 'spans', traces: 'traces', services: 'services' } as const;
 
@@ -238,11 +238,13 @@ export function fromSpanDocParts(doc: SpanDoc, parts: ReadonlySet<SpanPart> | un
     startUs: doc.startUs,
     endUs: (times ? doc.endUs : undefined)!,
     durationUs: (times ? doc.durationUs : undefined)!,
+    startTime: doc.startUs,
+    endTime: (times ? doc.endUs : undefined)!,
     status: (has('status') ? doc.status : undefined)!,
     result: (has('result') ? fromResultDoc(doc.result) : undefined)!,
     attributes: (has('attributes') ? fromAttrDocs(doc.attrs) : undefined)!,
     metrics: (has('metrics') ? (doc.metrics ?? []).map((m) => ({ name: m.name, value: m.value, unit: m.unit ?? null })) : undefined)!,
-    events: (has('events') ? (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })) : undefined)!,
+    events: (has('events') ? (doc.events ?? []).map((e) => ({ timeUs: e.timeUs, time: e.timeUs, name: e.name, attributes: fromAttrDocs(e.attrs) })) : undefined)!,
     links: (has('links')
       ? (doc.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState ?? null, attributes: fromAttrDocs(l.attrs) }))
       : undefined)!,
@@ -277,6 +279,10 @@ export function fromTraceDocParts(doc: TraceDoc, parts: ReadonlySet<TracePart> |
       spanCount: (counts ? doc.spanCount : undefined)!,
       errorCount: (counts ? doc.errorCount : undefined)!,
       services: (parts.has('services') ? [...(doc.services ?? [])].sort() : undefined)!,
+      id: doc._id,
+      startTime: doc.startUs,
+      endTime: (times ? doc.endUs : undefined)!,
+      status: (counts ? traceStatus(doc.errorCount) : undefined)!,
     };
   }
   return {
@@ -288,6 +294,10 @@ export function fromTraceDocParts(doc: TraceDoc, parts: ReadonlySet<TracePart> |
     spanCount: doc.spanCount,
     errorCount: doc.errorCount,
     services: [...(doc.services ?? [])].sort(),
+    id: doc._id,
+    startTime: doc.startUs,
+    endTime: doc.endUs,
+    status: traceStatus(doc.errorCount),
   };
 }
 
