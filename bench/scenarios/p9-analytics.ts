@@ -48,7 +48,18 @@ export const p1Analytics: Scenario = {
 };
 
 const GRAPH = `query($from: DateTime!, $to: DateTime!) { serviceGraph(from: $from, to: $to) { nodes { service { name } stats { calls errors p50Us p99Us } } edges { source { name } target { name } stats { calls errors p99Us } } } }`;
-const STATS = `query($from: DateTime!, $to: DateTime!) { service(name: "checkout") { stats(from: $from, to: $to) { totals { calls p99Us } series { start calls errors p99Us } } } }`;
+// `order` is in every demo trace (one call each, between the edge and the services it calls, with the declined and
+// timed-out outcomes among its errors), so its minute buckets are as dense as the traffic: at 100k spans every
+// minute of the 24 h has calls, at 10k about 1,000 of the 1,440.
+const STATS_SERVICE = 'order';
+const STATS = `query($from: DateTime!, $to: DateTime!) { service(name: "${STATS_SERVICE}") { stats(from: $from, to: $to) { totals { calls p99Us } series { start calls errors p99Us } } } }`;
+
+interface GraphReply {
+  serviceGraph?: { nodes: { stats: { calls: number } }[] } | null;
+}
+interface StatsReply {
+  service?: { stats: { totals: { calls: number }; series: unknown[] } } | null;
+}
 
 async function runP9(options: RunOptions): Promise<ScenarioResult> {
   const sz = options.quick ? QUICK : FULL;
@@ -73,20 +84,26 @@ async function runP9(options: RunOptions): Promise<ScenarioResult> {
     const smallUrl = await load(sz.small, 'bench_p9_small');
     const largeUrl = await load(sz.large, 'bench_p9_large');
     const variables = { from: new Date(fromMs).toISOString(), to: new Date(endMs).toISOString() };
-    const timed = async (url: string, query: string): Promise<number> => {
+    const points = (endMs - fromMs) / 60_000;
+    const statsCalls: Record<string, number> = {};
+    // Every reply is checked after its time is taken: a query that finds nothing is never measured.
+    const timed = async (url: string, query: string, size: string): Promise<number> => {
       const t0 = process.hrtime.bigint();
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as { errors?: { message: string }[] };
+      const body = (await res.json()) as { data?: GraphReply & StatsReply; errors?: { message: string }[] };
+      const ms = msSince(t0);
       if (body.errors) throw new Error(`P9 query failed: ${body.errors[0]!.message}`);
-      return msSince(t0);
+      if (query === STATS) statsCalls[size] = checkStats(body.data, size, points);
+      else checkGraph(body.data, size);
+      return ms;
     };
     const samples: Record<string, number[]> = { graphSmall: [], graphLarge: [], statsSmall: [], statsLarge: [] };
-    for (const url of [smallUrl, largeUrl]) for (const q of [GRAPH, STATS]) await timed(url, q); // warm-up
+    for (const [url, size] of [[smallUrl, 'small'], [largeUrl, 'large']] as const) for (const q of [GRAPH, STATS]) await timed(url, q, size); // warm-up
     for (let i = 0; i < sz.samples; i++) {
-      samples.graphSmall!.push(await timed(smallUrl, GRAPH));
-      samples.graphLarge!.push(await timed(largeUrl, GRAPH));
-      samples.statsSmall!.push(await timed(smallUrl, STATS));
-      samples.statsLarge!.push(await timed(largeUrl, STATS));
+      samples.graphSmall!.push(await timed(smallUrl, GRAPH, 'small'));
+      samples.graphLarge!.push(await timed(largeUrl, GRAPH, 'large'));
+      samples.statsSmall!.push(await timed(smallUrl, STATS, 'small'));
+      samples.statsLarge!.push(await timed(largeUrl, STATS, 'large'));
     }
     const p50 = (k: string) => percentile(samples[k]!, 50);
     const graphRatio = p50('graphLarge') / p50('graphSmall');
@@ -101,10 +118,13 @@ async function runP9(options: RunOptions): Promise<ScenarioResult> {
       conditions:
         `${sz.large} ÷ ${sz.small} demo spans stored through the gateway (rollups on), start times spread over the last 24 h; ` +
         `${sz.samples} alternating samples per query and size after one warm-up each; serviceGraph (nodes and edges with calls, errors, p50, p99) ` +
-        `and service(checkout).stats(stepSeconds 60: 1440 points); value = the larger of the two p50 ratios; store and gateways in their own processes`,
+        `and service(${STATS_SERVICE}).stats(stepSeconds 60: ${points} points, totals and series; every reply checked to hold the service with calls); ` +
+        `value = the larger of the two p50 ratios; store and gateways in their own processes`,
       details: {
         graphRatio: round2(graphRatio),
         statsRatio: round2(statsRatio),
+        statsCallsSmall: statsCalls.small,
+        statsCallsLarge: statsCalls.large,
         p50Ms: Object.fromEntries(Object.keys(samples).map((k) => [k, round2(p50(k))])),
       },
     };
@@ -126,6 +146,30 @@ async function runP1A(options: RunOptions): Promise<ScenarioResult> {
     conditions: `on: TRACEGATE_STATS=on (rollups written); off: TRACEGATE_STATS=off; ${m.conditions}`,
     details: m.details,
   };
+}
+
+// Private: the `service(...).stats` reply of the `size` database checked to name the service with calls over
+// `points` points; its total calls.
+function checkStats(data: StatsReply | undefined, size: string, points: number): number {
+  const stats = data?.service?.stats;
+  if (!stats) {
+    throw new Error(`P9: expected service "${STATS_SERVICE}" in the ${size} database's stats reply, received ${JSON.stringify(data?.service ?? null)}`);
+  }
+  if (!(stats.totals.calls > 0)) {
+    throw new Error(`P9: expected calls of service "${STATS_SERVICE}" over the 24 h in the ${size} database, received totals.calls = ${stats.totals.calls}`);
+  }
+  if (stats.series.length !== points) {
+    throw new Error(`P9: expected ${points} series points of service "${STATS_SERVICE}" in the ${size} database, received ${stats.series.length}`);
+  }
+  return stats.totals.calls;
+}
+
+// Private: the serviceGraph reply of the `size` database checked to hold services with calls.
+function checkGraph(data: GraphReply | undefined, size: string): void {
+  const nodes = data?.serviceGraph?.nodes ?? [];
+  if (!nodes.some((n) => n.stats.calls > 0)) {
+    throw new Error(`P9: expected services with calls in the ${size} database's serviceGraph reply, received ${nodes.length} nodes and no calls`);
+  }
 }
 
 // Private: batches of `size` spans from traces whose starts are spread evenly over [fromMs, fromMs + spanMs).

@@ -71,9 +71,18 @@ export class Series {
     return new StatPointModel(null, (window.toMs - window.fromMs) / 1000, acc);
   }
 
-  /** One point per step covering [from, to), empty buckets included (a series read per minute). */
+  /**
+   * One point per step covering [from, to), empty buckets included (a series read per minute). A point of one
+   * minute reads that minute's accumulator itself (points only read theirs).
+   */
   points(window: StatsWindow): StatPointModel[] {
     const out: StatPointModel[] = [];
+    if (window.stepMs === MINUTE_MS) {
+      for (let start = window.fromMs; start < window.toMs; start += MINUTE_MS) {
+        out.push(new StatPointModel(start, MINUTE_MS / 1000, this.minutes.get(start) ?? emptyAccumulator()));
+      }
+      return out;
+    }
     for (let start = window.fromMs; start < window.toMs; start += window.stepMs) {
       const acc = emptyAccumulator();
       for (let minute = start; minute < start + window.stepMs; minute += MINUTE_MS) {

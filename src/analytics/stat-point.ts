@@ -2,7 +2,7 @@
  * Accumulated bucket figures and the `StatPoint` model built from them.
  */
 import type { DDSketch } from '@datadog/sketches-js';
-import { addBin, emptyBins, quantileOf, sketchOf, type Bins } from './sketch';
+import { addBin, emptyBins, quantileOf, rankedBins, rankedQuantile, sketchOf, type Bins, type RankedBins } from './sketch';
 import type { RollupFigures } from './documents';
 
 /** Sums and extremes of one or more buckets. */
@@ -41,6 +41,9 @@ export function mergeInto(acc: Accumulator, other: Accumulator): void {
 
 /** What a GraphQL `StatPoint` resolves from. */
 export class StatPointModel {
+  /** The bins ranked once for every quantile asked (null: nothing counted; undefined: not yet ranked). */
+  private ranked: RankedBins | null | undefined;
+  /** The sketch, for bins that cannot be ranked (an index that is not an integer). */
   private sketch: DDSketch | null | undefined;
 
   constructor(
@@ -82,8 +85,12 @@ export class StatPointModel {
   /** The q-quantile in µs (q in [0, 1]), null without calls. */
   quantile(q: number): number | null {
     if (this.acc.calls === 0) return null;
-    if (this.sketch === undefined) this.sketch = sketchOf(this.acc.bins);
-    if (this.sketch === null) return null;
+    if (this.ranked === undefined && this.sketch === undefined) {
+      this.ranked = rankedBins(this.acc.bins);
+      if (this.ranked === undefined) this.sketch = sketchOf(this.acc.bins);
+    }
+    if (this.ranked) return rankedQuantile(this.ranked, q, this.acc.minUs, this.acc.maxUs);
+    if (this.ranked === null || !this.sketch) return null;
     return quantileOf(this.sketch, q, this.acc.minUs, this.acc.maxUs);
   }
 }
