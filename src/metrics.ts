@@ -56,10 +56,10 @@ interface HistogramSeries {
 }
 
 /**
- * A histogram as prom-client's `Histogram` exposes it (the same text and JSON, the same label checks), whose
- * `observe` finds its label set by the label values alone: a series is looked up by one string of the values, its
- * labels checked once, when first seen. prom-client checks and hashes the labels object on every observation,
- * which the gateway makes three of per request.
+ * A histogram as prom-client's `Histogram` exposes it (the same text and JSON), whose `observe` finds its label set
+ * by the label values alone: a series is looked up by one string of the values, its label names checked when it is
+ * first seen (an unknown name is refused, as prom-client refuses it). prom-client checks and hashes the labels
+ * object on every observation, which the gateway makes three of per request.
  */
 export class LabelledHistogram<L extends string = never> {
   readonly type = 'histogram';
@@ -87,8 +87,16 @@ export class LabelledHistogram<L extends string = never> {
   observe(labels: Partial<Record<L, string | number>>, value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`histogram ${this.name}: value is not a valid number: ${String(value)}`);
     const names = this.labelNames;
+    // Each value as its length and text (`|` when absent), so no two label sets share a key.
     let key = '';
-    for (let i = 0; i < names.length; i++) key += `${(labels as Record<string, unknown>)[names[i]!] ?? '\u0002'}\u0001`;
+    for (let i = 0; i < names.length; i++) {
+      const v = (labels as Record<string, unknown>)[names[i]!];
+      if (v === undefined) key += '|';
+      else {
+        const text = String(v);
+        key += `${text.length}:${text}`;
+      }
+    }
     let series = this.series.get(key);
     if (!series) {
       for (const label in labels) {

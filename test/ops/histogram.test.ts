@@ -76,3 +76,19 @@ describe('LabelledHistogram without labels', () => {
     expect(await a.metrics()).toBe(await b.metrics());
   });
 });
+
+describe('LabelledHistogram series keys', () => {
+  it('keeps label sets apart whatever characters their values hold', async () => {
+    const a = new Registry();
+    const b = new Registry();
+    const ours = new LabelledHistogram('t_keys_seconds', 'keys', ['x', 'y'], [1]);
+    a.registerMetric(ours as unknown as Metric);
+    const theirs = new Histogram({ name: 't_keys_seconds', help: 'keys', labelNames: ['x', 'y'], buckets: [1], registers: [b] });
+    const sets: Record<string, string | number>[] = [{ x: 'a1:', y: 'b' }, { x: 'a', y: '1:b' }, { x: '|', y: '' }, { x: '', y: '|' }, { x: 200, y: 'z' }, { x: '200', y: 'z' }];
+    for (const labels of sets) {
+      ours.observe(labels, 0.5);
+      theirs.observe(labels, 0.5);
+    }
+    expect(await a.metrics()).toBe(await b.metrics());
+  });
+});
