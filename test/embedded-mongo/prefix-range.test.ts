@@ -190,7 +190,7 @@ describe('a find with a projection on the stored bytes', () => {
   const { t } = conformanceSuite();
 
   test('returns every document intact across batches, whether the projection leaves something out or not', async () => {
-    const coll = t.db.collection('projected');
+    const coll = t.db.collection<{ _id: number } & Document>('projected');
     await coll.createIndex({ k: 1, s: 1, m: 1 });
     await coll.createIndex({ k: 1, m: 1 });
     const docs = Array.from({ length: 60 }, (_, i) => ({ _id: i, k: 's', s: i % 3 === 0 ? 'order' : 'other', m: i * 1000, o: { n: i, pad: 'x'.repeat(i * 7) }, ...(i % 4 === 0 ? { expireAt: new Date(i) } : {}) }));
