@@ -257,6 +257,27 @@ describe('update', () => {
   });
 });
 
+describe('update by _id', () => {
+  test('an _id equality finds its document whatever the number type; other filters and misses as before', async () => {
+    const c = t.db.collection<AnyDoc>('updbyid');
+    await c.insertMany([{ _id: 1.5, v: 1 }, { _id: 2, v: 1 }, { _id: 'x', v: 1, tag: 'a' }, { _id: 'x'.repeat(2000), v: 1 }] as never);
+    // A double _id found by the same number, an int32 one by a double of the same value.
+    expect((await c.updateOne({ _id: 1.5 as never }, { $inc: { v: 1 } })).modifiedCount).toBe(1);
+    expect((await c.updateOne({ _id: 2.0 as never }, { $inc: { v: 1 } })).modifiedCount).toBe(1);
+    // A long string _id (its index key is cut) is compared whole.
+    expect((await c.updateOne({ _id: 'x'.repeat(2000) as never }, { $inc: { v: 1 } })).modifiedCount).toBe(1);
+    expect((await c.updateOne({ _id: 'x'.repeat(1999) + 'y' as never }, { $inc: { v: 1 } })).matchedCount).toBe(0);
+    // `_id` with another field: both must match.
+    expect((await c.updateOne({ _id: 'x', tag: 'b' } as never, { $inc: { v: 1 } })).matchedCount).toBe(0);
+    // A miss upserts; multi by _id updates the one document.
+    const up = await c.updateOne({ _id: 'new' as never }, { $set: { v: 7 } }, { upsert: true });
+    expect(up.upsertedId).toBe('new');
+    expect((await c.updateMany({ _id: 'x' as never }, { $inc: { v: 1 } })).modifiedCount).toBe(1);
+    const docs = await c.find({}, { sort: { _id: 1 } }).toArray();
+    expect(docs.map((d) => [typeof d._id === 'string' ? d._id.slice(0, 3) : d._id, d.v])).toEqual([[1.5, 2], [2, 2], ['new', 7], ['x', 2], ['xxx', 2]]);
+  });
+});
+
 describe('delete, findAndModify, bulkWrite', () => {
   test('deleteOne and deleteMany', async () => {
     const c = t.db.collection<AnyDoc>('del');

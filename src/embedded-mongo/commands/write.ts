@@ -233,7 +233,7 @@ export function applyUpdateStatement(
   }
   const coll: Collection | undefined = context.engine.collection(db, collName);
   const { variables } = statement;
-  const matches = candidates ?? select(coll, statement.q, statement.multi ? Infinity : 1, variables).docs;
+  const matches = candidates ?? (coll && matchById(coll, statement.q)) ?? select(coll, statement.q, statement.multi ? Infinity : 1, variables).docs;
   if (matches.length === 0) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
     const seed = kind === 'replacement' ? pickId(upsertSeed(statement.q)) : upsertSeed(statement.q);
@@ -252,6 +252,21 @@ export function applyUpdateStatement(
     modified += 1;
   }
   return { matched: matches.length, modified, ...last };
+}
+
+// Private: the match of a filter that is only an equality on `_id` with a string or a finite number (an update by
+// `_id`, as most are): the document read by its `_id` key, without planning the filter; undefined for any other
+// filter (the general path). An `_id` matches at most one document, so `multi` changes nothing.
+function matchById(coll: Collection, filter: Document): Document[] | undefined {
+  let id: unknown;
+  let fields = 0;
+  for (const name in filter) {
+    if (name !== '_id' || ++fields > 1) return undefined;
+    id = filter[name];
+  }
+  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) return undefined;
+  const doc = coll.locateById(id);
+  return doc ? [doc] : [];
 }
 
 // Private: a replacement upsert keeps only the filter's _id (MongoDB does not merge other query fields into it).

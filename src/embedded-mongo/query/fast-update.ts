@@ -181,29 +181,33 @@ function applyStep(step: Step, has: boolean, current: unknown): unknown {
 function planSteps(update: Document, inserting: boolean): Step[] | undefined {
   const steps: Step[] = [];
   // Every path, `$setOnInsert`'s included (they take part in the conflict check even when not applied, as in
-  // MongoDB).
+  // MongoDB), with the position of its last dot.
   const paths = new Set<string>();
-  let count = 0;
+  const all: string[] = [];
+  const lastDots: number[] = [];
   for (const name of Object.keys(update)) {
     if (!FAST_OPERATORS.has(name)) return undefined;
     const fields = update[name] as Document;
     const op: Op = name === '$setOnInsert' ? '$set' : (name as Op);
     const skip = name === '$setOnInsert' && !inserting;
     for (const path of Object.keys(fields)) {
-      if (!simplePath(path)) return undefined;
+      const lastDot = simplePathLastDot(path);
+      if (lastDot === NOT_SIMPLE) return undefined;
       const operand = fields[path];
       if (operand === undefined && !skip) return undefined;
       paths.add(path);
-      count += 1;
-      if (!skip) steps.push({ op, path, lastDot: path.lastIndexOf('.'), operand });
+      all.push(path);
+      lastDots.push(lastDot);
+      if (!skip) steps.push({ op, path, lastDot, operand });
     }
   }
   // The same path twice, or a path inside another (MongoDB's error 40): the general path reports it. A path whose
   // parent is the previous path's has the same ancestors, already looked for.
-  if (paths.size !== count) return undefined;
+  if (paths.size !== all.length) return undefined;
   let checked: string | undefined;
-  for (const path of paths) {
-    const lastDot = path.lastIndexOf('.');
+  for (let i = 0; i < all.length; i++) {
+    const path = all[i]!;
+    const lastDot = lastDots[i]!;
     if (lastDot === -1 || (checked !== undefined && checked.length === lastDot && path.startsWith(checked))) continue;
     for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) if (paths.has(path.slice(0, dot))) return undefined;
     checked = path.slice(0, lastDot);
@@ -211,12 +215,29 @@ function planSteps(update: Document, inserting: boolean): Step[] | undefined {
   return steps;
 }
 
-// Private: a dotted path of plain field names (no `$`, no empty part); `_id` is left to the general path.
-function simplePath(path: string): boolean {
-  if (path.length === 0 || path.includes('$') || path === '_id' || path.startsWith('_id.')) return false;
-  return !path.startsWith('.') && !path.endsWith('.') && !path.includes('..');
+const NOT_SIMPLE = -2;
+
+// Private: the position of the last dot of a dotted path of plain field names (-1 for a top-level field), or
+// NOT_SIMPLE for any other path: an empty one or one with an empty part, a `$`, or `_id` (left to the general
+// path), all found in one pass over its characters.
+function simplePathLastDot(path: string): number {
+  const n = path.length;
+  if (n === 0) return NOT_SIMPLE;
+  let lastDot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c === DOT) {
+      // A leading dot or two in a row: an empty part.
+      if (i === lastDot + 1) return NOT_SIMPLE;
+      lastDot = i;
+    } else if (c === DOLLAR) return NOT_SIMPLE;
+  }
+  if (lastDot === n - 1) return NOT_SIMPLE;
+  if (path.charCodeAt(0) === 0x5f && path.startsWith('_id') && (n === 3 || path.charCodeAt(3) === DOT)) return NOT_SIMPLE;
+  return lastDot;
 }
 
+const DOLLAR = 0x24;
 const DOT = 0x2e;
 
 /**
