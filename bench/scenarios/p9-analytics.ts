@@ -63,14 +63,14 @@ interface StatsReply {
 
 async function runP9(options: RunOptions): Promise<ScenarioResult> {
   const sz = options.quick ? QUICK : FULL;
-  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, label: 'P9' });
+  const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir: options.cpuProfDir, label: 'P9' });
   const gateways: WorkerHandle<GatewayReady>[] = [];
   const agent = keepAliveAgent(8);
   try {
     const endMs = Math.floor(Date.now() / 60_000) * 60_000;
     const fromMs = endMs - DAY_MS;
     const load = async (spans: number, db: string): Promise<string> => {
-      const gw = await forkWorker<GatewayReady>('gateway', { args: { storeUri: store.ready.uri, dbName: db, maxCost: 100_000 } satisfies GatewayArgs, label: 'P9' });
+      const gw = await forkWorker<GatewayReady>('gateway', { args: { storeUri: store.ready.uri, dbName: db, maxCost: 100_000 } satisfies GatewayArgs, cpuProfDir: options.cpuProfDir, label: `P9-${db}` });
       gateways.push(gw);
       const submitter = new SpanSubmitter({ url: gw.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
       const gen = new TrafficGenerator({ seed: `p9-${db}` });

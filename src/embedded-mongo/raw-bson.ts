@@ -107,27 +107,42 @@ export function pickFields(doc: Uint8Array, names: ReadonlySet<string>): Uint8Ar
   return keepElements(doc, names, true);
 }
 
-/** UTF-8 byte lengths of a set's names (an element whose name has another length is not among them). */
-const nameLengths = new WeakMap<ReadonlySet<string>, Set<number>>();
+/** A set's names as UTF-8, by byte length (an element whose name has another length is not among them). */
+const namesByLength = new WeakMap<ReadonlySet<string>, Map<number, Buffer[]>>();
 
-function lengthsOf(names: ReadonlySet<string>): Set<number> {
-  let lengths = nameLengths.get(names);
-  if (!lengths) {
-    lengths = new Set([...names].map((n) => Buffer.byteLength(n, 'utf8')));
-    nameLengths.set(names, lengths);
+function utf8Names(names: ReadonlySet<string>): Map<number, Buffer[]> {
+  let byLength = namesByLength.get(names);
+  if (!byLength) {
+    byLength = new Map();
+    for (const name of names) {
+      const bytes = Buffer.from(name, 'utf8');
+      byLength.set(bytes.length, [...(byLength.get(bytes.length) ?? []), bytes]);
+    }
+    namesByLength.set(names, byLength);
   }
-  return lengths;
+  return byLength;
+}
+
+// Private: whether the name at `start` in `doc` is one of `candidates` (the names of its length), compared in place.
+function namedIn(doc: Uint8Array, start: number, candidates: readonly Buffer[]): boolean {
+  for (const name of candidates) {
+    let i = 0;
+    while (i < name.length && doc[start + i] === name[i]) i++;
+    if (i === name.length) return true;
+  }
+  return false;
 }
 
 // Private: the document with the top-level elements named in `names` (`inNames`) or not named there (!`inNames`),
-// in their order (the same bytes if all are kept). A name is decoded only when its length is one of `names`'.
+// in their order (the same bytes if all are kept).
 function keepElements(doc: Uint8Array, names: ReadonlySet<string>, inNames: boolean): Uint8Array {
-  const lengths = lengthsOf(names);
+  const byLength = utf8Names(names);
   const keep = (start: number, end: number): boolean => {
-    const named = lengths.has(end - start) && names.has(Buffer.from(doc.buffer, doc.byteOffset + start, end - start).toString('utf8'));
-    return named === inNames;
+    const candidates = byLength.get(end - start);
+    return (candidates !== undefined && namedIn(doc, start, candidates)) === inNames;
   };
-  const parts: Array<[number, number]> = [];
+  // Kept runs of adjacent elements, as start, end pairs.
+  const parts: number[] = [];
   let kept = 0;
   let dropped = false;
   const end = doc.length - 1;
@@ -140,7 +155,8 @@ function keepElements(doc: Uint8Array, names: ReadonlySet<string>, inNames: bool
     const valueStart = nameEnd + 1;
     const next = valueStart + valueLength(doc, type, valueStart);
     if (keep(o + 1, nameEnd)) {
-      parts.push([start, next]);
+      if (parts.length > 0 && parts[parts.length - 1] === start) parts[parts.length - 1] = next;
+      else parts.push(start, next);
       kept += next - start;
     } else dropped = true;
     o = next;
@@ -149,9 +165,9 @@ function keepElements(doc: Uint8Array, names: ReadonlySet<string>, inNames: bool
   const out = Buffer.allocUnsafe(4 + kept + 1);
   out.writeInt32LE(out.length, 0);
   let w = 4;
-  for (const [s, e] of parts) {
-    out.set(doc.subarray(s, e), w);
-    w += e - s;
+  for (let i = 0; i < parts.length; i += 2) {
+    out.set(doc.subarray(parts[i]!, parts[i + 1]!), w);
+    w += parts[i + 1]! - parts[i]!;
   }
   out[w] = 0;
   return out;

@@ -75,4 +75,14 @@ describe('rollup documents read from their bytes', () => {
     expect(got.called).toBe(false);
     expect(got.acc.bins.bins.get(8)).toBe(-2);
   });
+
+  it('reads names beyond ASCII or long, negative and fractional doubles', () => {
+    for (const s of ['zahlungsdienst-ü', '服务', 'a'.repeat(40), 'tab\tand\u0000nul', '']) {
+      const bytes = BSON.serialize({ k: 's', s, x: `${s}→`, m: -60_000.5, o: { op: { c: 2, d: new Double(-0.25), lo: new Double(-1.5), hi: new Double(1e300), b: { '5': new Double(0.5), '-7': 1 } } } });
+      expect(bucketHead(bytes)).toEqual({ k: 's', s, x: `${s}→`, m: -60_000.5 });
+      const got = fromBytes(bytes);
+      expect(got).toEqual(decoded(bytes));
+      expect(got.acc).toMatchObject({ calls: 2, errors: 0, sumUs: -0.25, minUs: -1.5, maxUs: 1e300 });
+    }
+  });
 });

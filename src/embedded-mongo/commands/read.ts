@@ -55,7 +55,10 @@ function streamFind(command: Document, context: CommandContext): QueryCursor | u
   checkHint(command, collection);
   sortDocs([], sort); // validates the sort spec
   const variables = evaluateVariables(command.let, 'find.let');
-  const source = selectRawLazily(collection, filter, sort, variables);
+  // A projection applied to the bytes makes each document a copy of its own as it is read, so the documents are
+  // read without one (valid only until the next read).
+  const copying = copyingProjection(projection);
+  const source = copying ? selectRawLazily(collection, filter, sort, variables, true) : selectRawLazily(collection, filter, sort, variables);
   if (!source) return undefined;
   const limited = (function* (): Generator<Uint8Array> {
     let skipped = 0;
@@ -67,20 +70,30 @@ function streamFind(command: Document, context: CommandContext): QueryCursor | u
       }
       if (limit > 0 && returned >= limit) return;
       returned += 1;
-      yield next.value;
+      yield copying ? copying(next.value) : next.value;
     }
   })();
-  return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, rawShape(projection, variables));
+  return new QueryCursor(context.cursors.newId(), `${context.db}.${coll}`, limited, copying ? (docs) => new RawDocuments(docs) : rawShape(projection, variables));
 }
 
-/** How a streamed find's batch is sent: its stored bytes when there is no projection, or a top-level exclusion or
- *  inclusion (applied to the bytes), else decoded and projected. */
+/** A top-level exclusion or inclusion projection as a copy of the projected bytes (a copy even when nothing is
+ *  left out); undefined for no projection or any other. */
+function copyingProjection(projection: Document | undefined): ((doc: Uint8Array) => Uint8Array) | undefined {
+  if (!projection || Object.keys(projection).length === 0) return undefined;
+  const excluded = topLevelExclusion(projection);
+  const kept = excluded ? undefined : topLevelInclusion(projection);
+  if (!excluded && !kept) return undefined;
+  return (doc) => {
+    const out = excluded ? excludeFields(doc, excluded) : pickFields(doc, kept!);
+    // A transient read's buffer may be longer than its document (`length` says the document's size).
+    return out === doc ? Buffer.from(doc.subarray(0, doc.length)) : out;
+  };
+}
+
+/** How a streamed find's batch is sent when no projection applies to its bytes (see copyingProjection): its stored
+ *  bytes when there is no projection, else decoded and projected. */
 function rawShape(projection: Document | undefined, variables: Readonly<Document> | undefined): (docs: Uint8Array[]) => Document[] | RawDocuments {
   if (!projection || Object.keys(projection).length === 0) return (docs) => new RawDocuments(docs);
-  const excluded = topLevelExclusion(projection);
-  if (excluded) return (docs) => new RawDocuments(docs.map((d) => excludeFields(d, excluded)));
-  const kept = topLevelInclusion(projection);
-  if (kept) return (docs) => new RawDocuments(docs.map((d) => pickFields(d, kept)));
   return (docs) => project(docs.map((d) => deserialize(d, BSON_DECODE_OPTIONS)), projection, variables);
 }
 

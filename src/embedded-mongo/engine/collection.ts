@@ -10,7 +10,7 @@ import { Binary, deserialize, serialize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { duplicateKey, entryWithRecordId, ID_BYTES, Index, keyLength, RECORD_ID_BYTES, type EntryKey } from './index-store';
 import { encodeValue, KeyWriter, typeByte } from './keys';
-import { exactEqualityPath, pathBounds, type PathBounds } from './planner';
+import { exactEqualityPath, pathBounds, prefixRangeShape, type PathBounds, type RangeCondition } from './planner';
 import type { Storage } from './storage';
 import { keyOf } from './values';
 import { TopLevel, type MultikeySeen } from './raw-keys';
@@ -40,6 +40,12 @@ export interface ReadPlan {
   readonly transientRawCandidates: Iterable<Uint8Array>;
   /** Every candidate matches the filter (an exact equality / $in served by an index): no test needed. */
   readonly exact: boolean;
+  /**
+   * Every candidate meets every condition of the filter but this range on one top-level field (an index's keys fix
+   * the filter's exact equalities): whether it matches is whether its value is in the range. Undefined when exact,
+   * or when the filter is otherwise.
+   */
+  readonly residualRange: RangeCondition | undefined;
   /** Candidates come in the order of the sort passed to `plan` (an index supplies it). */
   readonly sorted: boolean;
   /** Index keys read so far. */
@@ -491,24 +497,31 @@ export class Collection {
       return this.indexPlan('IDHACK', this.idIndex, ranges.ranges, exactPath === '_id' && !ranges.truncated, sortSpec.length === 0);
     }
     // An equality / $in on a leading field (narrowed by equalities on the fields after it and a range on the
-    // next one): the narrowest such index (counted up to a cap).
-    let best: { index: Index; ranges: KeyRange[]; estimate: number; truncated: boolean; sorted: boolean } | undefined;
-    const candidates: Array<{ index: Index; prefixed: NonNullable<ReturnType<Collection['prefixRanges']>> }> = [];
+    // next one): the narrowest such index. An index narrowed by every bound another one is, and more, reads no
+    // more keys than it (neither multikey: one key per document), so only the others are counted (up to a cap).
+    const candidates: Candidate[] = [];
     for (const index of this.indexes.values()) {
       const prefixed = this.prefixRanges(index, bounds);
-      if (prefixed) candidates.push({ index, prefixed });
+      if (prefixed) candidates.push({ index, ...prefixed });
     }
-    for (const { index, prefixed } of candidates) {
-      const { ranges, truncated, eqFields } = prefixed;
+    const counted = candidates.filter((c, i) => !candidates.some((other, j) => j !== i && narrowerThan(other, c, j < i)));
+    let best: (Candidate & { estimate: number; sorted: boolean }) | undefined;
+    for (const c of counted) {
+      const { index, ranges, eqFields } = c;
       // A lone candidate is not counted (the count reads as many keys as the read itself, up to the cap).
-      const estimate = candidates.length === 1 ? 0 : this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
+      const estimate = counted.length === 1 ? 0 : this.estimate(ranges, best?.estimate ?? ESTIMATE_CAP);
       const single = ranges.length === 1;
       const sorted = sortSpec.length === 0 || (single && this.servesSort(index, eqFields, sortSpec) !== undefined);
-      if (!best || estimate < best.estimate) best = { index, ranges: sorted && single ? this.orientRanges(index, ranges, sortSpec, eqFields) : ranges, estimate, truncated, sorted };
+      if (!best || estimate < best.estimate) best = { ...c, ranges: sorted && single ? this.orientRanges(index, ranges, sortSpec, eqFields) : ranges, estimate, sorted };
     }
     if (best) {
-      const exact = exactPath !== undefined && exactPath === best.index.leadingField && best.index.fields.length >= 1 && !best.index.sparse && !best.truncated;
-      return this.indexPlan('IXSCAN', best.index, best.ranges, exact, best.sorted);
+      const { index, truncated, eqFields } = best;
+      if (exactPath !== undefined && exactPath === index.leadingField && !index.sparse && !truncated) return this.indexPlan('IXSCAN', index, best.ranges, true, best.sorted);
+      // Exact equalities on exactly the index's leading fields, and perhaps a range: the keys decide the
+      // equalities (no field holds an array, no string key was cut), only the range is left to test.
+      const shape = prefixRangeShape(filter);
+      const decided = shape !== undefined && !index.multikey && !index.sparse && !truncated && shape.equalities.size === eqFields && index.fields.slice(0, eqFields).every((f) => shape.equalities.has(f));
+      return this.indexPlan('IXSCAN', index, best.ranges, decided && !shape.range, best.sorted, decided ? shape.range : undefined);
     }
     // An index that gives the sort order (and the range on its leading field, if any).
     if (sortSpec.length > 0) {
@@ -533,18 +546,20 @@ export class Collection {
       rawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
       transientRawCandidates: { [Symbol.iterator]: () => self.scanRaw()[Symbol.iterator]() },
       exact: false,
+      residualRange: undefined,
       sorted: sortSpec.length === 0,
       keysExamined: 0,
     };
   }
 
   // Private: reads ranges of an index, fetching each entry's record once.
-  private indexPlan(stage: PlanStage, index: Index, ranges: KeyRange[], exact: boolean, sorted: boolean): ReadPlan {
+  private indexPlan(stage: PlanStage, index: Index, ranges: KeyRange[], exact: boolean, sorted: boolean, residualRange?: RangeCondition): ReadPlan {
     const self = this;
     const plan = {
       stage,
       indexName: index.name,
       exact,
+      residualRange,
       sorted,
       keysExamined: 0,
       candidates: {
@@ -784,7 +799,7 @@ export class Collection {
    * leading field has no equality. Like every plan, a superset of the matches (the filter is still applied unless
    * the plan is exact).
    */
-  private prefixRanges(index: Index, bounds: Map<string, PathBounds>): { ranges: KeyRange[]; truncated: boolean; eqFields: number } | undefined {
+  private prefixRanges(index: Index, bounds: Map<string, PathBounds>): PrefixRanges | undefined {
     const leadingBounds = bounds.get(index.leadingField);
     const leading = leadingBounds?.eq;
     if (!leading) return undefined;
@@ -819,7 +834,7 @@ export class Collection {
     prefixes.sort(Buffer.compare);
     const rangeBounds = eqFields < index.fields.length ? usable(index.fields[eqFields]!) : undefined;
     const ranges = prefixes.map((p) => this.rangeUnder(p, index.directions[eqFields] ?? 1, index.fieldMultikey(eqFields), rangeBounds));
-    return { ranges, truncated, eqFields };
+    return { ranges, truncated, eqFields, ranged: rangeBounds !== undefined && (rangeBounds.lower !== undefined || rangeBounds.upper !== undefined) };
   }
 
   // Private: the equality ranges turned to read in the sort's direction.
@@ -915,6 +930,37 @@ const FF = Buffer.from([0xff]);
 interface SortField {
   path: string;
   dir: 1 | -1;
+}
+
+/** An index's key ranges under a filter's bounds (see Collection.prefixRanges). */
+interface PrefixRanges {
+  readonly ranges: KeyRange[];
+  /** A string key was cut: the ranges hold keys of other values too. */
+  readonly truncated: boolean;
+  /** How many leading fields an equality fixes. */
+  readonly eqFields: number;
+  /** A range narrows the field after them. */
+  readonly ranged: boolean;
+}
+
+interface Candidate extends PrefixRanges {
+  readonly index: Index;
+}
+
+/**
+ * Whether `a` reads no more keys than `b` for sure: neither is multikey (one key per document), `a`'s equalities
+ * include `b`'s, and `b`'s range, if any, is on the field `a`'s range narrows. Two candidates narrowed alike:
+ * `aFirst` decides.
+ */
+function narrowerThan(a: Candidate, b: Candidate, aFirst: boolean): boolean {
+  if (a.index.multikey || b.index.multikey || a.eqFields < b.eqFields) return false;
+  const aEq = a.index.fields.slice(0, a.eqFields);
+  for (let i = 0; i < b.eqFields; i++) if (!aEq.includes(b.index.fields[i]!)) return false;
+  const bRange = b.ranged ? b.index.fields[b.eqFields] : undefined;
+  const aRange = a.ranged ? a.index.fields[a.eqFields] : undefined;
+  if (bRange !== undefined && bRange !== aRange) return false;
+  const same = a.eqFields === b.eqFields && aRange === bRange;
+  return !same || aFirst;
 }
 
 function sortFields(sort: Document | undefined): SortField[] {

@@ -154,3 +154,67 @@ function rangeable(v: unknown): boolean {
   const bsonType = (v as { _bsontype?: string })._bsontype;
   return bsonType !== 'BSONRegExp' && bsonType !== 'MinKey' && bsonType !== 'MaxKey';
 }
+
+/** A range on one top-level path: numbers (compared as numbers) or dates (as their milliseconds). */
+export interface RangeCondition {
+  readonly path: string;
+  /** The values are dates (given here as their milliseconds), else numbers. */
+  readonly dates: boolean;
+  readonly lower?: { readonly value: number; readonly inclusive: boolean };
+  readonly upper?: { readonly value: number; readonly inclusive: boolean };
+}
+
+/** A filter of exact equalities on some top-level paths and at most one range (see `prefixRangeShape`). */
+export interface PrefixRangeShape {
+  /** Paths each equal to one of some exact values (as in `exactEqualityPath`). */
+  readonly equalities: ReadonlySet<string>;
+  readonly range: RangeCondition | undefined;
+}
+
+/**
+ * The shape of a filter that is nothing but top-level conditions, each an equality / `$eq` / `$in` of exact values
+ * (as `exactEqualityPath` accepts) or, on at most one path, one lower and / or one upper bound (`$gt` / `$gte`,
+ * `$lt` / `$lte`) that are all numbers (not NaN) or all valid dates; undefined for any other filter, or one with no
+ * equality. An index read whose keys fix every equality path leaves only the range to decide per document.
+ */
+export function prefixRangeShape(filter: Document): PrefixRangeShape | undefined {
+  const equalities = new Set<string>();
+  let range: RangeCondition | undefined;
+  for (const path of Object.keys(filter)) {
+    if (path.startsWith('$') || path.includes('.')) return undefined;
+    const cond = filter[path];
+    if (exactValue(cond)) {
+      equalities.add(path);
+      continue;
+    }
+    if (!isPlainDocument(cond)) return undefined;
+    const ops = Object.keys(cond);
+    if (ops.length === 1 && ops[0] === '$eq' && exactValue(cond.$eq)) equalities.add(path);
+    else if (ops.length === 1 && ops[0] === '$in' && Array.isArray(cond.$in) && cond.$in.length > 0 && cond.$in.every(exactValue)) equalities.add(path);
+    else {
+      const r = rangeCondition(path, cond, ops);
+      if (!r || range) return undefined;
+      range = r;
+    }
+  }
+  return equalities.size > 0 ? { equalities, range } : undefined;
+}
+
+// Private: `cond` (with operators `ops`) as a RangeCondition, or undefined when it is anything else.
+function rangeCondition(path: string, cond: Document, ops: string[]): RangeCondition | undefined {
+  let lower: RangeCondition['lower'];
+  let upper: RangeCondition['upper'];
+  let dates: boolean | undefined;
+  for (const op of ops) {
+    const v = cond[op];
+    const isDate = v instanceof Date;
+    if (isDate ? Number.isNaN(v.getTime()) : typeof v !== 'number' || Number.isNaN(v)) return undefined;
+    if (dates !== undefined && dates !== isDate) return undefined;
+    dates = isDate;
+    const value = isDate ? v.getTime() : (v as number);
+    if ((op === '$gt' || op === '$gte') && !lower) lower = { value, inclusive: op === '$gte' };
+    else if ((op === '$lt' || op === '$lte') && !upper) upper = { value, inclusive: op === '$lte' };
+    else return undefined;
+  }
+  return dates === undefined ? undefined : { path, dates, lower, upper };
+}

@@ -1,9 +1,9 @@
 /** Query filters, sort and projection with mingo's MongoDB semantics, reading candidates through the read plan. */
 import { deserialize, type Document } from 'bson';
 import { Query } from 'mingo';
-import { BSON_DECODE_OPTIONS, compareValues as compare, exactEqualityPath, isPlainDocument, valuesAtPath, type Collection, type ReadPlan } from '../engine';
+import { BSON_DECODE_OPTIONS, compareValues as compare, exactEqualityPath, isPlainDocument, prefixRangeShape, valuesAtPath, type Collection, type RangeCondition, type ReadPlan } from '../engine';
 import { MongoCommandError } from '../errors';
-import { pickFields } from '../raw-bson';
+import { pickFields, valueLength } from '../raw-bson';
 import { withMingo } from './mingo-errors';
 
 /** mingo options: MongoDB's strict semantics; `_id` is the identity field. */
@@ -19,10 +19,11 @@ export interface Selection {
  *  refers to inside `$expr` (a command's `let`). */
 export function compileFilter(filter: Document, variables?: Readonly<Document>): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
-  // A mingo Query copies mingo's whole operator table when built (~50 µs): a plain equality / $in of exact values,
-  // which cannot be invalid, gets its Query only once a document must be tested (an exact index plan tests none).
+  // A mingo Query copies mingo's whole operator table when built (~50 µs): a filter of exact equalities and a
+  // range (see prefixRangeShape), which cannot be invalid, gets its Query only once a document must be tested (an
+  // index plan may test none).
   const build = (): Query => withMingo(() => new Query(filter, variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS));
-  let query = exactEqualityPath(filter) === undefined ? build() : undefined;
+  let query = exactEqualityPath(filter) === undefined && prefixRangeShape(filter) === undefined ? build() : undefined;
   return (doc) => withMingo(() => (query ??= build()).test(doc));
 }
 
@@ -37,12 +38,13 @@ export function select(coll: Collection | undefined, filter: Document, limit = I
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', indexName: undefined, keysExamined: 0 }, docsExamined: 0 };
   const plan = coll.plan(filter, sort);
   const stopAt = sort && Object.keys(sort).length > 0 && !plan.sorted ? Infinity : limit;
+  const matches = residualTest(plan, test);
   const docs: Document[] = [];
   let examined = 0;
   for (const doc of plan.candidates) {
     if (docs.length >= stopAt) break;
     examined += 1;
-    if (plan.exact || test(doc)) docs.push(doc);
+    if (matches(doc)) docs.push(doc);
   }
   coll.metrics.docsExamined += examined;
   return { docs, plan, docsExamined: examined };
@@ -57,10 +59,11 @@ export function selectLazily(coll: Collection, filter: Document, sort: Document 
   const test = compileFilter(filter, variables);
   const plan = coll.plan(filter, sort);
   if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
+  const matches = residualTest(plan, test);
   return (function* () {
     for (const doc of plan.candidates) {
       coll.metrics.docsExamined += 1;
-      if (plan.exact || test(doc)) yield doc;
+      if (matches(doc)) yield doc;
     }
   })();
 }
@@ -77,14 +80,97 @@ export function selectRawLazily(coll: Collection, filter: Document, sort: Docume
   const test = compileFilter(filter, variables);
   const plan = coll.plan(filter, sort);
   if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
-  // Only the top-level fields the filter reads are decoded to test it.
+  // Only the top-level fields the filter reads are decoded to test it; a range left by the plan is read from the
+  // bytes when its value is a plain number or date.
   const fields = filterFields(filter);
+  const range = plan.residualRange && rawRangeTest(plan.residualRange);
   return (function* () {
     for (const bytes of transient ? plan.transientRawCandidates : plan.rawCandidates) {
       coll.metrics.docsExamined += 1;
-      if (empty || plan.exact || test(deserialize(fields ? pickFields(bytes, fields) : bytes, BSON_DECODE_OPTIONS))) yield bytes;
+      if (empty || plan.exact || (range?.(bytes) ?? test(deserialize(fields ? pickFields(bytes, fields) : bytes, BSON_DECODE_OPTIONS)))) yield bytes;
     }
   })();
+}
+
+/** Whether a candidate of `plan` matches: none is tested when the plan is exact, only its range when it leaves one. */
+function residualTest(plan: ReadPlan, test: (doc: Document) => boolean): (doc: Document) => boolean {
+  if (plan.exact) return () => true;
+  const range = plan.residualRange;
+  if (!range) return test;
+  const inRange = rangeTest(range);
+  return (doc) => inRange(doc[range.path]) ?? test(doc);
+}
+
+// The numbers / milliseconds mingo compares, compared as mingo does (NaN compares equal to everything).
+function compareLikeMingo(a: number, b: number): number {
+  return Object.is(a, b) ? 0 : a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Private: whether a value mingo reads as a number (or, for a range of dates, as a date's milliseconds) is in range.
+function withinRange(range: RangeCondition, v: number): boolean {
+  const { lower, upper } = range;
+  if (lower) {
+    const c = compareLikeMingo(v, lower.value);
+    if (lower.inclusive ? c < 0 : c <= 0) return false;
+  }
+  if (upper) {
+    const c = compareLikeMingo(v, upper.value);
+    if (upper.inclusive ? c > 0 : c >= 0) return false;
+  }
+  return true;
+}
+
+/**
+ * A decoded value's match of `range` when it is a number (a date for a range of dates), as mingo would answer it;
+ * undefined for any other value (mingo decides).
+ */
+function rangeTest(range: RangeCondition): (v: unknown) => boolean | undefined {
+  if (range.dates) return (v) => (v instanceof Date ? withinRange(range, v.getTime()) : undefined);
+  return (v) => (typeof v === 'number' ? withinRange(range, v) : undefined);
+}
+
+/** Largest magnitude of a BSON int64 decoded as a number (promoteLongs: beyond it, a Long). */
+const MAX_PROMOTED_LONG = Number.MAX_SAFE_INTEGER;
+/** Largest magnitude of a date's milliseconds a JavaScript Date holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * `rangeTest` on stored BSON: the range's top-level element read in place (a double, int32 or an int64 decoded as
+ * a number; a date within JavaScript's range), undefined when the document lacks it or it is of another type.
+ */
+function rawRangeTest(range: RangeCondition): (doc: Uint8Array) => boolean | undefined {
+  const name = Buffer.from(range.path, 'utf8');
+  return (doc) => {
+    const bytes = Buffer.isBuffer(doc) ? doc : Buffer.from(doc.buffer, doc.byteOffset, doc.length);
+    const end = bytes.length - 1;
+    let o = 4;
+    while (o < end) {
+      const type = bytes[o]!;
+      const nameStart = o + 1;
+      let nameEnd = nameStart;
+      while (bytes[nameEnd] !== 0) nameEnd++;
+      const valueStart = nameEnd + 1;
+      if (nameEnd - nameStart === name.length && bytes.compare(name, 0, name.length, nameStart, nameEnd) === 0) return rawValueInRange(range, bytes, type, valueStart);
+      o = valueStart + valueLength(bytes, type, valueStart);
+    }
+    return undefined;
+  };
+}
+
+// Private: see rawRangeTest, for the element of `type` whose value starts at `at`.
+function rawValueInRange(range: RangeCondition, bytes: Buffer, type: number, at: number): boolean | undefined {
+  if (range.dates) {
+    if (type !== 0x09) return undefined;
+    const ms = Number(bytes.readBigInt64LE(at));
+    return Math.abs(ms) <= MAX_DATE_MS ? withinRange(range, ms) : undefined;
+  }
+  if (type === 0x01) return withinRange(range, bytes.readDoubleLE(at));
+  if (type === 0x10) return withinRange(range, bytes.readInt32LE(at));
+  if (type === 0x12) {
+    const n = Number(bytes.readBigInt64LE(at));
+    return Math.abs(n) <= MAX_PROMOTED_LONG ? withinRange(range, n) : undefined;
+  }
+  return undefined;
 }
 
 /**
