@@ -258,7 +258,7 @@ describe('update', () => {
 });
 
 describe('update by _id', () => {
-  test('an _id equality finds its document whatever the number type; other filters and misses as before', async () => {
+  test('an _id equality finds its document whatever the number type; other filters and misses take the general path', async () => {
     const c = t.db.collection<AnyDoc>('updbyid');
     await c.insertMany([{ _id: 1.5, v: 1 }, { _id: 2, v: 1 }, { _id: 'x', v: 1, tag: 'a' }, { _id: 'x'.repeat(2000), v: 1 }] as never);
     // A double _id found by the same number, an int32 one by a double of the same value.
