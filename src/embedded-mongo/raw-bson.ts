@@ -125,11 +125,7 @@ function utf8Names(names: ReadonlySet<string>): Map<number, Buffer[]> {
 
 // Private: whether the name at `start` in `doc` is one of `candidates` (the names of its length), compared in place.
 function namedIn(doc: Uint8Array, start: number, candidates: readonly Buffer[]): boolean {
-  for (const name of candidates) {
-    let i = 0;
-    while (i < name.length && doc[start + i] === name[i]) i++;
-    if (i === name.length) return true;
-  }
+  for (const name of candidates) if (sameBytes(doc, start, name, name.length)) return true;
   return false;
 }
 
@@ -337,6 +333,37 @@ function int32At(b: Uint8Array, o: number): number {
 function cstringEnd(b: Uint8Array, o: number): number {
   while (b[o] !== 0) o++;
   return o + 1;
+}
+
+/**
+ * The type and value offset of the last top-level element of each name in `names` (UTF-8), written to `types` and
+ * `offsets` at the name's position (type 0: absent). The last, as decoding keeps the last of a repeated name.
+ */
+export function locateElements(b: Uint8Array, names: readonly Uint8Array[], types: number[], offsets: number[]): void {
+  types.fill(0);
+  const end = b.length - 1;
+  let o = 4;
+  while (o < end) {
+    const type = b[o]!;
+    const nameStart = o + 1;
+    let nameEnd = nameStart;
+    while (b[nameEnd] !== 0) nameEnd++;
+    const valueStart = nameEnd + 1;
+    for (let i = 0; i < names.length; i++) {
+      const n = names[i]!;
+      if (n.length === nameEnd - nameStart && sameBytes(b, nameStart, n, n.length)) {
+        types[i] = type;
+        offsets[i] = valueStart;
+      }
+    }
+    o = valueStart + valueLength(b, type, valueStart);
+  }
+}
+
+/** Whether the `n` bytes of `b` from `at` are the first `n` bytes of `ref`. */
+export function sameBytes(b: Uint8Array, at: number, ref: Uint8Array, n: number): boolean {
+  for (let j = 0; j < n; j++) if (b[at + j] !== ref[j]) return false;
+  return true;
 }
 
 // Private: bytes of an element's value by its BSON type (the stored bytes are valid BSON).

@@ -15,7 +15,7 @@
  */
 import type { Document } from 'bson';
 import { isPlainDocument } from '../engine';
-import { topLevelInclusion, valueLength } from '../raw-bson';
+import { locateElements, sameBytes, topLevelInclusion } from '../raw-bson';
 
 /** A compiled group over raw documents; `run` answers undefined when a document needs the general path. */
 export interface RawGroup {
@@ -101,7 +101,7 @@ export function compileRawGroup(stages: readonly Document[]): RawGroup | undefin
       const offsets = new Array<number>(names.length);
       for (let next = docs.next(); !next.done; next = docs.next()) {
         const b = next.value;
-        locate(b, names, types, offsets);
+        locateElements(b, names, types, offsets);
         let key: string | null;
         if (keyField === undefined) key = constantKey!;
         else if (keyField < 0 || types[keyField] === 0 || types[keyField] === NULL) key = null;
@@ -172,28 +172,6 @@ function compileSum(name: string, operand: unknown, fieldOf: (path: unknown) => 
   return undefined;
 }
 
-// Private: the type and value offset of the last top-level element of each name (type 0: absent).
-function locate(b: Uint8Array, names: readonly Buffer[], types: number[], offsets: number[]): void {
-  types.fill(0);
-  const end = b.length - 1;
-  let o = 4;
-  while (o < end) {
-    const type = b[o]!;
-    const nameStart = o + 1;
-    let nameEnd = nameStart;
-    while (b[nameEnd] !== 0) nameEnd++;
-    const valueStart = nameEnd + 1;
-    for (let i = 0; i < names.length; i++) {
-      const n = names[i]!;
-      if (n.length === nameEnd - nameStart && sameBytes(b, nameStart, n, n.length)) {
-        types[i] = type;
-        offsets[i] = valueStart;
-      }
-    }
-    o = valueStart + valueLength(b, type, valueStart);
-  }
-}
-
 /** Decodes BSON string values, the last one's bytes kept: a value read again (a trace's id) is not decoded again. */
 class LastString {
   private bytes = Buffer.alloc(64);
@@ -226,12 +204,6 @@ function equals(b: Uint8Array, type: number, o: number, eq: Equality): boolean |
   if (type === INT32) return int32At(b, o) === eq.literal;
   if (type === DOUBLE) return Buffer.from(b.buffer, b.byteOffset + o, 8).readDoubleLE(0) === eq.literal;
   return false;
-}
-
-// Private: whether the `n` bytes of `b` from `at` are the first `n` bytes of `ref`.
-function sameBytes(b: Uint8Array, at: number, ref: Uint8Array, n: number): boolean {
-  for (let j = 0; j < n; j++) if (b[at + j] !== ref[j]) return false;
-  return true;
 }
 
 function int32At(b: Uint8Array, o: number): number {

@@ -3,7 +3,7 @@ import { deserialize, type Document } from 'bson';
 import { Query } from 'mingo';
 import { BSON_DECODE_OPTIONS, compareValues as compare, exactEqualityPath, isPlainDocument, prefixRangeShape, valuesAtPath, type Collection, type RangeCondition, type ReadPlan } from '../engine';
 import { MongoCommandError } from '../errors';
-import { pickFields, valueLength } from '../raw-bson';
+import { locateElements, pickFields } from '../raw-bson';
 import { withMingo } from './mingo-errors';
 
 /** mingo options: MongoDB's strict semantics; `_id` is the identity field. */
@@ -137,23 +137,17 @@ const MAX_DATE_MS = 8.64e15;
 /**
  * `rangeTest` on stored BSON: the range's top-level element read in place (a double, int32 or an int64 decoded as
  * a number; a date within JavaScript's range), undefined when the document lacks it or it is of another type.
+ * A name repeated in the document is read at its last element, the one decoding keeps for the filter's test.
  */
 function rawRangeTest(range: RangeCondition): (doc: Uint8Array) => boolean | undefined {
-  const name = Buffer.from(range.path, 'utf8');
+  const names = [Buffer.from(range.path, 'utf8')];
+  const types = [0];
+  const offsets = [0];
   return (doc) => {
+    locateElements(doc, names, types, offsets);
+    if (types[0] === 0) return undefined;
     const bytes = Buffer.isBuffer(doc) ? doc : Buffer.from(doc.buffer, doc.byteOffset, doc.length);
-    const end = bytes.length - 1;
-    let o = 4;
-    while (o < end) {
-      const type = bytes[o]!;
-      const nameStart = o + 1;
-      let nameEnd = nameStart;
-      while (bytes[nameEnd] !== 0) nameEnd++;
-      const valueStart = nameEnd + 1;
-      if (nameEnd - nameStart === name.length && bytes.compare(name, 0, name.length, nameStart, nameEnd) === 0) return rawValueInRange(range, bytes, type, valueStart);
-      o = valueStart + valueLength(bytes, type, valueStart);
-    }
-    return undefined;
+    return rawValueInRange(range, bytes, types[0]!, offsets[0]!);
   };
 }
 
