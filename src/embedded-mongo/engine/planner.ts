@@ -142,7 +142,10 @@ function collectBounds(filter: Document, prefix: string, out: Map<string, PathBo
 // Private: the narrower of two equality lists (either is a valid superset).
 function setEq(bounds: PathBounds, values: unknown[]): void {
   const seen = new Map<string, unknown>();
-  for (const v of values) if (!seen.has(keyOf(v))) seen.set(keyOf(v), v);
+  for (const v of values) {
+    const key = keyOf(v);
+    if (!seen.has(key)) seen.set(key, v);
+  }
   const list = [...seen.values()];
   if (!bounds.eq || list.length < bounds.eq.length) bounds.eq = list;
 }
@@ -153,6 +156,27 @@ function rangeable(v: unknown): boolean {
   if (typeof v === 'number') return !Number.isNaN(v);
   const bsonType = (v as { _bsontype?: string })._bsontype;
   return bsonType !== 'BSONRegExp' && bsonType !== 'MinKey' && bsonType !== 'MaxKey';
+}
+
+/**
+ * What the planner and the filter's compiler both read of one filter, each computed once and only when asked:
+ * its `exactEqualityPath` and its `prefixRangeShape`.
+ */
+export class FilterShape {
+  private exact: string | null | undefined;
+  private prefix: PrefixRangeShape | null | undefined;
+
+  constructor(readonly filter: Document) {}
+
+  get exactPath(): string | undefined {
+    if (this.exact === undefined) this.exact = exactEqualityPath(this.filter) ?? null;
+    return this.exact ?? undefined;
+  }
+
+  get prefixRange(): PrefixRangeShape | undefined {
+    if (this.prefix === undefined) this.prefix = prefixRangeShape(this.filter) ?? null;
+    return this.prefix ?? undefined;
+  }
 }
 
 /** A range on one top-level path: numbers (compared as numbers) or dates (as their milliseconds). */

@@ -1,7 +1,7 @@
 /** Query filters, sort and projection with mingo's MongoDB semantics, reading candidates through the read plan. */
 import { deserialize, type Document } from 'bson';
 import { Query } from 'mingo';
-import { BSON_DECODE_OPTIONS, compareValues as compare, exactEqualityPath, isPlainDocument, prefixRangeShape, valuesAtPath, type Collection, type RangeCondition, type ReadPlan } from '../engine';
+import { BSON_DECODE_OPTIONS, compareValues as compare, FilterShape, isPlainDocument, valuesAtPath, type Collection, type RangeCondition, type ReadPlan } from '../engine';
 import { MongoCommandError } from '../errors';
 import { locateElements, pickFields } from '../raw-bson';
 import { withMingo } from './mingo-errors';
@@ -16,14 +16,15 @@ export interface Selection {
 }
 
 /** Compiles a filter (throwing BadValue for an unknown operator) into a predicate; `variables` are what `$$name`
- *  refers to inside `$expr` (a command's `let`). */
-export function compileFilter(filter: Document, variables?: Readonly<Document>): (doc: Document) => boolean {
+ *  refers to inside `$expr` (a command's `let`). `shape`: the filter's shape when the caller plans with it too. */
+export function compileFilter(filter: Document, variables?: Readonly<Document>, shape?: FilterShape): (doc: Document) => boolean {
   if (Object.keys(filter).length === 0) return () => true;
   // A mingo Query copies mingo's whole operator table when built (~50 µs): a filter of exact equalities and a
   // range (see prefixRangeShape), which cannot be invalid, gets its Query only once a document must be tested (an
   // index plan may test none).
   const build = (): Query => withMingo(() => new Query(filter, variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS));
-  let query = exactEqualityPath(filter) === undefined && prefixRangeShape(filter) === undefined ? build() : undefined;
+  const known = shape ?? new FilterShape(filter);
+  let query = known.exactPath === undefined && known.prefixRange === undefined ? build() : undefined;
   return (doc) => withMingo(() => (query ??= build()).test(doc));
 }
 
@@ -34,9 +35,10 @@ export function compileFilter(filter: Document, variables?: Readonly<Document>):
  * `metrics.docsExamined`.
  */
 export function select(coll: Collection | undefined, filter: Document, limit = Infinity, variables?: Readonly<Document>, sort?: Document): Selection {
-  const test = compileFilter(filter, variables);
+  const shape = new FilterShape(filter);
+  const test = compileFilter(filter, variables, shape);
   if (!coll) return { docs: [], plan: { stage: 'COLLSCAN', indexName: undefined, keysExamined: 0 }, docsExamined: 0 };
-  const plan = coll.plan(filter, sort);
+  const plan = coll.plan(filter, sort, shape);
   const stopAt = sort && Object.keys(sort).length > 0 && !plan.sorted ? Infinity : limit;
   const matches = residualTest(plan, test);
   const docs: Document[] = [];
@@ -56,8 +58,9 @@ export function select(coll: Collection | undefined, filter: Document, limit = I
  * `metrics.docsExamined` as they are read.
  */
 export function selectLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>): Iterator<Document> | undefined {
-  const test = compileFilter(filter, variables);
-  const plan = coll.plan(filter, sort);
+  const shape = new FilterShape(filter);
+  const test = compileFilter(filter, variables, shape);
+  const plan = coll.plan(filter, sort, shape);
   if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
   const matches = residualTest(plan, test);
   return (function* () {
@@ -77,8 +80,9 @@ export function selectRawLazily(coll: Collection, filter: Document, sort: Docume
 export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables: Readonly<Document> | undefined, transient: true): Iterator<Uint8Array> | undefined;
 export function selectRawLazily(coll: Collection, filter: Document, sort: Document | undefined, variables?: Readonly<Document>, transient = false): Iterator<Uint8Array> | undefined {
   const empty = Object.keys(filter).length === 0;
-  const test = compileFilter(filter, variables);
-  const plan = coll.plan(filter, sort);
+  const shape = new FilterShape(filter);
+  const test = compileFilter(filter, variables, shape);
+  const plan = coll.plan(filter, sort, shape);
   if (sort && Object.keys(sort).length > 0 && !plan.sorted) return undefined;
   // Only the top-level fields the filter reads are decoded to test it; a range left by the plan is read from the
   // bytes when its value is a plain number or date.
