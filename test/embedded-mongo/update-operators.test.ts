@@ -259,3 +259,56 @@ describe('change events of an update', () => {
     expect(second.fullDocument).toEqual({ _id: 1, n: 2, l: ['a', 'b'], s: 'x' });
   });
 });
+
+describe('updates by _id (the embedded store changes its decoded copy of the document in place)', () => {
+  test('an update the direct path declines after some of its paths applies each path once', async () => {
+    const c = await seeded([
+      { _id: 1, c: 1, b: { 519: 1 }, obj: { a: 5 } },
+      { _id: 2, c: 1, b: { 519: 1 }, arr: [1] },
+    ]);
+    // $min with a document operand, and a path through an array element, take the general path.
+    await c.updateOne({ _id: 1 }, { $inc: { c: 1, 'b.519': 2, 'b.520': 1 }, $min: { obj: { a: 1 } } });
+    await c.updateOne({ _id: 2 }, { $inc: { c: 1, 'b.519': 2, 'arr.0': 1 } });
+    expect(await c.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, c: 2, b: { 519: 3, 520: 1 }, obj: { a: 1 } },
+      { _id: 2, c: 2, b: { 519: 3 }, arr: [2] },
+    ]);
+  });
+
+  test('a refused update leaves the document as it was', async () => {
+    const c = await seeded([{ _id: 1, c: 1, s: 'x', b: { 7: 1 } }]);
+    const err = await failure(c.updateOne({ _id: 1 }, { $inc: { c: 1, 'b.7': 1, s: 1 } }));
+    expect(err.code).toBe(14);
+    expect(await c.findOne({ _id: 1 })).toEqual({ _id: 1, c: 1, s: 'x', b: { 7: 1 } });
+  });
+
+  test('the indexes on changed paths lose the old keys and gain the new ones', async () => {
+    const c = await seeded([{ _id: 'k', hi: 1, m: { x: 1 }, b: { 3: 1 } }]);
+    await c.createIndex({ hi: 1 });
+    await c.createIndex({ 'm.x': 1, hi: 1 });
+    await c.updateOne({ _id: 'k' }, { $max: { hi: 5 }, $inc: { 'm.x': 1, 'b.3': 1, 'b.4': 1 } });
+    expect(await c.find({ hi: 1 }).toArray()).toEqual([]);
+    expect(await c.find({ 'm.x': 1 }).toArray()).toEqual([]);
+    expect(await c.find({ hi: 5 }).toArray()).toEqual([{ _id: 'k', hi: 5, m: { x: 2 }, b: { 3: 2, 4: 1 } }]);
+    expect(await c.find({ 'm.x': 2, hi: { $gte: 5 } }).toArray()).toEqual([{ _id: 'k', hi: 5, m: { x: 2 }, b: { 3: 2, 4: 1 } }]);
+  });
+
+  test('change events and pre-images show the document as it was before each update', async () => {
+    const name = `upd_ops_in_place_${++n}`;
+    await t.db.createCollection(name, { changeStreamPreAndPostImages: { enabled: true } });
+    const c = t.db.collection<AnyDoc>(name);
+    const stream = c.watch([], { fullDocumentBeforeChange: 'whenAvailable' });
+    streams.push(stream);
+    await stream.tryNext();
+    await c.insertOne({ _id: 'r', c: 1, b: { 519: 1, 600: 2 }, lo: 5 });
+    await nextEvent(stream);
+    await c.updateOne({ _id: 'r' }, { $inc: { c: 2, 'b.519': 1, 'b.450': 1 }, $min: { lo: 3 } });
+    await c.updateOne({ _id: 'r' }, { $inc: { c: 1, 'b.600': 1 } });
+    const first = (await nextEvent(stream)) as Document;
+    const second = (await nextEvent(stream)) as Document;
+    expect(first.updateDescription.updatedFields).toEqual({ c: 3, 'b.519': 2, 'b.450': 1, lo: 3 });
+    expect(first.fullDocumentBeforeChange).toEqual({ _id: 'r', c: 1, b: { 519: 1, 600: 2 }, lo: 5 });
+    expect(second.updateDescription.updatedFields).toEqual({ c: 4, 'b.600': 3 });
+    expect(second.fullDocumentBeforeChange).toEqual({ _id: 'r', c: 3, b: { 450: 1, 519: 2, 600: 2 }, lo: 3 });
+  });
+});

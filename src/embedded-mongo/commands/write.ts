@@ -213,7 +213,8 @@ export interface UpdateOutcome {
   matched: number;
   modified: number;
   upsertedId?: unknown;
-  /** The last document touched, before and after (for findAndModify). */
+  /** The last document touched, before and after (for findAndModify, which passes its candidates; without
+   *  candidates an update by `_id` may change its document in place, and then gives no `before`). */
   before?: Document;
   after?: Document;
 }
@@ -233,7 +234,9 @@ export function applyUpdateStatement(
   }
   const coll: Collection | undefined = context.engine.collection(db, collName);
   const { variables } = statement;
-  const matches = candidates ?? (coll && matchById(coll, statement.q)) ?? select(coll, statement.q, statement.multi ? Infinity : 1, variables).docs;
+  // A document read by its `_id` here is this statement's own decoded copy: its update may change it in place.
+  const byId = candidates === undefined && coll ? matchById(coll, statement.q) : undefined;
+  const matches = candidates ?? byId ?? select(coll, statement.q, statement.multi ? Infinity : 1, variables).docs;
   if (matches.length === 0) {
     if (!statement.upsert) return { matched: 0, modified: 0 };
     const seed = kind === 'replacement' ? pickId(upsertSeed(statement.q)) : upsertSeed(statement.q);
@@ -243,12 +246,14 @@ export function applyUpdateStatement(
     return { matched: 0, modified: 0, upsertedId: doc._id, after: doc };
   }
   let modified = 0;
-  let last: { before: Document; after: Document } | undefined;
+  let last: { before?: Document; after: Document } | undefined;
   for (const before of matches) {
-    const { doc: after, changed } = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables);
-    last = { before, after };
+    const { doc: after, changed } = applyUpdate(before, statement.u, kind, false, statement.arrayFilters, statement.q, variables, byId !== undefined);
+    // Changed in place: the engine reads the document as it was from its stored bytes (see ApplyHint.inPlace).
+    const inPlace = after === before;
+    last = inPlace ? { after } : { before, after };
     if (changed ? changed.length === 0 : keyOf(after) === keyOf(before)) continue;
-    unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' }, changed ? { changedPaths: changed } : undefined);
+    unit.apply({ kind: 'update', db, coll: collName, before, after, replace: kind === 'replacement' }, changed ? { changedPaths: changed, inPlace } : undefined);
     modified += 1;
   }
   return { matched: matches.length, modified, ...last };

@@ -281,10 +281,11 @@ export class Collection {
 
   /**
    * Replaces the stored document with the same `_id` by `after`. `known`: the stored document as decoded, and the
-   * only paths whose values differ in `after`; then only the indexes on those paths are maintained. Returns the
+   * only paths whose values differ in `after`; then only the indexes on those paths are maintained. `inPlace`: that
+   * decoded document was changed into `after` (the old keys are then read from the stored bytes only). Returns the
    * stored BSON before and after (the engine reuses them for the oplog entry).
    */
-  replace(after: Document, known?: { before: Document; changedPaths: readonly string[] }): { before: Buffer; after: Buffer } {
+  replace(after: Document, known?: { before: Document; changedPaths: readonly string[]; inPlace?: boolean }): { before: Buffer; after: Buffer } {
     // The document as an index plan read it, when nothing was written to the collection since.
     const located = known && this.located.get(known.before);
     const fresh = located !== undefined && located.changes === this.changes;
@@ -292,7 +293,7 @@ export class Collection {
     const before = fresh ? located.bytes : rid === undefined ? undefined : this.readRecordBytes(rid);
     if (rid === undefined || !before) throw new MongoCommandError('InternalError', `replace of a missing document in ${this.ns}`);
     // Both documents' keys are read from their BSON where their shape allows (see raw-keys.ts), else decoded.
-    let beforeDoc = known?.before;
+    let beforeDoc = known?.inPlace ? undefined : known?.before;
     const bytes = bsonBytes(after);
     let afterTop: TopLevel | undefined;
     const only = known ? (idx: Index): boolean => indexTouches(idx, known.changedPaths) : undefined;

@@ -383,6 +383,7 @@ export class Engine implements CollectionHost {
   applyAndStamp(op: OplogOp, hint?: ApplyHint): OplogEntry {
     const stored = this.apply(op, hint);
     const docBytes = Buffer.isBuffer(stored) ? stored : undefined;
+    if (hint?.inPlace && op.kind === 'update' && stored && !Buffer.isBuffer(stored)) lazyDocument(op, 'before', stored.before);
     // An insert given as its BSON may carry only the fields its indexes read: its entry decodes the whole document
     // from the stored bytes when something (a change stream) reads it.
     const logged: OplogOp = op.kind === 'insert' && op.bytes && docBytes ? lazyInsert(op.db, op.coll, docBytes) : op;
@@ -660,7 +661,7 @@ export class Engine implements CollectionHost {
       case 'insert':
         return this.ensure(op.db, op.coll).insert(op.doc, op.bytes, hint?.absentIdKey);
       case 'update':
-        return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths } : undefined);
+        return this.require(op.db, op.coll).replace(op.after, hint?.changedPaths ? { before: op.before, changedPaths: hint.changedPaths, inPlace: hint.inPlace } : undefined);
       case 'delete':
         this.collection(op.db, op.coll)?.remove(op.doc);
         return;
@@ -787,6 +788,10 @@ export class WriteUnit {
 export interface ApplyHint {
   readonly changedPaths?: readonly string[];
   readonly absentIdKey?: EntryKey;
+  /** An update (with `changedPaths`) made by changing the decoded stored document in place: the op's `before` is
+   *  that same object, now `after`. The document as it was is read from its stored bytes where needed (the old
+   *  index keys, and the op's `before`, decoded when something such as a change stream reads it). */
+  readonly inPlace?: boolean;
 }
 
 // Private: an insert op whose document is decoded from `bytes` on first read (the bytes are held until then; for

@@ -62,11 +62,12 @@ export interface UpdateOutcomeDoc {
 }
 
 /**
- * The document after applying `update` to `before` (never mutated), and the paths that changed when the operators
- * were applied directly (fast-update.ts) or, for a pipeline, the top-level fields that changed when none moved.
- * `inserting` is true for an upsert's new document, where `$setOnInsert` applies. `filter` is the statement's
- * query, which the positional `$` refers to. `variables` are what `$$name` refers to in a pipeline update (the
- * command's `let` and the statement's `c`).
+ * The document after applying `update` to `before`, and the paths that changed when the operators were applied
+ * directly (fast-update.ts) or, for a pipeline, the top-level fields that changed when none moved. `inserting` is
+ * true for an upsert's new document, where `$setOnInsert` applies. `filter` is the statement's query, which the
+ * positional `$` refers to. `variables` are what `$$name` refers to in a pipeline update (the command's `let` and
+ * the statement's `c`). `before` is not mutated, unless `inPlace` (the caller's own copy, which it no longer
+ * needs as it was): then operators applied directly change it, and the result is `before` itself.
  */
 export function applyUpdate(
   before: Document,
@@ -76,6 +77,7 @@ export function applyUpdate(
   arrayFilters?: Document[],
   filter?: Document,
   variables?: Readonly<Document>,
+  inPlace = false,
 ): UpdateOutcomeDoc {
   let after: Document;
   let changed: readonly string[] | undefined;
@@ -97,7 +99,7 @@ export function applyUpdate(
     case 'operators': {
       // The direct path declines every case MongoDB's operand checks would refuse (a non-numeric $inc operand or
       // target, a non-array $addToSet target, a path through a scalar or an array), so they run only without it.
-      const direct = arrayFilters === undefined ? applyOperatorsDirectly(before, update as Document, inserting) : undefined;
+      const direct = arrayFilters === undefined ? applyOperatorsDirectly(before, update as Document, inserting, inPlace) : undefined;
       if (direct) {
         after = direct.doc;
         changed = direct.changed;
