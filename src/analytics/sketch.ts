@@ -17,20 +17,212 @@ export function binOf(durationUs: number): number | null {
   return durationUs > mapping.minPossible ? mapping.key(durationUs) : null;
 }
 
-/** Bins of merged buckets: bin index -> count, and the count of zero durations. */
-export interface Bins {
-  readonly bins: Map<number, number>;
-  zeros: number;
+/**
+ * Bins of merged buckets: bin index -> count, and the count of zero durations. Held without a `Map` while that is
+ * possible: a minute's point has a few bins, kept as two arrays in the order first counted and searched in place;
+ * past `SPARSE_UP_TO` bins (an hour's bucket, a window's total) the counts are kept by bin in one array from the
+ * lowest bin on (the sketch's own layout), which lists them in ascending order as it is. A `Map` holds them only
+ * for bins that layout cannot: an index that is not an integer, or a range wider than `DENSE_UP_TO`.
+ */
+export class Bins {
+  zeros = 0;
+  /** Few bins: their indexes, each once, in the order first counted, and their counts. */
+  private keys: number[] = [];
+  private counts: number[] = [];
+  /** Many bins: the count of bin `base + i` at `i` (0 where none was counted). */
+  private dense: number[] | null = null;
+  private base = 0;
+  /** Bins the arrays cannot hold, with every other bin. */
+  private map: Map<number, number> | null = null;
+
+  /** Adds `count` to bin `bin`. */
+  add(bin: number, count: number): void {
+    if (this.dense !== null) {
+      const at = bin - this.base;
+      // `(at | 0) === at`: an integer position inside the array (a bin that is not an integer goes to addOutside).
+      if ((at | 0) === at && at >= 0 && at < this.dense.length) this.dense[at]! += count;
+      else this.addOutside(bin, count);
+      return;
+    }
+    if (this.map !== null) {
+      this.map.set(bin, (this.map.get(bin) ?? 0) + count);
+      return;
+    }
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === bin) {
+        this.counts[i]! += count;
+        return;
+      }
+    }
+    if (!Number.isInteger(bin)) {
+      this.toMap();
+      this.map!.set(bin, count);
+      return;
+    }
+    keys.push(bin);
+    this.counts.push(count);
+    if (keys.length > SPARSE_UP_TO) this.toDense();
+  }
+
+  /** The count of bin `bin`: undefined when none was counted (or, with many bins, 0). */
+  get(bin: number): number | undefined {
+    if (this.dense !== null) {
+      const count = this.dense[bin - this.base];
+      return count === 0 ? undefined : count;
+    }
+    if (this.map !== null) return this.map.get(bin);
+    const at = this.keys.indexOf(bin);
+    return at < 0 ? undefined : this.counts[at];
+  }
+
+  /** Calls `fn` with each bin and its count (with many bins, ascending and without the bins whose count is 0). */
+  forEach(fn: (bin: number, count: number) => void): void {
+    if (this.dense !== null) {
+      const dense = this.dense;
+      for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) fn(this.base + i, dense[i]!);
+    } else if (this.map !== null) {
+      for (const [bin, count] of this.map) fn(bin, count);
+    } else {
+      for (let i = 0; i < this.keys.length; i++) fn(this.keys[i]!, this.counts[i]!);
+    }
+  }
+
+  /** [bin, count] pairs, as `forEach` gives them. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    this.forEach((bin, count) => out.push([bin, count]));
+    return out;
+  }
+
+  /** The few bins' arrays (in the order first counted), or null once there are many or a Map holds them. */
+  get few(): { readonly keys: readonly number[]; readonly counts: readonly number[] } | null {
+    return this.dense === null && this.map === null ? { keys: this.keys, counts: this.counts } : null;
+  }
+
+  /** The many bins' counts from the lowest bin on, or null. */
+  get many(): { readonly base: number; readonly counts: readonly number[] } | null {
+    return this.dense === null ? null : { base: this.base, counts: this.dense };
+  }
+
+  // Private: the few bins moved to the dense array (or to a Map, when their range is too wide).
+  private toDense(): void {
+    let low = Infinity;
+    let high = -Infinity;
+    for (const k of this.keys) {
+      if (k < low) low = k;
+      if (k > high) high = k;
+    }
+    if (high - low >= DENSE_UP_TO) {
+      this.toMap();
+      return;
+    }
+    // Room for the bins next to the ones counted, on both sides.
+    const base = low - DENSE_MARGIN;
+    const dense = new Array<number>(high - base + 1 + DENSE_MARGIN).fill(0);
+    for (let i = 0; i < this.keys.length; i++) dense[this.keys[i]! - base]! += this.counts[i]!;
+    this.dense = dense;
+    this.base = base;
+    this.keys = [];
+    this.counts = [];
+  }
+
+  // Private: a bin outside the dense array's range: the array widened (by at least half its length on that side,
+  // so a range that keeps growing is copied a few times only), or every bin moved to a Map.
+  private addOutside(bin: number, count: number): void {
+    if (!Number.isInteger(bin) || !this.widen(bin, bin)) {
+      if (this.map === null) this.denseToMap();
+      this.map!.set(bin, (this.map!.get(bin) ?? 0) + count);
+      return;
+    }
+    this.dense![bin - this.base]! += count;
+  }
+
+  // Private: the dense array widened to hold the bins from `low` to `high` (integers); false when that range would
+  // be too wide (nothing changed).
+  private widen(low: number, high: number): boolean {
+    const dense = this.dense!;
+    const top = this.base + dense.length - 1;
+    if (low >= this.base && high <= top) return true;
+    const room = Math.max(DENSE_MARGIN, dense.length >> 1);
+    const from = low < this.base ? Math.min(low, this.base - room) : this.base;
+    const to = high > top ? Math.max(high, top + room) : top;
+    if (to - from >= DENSE_UP_TO) {
+      if (high - low >= DENSE_UP_TO || Math.max(high, top) - Math.min(low, this.base) >= DENSE_UP_TO) return false;
+      return this.widenExactly(Math.min(low, this.base), Math.max(high, top));
+    }
+    return this.widenExactly(from, to);
+  }
+
+  // Private: the dense array copied into one for the bins from `from` to `to`.
+  private widenExactly(from: number, to: number): boolean {
+    const dense = this.dense!;
+    const wider = new Array<number>(to - from + 1).fill(0);
+    const shift = this.base - from;
+    for (let i = 0; i < dense.length; i++) wider[shift + i] = dense[i]!;
+    this.dense = wider;
+    this.base = from;
+    return true;
+  }
+
+  /** Adds every bin of `other` (its counts of 0 included only while it has few bins, as `addBin` skips them). */
+  addAll(other: Bins): void {
+    if (other.dense !== null) {
+      const source = other.dense;
+      if (this.dense === null && this.map === null && this.keys.length === 0) {
+        this.dense = source.slice();
+        this.base = other.base;
+        return;
+      }
+      if (this.dense !== null && this.widen(other.base, other.base + source.length - 1)) {
+        const dense = this.dense;
+        const shift = other.base - this.base;
+        for (let i = 0; i < source.length; i++) dense[shift + i]! += source[i]!;
+        return;
+      }
+      for (let i = 0; i < source.length; i++) if (source[i] !== 0) this.add(other.base + i, source[i]!);
+      return;
+    }
+    if (other.map !== null) {
+      for (const [bin, count] of other.map) if (count !== 0) this.add(bin, count);
+      return;
+    }
+    for (let i = 0; i < other.keys.length; i++) if (other.counts[i] !== 0) this.add(other.keys[i]!, other.counts[i]!);
+  }
+
+  // Private: the few bins moved to a Map.
+  private toMap(): void {
+    const map = new Map<number, number>();
+    for (let i = 0; i < this.keys.length; i++) map.set(this.keys[i]!, this.counts[i]!);
+    this.map = map;
+    this.keys = [];
+    this.counts = [];
+  }
+
+  // Private: the dense array's bins moved to a Map.
+  private denseToMap(): void {
+    const map = new Map<number, number>();
+    this.forEach((bin, count) => map.set(bin, count));
+    this.map = map;
+    this.dense = null;
+  }
 }
 
+/** Up to this many bins are kept as arrays searched in place; more, by bin in one array. */
+const SPARSE_UP_TO = 32;
+/** The widest range of bins kept by bin in one array (the sketch's bins of 1 µs to 10^9 µs span ~1,050). */
+const DENSE_UP_TO = 8192;
+/** Bins of room left on each side when the array by bin is made or widened. */
+const DENSE_MARGIN = 16;
+
 export function emptyBins(): Bins {
-  return { bins: new Map(), zeros: 0 };
+  return new Bins();
 }
 
 export function addBin(target: Bins, bin: number | null, count: number): void {
   if (count === 0) return;
   if (bin === null) target.zeros += count;
-  else target.bins.set(bin, (target.bins.get(bin) ?? 0) + count);
+  else target.add(bin, count);
 }
 
 /**
@@ -58,11 +250,16 @@ export function rankedBins(source: Bins): RankedBins | null | undefined {
   const keys: number[] = [];
   const counts: number[] = [];
   let total = 0;
-  if (source.bins.size <= INSERTION_SORT_UP_TO) {
+  const few = source.few;
+  const many = source.many;
+  if (few !== null) {
     // A minute's few bins: each inserted in place (no comparator calls, no second pass).
-    for (const [bin, count] of source.bins) {
+    const sourceKeys = few.keys;
+    const sourceCounts = few.counts;
+    for (let j = 0; j < sourceKeys.length; j++) {
+      const count = sourceCounts[j]!;
       if (count <= 0) continue;
-      if (!Number.isInteger(bin)) return undefined;
+      const bin = sourceKeys[j]!;
       let i = keys.length;
       while (i > 0 && keys[i - 1]! > bin) {
         keys[i] = keys[i - 1]!;
@@ -73,23 +270,36 @@ export function rankedBins(source: Bins): RankedBins | null | undefined {
       counts[i] = count;
       total += count;
     }
-  } else {
-    for (const [bin, count] of source.bins) {
+  } else if (many !== null) {
+    // Many bins, by bin: ascending as they are.
+    const dense = many.counts;
+    for (let i = 0; i < dense.length; i++) {
+      const count = dense[i]!;
       if (count <= 0) continue;
-      if (!Number.isInteger(bin)) return undefined;
-      keys.push(bin);
+      keys.push(many.base + i);
+      counts.push(count);
       total += count;
     }
-    keys.sort((a, b) => a - b);
-    for (const k of keys) counts.push(source.bins.get(k)!);
+  } else {
+    const pairs: [number, number][] = [];
+    let integers = true;
+    source.forEach((bin, count) => {
+      if (count <= 0) return;
+      if (!Number.isInteger(bin)) integers = false;
+      pairs.push([bin, count]);
+      total += count;
+    });
+    if (!integers) return undefined;
+    pairs.sort((a, b) => a[0] - b[0]);
+    for (const [bin, count] of pairs) {
+      keys.push(bin);
+      counts.push(count);
+    }
   }
   const zeros = source.zeros > 0 ? source.zeros : 0;
   if (total + zeros <= 0) return null;
   return { keys, counts, zeros, count: total + zeros };
 }
-
-/** Up to this many bins are ranked by insertion, more by a sort. */
-const INSERTION_SORT_UP_TO = 32;
 
 /**
  * The q-quantile (0..1) of ranked bins, clamped to the exact [min, max] of the same durations: what `quantileOf`
@@ -119,11 +329,11 @@ export function rankedQuantile(ranked: RankedBins, q: number, minUs: number, max
 /** A sketch to read quantiles from (null when empty). */
 export function sketchOf(source: Bins): DDSketch | null {
   const sketch = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
-  for (const [bin, count] of source.bins) {
-    if (count <= 0) continue;
+  source.forEach((bin, count) => {
+    if (count <= 0) return;
     sketch.store.add(bin, count);
     sketch.count += count;
-  }
+  });
   if (source.zeros > 0) {
     sketch.zeroCount += source.zeros;
     sketch.count += source.zeros;

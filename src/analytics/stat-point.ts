@@ -36,7 +36,7 @@ export function mergeInto(acc: Accumulator, other: Accumulator): void {
   acc.minUs = Math.min(acc.minUs, other.minUs);
   acc.maxUs = Math.max(acc.maxUs, other.maxUs);
   addBin(acc.bins, null, other.bins.zeros);
-  for (const [bin, count] of other.bins.bins) addBin(acc.bins, bin, count);
+  acc.bins.addAll(other.bins);
 }
 
 /** What a GraphQL `StatPoint` resolves from. */

@@ -39,7 +39,7 @@ function expectSketchQuantiles(point: StatPointModel): number {
 
 function accumulator(bins: [number, number][], zeros: number, calls: number, minUs = 0, maxUs = 10_000_000): Accumulator {
   const b = emptyBins();
-  for (const [bin, count] of bins) b.bins.set(bin, count);
+  for (const [bin, count] of bins) b.add(bin, count);
   b.zeros = zeros;
   return { calls, errors: 0, sumUs: 0, minUs, maxUs, bins: b };
 }
