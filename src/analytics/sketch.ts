@@ -138,34 +138,35 @@ export class Bins {
     this.dense![bin - this.base]! += count;
   }
 
-  // Private: the dense array widened to hold the bins from `low` to `high` (integers); false when that range would
-  // be too wide (nothing changed).
+  // Private: the dense array widened to hold the bins from `low` to `high` (integers), with room on the side it
+  // grows (exactly to the range when the room would make it too wide); false when that range would be too wide
+  // (nothing changed).
   private widen(low: number, high: number): boolean {
     const dense = this.dense!;
     const top = this.base + dense.length - 1;
     if (low >= this.base && high <= top) return true;
+    const lowest = Math.min(low, this.base);
+    const highest = Math.max(high, top);
+    if (highest - lowest >= DENSE_UP_TO) return false;
     const room = Math.max(DENSE_MARGIN, dense.length >> 1);
     const from = low < this.base ? Math.min(low, this.base - room) : this.base;
     const to = high > top ? Math.max(high, top + room) : top;
-    if (to - from >= DENSE_UP_TO) {
-      if (high - low >= DENSE_UP_TO || Math.max(high, top) - Math.min(low, this.base) >= DENSE_UP_TO) return false;
-      return this.widenExactly(Math.min(low, this.base), Math.max(high, top));
-    }
-    return this.widenExactly(from, to);
+    if (to - from < DENSE_UP_TO) this.copyDense(from, to);
+    else this.copyDense(lowest, highest);
+    return true;
   }
 
   // Private: the dense array copied into one for the bins from `from` to `to`.
-  private widenExactly(from: number, to: number): boolean {
+  private copyDense(from: number, to: number): void {
     const dense = this.dense!;
     const wider = new Array<number>(to - from + 1).fill(0);
     const shift = this.base - from;
     for (let i = 0; i < dense.length; i++) wider[shift + i] = dense[i]!;
     this.dense = wider;
     this.base = from;
-    return true;
   }
 
-  /** Adds every bin of `other` (its counts of 0 included only while it has few bins, as `addBin` skips them). */
+  /** Adds every bin of `other` whose count is not 0 (`addBin` adds nothing for a count of 0 either). */
   addAll(other: Bins): void {
     if (other.dense !== null) {
       const source = other.dense;
