@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     // A database as an earlier version indexed it: the replaced indexes instead of the search indexes.
     const replaced = (OBSOLETE_INDEXES.traces ?? []).filter((o) => INDEXES.traces.some((i) => i.name === o.replacedBy));
     if (replaced.length > 0) {
-      for (const { replacedBy } of replaced) await traces.dropIndex(replacedBy);
+      for (const { replacedBy } of replaced) if (replacedBy !== null) await traces.dropIndex(replacedBy);
       await traces.createIndex({ services: 1, startUs: -1 }, { name: 'services_start' });
       await traces.createIndex({ 'svcOps.o': 1, 'svcOps.s': 1 }, { name: 'operations' });
       await traces.createIndex({ 'attrs.k': 1, 'attrs.v': 1 }, { name: 'attrs' });

@@ -3,7 +3,8 @@
  * about a page of summaries: the service index orders by (start time, trace id), so the page's sort and its
  * cursor's range are one index range and nothing is sorted in memory. Counted by the store's own `explain` through
  * the driver (embedded store, or a real MongoDB when MONGODB_URI is set). Also: a database indexed by an earlier
- * version gets the index at start and loses the one it replaces, with several stores starting at once.
+ * version gets the index at start and loses the one it replaces, with several stores starting at once; an index no
+ * query reads is dropped.
  */
 import { DEFAULT_INGEST_LIMITS, validateSpans, type SpanInputShape } from '../../src/domain';
 import { Collections, type TraceOrder, type TraceQuery } from '../../src/store';
@@ -127,6 +128,42 @@ describe('the search indexes of an earlier version', () => {
       expect(page.items.map((i) => i.trace.startUs)).toEqual([1_019, 1_018, 1_017, 1_016, 1_015]);
     } finally {
       for (const store of stores) await store.close();
+      await mongo.stop();
+    }
+  });
+
+  it('drops the spans\' attribute index, which no query reads, once, and spans and searches by attribute work without it', async () => {
+    const mongo = await startTestMongo();
+    const store = new MongoTraceStore({ uri: mongo.uri, dbName: mongo.dbName, retentionMs: 86_400_000 });
+    try {
+      const spans = store.db.collection(Collections.spans);
+      // The spans' indexes as an earlier version created them.
+      await spans.createIndexes([...INDEXES.spans, { key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'attrs' }]);
+      expect(OBSOLETE_INDEXES.spans).toEqual([{ name: 'attrs', replacedBy: null }]);
+
+      const lines: string[] = [];
+      const logger = createLogger('info', 'store', (line) => lines.push(line));
+      const outcomes = await Promise.all([0, 1].map(() => ensureIndexes(store.db, logger)));
+      const names = (await spans.listIndexes().toArray()).map((i) => i.name as string);
+      expect(names.sort()).toEqual(['_id_', ...INDEXES.spans.map((i) => i.name!)].sort());
+      expect(outcomes.flatMap((o) => o.dropped)).toEqual([{ collection: 'spans', name: 'attrs' }]);
+      expect(lines.filter((l) => l.includes('dropped an index of an earlier version') && l.includes('collection=spans') && l.includes('index=attrs'))).toHaveLength(1);
+      expect(lines.some((l) => l.includes('could not'))).toBe(false);
+      lines.length = 0;
+      expect(await ensureIndexes(store.db, logger)).toEqual({ built: [], dropped: [] });
+      expect(lines).toEqual([]);
+
+      const traceId = 'ab'.repeat(16);
+      const { valid } = validateSpans(
+        [0, 1].map((i) => ({ traceId, spanId: `${i + 1}`.repeat(16), service: 'cart', operation: 'add', startTime: new Date(BASE_MS + i).toISOString(), endTime: new Date(BASE_MS + 5).toISOString(), attributes: [{ key: 'cart.id', value: `c${i}` }] })),
+        DEFAULT_INGEST_LIMITS,
+      );
+      expect((await store.insertSpans(valid.map((v) => v.record))).inserted).toHaveLength(2);
+      expect(((await store.spansByTraceIds([traceId])).get(traceId) ?? []).sort((a, b) => a.spanId.localeCompare(b.spanId)).map((s) => s.attributes)).toEqual([[{ key: 'cart.id', value: 'c0' }], [{ key: 'cart.id', value: 'c1' }]]);
+      const page = await store.searchTraces({ query: { attributes: [{ key: 'cart.id', value: 'c1' }] }, order: 'START_TIME_DESC', first: 5, after: null });
+      expect(page.items.map((i) => i.trace.traceId)).toEqual([traceId]);
+    } finally {
+      await store.close();
       await mongo.stop();
     }
   });

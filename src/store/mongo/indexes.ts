@@ -10,8 +10,8 @@ import { Collections } from './documents';
 export const INDEXES: Record<keyof typeof Collections, IndexDescription[]> = {
   spans: [
     { key: { traceId: 1, spanId: 1 }, name: 'trace_span_unique', unique: true },
+    // A service's spans: the erasure of traces recounts the services it touched from their remaining spans.
     { key: { service: 1, startUs: -1 }, name: 'service_start' },
-    { key: { 'attrs.k': 1, 'attrs.v': 1 }, name: 'attrs' },
     { key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 },
   ],
   traces: [
@@ -32,12 +32,15 @@ export const INDEXES: Record<keyof typeof Collections, IndexDescription[]> = {
 };
 
 /**
- * Indexes of earlier versions and the index of INDEXES that replaces each, by collection. `services_start`
- * (services, startUs) and `operations` (svcOps.o, svcOps.s) did not order the traces they find by (start time,
- * trace id), so every search page by service, or by service and operation, sorted all the matching traces after
- * its cursor in memory.
+ * Indexes of earlier versions and the index of INDEXES that replaces each, by collection; `null`: none, no query
+ * reads the index any more and it is only dropped. `services_start` (services, startUs) and `operations`
+ * (svcOps.o, svcOps.s) did not order the traces they find by (start time, trace id), so every search page by
+ * service, or by service and operation, sorted all the matching traces after its cursor in memory. The spans'
+ * `attrs` (attrs.k, attrs.v) served no query (searches by attribute read the trace summaries' `attrs_start_id`)
+ * and cost an index entry per attribute of every stored span.
  */
-export const OBSOLETE_INDEXES: Partial<Record<keyof typeof Collections, ReadonlyArray<{ name: string; replacedBy: string }>>> = {
+export const OBSOLETE_INDEXES: Partial<Record<keyof typeof Collections, ReadonlyArray<{ name: string; replacedBy: string | null }>>> = {
+  spans: [{ name: 'attrs', replacedBy: null }],
   traces: [
     { name: 'services_start', replacedBy: 'services_start_id' },
     { name: 'operations', replacedBy: 'operations_start_id' },
@@ -67,7 +70,8 @@ const MONGO_INDEX_NOT_FOUND = 27;
 /**
  * Creates every index of INDEXES (each collection's in one createIndexes: a no-op for those that exist). An index
  * that replaces an earlier one still present is built afterwards, without holding up the store's operations (the
- * earlier index answers their queries meanwhile), and the earlier one is dropped once it is built. Safe when several
+ * earlier index answers their queries meanwhile), and the earlier one is dropped once it is built; one that nothing
+ * replaces is dropped in the same background step, after the collection's indexes are created. Safe when several
  * gateways start at once: creating an index that exists or is being built with the same spec is a no-op or waits
  * for that build, and an earlier index another instance dropped first is skipped. Builds over existing documents and
  * drops are logged with their durations.
@@ -78,7 +82,7 @@ export async function setUpIndexes(db: Db, logger: Logger = log.child('store')):
   for (const [collection, indexes] of Object.entries(INDEXES) as Array<[keyof typeof Collections, IndexDescription[]]>) {
     const existing = await indexNames(db, collection);
     const earlier = (OBSOLETE_INDEXES[collection] ?? []).filter((o) => existing.has(o.name));
-    const later = new Set(earlier.map((o) => o.replacedBy));
+    const later = new Set(earlier.flatMap((o) => (o.replacedBy === null ? [] : [o.replacedBy])));
     await build(db, logger, changes, collection, indexes.filter((i) => !later.has(i.name!)), existing);
     if (earlier.length === 0) continue;
     replacements.push(async () => {
@@ -98,7 +102,7 @@ export async function setUpIndexes(db: Db, logger: Logger = log.child('store')):
   const replacing = (async () => {
     for (const replace of replacements) await replace();
   })().catch((error: unknown) => {
-    logger.warn('could not replace an index of an earlier version: it keeps answering searches (slower) until the next start tries again', { error: String(error) });
+    logger.warn('could not replace or drop an index of an earlier version: it stays (an earlier search index keeps answering searches, slower) until the next start tries again', { error: String(error) });
   });
   return { changes, replacing };
 }
