@@ -59,6 +59,13 @@ export interface CollectionHost {
   nextId(): number;
   /** The collection's counters or indexes changed in the current transaction: persist its catalog entry. */
   touched(coll: Collection): void;
+  /**
+   * The keys under this 4-byte id prefix (a dropped collection's records, a dropped index's entries) belong to
+   * nothing any more: the engine removes them after the transaction, in slices (see Engine.reclaimStep).
+   */
+  release(db: 'records' | 'index', id: number): void;
+  /** Whether the keys under this id prefix were released and not yet all removed (a lazy scan stops there). */
+  released(db: 'records' | 'index', id: number): boolean;
 }
 
 /** A key range of one LMDB database, start inclusive, end exclusive (start > end when reverse). */
@@ -249,7 +256,11 @@ export class Collection {
 
   /** Every document's stored BSON, in insertion order, read lazily. */
   *scanRaw(): Iterable<Buffer> {
-    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) yield value;
+    for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) {
+      // A cursor left open on a dropped collection ends (its records are removed after the drop).
+      if (this.host.released('records', this.id)) return;
+      yield value;
+    }
   }
 
   /**
@@ -460,7 +471,7 @@ export class Collection {
   dropIndex(name: string): boolean {
     const build = this.building.get(name);
     if (build) {
-      this.removeRange(this.host.storage.index, build.index.idPrefix(), prefixAfter(build.index.idPrefix()));
+      this.host.release('index', build.index.id);
       this.building.delete(name);
       this.keyFieldCache = undefined;
       this.rawNameCache = undefined;
@@ -469,7 +480,7 @@ export class Collection {
     }
     const index = this.indexes.get(name);
     if (!index) return false;
-    this.removeRange(this.host.storage.index, index.idPrefix(), prefixAfter(index.idPrefix()));
+    this.host.release('index', index.id);
     this.indexes.delete(name);
     this.keyFieldCache = undefined;
     this.rawNameCache = undefined;
@@ -477,11 +488,10 @@ export class Collection {
     return true;
   }
 
-  /** Deletes every record and index entry of this collection (drop). */
+  /** Releases every record and index entry of this collection (drop): the engine removes them in slices. */
   destroy(): void {
-    const { records, index } = this.host.storage;
-    this.removeRange(records, this.recordKey(0), this.recordKey(Number.MAX_SAFE_INTEGER));
-    for (const idx of [this.idIndex, ...this.maintainedIndexes()]) this.removeRange(index, idx.idPrefix(), prefixAfter(idx.idPrefix()));
+    this.host.release('records', this.id);
+    for (const idx of [this.idIndex, ...this.maintainedIndexes()]) this.host.release('index', idx.id);
   }
 
   /**
@@ -588,6 +598,8 @@ export class Collection {
       const seen = index.multikey || ranges.length > 1 ? new Set<number>() : undefined;
       for (const range of ranges) {
         for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
+          // A cursor left open on a dropped index or collection ends (their keys are removed after the drop).
+          if (self.host.released('index', index.id)) return;
           plan.keysExamined += 1;
           self.metrics.keysExamined += 1;
           const rid = readRecordId(key, key.length - RECORD_ID_BYTES);
@@ -906,14 +918,6 @@ export class Collection {
     return n;
   }
 
-  // Private: deletes a key range in chunks, so a large collection's keys are never all held at once.
-  private removeRange(db: Storage['records'], start: Buffer, end: Buffer): void {
-    for (;;) {
-      const keys = [...db.getKeys({ start, end, limit: REMOVE_CHUNK })];
-      for (const k of keys) db.removeSync(k);
-      if (keys.length < REMOVE_CHUNK) return;
-    }
-  }
 }
 
 /**
@@ -926,8 +930,6 @@ const SCAN = { snapshot: false } as const;
 const ABSENT_SCAN_KEYS_PER_ID = 4;
 /** A unique build's end check compares at most this many documents sharing one cut key. */
 const CUT_KEY_COMPARISONS = 64;
-/** Keys deleted per step when a collection or an index is dropped. */
-const REMOVE_CHUNK = 10_000;
 
 /** Most key ranges one plan reads for the combinations of equality values on an index's leading fields. */
 const MAX_PREFIX_RANGES = 256;

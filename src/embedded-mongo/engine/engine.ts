@@ -6,6 +6,7 @@
  * (with a data directory), the commit listeners see the entries, and only then do the commands answer. A long
  * multi-statement command writes through `writeSliced`: its statements are applied in slices of a few
  * milliseconds, each committed with the other writes queued by then, so other connections are served between them.
+ * A drop changes only the catalog; the dropped keys are removed afterwards in such slices (see reclaimStep).
  *
  * A transaction that cannot commit (disk full, file size limit, I/O error) writes nothing: the commands in it
  * answer OutOfDiskSpace (14031) or InternalError, the in-memory catalog is reloaded from disk, and the store goes
@@ -68,6 +69,12 @@ export const WRITE_SLICE_MAX_MS = 32;
  * flushed to disk with a data directory, so shorter slices would spend much of the build on flushes.
  */
 export const INDEX_BUILD_SLICE_MS = 10;
+/** The removal of a dropped collection's or index's keys runs in slices this long, for the same reason. */
+const RECLAIM_SLICE_MS = INDEX_BUILD_SLICE_MS;
+/** Keys read and removed at once by a reclaim slice (it checks its deadline between such chunks). */
+const RECLAIM_CHUNK = 2_000;
+/** After a reclaim slice failed to commit, the next attempt waits at least this long. */
+const RECLAIM_RETRY_MS = 5_000;
 
 /**
  * A sliced write failed to commit after some of its slices had committed (and been flushed): those stay stored.
@@ -83,6 +90,14 @@ export class SlicedWriteFailure extends Error {
 }
 
 const META_STATE = Buffer.from('state');
+/** Meta entry: the id prefixes released by drops whose keys are not all removed yet (see Engine.reclaimStep). */
+const META_RECLAIM = Buffer.from('reclaim');
+
+/** Keys under one 4-byte id prefix of the records or the index database that belong to nothing any more. */
+interface Released {
+  db: 'records' | 'index';
+  id: number;
+}
 
 export class Engine implements CollectionHost {
   private readonly dbs = new Map<string, Map<string, Collection>>();
@@ -119,13 +134,27 @@ export class Engine implements CollectionHost {
   transactions = 0;
   /** Index builds running, by `db NUL collection NUL index name`: settles when the build is ready or failed. */
   private readonly builds = new Map<string, Promise<void>>();
+  /**
+   * Id prefixes whose keys a drop released, oldest first, persisted with the transaction that changes them: a drop
+   * only changes the catalog, and the keys go in later slices (a large collection or index would otherwise hold
+   * the store for seconds in one transaction). A stop leaves the rest for the next open.
+   */
+  private releasedIds: Released[] = [];
+  private readonly releasedKeys = new Set<string>();
+  private releasedChanged = false;
+  /** The sliced write removing released keys, while one runs. */
+  private reclaiming: Promise<void> | undefined;
+  /** No reclaim starts before this time (`Date.now()`) after one failed to commit. */
+  private reclaimNotBefore = 0;
 
   private constructor(
     readonly storage: Storage,
     private readonly log?: Logger,
   ) {
     this.reload();
-    // Builds a stop or crash interrupted go on (see Collection.fromCatalog for where each one's scan resumes).
+    // Keys of drops a stop interrupted are removed, then builds a stop or crash interrupted go on (see
+    // Collection.fromCatalog for where each one's scan resumes).
+    this.startReclaim();
     for (const coll of this.allCollections()) {
       if (coll.building.size === 0) continue;
       const names = [...coll.building.keys()];
@@ -379,6 +408,28 @@ export class Engine implements CollectionHost {
     this.dirty.add(coll);
   }
 
+  /** @internal CollectionHost: a drop in the running transaction released the keys under this id prefix. */
+  release(db: 'records' | 'index', id: number): void {
+    this.releasedIds.push({ db, id });
+    this.releasedKeys.add(`${db}:${id}`);
+    this.releasedChanged = true;
+  }
+
+  /** @internal CollectionHost: whether the keys under this id prefix are released and not all removed yet. */
+  released(db: 'records' | 'index', id: number): boolean {
+    return this.releasedKeys.size > 0 && this.releasedKeys.has(`${db}:${id}`);
+  }
+
+  /** Id prefixes released by drops whose keys are not all removed yet (for tests and diagnostics). */
+  get pendingReclaim(): number {
+    return this.releasedIds.length;
+  }
+
+  /** Settles once the released keys known now are removed (or their removal failed and waits for a retry). */
+  async reclaimed(): Promise<void> {
+    while (this.reclaiming) await this.reclaiming;
+  }
+
   /** @internal WriteUnit's path: apply, then stamp the entry. */
   applyAndStamp(op: OplogOp, hint?: ApplyHint): OplogEntry {
     const stored = this.apply(op, hint);
@@ -468,6 +519,7 @@ export class Engine implements CollectionHost {
       return;
     }
     this.stamped = [];
+    if (this.releasedIds.length > 0) this.startReclaim();
     const entries = batch.flatMap((p) => p.entries);
     // Sliced writes with more to apply go on in the next transaction, after what is queued by then.
     const unfinished = batch.filter((p) => p.more);
@@ -561,6 +613,11 @@ export class Engine implements CollectionHost {
       }
     }
     this.trimOplog();
+    if (this.releasedChanged) {
+      if (this.releasedIds.length > 0) meta.putSync(META_RECLAIM, bsonBytes({ released: this.releasedIds }));
+      else meta.removeSync(META_RECLAIM);
+      this.releasedChanged = false;
+    }
     meta.putSync(META_STATE, bsonBytes({ seq: this.seq, ts: new Timestamp({ t: this.tsSeconds, i: this.tsIncrement }), ids: this.idCounter, floorSeq: this.floorSeq, floorTs: this.floorTs }));
   }
 
@@ -646,6 +703,11 @@ export class Engine implements CollectionHost {
       this.floorSeq = (s.floorSeq as number | undefined) ?? 0;
       this.floorTs = (s.floorTs as Timestamp | undefined) ?? new Timestamp({ t: 0, i: 0 });
     }
+    const released = this.storage.meta.get(META_RECLAIM);
+    this.releasedIds = released ? (deserialize(released, { promoteLongs: true }).released as Released[]) : [];
+    this.releasedKeys.clear();
+    for (const r of this.releasedIds) this.releasedKeys.add(`${r.db}:${r.id}`);
+    this.releasedChanged = false;
     for (const { value } of this.storage.catalog.getRange({})) {
       const coll = Collection.fromCatalog(this, deserialize(value, BSON_DECODE_OPTIONS));
       let colls = this.dbs.get(coll.db);
@@ -694,6 +756,45 @@ export class Engine implements CollectionHost {
         throw new Error(`unknown oplog op ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  // Private: starts removing the released keys in slices unless that runs already, the store is closing, or a
+  // failed attempt asks to wait; each slice commits with the writes queued by then.
+  private startReclaim(): void {
+    if (this.reclaiming || this.closing || this.releasedIds.length === 0 || Date.now() < this.reclaimNotBefore) return;
+    const started = performance.now();
+    const run = this.writeSliced((_unit, deadline) => this.reclaimStep(deadline), RECLAIM_SLICE_MS);
+    this.reclaiming = run.then(
+      () => {
+        this.reclaiming = undefined;
+        // A stop ends the run early: what is left is removed after the next open.
+        if (this.releasedIds.length === 0) this.log?.debug('removed the keys of dropped collections or indexes', { ms: Math.round(performance.now() - started) });
+      },
+      (err: unknown) => {
+        this.reclaiming = undefined;
+        this.reclaimNotBefore = Date.now() + RECLAIM_RETRY_MS;
+        this.log?.warn('could not remove the keys of a dropped collection or index; they take disk space until a later write retries', { err, pending: this.releasedIds.length });
+      },
+    );
+  }
+
+  // Private: inside a transaction, removes released keys, oldest release first, until they are all gone (true) or
+  // `deadline` has passed (false, having removed some). Closing: stops at once, what is left stays recorded.
+  private reclaimStep(deadline: number): boolean {
+    while (this.releasedIds.length > 0) {
+      if (this.closing) return true;
+      const { db, id } = this.releasedIds[0]!;
+      const store = db === 'records' ? this.storage.records : this.storage.index;
+      const keys = [...store.getKeys({ start: idPrefix(id), end: id < 0xffff_ffff ? idPrefix(id + 1) : undefined, limit: RECLAIM_CHUNK })];
+      for (const key of keys) store.removeSync(key);
+      if (keys.length < RECLAIM_CHUNK) {
+        this.releasedIds.shift();
+        this.releasedKeys.delete(`${db}:${id}`);
+        this.releasedChanged = true;
+      }
+      if (performance.now() >= deadline) return this.releasedIds.length === 0;
+    }
+    return true;
   }
 
   private dropCollection(db: string, name: string): void {
@@ -873,6 +974,13 @@ function commitFailure(err: unknown): MongoCommandError {
 
 function buildKey(db: string, coll: string, name: string): string {
   return `${db}\u0000${coll}\u0000${name}`;
+}
+
+// Private: the 4-byte prefix of every key of the collection or index with this id.
+function idPrefix(id: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(id, 0);
+  return b;
 }
 
 function catalogKey(db: string, coll: string): Buffer {

@@ -1,7 +1,7 @@
 /**
  * The LMDB environment under the engine: named databases for records (BSON documents), index entries, the
- * catalog (collections and their indexes) and the oplog (change-stream history), plus one meta entry (the clock
- * and the id counter).
+ * catalog (collections and their indexes) and the oplog (change-stream history), plus meta entries (the clock
+ * and the id counter; the id prefixes of dropped collections and indexes whose keys are still being removed).
  *
  * With a data directory the environment lives in `<dataDir>/lmdb`, commits are crash-safe, and `flushed()`
  * resolves once they are on disk (lmdb-js's overlapping sync: one fsync covers every commit before it). Without
