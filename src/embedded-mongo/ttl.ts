@@ -1,16 +1,19 @@
 /**
  * TTL indexes: a background sweep deletes documents whose indexed date (the earliest, for an array of dates) plus
  * `expireAfterSeconds` has passed. It reads only the expired part of each TTL index (a key range up to the cutoff
- * date), in transactions of at most SWEEP_BATCH deletes, through the engine's write path like any client delete,
- * so change streams see them. MongoDB sweeps every 60 s; the period is configurable so tests need not wait.
+ * date) and deletes through the engine's write path like any client delete, so change streams see them, as one
+ * sliced write: a few milliseconds of deletes per transaction, each committed with the writes queued by then, so a
+ * large expiry (a minute of ingest reaching the retention) never holds other commands for long. MongoDB sweeps
+ * every 60 s; the period is configurable so tests need not wait.
  */
 import type { Document } from 'bson';
 import type { Logger } from '../log';
 import type { Engine } from './engine';
+import { INDEX_BUILD_SLICE_MS } from './engine/engine';
 
 export const DEFAULT_TTL_SWEEP_MS = 60_000;
-/** Most deletes one sweep transaction makes (a large expiry is deleted in several). */
-const SWEEP_BATCH = 10_000;
+/** Expired documents read at once before they are deleted (the expired range is read again after each chunk). */
+const SWEEP_CHUNK = 32;
 
 type TtlPhase = 'idle' | 'sweeping' | 'stopped';
 
@@ -54,29 +57,36 @@ export class TtlMonitor {
 
   private async sweep(now: number): Promise<number> {
     let deleted = 0;
-    for (;;) {
-      const n = await this.engine.write((unit) => {
-        let batch = 0;
-        for (const coll of this.engine.allCollections()) {
-          for (const index of coll.indexes.values()) {
-            if (index.expireAfterSeconds === undefined || batch >= SWEEP_BATCH) continue;
-            const cutoff = new Date(now - index.expireAfterSeconds * 1000);
+    // Slices as long as an index build's: background work, each slice's commit flushed with a data directory.
+    await this.engine.writeSliced((unit, deadline) => {
+      let applied = 0;
+      for (const coll of this.engine.allCollections()) {
+        for (const index of coll.indexes.values()) {
+          if (index.expireAfterSeconds === undefined) continue;
+          const cutoff = new Date(now - index.expireAfterSeconds * 1000);
+          for (;;) {
+            // Read a chunk, then delete it: the lazy read is not continued across the deletes it would see.
             const expired: Document[] = [];
             for (const doc of coll.plan({ [index.leadingField]: { $lte: cutoff } }).candidates) {
               if (index.expiresAt(doc) <= now) expired.push(doc);
-              if (batch + expired.length >= SWEEP_BATCH) break;
+              if (expired.length >= SWEEP_CHUNK) break;
             }
             for (const doc of expired) {
               unit.apply({ kind: 'delete', db: coll.db, coll: coll.name, doc });
-              batch += 1;
+              applied += 1;
+              deleted += 1;
+              if (this.phase === 'stopped') return true;
+              // The rest of the chunk is read again by the next slice.
+              if (performance.now() >= deadline) return false;
             }
+            if (expired.length < SWEEP_CHUNK) break;
           }
+          // A slice that has deleted something stops at its deadline between indexes too.
+          if (applied > 0 && performance.now() >= deadline) return false;
         }
-        return batch;
-      });
-      deleted += n;
-      if (n < SWEEP_BATCH || this.phase === 'stopped') break;
-    }
+      }
+      return true;
+    }, INDEX_BUILD_SLICE_MS);
     if (deleted > 0) this.log.debug('TTL sweep deleted expired documents', { deleted });
     return deleted;
   }

@@ -2,12 +2,14 @@
  * Dropping a large index or collection does not hold the store: the drop changes the catalog in one write, and
  * the dropped keys are removed afterwards in slices, each committed with the writes queued by then; what a stop
  * interrupts is removed after the next open. A scan left open on what was dropped ends instead of reading keys
- * that are waiting for removal.
+ * that are waiting for removal. A TTL sweep of a large expiry deletes in slices the same way.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, type WriteUnit } from '../../src/embedded-mongo/engine';
+import { TtlMonitor } from '../../src/embedded-mongo/ttl';
+import { createLogger } from '../../src/log';
 
 /** Documents of the collection, each with ATTRS entries in its multikey index. */
 const DOCS = 20_000;
@@ -107,6 +109,31 @@ test('a scan left open on a dropped collection or index ends rather than reading
     expect(tableScan.next().done).toBe(true);
     await engine.reclaimed();
   } finally {
+    await engine.close();
+  }
+}, 60_000);
+
+test('a TTL sweep of many expired documents deletes them in slices that other writes interleave with', async () => {
+  const engine = Engine.open();
+  const ttl = new TtlMonitor(engine, 60_000, createLogger('silent'));
+  try {
+    const expired = new Date(Date.now() - 60_000);
+    await engine.write((unit: WriteUnit) => {
+      unit.apply({ kind: 'createCollection', db: 'd', coll: 'spans', options: {} });
+      unit.apply({ kind: 'createIndex', db: 'd', coll: 'spans', spec: { v: 2, key: { expireAt: 1 }, name: 'retention_ttl', expireAfterSeconds: 0 } });
+      for (let i = 0; i < 5_000; i++) unit.apply({ kind: 'insert', db: 'd', coll: 'spans', doc: { _id: i, expireAt: expired, v: `value ${i}` } });
+      unit.apply({ kind: 'insert', db: 'd', coll: 'spans', doc: { _id: 'kept', expireAt: new Date(Date.now() + 3_600_000) } });
+    });
+    const before = engine.transactions;
+    const sweep = ttl.sweepOnce();
+    // Queued with the sweep's first slice: it commits while most expired documents are still stored.
+    await engine.write((unit: WriteUnit) => unit.apply({ kind: 'insert', db: 'd', coll: 'spans', doc: { _id: 'late', expireAt: new Date(Date.now() + 3_600_000) } }));
+    expect(engine.collection('d', 'spans')!.count).toBeGreaterThan(1_000);
+    expect(await sweep).toBe(5_000);
+    expect([...engine.collection('d', 'spans')!.scan()].map((d) => d._id).sort()).toEqual(['kept', 'late']);
+    expect(engine.transactions - before).toBeGreaterThan(2);
+  } finally {
+    await ttl.stop();
     await engine.close();
   }
 }, 60_000);
