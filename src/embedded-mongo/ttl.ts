@@ -8,8 +8,7 @@
  */
 import type { Document } from 'bson';
 import type { Logger } from '../log';
-import type { Engine } from './engine';
-import { INDEX_BUILD_SLICE_MS } from './engine/engine';
+import { INDEX_BUILD_SLICE_MS, type Engine } from './engine';
 
 export const DEFAULT_TTL_SWEEP_MS = 60_000;
 /** Expired documents read at once before they are deleted (the expired range is read again after each chunk). */
