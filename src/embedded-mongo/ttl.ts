@@ -2,7 +2,7 @@
  * TTL indexes: a background sweep deletes documents whose indexed date (the earliest, for an array of dates) plus
  * `expireAfterSeconds` has passed. It reads only the expired part of each TTL index (a key range up to the cutoff
  * date) and deletes through the engine's write path like any client delete, so change streams see them, as one
- * sliced write: a few milliseconds of deletes per transaction, each committed with the writes queued by then, so a
+ * sliced write: ~10 ms of deletes per transaction, each committed with the writes queued by then, so a
  * large expiry (a minute of ingest reaching the retention) never holds other commands for long. MongoDB sweeps
  * every 60 s; the period is configurable so tests need not wait.
  */

@@ -917,7 +917,6 @@ export class Collection {
     }
     return n;
   }
-
 }
 
 /**
