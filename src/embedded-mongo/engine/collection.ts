@@ -65,7 +65,7 @@ export interface CollectionHost {
    */
   release(db: 'records' | 'index', id: number): void;
   /** Whether the keys under this id prefix were released and not yet all removed (a lazy scan stops there). */
-  released(db: 'records' | 'index', id: number): boolean;
+  released(id: number): boolean;
 }
 
 /** A key range of one LMDB database, start inclusive, end exclusive (start > end when reverse). */
@@ -258,7 +258,7 @@ export class Collection {
   *scanRaw(): Iterable<Buffer> {
     for (const { value } of this.host.storage.records.getRange({ start: this.recordKey(0), end: this.recordKey(Number.MAX_SAFE_INTEGER), ...SCAN })) {
       // A cursor left open on a dropped collection ends (its records are removed after the drop).
-      if (this.host.released('records', this.id)) return;
+      if (this.host.released(this.id)) return;
       yield value;
     }
   }
@@ -599,7 +599,7 @@ export class Collection {
       for (const range of ranges) {
         for (const key of self.host.storage.index.getKeys({ start: range.start, end: range.end, reverse: range.reverse, ...SCAN })) {
           // A cursor left open on a dropped index or collection ends (their keys are removed after the drop).
-          if (self.host.released('index', index.id)) return;
+          if (self.host.released(index.id)) return;
           plan.keysExamined += 1;
           self.metrics.keysExamined += 1;
           const rid = readRecordId(key, key.length - RECORD_ID_BYTES);

@@ -16,7 +16,7 @@ import { Binary, deserialize, Timestamp, type Document } from 'bson';
 import type { Logger } from '../../log';
 import { MongoCommandError } from '../errors';
 import { BSON_DECODE_OPTIONS, bsonBytes, Collection, type CollectionHost } from './collection';
-import { KeyWriter } from './keys';
+import { idPrefix, KeyWriter } from './keys';
 import type { EntryKey } from './index-store';
 import type { CommitListener, OplogEntry, OplogOp } from './oplog';
 import { Storage } from './storage';
@@ -140,7 +140,8 @@ export class Engine implements CollectionHost {
    * the store for seconds in one transaction). A stop leaves the rest for the next open.
    */
   private releasedIds: Released[] = [];
-  private readonly releasedKeys = new Set<string>();
+  /** The ids of `releasedIds`, for the scans' check (collection and index ids come from one counter). */
+  private readonly releasedSet = new Set<number>();
   private releasedChanged = false;
   /** The sliced write removing released keys, while one runs. */
   private reclaiming: Promise<void> | undefined;
@@ -411,13 +412,13 @@ export class Engine implements CollectionHost {
   /** @internal CollectionHost: a drop in the running transaction released the keys under this id prefix. */
   release(db: 'records' | 'index', id: number): void {
     this.releasedIds.push({ db, id });
-    this.releasedKeys.add(`${db}:${id}`);
+    this.releasedSet.add(id);
     this.releasedChanged = true;
   }
 
   /** @internal CollectionHost: whether the keys under this id prefix are released and not all removed yet. */
-  released(db: 'records' | 'index', id: number): boolean {
-    return this.releasedKeys.size > 0 && this.releasedKeys.has(`${db}:${id}`);
+  released(id: number): boolean {
+    return this.releasedSet.size > 0 && this.releasedSet.has(id);
   }
 
   /** Id prefixes released by drops whose keys are not all removed yet (for tests and diagnostics). */
@@ -705,8 +706,8 @@ export class Engine implements CollectionHost {
     }
     const released = this.storage.meta.get(META_RECLAIM);
     this.releasedIds = released ? (deserialize(released, { promoteLongs: true }).released as Released[]) : [];
-    this.releasedKeys.clear();
-    for (const r of this.releasedIds) this.releasedKeys.add(`${r.db}:${r.id}`);
+    this.releasedSet.clear();
+    for (const r of this.releasedIds) this.releasedSet.add(r.id);
     this.releasedChanged = false;
     for (const { value } of this.storage.catalog.getRange({})) {
       const coll = Collection.fromCatalog(this, deserialize(value, BSON_DECODE_OPTIONS));
@@ -789,7 +790,7 @@ export class Engine implements CollectionHost {
       for (const key of keys) store.removeSync(key);
       if (keys.length < RECLAIM_CHUNK) {
         this.releasedIds.shift();
-        this.releasedKeys.delete(`${db}:${id}`);
+        this.releasedSet.delete(id);
         this.releasedChanged = true;
       }
       if (performance.now() >= deadline) return this.releasedIds.length === 0;
@@ -974,13 +975,6 @@ function commitFailure(err: unknown): MongoCommandError {
 
 function buildKey(db: string, coll: string, name: string): string {
   return `${db}\u0000${coll}\u0000${name}`;
-}
-
-// Private: the 4-byte prefix of every key of the collection or index with this id.
-function idPrefix(id: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(id, 0);
-  return b;
 }
 
 function catalogKey(db: string, coll: string): Buffer {

@@ -13,7 +13,7 @@
  */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors';
-import { encodeValue, KeyWriter } from './keys';
+import { encodeValue, idPrefix, KeyWriter } from './keys';
 import { fieldBit, RawKeyPlan, type MultikeySeen, type TopLevel } from './raw-keys';
 import { isPlainDocument, setKey, valuesAtPath } from './values';
 
@@ -145,9 +145,7 @@ export class Index {
 
   /** The 4-byte prefix of every entry of this index. */
   idPrefix(): Buffer {
-    const b = Buffer.allocUnsafe(ID_BYTES);
-    b.writeUInt32BE(this.id, 0);
-    return b;
+    return idPrefix(this.id);
   }
 
   /** The entry keys `doc` contributes, or undefined if the index leaves it out (sparse); sets `multikey` in `seen`

@@ -33,6 +33,16 @@ export const TYPE = {
 /** Longest string kept whole in a key (UTF-8 bytes); longer ones are cut and marked. */
 export const MAX_STRING_KEY_BYTES = 256;
 
+/**
+ * The 4-byte prefix of every key of the collection (its records) or index with this id: the ids come from one
+ * counter, so no two collections or indexes share one.
+ */
+export function idPrefix(id: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(id, 0);
+  return b;
+}
+
 const scratch = Buffer.alloc(8);
 
 /** A growable byte buffer for building keys. */

@@ -8,7 +8,7 @@
  * other BSON types, a sparse index) answers null, and the caller decodes the document and keys it as usual.
  */
 import { valueLength } from '../raw-bson';
-import { encodeDouble, KeyWriter, MAX_STRING_KEY_BYTES, TYPE } from './keys';
+import { encodeDouble, idPrefix, KeyWriter, MAX_STRING_KEY_BYTES, TYPE } from './keys';
 
 /** One entry key (as index-store's EntryKey): indexId | field keys, and the same bytes with room for a record id. */
 export interface RawEntryKey {
@@ -311,7 +311,7 @@ export class RawKeyPlan {
   // Private: one key per combination of each field's distinct values (first field outermost), as
   // Index.valueTuples' combinations.
   private combinations(doc: Buffer, perField: ReadonlyArray<number | undefined | number[]>): RawEntryKey[] {
-    let combos: Buffer[] = [idBytes(this.id)];
+    let combos: Buffer[] = [idPrefix(this.id)];
     for (let i = 0; i < perField.length; i++) {
       const values = perField[i];
       const list = Array.isArray(values) ? values : [values];
@@ -348,12 +348,6 @@ const SCRATCH = new KeyWriter();
 /** Arrays up to this length have their keys deduplicated by comparing each with the ones before. */
 const SHORT_ARRAY = 16;
 const RECORD_ID_ROOM = 8;
-
-function idBytes(id: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(id, 0);
-  return b;
-}
 
 function finish(w: KeyWriter): RawKey {
   return new RawKey(w.toBuffer(RECORD_ID_ROOM), w.truncated);
