@@ -3,6 +3,7 @@
  * Lifecycle: 'starting' -> 'running' -> 'stopping' -> 'stopped'.
  */
 import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ObjectId } from 'bson';
 import { log as rootLog, type Logger } from '../log';
 import { CommandDispatcher, type CommandContext, type StoreExtensions } from './commands';
@@ -11,7 +12,7 @@ import { Engine } from './engine';
 import { defaultPlugins, type StoreInternals, type StorePlugin } from './plugins';
 import { acquireDataDirLock, convertJournalFormat, hasJournalFormat, type DataDirLock } from './journal';
 import { DEFAULT_TTL_SWEEP_MS, TtlMonitor } from './ttl';
-import { WireServer } from './wire';
+import { BOUND_SOCKET_EXTRA_BYTES, WireServer } from './wire';
 
 /** hello's `setName`: the store presents itself as the primary of this one-member replica set. */
 export const DEFAULT_SET_NAME = 'tracegate';
@@ -149,8 +150,10 @@ const MAX_SOCKET_PATH_BYTES = 107;
 // directory lock is held, so no live store uses it).
 async function prepareSocketPath(path: string): Promise<void> {
   if (!path.endsWith('.sock')) throw new Error(`socketPath must end in '.sock' (how the MongoDB driver recognises a socket), got '${path}'`);
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
-    throw new Error(`socket path '${path}' is ${Buffer.byteLength(path)} bytes, longer than the ${MAX_SOCKET_PATH_BYTES} a Unix socket path may have; use a shorter data directory path`);
+  // The socket is bound in a private directory beside its path before it moves there (see WireServer.listen).
+  const bytes = Math.max(Buffer.byteLength(path), Buffer.byteLength(dirname(path)) + BOUND_SOCKET_EXTRA_BYTES);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new Error(`socket path '${path}' needs ${bytes} bytes while it is bound, more than the ${MAX_SOCKET_PATH_BYTES} a Unix socket path may have; use a shorter data directory path`);
   }
   const existing = await lstat(path).catch(() => undefined);
   if (existing?.isSocket()) await unlink(path);

@@ -3,7 +3,7 @@
  * the driver connects through the `mongodb://%2F...sock` URI, no TCP port, the socket file removed at stop and a
  * stale one from a killed process replaced.
  */
-import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ it('listens on a 0600 socket inside the data directory; the driver connects with
     const stat = statSync(socketPath);
     expect(stat.isSocket()).toBe(true);
     expect(stat.mode & 0o777).toBe(0o600);
+    // The private directory the socket was bound in before it moved to its path is gone.
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('.s'))).toEqual([]);
     const client = await MongoClient.connect(store.uri, { serverSelectionTimeoutMS: 5000 });
     try {
       await client.db('s').collection('c').insertOne({ _id: 1 as never, via: 'socket' });
@@ -46,6 +48,6 @@ it('listens on a 0600 socket inside the data directory; the driver connects with
 });
 
 it('refuses a socket path the kernel cannot take, or one not named *.sock, with an error naming the limit', async () => {
-  await expect(startEmbeddedMongo({ socketPath: join(tmpdir(), 'x'.repeat(120) + '.sock') })).rejects.toThrow(/longer than the 107/);
+  await expect(startEmbeddedMongo({ socketPath: join(tmpdir(), 'x'.repeat(120) + '.sock') })).rejects.toThrow(/more than the 107 a Unix socket path may have/);
   await expect(startEmbeddedMongo({ socketPath: join(tmpdir(), 'store.socket') })).rejects.toThrow(/must end in '.sock'/);
 });

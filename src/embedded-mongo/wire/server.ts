@@ -1,5 +1,6 @@
 /** The listener (TCP, or a Unix domain socket): accepts connections and gives each its WireConnection. */
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../log';
 import { WireConnection, type CommandRunner } from './connection';
@@ -11,6 +12,12 @@ export interface WireServerOptions {
   socketPath?: string;
   maxMessageSize?: number;
 }
+
+/** The directory a Unix socket is bound in before it moves to its path (mkdtemp adds 6 characters), and its name there. */
+const PRIVATE_DIR_PREFIX = '.s';
+const PRIVATE_SOCKET_NAME = 's';
+/** How much longer than its directory a socket's path is while it is bound in the private directory. */
+export const BOUND_SOCKET_EXTRA_BYTES = 1 + PRIVATE_DIR_PREFIX.length + 6 + 1 + PRIVATE_SOCKET_NAME.length;
 
 export class WireServer {
   private readonly server: Server;
@@ -31,25 +38,26 @@ export class WireServer {
   listen(): Promise<number> {
     const { socketPath } = this.options;
     if (socketPath !== undefined) {
-      return new Promise((resolve, reject) => {
+      // Only the owner may connect. The socket is bound inside a fresh directory only the owner can enter, made
+      // owner-only itself, and only then moved to its path: no moment at which another local user could connect.
+      // (A umask around the bind would do the same, but a worker thread may not set the process's umask.)
+      const privateDir = mkdtempSync(join(dirname(socketPath), PRIVATE_DIR_PREFIX));
+      const boundPath = join(privateDir, PRIVATE_SOCKET_NAME);
+      const cleanUp = (): void => rmSync(privateDir, { recursive: true, force: true });
+      return new Promise<number>((resolve, reject) => {
         const onError = (err: Error): void => reject(err);
         this.server.prependOnceListener('error', onError);
-        // Only the owner may connect: the socket is created under a umask that leaves nothing to group and others.
-        const umask = process.umask(0o177);
-        try {
-          this.server.listen(socketPath, () => {
-            this.server.off('error', onError);
-            try {
-              chmodSync(socketPath, 0o600);
-              resolve(0);
-            } catch (err) {
-              reject(err as Error);
-            }
-          });
-        } finally {
-          process.umask(umask);
-        }
-      });
+        this.server.listen(boundPath, () => {
+          this.server.off('error', onError);
+          try {
+            chmodSync(boundPath, 0o600);
+            renameSync(boundPath, socketPath);
+            resolve(0);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      }).finally(cleanUp);
     }
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
