@@ -41,6 +41,8 @@ export interface Config {
   maxInflightIngestSpans: number;
   /** Live updates (docs/live.md): where they come from, per-subscription queue bound, graphql-ws limits. */
   liveSource: 'auto' | 'changestream' | 'local';
+  /** Where the embedded store runs (MONGODB_URI unset): a worker thread of its own, or the gateway's thread. */
+  storeThread: 'own' | 'shared';
   liveQueueLimit: number;
   wsMaxSubscriptions: number;
   wsInitTimeoutMs: number;
@@ -87,6 +89,7 @@ export const SETTINGS = {
   mongoUri: s<string | null>('MONGODB_URI', null, mongoUri, 'MongoDB to use; unset: the embedded store'),
   mongoDb: s('MONGODB_DB', 'tracegate', dbName, 'database name'),
   dataDir: s('TRACEGATE_DATA_DIR', './data', nonEmpty, 'embedded store data directory (when MONGODB_URI is unset)'),
+  storeThread: s<Config['storeThread']>('TRACEGATE_STORE_THREAD', 'own', oneOf(['own', 'shared'] as const), "embedded store's thread: own (a worker thread, in parallel with the gateway) or shared (the gateway's)"),
   retentionMs: s('TRACEGATE_RETENTION', 7 * 86_400_000, duration(60_000), 'how long spans are kept after receipt, e.g. 7d, 12h'),
   storeTimeoutMs: s('TRACEGATE_STORE_TIMEOUT', 2_500, duration(100), 'wait for the store before STORE_UNAVAILABLE, e.g. 2500ms'),
   storeSocketTimeoutMs: s('TRACEGATE_STORE_SOCKET_TIMEOUT', 30_000, duration(1000), 'wait for one reply from a connected store before STORE_UNAVAILABLE'),
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     maxInflightIngestSpans: read(SETTINGS.maxInflightIngestSpans),
     maxInflightBytes: read(SETTINGS.maxInflightBytes),
     liveSource: read(SETTINGS.liveSource),
+    storeThread: read(SETTINGS.storeThread),
     liveQueueLimit: read(SETTINGS.liveQueueLimit),
     wsMaxSubscriptions: read(SETTINGS.wsMaxSubscriptions),
     wsInitTimeoutMs: read(SETTINGS.wsInitTimeoutMs),

@@ -1,11 +1,11 @@
 /**
  * Command-line entry: validated config, the embedded store when MONGODB_URI is unset (persistent in
- * TRACEGATE_DATA_DIR), the gateway, one start-up line, graceful shutdown on SIGINT/SIGTERM.
+ * TRACEGATE_DATA_DIR, on a worker thread of this process unless TRACEGATE_STORE_THREAD=shared), the gateway, one start-up line, graceful shutdown on SIGINT/SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
-import { startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo';
+import { startEmbeddedMongo, startEmbeddedMongoThread } from './embedded-mongo';
 import { log, setLogFormat } from './log';
 import { gatewayExtensions, startGateway } from './server';
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   setLogFormat(config.logFormat);
 
-  let embedded: EmbeddedMongo | null = null;
+  let embedded: { uri: string; stop(): Promise<void> } | null = null;
   let storeDescription: string;
   if (config.mongoUri) {
     storeDescription = `MongoDB at ${config.mongoUri.replace(/\/\/[^@/]*@/, '//***@')} (database ${config.mongoDb})`;
@@ -32,9 +32,20 @@ async function main(): Promise<void> {
     const dataDir = resolve(config.dataDir);
     mkdirSync(dataDir, { recursive: true });
     // A Unix socket inside the data directory (owner only): no TCP port another local user could reach.
-    embedded = await startEmbeddedMongo({ dataDir, socketPath: join(dataDir, 'store.sock') });
+    const socketPath = join(dataDir, 'store.sock');
+    if (config.storeThread === 'own') {
+      // A thread of its own: the store's writes and the gateway's requests do not wait for each other.
+      const thread = await startEmbeddedMongoThread({ dataDir, socketPath, logFormat: config.logFormat });
+      void thread.ended.then((error) => {
+        logger.error('the embedded store stopped unexpectedly; exiting (its data directory is crash-safe, start again)', { error });
+        process.exit(1);
+      });
+      embedded = thread;
+    } else {
+      embedded = await startEmbeddedMongo({ dataDir, socketPath });
+    }
     config = { ...config, mongoUri: embedded.uri };
-    storeDescription = `embedded store in ${dataDir} on ${embedded.uri} (database ${config.mongoDb})`;
+    storeDescription = `embedded store in ${dataDir} on ${embedded.uri} (database ${config.mongoDb}; ${config.storeThread === 'own' ? 'its own thread' : "the gateway's thread"})`;
   }
 
   const gateway = await startGateway(config, { extensions: gatewayExtensions(config) });

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       mongoUri: null,
       mongoDb: 'tracegate',
       dataDir: './data',
+      storeThread: 'own',
       retentionMs: 7 * 86_400_000,
       storeTimeoutMs: 2500,
       nodeEnv: 'development',
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
     expect(config.retentionMs).toBe(12 * 3_600_000);
     expect(config.limits.maxSpansPerRequest).toBe(100);
     expect(config.limits.maxFutureSkewMs).toBe(30_000);
+    expect(loadConfig({ TRACEGATE_STORE_THREAD: 'shared' }, []).storeThread).toBe('shared');
   });
 
   it.each<[Record<string, string>, string[], string]>([
@@ -46,6 +48,7 @@ describe('loadConfig', () => {
     [{ MONGODB_URI: 'http://user:secret@host' }, [], 'MONGODB_URI="http://***@host"'],
     [{ MONGODB_DB: 'a/b' }, [], 'MONGODB_DB="a/b": expected a MongoDB database name'],
     [{ NODE_ENV: 'staging' }, [], 'NODE_ENV="staging": expected one of development, production, test'],
+    [{ TRACEGATE_STORE_THREAD: 'worker' }, [], 'TRACEGATE_STORE_THREAD="worker": expected one of own, shared'],
     [{ TRACEGATE_QUERY_MAX_DEPTH: '2' }, [], 'TRACEGATE_QUERY_MAX_DEPTH="2": expected an integer from 3 to 100'],
     [{}, ['--colour=blue'], 'unknown option --colour: expected one of --port, --host,'],
     [{}, ['--port'], '--port: expected a value, received nothing'],
