@@ -1,7 +1,7 @@
 /**
  * Admission before memory: a gateway process on a 160 MB heap (`--max-old-space-size=160`) takes eight concurrent
  * ~4.5 MB submitSpans bodies, over a standalone store process and with the embedded store in-process on disk (as
- * `npm start` runs it, so the store's decoding of each insert shares the gateway's heap). Every request gets an
+ * `npm start` runs it: on a worker thread of its own, whose heap has the same 160 MB bound). Every request gets an
  * answer (200, or 429 with Retry-After, decided before its body is read, or 503 STORE_UNAVAILABLE) and the process
  * stays up.
  */
