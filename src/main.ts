@@ -7,9 +7,13 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startEmbeddedMongo, startEmbeddedMongoThread } from './embedded-mongo';
 import { log, setLogFormat } from './log';
+import { readGauge } from './metrics';
 import { gatewayExtensions, startGateway } from './server';
 
 const logger = log.child('main');
+
+/** The window of the store thread's utilization gauge. */
+const STORE_THREAD_WINDOW_MS = 10_000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -41,6 +45,17 @@ async function main(): Promise<void> {
         process.exit(1);
       });
       embedded = thread;
+      if (config.metrics) {
+        // Its share of the last window, refreshed by a timer: a scrape reads it the same way however often it comes.
+        let last = thread.eventLoopUtilization();
+        let share = 0;
+        setInterval(() => {
+          const now = thread.eventLoopUtilization();
+          share = thread.eventLoopUtilization(now, last).utilization;
+          last = now;
+        }, STORE_THREAD_WINDOW_MS).unref();
+        readGauge('tracegate_store_thread_event_loop_utilization', `share of the last ${STORE_THREAD_WINDOW_MS / 1000} s the embedded store's own thread was busy (0-1)`).provide(() => share);
+      }
     } else {
       embedded = await startEmbeddedMongo({ dataDir, socketPath });
     }

@@ -8,6 +8,7 @@
  * when asked to `stop`, `stopped` or `stopFailed`; it ends once the store is closed.
  */
 import { join } from 'node:path';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { LogFormat } from '../log';
 
@@ -30,6 +31,8 @@ export interface EmbeddedMongoThread {
   readonly ended: Promise<Error>;
   /** Stops the store (connections, cursors, TTL, a last flush, the data directory's lock) and waits for its thread to end; idempotent. */
   stop(): Promise<void>;
+  /** The store thread's event-loop utilization, as `performance.eventLoopUtilization` reads it for that thread. */
+  eventLoopUtilization(current?: EventLoopUtilization, previous?: EventLoopUtilization): EventLoopUtilization;
 }
 
 /** What the worker thread receives (workerData). */
@@ -113,6 +116,7 @@ function running(worker: Worker, uri: string): EmbeddedMongoThread {
   return {
     uri,
     ended,
+    eventLoopUtilization: (current, previous) => worker.performance.eventLoopUtilization(current, previous),
     stop() {
       stopping ??= (async () => {
         if (!exited) worker.postMessage({ type: 'stop' });

@@ -1,7 +1,7 @@
 /**
  * `npm start` without MONGODB_URI, as a process: the embedded store on disk on a worker thread of its own (the
  * default) or on the gateway's thread (TRACEGATE_STORE_THREAD=shared). What is stored survives a SIGTERM and a
- * restart; a data directory another gateway holds stops the second one with the store thread's own error; a bad
+ * restart, and GET /metrics tells how busy the store's own thread was; a data directory another gateway holds stops the second one with the store thread's own error; a bad
  * setting is refused before anything starts.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -46,6 +46,13 @@ const spans = ['order', 'inventory', 'payment'].map((service, i) => ({
   endTime: new Date(Date.now() - 59_000 + i).toISOString(),
 }));
 
+/** The `tracegate_store_thread_event_loop_utilization` sample of GET /metrics; undefined when it is not there. */
+async function storeThreadUtilization(gateway: { origin: string }): Promise<number | undefined> {
+  const text = await (await fetch(`${gateway.origin}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('tracegate_store_thread_event_loop_utilization '));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
 async function stop(gateway: Child): Promise<void> {
   gateway.kill('SIGTERM');
   expect(await gateway.exited).toBe(0);
@@ -65,6 +72,12 @@ it('keeps what it stored across a SIGTERM and a restart, with the store on a thr
   expect(trace.spans.map((s) => [s.spanId, s.service.name]).sort()).toEqual(spans.map((s) => [s.spanId, s.service]).sort());
   // The same spans again are duplicates: the restarted store holds them, not a copy.
   expect(await graphql(second, SUBMIT, { spans })).toEqual({ submitSpans: { accepted: 0, duplicates: 3, rejected: [] } });
+  // The store thread's utilization gauge: 0 until its first 10 s window has passed, then that window's share.
+  expect(await storeThreadUtilization(second)).toBe(0);
+  await new Promise((r) => setTimeout(r, 10_500));
+  const share = await storeThreadUtilization(second);
+  expect(share).toBeGreaterThan(0);
+  expect(share).toBeLessThanOrEqual(1);
   await stop(second);
 }, 120_000);
 
@@ -81,6 +94,7 @@ it('runs the store on the gateway thread with TRACEGATE_STORE_THREAD=shared, and
   const dir = dataDir();
   const gateway = await build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dir, TRACEGATE_STORE_THREAD: 'shared' } });
   expect(gateway.stderr()).toMatch(/using the embedded store in .*; the gateway's thread\)/);
+  expect(await storeThreadUtilization(gateway)).toBeUndefined();
   expect(await graphql(gateway, SUBMIT, { spans })).toEqual({ submitSpans: { accepted: 3, duplicates: 0, rejected: [] } });
   const { trace } = (await graphql(gateway, TRACE, { id: TRACE_ID })) as { trace: { spans: unknown[] } };
   expect(trace.spans).toHaveLength(3);
