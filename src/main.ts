@@ -1,6 +1,7 @@
 /**
  * Command-line entry: validated config, the embedded store when MONGODB_URI is unset (persistent in
- * TRACEGATE_DATA_DIR, on a worker thread of this process unless TRACEGATE_STORE_THREAD=shared), the gateway, one start-up line, graceful shutdown on SIGINT/SIGTERM.
+ * TRACEGATE_DATA_DIR, on a worker thread of this process unless TRACEGATE_STORE_THREAD=shared), the gateway, one
+ * start-up line, graceful shutdown on SIGINT/SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
