@@ -6,7 +6,7 @@
  *
  * Two gateway processes of this checkout's `dist/` run at once, each with a fresh data directory. Each round
  * loads one, then the other (the order alternating between rounds): 30 batches of 500 fresh demo spans through
- * 8 concurrent clients (as P1 loads), while a monitoring client reads one stored 10-span-ish trace with
+ * 8 concurrent clients (as P1 loads), while a monitoring client reads one stored demo trace with
  * `trace(id)` over and over (one request at a time, 5 ms apart) until the load is done. Per side: spans/s (median
  * of the rounds), the reads' latency over every round (p50, p90, p99) and count, and the process's CPU (all
  * threads) per stored span; at the end the ratios own ÷ shared.

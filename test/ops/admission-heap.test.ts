@@ -6,9 +6,6 @@
  * stays up.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildSources, type Build, type Child } from './helpers/processes';
 
 const SUBMIT = 'mutation($spans: [SpanInput!]!) { submitSpans(spans: $spans) { accepted duplicates rejected { index code } } }';
@@ -41,13 +38,11 @@ function bigBody(count: number, stored: boolean): { body: string; traceIds: stri
 }
 
 let build: Build;
-const dirs: string[] = [];
 beforeAll(() => {
   build = buildSources();
 });
 afterAll(() => {
   build?.cleanup();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Eight concurrent big bodies at once; checks every answer, and that the gateway is up and refused some. */
@@ -95,8 +90,7 @@ it('answers 200, 429 or 503 to every body and keeps running on a 160 MB heap, ov
 }, 120_000);
 
 it('does the same with the embedded store in-process on disk, storing what it admits', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tg-heap-data-'));
-  dirs.push(dataDir);
+  const dataDir = build.tempDir('tg-heap-data-');
   const gateway = await build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dataDir }, nodeArgs: ['--max-old-space-size=160'] });
   expect(gateway.stderr()).toMatch(/using the embedded store in /);
   await burst(gateway, true);

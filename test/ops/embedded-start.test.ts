@@ -1,12 +1,10 @@
 /**
  * `npm start` without MONGODB_URI, as a process: the embedded store on disk on a worker thread of its own (the
  * default) or on the gateway's thread (TRACEGATE_STORE_THREAD=shared). What is stored survives a SIGTERM and a
- * restart, and GET /metrics tells how busy the store's own thread was; a data directory another gateway holds stops the second one with the store thread's own error; a bad
- * setting is refused before anything starts.
+ * restart, and GET /metrics tells how busy the store's own thread was; a data directory another gateway holds
+ * stops the second one with the store thread's own error; a bad setting is refused before anything starts.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { buildSources, type Build, type Child } from './helpers/processes';
 
 const SUBMIT = 'mutation($spans: [SpanInput!]!) { submitSpans(spans: $spans) { accepted duplicates rejected { index code } } }';
@@ -14,20 +12,12 @@ const TRACE = 'query($id: ID!) { trace(id: $id) { id spans { spanId operation se
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 let build: Build;
-const dirs: string[] = [];
 beforeAll(() => {
   build = buildSources();
 });
 afterAll(() => {
   build?.cleanup();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-start-'));
-  dirs.push(dir);
-  return dir;
-}
 
 async function graphql(gateway: { origin: string }, query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
   const res = await fetch(`${gateway.origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -59,7 +49,7 @@ async function stop(gateway: Child): Promise<void> {
 }
 
 it('keeps what it stored across a SIGTERM and a restart, with the store on a thread of its own', async () => {
-  const dir = dataDir();
+  const dir = build.tempDir('tg-start-');
   const first = await build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dir } });
   expect(first.stderr()).toMatch(/using the embedded store in .*; its own thread\)/);
   expect(await graphql(first, SUBMIT, { spans })).toEqual({ submitSpans: { accepted: 3, duplicates: 0, rejected: [] } });
@@ -82,7 +72,7 @@ it('keeps what it stored across a SIGTERM and a restart, with the store on a thr
 }, 120_000);
 
 it('refuses a data directory another gateway holds, with the error of the store thread, and the holder goes on', async () => {
-  const dir = dataDir();
+  const dir = build.tempDir('tg-start-');
   const holder = await build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dir } });
   const second = build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dir } });
   await expect(second).rejects.toThrow(/exited \(1\) before it was ready[\s\S]*failed to start[\s\S]*DataDirLockedError: data directory .* is in use by process \d+/);
@@ -91,7 +81,7 @@ it('refuses a data directory another gateway holds, with the error of the store 
 }, 120_000);
 
 it('runs the store on the gateway thread with TRACEGATE_STORE_THREAD=shared, and refuses any other value', async () => {
-  const dir = dataDir();
+  const dir = build.tempDir('tg-start-');
   const gateway = await build.startGateway({ env: { MONGODB_URI: '', TRACEGATE_DATA_DIR: dir, TRACEGATE_STORE_THREAD: 'shared' } });
   expect(gateway.stderr()).toMatch(/using the embedded store in .*; the gateway's thread\)/);
   expect(await storeThreadUtilization(gateway)).toBeUndefined();

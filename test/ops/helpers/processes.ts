@@ -28,7 +28,9 @@ export interface Build {
   dir: string;
   startStore(options?: { args?: string[]; env?: Record<string, string> }): Promise<Child & { uri: string }>;
   startGateway(options: { env: Record<string, string>; nodeArgs?: string[] }): Promise<Child & { url: string; origin: string }>;
-  /** Kills every child still running (SIGKILL, SIGCONT first for a stopped one) and removes the build. */
+  /** A fresh directory under the system's temp directory (a data directory, say), removed by cleanup(). */
+  tempDir(prefix: string): string;
+  /** Kills every child still running (SIGKILL, SIGCONT first for a stopped one) and removes the build and its temp directories. */
   cleanup(): void;
 }
 
@@ -39,6 +41,7 @@ export function buildSources(): Build {
   // The schema is found by walking up from the compiled graphql module (src/graphql/schema.ts).
   symlinkSync(join(REPO, 'schema'), join(dir, 'schema'));
   const children: ChildProcess[] = [];
+  const tempDirs: string[] = [];
 
   const spawnChild = (script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child => {
     const proc = spawn(process.execPath, [...nodeArgs, join(dir, script), ...args], {
@@ -85,6 +88,11 @@ export function buildSources(): Build {
       const url = await waitFor<string>(child, 'stderr', /Tracegate listening on (http:\/\/\S+)/, 'gateway');
       return Object.assign(child, { url, origin: new URL(url).origin });
     },
+    tempDir(prefix) {
+      const made = mkdtempSync(join(tmpdir(), prefix));
+      tempDirs.push(made);
+      return made;
+    },
     cleanup() {
       for (const p of children) {
         if (p.exitCode === null && p.signalCode === null) {
@@ -93,6 +101,7 @@ export function buildSources(): Build {
         }
       }
       rmSync(dir, { recursive: true, force: true });
+      for (const made of tempDirs) rmSync(made, { recursive: true, force: true });
     },
   };
 }
