@@ -8,7 +8,7 @@
  */
 import type { Document } from 'bson';
 import type { Logger } from '../log';
-import { INDEX_BUILD_SLICE_MS, type Engine } from './engine';
+import { BACKGROUND_SLICE_MS, type Engine } from './engine';
 
 export const DEFAULT_TTL_SWEEP_MS = 60_000;
 /** Expired documents read at once before they are deleted (the expired range is read again after each chunk). */
@@ -56,7 +56,6 @@ export class TtlMonitor {
 
   private async sweep(now: number): Promise<number> {
     let deleted = 0;
-    // Slices as long as an index build's: background work, each slice's commit flushed with a data directory.
     await this.engine.writeSliced((unit, deadline) => {
       let applied = 0;
       for (const coll of this.engine.allCollections()) {
@@ -85,7 +84,7 @@ export class TtlMonitor {
         }
       }
       return true;
-    }, INDEX_BUILD_SLICE_MS);
+    }, BACKGROUND_SLICE_MS);
     if (deleted > 0) this.log.debug('TTL sweep deleted expired documents', { deleted });
     return deleted;
   }

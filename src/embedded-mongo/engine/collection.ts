@@ -9,7 +9,7 @@
 import { Binary, deserialize, serialize, UUID, type Document } from 'bson';
 import { MongoCommandError } from '../errors';
 import { duplicateKey, entryWithRecordId, ID_BYTES, Index, keyLength, RECORD_ID_BYTES, type EntryKey } from './index-store';
-import { encodeValue, KeyWriter, typeByte } from './keys';
+import { encodeValue, KeyWriter, prefixAfter, typeByte } from './keys';
 import { FilterShape, pathBounds, type PathBounds, type RangeCondition } from './planner';
 import type { Storage } from './storage';
 import { keyOf } from './values';
@@ -1016,11 +1016,6 @@ function copyKey(key: EntryKey): EntryKey {
 
 function readRecordId(key: Buffer, offset: number): number {
   return key.readUInt32BE(offset) * 0x1_0000_0000 + key.readUInt32BE(offset + 4);
-}
-
-/** The first key after every key starting with `prefix` (no encoded component starts with 0xFF). */
-function prefixAfter(prefix: Buffer): Buffer {
-  return Buffer.concat([prefix, FF]);
 }
 
 function valueBytes(v: unknown): Buffer {

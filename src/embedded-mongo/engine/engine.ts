@@ -16,7 +16,7 @@ import { Binary, deserialize, Timestamp, type Document } from 'bson';
 import type { Logger } from '../../log';
 import { MongoCommandError } from '../errors';
 import { BSON_DECODE_OPTIONS, bsonBytes, Collection, type CollectionHost } from './collection';
-import { idPrefix, KeyWriter } from './keys';
+import { idPrefix, KeyWriter, prefixAfter } from './keys';
 import type { EntryKey } from './index-store';
 import type { CommitListener, OplogEntry, OplogOp } from './oplog';
 import { Storage } from './storage';
@@ -65,12 +65,11 @@ export const WRITE_SLICE_MS = 2;
 /** A sliced write's slices double (up to this) while no other command arrives between them. */
 export const WRITE_SLICE_MAX_MS = 32;
 /**
- * An index build's slices are at least this long (MongoDB's query yield period is 10 ms): each slice's commit is
- * flushed to disk with a data directory, so shorter slices would spend much of the build on flushes.
+ * Background writes (an index build, the removal of a dropped collection's or index's keys, a TTL sweep) run in
+ * slices at least this long (MongoDB's query yield period is 10 ms): each slice's commit is flushed to disk with a
+ * data directory, so shorter slices would spend much of the work on flushes.
  */
-export const INDEX_BUILD_SLICE_MS = 10;
-/** The removal of a dropped collection's or index's keys runs in slices this long, for the same reason. */
-const RECLAIM_SLICE_MS = INDEX_BUILD_SLICE_MS;
+export const BACKGROUND_SLICE_MS = 10;
 /** Keys read and removed at once by a reclaim slice (it checks its deadline between such chunks). */
 const RECLAIM_CHUNK = 2_000;
 /** After a reclaim slice failed to commit, the next attempt waits at least this long. */
@@ -314,7 +313,7 @@ export class Engine implements CollectionHost {
       return collection;
     };
     try {
-      await this.writeSliced((_unit, deadline) => current().buildStep(names, deadline), INDEX_BUILD_SLICE_MS);
+      await this.writeSliced((_unit, deadline) => current().buildStep(names, deadline), BACKGROUND_SLICE_MS);
       await this.write((unit) => {
         const collection = current();
         for (const name of names) {
@@ -764,7 +763,7 @@ export class Engine implements CollectionHost {
   private startReclaim(): void {
     if (this.reclaiming || this.closing || this.releasedIds.length === 0 || Date.now() < this.reclaimNotBefore) return;
     const started = performance.now();
-    const run = this.writeSliced((_unit, deadline) => this.reclaimStep(deadline), RECLAIM_SLICE_MS);
+    const run = this.writeSliced((_unit, deadline) => this.reclaimStep(deadline), BACKGROUND_SLICE_MS);
     this.reclaiming = run.then(
       () => {
         this.reclaiming = undefined;
@@ -786,7 +785,8 @@ export class Engine implements CollectionHost {
       if (this.closing) return true;
       const { db, id } = this.releasedIds[0]!;
       const store = db === 'records' ? this.storage.records : this.storage.index;
-      const keys = [...store.getKeys({ start: idPrefix(id), end: id < 0xffff_ffff ? idPrefix(id + 1) : undefined, limit: RECLAIM_CHUNK })];
+      const prefix = idPrefix(id);
+      const keys = [...store.getKeys({ start: prefix, end: prefixAfter(prefix), limit: RECLAIM_CHUNK })];
       for (const key of keys) store.removeSync(key);
       if (keys.length < RECLAIM_CHUNK) {
         this.releasedIds.shift();

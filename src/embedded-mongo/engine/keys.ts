@@ -43,6 +43,12 @@ export function idPrefix(id: number): Buffer {
   return b;
 }
 
+/** The first key after every key starting with `prefix` (no encoded component starts with 0xFF). */
+export function prefixAfter(prefix: Buffer): Buffer {
+  return Buffer.concat([prefix, AFTER_EVERY_COMPONENT]);
+}
+
+const AFTER_EVERY_COMPONENT = Buffer.from([0xff]);
 const scratch = Buffer.alloc(8);
 
 /** A growable byte buffer for building keys. */
