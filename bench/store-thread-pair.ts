@@ -13,10 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import type { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { keepAliveAgent, SpanSubmitter, TrafficGenerator } from '../src/demo';
+import { keepAliveAgent, postJson, SpanSubmitter, TrafficGenerator } from '../src/demo';
 import { median, percentile } from './harness/stats';
 import { INGEST_CONCURRENCY, sendAll } from './load/ingest';
 import { ingestBatches } from './load/span-bodies';
@@ -28,6 +28,7 @@ const BATCH_SPANS = 500;
 const WARMUP_BATCHES = 10;
 const READ_GAP_MS = 5;
 const START_TIMEOUT_MS = 60_000;
+const READ_TIMEOUT_MS = 60_000;
 const ROOT = resolve(__dirname, '../..');
 
 interface Gateway {
@@ -66,19 +67,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-// Private: one POST on a keep-alive agent; the reply's status and body once it has arrived.
-function post(url: string, agent: Agent, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolveReply, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveReply({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function main(): Promise<void> {
   const roundsAt = process.argv.indexOf('--rounds');
   const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 6;
@@ -89,21 +77,23 @@ async function main(): Promise<void> {
     const submitters = {} as Record<Side, SpanSubmitter>;
     const gens = {} as Record<Side, TrafficGenerator>;
     const readers = {} as Record<Side, Agent>;
+    const urls = {} as Record<Side, URL>;
     const reads = {} as Record<Side, string>;
     let t = Date.now() - 3_600_000;
     for (const side of SIDES) {
       submitters[side] = new SpanSubmitter({ url: gateways[side].url, agent: keepAliveAgent(INGEST_CONCURRENCY), maxAttempts: 20, baseDelayMs: 20 });
       gens[side] = new TrafficGenerator({ seed: `thread-${side}` });
-      readers[side] = new Agent({ keepAlive: true, maxSockets: 1 });
+      readers[side] = keepAliveAgent(1);
+      urls[side] = new URL(gateways[side].url);
       await sendAll(submitters[side], ingestBatches(gens[side], WARMUP_BATCHES, BATCH_SPANS, t));
       // The trace the monitoring client reads: stored before the rounds, and checked once.
       const trace = gens[side].nextTrace(t).spans;
       const outcome = await submitters[side].submit(trace);
       if (outcome.kind !== 'stored' || outcome.accepted !== trace.length) throw new Error(`the read trace was not stored whole on ${side}`);
       reads[side] = JSON.stringify({ query: `{ trace(id: "${trace[0]!.traceId}") { id spans { spanId operation service { name } } } }` });
-      const reply = await post(gateways[side].url, readers[side], reads[side]);
-      const got = (JSON.parse(reply.text) as { data?: { trace?: { spans?: unknown[] } } }).data?.trace?.spans?.length;
-      if (got !== trace.length) throw new Error(`trace(id) on ${side} answered ${got} spans, expected ${trace.length}: ${reply.text.slice(0, 200)}`);
+      const reply = await postJson(urls[side], reads[side], readers[side], READ_TIMEOUT_MS);
+      const got = (JSON.parse(reply.body) as { data?: { trace?: { spans?: unknown[] } } }).data?.trace?.spans?.length;
+      if (got !== trace.length) throw new Error(`trace(id) on ${side} answered ${got} spans, expected ${trace.length}: ${reply.body.slice(0, 200)}`);
     }
     const rates: Record<Side, number[]> = { own: [], shared: [] };
     const latencies: Record<Side, number[]> = { own: [], shared: [] };
@@ -115,8 +105,8 @@ async function main(): Promise<void> {
         const reader = (async () => {
           while (loading) {
             const t0 = performance.now();
-            const reply = await post(gateways[side].url, readers[side], reads[side]);
-            if (reply.status !== 200 || reply.text.includes('"errors"')) throw new Error(`trace(id) on ${side} failed during the load: ${reply.status} ${reply.text.slice(0, 200)}`);
+            const reply = await postJson(urls[side], reads[side], readers[side], READ_TIMEOUT_MS);
+            if (reply.status !== 200 || reply.body.includes('"errors"')) throw new Error(`trace(id) on ${side} failed during the load: ${reply.status} ${reply.body.slice(0, 200)}`);
             latencies[side].push(performance.now() - t0);
             await new Promise((r) => setTimeout(r, READ_GAP_MS));
           }
