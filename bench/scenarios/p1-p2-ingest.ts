@@ -73,19 +73,22 @@ interface RunFigures {
 
 async function runIngest(options: RunOptions): Promise<{ p1: ScenarioResult; p2: ScenarioResult }> {
   const sz = options.quick ? QUICK : FULL;
+  // BENCH_METRICS=off measures the gateway without metrics (docs/operations.md quotes the on/off ratio),
+  // BENCH_STATS=off without the analytics rollups (docs/performance.md quotes what they cost P1).
+  const gatewayEnv = { TRACEGATE_METRICS: process.env.BENCH_METRICS ?? 'on', TRACEGATE_STATS: process.env.BENCH_STATS ?? 'on' };
   const conditions =
     `${sz.runs} alternating run pairs of ${sz.batchesPerRun} x ${BATCH} fresh demo spans, ${CONCURRENCY} concurrent clients, ` +
     `warm-up ${sz.warmupBatches} batches each; gateway: HTTP keep-alive submitSpans (retrying RATE_LIMITED like a service); ` +
     `raw: insertMany(ordered:false) of the gateway's own span documents for the same spans into a collection with the gateway's span indexes ` +
     `(the gateway also keeps trace and service summaries: that is the work the ratio prices); ` +
-    `store, gateway and load generator in 3 processes`;
+    `store, gateway and load generator in 3 processes` +
+    (gatewayEnv.TRACEGATE_METRICS !== 'on' || gatewayEnv.TRACEGATE_STATS !== 'on' ? `; gateway with TRACEGATE_METRICS=${gatewayEnv.TRACEGATE_METRICS}, TRACEGATE_STATS=${gatewayEnv.TRACEGATE_STATS}` : '');
   const store = await forkWorker<StoreReady>('store', { maxOldSpaceMb: 8192, cpuProfDir: options.cpuProfDir, label: 'P1' });
   let gateway: WorkerHandle<GatewayReady> | undefined;
   const client = new MongoClient(store.ready.uri);
   const agent = keepAliveAgent(CONCURRENCY);
   try {
-    // BENCH_METRICS=off measures the gateway without metrics (docs/operations.md quotes the on/off ratio).
-    const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB, env: { TRACEGATE_METRICS: process.env.BENCH_METRICS ?? 'on' } };
+    const gatewayArgs: GatewayArgs = { storeUri: store.ready.uri, dbName: GATEWAY_DB, env: gatewayEnv };
     gateway = await forkWorker<GatewayReady>('gateway', { args: gatewayArgs, cpuProfDir: options.cpuProfDir, label: 'P1' });
     await client.connect();
     const submitter = new SpanSubmitter({ url: gateway.ready.url, agent, maxAttempts: 20, baseDelayMs: 20 });
