@@ -900,11 +900,11 @@ export class Collection {
     const cls = typeByte(lower ? lower.value : upper!.value);
     if (lower && upper && typeByte(upper.value) !== cls) return this.rangeUnder(prefix, direction, multikey, { lower });
     const forwardStart = lower ? valueBytes(lower.value) : Buffer.from([cls]);
-    const forwardEnd = upper ? Buffer.concat([valueBytes(upper.value), FF]) : Buffer.from([cls + 1]);
+    const forwardEnd = upper ? prefixAfter(valueBytes(upper.value)) : Buffer.from([cls + 1]);
     if (direction === 1) return { start: Buffer.concat([prefix, forwardStart]), end: Buffer.concat([prefix, forwardEnd]), reverse: false };
     // Descending: bytes are inverted, so the bounds swap.
     const start = upper ? invert(valueBytes(upper.value)) : Buffer.from([~(cls) & 0xff]);
-    const end = lower ? Buffer.concat([invert(valueBytes(lower.value)), FF]) : Buffer.from([(~cls & 0xff) + 1]);
+    const end = lower ? prefixAfter(invert(valueBytes(lower.value))) : Buffer.from([(~cls & 0xff) + 1]);
     return { start: Buffer.concat([prefix, start]), end: Buffer.concat([prefix, end]), reverse: false };
   }
 
@@ -935,7 +935,6 @@ const MAX_PREFIX_RANGES = 256;
 /** Equality estimates stop counting here: past it, an index is "large" and the first one found is kept. */
 const ESTIMATE_CAP = 10_000;
 const EMPTY = Buffer.alloc(0);
-const FF = Buffer.from([0xff]);
 
 interface SortField {
   path: string;
